@@ -1,0 +1,88 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ChecksumError, DownloadError } from '../errors.js';
+import { HttpStatusError } from '../sources/url.js';
+
+/** Progress of a dataset source: where each file came from, and download progress. */
+export type DatasetProgress =
+  | { kind: 'resolved'; file: string; path: string; from: 'dir' | 'cache' | 'package' | 'download' }
+  | { kind: 'download'; file: string; url: string; received: number; total: number | undefined }
+  | { kind: 'mirror-failed'; file: string; url: string; error: Error };
+
+/** Options of `downloadFile()`. */
+export interface DownloadOptions {
+  /** URLs tried in order until one gives bytes with the expected checksum. */
+  urls: readonly string[];
+  /** Lower-case hex SHA-256 the bytes must have. */
+  sha256: string;
+  /** Final path; written under a temporary name beside it and renamed on success. */
+  dest: string;
+  /** Progress callback. */
+  onProgress?: (event: DatasetProgress) => void;
+}
+
+async function fetchTo(url: string, temp: string, file: string, options: DownloadOptions): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new HttpStatusError(url, response.status, response.statusText);
+  }
+  const length = Number(response.headers.get('content-length'));
+  const total = Number.isFinite(length) && length > 0 ? length : undefined;
+  const hash = createHash('sha256');
+  const handle = await open(temp, 'w');
+  let received = 0;
+  try {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      hash.update(value);
+      await handle.write(value);
+      received += value.length;
+      options.onProgress?.({ kind: 'download', file, url, received, total });
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Downloads a file from the first mirror that serves bytes with the expected SHA-256, and
+ * moves it into place atomically. A failed attempt (HTTP error, network error, wrong
+ * checksum) leaves nothing behind and the next mirror is tried.
+ *
+ * @throws DownloadError when every mirror failed; its `attempts` say why each did.
+ */
+export async function downloadFile(options: DownloadOptions): Promise<string> {
+  const file = basename(options.dest);
+  await mkdir(dirname(options.dest), { recursive: true });
+  const attempts: Error[] = [];
+  for (const url of options.urls) {
+    const temp = join(dirname(options.dest), `.${file}.${randomBytes(6).toString('hex')}.partial`);
+    try {
+      const sha256 = await fetchTo(url, temp, file, options);
+      if (sha256 !== options.sha256) {
+        throw new ChecksumError({ file: url, expected: `SHA-256 ${options.sha256}`, found: `SHA-256 ${sha256}` });
+      }
+      await rename(temp, options.dest);
+      return options.dest;
+    } catch (error) {
+      await rm(temp, { force: true });
+      const failure = error instanceof Error ? error : new Error(String(error));
+      attempts.push(failure);
+      options.onProgress?.({ kind: 'mirror-failed', file, url, error: failure });
+    }
+  }
+  throw new DownloadError(
+    {
+      file,
+      expected: `a mirror serving bytes with SHA-256 ${options.sha256}`,
+      found: attempts.map((e, i) => `${options.urls[i]}: ${e.message}`).join('; ') || 'no mirrors',
+    },
+    attempts,
+  );
+}

