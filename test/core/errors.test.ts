@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { DatasetMismatchError, DatasetNotFoundError, encodeIdx, GzipError, idx, IdxFormatError, mnist } from '@idxflow/core';
+
+const dir = mkdtempSync(join(tmpdir(), 'idxflow-errors-'));
+const write = (name: string, bytes: Uint8Array): string => {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+};
+
+describe('dataset source errors', () => {
+  it('DatasetMismatchError when images and labels count differ', async () => {
+    const images = write('i.idx', encodeIdx(new Uint8Array(5 * 4), [5, 2, 2]));
+    const labels = write('l.idx', encodeIdx(new Uint8Array(4), [4]));
+    const error = await lastValueFrom(idx({ images, labels }).pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetMismatchError);
+    expect((error as Error).message).toBe(`${images} and ${labels}: expected as many images as labels (4 labels), found 5 images`);
+  });
+
+  it('IdxFormatError naming the expected magic when labels are given as images', async () => {
+    const labels = write('l2.idx', encodeIdx(new Uint8Array(4), [4]));
+    const error = await lastValueFrom(idx({ images: labels, labels }).pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdxFormatError);
+    expect((error as Error).message).toBe(`${labels} at byte 3: expected 3 dimensions, found 1`);
+  });
+
+  it('GzipError naming the file for a corrupt .gz', async () => {
+    const good = gzipSync(encodeIdx(new Uint8Array(40), [10, 2, 2]));
+    const bad = Buffer.from(good);
+    bad[bad.length - 5] ^= 0x10; // a trailer byte: the CRC-32
+    const images = write('bad-images.gz', bad);
+    const labels = write('ok-labels', encodeIdx(new Uint8Array(10), [10]));
+    const error = await lastValueFrom(idx({ images, labels }).pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GzipError);
+    expect((error as Error).message).toContain(`${images} at byte ${bad.length - 8}: expected gzip trailer CRC-32`);
+  });
+
+  it('DatasetNotFoundError for a directory without the files', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'idxflow-empty-'));
+    const error = await lastValueFrom(mnist({ dir: empty }).pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetNotFoundError);
+    expect((error as Error).message).toBe(
+      `${join(empty, 'train-images-idx3-ubyte.gz')}: expected train-images-idx3-ubyte.gz or train-images-idx3-ubyte in ${empty}, found neither`,
+    );
+  });
+
+  it('rejects bad options when a stage is built', async () => {
+    const { batch, shard, shuffle } = await import('@idxflow/core');
+    expect(() => batch(0)).toThrow('Expected integer >= 1 for size but received 0 of type number');
+    expect(() => shard({ rank: 2, worldSize: 2 })).toThrow('Expected integer between 0 and 1 for rank but received 2 of type number');
+    expect(() => shuffle({ seed: 1.5 })).toThrow(RangeError);
+  });
+});

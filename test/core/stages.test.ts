@@ -1,0 +1,139 @@
+import { from, lastValueFrom, map, toArray, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { batch, epochs, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
+import { joinBlocks, syntheticBlock, syntheticBlocks } from '../fixtures/blocks.js';
+
+const run = <T>(source: Observable<T>): Promise<T[]> => lastValueFrom(source.pipe(toArray()));
+const sizes = (blocks: Block[]): number[] => blocks.map((b) => b.shape[0]);
+
+const ids = (b: Block): string => Array.from(b.indices).join(',');
+const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('batch()', () => {
+  it('regroups in time: a batch leaves with the block that fills it, the rest on completion', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-c|', { a: syntheticBlock(0, 2), b: syntheticBlock(2, 2), c: syntheticBlock(4, 1) });
+      expectObservable(source.pipe(batch(3), map(ids))).toBe('---x--(y|)', { x: '0,1,2', y: '3,4' });
+    });
+  });
+
+  it('propagates an error at once, dropping the partial batch', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-#', { a: syntheticBlock(0, 2), b: syntheticBlock(2, 2) }, new Error('boom'));
+      expectObservable(source.pipe(batch(3), map(ids))).toBe('---x-#', { x: '0,1,2' }, new Error('boom'));
+    });
+  });
+
+  it('shard() and epochs() keep time: epochs resubscribe after completion', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a|', { a: syntheticBlock(0, 4) });
+      expectObservable(source.pipe(epochs(2), shard({ rank: 1, worldSize: 2 }), map((b) => `${b.epoch}:${ids(b)}`))).toBe(
+        '-x-y|',
+        { x: '0:1,3', y: '1:1,3' },
+      );
+    });
+  });
+
+  it('fills batches of exactly the size, last one smaller, never mixing epochs', async () => {
+    const blocks = [...syntheticBlocks(10, [3, 4]), ...syntheticBlocks(5, [5], 1)];
+    const out = await run(from(blocks).pipe(batch(4)));
+    expect(sizes(out)).toEqual([4, 4, 2, 4, 1]);
+    expect(out.map((b) => b.epoch)).toEqual([0, 0, 0, 1, 1]);
+    const joined = joinBlocks(out);
+    expect(joined.indices).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4]);
+    expect(Buffer.from(joined.images).equals(Buffer.from(joinBlocks(blocks).images))).toBe(true);
+    expect(sizes(await run(from(blocks).pipe(batch(4, { dropLast: true }))))).toEqual([4, 4, 4]);
+  });
+});
+
+describe('shuffle()', () => {
+  it('emits a permutation of each epoch that depends on seed and epoch, not on block sizes', async () => {
+    const orders = async (blockSizes: number[], seed: number, outSize: number): Promise<number[][]> => {
+      const source = from(syntheticBlocks(1000, blockSizes)).pipe(epochs(1));
+      const e0 = joinBlocks(await run(source.pipe(shuffle({ seed, blockSize: outSize }))));
+      const e1 = joinBlocks(await run(from(syntheticBlocks(1000, blockSizes, 1)).pipe(shuffle({ seed, blockSize: outSize }))));
+      return [e0.indices, e1.indices];
+    };
+    const [a0, a1] = await orders([1], 5, 7);
+    const [b0, b1] = await orders([7, 128], 5, 1000);
+    const [c0] = await orders([1000], 6, 64);
+    expect(b0).toEqual(a0);
+    expect(b1).toEqual(a1);
+    expect([...a0].sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(a1).not.toEqual(a0);
+    expect(c0).not.toEqual(a0);
+    // Not the identity, and images and labels travel with their index.
+    expect(a0.filter((v, i) => v === i).length).toBeLessThan(20);
+  });
+
+  it('keeps each sample whole: pixels and label follow the index', async () => {
+    const out = joinBlocks(await run(from(syntheticBlocks(50, [9])).pipe(shuffle({ seed: 1 }))));
+    out.indices.forEach((index, k) => {
+      const expected = syntheticBlock(index, 1);
+      expect(Array.from(out.images.subarray(k * 12, k * 12 + 12))).toEqual(Array.from(expected.images));
+      expect(out.labels[k]).toBe(index % 10);
+    });
+  });
+});
+
+describe('shuffleWindow()', () => {
+  it('emits every sample once per epoch, independent of block sizes', async () => {
+    const a = joinBlocks(await run(from(syntheticBlocks(500, [1])).pipe(shuffleWindow({ size: 64, seed: 2 }))));
+    const b = joinBlocks(await run(from(syntheticBlocks(500, [33, 100])).pipe(shuffleWindow({ size: 64, seed: 2 }))));
+    expect(b.indices).toEqual(a.indices);
+    expect([...a.indices].sort((x, y) => x - y)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(a.indices.filter((v, i) => v === i).length).toBeLessThan(25);
+    // A window of 64 cannot move a sample earlier than 64 places before its arrival.
+    a.indices.forEach((index, position) => expect(position).toBeGreaterThanOrEqual(index - 64));
+  });
+});
+
+describe('shard()', () => {
+  const indicesOf = async (total: number, rank: number, worldSize: number, dropLast = false): Promise<number[]> =>
+    joinBlocks(await run(from(syntheticBlocks(total, [3, 5])).pipe(shard({ rank, worldSize, dropLast })))).indices;
+
+  it('pads like DistributedSampler: 10 samples over 3 ranks (hand-worked)', async () => {
+    // PyTorch: indices [0..9] + [0, 1] (padding), rank r takes indices[r::3].
+    expect(await indicesOf(10, 0, 3)).toEqual([0, 3, 6, 9]);
+    expect(await indicesOf(10, 1, 3)).toEqual([1, 4, 7, 0]);
+    expect(await indicesOf(10, 2, 3)).toEqual([2, 5, 8, 1]);
+  });
+
+  it('drops the tail with dropLast (hand-worked)', async () => {
+    expect(await indicesOf(10, 0, 3, true)).toEqual([0, 3, 6]);
+    expect(await indicesOf(10, 1, 3, true)).toEqual([1, 4, 7]);
+    expect(await indicesOf(10, 2, 3, true)).toEqual([2, 5, 8]);
+  });
+
+  it('splits a shuffled epoch into disjoint, covering, balanced shares', async () => {
+    for (const worldSize of [2, 3, 4]) {
+      const shares = await Promise.all(
+        Array.from({ length: worldSize }, async (_, rank) =>
+          joinBlocks(await run(from(syntheticBlocks(600, [7, 64])).pipe(shuffle({ seed: 9 }), shard({ rank, worldSize })))).indices,
+        ),
+      );
+      expect(shares.map((s) => s.length)).toEqual(new Array(worldSize).fill(600 / worldSize));
+      expect(shares.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    }
+  });
+});
+
+describe('epochs() and samples()', () => {
+  it('repeats the source, tagging epochs', async () => {
+    const out = await run(from(syntheticBlocks(5, [2])).pipe(epochs(3)));
+    expect(out.map((b) => b.epoch)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2]);
+  });
+
+  it('splits blocks into samples with views of their pixels', async () => {
+    const block = syntheticBlock(10, 3);
+    const out = await run(from([block]).pipe(samples()));
+    expect(out.map((s) => [s.index, s.label, s.height, s.width])).toEqual([
+      [10, 0, 4, 3],
+      [11, 1, 4, 3],
+      [12, 2, 4, 3],
+    ]);
+    expect(out[1].image.buffer).toBe(block.images.buffer);
+    expect(Array.from(out[2].image)).toEqual(Array.from(syntheticBlock(12, 1).images));
+  });
+});
