@@ -118,7 +118,7 @@ describe('decodeIdx errors', () => {
     expect(error).toBeInstanceOf(IdxFormatError);
     expect((error as IdxFormatError).offset).toBe(good.length - 3);
     expect((error as Error).message).toBe(
-      'x.idx at byte 25: expected 28 bytes (3 records of [2, 2] u8), found end of data after 25 bytes (2 whole records): the file is truncated',
+      'x.idx at byte 25: expected 28 bytes (3 records of 2 x 2 u8), found end of data after 25 bytes (2 whole records): the file is truncated',
     );
   });
 

@@ -38,7 +38,7 @@ describe('mnist() on the real training set', () => {
     expect(Buffer.from(all.images).equals(fileImages)).toBe(true);
     expect(Buffer.from(all.labels).equals(fileLabels)).toBe(true);
     expect(all.indices.every((v, i) => v === i)).toBe(true);
-    const counts = new Array(10).fill(0);
+    const counts = Array.from({ length: 10 }, () => 0);
     for (const label of all.labels) counts[label]++;
     expect(counts).toEqual(TRAIN_CLASS_COUNTS);
   });
@@ -76,7 +76,7 @@ describe('decodeIdx() timing of emissions', () => {
         toArray(),
       ),
     );
-    expect(groups.map((g) => g.count)).toEqual(new Array(300).fill(1));
+    expect(groups.map((g) => g.count)).toEqual(Array.from({ length: 300 }, () => 1));
     // Record k ends at byte 16 + 784 (k + 1) of the file.
     expect(at).toEqual(groups.map((g) => 16 + 784 * (g.first + 1)));
   });

@@ -113,7 +113,7 @@ describe('shard()', () => {
           joinBlocks(await run(from(syntheticBlocks(600, [7, 64])).pipe(shuffle({ seed: 9 }), shard({ rank, worldSize })))).indices,
         ),
       );
-      expect(shares.map((s) => s.length)).toEqual(new Array(worldSize).fill(600 / worldSize));
+      expect(shares.map((s) => s.length)).toEqual(Array.from({ length: worldSize }, () => 600 / worldSize));
       expect(shares.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: 600 }, (_, i) => i));
     }
   });

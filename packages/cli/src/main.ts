@@ -1,1 +1,44 @@
-export {};
+#!/usr/bin/env node
+import { IdxflowError } from '@idxflow/core';
+import { parseArgs } from 'node:util';
+import { info, UsageError } from './commands/info.js';
+
+const USAGE = `Usage: idxflow <command> [options]
+
+Commands:
+  info FILE        type, dimensions and record count of an IDX file (raw or .gz)
+
+Run "idxflow <command> --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'info': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean' } } });
+      if (values.help) return void process.stdout.write(`${(await import('./commands/info.js')).infoUsage}\n`);
+      return info({ positionals, json: values.json ?? false }, process.stdout);
+    }
+    case undefined:
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`idxflow: ${error.message}\n`);
+    process.exitCode = 2;
+  } else if (error instanceof IdxflowError || error instanceof RangeError || error instanceof TypeError || (error as NodeJS.ErrnoException).code) {
+    const { name, message, path } = error as NodeJS.ErrnoException;
+    const where = path && !message.includes(path) ? ` (${path})` : '';
+    process.stderr.write(`idxflow: ${name}: ${message}${where}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`idxflow: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+});

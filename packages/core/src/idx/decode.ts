@@ -10,6 +10,8 @@ export interface DecodeIdxOptions {
   type?: IdxType;
   /** Number of dimensions the caller requires; any when unset. */
   ndims?: number;
+  /** Called once with the header as soon as it is read, before any record. */
+  onHeader?: (header: IdxHeader) => void;
 }
 
 const hex = (bytes: Uint8Array): string =>
@@ -82,6 +84,7 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
         const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
         const recordBytes = info!.bytes * dims.slice(1).reduce((a, b) => a * b, 1);
         header = { type: info!.type, dims, headerBytes: prefix.length, recordBytes };
+        options.onHeader?.(header);
         total = dims[0];
         elementBytes = info!.bytes;
         Pixels = info!.Array as IdxTypeInfoArray;
@@ -166,7 +169,7 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
               new IdxFormatError({
                 file,
                 offset,
-                expected: `${expectedBytes} bytes (${total} records of [${header.dims.slice(1).join(', ')}] ${header.type})`,
+                expected: `${expectedBytes} bytes (${total} records of ${[header.dims.slice(1).join(' x '), header.type].filter(Boolean).join(' ')})`,
                 found: `end of data after ${offset} bytes (${next} whole records): the file is truncated`,
               }),
             );

