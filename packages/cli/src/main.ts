@@ -2,11 +2,13 @@
 import { IdxflowError } from '@idxflow/core';
 import { parseArgs } from 'node:util';
 import { info, UsageError } from './commands/info.js';
+import { preview, PREVIEW_FLAGS, previewUsage } from './commands/preview.js';
 
 const USAGE = `Usage: idxflow <command> [options]
 
 Commands:
   info FILE        type, dimensions and record count of an IDX file (raw or .gz)
+  preview          PNG contact sheet of augmented digits
 
 Run "idxflow <command> --help" for a command's options.`;
 
@@ -17,6 +19,14 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean' } } });
       if (values.help) return void process.stdout.write(`${(await import('./commands/info.js')).infoUsage}\n`);
       return info({ positionals, json: values.json ?? false }, process.stdout);
+    }
+    case 'preview': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: PREVIEW_FLAGS });
+      if (values.help) return void process.stdout.write(`${previewUsage}\n`);
+      if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${previewUsage}`);
+      const out = await preview(values);
+      process.stdout.write(`wrote ${out}\n`);
+      return;
     }
     case undefined:
     case '--help':

@@ -22,3 +22,4 @@ export * from './stages/samples.js';
 export * from './stages/shard.js';
 export * from './stages/shuffle.js';
 export * from './stages/shuffleWindow.js';
+export * from './pool.js';

@@ -1,1 +1,7 @@
-export {};
+export * from './kernels/index.js';
+export * from './spec.js';
+export * from './augmentImages.js';
+export * from './fuse.js';
+export * from './augment.js';
+export * from './geometric.js';
+export * from './normalize.js';

@@ -1,0 +1,112 @@
+// Augments a run of images: the work one worker does for one block. No RxJS here.
+import { randomBetween, randomUniform, RandomStage, streamKey } from '@idxflow/core';
+import { affineMatrix, elasticField, elasticScratchSize, multiplyAffine, warpResample, type Affine } from './kernels/index.js';
+import type { AugmentSpec } from './spec.js';
+
+/** One block's worth of work. */
+export interface AugmentJob {
+  /** `n * height * width` input pixels. */
+  images: Uint8Array | Float32Array;
+  indices: Uint32Array;
+  epoch: number;
+  seed: number;
+  height: number;
+  width: number;
+  spec: AugmentSpec;
+}
+
+// Draws per affine step; each step owns a fixed slice of the sample's stream so adding a
+// parameter or a step never changes the draws of the others.
+const DRAWS_PER_STEP = 8;
+
+/** Scratch buffers reused across samples (one set per thread). */
+class Scratch {
+  matrix: Affine = new Float64Array(6);
+  step: Affine = new Float64Array(6);
+  product: Affine = new Float64Array(6);
+  dx = new Float32Array(0);
+  dy = new Float32Array(0);
+  blur = new Float32Array(0);
+  float = new Float32Array(0);
+
+  ensure(height: number, width: number): void {
+    const size = height * width;
+    if (this.dx.length !== size) {
+      this.dx = new Float32Array(size);
+      this.dy = new Float32Array(size);
+      this.float = new Float32Array(size);
+      this.blur = new Float32Array(elasticScratchSize(width, height));
+    }
+  }
+}
+
+const scratch = new Scratch();
+const IDENTITY: readonly number[] = [1, 0, 0, 0, 1, 0];
+
+/** Fills `scratch.matrix` with the composed affine map of every affine step for one sample. */
+function sampleMatrix(spec: AugmentSpec, key: number, width: number, height: number): Affine {
+  scratch.matrix.set(IDENTITY);
+  spec.steps.forEach((step, k) => {
+    if (step.kind !== 'affine') return;
+    const c = k * DRAWS_PER_STEP;
+    const shift = step.shift;
+    affineMatrix(
+      {
+        angle: randomBetween(key, c, step.rotate[0], step.rotate[1]),
+        shiftX: randomBetween(key, c + 1, shift[0], shift[1]),
+        shiftY: randomBetween(key, c + 2, shift[0], shift[1]),
+        scale: randomBetween(key, c + 3, step.scale[0], step.scale[1]),
+        shear: randomBetween(key, c + 4, step.shear[0], step.shear[1]),
+      },
+      width,
+      height,
+      scratch.step,
+    );
+    // Steps apply in order; the resampler's matrix maps output to input, so later steps go on the right.
+    multiplyAffine(scratch.matrix, scratch.step, scratch.product);
+    scratch.matrix.set(scratch.product);
+  });
+  return scratch.matrix;
+}
+
+/**
+ * Applies the spec's geometry to every image of the job in one resampling per image, then
+ * normalises if asked. Each sample's randomness comes from (seed, epoch, source index), so
+ * the result does not depend on how samples were grouped or which thread ran them.
+ *
+ * @returns New pixels: Float32Array when normalising or when the input is Float32.
+ */
+export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
+  const { images, indices, epoch, seed, height, width, spec } = job;
+  const size = height * width;
+  const n = indices.length;
+  const normalize = spec.normalize;
+  const out = normalize || images instanceof Float32Array ? new Float32Array(n * size) : new Uint8Array(n * size);
+  scratch.ensure(height, width);
+  const elastic = spec.steps.find((s) => s.kind === 'elastic');
+  const options = { interpolation: spec.interpolation, fill: spec.fill };
+  for (let i = 0; i < n; i++) {
+    const index = indices[i];
+    const src = images.subarray(i * size, (i + 1) * size);
+    const dst = out.subarray(i * size, (i + 1) * size);
+    const matrix = sampleMatrix(spec, streamKey(seed, RandomStage.augment, epoch, index), width, height);
+    let dx: Float32Array | undefined;
+    let dy: Float32Array | undefined;
+    if (elastic && elastic.kind === 'elastic' && elastic.alpha > 0) {
+      const key = streamKey(seed, RandomStage.elastic, epoch, index);
+      elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, (j) => randomUniform(key, j), scratch.blur);
+      dx = scratch.dx;
+      dy = scratch.dy;
+    }
+    warpResample(src, dst, width, height, matrix, dx, dy, options);
+  }
+  if (normalize) normalizeInPlace(out as Float32Array, images instanceof Uint8Array ? 1 / 255 : 1, normalize.mean, normalize.std);
+  return out;
+}
+
+/** `v * unit` standardised: `(v * unit - mean) / std`, in place. */
+export function normalizeInPlace(values: Float32Array, unit: number, mean: number, std: number): void {
+  const a = unit / std;
+  const b = -mean / std;
+  for (let i = 0; i < values.length; i++) values[i] = values[i] * a + b;
+}

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { lastValueFrom, map, tap, toArray, type Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { batch, holdUntil, mnist, type Block } from '@idxflow/core';
+import { augment, normalize, rotate, shift, toFloat } from '@idxflow/transforms';
+import { joinBlocks } from '../fixtures/blocks.js';
+
+const hashOf = (blocks: Block[]): string => {
+  const h = createHash('sha256');
+  for (const b of blocks) h.update(new Uint8Array(b.images.buffer, b.images.byteOffset, b.images.byteLength)).update(b.indices).update(b.labels);
+  return h.digest('hex');
+};
+const run = (o: Observable<Block>): Promise<Block[]> => lastValueFrom(o.pipe(toArray()));
+const full = { rotate: 15, shift: 2, scale: [0.9, 1.1] as [number, number], shear: 5, elastic: { alpha: 34, sigma: 4 } };
+
+describe('augment() determinism', () => {
+  it('gives byte-identical output for 0, 1, 2 and 4 workers and block sizes 1, 7, 128 and 1000', async () => {
+    const hashes = new Set<string>();
+    for (const workers of [0, 1, 2, 4]) {
+      for (const size of [1, 7, 128, 1000]) {
+        if (workers === 0 && size === 1) continue; // covered by the others; keeps the run short
+        const out = await run(mnist({ split: 'test' }).pipe(batch(size), augment(full, { seed: 11, workers }), normalize()));
+        expect(out.reduce((n, b) => n + b.shape[0], 0)).toBe(10000);
+        hashes.add(hashOf(out));
+      }
+    }
+    expect(hashes.size).toBe(1);
+  });
+
+  it('differs between seeds and between epochs', async () => {
+    const a = await run(mnist({ split: 'test' }).pipe(batch(500), augment(full, { seed: 1 })));
+    const b = await run(mnist({ split: 'test' }).pipe(batch(500), augment(full, { seed: 2 })));
+    const e1 = await run(mnist({ split: 'test' }).pipe(batch(500), map((blk) => ({ ...blk, epoch: 1 })), augment(full, { seed: 1 })));
+    expect(hashOf(a)).not.toBe(hashOf(b));
+    expect(hashOf(a)).not.toBe(hashOf(e1));
+    // ...and each sample actually changed: most images differ from the source.
+    const source = joinBlocks(await run(mnist({ split: 'test' })));
+    const augmented = joinBlocks(a);
+    let changed = 0;
+    for (let i = 0; i < 10000; i++) {
+      const s = source.images.subarray(i * 784, i * 784 + 784);
+      const t = augmented.images.subarray(i * 784, i * 784 + 784);
+      if (!s.every((v, k) => v === t[k])) changed++;
+    }
+    expect(changed).toBeGreaterThan(9900);
+  });
+});
+
+describe('fusion of adjacent geometric stages', () => {
+  it('shift(0.5) then shift(-0.5) is exactly the identity: ONE bilinear resampling of the composed map', async () => {
+    const source = await run(mnist({ split: 'test' }).pipe(batch(1000)));
+    const fused = await run(mnist({ split: 'test' }).pipe(batch(1000), shift([0.5, 0.5]), shift([-0.5, -0.5])));
+    expect(hashOf(fused)).toBe(hashOf(source));
+    // Kept apart (a stage in between), two bilinear passes blur the digits: not the identity.
+    const apart = await run(mnist({ split: 'test' }).pipe(batch(1000), shift([0.5, 0.5]), map((b) => b), shift([-0.5, -0.5])));
+    expect(hashOf(apart)).not.toBe(hashOf(source));
+  });
+
+  it('rotate(90) then rotate(-90) with nearest is the identity, on workers too', async () => {
+    const source = await run(mnist({ split: 'test' }).pipe(batch(1000)));
+    const nearest = { interpolation: 'nearest' as const };
+    const out = await run(mnist({ split: 'test' }).pipe(batch(1000), rotate([90, 90], nearest, { workers: 2 }), rotate([-90, -90], nearest)));
+    expect(hashOf(out)).toBe(hashOf(source));
+  });
+
+  it('normalize() fused into augment() gives the same bits as normalize() on its own', async () => {
+    const fused = await run(mnist({ split: 'test' }).pipe(batch(1000), augment(full, { seed: 3, workers: 1 }), normalize()));
+    const apart = await run(mnist({ split: 'test' }).pipe(batch(1000), augment(full, { seed: 3 }), map((b) => b), normalize()));
+    expect(fused[0].images).toBeInstanceOf(Float32Array);
+    expect(hashOf(fused)).toBe(hashOf(apart));
+  });
+});
+
+describe('normalize() and toFloat()', () => {
+  it('computes (v / 255 - mean) / std for every byte value', async () => {
+    const images = Uint8Array.from({ length: 256 }, (_, v) => v);
+    const block: Block = { images, labels: new Uint8Array(1), indices: new Uint32Array(1), epoch: 0, shape: [1, 16, 16] };
+    const [n] = await run(new (await import('rxjs')).Observable<Block>((s) => (s.next(block), s.complete())).pipe(normalize()));
+    const [f] = await run(new (await import('rxjs')).Observable<Block>((s) => (s.next(block), s.complete())).pipe(toFloat()));
+    for (let v = 0; v < 256; v++) {
+      expect(n.images[v]).toBeCloseTo((v / 255 - 0.1307) / 0.3081, 5);
+      expect(f.images[v]).toBeCloseTo(v / 255, 6);
+    }
+  });
+
+  it('rejects a zero std and bad augment options when built', () => {
+    expect(() => normalize({ std: 0 })).toThrow('Expected non-zero number for std');
+    expect(() => augment({ rotate: -3 })).toThrow('Expected non-negative number or [min, max] for rotate but received -3 of type number');
+    expect(() => augment({ scale: [1.2, 0.8] })).toThrow('Expected [min, max] with min <= max for scale');
+    expect(() => augment({ elastic: { alpha: 34, sigma: 0 } })).toThrow('Expected positive number for elastic.sigma but received 0 of type number');
+    expect(() => augment({}, { workers: -1 })).toThrow('Expected integer between 0 and 256 for workers but received -1 of type number');
+  });
+});
+
+describe('flow control through the worker pool', () => {
+  it('a 5 ms/block sink keeps the samples between source and sink bounded', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let maxOutstanding = 0;
+    let queue = Promise.resolve();
+    await lastValueFrom(
+      mnist({ split: 'train' }).pipe(
+        batch(64),
+        tap((b) => {
+          produced += b.shape[0];
+          maxOutstanding = Math.max(maxOutstanding, produced - consumed);
+        }),
+        augment({ rotate: 10 }, { workers: 2, window: 4 }),
+        map((b) => {
+          queue = queue.then(() => new Promise((r) => setTimeout(r, 5))).then(() => void (consumed += b.shape[0]));
+          holdUntil(queue);
+          return b;
+        }),
+        toArray(),
+      ),
+    );
+    await queue;
+    expect(consumed).toBe(60000);
+    // Window of 4 batches in the pool, each waiting on the sink, plus what the file source and
+    // batch() may have in hand (2 chunks of ~83 images and a partial batch of up to 63).
+    expect(maxOutstanding).toBeLessThanOrEqual(4 * 64 + 2 * 84 + 64);
+  });
+});
