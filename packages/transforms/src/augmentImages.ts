@@ -26,7 +26,7 @@ class Scratch {
   product: Affine = new Float64Array(6);
   dx = new Float32Array(0);
   dy = new Float32Array(0);
-  blur = new Float32Array(0);
+  blur = new Float64Array(0);
   float = new Float32Array(0);
 
   ensure(height: number, width: number): void {
@@ -35,7 +35,7 @@ class Scratch {
       this.dx = new Float32Array(size);
       this.dy = new Float32Array(size);
       this.float = new Float32Array(size);
-      this.blur = new Float32Array(elasticScratchSize(width, height));
+      this.blur = new Float64Array(elasticScratchSize(width, height));
     }
   }
 }

@@ -39,8 +39,18 @@ function runOptions(run: RunOptions): Fusable['run'] {
   };
 }
 
+/**
+ * Structured clone copies a typed array's WHOLE buffer, so a view (a batch sliced from a
+ * bigger block) is compacted first. SharedArrayBuffer-backed arrays are shared, not copied.
+ */
+function compact<T extends PixelArray | Uint32Array>(array: T): T {
+  if (array.buffer instanceof SharedArrayBuffer || array.byteLength === array.buffer.byteLength) return array;
+  return array.slice() as T;
+}
+
 function jobOf(block: Block, spec: AugmentSpec, seed: number): AugmentJob {
-  return { images: block.images, indices: block.indices, epoch: block.epoch, seed, height: block.shape[1], width: block.shape[2], spec };
+  const [, height, width] = block.shape;
+  return { images: compact(block.images), indices: compact(block.indices), epoch: block.epoch, seed, height, width, spec };
 }
 
 function stage(fusable: Fusable): Observable<Block> {
@@ -50,6 +60,7 @@ function stage(fusable: Fusable): Observable<Block> {
     run.workers === 0
       ? map((block) => withImages(augmentImages(jobOf(block, spec, run.seed)), block))
       : workerMap({ filename: WORKER, workers: run.workers, window: run.window }, (block: Block) => jobOf(block, spec, run.seed), withImages);
+  // Inline (workers 0) needs no compaction: augmentImages reads the view in place.
   const out = upstream.pipe(stageOf) as Tagged;
   out[FUSABLE] = fusable;
   return out;

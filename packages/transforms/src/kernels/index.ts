@@ -1,0 +1,3 @@
+export * from './matrix.js';
+export * from './resample.js';
+export * from './elastic.js';
