@@ -5,9 +5,10 @@ import { batch, holdUntil, mnist, type Block } from '@idxflow/core';
 import { augment, normalize, rotate, shift, toFloat } from '@idxflow/transforms';
 import { joinBlocks } from '../fixtures/blocks.js';
 
+const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 const hashOf = (blocks: Block[]): string => {
   const h = createHash('sha256');
-  for (const b of blocks) h.update(new Uint8Array(b.images.buffer, b.images.byteOffset, b.images.byteLength)).update(b.indices).update(b.labels);
+  for (const b of blocks) h.update(bytes(b.images)).update(bytes(b.indices)).update(bytes(b.labels));
   return h.digest('hex');
 };
 const run = (o: Observable<Block>): Promise<Block[]> => lastValueFrom(o.pipe(toArray()));

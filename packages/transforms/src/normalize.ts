@@ -1,6 +1,6 @@
 import { validate, type Block } from '@idxflow/core';
 import { map, type OperatorFunction } from 'rxjs';
-import { normalizeInPlace } from './augmentImages.js';
+import { byteTable, normalizeInPlace } from './augmentImages.js';
 import { fuseNormalize } from './fuse.js';
 
 /** Options of `normalize()`. */
@@ -28,11 +28,8 @@ export function normalize(options: NormalizeOptions = {}): OperatorFunction<Bloc
   const mean = validate.finite('mean', options.mean ?? 0.1307);
   const std = validate.finite('std', options.std ?? 0.3081);
   if (std === 0) throw new RangeError('Expected non-zero number for std but received 0 of type number');
-  // A table of the 256 byte values: one lookup per pixel. Same arithmetic as
-  // normalizeInPlace, so the fused and the separate paths give the same bits.
-  const table = new Float32Array(256);
-  for (let v = 0; v < 256; v++) table[v] = v;
-  normalizeInPlace(table, 1 / 255, mean, std);
+  // One lookup per pixel, in the same table the fused path uses: the same bits either way.
+  const table = byteTable(mean, std).slice();
   return (source) =>
     (fuseNormalize(source, { mean, std }) ??
       source.pipe(
