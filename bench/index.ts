@@ -9,6 +9,13 @@ import { formatRate, ROOT, type CaseResult } from './harness.js';
 const CASES: [group: string, which: string][] = [
   ['core', 'decode'],
   ['core', 'decode-shuffle-batch'],
+  ['transforms', 'a:0'],
+  ['transforms', 'a:1'],
+  ['transforms', 'a:2'],
+  ['transforms', 'b:1'],
+  ['transforms', 'b:2'],
+  ['transforms', 'c:1'],
+  ['transforms', 'c:2'],
 ];
 
 function runCase(group: string, which: string): CaseResult {
@@ -26,7 +33,7 @@ console.log(`idxflow bench — node ${process.version}, ${cpus().length} x ${cpu
 console.log('median of 5 runs after a warm-up; peak RSS of the case process\n');
 for (const [group, which] of CASES.filter(([g]) => only.length === 0 || only.includes(g))) {
   const r = runCase(group, which);
-  const workers = r.workers === undefined ? 'single-core' : `${r.workers} worker${r.workers > 1 ? 's' : ''}`;
+  const workers = !r.workers ? 'single-core' : `${r.workers} worker${r.workers > 1 ? 's' : ''}`;
   console.log(
     `${r.name.padEnd(56)} ${workers.padEnd(12)} ${formatRate(r.imagesPerSecond).padStart(9)} images/s  ` +
       `(${r.medianSeconds.toFixed(3)} s for ${r.images})  peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +

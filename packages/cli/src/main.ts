@@ -3,12 +3,16 @@ import { IdxflowError } from '@idxflow/core';
 import { parseArgs } from 'node:util';
 import { info, UsageError } from './commands/info.js';
 import { preview, PREVIEW_FLAGS, previewUsage } from './commands/preview.js';
+import { exportCommand, EXPORT_FLAGS, exportUsage } from './commands/export.js';
+import { serveCommand, SERVE_FLAGS, serveUsage } from './commands/serve.js';
 
 const USAGE = `Usage: idxflow <command> [options]
 
 Commands:
   info FILE        type, dimensions and record count of an IDX file (raw or .gz)
   preview          PNG contact sheet of augmented digits
+  export           write the (augmented) dataset as IDX, NPY/NPZ, PNG folders or WebDataset shards
+  serve            stream augmented batches to trainers over HTTP and WebSocket
 
 Run "idxflow <command> --help" for a command's options.`;
 
@@ -26,6 +30,24 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${previewUsage}`);
       const out = await preview(values);
       process.stdout.write(`wrote ${out}\n`);
+      return;
+    }
+    case 'export': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: EXPORT_FLAGS });
+      if (values.help) return void process.stdout.write(`${exportUsage}\n`);
+      if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${exportUsage}`);
+      process.stdout.write(`${await exportCommand(values)}\n`);
+      return;
+    }
+    case 'serve': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: SERVE_FLAGS });
+      if (values.help) return void process.stdout.write(`${serveUsage}\n`);
+      if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${serveUsage}`);
+      const server = await serveCommand(values);
+      process.stdout.write(`serving batches at ${server.url}/batches (Ctrl-C stops)\n`);
+      const stop = (): void => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       return;
     }
     case undefined:

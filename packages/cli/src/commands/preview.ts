@@ -83,6 +83,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   try {
     await sharp(sheet, { raw: { width: cols * cellW, height: rows * cellH, channels: 1 } })
       .resize({ width: cols * cellW * zoom, height: rows * cellH * zoom, kernel: 'nearest' })
+      .toColourspace('b-w')
       .png()
       .toFile(temp);
     await rename(temp, out);

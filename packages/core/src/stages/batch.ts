@@ -12,8 +12,8 @@ export interface BatchOptions {
  * Regroups samples into Blocks of exactly `size` samples, like a DataLoader's batches.
  *
  * A batch never mixes epochs: the last batch of an epoch may be smaller (or dropped with
- * `dropLast`). Each batch owns fresh buffers, so a consumer may keep it or transfer it to a
- * worker.
+ * `dropLast`). Where whole batches lie inside one incoming block they are views of it, not
+ * copies (blocks are never modified once emitted, by any stage); the others are fresh.
  *
  * @param size Samples per batch (integer >= 1).
  * @param options See `BatchOptions`.
@@ -41,7 +41,11 @@ export function batch<P extends PixelArray>(size: number, options: BatchOptions 
         next(block) {
           if (current && current.epoch !== block.epoch) flush();
           const n = blockLength(block);
-          for (let at = 0; at < n; ) {
+          let at = 0;
+          if (filled === 0) {
+            for (; n - at >= size && !subscriber.closed; at += size) subscriber.next(sliceBlock(block, at, at + size));
+          }
+          while (at < n) {
             current ??= allocateBlock(block.images, size, block.shape[1], block.shape[2], block.epoch);
             const take = Math.min(size - filled, n - at);
             copySamples(block, at, current, filled, take);

@@ -14,6 +14,7 @@ export interface ShuffleOptions {
 
 /** Gathers the blocks of one epoch into one block. */
 function concatenate<P extends PixelArray>(blocks: Block<P>[]): Block<P> {
+  if (blocks.length === 1) return blocks[0];
   const n = blocks.reduce((sum, b) => sum + blockLength(b), 0);
   const [, height, width] = blocks[0].shape;
   const all = allocateBlock(blocks[0].images, n, height, width, blocks[0].epoch);

@@ -40,7 +40,7 @@ export class AtomicFile {
   /** Opens the temporary of `path` for writing. */
   static async create(path: string): Promise<AtomicFile> {
     const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
-    return new AtomicFile(path, temp, await open(temp, 'w'));
+    return new AtomicFile(path, temp, await open(temp, 'w+')); // w+: commit() reads it back to hash it
   }
 
   /** Bytes written so far. */

@@ -24,7 +24,8 @@ interface Encoded {
 }
 
 function encodePng(pixels: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer();
+  // b-w keeps one channel: without it sharp writes an RGB PNG.
+  return sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
 /**
