@@ -8,7 +8,7 @@ import { integer, seed as seedOption } from '../validate.js';
 export interface ShuffleOptions {
   /** Seed of the permutation. Default 0. */
   seed?: number;
-  /** Samples per emitted block. Default 1,024. */
+  /** Samples per emitted block. Default 256 (with the 2-block window, what a slow sink may have queued). */
   blockSize?: number;
 }
 
@@ -44,7 +44,7 @@ function concatenate<P extends PixelArray>(blocks: Block<P>[]): Block<P> {
  */
 export function shuffle<P extends PixelArray>(options: ShuffleOptions = {}): OperatorFunction<Block<P>, Block<P>> {
   const seed = seedOption('seed', options.seed ?? 0);
-  const blockSize = integer('blockSize', options.blockSize ?? 1024, 1);
+  const blockSize = integer('blockSize', options.blockSize ?? 256, 1);
   return (source) =>
     new Observable<Block<P>>((subscriber) => {
       let pending: Block<P>[] = [];
