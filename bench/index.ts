@@ -1,42 +1,68 @@
 // `pnpm bench`: runs every case in its own process (so peak RSS is per case) and prints a
-// table. Figures are single-core unless the row names a worker count. Pass group names to run
-// only those groups: `pnpm bench core transforms`.
+// table, then the torchvision baseline on the same data and our speed as a ratio of theirs.
+// A row without a worker count ran on one core (the main thread). Pass group names to run
+// only those groups: `pnpm bench core transforms baseline sinks`.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { formatRate, ROOT, type CaseResult } from './harness.js';
+import { formatRate, gzippedMnist, ROOT, type CaseResult } from './harness.js';
 
 const CASES: [group: string, which: string][] = [
   ['core', 'decode'],
   ['core', 'decode-shuffle-batch'],
-  ['transforms', 'a:0'],
-  ['transforms', 'a:1'],
-  ['transforms', 'a:2'],
-  ['transforms', 'b:1'],
-  ['transforms', 'b:2'],
-  ['transforms', 'c:1'],
-  ['transforms', 'c:2'],
+  ...['a', 'b', 'c'].flatMap((c): [string, string][] => [0, 1, 2].map((w) => ['transforms', `${c}:${w}`])),
+  ...['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'serve'].map((f): [string, string] => ['sinks', f]),
 ];
 
 function runCase(group: string, which: string): CaseResult {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'case.ts'), group, which], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'case.ts'), group, which], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench case ${group}/${which} failed:\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as CaseResult;
 }
 
-const only = process.argv.slice(2);
-console.log(`idxflow bench — node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
-console.log('median of 5 runs after a warm-up; peak RSS of the case process\n');
-for (const [group, which] of CASES.filter(([g]) => only.length === 0 || only.includes(g))) {
-  const r = runCase(group, which);
+function print(r: CaseResult): void {
   const workers = !r.workers ? 'single-core' : `${r.workers} worker${r.workers > 1 ? 's' : ''}`;
   console.log(
-    `${r.name.padEnd(56)} ${workers.padEnd(12)} ${formatRate(r.imagesPerSecond).padStart(9)} images/s  ` +
-      `(${r.medianSeconds.toFixed(3)} s for ${r.images})  peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
+    `${r.name.padEnd(62)} ${workers.padEnd(11)} ${formatRate(r.imagesPerSecond).padStart(8)} images/s  ` +
+      `(median ${r.medianSeconds.toFixed(3)} s / ${r.images})  peak RSS ${r.peakRssMiB.toFixed(0)} MiB` +
       (r.extra ? `  ${JSON.stringify(r.extra)}` : ''),
   );
+}
+
+/** The torchvision DataLoader baseline, or undefined (with a message) where torch is missing. */
+async function baseline(kind: string, workers: number): Promise<number | undefined> {
+  const python = '/usr/bin/python3';
+  if (spawnSync(python, ['-c', 'import torch, torchvision, scipy'], { encoding: 'utf8' }).status !== 0) return undefined;
+  const files = await gzippedMnist('train');
+  const r = spawnSync(python, [join(ROOT, 'bench/baselines/torch_baseline.py'), '--images', files.images, '--labels', files.labels, '--case', kind, '--workers', String(workers), '--runs', '3', '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`baseline ${kind} failed:\n${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { images_per_second: number }).images_per_second;
+}
+
+const only = process.argv.slice(2);
+const wanted = (group: string): boolean => only.length === 0 || only.includes(group);
+console.log(`idxflow bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
+console.log('single-core = main thread only; N workers = worker threads plus the main thread\n');
+const ours = new Map<string, number>();
+for (const [group, which] of CASES.filter(([g]) => wanted(g))) {
+  const r = runCase(group, which);
+  if (group === 'transforms') ours.set(which, r.imagesPerSecond);
+  print(r);
+}
+
+if (wanted('baseline')) {
+  console.log('\ntorchvision baseline (bench/baselines/torch_baseline.py), same data, DataLoader(batch 128, shuffle):');
+  for (const [kind, ourCase] of [['none', 'a'], ['affine', 'b'], ['elastic', 'c']] as const) {
+    for (const [workers, ourWorkers] of [[0, 0], [2, 2]] as const) {
+      const theirs = await baseline(kind, workers);
+      if (theirs === undefined) {
+        console.log('  skipped: /usr/bin/python3 lacks torch, torchvision or scipy (Debian: apt-get install python3-torchvision python3-scipy)');
+        process.exit(0);
+      }
+      const mine = ours.get(`${ourCase}:${ourWorkers}`);
+      const label = workers === 0 ? 'single-core, num_workers=0' : 'num_workers=2';
+      const ratio = mine ? `  idxflow ${ourCase}:${ourWorkers === 0 ? 'single-core' : `${ourWorkers} workers`} = ${(mine / theirs).toFixed(1)}x` : '';
+      console.log(`  (${ourCase}) ${kind.padEnd(8)} ${label.padEnd(27)} ${formatRate(theirs).padStart(8)} images/s${ratio}`);
+    }
+  }
 }
