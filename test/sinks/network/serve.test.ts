@@ -17,10 +17,8 @@ const python = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { encoding:
 
 let server: BatchServer;
 let produced = 0;
-let subscribed = 0;
 let finalized = 0;
 const factory = (p: ServeParams) => {
-  subscribed++;
   const source = p.seed === 99 ? mnist({ split: 'train' }).pipe(epochs(2)) : mnist({ split: 'test' });
   return source.pipe(
     shuffle({ seed: p.seed }),

@@ -5,7 +5,7 @@ import { Gzip } from 'fflate';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { consume } from './consume.js';
-import { dtypeOf, type ExportedFile, type ExportSummary, type FileSinkOptions } from './types.js';
+import { ExportShape, type ExportedFile, type ExportSummary, type FileSinkOptions } from './types.js';
 
 /** Options of `toIdx()`. */
 export interface IdxSinkOptions extends FileSinkOptions {
@@ -60,18 +60,13 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
   const raw = mnistFileNames(split, false);
   const images = await AtomicFile.create(join(options.dir, raw.images));
   const labels = await AtomicFile.create(join(options.dir, raw.labels));
-  let shape: [number, number] | undefined;
-  let dtype: 'uint8' | 'float32' = 'uint8';
+  const kind = new ExportShape();
   let count = 0;
   const write = async (block: Block): Promise<void> => {
     const [n, h, w] = block.shape;
-    if (!shape) {
-      shape = [h, w];
-      dtype = dtypeOf(block.images);
-      await images.write(idxHeader(dtype === 'uint8' ? 'u8' : 'f32', [0, h, w]));
+    if (kind.first(block)) {
+      await images.write(idxHeader(kind.dtype === 'uint8' ? 'u8' : 'f32', [0, h, w]));
       await labels.write(idxHeader('u8', [0]));
-    } else if (shape[0] !== h || shape[1] !== w || dtypeOf(block.images) !== dtype) {
-      throw new TypeError(`Expected every block to hold ${dtype} images of ${shape[0]} x ${shape[1]} but received ${dtypeOf(block.images)} ${h} x ${w}`);
     }
     await images.write(idxBody(block.images));
     await labels.write(block.labels);
@@ -81,9 +76,8 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
   const end = async (): Promise<ExportSummary> => {
     const countBytes = new Uint8Array(4);
     new DataView(countBytes.buffer).setUint32(0, count, false);
-    if (!shape) {
+    if (!kind.shape) {
       // An empty pipeline still gives well-formed files of 0 records.
-      shape = [0, 0];
       await images.write(idxHeader('u8', [0, 0, 0]));
       await labels.write(idxHeader('u8', [0]));
     }
@@ -108,7 +102,7 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
         await rm(file.temp, { force: true });
       }
     }
-    return { dir: options.dir, files, count, shape, dtype };
+    return { dir: options.dir, files, count, shape: kind.shape ?? [0, 0], dtype: kind.dtype };
   };
   const fail = async (): Promise<void> => {
     await Promise.all([images.abort(), labels.abort()]);

@@ -6,7 +6,7 @@ import { Zip, ZipPassThrough } from 'fflate';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { consume } from './consume.js';
-import { dtypeOf, type ExportSummary, type FileSinkOptions } from './types.js';
+import { ExportShape, type ExportSummary, type FileSinkOptions } from './types.js';
 
 // NPY format version 1.0 (numpy's format.py): magic "\x93NUMPY", version 1.0, a little-endian
 // uint16 header length, then a Python dict literal padded with spaces to a multiple of 64
@@ -37,18 +37,13 @@ async function writeNpyPair(source: Observable<Block>, options: FileSinkOptions,
   await mkdir(options.dir, { recursive: true });
   const images = await AtomicFile.create(join(options.dir, `${prefix}-images.npy`));
   const labels = await AtomicFile.create(join(options.dir, `${prefix}-labels.npy`));
-  let shape: [number, number] | undefined;
-  let dtype: 'uint8' | 'float32' = 'uint8';
+  const kind = new ExportShape();
   let count = 0;
   const write = async (block: Block): Promise<void> => {
-    const [n, h, w] = block.shape;
-    if (!shape) {
-      shape = [h, w];
-      dtype = dtypeOf(block.images);
+    const n = block.shape[0];
+    if (kind.first(block)) {
       await images.write(new Uint8Array(HEADER_BYTES));
       await labels.write(new Uint8Array(HEADER_BYTES));
-    } else if (shape[0] !== h || shape[1] !== w || dtypeOf(block.images) !== dtype) {
-      throw new TypeError(`Expected every block to hold ${dtype} images of ${shape[0]} x ${shape[1]} but received ${dtypeOf(block.images)} ${h} x ${w}`);
     }
     await images.write(littleEndianBytes(block.images));
     await labels.write(block.labels);
@@ -56,7 +51,8 @@ async function writeNpyPair(source: Observable<Block>, options: FileSinkOptions,
     options.onProgress?.(count);
   };
   const end = async () => {
-    shape ??= [0, 0];
+    const shape = kind.shape ?? [0, 0];
+    const dtype = kind.dtype;
     if (count === 0) {
       await images.write(new Uint8Array(HEADER_BYTES));
       await labels.write(new Uint8Array(HEADER_BYTES));

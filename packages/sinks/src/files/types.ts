@@ -29,3 +29,27 @@ export interface FileSinkOptions {
 export function dtypeOf(images: Uint8Array | Float32Array): 'uint8' | 'float32' {
   return images instanceof Float32Array ? 'float32' : 'uint8';
 }
+
+/**
+ * The sample shape and dtype of an export, fixed by its first block and checked against every
+ * later one (an array file has one shape and one element type).
+ */
+export class ExportShape {
+  shape: [number, number] | undefined;
+  dtype: 'uint8' | 'float32' = 'uint8';
+
+  /** Records the first block's shape (returning true) or checks a later block against it. */
+  first(block: { images: Uint8Array | Float32Array; shape: readonly [number, number, number] }): boolean {
+    const [, h, w] = block.shape;
+    const dtype = dtypeOf(block.images);
+    if (!this.shape) {
+      this.shape = [h, w];
+      this.dtype = dtype;
+      return true;
+    }
+    if (this.shape[0] !== h || this.shape[1] !== w || dtype !== this.dtype) {
+      throw new TypeError(`Expected every block to hold ${this.dtype} images of ${this.shape[0]} x ${this.shape[1]} but received ${dtype} ${h} x ${w}`);
+    }
+    return false;
+  }
+}
