@@ -75,12 +75,18 @@ export async function serve(pipelineFactory: (params: ServeParams) => Observable
       active.delete(client);
       subscription?.unsubscribe(); // a client that left frees its pipeline
     });
+    let drained: Promise<unknown> | undefined; // one 'drain' wait shared by every held frame
     subscription = pipelineFactory(params).subscribe({
       next(block) {
         let ok = true;
         for (const part of encodeFrame(block)) ok = res.write(part);
         sample();
-        if (!ok) holdUntil(once(res, 'drain').catch(() => undefined));
+        if (!ok) {
+          drained ??= once(res, 'drain')
+            .catch(() => undefined)
+            .finally(() => (drained = undefined));
+          holdUntil(drained);
+        }
       },
       error: (error: Error) => res.destroy(error),
       complete: () => res.end(),
