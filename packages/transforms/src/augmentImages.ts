@@ -29,9 +29,14 @@ class Scratch {
   blur = new Float64Array(0);
   bytes = new Uint8Array(0);
 
+  private height = 0;
+  private width = 0;
+
   ensure(height: number, width: number): void {
     const size = height * width;
-    if (this.dx.length !== size) {
+    if (this.height !== height || this.width !== width) {
+      this.height = height;
+      this.width = width;
       this.dx = new Float32Array(size);
       this.dy = new Float32Array(size);
       this.bytes = new Uint8Array(size);

@@ -1,134 +1,115 @@
 import { describe, expect, it } from 'vitest';
-import { affineMatrix, affineResample, warpResample, type AffineParams } from '@idxflow/transforms';
+import {
+  affineMatrix,
+  elasticField,
+  elasticScratchSize,
+  identityAffine,
+  warpResample,
+  type AffineParams,
+} from '../../../packages/transforms/src/kernels/index.js';
 import { lcgBytes } from '../../fixtures/blocks.js';
+import { referenceWarp, uniformDraws } from './reference.js';
 
 const NONE: AffineParams = { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: 0 };
 const W = 28;
 const H = 28;
-const image = lcgBytes(W * H, 5);
-const at = (img: ArrayLike<number>, x: number, y: number, w = W): number => img[y * w + x];
+const image = lcgBytes(W * H, 11);
+const INTERPOLATIONS = ['bilinear', 'nearest'] as const;
 
-function resample(src: Uint8Array | Float32Array, params: Partial<AffineParams>, interpolation: 'bilinear' | 'nearest', w = W, h = H, fill = 0): Uint8Array | Float32Array {
-  const dst = new (src.constructor as typeof Uint8Array)(w * h);
-  affineResample(src, dst, w, h, affineMatrix({ ...NONE, ...params }, w, h), { interpolation, fill });
-  return dst;
-}
-
-describe('affine resampling, checked against hand-worked and independent expectations', () => {
-  it('rotates a 3 x 3 image by 90 degrees counter-clockwise (hand-worked)', () => {
-    // 1 2 3        3 6 9
-    // 4 5 6  -->   2 5 8   (the top-right corner moves to the top-left: counter-clockwise)
-    // 7 8 9        1 4 7
-    const src = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(Array.from(resample(src, { angle: 90 }, 'nearest', 3, 3))).toEqual([3, 6, 9, 2, 5, 8, 1, 4, 7]);
-    expect(Array.from(resample(src, { angle: -90 }, 'nearest', 3, 3))).toEqual([7, 4, 1, 8, 5, 2, 9, 6, 3]);
-    expect(Array.from(resample(src, { angle: 180 }, 'bilinear', 3, 3))).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
-  });
-
-  it('rotation by 90, -90 and 180 degrees is an exact pixel permutation of a 28 x 28 image', () => {
-    // out(x, y) for a counter-clockwise quarter turn takes in(W-1-y, x); a half turn in(W-1-x, H-1-y).
-    const ccw = resample(image, { angle: 90 }, 'nearest');
-    const cw = resample(image, { angle: -90 }, 'bilinear');
-    const half = resample(image, { angle: 180 }, 'nearest');
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        expect(at(ccw, x, y)).toBe(at(image, W - 1 - y, x));
-        expect(at(cw, x, y)).toBe(at(image, y, H - 1 - x));
-        expect(at(half, x, y)).toBe(at(image, W - 1 - x, H - 1 - y));
-      }
-    }
-  });
-
-  it('integer shifts equal an array shift with fill, both interpolations, both signs', () => {
-    for (const [sx, sy] of [[3, -2], [-5, 4], [0, 7]]) {
-      for (const interpolation of ['bilinear', 'nearest'] as const) {
-        const out = resample(image, { shiftX: sx, shiftY: sy }, interpolation, W, H, 17);
-        for (let y = 0; y < H; y++) {
-          for (let x = 0; x < W; x++) {
-            const fromX = x - sx; // a positive shift moves the content right and down
-            const fromY = y - sy;
-            const inside = fromX >= 0 && fromX < W && fromY >= 0 && fromY < H;
-            expect(at(out, x, y)).toBe(inside ? at(image, fromX, fromY) : 17);
-          }
+describe('warpResample', () => {
+  it('is exactly the identity with an identity matrix and zero or alpha-0 fields', () => {
+    const floats = Float32Array.from(image, (v) => v * 0.37 - 11);
+    const zeros = new Float32Array(W * H);
+    const dx = new Float32Array(W * H).fill(5);
+    const dy = new Float32Array(W * H).fill(-5);
+    elasticField(dx, dy, W, H, 0, 4, Math.random, new Float64Array(elasticScratchSize(W, H)));
+    for (const interpolation of INTERPOLATIONS) {
+      for (const src of [image, floats]) {
+        for (const [fx, fy] of [[zeros, zeros], [dx, dy], [undefined, undefined]]) {
+          const dst = src instanceof Uint8Array ? new Uint8Array(W * H) : new Float32Array(W * H);
+          warpResample(src, dst, W, H, affineMatrix(NONE, W, H), fx, fy, { interpolation, fill: 3 });
+          expect(dst).toEqual(src);
         }
       }
     }
   });
 
-  it('identity parameters are exactly the identity for bytes and floats', () => {
-    const floats = Float32Array.from(image, (v) => v / 7 - 3);
-    for (const interpolation of ['bilinear', 'nearest'] as const) {
-      expect(Array.from(resample(image, {}, interpolation))).toEqual(Array.from(image));
-      expect(Array.from(resample(floats, {}, interpolation))).toEqual(Array.from(floats));
-      const dst = new Float32Array(W * H);
-      warpResample(floats, dst, W, H, affineMatrix(NONE, W, H), new Float32Array(W * H), new Float32Array(W * H), { interpolation, fill: 0 });
-      expect(Array.from(dst)).toEqual(Array.from(floats));
-    }
-  });
-
-  it("moves a blob's centre of mass by a fractional shift", () => {
-    // A smooth blob well inside the frame (a Gaussian of sigma 2 at (12, 13)).
-    const blob = new Float32Array(W * H);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) blob[y * W + x] = Math.exp(-((x - 12) ** 2 + (y - 13) ** 2) / 8);
-    const centre = (img: Float32Array): [number, number] => {
-      let m = 0, mx = 0, my = 0;
-      img.forEach((v, i) => ((m += v), (mx += v * (i % W)), (my += v * Math.floor(i / W))));
-      return [mx / m, my / m];
-    };
-    const [x0, y0] = centre(blob);
-    for (const [sx, sy] of [[1.5, -2.25], [0.3, 0.7]]) {
-      const [x1, y1] = centre(resample(blob, { shiftX: sx, shiftY: sy }, 'bilinear') as Float32Array);
-      expect(x1 - x0).toBeCloseTo(sx, 4);
-      expect(y1 - y0).toBeCloseTo(sy, 4);
-    }
-  });
-
-  it('bilinear rotation agrees with an obviously-correct reference', () => {
-    // Reference: for each output pixel, rotate its offset from the centre by -angle (undoing a
-    // counter-clockwise turn on screen, y down), then weigh the four neighbours; outside = fill.
-    const reference = (src: ArrayLike<number>, degrees: number): number[] => {
-      const t = (degrees * Math.PI) / 180;
-      const c = (W - 1) / 2;
-      const px = (x: number, y: number): number => (x >= 0 && y >= 0 && x < W && y < H ? src[y * W + x] : 0);
-      const out: number[] = [];
+  it('samples at the displaced output position: a constant (2, -1) field moves content left 2 and down 1', () => {
+    const dx = new Float32Array(W * H).fill(2);
+    const dy = new Float32Array(W * H).fill(-1);
+    for (const interpolation of INTERPOLATIONS) {
+      const dst = new Uint8Array(W * H);
+      warpResample(image, dst, W, H, identityAffine(), dx, dy, { interpolation, fill: 9 });
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
-          const u = x - c;
-          const v = y - c;
-          const sx = c + Math.cos(t) * u - Math.sin(t) * v;
-          const sy = c + Math.sin(t) * u + Math.cos(t) * v;
-          const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
-          out.push(
-            px(x0, y0) * (1 - fx) * (1 - fy) + px(x0 + 1, y0) * fx * (1 - fy) + px(x0, y0 + 1) * (1 - fx) * fy + px(x0 + 1, y0 + 1) * fx * fy,
-          );
+          const fromX = x + 2;
+          const fromY = y - 1;
+          const inside = fromX < W && fromY >= 0;
+          expect(dst[y * W + x]).toBe(inside ? image[fromY * W + fromX] : 9);
         }
       }
-      return out;
-    };
-    const floats = Float32Array.from(image);
-    for (const degrees of [17, 33, -71]) {
-      const expected = reference(image, degrees);
-      const bytes = resample(image, { angle: degrees }, 'bilinear');
-      const f = resample(floats, { angle: degrees }, 'bilinear');
-      expected.forEach((v, i) => {
-        expect(Math.abs(bytes[i] - v)).toBeLessThanOrEqual(0.5 + 1e-9);
-        expect(Math.abs(f[i] - v)).toBeLessThan(1e-3);
-      });
     }
   });
 
-  it('scale 2 about the centre maps a hand-worked point', () => {
-    // A bright pixel at (16, 13) of a 28 x 28 image (centre 13.5, 13.5) moves to
-    // 13.5 + 2 * (16 - 13.5) = 18.5 and 13.5 + 2 * (13 - 13.5) = 12.5. Output (18, 12) samples
-    // input (13.5 + (18 - 13.5) / 2, 13.5 + (12 - 13.5) / 2) = (15.75, 12.75): the bright
-    // pixel's bilinear weight there is 0.75 * 0.75; the same holds at (19, 12), (18, 13), (19, 13).
-    const src = new Float32Array(W * H);
-    src[13 * W + 16] = 1;
-    const out = resample(src, { scale: 2 }, 'bilinear') as Float32Array;
-    const peak = [[18, 12], [19, 12], [18, 13], [19, 13]];
-    for (const [x, y] of peak) expect(out[y * W + x]).toBeCloseTo(0.5625, 6);
-    out.forEach((v, i) => {
-      if (!peak.some(([x, y]) => y * W + x === i)) expect(v).toBeLessThan(0.5625);
+  it('applies the matrix to the displaced position, matching a per-pixel reference', () => {
+    const params = { angle: 23, shiftX: 1.25, shiftY: -0.5, scale: 1.15, shear: 6 };
+    const m = affineMatrix(params, W, H);
+    // A smooth-ish field with a few pixels of displacement.
+    const draws = uniformDraws(2 * W * H, 3);
+    const dx = Float32Array.from({ length: W * H }, (_, i) => 3 * Math.sin(i / 40) + (draws[i] - 0.5));
+    const dy = Float32Array.from({ length: W * H }, (_, i) => 2 * Math.cos(i / 31) + (draws[W * H + i] - 0.5));
+    const expected = referenceWarp(image, W, H, (x, y, i) => {
+      const u = x + dx[i];
+      const v = y + dy[i];
+      return [m[0] * u + m[1] * v + m[2], m[3] * u + m[4] * v + m[5]];
+    }, 12);
+    const floats = new Float32Array(W * H);
+    const bytes = new Uint8Array(W * H);
+    warpResample(image, floats, W, H, m, dx, dy, { interpolation: 'bilinear', fill: 12 });
+    warpResample(image, bytes, W, H, m, dx, dy, { interpolation: 'bilinear', fill: 12 });
+    expected.forEach((v, i) => {
+      expect(Math.abs(floats[i] - v)).toBeLessThan(1e-4);
+      expect(Math.abs(bytes[i] - v)).toBeLessThanOrEqual(0.5 + 1e-9);
     });
+  });
+
+  it('blends with the fill over the last pixel at the border (hand-worked, 3 x 1)', () => {
+    // Shift right by half a pixel: out(0) samples x = -0.5, half fill and half pixel 0.
+    const src = Float32Array.from([10, 20, 30]);
+    const dst = new Float32Array(3);
+    warpResample(src, dst, 3, 1, affineMatrix({ ...NONE, shiftX: 0.5 }, 3, 1), undefined, undefined, { interpolation: 'bilinear', fill: 100 });
+    expect(Array.from(dst)).toEqual([55, 15, 25]);
+    // Nearest: ties round towards +x, so x = -0.5 takes pixel 0 and x = 0.5 takes pixel 1.
+    warpResample(src, dst, 3, 1, affineMatrix({ ...NONE, shiftX: 0.5 }, 3, 1), undefined, undefined, { interpolation: 'nearest', fill: 100 });
+    expect(Array.from(dst)).toEqual([10, 20, 30]);
+  });
+
+  it('rounds bytes to nearest and clamps them to [0, 255], fill included', () => {
+    const src = Float32Array.from([0.5, 1.5, 2.49, 254.6, 300, -5, 7, 0.4999]);
+    const dst = new Uint8Array(8);
+    warpResample(src, dst, 8, 1, identityAffine(), undefined, undefined, { interpolation: 'bilinear', fill: 0 });
+    expect(Array.from(dst)).toEqual([1, 2, 2, 255, 255, 0, 7, 0]);
+    const bytes = Uint8Array.from([1, 2, 3]);
+    const out = new Uint8Array(3);
+    for (const [fill, want] of [[300, 255], [-4, 0], [7.6, 8]]) {
+      warpResample(bytes, out, 3, 1, affineMatrix({ ...NONE, shiftX: 5 }, 3, 1), undefined, undefined, { interpolation: 'nearest', fill });
+      expect(Array.from(out)).toEqual([want, want, want]);
+    }
+  });
+
+  it('takes the fill where a displacement is NaN, and rejects short buffers naming them', () => {
+    const dx = new Float32Array(4);
+    const dy = new Float32Array(4);
+    dx[1] = Number.NaN;
+    const src = Uint8Array.from([1, 2, 3, 4]);
+    const dst = new Uint8Array(4);
+    for (const interpolation of INTERPOLATIONS) {
+      warpResample(src, dst, 2, 2, identityAffine(), dx, dy, { interpolation, fill: 99 });
+      expect(Array.from(dst)).toEqual([1, 99, 3, 4]);
+    }
+    const options = { interpolation: 'bilinear', fill: 0 } as const;
+    expect(() => warpResample(src, new Uint8Array(3), 2, 2, identityAffine(), undefined, undefined, options)).toThrow(/dst/);
+    expect(() => warpResample(src, dst, 2, 2, identityAffine(), new Float32Array(1), dy, options)).toThrow(/dx/);
+    expect(() => warpResample(src, dst, 2, 2, identityAffine(), dx, undefined, options)).toThrow(/dx and dy/);
   });
 });

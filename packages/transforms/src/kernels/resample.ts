@@ -1,34 +1,47 @@
+// The one resampling loop of idxflow: an affine map plus an optional displacement field,
+// sampled bilinearly or by nearest neighbour, with a constant fill outside the image.
 import type { Affine } from './matrix.js';
 
 /** How to resample. */
 export interface ResampleOptions {
-  /** Bilinear (default in operators) or nearest neighbour. */
+  /** Bilinear (the operators' default) or nearest neighbour (ties round towards +x, +y). */
   interpolation: 'bilinear' | 'nearest';
-  /** Value taken for positions outside the image. */
+  /** Value of every position outside the image (the operators default to 0, black). */
   fill: number;
 }
 
-type Pixels = Uint8Array | Float32Array;
+/** One single-channel image, row-major. */
+export type Pixels = Uint8Array | Float32Array;
 
 /**
  * Resamples one image in a single pass: output pixel (x, y) takes the input at
- * `matrix(x + dx, y + dy)`, with the displacement field (if any) added in output coordinates
- * as Simard et al. (2003) add theirs, then the affine map applied.
+ * `matrix(x + dx, y + dy)`. The displacement is added to the output position, as Simard et
+ * al. (2003) add theirs to the sampling position, and then the affine map is applied: the
+ * result is the affinely changed image, elastically distorted. Rotation, shift, scale, shear
+ * and elastic distortion thus cost one interpolation, not one each.
  *
  * Bilinear interpolation weighs the four input pixels around the position; neighbours outside
- * the image count as `fill` (torchvision's behaviour with a fill value). Byte output is rounded
- * to nearest and clamped to [0, 255]. A position that lands exactly on a pixel centre returns
- * that pixel exactly, so the identity map is exactly the identity.
+ * the image count as `fill` (torchvision's behaviour with a fill value), so the digit fades
+ * into the fill over one pixel at the border. Byte output is rounded to nearest (ties up) and
+ * clamped to [0, 255]. A position that lands exactly on a pixel centre returns that pixel
+ * exactly: identity maps, integer shifts and quarter turns are exact, for bytes too.
  *
  * @param src Input pixels, `width * height`.
- * @param dst Output pixels, `width * height` (may be Float32 for a Uint8 input: no rounding).
- * @param matrix Output-to-input map (see matrix.ts).
- * @param dx Horizontal displacement per output pixel, or undefined.
- * @param dy Vertical displacement per output pixel, or undefined.
+ * @param dst Output pixels, `width * height`; Float32 output of a byte input is not rounded.
+ * @param width Image width.
+ * @param height Image height.
+ * @param matrix Output-to-input map (see matrix.ts), e.g. from `affineMatrix`.
+ * @param dx Horizontal displacement per output pixel in pixels, or undefined for none.
+ * @param dy Vertical displacement per output pixel in pixels, or undefined for none.
+ * @param options Interpolation and fill.
  *
  * ## Example
  * ```ts
- * warpResample(src, dst, 28, 28, affineMatrix(params, 28, 28), undefined, undefined, { interpolation: 'bilinear', fill: 0 });
+ * const src = new Uint8Array(784), dst = new Uint8Array(784);
+ * const dx = new Float32Array(784), dy = new Float32Array(784);
+ * elasticField(dx, dy, 28, 28, 34, 4, Math.random, new Float64Array(elasticScratchSize(28, 28)));
+ * warpResample(src, dst, 28, 28, affineMatrix({ angle: 10, shiftX: 0, shiftY: 0, scale: 1, shear: 0 }, 28, 28),
+ *   dx, dy, { interpolation: 'bilinear', fill: 0 });
  * ```
  */
 export function warpResample(
@@ -41,72 +54,81 @@ export function warpResample(
   dy: Float32Array | undefined,
   options: ResampleOptions,
 ): void {
+  const size = width * height;
+  checkLengths(src, dst, size, dx, dy);
   const a = matrix[0], b = matrix[1], c = matrix[2], d = matrix[3], e = matrix[4], f = matrix[5];
+  const warped = dx !== undefined && dy !== undefined;
   const bytes = dst instanceof Uint8Array;
-  // Bytes round to nearest: storing v + 0.5 truncates to round(v) for v in [0, 255].
-  const bias = bytes ? 0.5 : 0;
-  const fill = bytes ? Math.min(255, Math.max(0, options.fill)) : options.fill;
   const nearest = options.interpolation === 'nearest';
-  const maxX = width - 1;
-  const maxY = height - 1;
+  const fill = options.fill;
+  // Bilinear or nearest samples of bytes with a byte fill stay in [0, 255]: clamp only otherwise.
+  const clamp = !(src instanceof Uint8Array && fill >= 0 && fill <= 255);
   for (let y = 0, i = 0; y < height; y++) {
-    // The sampled position is linear along a row: step it instead of recomputing.
+    // The position is linear along a row: start it once per row and step by (a, d). Steps of
+    // exactly representable entries (quarter turns, integer shifts, scale 2) stay exact.
     let rowX = b * y + c;
     let rowY = e * y + f;
     for (let x = 0; x < width; x++, i++, rowX += a, rowY += d) {
       let sx = rowX;
       let sy = rowY;
-      if (dx !== undefined && dy !== undefined) {
-        // matrix(x + dx, y + dy) = matrix(x, y) + A (dx, dy)
-        sx += a * dx[i] + b * dy[i];
-        sy += d * dx[i] + e * dy[i];
+      if (warped) {
+        // matrix(x + u, y + v) = matrix(x, y) + A (u, v), A the linear part.
+        const u = dx[i];
+        const v = dy[i];
+        sx += a * u + b * v;
+        sy += d * u + e * v;
       }
-      let v: number;
-      if (nearest) {
-        const ix = Math.floor(sx + 0.5);
-        const iy = Math.floor(sy + 0.5);
-        v = ix >= 0 && ix <= maxX && iy >= 0 && iy <= maxY ? src[iy * width + ix] : fill;
-      } else if (sx >= 0 && sy >= 0 && sx < maxX && sy < maxY) {
-        // All four neighbours inside: the common case, without bounds checks.
-        const x0 = sx | 0;
-        const y0 = sy | 0;
-        const fx = sx - x0;
-        const fy = sy - y0;
-        const k = y0 * width + x0;
-        const p = src[k];
-        const q = src[k + width];
-        const top = p + fx * (src[k + 1] - p);
-        v = top + fy * (q + fx * (src[k + width + 1] - q) - top);
-      } else {
-        v = bilinearAtEdge(src, width, height, sx, sy, fill);
-      }
-      dst[i] = v + bias;
+      const value = nearest ? nearestAt(src, width, height, sx, sy, fill) : bilinearAt(src, width, height, sx, sy, fill);
+      // ToUint8 truncates, so v + 0.5 stores round(v) (ties up) for v in [0, 255].
+      dst[i] = bytes ? (clamp ? (value > 0 ? (value < 255 ? value + 0.5 : 255) : 0) : value + 0.5) : value;
     }
   }
 }
 
-/** Bilinear sample where some neighbours may lie outside the image (they count as `fill`). */
-function bilinearAtEdge(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
-  const x0 = Math.floor(sx);
-  const y0 = Math.floor(sy);
-  if (x0 < -1 || y0 < -1 || x0 > width - 1 || y0 > height - 1) return fill;
-  const fx = sx - x0;
-  const fy = sy - y0;
-  const at = (x: number, y: number): number => (x >= 0 && y >= 0 && x < width && y < height ? src[y * width + x] : fill);
-  const top = at(x0, y0) + fx * (at(x0 + 1, y0) - at(x0, y0));
-  const bottom = at(x0, y0 + 1) + fx * (at(x0 + 1, y0 + 1) - at(x0, y0 + 1));
-  return top + fy * (bottom - top);
+/** The pixel whose centre is nearest to (sx, sy), or `fill` outside the image (and for NaN). */
+function nearestAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
+  if (!(sx >= -0.5 && sy >= -0.5 && sx < width - 0.5 && sy < height - 0.5)) return fill;
+  // sx + 0.5 >= 0 here, so truncation is floor: round half up without Math.floor.
+  return src[((sy + 0.5) | 0) * width + ((sx + 0.5) | 0)];
 }
 
 /**
- * Resamples one image by an affine map alone: `warpResample` without a displacement field.
- *
- * ## Example
- * ```ts
- * affineResample(src, dst, 28, 28, affineMatrix({ angle: 15, shiftX: 2, shiftY: 0, scale: 1, shear: 0 }, 28, 28),
- *   { interpolation: 'bilinear', fill: 0 });
- * ```
+ * Bilinear sample at (sx, sy); neighbours outside the image are `fill`. Weights as
+ * p + f (q - p), so a zero fraction returns the pixel itself, bit for bit.
  */
-export function affineResample(src: Pixels, dst: Pixels, width: number, height: number, matrix: Affine, options: ResampleOptions): void {
-  warpResample(src, dst, width, height, matrix, undefined, undefined, options);
+function bilinearAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
+  // A full pixel or more outside: all four neighbours are fill. Also rejects NaN.
+  if (!(sx > -1 && sy > -1 && sx < width && sy < height)) return fill;
+  // sx + 1 > 0 here, so truncation is floor.
+  const x0 = ((sx + 1) | 0) - 1;
+  const y0 = ((sy + 1) | 0) - 1;
+  const fx = sx - x0;
+  const fy = sy - y0;
+  const k = y0 * width + x0;
+  let p00: number, p01: number, p10: number, p11: number;
+  if (x0 >= 0 && y0 >= 0 && x0 < width - 1 && y0 < height - 1) {
+    p00 = src[k];
+    p01 = src[k + 1];
+    p10 = src[k + width];
+    p11 = src[k + width + 1];
+  } else {
+    const left = x0 >= 0, right = x0 < width - 1, top = y0 >= 0, bottom = y0 < height - 1;
+    p00 = left && top ? src[k] : fill;
+    p01 = right && top ? src[k + 1] : fill;
+    p10 = left && bottom ? src[k + width] : fill;
+    p11 = right && bottom ? src[k + width + 1] : fill;
+  }
+  const upper = p00 + fx * (p01 - p00);
+  const lower = p10 + fx * (p11 - p10);
+  return upper + fy * (lower - upper);
+}
+
+/** Checks buffer lengths once per image, so a short buffer fails loudly instead of reading undefined. */
+function checkLengths(src: Pixels, dst: Pixels, size: number, dx: Float32Array | undefined, dy: Float32Array | undefined): void {
+  if (!(size > 0)) throw new RangeError(`Expected positive width * height but received ${size}`);
+  if (src.length < size) throw new RangeError(`Expected at least ${size} pixels for src but received ${src.length}`);
+  if (dst.length < size) throw new RangeError(`Expected at least ${size} pixels for dst but received ${dst.length}`);
+  if ((dx === undefined) !== (dy === undefined)) throw new TypeError('Expected dx and dy both given or both undefined but received one of them');
+  if (dx !== undefined && dx.length < size) throw new RangeError(`Expected at least ${size} values for dx but received ${dx.length}`);
+  if (dy !== undefined && dy.length < size) throw new RangeError(`Expected at least ${size} values for dy but received ${dy.length}`);
 }
