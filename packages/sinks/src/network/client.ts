@@ -1,45 +1,77 @@
 import { DemandWindow, type Block } from '@idxflow/core';
 import { Observable } from 'rxjs';
-import { decodeFrames } from './framing.js';
+import { BATCHES_MEDIA_TYPE, decodeFrames } from './framing.js';
 
-/** The server refused the request. */
+/** The server refused the request; `status` is its HTTP status and the message its explanation. */
 export class ServerError extends Error {
   override name = 'ServerError';
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
+/** Options of `fromServer()`. */
+export interface FromServerOptions {
+  /** Sent as `Authorization: Bearer <token>`. Default: none. */
+  token?: string;
+}
+
+/** The ServerError for a refused response, with the server's `{ "error" }` message when it sent one. */
+async function refusal(url: string, response: Response): Promise<ServerError> {
+  const text = await response.text().catch(() => '');
+  let message = text.trim();
+  try {
+    message = (JSON.parse(text) as { error?: string }).error ?? message;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new ServerError(response.status, `${url}: HTTP ${response.status} ${response.statusText}: ${message}`);
+}
+
+/** Connects and checks the answer; resolves to the body's reader. */
+async function connect(url: string, options: FromServerOptions, signal: AbortSignal): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const headers: Record<string, string> = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
+  const response = await fetch(url, { headers, signal }).catch((error: unknown) => {
+    if (signal.aborted) throw error;
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw new Error(`${url}: Expected an idxflow batch server but the request failed: ${cause}`, { cause: error });
+  });
+  if (!response.ok) throw await refusal(url, response);
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.startsWith(BATCHES_MEDIA_TYPE) || !response.body) {
+    await response.body?.cancel();
+    throw new ServerError(response.status, `${url}: Expected ${BATCHES_MEDIA_TYPE} for content-type but received ${JSON.stringify(type)}`);
+  }
+  return response.body.getReader();
+}
+
 /**
- * Streams batches from an idxflow server (`idxflow serve`) as Blocks. Reading pauses while the
- * consumer holds (core's flow.ts), so a slow trainer slows the server through TCP.
- * Unsubscribing closes the connection.
+ * Streams batches from an idxflow server (`serve()`, `idxflow serve`) as Blocks.
+ *
+ * The next chunk of the body is read only once the consumer's holds on the previous ones
+ * have settled (core's flow.ts, through a `DemandWindow`), so a slow trainer stops reading,
+ * TCP fills, and the server's pipeline waits. Unsubscribing aborts the request. A refused
+ * request errors with a `ServerError` carrying the status and the server's message; a
+ * pipeline that fails on the server errors with its message (`RemotePipelineError`).
  *
  * @param url The `/batches` URL with its query, e.g. `http://127.0.0.1:8080/batches?seed=1&rank=0&worldSize=2`.
+ * @param options See `FromServerOptions`.
  *
  * ## Example
  * ```ts
- * fromServer('http://127.0.0.1:8080/batches?batch=64').subscribe((b) => console.log(b.shape));
+ * fromServer('http://127.0.0.1:8080/batches?batch=64', { token: 'secret' })
+ *   .subscribe((block) => console.log(block.shape, block.epoch));
  * ```
  */
-export function fromServer(url: string, options: { token?: string } = {}): Observable<Block> {
+export function fromServer(url: string, options: FromServerOptions = {}): Observable<Block> {
   const bytes = new Observable<Uint8Array>((subscriber) => {
     const abort = new AbortController();
     const window = new DemandWindow(2);
     void (async () => {
-      const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
-      const response = await fetch(url, { headers, signal: abort.signal });
-      if (!response.ok || !response.body) {
-        const text = await response.text().catch(() => '');
-        let message = text;
-        try {
-          message = (JSON.parse(text) as { error?: string }).error ?? text;
-        } catch {
-          // not JSON: keep the text
-        }
-        throw new ServerError(response.status, `${url}: HTTP ${response.status}: ${message.trim()}`);
-      }
-      const reader = response.body.getReader();
+      const reader = await connect(url, options, abort.signal);
       while (!subscriber.closed) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -51,5 +83,5 @@ export function fromServer(url: string, options: { token?: string } = {}): Obser
     });
     return () => abort.abort();
   });
-  return bytes.pipe(decodeFrames());
+  return bytes.pipe(decodeFrames(url));
 }

@@ -1,120 +1,271 @@
 // The idxflow batch framing, shared by the HTTP and WebSocket endpoints and every client.
-// Specified in PROTOCOL.md beside this file:
+// Specified in PROTOCOL.md beside this file; in short, a stream is frames back to back:
 //
-//   frame  = u32 header length (big-endian) | header (UTF-8 JSON) | images | labels | indices
-//   header = {"shape":[n,h,w],"dtype":"uint8"|"float32","epoch":e}
-//   images = n*h*w elements, little-endian (1 or 4 bytes each)
-//   labels = n bytes; indices = n little-endian u32 (each sample's source index)
-import type { Block } from '@idxflow/core';
+//   frame   = length | header | images | labels | indices
+//   length  = 4 bytes: byte length L of header, unsigned 32-bit big-endian
+//   header  = L bytes: UTF-8 JSON {"shape":[n,h,w],"dtype":"uint8"|"float32","epoch":e}
+//   images  = n*h*w pixels, row-major, 1 byte (uint8) or 4 bytes (float32 little-endian) each
+//   labels  = n bytes, one per sample
+//   indices = 4*n bytes: each sample's index in its source file, unsigned 32-bit little-endian
+//
+// A frame whose header is {"error":"message"} (and has no body) says the server's pipeline
+// failed; it is the last frame of its stream.
+//
+// Why this shape: the header stays tiny and human-readable (so any language can parse it
+// with its JSON library), while the three arrays travel as raw bytes that numpy, PyTorch or
+// a typed array view without parsing. Labels and indices follow the images so the images start
+// right after the header, and a frame's size is known once its header is read.
+import { IdxflowError, type Block } from '@idxflow/core';
 import { Observable, type OperatorFunction } from 'rxjs';
+
+/** The media type of a batch stream over HTTP. */
+export const BATCHES_MEDIA_TYPE = 'application/x-idxflow-batches';
 
 /** The JSON header of a frame. */
 export interface FrameHeader {
+  /** `[n, height, width]` of the block. */
   shape: [number, number, number];
+  /** Pixel type: bytes, or little-endian 32-bit floats. */
   dtype: 'uint8' | 'float32';
+  /** The block's epoch. */
   epoch: number;
 }
 
+/** A byte stream that is not a well-formed sequence of frames (names the stream and the byte offset). */
+export class FrameError extends IdxflowError {}
+
+/** The server's pipeline failed mid-stream and said why in an error frame. */
+export class RemotePipelineError extends Error {
+  override name = 'RemotePipelineError';
+}
+
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Headers are ~60 bytes; a longer one means the stream is not frames (or is out of step). */
+const MAX_HEADER_BYTES = 1 << 16;
 
-const view = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+/** The bytes of `array` in little-endian order: a view on little-endian hosts, a copy elsewhere. */
+function littleEndianBytes(array: Uint8Array | Uint32Array | Float32Array): Uint8Array {
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  if (LITTLE_ENDIAN || array.BYTES_PER_ELEMENT === 1) return bytes;
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i += 4) {
+    out[i] = bytes[i + 3];
+    out[i + 1] = bytes[i + 2];
+    out[i + 2] = bytes[i + 1];
+    out[i + 3] = bytes[i];
+  }
+  return out;
+}
 
-/** The parts of one frame, in order, without copying the block's arrays (host order is little-endian). */
+/** The length prefix and JSON header of a frame. */
+function frameHead(header: object): Uint8Array {
+  const json = encoder.encode(JSON.stringify(header));
+  const head = new Uint8Array(4 + json.length);
+  new DataView(head.buffer).setUint32(0, json.length, false);
+  head.set(json, 4);
+  return head;
+}
+
+/**
+ * Encodes a block as one frame, in parts that view the block's own arrays (no copy of the
+ * pixels): write them in order, or send them as the fragments of one WebSocket message.
+ *
+ * @param block The block to send.
+ * @returns `[length + header, images, labels, indices]`.
+ *
+ * ## Example
+ * ```ts
+ * const parts = encodeFrame(block);
+ * for (const part of parts) socket.write(part);
+ * ```
+ */
 export function encodeFrame(block: Block): Uint8Array[] {
+  const [n, height, width] = block.shape;
+  if (block.images.length !== n * height * width || block.labels.length !== n || block.indices.length !== n) {
+    throw new RangeError(
+      `Expected ${n * height * width} pixels, ${n} labels and ${n} indices for block of shape [${n}, ${height}, ${width}] ` +
+        `but received ${block.images.length}, ${block.labels.length} and ${block.indices.length}`,
+    );
+  }
   const header: FrameHeader = {
-    shape: [block.shape[0], block.shape[1], block.shape[2]],
+    shape: [n, height, width],
     dtype: block.images instanceof Float32Array ? 'float32' : 'uint8',
     epoch: block.epoch,
   };
-  const json = encoder.encode(JSON.stringify(header));
-  const length = new Uint8Array(4);
-  new DataView(length.buffer).setUint32(0, json.length, false);
-  return [length, json, view(block.images), view(block.labels), view(block.indices)];
+  return [frameHead(header), littleEndianBytes(block.images), block.labels, littleEndianBytes(block.indices)];
 }
 
-/** Bytes of a frame's body for a header. */
+/**
+ * Encodes the error frame that ends a stream whose pipeline failed: a header
+ * `{"error": message}` and no body.
+ *
+ * @param message What went wrong, for the client.
+ *
+ * ## Example
+ * ```ts
+ * res.end(encodeErrorFrame('dataset not found'));
+ * ```
+ */
+export function encodeErrorFrame(message: string): Uint8Array {
+  return frameHead({ error: message });
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** Checks a parsed header; returns a description of what is wrong, or undefined. */
+function headerProblem(h: Partial<FrameHeader>): [string, string] | undefined {
+  if (!Array.isArray(h.shape) || h.shape.length !== 3 || !h.shape.every(isCount)) {
+    return ['three non-negative integers for shape', JSON.stringify(h.shape)];
+  }
+  if (h.dtype !== 'uint8' && h.dtype !== 'float32') return ['"uint8" or "float32" for dtype', JSON.stringify(h.dtype)];
+  if (!isCount(h.epoch)) return ['a non-negative integer for epoch', JSON.stringify(h.epoch)];
+  return undefined;
+}
+
+/**
+ * Decodes frames from chunks of any size, fflate-style: `push(chunk, final)` and a callback
+ * per block. Each byte is copied once, into the exact-size buffer of its frame; the emitted
+ * block's images and labels view that buffer.
+ *
+ * ## Example
+ * ```ts
+ * const decoder = new FrameDecoder((block) => console.log(block.shape));
+ * socket.on('data', (chunk) => decoder.push(chunk));
+ * socket.on('end', () => decoder.push(new Uint8Array(0), true));
+ * ```
+ */
+export class FrameDecoder {
+  private stage: 'length' | 'header' | 'body' = 'length';
+  private target = new Uint8Array(4);
+  private filled = 0;
+  private header: FrameHeader | undefined;
+  private offset = 0; // stream offset of target[0], for error messages
+
+  /**
+   * @param ondata Called with each block as soon as its last byte arrives.
+   * @param name What the stream is (a URL), for error messages. Default `'batch stream'`.
+   */
+  constructor(
+    private readonly ondata: (block: Block) => void,
+    private readonly name = 'batch stream',
+  ) {}
+
+  /** Takes the next chunk; `final` says the stream ends after it. Throws FrameError on bad input. */
+  push(chunk: Uint8Array, final = false): void {
+    for (let at = 0; at < chunk.length; ) {
+      const take = Math.min(this.target.length - this.filled, chunk.length - at);
+      this.target.set(chunk.subarray(at, at + take), this.filled);
+      this.filled += take;
+      at += take;
+      while (this.filled === this.target.length) this.advance(); // a 0-sample body is full at once
+    }
+    if (final && (this.stage !== 'length' || this.filled > 0)) {
+      throw this.error(this.offset + this.filled, `the rest of a frame (${this.stage})`, 'the end of the stream');
+    }
+  }
+
+  private error(offset: number, expected: string, found: string): FrameError {
+    return new FrameError({ file: this.name, offset, expected, found });
+  }
+
+  /** Called when `target` is full: moves to the next part of the frame. */
+  private advance(): void {
+    const full = this.target;
+    const offset = this.offset;
+    this.offset += full.length;
+    this.filled = 0;
+    if (this.stage === 'length') {
+      const length = new DataView(full.buffer).getUint32(0, false);
+      if (length === 0 || length > MAX_HEADER_BYTES) {
+        throw this.error(offset, `a header length between 1 and ${MAX_HEADER_BYTES}`, String(length));
+      }
+      this.stage = 'header';
+      this.target = new Uint8Array(length);
+    } else if (this.stage === 'header') {
+      this.header = this.parseHeader(full, offset);
+      this.stage = 'body';
+      this.target = new Uint8Array(bodyBytes(this.header));
+    } else {
+      const block = blockOf(this.header!, full);
+      this.stage = 'length';
+      this.target = new Uint8Array(4);
+      this.header = undefined;
+      this.ondata(block);
+    }
+  }
+
+  private parseHeader(bytes: Uint8Array, offset: number): FrameHeader {
+    let header: unknown;
+    try {
+      header = JSON.parse(decoder.decode(bytes));
+    } catch {
+      const shown = JSON.stringify(String.fromCharCode(...bytes.subarray(0, 40)));
+      throw this.error(offset, 'a UTF-8 JSON frame header', shown);
+    }
+    if (header !== null && typeof header === 'object' && typeof (header as { error?: unknown }).error === 'string') {
+      throw new RemotePipelineError(`${this.name}: the server's pipeline failed: ${(header as { error: string }).error}`);
+    }
+    const problem =
+      header !== null && typeof header === 'object' ? headerProblem(header as Partial<FrameHeader>) : ['a JSON object for the header', JSON.stringify(header)];
+    if (problem) throw this.error(offset, problem[0], problem[1]);
+    return header as FrameHeader;
+  }
+}
+
+/** Bytes of a frame's body (images, labels, indices) for a header. */
 function bodyBytes(h: FrameHeader): number {
   const [n, height, width] = h.shape;
-  return n * height * width * (h.dtype === 'float32' ? 4 : 1) + n + 4 * n;
+  return n * height * width * (h.dtype === 'float32' ? 4 : 1) + 5 * n;
 }
 
-/** The block a complete frame body describes (copies out of `body`). */
+/** The block a complete frame body describes; images and labels view `body`. */
 function blockOf(h: FrameHeader, body: Uint8Array): Block {
   const [n, height, width] = h.shape;
   const pixels = n * height * width;
-  const imageBytes = pixels * (h.dtype === 'float32' ? 4 : 1);
-  const copy = body.slice(); // own, aligned buffer
-  return {
-    images: h.dtype === 'float32' ? new Float32Array(copy.buffer, 0, pixels) : copy.subarray(0, pixels),
-    labels: copy.subarray(imageBytes, imageBytes + n),
-    indices: new Uint32Array(copy.buffer.slice(imageBytes + n, imageBytes + 5 * n)),
-    epoch: h.epoch,
-    shape: [n, height, width],
-  };
-}
-
-/** Thrown when a byte stream is not a well-formed sequence of frames. */
-export class FrameError extends Error {
-  override name = 'FrameError';
+  const imageBytes = h.dtype === 'float32' ? 4 * pixels : pixels;
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  let images: Uint8Array | Float32Array = body.subarray(0, pixels);
+  if (h.dtype === 'float32') {
+    images = LITTLE_ENDIAN ? new Float32Array(body.buffer, body.byteOffset, pixels) : new Float32Array(pixels);
+    if (!LITTLE_ENDIAN) for (let i = 0; i < pixels; i++) images[i] = view.getFloat32(4 * i, true);
+  }
+  const indices = new Uint32Array(n); // the offset is rarely 4-aligned: copy (4 bytes a sample)
+  for (let i = 0, at = imageBytes + n; i < n; i++, at += 4) indices[i] = view.getUint32(at, true);
+  return { images, labels: body.subarray(imageBytes, imageBytes + n), indices, epoch: h.epoch, shape: [n, height, width] };
 }
 
 /**
  * Decodes a byte stream of frames into Blocks, whatever the chunk boundaries: each block is
- * emitted as soon as its last byte arrives. A stream that ends inside a frame is an error.
+ * emitted as soon as its last byte arrives, inside the `next` of the chunk that completed it,
+ * so holds made downstream (core's flow.ts) reach the producer of the bytes. A stream that
+ * ends inside a frame, or bytes that are not frames, error with a FrameError.
+ *
+ * @param name What the stream is (a URL), for error messages. Default `'batch stream'`.
+ *
+ * ## Example
+ * ```ts
+ * from(chunks).pipe(decodeFrames()).subscribe((block) => console.log(block.shape));
+ * ```
  */
-export function decodeFrames(): OperatorFunction<Uint8Array, Block> {
+export function decodeFrames(name?: string): OperatorFunction<Uint8Array, Block> {
   return (source) =>
     new Observable<Block>((subscriber) => {
-      let buffer = new Uint8Array(1 << 16);
-      let filled = 0;
-      let header: FrameHeader | undefined;
-      let need = 4;
-      const parse = (): void => {
-        let at = 0;
-        for (;;) {
-          if (!header) {
-            if (filled - at < 4) break;
-            const length = new DataView(buffer.buffer, at, 4).getUint32(0, false);
-            if (length > 1 << 20) throw new FrameError(`Expected a frame header under 1 MiB but received a length of ${length}`);
-            if (filled - at < 4 + length) {
-              need = 4 + length;
-              break;
-            }
-            header = JSON.parse(decoder.decode(buffer.subarray(at + 4, at + 4 + length))) as FrameHeader;
-            at += 4 + length;
-            need = bodyBytes(header);
-          }
-          if (filled - at < need) break;
-          const block = blockOf(header, buffer.subarray(at, at + need));
-          at += need;
-          header = undefined;
-          need = 4;
-          subscriber.next(block);
+      const frames = new FrameDecoder((block) => subscriber.next(block), name);
+      const push = (chunk: Uint8Array, final: boolean): boolean => {
+        try {
+          frames.push(chunk, final);
+          return true;
+        } catch (error) {
+          subscriber.error(error);
+          return false;
         }
-        buffer.copyWithin(0, at, filled);
-        filled -= at;
       };
       return source.subscribe({
-        next(chunk) {
-          try {
-            if (filled + chunk.length > buffer.length) {
-              const grown = new Uint8Array(Math.max(buffer.length * 2, filled + chunk.length, need));
-              grown.set(buffer.subarray(0, filled));
-              buffer = grown;
-            }
-            buffer.set(chunk, filled);
-            filled += chunk.length;
-            parse();
-          } catch (error) {
-            subscriber.error(error);
-          }
-        },
+        next: (chunk) => void push(chunk, false),
         error: (error) => subscriber.error(error),
-        complete() {
-          if (filled > 0 || header) subscriber.error(new FrameError(`Expected a complete frame but the stream ended with ${filled} bytes of a partial one`));
-          else subscriber.complete();
-        },
+        complete: () => void (push(new Uint8Array(0), true) && subscriber.complete()),
       });
     });
 }

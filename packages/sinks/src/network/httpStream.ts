@@ -1,0 +1,78 @@
+import type { ServerResponse } from 'node:http';
+import { holdUntil, type Block } from '@idxflow/core';
+import type { Observable, Subscription } from 'rxjs';
+import type { BufferMeter } from './bufferMeter.js';
+import { BATCHES_MEDIA_TYPE, encodeErrorFrame, encodeFrame } from './framing.js';
+
+/** Answers with a JSON body (errors are `{ "error": message }`). */
+export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** The message of anything thrown. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** A promise of the response's next `drain` (or `close`), shared by every hold made before it. */
+function drainWatcher(res: ServerResponse): () => Promise<void> {
+  let drained: Promise<void> | undefined;
+  return () =>
+    (drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off('drain', done).off('close', done);
+        drained = undefined;
+        resolve();
+      };
+      res.on('drain', done).on('close', done);
+    }));
+}
+
+/**
+ * Streams `pipeline` as frames in the body of `res` (200, chunked), then ends the response.
+ *
+ * Backpressure: when `res.write` returns false (the socket's buffer is past its high-water
+ * mark) the frame's `next` holds the pipeline until `drain` (core's flow.ts), so the bytes
+ * queued for a slow client stay near one high-water mark plus the frames of one emission.
+ * The status line waits for the first frame, so a pipeline that fails at once gets a 500
+ * with its message; one that fails later ends the stream with an error frame. A client that
+ * goes away unsubscribes the pipeline.
+ *
+ * @param res The response to stream into.
+ * @param pipeline A fresh pipeline for this client.
+ * @param meter Counts this client's queued bytes.
+ * @param onError Told of a pipeline's failure.
+ */
+export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, meter: BufferMeter, onError: (error: unknown) => void): void {
+  const stopCounting = meter.add(() => res.writableLength);
+  const whenDrained = drainWatcher(res);
+  const start = (): void => {
+    if (!res.headersSent) res.writeHead(200, { 'content-type': BATCHES_MEDIA_TYPE, 'cache-control': 'no-store' });
+  };
+  let subscription: Subscription | undefined;
+  res.once('close', () => {
+    stopCounting();
+    subscription?.unsubscribe(); // a client that left frees its pipeline
+  });
+  subscription = pipeline.subscribe({
+    next(block) {
+      if (res.destroyed) return; // the client left; unsubscribing is under way
+      start();
+      res.cork(); // one writev for the four parts
+      let ok = true;
+      for (const part of encodeFrame(block)) ok = res.write(part);
+      meter.sample();
+      res.uncork();
+      if (!ok) holdUntil(whenDrained());
+    },
+    error(error: unknown) {
+      onError(error);
+      if (res.headersSent) res.end(encodeErrorFrame(messageOf(error)));
+      else sendJson(res, 500, { error: messageOf(error) });
+    },
+    complete() {
+      start();
+      res.end();
+    },
+  });
+}

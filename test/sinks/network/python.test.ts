@@ -1,0 +1,74 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { batch, mnist, shuffle, type Block } from '@idxflow/core';
+import { map, type Observable } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
+import { classCounts, ROOT, testSplit } from './rawMnist.js';
+
+const PYTHON = '/usr/bin/python3';
+const CLIENT = join(ROOT, 'examples/python/idxflow_client.py');
+const canImport = (module: string): boolean => spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
+const numpy = canImport('numpy');
+const torch = numpy && canImport('torch');
+if (!numpy) console.warn(`Skipping the Python client test: ${PYTHON} with numpy is not available`);
+
+/** Runs the client script without blocking this process, which runs the server too. */
+async function runClient(...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout, stderr } = await promisify(execFile)(PYTHON, [CLIENT, ...args], { encoding: 'utf8' });
+  expect(stderr).toBe('');
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+let server: BatchServer;
+beforeAll(async () => {
+  // seed 9 sends float32 pixels (v / 255), the others bytes.
+  const factory = (p: { seed: number; batch: number }): Observable<Block> => {
+    const batches = mnist({ split: 'test' }).pipe(shuffle({ seed: p.seed }), batch(p.batch));
+    if (p.seed !== 9) return batches;
+    return batches.pipe(map((b) => ({ ...b, images: Float32Array.from(b.images, (v) => v / 255) })));
+  };
+  server = await serve(factory, { token: 'py-token' });
+});
+afterAll(() => server.close());
+
+describe.skipIf(!numpy)(`examples/python/idxflow_client.py (${PYTHON} with numpy)`, () => {
+  it('reads a full test epoch: 10,000 distinct samples with the label file per-class counts', async () => {
+    const summary = await runClient(`${server.url}/batches?seed=2&batch=128`, 'py-token');
+    expect(summary).toEqual({
+      samples: testSplit.count,
+      batches: Math.ceil(testSplit.count / 128),
+      classes: classCounts(),
+      distinct: testSplit.count,
+      first: { shape: [128, 28, 28], dtype: 'uint8', labels: 'uint8' },
+    });
+  });
+
+  it('reads float32 frames', async () => {
+    const summary = await runClient(`${server.url}/batches?seed=9&batch=1000`, 'py-token');
+    expect(summary.first).toEqual({ shape: [1000, 28, 28], dtype: 'float32', labels: 'uint8' });
+    expect(summary.classes).toEqual(classCounts());
+  });
+
+  it('reports a refused request with the server message', async () => {
+    const failed = await promisify(execFile)(PYTHON, [CLIENT, `${server.url}/batches?batch=0`, 'py-token']).catch((e: { stderr: string }) => e);
+    expect((failed as { stderr: string }).stderr).toContain('HTTP 400: Expected an integer between 1 and 65536 for batch but received "0"');
+  });
+
+  it(`yields (n, 1, h, w) float32 and int64 tensors through IdxflowIterableDataset${torch ? '' : ' (torch missing: checks the import error)'}`, async () => {
+    if (!torch) {
+      // Without torch, asking for the class fails with the import error; iter_batches keeps working.
+      const r = spawnSync(PYTHON, ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); import idxflow_client as c; c.IdxflowIterableDataset', join(ROOT, 'examples/python')]);
+      expect(r.stderr.toString()).toContain("No module named 'torch'");
+      return;
+    }
+    const summary = await runClient(`${server.url}/batches?seed=2&batch=128`, 'py-token', '--torch');
+    expect(summary).toEqual({
+      samples: testSplit.count,
+      batches: Math.ceil(testSplit.count / 128),
+      classes: classCounts(),
+      first: { shape: [128, 1, 28, 28], dtype: 'torch.float32', labels: 'torch.int64' },
+    });
+  });
+});
