@@ -1,2 +1,3 @@
 export * from './files/index.js';
 export * from './network/index.js';
+export * from './tensors/index.js';

@@ -35,7 +35,7 @@ function room(): Room {
  * it. Each call subscribes afresh.
  *
  * @param source The pipeline.
- * @param ahead Blocks queued ahead of the consumer before the pipeline is held (integer >= 1).
+ * @param ahead Blocks queued ahead of the consumer before the pipeline is held (integer >= 1). Default 2.
  *
  * ## Example
  * ```ts
