@@ -68,6 +68,7 @@ export async function exportCommand(flags: Record<string, string | boolean | und
     format,
     dir: flags.out,
     split,
+    expectedCount,
     shardSize: parseInteger('shard-size', String(flags['shard-size']), 1),
     manifest: {
       seed,

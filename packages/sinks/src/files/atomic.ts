@@ -1,16 +1,41 @@
+// Atomic files: every file of an export is written under a temporary name beside its final
+// one and renamed into place once complete. rename(2) within a directory is atomic, so a reader
+// (or the next run) sees either the whole file or nothing, whenever the writer dies.
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const PARTIAL = /^\..+\.partial$/;
 
+/** Small writes are gathered up to this many bytes before they reach the disk. */
+const GATHER_BYTES = 1 << 18;
+
+/** The temporary name of `path`: `.<name>.<random>.partial` in the same directory. */
+export function partialPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+}
+
 /**
- * Deletes temporaries left in `dir` (and its subdirectories, `depth` levels down) by an
- * export that was killed: they are the only files an interrupted run leaves, since every
- * final name appears by rename once its file is complete.
+ * Deletes the temporaries (`.<name>.<random>.partial`) that an export killed earlier left in
+ * `dir` and in its subdirectories down to `depth` levels (the label folders of a PNG export).
+ *
+ * They are the only debris an interrupted run leaves, since a final name appears only by rename
+ * of a complete file; every export calls this first. A missing `dir` counts as clean.
+ *
+ * @param dir The export directory.
+ * @param depth How many levels of subdirectories to visit. Default 1.
+ * @returns The number of temporaries removed.
+ *
+ * ## Example
+ * ```ts
+ * const removed = await removeStalePartials('out/mnist-npz');
+ * ```
  */
 export async function removeStalePartials(dir: string, depth = 1): Promise<number> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
   let removed = 0;
   for (const entry of entries) {
     if (PARTIAL.test(entry.name)) {
@@ -24,75 +49,144 @@ export async function removeStalePartials(dir: string, depth = 1): Promise<numbe
 }
 
 /**
- * A file written under a temporary name beside its final one (`.<name>.<random>.partial`) and
- * renamed into place by `commit()`: no reader ever sees it half-written, and a crash leaves
- * only a temporary that `removeStalePartials` clears.
+ * Writes `bytes` to `path` through a temporary and a rename. Not fsynced: it serves the many
+ * small files of a PNG export, where one fsync each would cost more than the encode; a crash
+ * of the machine (not just the process) may leave such a file empty.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = partialPath(path);
+  try {
+    await writeFile(temp, bytes, { flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * A file written under a temporary name beside its final one and renamed into place by
+ * `commit()`. Appends are gathered into large writes and hashed as they go, so the SHA-256
+ * that `commit()` returns costs no second read unless a header was patched.
+ *
+ * Calls must not overlap: await each one (the sinks write from one queue).
+ *
+ * ## Example
+ * ```ts
+ * const file = await AtomicFile.create('out/labels.csv');
+ * try {
+ *   await file.write(new TextEncoder().encode('path,label\n'));
+ *   const { bytes, sha256 } = await file.commit();
+ * } catch (error) {
+ *   await file.abort();
+ *   throw error;
+ * }
+ * ```
  */
 export class AtomicFile {
-  private position = 0;
+  private length = 0;
+  private pending: Uint8Array | undefined;
+  private pendingBytes = 0;
+  private readonly hash = createHash('sha256');
+  private patched = false;
+  private closed = false;
 
   private constructor(
+    /** The final path. */
     readonly path: string,
+    /** The temporary path the bytes go to until `commit()`. */
     readonly temp: string,
     private readonly handle: FileHandle,
   ) {}
 
-  /** Opens the temporary of `path` for writing. */
+  /** Creates the temporary of `path` (which must not exist yet). */
   static async create(path: string): Promise<AtomicFile> {
-    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
-    return new AtomicFile(path, temp, await open(temp, 'w+')); // w+: commit() reads it back to hash it
+    const temp = partialPath(path);
+    return new AtomicFile(path, temp, await open(temp, 'wx+')); // + : a patched file is read back to hash it
   }
 
   /** Bytes written so far. */
   get size(): number {
-    return this.position;
+    return this.length;
   }
 
-  /** Appends `bytes`. */
+  /** Appends `bytes`. The caller may reuse `bytes` once the promise settles. */
   async write(bytes: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, this.position + done);
-      done += bytesWritten;
+    if (this.closed) throw new Error(`${this.temp} is closed`);
+    this.hash.update(bytes);
+    if (this.pendingBytes + bytes.length > GATHER_BYTES) await this.flush();
+    if (bytes.length < GATHER_BYTES) {
+      this.pending ??= new Uint8Array(GATHER_BYTES);
+      this.pending.set(bytes, this.pendingBytes);
+      this.pendingBytes += bytes.length;
+      this.length += bytes.length;
+      return;
     }
-    this.position += bytes.length;
+    await this.writeAt(bytes, this.length);
+    this.length += bytes.length;
   }
 
-  /** Overwrites bytes already written at `at` (a header whose counts are known only at the end). */
+  /** Overwrites bytes already written at offset `at` (a header whose count is known only at the end). */
   async patch(at: number, bytes: Uint8Array): Promise<void> {
-    await this.handle.write(bytes, 0, bytes.length, at);
+    if (at + bytes.length > this.length) {
+      throw new RangeError(`Expected a patch inside the ${this.length} bytes written but received ${bytes.length} bytes at ${at}`);
+    }
+    await this.flush();
+    await this.writeAt(bytes, at);
+    this.patched = true;
   }
 
-  /** Flushes, closes and renames into place; returns the SHA-256 of the final contents. */
+  /** Flushes, fsyncs, closes and renames into place; returns the size and SHA-256 of the contents. */
   async commit(): Promise<{ bytes: number; sha256: string }> {
+    await this.flush();
+    const sha256 = this.patched ? await this.rehash() : this.hash.digest('hex');
     await this.handle.sync();
-    const sha256 = await hashOpen(this.handle, this.position);
-    await this.handle.close();
+    await this.close();
     await rename(this.temp, this.path);
-    return { bytes: this.position, sha256 };
+    return { bytes: this.length, sha256 };
   }
 
-  /** Closes the temporary without renaming it, for a caller that reads it back (then `abort()`s). */
+  /** Flushes and closes the temporary without renaming it, for a caller that reads it back. */
   async close(): Promise<void> {
-    await this.handle.sync();
+    await this.flush();
+    this.closed = true;
     await this.handle.close();
   }
 
-  /** Closes and deletes the temporary. */
+  /** Closes and deletes the temporary. Safe to call after any failure, and more than once. */
   async abort(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
+    this.pending = undefined;
+    this.pendingBytes = 0;
+    if (!this.closed) {
+      this.closed = true;
+      await this.handle.close().catch(() => undefined);
+    }
     await rm(this.temp, { force: true });
   }
-}
 
-async function hashOpen(handle: FileHandle, length: number): Promise<string> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.alloc(1 << 20);
-  for (let at = 0; at < length; ) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - at), at);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    at += bytesRead;
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const bytes = this.pending!.subarray(0, this.pendingBytes);
+    await this.writeAt(bytes, this.length - this.pendingBytes);
+    this.pendingBytes = 0;
   }
-  return hash.digest('hex');
+
+  private async writeAt(bytes: Uint8Array, at: number): Promise<void> {
+    for (let done = 0; done < bytes.length; ) {
+      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, at + done);
+      done += bytesWritten;
+    }
+  }
+
+  private async rehash(): Promise<string> {
+    const hash = createHash('sha256');
+    const buffer = new Uint8Array(1 << 20);
+    for (let at = 0; at < this.length; ) {
+      const { bytesRead } = await this.handle.read(buffer, 0, Math.min(buffer.length, this.length - at), at);
+      if (bytesRead === 0) throw new Error(`${this.temp} ended at byte ${at} of ${this.length} while hashing`);
+      hash.update(buffer.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+    return hash.digest('hex');
+  }
 }

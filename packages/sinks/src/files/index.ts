@@ -1,7 +1,11 @@
-export * from './types.js';
-export * from './atomic.js';
-export * from './idx.js';
-export * from './npy.js';
-export * from './png.js';
-export * from './tar.js';
-export * from './export.js';
+export type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
+export { ExportCountError } from './errors.js';
+export { AtomicFile, partialPath, removeStalePartials, writeFileAtomic } from './atomic.js';
+export { mnistFileNames, toIdx, type IdxSinkOptions } from './idx.js';
+export { npyDescr, npyHeader, toNpy } from './npy.js';
+export { toNpz } from './npz.js';
+export { pngPath, toPngFolder, type PngSinkOptions } from './pngFolder.js';
+export { shardName, toWebDataset, type WebDatasetOptions } from './webDataset.js';
+export { tarEnd, tarHeader, tarMember } from './tar.js';
+export { checkManifestExtra, writeManifest, type ManifestExtra } from './manifest.js';
+export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from './export.js';

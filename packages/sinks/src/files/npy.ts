@@ -1,136 +1,153 @@
-import { createReadStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Block } from '@idxflow/core';
-import { Zip, ZipPassThrough } from 'fflate';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
-import { consume } from './consume.js';
-import { ExportShape, type ExportSummary, type FileSinkOptions } from './types.js';
+import { countError } from './errors.js';
+import { ExportShape } from './exportShape.js';
+import { checkSinkOptions } from './options.js';
+import type { ExportSummary, FileSinkOptions } from './types.js';
+import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 
-// NPY format version 1.0 (numpy's format.py): magic "\x93NUMPY", version 1.0, a little-endian
-// uint16 header length, then a Python dict literal padded with spaces to a multiple of 64
-// bytes and ended by "\n". The header is written at a fixed size so the final count can be
-// patched in place.
-const HEADER_BYTES = 128;
+// NPY format version 1.0 (numpy/lib/format.py, NEP 1): the magic "\x93NUMPY", version 1 0, a
+// little-endian uint16 header length, then a Python dict literal padded with spaces and ended by
+// "\n" so that magic + length + header is a multiple of 64 bytes. Like numpy >= 1.23 we leave
+// room for the first dimension to grow to 21 digits, so the count can be patched in place.
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0];
+const ALIGN = 64;
+const GROWTH_DIGITS = 21;
 
-/** The 128-byte NPY v1.0 header of a C-ordered array. */
-export function npyHeader(descr: '|u1' | '<f4', shape: readonly number[]): Uint8Array {
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** NumPy's descr of an images array: bytes, or float32 in the host's byte order. */
+export function npyDescr(dtype: 'uint8' | 'float32'): '|u1' | '<f4' | '>f4' {
+  if (dtype === 'uint8') return '|u1';
+  return HOST_LITTLE_ENDIAN ? '<f4' : '>f4';
+}
+
+/**
+ * The NPY v1.0 header of a C-ordered array. Its length depends on `descr` and on the
+ * dimensions after the first, never on the first: a header written with a placeholder count can
+ * be overwritten with the final one.
+ *
+ * ## Example
+ * ```ts
+ * const header = npyHeader('|u1', [10000, 28, 28]); // 128 bytes
+ * ```
+ */
+export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
+  shape.forEach((d, i) => {
+    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`Expected non-negative integer for shape[${i}] but received ${d}`);
+  });
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
-  const textBytes = HEADER_BYTES - 10;
-  if (dict.length + 1 > textBytes) throw new RangeError(`Expected a shape that fits an NPY header but received (${dims})`);
-  const out = new Uint8Array(HEADER_BYTES);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, textBytes, true);
-  out.set(new TextEncoder().encode(dict.padEnd(textBytes - 1, ' ') + '\n'), 10);
+  const spare = Math.max(0, GROWTH_DIGITS - String(shape[0]).length);
+  const total = Math.ceil((MAGIC.length + 2 + dict.length + spare + 1) / ALIGN) * ALIGN;
+  const text = total - MAGIC.length - 2;
+  if (text > 0xffff) throw new RangeError(`Expected a shape that fits an NPY v1.0 header but received (${dims})`);
+  const out = new Uint8Array(total);
+  out.set(MAGIC);
+  new DataView(out.buffer).setUint16(8, text, true);
+  out.set(new TextEncoder().encode(dict.padEnd(text - 1, ' ') + '\n'), 10);
   return out;
 }
 
-function littleEndianBytes(images: Uint8Array | Float32Array): Uint8Array {
-  // Typed arrays are in host order; every platform Node runs on is little-endian.
+function hostBytes(images: Uint8Array | Float32Array): Uint8Array {
   return new Uint8Array(images.buffer, images.byteOffset, images.byteLength);
 }
 
-/** Writes `<split>-images.npy` and `<split>-labels.npy` temporaries; returns them unrenamed. */
-async function writeNpyPair(source: Observable<Block>, options: FileSinkOptions, prefix: string) {
-  await mkdir(options.dir, { recursive: true });
-  const images = await AtomicFile.create(join(options.dir, `${prefix}-images.npy`));
-  const labels = await AtomicFile.create(join(options.dir, `${prefix}-labels.npy`));
-  const kind = new ExportShape();
-  let count = 0;
-  const write = async (block: Block): Promise<void> => {
-    const n = block.shape[0];
-    if (kind.first(block)) {
-      await images.write(new Uint8Array(HEADER_BYTES));
-      await labels.write(new Uint8Array(HEADER_BYTES));
-    }
-    await images.write(littleEndianBytes(block.images));
-    await labels.write(block.labels);
-    count += n;
-    options.onProgress?.(count);
-  };
-  const end = async () => {
-    const shape = kind.shape ?? [0, 0];
-    const dtype = kind.dtype;
-    if (count === 0) {
-      await images.write(new Uint8Array(HEADER_BYTES));
-      await labels.write(new Uint8Array(HEADER_BYTES));
-    }
-    await images.patch(0, npyHeader(dtype === 'uint8' ? '|u1' : '<f4', [count, ...shape]));
-    await labels.patch(0, npyHeader('|u1', [count]));
-    return { images, labels, count, shape, dtype };
-  };
-  const fail = async () => void (await Promise.all([images.abort(), labels.abort()]));
-  return consume(source, write, end, fail);
+/** The two NPY temporaries of an export, complete (headers final) but not yet renamed. */
+export interface NpyPair {
+  images: AtomicFile;
+  labels: AtomicFile;
+  count: number;
+  shape: [number, number];
+  dtype: 'uint8' | 'float32';
 }
 
 /**
- * Writes `<split>-images.npy` (uint8 or float32, shape (n, h, w)) and `<split>-labels.npy`
- * (uint8, shape (n,)), which `numpy.load` reads.
+ * A writer of an images array `(n, h, w)` and a labels array `(n,)` to atomic files at the two
+ * paths. Headers hold `expectedCount` (or 0) from the start and are patched at the end if needed.
+ */
+export async function npyPairWriter(
+  paths: { images: string; labels: string },
+  expectedCount: number | undefined,
+  onProgress: (written: number) => void,
+): Promise<BlockWriter<NpyPair>> {
+  const images = await AtomicFile.create(paths.images);
+  const labels = await AtomicFile.create(paths.labels).catch(async (error: unknown) => {
+    await images.abort();
+    throw error;
+  });
+  const headerCount = expectedCount ?? 0;
+  const kind = new ExportShape();
+  let count = 0;
+  return {
+    async write(block) {
+      const n = block.shape[0];
+      if (expectedCount !== undefined && count + n > expectedCount) throw countError(paths.images, expectedCount, count + n, true);
+      if (kind.first(block)) {
+        await images.write(npyHeader(npyDescr(kind.dtype), [headerCount, ...kind.shape!]));
+        await labels.write(npyHeader('|u1', [headerCount]));
+      }
+      await images.write(hostBytes(block.images));
+      await labels.write(block.labels);
+      count += n;
+      onProgress(count);
+    },
+    async end() {
+      if (expectedCount !== undefined && count !== expectedCount) throw countError(paths.images, expectedCount, count);
+      const shape = kind.shape ?? [0, 0];
+      const imagesHeader = npyHeader(npyDescr(kind.dtype), [count, ...shape]);
+      const labelsHeader = npyHeader('|u1', [count]);
+      if (!kind.shape) {
+        await images.write(imagesHeader);
+        await labels.write(labelsHeader);
+      } else if (count !== headerCount) {
+        await images.patch(0, imagesHeader);
+        await labels.patch(0, labelsHeader);
+      }
+      return { images, labels, count, shape, dtype: kind.dtype };
+    },
+    async abort() {
+      await Promise.all([images.abort(), labels.abort()]);
+    },
+  };
+}
+
+/**
+ * Writes `<split>-images.npy` (uint8 or float32 as the blocks, shape `(n, h, w)`) and
+ * `<split>-labels.npy` (uint8, shape `(n,)`), NPY v1.0 files that `numpy.load` reads.
+ *
+ * Both are written under temporary names and renamed when complete; the count in the headers
+ * is patched at the end unless `expectedCount` gave it up front.
+ *
+ * @param source The pipeline; every block must have the same image shape and pixel type.
+ * @param options See `FileSinkOptions`.
+ * @returns What was written, with the SHA-256 of each file.
  *
  * ## Example
  * ```ts
- * await toNpy(mnist().pipe(batch(1000), normalize()), { dir: 'out' });
+ * import { mnist } from '@idxflow/core';
+ * import { toNpy } from '@idxflow/sinks';
+ * await toNpy(mnist({ split: 'test' }), { dir: 'out/npy', split: 'test' });
+ * // python: numpy.load('out/npy/test-images.npy').shape == (10000, 28, 28)
  * ```
  */
 export async function toNpy(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
-  const prefix = options.split ?? 'train';
-  const { images, labels, count, shape, dtype } = await writeNpyPair(source, options, prefix);
-  const files = [
-    { name: `${prefix}-images.npy`, ...(await images.commit()) },
-    { name: `${prefix}-labels.npy`, ...(await labels.commit()) },
-  ];
-  return { dir: options.dir, files, count, shape, dtype };
-}
-
-/** Streams files into a stored (uncompressed, like `numpy.savez`) zip. */
-async function zipStored(out: AtomicFile, members: { name: string; path: string }[]): Promise<void> {
-  const chunks: Uint8Array[] = [];
-  const zip = new Zip((error, data) => {
-    if (error) throw error;
-    chunks.push(data);
-  });
-  for (const member of members) {
-    const entry = new ZipPassThrough(member.name);
-    entry.mtime = new Date(1980, 0, 1); // a fixed date: the same export gives the same bytes
-    zip.add(entry);
-    for await (const chunk of createReadStream(member.path, { highWaterMark: 1 << 20 })) {
-      entry.push(chunk as Uint8Array);
-      for (const c of chunks.splice(0)) await out.write(c);
-    }
-    entry.push(new Uint8Array(0), true);
-    for (const c of chunks.splice(0)) await out.write(c);
-  }
-  zip.end();
-  for (const c of chunks.splice(0)) await out.write(c);
-}
-
-/**
- * Writes `<split>.npz` holding `x` (images) and `y` (labels): `numpy.load(path)['x']`.
- * The two arrays are written as NPY temporaries, then zipped (stored, as `numpy.savez`).
- *
- * ## Example
- * ```ts
- * await toNpz(mnist().pipe(augment({ rotate: 15 })), { dir: 'out' });
- * ```
- */
-export async function toNpz(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
-  const prefix = options.split ?? 'train';
-  const { images, labels, count, shape, dtype } = await writeNpyPair(source, options, `.${prefix}`);
-  await Promise.all([images.close(), labels.close()]);
-  const out = await AtomicFile.create(join(options.dir, `${prefix}.npz`));
+  const { dir, split, expectedCount, onProgress, signal } = checkSinkOptions(options);
+  await mkdir(dir, { recursive: true });
+  const names = { images: `${split}-images.npy`, labels: `${split}-labels.npy` };
+  const pair = await npyPairWriter({ images: join(dir, names.images), labels: join(dir, names.labels) }, expectedCount, onProgress);
+  const written = await writeBlocks(source, pair, signal);
   try {
-    await zipStored(out, [
-      { name: 'x.npy', path: images.temp },
-      { name: 'y.npy', path: labels.temp },
-    ]);
-    const done = await out.commit();
-    return { dir: options.dir, files: [{ name: `${prefix}.npz`, ...done }], count, shape, dtype };
+    const files = [
+      { name: names.images, ...(await written.images.commit()) },
+      { name: names.labels, ...(await written.labels.commit()) },
+    ];
+    return { dir, files, count: written.count, shape: written.shape, dtype: written.dtype };
   } catch (error) {
-    await out.abort();
+    await pair.abort();
     throw error;
-  } finally {
-    await Promise.all([rm(images.temp, { force: true }), rm(labels.temp, { force: true })]);
   }
 }

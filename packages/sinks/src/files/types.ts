@@ -1,55 +1,41 @@
 /** One file an export wrote. */
 export interface ExportedFile {
-  /** Path relative to the export directory. */
+  /** Path relative to the export directory, with `/` separators. */
   name: string;
+  /** Size in bytes. */
   bytes: number;
+  /** SHA-256 of the contents, lower-case hex. */
   sha256: string;
 }
 
 /** What an export wrote. */
 export interface ExportSummary {
+  /** The export directory, as given. */
   dir: string;
+  /** The files written, in the order they were completed. */
   files: ExportedFile[];
+  /** Number of samples written. */
   count: number;
-  /** Height and width of every image. */
+  /** Height and width of every image (`[0, 0]` for an empty export). */
   shape: [number, number];
+  /** Element type of the images. */
   dtype: 'uint8' | 'float32';
 }
 
 /** Options every file sink takes. */
 export interface FileSinkOptions {
-  /** Output directory; created if missing. */
+  /** Output directory; created if missing. Required. */
   dir: string;
-  /** Names the files as MNIST does: `train-...` or `t10k-...`. Default `'train'`. */
+  /** Names the files after MNIST's splits (`train-...` or `t10k-...` for IDX). Default `'train'`. */
   split?: 'train' | 'test';
-  /** Called with the number of images written so far. */
+  /**
+   * Number of samples the pipeline will produce, when known. The export fails (and removes its
+   * temporaries) if the count differs; IDX and NPY headers are then written once, up front, and
+   * `.gz` IDX files are compressed while streaming. Default: unknown.
+   */
+  expectedCount?: number;
+  /** Called with the number of samples written so far, in export order. Default: none. */
   onProgress?: (written: number) => void;
-}
-
-export function dtypeOf(images: Uint8Array | Float32Array): 'uint8' | 'float32' {
-  return images instanceof Float32Array ? 'float32' : 'uint8';
-}
-
-/**
- * The sample shape and dtype of an export, fixed by its first block and checked against every
- * later one (an array file has one shape and one element type).
- */
-export class ExportShape {
-  shape: [number, number] | undefined;
-  dtype: 'uint8' | 'float32' = 'uint8';
-
-  /** Records the first block's shape (returning true) or checks a later block against it. */
-  first(block: { images: Uint8Array | Float32Array; shape: readonly [number, number, number] }): boolean {
-    const [, h, w] = block.shape;
-    const dtype = dtypeOf(block.images);
-    if (!this.shape) {
-      this.shape = [h, w];
-      this.dtype = dtype;
-      return true;
-    }
-    if (this.shape[0] !== h || this.shape[1] !== w || dtype !== this.dtype) {
-      throw new TypeError(`Expected every block to hold ${this.dtype} images of ${this.shape[0]} x ${this.shape[1]} but received ${dtype} ${h} x ${w}`);
-    }
-    return false;
-  }
+  /** Aborting it stops the export, unsubscribes from the source and removes temporaries. Default: none. */
+  signal?: AbortSignal;
 }

@@ -1,0 +1,44 @@
+// The one place the file sinks check their options, when a sink is called and before anything
+// is written. Messages follow core's shape: "Expected <what> for <name> but received <value>".
+import { validate } from '@idxflow/core';
+import type { FileSinkOptions } from './types.js';
+
+function received(value: unknown): string {
+  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} of type ${typeof value}`;
+}
+
+/** Options of a file sink after checking, defaults applied. */
+export interface CheckedSinkOptions {
+  dir: string;
+  split: 'train' | 'test';
+  expectedCount: number | undefined;
+  onProgress: (written: number) => void;
+  signal: AbortSignal | undefined;
+}
+
+const ignore = (): void => undefined;
+
+/** Checks the options every file sink takes; throws TypeError or RangeError naming the option. */
+export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected an object for options but received ${received(options)}`);
+  }
+  const { dir, split = 'train', expectedCount, onProgress, signal } = options;
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw new TypeError(`Expected a non-empty string for dir but received ${received(dir)}`);
+  }
+  validate.oneOf('split', split, ['train', 'test'] as const);
+  if (expectedCount !== undefined) validate.integer('expectedCount', expectedCount, 0, 0xffffffff);
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`Expected a function for onProgress but received ${received(onProgress)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`Expected an AbortSignal for signal but received ${received(signal)}`);
+  }
+  return { dir, split, expectedCount, onProgress: onProgress ?? ignore, signal };
+}
+
+/** Checks an optional positive integer option and applies its default. */
+export function positiveInteger(name: string, value: unknown, fallback: number): number {
+  return validate.integer(name, value ?? fallback, 1);
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { concat, from, throwError } from 'rxjs';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { idx } from '@idxflow/core';
+import { ExportCountError, toPngFolder } from '../../../packages/sinks/src/files/index.js';
+import { decodeGreyPng, epochsOf, mnistTest, randomDataset, tmp } from './fixtures.js';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Every file under `dir`, as relative paths with `/`. */
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .sort();
+}
+
+/** Decodes a PNG with sharp: its pixels as one grey channel, and what the file says it holds. */
+async function decode(path: string): Promise<{ pixels: Buffer; width: number; height: number; channels: number; format: string }> {
+  const meta = await sharp(path).metadata();
+  const pixels = await sharp(path).toColourspace('b-w').raw().toBuffer();
+  return { pixels, width: meta.width!, height: meta.height!, channels: meta.channels!, format: meta.format! };
+}
+
+describe('toPngFolder', () => {
+  it('writes <label>/<position:08d>.png, labels.csv and SHA256SUMS for 37 images in blocks of 5, 7 and 25', async () => {
+    const { blocks, images, labels, indices } = randomDataset(37, [5, 7, 25]);
+    const epochs = epochsOf(blocks);
+    const dir = tmp();
+    const summary = await toPngFolder(from(blocks), { dir, concurrency: 3 });
+    const paths = Array.from(labels, (label, i) => `${label}/${String(i).padStart(8, '0')}.png`);
+    expect(listFiles(dir)).toEqual([...paths, 'SHA256SUMS', 'labels.csv'].sort());
+    for (let i = 0; i < 37; i++) {
+      const png = await decode(join(dir, paths[i]));
+      expect([png.format, png.width, png.height, png.channels]).toEqual(['png', 28, 28, 1]);
+      expect(png.pixels.equals((images as Uint8Array).subarray(i * 784, (i + 1) * 784))).toBe(true);
+    }
+    const rows = readFileSync(join(dir, 'labels.csv'), 'utf8').split('\n');
+    expect(rows).toEqual(['path,label,index,epoch', ...paths.map((p, i) => `${p},${labels[i]},${indices[i]},${epochs[i]}`), '']);
+    const sums = readFileSync(join(dir, 'SHA256SUMS'), 'utf8');
+    expect(sums).toBe(paths.map((p) => `${sha256(readFileSync(join(dir, p)))}  ${p}\n`).join(''));
+    expect(summary).toMatchObject({ dir, count: 37, shape: [28, 28], dtype: 'uint8' });
+    for (const file of summary.files) expect(file.sha256).toBe(sha256(readFileSync(join(dir, file.name))));
+    expect(summary.files.map((f) => f.name)).toEqual(['labels.csv', 'SHA256SUMS']);
+  });
+
+  it('writes the real MNIST test set: every PNG decodes (second decoder) to its source image', async () => {
+    const mnist = mnistTest();
+    const dir = tmp();
+    const summary = await toPngFolder(idx({ images: mnist.imagesFile, labels: mnist.labelsFile }), { dir, split: 'test', expectedCount: 10000 });
+    expect(summary.count).toBe(10000);
+    const rows = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows.length).toBe(10000);
+    for (let i = 0; i < 10000; i++) {
+      const [path, label, index, epoch] = rows[i].split(',');
+      expect([path, Number(label), Number(index), epoch]).toEqual([`${mnist.labels[i]}/${String(i).padStart(8, '0')}.png`, mnist.labels[i], i, '0']);
+      const png = decodeGreyPng(readFileSync(join(dir, path)));
+      expect([png.width, png.height]).toEqual([28, 28]);
+      if (!Buffer.from(png.pixels).equals(mnist.images.subarray(i * 784, (i + 1) * 784))) expect.fail(`${path} does not decode to test image ${i}`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'SHA256SUMS', 'labels.csv']);
+  });
+
+  it('rejects float32 images, a count other than expectedCount and a bad concurrency, without labels.csv', async () => {
+    const dir = tmp();
+    const float = randomDataset(4, [4], { float: true }).blocks;
+    await expect(toPngFolder(from(float), { dir })).rejects.toThrow(
+      'Expected uint8 images for a PNG export but received float32 (PNG stores 8-bit pixels: export before normalize(), or use npy or npz)',
+    );
+    const { blocks } = randomDataset(12, [5]);
+    await expect(toPngFolder(from(blocks), { dir, expectedCount: 11 })).rejects.toBeInstanceOf(ExportCountError);
+    await expect(toPngFolder(from(blocks), { dir, expectedCount: 13 })).rejects.toThrow('expected 13 samples (expectedCount), found 12');
+    await expect(toPngFolder(from(blocks), { dir, concurrency: 0 })).rejects.toThrow('Expected integer >= 1 for concurrency but received 0 of type number');
+    await expect(toPngFolder(concat(from(blocks), throwError(() => new Error('worker died'))), { dir })).rejects.toThrow('worker died');
+    const controller = new AbortController();
+    const onProgress = (n: number): void => void (n === 3 && controller.abort(new Error('user pressed ^C')));
+    await expect(toPngFolder(from(blocks), { dir, concurrency: 2, signal: controller.signal, onProgress })).rejects.toThrow('user pressed ^C');
+    expect(existsSync(join(dir, 'labels.csv'))).toBe(false);
+    expect(listFiles(dir).filter((p) => p.endsWith('.partial') || !p.endsWith('.png'))).toEqual([]);
+  });
+});
