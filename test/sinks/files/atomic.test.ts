@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AtomicFile, partialPath, removeStalePartials, writeFileAtomic } from '../../../packages/sinks/src/files/index.js';
-import { tmp } from './fixtures.js';
+import { sha256, tmp } from './fixtures.js';
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * seed + (i >> 9)) & 255);
 
 describe('AtomicFile', () => {

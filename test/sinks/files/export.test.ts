@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, Observable } from 'rxjs';
@@ -6,17 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
 import { EXPORT_FORMATS, ExportCountError, exportTo, writeManifest, type ExportFormat } from '../../../packages/sinks/src/files/index.js';
 import { ROOT } from '../../fixtures/mnist.js';
-import { randomDataset, tmp } from './fixtures.js';
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Every file under `dir`, as relative paths with `/`. */
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
-    .sort();
-}
+import { listFiles, randomDataset, sha256, tmp } from './fixtures.js';
 
 const FILES: Record<ExportFormat, string[]> = {
   idx: ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'],

@@ -1,6 +1,7 @@
 // Sources and expectations for the file sink tests, built without the code under test.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
@@ -186,4 +187,15 @@ export function decodeGreyPng(bytes: Uint8Array): { width: number; height: numbe
     }
   }
   return { width, height, pixels };
+}
+
+/** Lower-case hex SHA-256 of `bytes` (Node's crypto, independent of the sinks). */
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Every file under `dir`, as relative paths with `/`. */
+export function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .sort();
 }

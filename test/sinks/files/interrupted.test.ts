@@ -1,7 +1,7 @@
 // An export killed with SIGKILL midway leaves no incomplete file under a final name (every final
 // file present parses completely, or is absent), no manifest; the next run cleans up and completes.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../fixtures/mnist.js';
 import { readIdx } from '../readers.js';
-import { ascii, parseNpy, tmp, walkTar } from './fixtures.js';
+import { ascii, listFiles, parseNpy, tmp, walkTar } from './fixtures.js';
 import { labelAt, pixelsAt, positionalData, SIDE } from './positional.js';
 
 const CHILD = join(ROOT, 'test', 'sinks', 'files', 'exportChild.ts');
@@ -38,13 +38,6 @@ function runToEnd(format: string, dir: string, count: number): void {
   expect(r.status).toBe(0);
 }
 
-/** Every file under `dir`, as relative paths with `/`. */
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
-    .sort();
-}
 const partials = (dir: string): string[] => listFiles(dir).filter((p) => /(^|\/)\.[^/]+\.partial$/.test(p));
 const finals = (dir: string): string[] => listFiles(dir).filter((p) => !/(^|\/)\.[^/]+\.partial$/.test(p));
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { concat, from, throwError } from 'rxjs';
@@ -6,17 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { idx } from '@idxflow/core';
 import { ExportCountError, toPngFolder } from '../../../packages/sinks/src/files/index.js';
-import { decodeGreyPng, epochsOf, mnistTest, randomDataset, tmp } from './fixtures.js';
-
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-/** Every file under `dir`, as relative paths with `/`. */
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/'))
-    .sort();
-}
+import { decodeGreyPng, epochsOf, listFiles, mnistTest, randomDataset, sha256, tmp } from './fixtures.js';
 
 /** Decodes a PNG with sharp: its pixels as one grey channel, and what the file says it holds. */
 async function decode(path: string): Promise<{ pixels: Buffer; width: number; height: number; channels: number; format: string }> {

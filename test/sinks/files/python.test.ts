@@ -1,6 +1,5 @@
 // The exports as Python reads them: numpy for NPY/NPZ/IDX, gzip, torchvision's MNIST for the
 // IDX raw folder, tarfile (and PIL) for WebDataset shards. Skipped when python3 has no numpy.
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,9 +7,8 @@ import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { idx } from '@idxflow/core';
 import { toIdx, toNpy, toNpz, toWebDataset } from '../../../packages/sinks/src/files/index.js';
-import { hasNumpy, mnistTest, PYTHON, python, randomDataset, tmp } from './fixtures.js';
+import { hasNumpy, mnistTest, python, PYTHON, randomDataset, sha256, tmp } from './fixtures.js';
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const bytesOf = (a: Uint8Array | Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const has = (module: string): boolean => spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
 
