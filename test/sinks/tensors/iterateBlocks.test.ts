@@ -6,24 +6,31 @@ import { syntheticBlocks } from '../../fixtures/blocks.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The MNIST test set in batches of 8, counting samples produced at the file source; the test
+ * adds to `consumed`. 784 * 8 bytes per chunk: about 8 images per source block.
+ */
+function countedSource() {
+  const count = { produced: 0, consumed: 0, maxAhead: 0 };
+  const source = mnist({ split: 'test', chunkSize: 784 * 8 }).pipe(
+    tap((block: Block) => {
+      count.produced += block.shape[0];
+      count.maxAhead = Math.max(count.maxAhead, count.produced - count.consumed);
+    }),
+    batch(8),
+  );
+  return { source, count };
+}
+
 describe('iterateBlocks / toTensors flow control', () => {
   it('a consumer taking 5 ms per batch keeps the file source at most 39 samples ahead over 300 batches', async () => {
-    let produced = 0;
-    let consumed = 0;
-    let maxAhead = 0;
-    // 784 * 8 bytes per chunk: about 8 images per source block, so one batch per emission.
-    const source = mnist({ split: 'test', chunkSize: 784 * 8 }).pipe(
-      tap((block: Block) => {
-        produced += block.shape[0];
-        maxAhead = Math.max(maxAhead, produced - consumed);
-      }),
-      batch(8),
-    );
+    const { source, count } = countedSource();
     for await (const { shape } of toTensors(source)) {
-      consumed += shape[0];
+      count.consumed += shape[0];
       await sleep(5);
-      if (consumed === 300 * 8) break;
+      if (count.consumed === 300 * 8) break;
     }
+    const { consumed, produced, maxAhead } = count;
     expect(consumed).toBe(2400);
     // Ahead of the consumer: 2 batches queued, plus one more from the file source's second
     // pending emission (its window is 2), plus up to 7 samples waiting in batch(): 3 * 8 + 7
@@ -34,21 +41,13 @@ describe('iterateBlocks / toTensors flow control', () => {
   });
 
   it('a queue of one block (ahead = 1) holds the source closer', async () => {
-    let produced = 0;
-    let consumed = 0;
-    let maxAhead = 0;
-    const source = mnist({ split: 'test', chunkSize: 784 * 8 }).pipe(
-      tap((block: Block) => {
-        produced += block.shape[0];
-        maxAhead = Math.max(maxAhead, produced - consumed);
-      }),
-      batch(8),
-    );
+    const { source, count } = countedSource();
     for await (const block of iterateBlocks(source, 1)) {
-      consumed += block.shape[0];
+      count.consumed += block.shape[0];
       await sleep(2);
-      if (consumed === 100 * 8) break;
+      if (count.consumed === 100 * 8) break;
     }
+    const { maxAhead } = count;
     // One queued, one more from the source's second pending emission, 7 in batch(), and a
     // second batch that one shifted chunk may complete: 3 * 8 + 7 = 31.
     expect(maxAhead).toBeLessThanOrEqual(31);
