@@ -1,8 +1,9 @@
 // Transforms: the 60,000-image train epoch from memory, shuffle + batch(128) into normalised
 // Float32 batches: (a) no augmentation, (b) rotate 15 + shift 2, (c) (b) + elastic 34:4.
 // One pipeline runs 6 epochs (as a training loop would); the first warms the workers' JIT and
-// is dropped, the figure is the median of the other 5.
-import { batch, epochs, idx, shuffle, type Block } from '@idxflow/core';
+// is dropped, the figure is the median of the other 5. The consumer recycles each batch, as
+// the README's training loop does.
+import { batch, epochs, idx, recycle, shuffle, type Block } from '@idxflow/core';
 import { augment, normalize, type AugmentOptions } from '@idxflow/transforms';
 import { last, lastValueFrom, of, tap, toArray, type Observable } from 'rxjs';
 import { gzippedMnist, median, type CaseResult } from '../harness.js';
@@ -30,6 +31,7 @@ export async function transformCases(which: string): Promise<CaseResult> {
     pipeline.pipe(
       tap((b) => {
         images += b.shape[0];
+        recycle(b); // as a training loop does once its step is done (see recycle())
         if (b.epoch !== epoch) {
           starts.push(performance.now());
           epoch = b.epoch;

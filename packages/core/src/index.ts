@@ -1,4 +1,5 @@
 export * from './block.js';
+export * from './recycle.js';
 export * from './errors.js';
 export * from './flow.js';
 export * from './rng.js';

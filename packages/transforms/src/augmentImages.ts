@@ -1,5 +1,5 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
-import { randomBetween, randomUniform, RandomStage, streamKey } from '@idxflow/core';
+import { randomBetween, randomUniform, RandomStage, reusablePixels, streamKey } from '@idxflow/core';
 import { affineMatrix, elasticField, elasticScratchSize, multiplyAffine, warpResample, type Affine } from './kernels/index.js';
 import type { AugmentSpec } from './spec.js';
 
@@ -13,6 +13,8 @@ export interface AugmentJob {
   height: number;
   width: number;
   spec: AugmentSpec;
+  /** Where to write the result (`n * height * width` values of the output type), if not new memory. */
+  output?: Uint8Array | Float32Array;
 }
 
 // Draws per affine step; each step owns a fixed slice of the sample's stream so adding a
@@ -89,9 +91,17 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const size = height * width;
   const n = indices.length;
   const normalize = spec.normalize;
-  const out = normalize || images instanceof Float32Array ? new Float32Array(n * size) : new Uint8Array(n * size);
+  const out = job.output ?? outputFor(job, n * size);
+  if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
+  if (spec.steps.length === 0) {
+    // No geometry (normalisation alone, on the workers): one pass over the block.
+    if (table) for (let k = 0; k < n * size; k++) out[k] = table[images[k]];
+    else out.set(images.subarray(0, n * size));
+    if (normalize && !table) normalizeInPlace(out as Float32Array, 1, normalize.mean, normalize.std);
+    return out;
+  }
   const elastic = spec.steps.find((s) => s.kind === 'elastic');
   const options = { interpolation: spec.interpolation, fill: spec.fill };
   for (let i = 0; i < n; i++) {
@@ -107,7 +117,11 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
       dx = scratch.dx;
       dy = scratch.dy;
     }
-    if (table) {
+    if (dx === undefined && isIdentity(matrix)) {
+      // Nothing moves: resampling would return every pixel exactly, so copy it.
+      if (table) for (let k = 0; k < size; k++) dst[k] = table[src[k]];
+      else dst.set(src);
+    } else if (table) {
       warpResample(src, scratch.bytes, width, height, matrix, dx, dy, options);
       for (let k = 0; k < size; k++) dst[k] = table[scratch.bytes[k]];
     } else {
@@ -116,6 +130,16 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   }
   if (normalize && !table) normalizeInPlace(out as Float32Array, 1, normalize.mean, normalize.std);
   return out;
+}
+
+/** The array augmentImages writes for `job`: Float32 when normalising or for Float32 input, recycled memory when there is some. */
+export function outputFor(job: Pick<AugmentJob, 'images' | 'spec'>, length: number): Uint8Array | Float32Array {
+  const float = job.spec.normalize !== undefined || job.images instanceof Float32Array;
+  return float ? reusablePixels(new Float32Array(0), length) : reusablePixels(new Uint8Array(0), length);
+}
+
+function isIdentity(m: Affine): boolean {
+  return m[0] === 1 && m[1] === 0 && m[2] === 0 && m[3] === 0 && m[4] === 1 && m[5] === 0;
 }
 
 let tableKey = '';

@@ -5,9 +5,9 @@
 // (its upstream, its spec and how to run it). An operator applied to a tagged Observable
 // builds one stage from the tag's upstream with the steps appended, instead of a second
 // stage on top. Nothing runs until subscription, so this costs nothing at run time.
-import { validate, workerMap, type Block, type PixelArray } from '@idxflow/core';
-import { map, type Observable, type OperatorFunction } from 'rxjs';
-import { augmentImages, type AugmentJob } from './augmentImages.js';
+import { emit, holdUntil, validate, workerMap, type Block, type PixelArray, type TaskStaging } from '@idxflow/core';
+import { map, Observable, type OperatorFunction } from 'rxjs';
+import { augmentImages, outputFor, type AugmentJob } from './augmentImages.js';
 import type { AugmentSpec, Step } from './spec.js';
 
 /** How an augmentation stage runs. */
@@ -16,14 +16,21 @@ export interface RunOptions {
   seed?: number;
   /** Worker threads; 0 runs on the main thread. Default 0. */
   workers?: number;
-  /** Blocks in flight across the workers. Default `2 * workers`. */
+  /** Worker tasks in flight. Default `2 * workers`. */
   window?: number;
+  /**
+   * Images per worker task: consecutive blocks are grouped up to this many (a block is never
+   * split), so that the pool's fixed cost per task (about 0.1 ms) is paid per thousand
+   * images, not per batch. Default 1024. A group also goes out when no block arrives for a
+   * turn of the event loop, so a slow source is not kept waiting for a full group.
+   */
+  taskImages?: number;
 }
 
 interface Fusable {
   upstream: Observable<Block>;
   spec: AugmentSpec;
-  run: Required<Pick<RunOptions, 'seed' | 'workers'>> & Pick<RunOptions, 'window'>;
+  run: Required<Pick<RunOptions, 'seed' | 'workers' | 'taskImages'>> & Pick<RunOptions, 'window'>;
 }
 
 const FUSABLE = Symbol('idxflow.fusable');
@@ -36,31 +43,100 @@ function runOptions(run: RunOptions): Fusable['run'] {
     seed: validate.seed('seed', run.seed ?? 0),
     workers: validate.integer('workers', run.workers ?? 0, 0, 256),
     window: run.window === undefined ? undefined : validate.integer('window', run.window, 1),
+    taskImages: validate.integer('taskImages', run.taskImages ?? 1024, 1),
   };
-}
-
-/**
- * Structured clone copies a typed array's WHOLE buffer, so a view (a batch sliced from a
- * bigger block) is compacted first. SharedArrayBuffer-backed arrays are shared, not copied.
- */
-function compact<T extends PixelArray | Uint32Array>(array: T): T {
-  if (array.buffer instanceof SharedArrayBuffer || array.byteLength === array.buffer.byteLength) return array;
-  return array.slice() as T;
 }
 
 function jobOf(block: Block, spec: AugmentSpec, seed: number): AugmentJob {
   const [, height, width] = block.shape;
-  return { images: compact(block.images), indices: compact(block.indices), epoch: block.epoch, seed, height, width, spec };
+  return { images: block.images, indices: block.indices, epoch: block.epoch, seed, height, width, spec };
+}
+
+/**
+ * A worker's job: the pixels and indices go through shared memory (structured clone would
+ * copy them, and the whole buffer of a view), the rest is a few numbers.
+ */
+function sharedJobOf(block: Block, spec: AugmentSpec, seed: number, staging: TaskStaging): AugmentJob {
+  const job = jobOf(block, spec, seed);
+  const output = staging.move(outputFor(job, job.images.length));
+  return { ...job, images: staging.share(job.images), indices: staging.share(job.indices), output };
+}
+
+/**
+ * Groups consecutive blocks into one array per worker task, up to `limit` images. A group goes
+ * out when it is full, when upstream completes, or when a turn of the event loop passes
+ * without a block. Flow control: a full group is emitted inside upstream's `next`, so holds
+ * reach the producer directly; a group sent from the timer passes its holds on to the next
+ * block upstream sends.
+ */
+function taskGroups(limit: number): OperatorFunction<Block, Block[]> {
+  return (source) =>
+    new Observable<Block[]>((subscriber) => {
+      let group: Block[] = [];
+      let images = 0;
+      let timer: ReturnType<typeof setImmediate> | undefined;
+      let held: Promise<void> | undefined;
+      const flush = (): Promise<void> | undefined => {
+        if (timer !== undefined) clearImmediate(timer);
+        timer = undefined;
+        if (group.length === 0) return undefined;
+        const out = group;
+        group = [];
+        images = 0;
+        return emit(subscriber, out);
+      };
+      const subscription = source.subscribe({
+        next(block) {
+          if (held) holdUntil(held);
+          held = undefined;
+          group.push(block);
+          images += block.shape[0];
+          if (images >= limit) flush();
+          else timer ??= setImmediate(() => (held = flush()));
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete() {
+          flush();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        if (timer !== undefined) clearImmediate(timer);
+        subscription.unsubscribe();
+      };
+    });
+}
+
+/** Emits the values of each array one by one (holds from downstream reach the array's emitter). */
+function flatten<T>(): OperatorFunction<readonly T[], T> {
+  return (source) =>
+    new Observable<T>((subscriber) =>
+      source.subscribe({
+        next(values) {
+          for (const value of values) subscriber.next(value);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }),
+    );
 }
 
 function stage(fusable: Fusable): Observable<Block> {
   const { upstream, spec, run } = fusable;
   const withImages = (images: PixelArray, block: Block): Block => ({ ...block, images });
+  const onWorkers = (source: Observable<Block>): Observable<Block> =>
+    source.pipe(
+      taskGroups(run.taskImages),
+      workerMap(
+        { filename: WORKER, workers: run.workers, window: run.window },
+        (group: Block[], staging) => group.map((block) => sharedJobOf(block, spec, run.seed, staging)),
+        (outputs: PixelArray[], group) => group.map((block, i) => withImages(outputs[i], block)),
+      ),
+      flatten(),
+    );
+  // Inline (workers 0) needs no copy: augmentImages reads the block in place.
   const stageOf: OperatorFunction<Block, Block> =
-    run.workers === 0
-      ? map((block) => withImages(augmentImages(jobOf(block, spec, run.seed)), block))
-      : workerMap({ filename: WORKER, workers: run.workers, window: run.window }, (block: Block) => jobOf(block, spec, run.seed), withImages);
-  // Inline (workers 0) needs no compaction: augmentImages reads the view in place.
+    run.workers === 0 ? map((block) => withImages(augmentImages(jobOf(block, spec, run.seed)), block)) : onWorkers;
   const out = upstream.pipe(stageOf) as Tagged;
   out[FUSABLE] = fusable;
   return out;

@@ -1,4 +1,4 @@
-import { validate, type Block } from '@idxflow/core';
+import { reusablePixels, validate, type Block } from '@idxflow/core';
 import { map, type OperatorFunction } from 'rxjs';
 import { byteTable, normalizeInPlace } from './augmentImages.js';
 import { fuseNormalize } from './fuse.js';
@@ -40,7 +40,7 @@ export function normalize(options: NormalizeOptions = {}): OperatorFunction<Bloc
             return { ...block, images };
           }
           const bytes = block.images;
-          const images = new Float32Array(bytes.length);
+          const images = reusablePixels(new Float32Array(0), bytes.length);
           for (let i = 0; i < bytes.length; i++) images[i] = table[bytes[i]];
           return { ...block, images };
         }),

@@ -63,6 +63,10 @@ export function warpResample(
   const fill = options.fill;
   // Bilinear or nearest samples of bytes with a byte fill stay in [0, 255]: clamp only otherwise.
   const clamp = !(src instanceof Uint8Array && fill >= 0 && fill <= 255);
+  if (!nearest && !clamp && bytes) {
+    bilinearBytes(src as Uint8Array, dst, width, height, matrix, dx, dy, fill);
+    return;
+  }
   for (let y = 0, i = 0; y < height; y++) {
     // The position is linear along a row: start it once per row and step by (a, d). Steps of
     // exactly representable entries (quarter turns, integer shifts, scale 2) stay exact.
@@ -81,6 +85,54 @@ export function warpResample(
       const value = nearest ? nearestAt(src, width, height, sx, sy, fill) : bilinearAt(src, width, height, sx, sy, fill);
       // ToUint8 truncates, so v + 0.5 stores round(v) (ties up) for v in [0, 255].
       dst[i] = bytes ? (clamp ? (value > 0 ? (value < 255 ? value + 0.5 : 255) : 0) : value + 0.5) : value;
+    }
+  }
+}
+
+/**
+ * `warpResample` for the common case, bytes in and out, bilinear, a byte fill: the same
+ * arithmetic in the same order (so the same bytes), with the interior test first. Most
+ * positions have all four neighbours inside, and then no neighbour needs its own test.
+ */
+function bilinearBytes(
+  src: Uint8Array,
+  dst: Uint8Array,
+  width: number,
+  height: number,
+  matrix: Affine,
+  dx: Float32Array | undefined,
+  dy: Float32Array | undefined,
+  fill: number,
+): void {
+  const a = matrix[0], b = matrix[1], c = matrix[2], d = matrix[3], e = matrix[4], f = matrix[5];
+  const warped = dx !== undefined && dy !== undefined;
+  const lastX = width - 1, lastY = height - 1;
+  for (let y = 0, i = 0; y < height; y++) {
+    let rowX = b * y + c;
+    let rowY = e * y + f;
+    for (let x = 0; x < width; x++, i++, rowX += a, rowY += d) {
+      let sx = rowX;
+      let sy = rowY;
+      if (warped) {
+        const u = dx[i];
+        const v = dy[i];
+        sx += a * u + b * v;
+        sy += d * u + e * v;
+      }
+      if (sx >= 0 && sy >= 0 && sx < lastX && sy < lastY) {
+        // Interior: truncation is floor, and all four neighbours exist.
+        const x0 = sx | 0;
+        const y0 = sy | 0;
+        const fx = sx - x0;
+        const fy = sy - y0;
+        const k = y0 * width + x0;
+        const p00 = src[k], p01 = src[k + 1], p10 = src[k + width], p11 = src[k + width + 1];
+        const upper = p00 + fx * (p01 - p00);
+        const lower = p10 + fx * (p11 - p10);
+        dst[i] = upper + fy * (lower - upper) + 0.5;
+      } else {
+        dst[i] = bilinearAt(src, width, height, sx, sy, fill) + 0.5;
+      }
     }
   }
 }
