@@ -63,10 +63,6 @@ export function warpResample(
   const fill = options.fill;
   // Bilinear or nearest samples of bytes with a byte fill stay in [0, 255]: clamp only otherwise.
   const clamp = !(src instanceof Uint8Array && fill >= 0 && fill <= 255);
-  if (!nearest && !clamp && bytes) {
-    bilinearBytes(src as Uint8Array, dst, width, height, matrix, dx, dy, fill);
-    return;
-  }
   for (let y = 0, i = 0; y < height; y++) {
     // The position is linear along a row: start it once per row and step by (a, d). Steps of
     // exactly representable entries (quarter turns, integer shifts, scale 2) stay exact.
@@ -89,54 +85,6 @@ export function warpResample(
   }
 }
 
-/**
- * `warpResample` for the common case, bytes in and out, bilinear, a byte fill: the same
- * arithmetic in the same order (so the same bytes), with the interior test first. Most
- * positions have all four neighbours inside, and then no neighbour needs its own test.
- */
-function bilinearBytes(
-  src: Uint8Array,
-  dst: Uint8Array,
-  width: number,
-  height: number,
-  matrix: Affine,
-  dx: Float32Array | undefined,
-  dy: Float32Array | undefined,
-  fill: number,
-): void {
-  const a = matrix[0], b = matrix[1], c = matrix[2], d = matrix[3], e = matrix[4], f = matrix[5];
-  const warped = dx !== undefined && dy !== undefined;
-  const lastX = width - 1, lastY = height - 1;
-  for (let y = 0, i = 0; y < height; y++) {
-    let rowX = b * y + c;
-    let rowY = e * y + f;
-    for (let x = 0; x < width; x++, i++, rowX += a, rowY += d) {
-      let sx = rowX;
-      let sy = rowY;
-      if (warped) {
-        const u = dx[i];
-        const v = dy[i];
-        sx += a * u + b * v;
-        sy += d * u + e * v;
-      }
-      if (sx >= 0 && sy >= 0 && sx < lastX && sy < lastY) {
-        // Interior: truncation is floor, and all four neighbours exist.
-        const x0 = sx | 0;
-        const y0 = sy | 0;
-        const fx = sx - x0;
-        const fy = sy - y0;
-        const k = y0 * width + x0;
-        const p00 = src[k], p01 = src[k + 1], p10 = src[k + width], p11 = src[k + width + 1];
-        const upper = p00 + fx * (p01 - p00);
-        const lower = p10 + fx * (p11 - p10);
-        dst[i] = upper + fy * (lower - upper) + 0.5;
-      } else {
-        dst[i] = bilinearAt(src, width, height, sx, sy, fill) + 0.5;
-      }
-    }
-  }
-}
-
 /** The pixel whose centre is nearest to (sx, sy), or `fill` outside the image (and for NaN). */
 function nearestAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
   if (!(sx >= -0.5 && sy >= -0.5 && sx < width - 0.5 && sy < height - 0.5)) return fill;
@@ -149,27 +97,31 @@ function nearestAt(src: Pixels, width: number, height: number, sx: number, sy: n
  * p + f (q - p), so a zero fraction returns the pixel itself, bit for bit.
  */
 function bilinearAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
-  // A full pixel or more outside: all four neighbours are fill. Also rejects NaN.
-  if (!(sx > -1 && sy > -1 && sx < width && sy < height)) return fill;
-  // sx + 1 > 0 here, so truncation is floor.
-  const x0 = ((sx + 1) | 0) - 1;
-  const y0 = ((sy + 1) | 0) - 1;
-  const fx = sx - x0;
-  const fy = sy - y0;
-  const k = y0 * width + x0;
-  let p00: number, p01: number, p10: number, p11: number;
-  if (x0 >= 0 && y0 >= 0 && x0 < width - 1 && y0 < height - 1) {
+  let p00: number, p01: number, p10: number, p11: number, x0: number, y0: number;
+  if (sx >= 0 && sy >= 0 && sx < width - 1 && sy < height - 1) {
+    // Inside, the common case first: truncation is floor, and all four neighbours exist.
+    x0 = sx | 0;
+    y0 = sy | 0;
+    const k = y0 * width + x0;
     p00 = src[k];
     p01 = src[k + 1];
     p10 = src[k + width];
     p11 = src[k + width + 1];
   } else {
+    // A full pixel or more outside: all four neighbours are fill. Also rejects NaN.
+    if (!(sx > -1 && sy > -1 && sx < width && sy < height)) return fill;
+    // sx + 1 > 0 here, so truncation is floor.
+    x0 = ((sx + 1) | 0) - 1;
+    y0 = ((sy + 1) | 0) - 1;
+    const k = y0 * width + x0;
     const left = x0 >= 0, right = x0 < width - 1, top = y0 >= 0, bottom = y0 < height - 1;
     p00 = left && top ? src[k] : fill;
     p01 = right && top ? src[k + 1] : fill;
     p10 = left && bottom ? src[k + width] : fill;
     p11 = right && bottom ? src[k + width + 1] : fill;
   }
+  const fx = sx - x0;
+  const fy = sy - y0;
   const upper = p00 + fx * (p01 - p00);
   const lower = p10 + fx * (p11 - p10);
   return upper + fy * (lower - upper);
