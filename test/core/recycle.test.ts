@@ -15,19 +15,19 @@ describe('recycle() and reusablePixels()', () => {
     const before = recycledBytes();
     recycle(blockOf(images, 3));
     expect(recycledBytes()).toBe(before + 48);
-    const again = reusablePixels(new Float32Array(0), 12);
+    const again = reusablePixels(Float32Array, 12);
     expect(again.buffer).toBe(images.buffer);
     expect(Array.from(again)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5]);
     expect(recycledBytes()).toBe(before);
     // Same byte length, other type: a 48-byte Uint8Array view of the same memory.
     recycle(blockOf(again, 3));
-    const bytes = reusablePixels(new Uint8Array(0), 48);
+    const bytes = reusablePixels(Uint8Array, 48);
     expect(bytes.buffer).toBe(images.buffer);
     expect(bytes).toBeInstanceOf(Uint8Array);
   });
 
   it('gives new zeroed memory when nothing of that size was recycled', () => {
-    const fresh = reusablePixels(new Uint8Array(0), 7_777);
+    const fresh = reusablePixels(Uint8Array, 7_777);
     expect(fresh.length).toBe(7_777);
     expect(fresh.every((v) => v === 0)).toBe(true);
   });
@@ -42,8 +42,8 @@ describe('recycle() and reusablePixels()', () => {
     recycle(whole);
     recycle(whole);
     expect(recycledBytes()).toBe(before + 40);
-    expect(reusablePixels(new Uint8Array(0), 40).buffer).toBe(whole.images.buffer);
-    expect(reusablePixels(new Uint8Array(0), 40).buffer).not.toBe(whole.images.buffer);
+    expect(reusablePixels(Uint8Array, 40).buffer).toBe(whole.images.buffer);
+    expect(reusablePixels(Uint8Array, 40).buffer).not.toBe(whole.images.buffer);
   });
 
   it('keeps at most RECYCLE_LIMIT_BYTES', () => {

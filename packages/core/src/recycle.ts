@@ -45,19 +45,30 @@ export function recycle(block: Block): void {
 }
 
 /**
- * A pixel array of `length` values of `like`'s type for a caller that overwrites every value:
+ * A pixel array of `length` values of type `Pixels` for a caller that overwrites every value:
  * recycled memory when there is some of that size (its old values are still in it), new
  * (zeroed) memory otherwise.
  *
- * @param like An array of the wanted type (only its type is used).
+ * @param Pixels `Uint8Array` or `Float32Array`.
  * @param length Values wanted.
+ *
+ * ## Example
+ * ```ts
+ * const images = reusablePixels(Float32Array, 128 * 784);
+ * ```
  */
-export function reusablePixels<P extends PixelArray>(like: P, length: number): P {
-  const Pixels = like.constructor as { new (length: number): P; new (buffer: ArrayBuffer): P; BYTES_PER_ELEMENT: number };
+export function reusablePixels<P extends PixelArray>(Pixels: PixelType<P>, length: number): P {
   const buffer = free.get(length * Pixels.BYTES_PER_ELEMENT)?.pop();
   if (buffer === undefined) return new Pixels(length);
   kept -= buffer.byteLength;
   return new Pixels(buffer);
+}
+
+/** The constructor of a pixel array type. */
+export interface PixelType<P extends PixelArray> {
+  new (length: number): P;
+  new (buffer: ArrayBuffer): P;
+  readonly BYTES_PER_ELEMENT: number;
 }
 
 /** Bytes currently kept for reuse on this thread (for tests and diagnostics). */

@@ -87,7 +87,7 @@ function sampleMatrix(spec: AugmentSpec, key: number, width: number, height: num
  * @returns New pixels: Float32Array when normalising or when the input is Float32.
  */
 export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
-  const { images, indices, epoch, seed, height, width, spec } = job;
+  const { images, indices, height, width, spec } = job;
   const size = height * width;
   const n = indices.length;
   const normalize = spec.normalize;
@@ -95,13 +95,18 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
-  if (spec.steps.length === 0) {
-    // No geometry (normalisation alone, on the workers): one pass over the block.
-    if (table) for (let k = 0; k < n * size; k++) out[k] = table[images[k]];
-    else out.set(images.subarray(0, n * size));
-    if (normalize && !table) normalizeInPlace(out as Float32Array, 1, normalize.mean, normalize.std);
-    return out;
-  }
+  // No geometry (normalisation alone, on the workers): one pass over the block.
+  if (spec.steps.length === 0) copyPixels(images.subarray(0, n * size), out, table);
+  else augmentSamples(job, out, table);
+  if (normalize && !table) normalizeInPlace(out as Float32Array, 1, normalize.mean, normalize.std);
+  return out;
+}
+
+/** The per-sample loop of `augmentImages`: draw, build the geometry, resample once. */
+function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: Float32Array | undefined): void {
+  const { images, indices, epoch, seed, height, width, spec } = job;
+  const size = height * width;
+  const n = indices.length;
   const elastic = spec.steps.find((s) => s.kind === 'elastic');
   const options = { interpolation: spec.interpolation, fill: spec.fill };
   for (let i = 0; i < n; i++) {
@@ -118,24 +123,26 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
       dy = scratch.dy;
     }
     if (dx === undefined && isIdentity(matrix)) {
-      // Nothing moves: resampling would return every pixel exactly, so copy it.
-      if (table) for (let k = 0; k < size; k++) dst[k] = table[src[k]];
-      else dst.set(src);
+      copyPixels(src, dst, table); // nothing moves: resampling would return every pixel exactly
     } else if (table) {
       warpResample(src, scratch.bytes, width, height, matrix, dx, dy, options);
-      for (let k = 0; k < size; k++) dst[k] = table[scratch.bytes[k]];
+      copyPixels(scratch.bytes, dst, table);
     } else {
       warpResample(src, dst, width, height, matrix, dx, dy, options);
     }
   }
-  if (normalize && !table) normalizeInPlace(out as Float32Array, 1, normalize.mean, normalize.std);
-  return out;
+}
+
+/** `src` into `dst`: through the normalisation table when there is one, else as is. */
+function copyPixels(src: Uint8Array | Float32Array, dst: Uint8Array | Float32Array, table: Float32Array | undefined): void {
+  if (table) for (let k = 0; k < src.length; k++) dst[k] = table[src[k]];
+  else dst.set(src);
 }
 
 /** The array augmentImages writes for `job`: Float32 when normalising or for Float32 input, recycled memory when there is some. */
 export function outputFor(job: Pick<AugmentJob, 'images' | 'spec'>, length: number): Uint8Array | Float32Array {
   const float = job.spec.normalize !== undefined || job.images instanceof Float32Array;
-  return float ? reusablePixels(new Float32Array(0), length) : reusablePixels(new Uint8Array(0), length);
+  return float ? reusablePixels(Float32Array, length) : reusablePixels(Uint8Array, length);
 }
 
 function isIdentity(m: Affine): boolean {

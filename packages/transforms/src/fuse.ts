@@ -6,7 +6,7 @@
 // builds one stage from the tag's upstream with the steps appended, instead of a second
 // stage on top. Nothing runs until subscription, so this costs nothing at run time.
 import { emit, holdUntil, validate, workerMap, type Block, type PixelArray, type TaskStaging } from '@idxflow/core';
-import { map, Observable, type OperatorFunction } from 'rxjs';
+import { concatAll, map, Observable, type OperatorFunction } from 'rxjs';
 import { augmentImages, outputFor, type AugmentJob } from './augmentImages.js';
 import type { AugmentSpec, Step } from './spec.js';
 
@@ -107,20 +107,6 @@ function taskGroups(limit: number): OperatorFunction<Block, Block[]> {
     });
 }
 
-/** Emits the values of each array one by one (holds from downstream reach the array's emitter). */
-function flatten<T>(): OperatorFunction<readonly T[], T> {
-  return (source) =>
-    new Observable<T>((subscriber) =>
-      source.subscribe({
-        next(values) {
-          for (const value of values) subscriber.next(value);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
-}
-
 function stage(fusable: Fusable): Observable<Block> {
   const { upstream, spec, run } = fusable;
   const withImages = (images: PixelArray, block: Block): Block => ({ ...block, images });
@@ -132,7 +118,7 @@ function stage(fusable: Fusable): Observable<Block> {
         (group: Block[], staging) => group.map((block) => sharedJobOf(block, spec, run.seed, staging)),
         (outputs: PixelArray[], group) => group.map((block, i) => withImages(outputs[i], block)),
       ),
-      flatten(),
+      concatAll(), // each group's blocks, in order, synchronously: holds reach the pool's emitter
     );
   // Inline (workers 0) needs no copy: augmentImages reads the block in place.
   const stageOf: OperatorFunction<Block, Block> =

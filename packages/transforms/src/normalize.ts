@@ -40,7 +40,7 @@ export function normalize(options: NormalizeOptions = {}): OperatorFunction<Bloc
             return { ...block, images };
           }
           const bytes = block.images;
-          const images = reusablePixels(new Float32Array(0), bytes.length);
+          const images = reusablePixels(Float32Array, bytes.length);
           for (let i = 0; i < bytes.length; i++) images[i] = table[bytes[i]];
           return { ...block, images };
         }),
