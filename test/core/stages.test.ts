@@ -1,7 +1,7 @@
-import { from, lastValueFrom, map, toArray, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, of, tap, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { batch, epochs, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
+import { batch, deferredRows, epochs, gatherRows, holdUntil, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
 import { joinBlocks, syntheticBlock, syntheticBlocks } from '../fixtures/blocks.js';
 
 const run = <T>(source: Observable<T>): Promise<T[]> => lastValueFrom(source.pipe(toArray()));
@@ -74,6 +74,90 @@ describe('shuffle()', () => {
       expect(Array.from(out.images.subarray(k * 12, k * 12 + 12))).toEqual(Array.from(expected.images));
       expect(out.labels[k]).toBe(index % 10);
     });
+  });
+});
+
+describe('shuffle() flow control', () => {
+  it('pauses the source for as long as a finished epoch is emitted to a slow sink', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let maxOutstanding = 0;
+    let queue = Promise.resolve();
+    await lastValueFrom(
+      mnist({ split: 'test' }).pipe(
+        epochs(3),
+        tap((b) => {
+          produced += b.shape[0];
+          maxOutstanding = Math.max(maxOutstanding, produced - consumed);
+        }),
+        shuffle({ seed: 1 }),
+        batch(64),
+        tap(() => {
+          queue = queue.then(() => new Promise((r) => setTimeout(r, 1))).then(() => void (consumed += 64));
+          holdUntil(queue);
+        }),
+        toArray(),
+      ),
+    );
+    // One epoch held (10,000), the next epoch's first file chunk (~84 images) and shuffle's
+    // demand window of 2 blocks of 256. Holding only the first block of the next epoch let the
+    // file source read on: 28,347 of the 30,000 samples were read ahead of the sink.
+    expect(maxOutstanding).toBeGreaterThan(10000);
+    expect(maxOutstanding).toBeLessThanOrEqual(10000 + 84 + 2 * 256);
+  });
+});
+
+describe('deferredRows(): shuffle() and batch() as rows a later stage gathers', () => {
+  it('gathers to the batches of a hand-applied permutation, for any chunking, batch size and dropLast', async () => {
+    const cases: [number[], number, number, boolean][] = [
+      [[1000], 256, 128, false],
+      [[7, 128], 100, 7, true],
+      [[333], 1000, 1, false],
+      [[50], 64, 1000, false],
+    ];
+    for (const [blockSizes, blockSize, size, dropLast] of cases) {
+      const source = from([...syntheticBlocks(1000, blockSizes), ...syntheticBlocks(1000, blockSizes, 1)]);
+      const stream = source.pipe(shuffle({ seed: 3, blockSize }), batch(size, { dropLast }));
+      // Expected: each epoch's permutation applied by hand, cut into batches.
+      const expected: number[][] = [];
+      for (const epoch of [0, 1]) {
+        const order = Array.from(permutation(1000, 3, RandomStage.shuffle, epoch));
+        for (let at = 0; at < 1000; at += size) if (!dropLast || at + size <= 1000) expected.push(order.slice(at, at + size));
+      }
+      for (const shared of [false, true]) {
+        const rows = await run(deferredRows(stream, shared)!);
+        const blocks = rows.map((r) => gatherRows(r));
+        expect(blocks.map((b) => Array.from(b.indices))).toEqual(expected);
+        expect(blocks.map((b) => b.epoch)).toEqual(expected.map((_, k) => (k < expected.length / 2 ? 0 : 1)));
+        for (const b of blocks.slice(0, 3)) {
+          b.indices.forEach((index, k) => {
+            expect(Array.from(b.images.subarray(k * 12, k * 12 + 12))).toEqual(Array.from(syntheticBlock(index, 1).images));
+            expect(b.labels[k]).toBe(index % 10);
+          });
+        }
+        const inShared = rows.every((r) => r.from.images.buffer instanceof SharedArrayBuffer && r.from.indices.buffer instanceof SharedArrayBuffer);
+        expect(inShared).toBe(shared);
+      }
+      // The stream itself emits the same batches.
+      expect((await run(stream)).map((b) => Array.from(b.indices))).toEqual(expected);
+    }
+  });
+
+  it('copies an epoch replayed from memory to shared memory once, not once per epoch', async () => {
+    const block = syntheticBlock(0, 100);
+    const rows = await run(deferredRows(of(block).pipe(epochs(3), shuffle({ seed: 1 }), batch(10)), true)!);
+    expect(new Set(rows.map((r) => r.from.epoch))).toEqual(new Set([0, 1, 2]));
+    const buffers = new Set(rows.map((r) => r.from.images.buffer));
+    expect(buffers.size).toBe(1);
+    expect(Array.from(rows[0].from.images)).toEqual(Array.from(block.images));
+  });
+
+  it('is undefined where the stream is not a shuffle, or something came in between', () => {
+    const source = from(syntheticBlocks(100, [10]));
+    expect(deferredRows(source, false)).toBeUndefined();
+    expect(deferredRows(source.pipe(batch(10)), false)).toBeUndefined();
+    expect(deferredRows(source.pipe(shuffle(), map((b) => b), batch(10)), false)).toBeUndefined();
+    expect(deferredRows(source.pipe(shuffle(), batch(10), batch(5)), false)).toBeDefined();
   });
 });
 

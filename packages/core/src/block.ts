@@ -31,19 +31,24 @@ export function sampleSize(block: Block): number {
   return block.shape[1] * block.shape[2];
 }
 
-/** Allocates an empty block of `n` samples with the pixel type of `like`. */
+/**
+ * Allocates an empty block of `n` samples with the pixel type of `like`; with `shared`, its
+ * pixels and indices are in a SharedArrayBuffer (which worker threads read in place).
+ */
 export function allocateBlock<P extends PixelArray>(
   like: P,
   n: number,
   height: number,
   width: number,
   epoch: number,
+  shared = false,
 ): Block<P> {
-  const Pixels = like.constructor as { new (length: number): P };
+  const Pixels = like.constructor as { new (length: number): P; new (buffer: SharedArrayBuffer): P; BYTES_PER_ELEMENT: number };
+  const size = n * height * width;
   return {
-    images: new Pixels(n * height * width),
+    images: shared ? new Pixels(new SharedArrayBuffer(size * Pixels.BYTES_PER_ELEMENT)) : new Pixels(size),
     labels: new Uint8Array(n),
-    indices: new Uint32Array(n),
+    indices: shared ? new Uint32Array(new SharedArrayBuffer(4 * n)) : new Uint32Array(n),
     epoch,
     shape: [n, height, width],
   };

@@ -1,6 +1,8 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { allocateBlock, blockLength, copySamples, sliceBlock, type Block, type PixelArray } from '../block.js';
 import { integer } from '../validate.js';
+import { regroup } from './regroup.js';
+import { batchRows, keepRows } from './rows.js';
 
 /** Options of `batch()`. */
 export interface BatchOptions {
@@ -14,6 +16,8 @@ export interface BatchOptions {
  * A batch never mixes epochs: the last batch of an epoch may be smaller (or dropped with
  * `dropLast`). Where whole batches lie inside one incoming block they are views of it, not
  * copies (blocks are never modified once emitted, by any stage); the others are fresh.
+ * After `shuffle()`, a stage such as `augment()` or `normalize()` that reads every pixel gathers
+ * the batch's samples in its own pass (see `deferredRows`).
  *
  * @param size Samples per batch (integer >= 1).
  * @param options See `BatchOptions`.
@@ -26,39 +30,12 @@ export interface BatchOptions {
 export function batch<P extends PixelArray>(size: number, options: BatchOptions = {}): OperatorFunction<Block<P>, Block<P>> {
   integer('size', size, 1);
   const dropLast = options.dropLast ?? false;
-  return (source) =>
-    new Observable<Block<P>>((subscriber) => {
-      let current: Block<P> | undefined;
-      let filled = 0;
-      const flush = (): void => {
-        if (current && filled > 0 && (filled === size || !dropLast)) {
-          subscriber.next(filled === size ? current : sliceBlock(current, 0, filled));
-        }
-        current = undefined;
-        filled = 0;
-      };
-      return source.subscribe({
-        next(block) {
-          if (current && current.epoch !== block.epoch) flush();
-          const n = blockLength(block);
-          let at = 0;
-          if (filled === 0) {
-            for (; n - at >= size && !subscriber.closed; at += size) subscriber.next(sliceBlock(block, at, at + size));
-          }
-          while (at < n) {
-            current ??= allocateBlock(block.images, size, block.shape[1], block.shape[2], block.epoch);
-            const take = Math.min(size - filled, n - at);
-            copySamples(block, at, current, filled, take);
-            filled += take;
-            at += take;
-            if (filled === size) flush();
-          }
-        },
-        error: (error) => subscriber.error(error),
-        complete() {
-          flush();
-          subscriber.complete();
-        },
-      });
-    });
+  const blocks = regroup<Block<P>>(size, dropLast, {
+    length: blockLength,
+    epoch: (b) => b.epoch,
+    slice: sliceBlock,
+    allocate: (like, n) => allocateBlock(like.images, n, like.shape[1], like.shape[2], like.epoch),
+    copy: copySamples,
+  });
+  return (source) => keepRows(source, source.pipe(blocks), batchRows(size, dropLast));
 }

@@ -1,8 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, copySample, copySamples, type Block, type PixelArray } from '../block.js';
+import { allocateBlock, blockLength, copySamples, type Block, type PixelArray } from '../block.js';
 import { DemandWindow, holdUntil } from '../flow.js';
 import { permutation, RandomStage } from '../rng.js';
 import { integer, seed as seedOption } from '../validate.js';
+import { gathered, sharedBlock, withRows, type Rows } from './rows.js';
 
 /** Options of `shuffle()`. */
 export interface ShuffleOptions {
@@ -12,12 +13,12 @@ export interface ShuffleOptions {
   blockSize?: number;
 }
 
-/** Gathers the blocks of one epoch into one block. */
-function concatenate<P extends PixelArray>(blocks: Block<P>[]): Block<P> {
-  if (blocks.length === 1) return blocks[0];
+/** Gathers the blocks of one epoch into one block, in shared memory when `shared`. */
+function concatenate<P extends PixelArray>(blocks: Block<P>[], shared: boolean): Block<P> {
+  if (blocks.length === 1) return shared ? sharedBlock(blocks[0]) : blocks[0];
   const n = blocks.reduce((sum, b) => sum + blockLength(b), 0);
   const [, height, width] = blocks[0].shape;
-  const all = allocateBlock(blocks[0].images, n, height, width, blocks[0].epoch);
+  const all = allocateBlock(blocks[0].images, n, height, width, blocks[0].epoch, shared);
   let at = 0;
   for (const b of blocks) {
     copySamples(b, 0, all, at, blockLength(b));
@@ -46,47 +47,57 @@ export function shuffle<P extends PixelArray>(options: ShuffleOptions = {}): Ope
   const seed = seedOption('seed', options.seed ?? 0);
   const blockSize = integer('blockSize', options.blockSize ?? 256, 1);
   return (source) =>
-    new Observable<Block<P>>((subscriber) => {
-      let pending: Block<P>[] = [];
-      let pumping: Promise<void> = Promise.resolve();
+    withRows(shuffledRows(source, seed, blockSize, false).pipe(gathered()), (shared) => shuffledRows(source, seed, blockSize, shared));
+}
 
-      const pump = (blocks: Block<P>[]): Promise<void> => {
-        const all = concatenate(blocks);
-        const n = blockLength(all);
-        const order = permutation(n, seed, RandomStage.shuffle, all.epoch);
-        const window = new DemandWindow(2);
-        return (async () => {
-          for (let start = 0; start < n && !subscriber.closed; start += blockSize) {
-            const out = allocateBlock(all.images, Math.min(blockSize, n - start), all.shape[1], all.shape[2], all.epoch);
-            for (let i = 0; i < blockLength(out); i++) copySample(all, order[start + i], out, i);
-            await window.emit(subscriber, out);
-          }
-          await window.drain();
-        })();
-      };
-      const flush = (): void => {
-        if (pending.length === 0) return;
-        const blocks = pending;
-        pending = [];
-        pumping = pumping.then(() => pump(blocks));
-      };
+/** shuffle()'s stream as Rows of `blockSize` samples over each whole epoch. */
+function shuffledRows<P extends PixelArray>(source: Observable<Block<P>>, seed: number, blockSize: number, shared: boolean): Observable<Rows<P>> {
+  return new Observable<Rows<P>>((subscriber) => {
+    let pending: Block<P>[] = [];
+    let pumping: Promise<void> = Promise.resolve();
+    let emitting = false; // a finished epoch is still being emitted
 
-      return source.subscribe({
-        next(block) {
-          if (pending.length > 0 && pending[0].epoch !== block.epoch) {
-            flush();
-            holdUntil(pumping); // pause the source while the finished epoch is emitted
-          }
-          if (blockLength(block) > 0) pending.push(block);
-        },
-        error: (error) => subscriber.error(error),
-        complete() {
-          flush();
-          pumping.then(
-            () => subscriber.complete(),
-            (error: unknown) => subscriber.error(error),
-          );
-        },
-      });
+    const pump = (blocks: Block<P>[]): Promise<void> => {
+      const from = concatenate(blocks, shared);
+      const n = blockLength(from);
+      const order = permutation(n, seed, RandomStage.shuffle, from.epoch);
+      const window = new DemandWindow(2);
+      return (async () => {
+        for (let start = 0; start < n && !subscriber.closed; start += blockSize) {
+          await window.emit(subscriber, { from, rows: order.subarray(start, Math.min(start + blockSize, n)) });
+        }
+        await window.drain();
+      })();
+    };
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      const blocks = pending;
+      pending = [];
+      const pumped = (pumping = pumping.then(() => pump(blocks)));
+      emitting = true;
+      const done = (): void => {
+        if (pumping === pumped) emitting = false;
+      };
+      pumped.then(done, done); // a failure is reported by complete()
+    };
+
+    return source.subscribe({
+      next(block) {
+        if (pending.length > 0 && pending[0].epoch !== block.epoch) flush();
+        // Pause the source while a finished epoch is emitted: every block until then is held
+        // (a source's demand window counts held emissions, so holding only the first would
+        // let it read on).
+        if (emitting) holdUntil(pumping);
+        if (blockLength(block) > 0) pending.push(block);
+      },
+      error: (error) => subscriber.error(error),
+      complete() {
+        flush();
+        pumping.then(
+          () => subscriber.complete(),
+          (error: unknown) => subscriber.error(error),
+        );
+      },
     });
+  });
 }
