@@ -1,6 +1,7 @@
+import { randomUniform, streamKey } from '@idxflow/core';
 import { describe, expect, it } from 'vitest';
-import { ELASTIC_MAX_RELATIVE_ERROR, elasticField, elasticScratchSize } from '../../../packages/transforms/src/kernels/index.js';
-import { exactGaussian, uniformDraws } from './reference.js';
+import { ELASTIC_MAX_RELATIVE_ERROR, elasticField } from '../../../packages/transforms/src/kernels/index.js';
+import { dericheRecursive, dericheTap, exactGaussian, uniformDraws } from './reference.js';
 
 const W = 28;
 const H = 28;
@@ -9,7 +10,7 @@ const N = W * H;
 function field(draws: Float64Array, alpha: number, sigma: number, w = W, h = H): { dx: Float32Array; dy: Float32Array } {
   const dx = new Float32Array(w * h);
   const dy = new Float32Array(w * h);
-  elasticField(dx, dy, w, h, alpha, sigma, (i) => draws[i], new Float64Array(elasticScratchSize(w, h)));
+  elasticField(dx, dy, w, h, alpha, sigma, (i) => draws[i]);
   return { dx, dy };
 }
 
@@ -89,7 +90,8 @@ describe('elasticField (Simard et al. 2003)', () => {
     let calls = 0;
     const dx = new Float32Array(N).fill(3);
     const dy = new Float32Array(N).fill(3);
-    elasticField(dx, dy, W, H, 0, 4, () => (calls++, 0.9), new Float64Array(elasticScratchSize(W, H)));
+    elasticField(dx, dy, W, H, 0, 4, () => (calls++, 0.9));
+    elasticField(dx, dy, W, H, 0, 4, 12345);
     expect(calls).toBe(0);
     expect(dx.every((v) => Object.is(v, 0)) && dy.every((v) => Object.is(v, 0))).toBe(true);
     const draws = uniformDraws(2 * N, 7);
@@ -135,14 +137,54 @@ describe('elasticField (Simard et al. 2003)', () => {
     }
   });
 
-  it('gives the same field with a Float32 scratch, and rejects a short scratch naming it', () => {
-    const draws = uniformDraws(2 * N, 9);
-    const wide = field(draws, 34, 4);
+  it('is the plain double-precision recursion of the test, to float32 rounding (sizes 28x28 to 1x1, sigma 0.5 to 20)', () => {
+    // The reference itself: its impulse response is Deriche's closed-form kernel.
+    const n = 41;
+    const impulse = new Float64Array(n * n);
+    impulse[20 * n + 20] = 1;
+    const response = dericheRecursive(impulse, n, n, 3);
+    const tap = (k: number): number => dericheTap(Math.abs(k), 3) / dericheTap(0, 3);
+    for (const [x, y] of [[20, 20], [25, 20], [20, 11], [3, 38]]) {
+      expect(response[y * n + x] / response[20 * n + 20]).toBeCloseTo(tap(x - 20) * tap(y - 20), 12);
+    }
+    // Errors relative to alpha, the scale of the draws: float32 keeps 24 bits (a step of 1.2e-7
+    // at 1), the recursion adds a few such steps. Relative to the field's peak they look larger
+    // where the field is tiny (a 4 x 9 field at sigma 20 averages to ~1% of alpha).
+    const alpha = 3;
+    let worst = 0;
+    for (const [w, h] of [[28, 28], [5, 7], [1, 1], [13, 3], [3, 13], [4, 9], [30, 29]]) {
+      for (const sigma of [0.5, 1, 2.5, 4, 8, 20]) {
+        const draws = uniformDraws(2 * w * h, 31 * w + h);
+        const { dx, dy } = field(draws, alpha, sigma, w, h);
+        for (const [ours, offset] of [[dx, 0], [dy, w * h]] as const) {
+          const expected = dericheRecursive(Array.from(draws.subarray(offset, offset + w * h), (d) => alpha * (2 * d - 1)), w, h, sigma);
+          expected.forEach((v, i) => (worst = Math.max(worst, Math.abs(ours[i] - v) / alpha)));
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('draws randomUniform(key, i) of @idxflow/core itself when given the stream key', () => {
+    for (const [w, h] of [[28, 28], [5, 7], [1, 1], [13, 3]]) {
+      for (const index of [0, 1, 99]) {
+        const key = streamKey(2024, 0x454c, 3, index);
+        const ours = { dx: new Float32Array(w * h), dy: new Float32Array(w * h) };
+        const plain = { dx: new Float32Array(w * h), dy: new Float32Array(w * h) };
+        elasticField(ours.dx, ours.dy, w, h, 34, 4, key);
+        elasticField(plain.dx, plain.dy, w, h, 34, 4, (j) => randomUniform(key, j));
+        expect(ours).toEqual(plain);
+      }
+    }
+  });
+
+  it('rejects bad arguments, naming them', () => {
     const dx = new Float32Array(N);
     const dy = new Float32Array(N);
-    elasticField(dx, dy, W, H, 34, 4, (i) => draws[i], new Float32Array(elasticScratchSize(W, H)));
-    for (let i = 0; i < N; i++) expect(Math.abs(dx[i] - wide.dx[i])).toBeLessThan(1e-4);
-    expect(() => elasticField(dx, dy, W, H, 34, 4, (i) => draws[i], new Float64Array(3))).toThrow(/scratch/);
-    expect(() => elasticField(dx, dy, W, H, 34, 0, (i) => draws[i], new Float64Array(28))).toThrow(/sigma/);
+    expect(() => elasticField(dx, dy, W, H, 34, 0, 1)).toThrow(/sigma/);
+    expect(() => elasticField(dx, dy, W, H, -1, 4, 1)).toThrow(/alpha/);
+    expect(() => elasticField(dx, dy, W, H + 1, 34, 4, 1)).toThrow(/dx and dy/);
+    expect(() => elasticField(dx, dy, W, H, 34, 4, -1)).toThrow(/draws/);
+    expect(() => elasticField(dx, dy, W, H, 34, 4, 2 ** 32)).toThrow(/draws/);
   });
 });

@@ -94,3 +94,56 @@ export function uniformDraws(n: number, seed: number): Float64Array {
   }
   return out;
 }
+
+/** Deriche (1993), fourth order: (A, B, b, w) of each damped cosine term, typed in again here. */
+const DERICHE = [
+  [1.68, 3.735, 1.783, 0.6318],
+  [-0.6803, -0.2598, 1.723, 1.997],
+];
+
+/** Deriche's one-sided kernel at n >= 0, unscaled: sum of exp(-b n / s) (A cos(w n / s) + B sin(w n / s)). */
+export function dericheTap(n: number, sigma: number): number {
+  return DERICHE.reduce((s, [A, B, b, w]) => s + Math.exp((-b * n) / sigma) * (A * Math.cos((w * n) / sigma) + B * Math.sin((w * n) / sigma)), 0);
+}
+
+/**
+ * Deriche's recursive Gaussian (zero outside) written out plainly in double precision, along
+ * x then along y. Per line and term, the causal recursion y[i] = n0 x[i] + n1 x[i-1] - d1 y[i-1]
+ * - d2 y[i-2] (the z-transform of r^n (A cos nθ + B sin nθ)) runs forwards and, on its own,
+ * backwards; the symmetric kernel is the sum of the two less the centre tap counted twice,
+ * n0 x[i]. Scaled by the sum of the two-sided kernel, summed tap by tap.
+ */
+export function dericheRecursive(u: ArrayLike<number>, width: number, height: number, sigma: number): Float64Array {
+  let total = dericheTap(0, sigma);
+  for (let n = 1; n < 100 * sigma + 100; n++) total += 2 * dericheTap(n, sigma);
+  const smoothLine = (x: number[]): number[] => {
+    const out = x.map(() => 0);
+    for (const [A, B, b, w] of DERICHE) {
+      const r = Math.exp(-b / sigma);
+      const t = w / sigma;
+      const n0 = A;
+      const n1 = r * (B * Math.sin(t) - A * Math.cos(t));
+      const d1 = -2 * r * Math.cos(t);
+      const d2 = r * r;
+      const at = (a: number[], i: number): number => (i >= 0 && i < a.length ? a[i] : 0);
+      const forward: number[] = [];
+      for (let i = 0; i < x.length; i++) forward[i] = n0 * x[i] + n1 * at(x, i - 1) - d1 * at(forward, i - 1) - d2 * at(forward, i - 2);
+      const reversed = [...x].reverse();
+      const backward: number[] = [];
+      for (let i = 0; i < x.length; i++) backward[i] = n0 * reversed[i] + n1 * at(reversed, i - 1) - d1 * at(backward, i - 1) - d2 * at(backward, i - 2);
+      backward.reverse();
+      for (let i = 0; i < x.length; i++) out[i] += (forward[i] + backward[i] - n0 * x[i]) / total;
+    }
+    return out;
+  };
+  const out = Float64Array.from(u);
+  for (let y = 0; y < height; y++) {
+    const row = smoothLine(Array.from(out.subarray(y * width, (y + 1) * width)));
+    row.forEach((v, x) => (out[y * width + x] = v));
+  }
+  for (let x = 0; x < width; x++) {
+    const column = smoothLine(Array.from({ length: height }, (_, y) => out[y * width + x]));
+    column.forEach((v, y) => (out[y * width + x] = v));
+  }
+  return out;
+}

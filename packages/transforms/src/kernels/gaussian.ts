@@ -17,6 +17,9 @@
  * from zero state, which is what zeros beyond the line would have produced. That is
  * scipy.ndimage.gaussian_filter(mode='constant', cval=0). The kernel is scaled to unit sum
  * (scipy normalises its truncated kernel too), so a constant stays constant inside the image.
+ *
+ * This file computes the coefficients (in double precision); elastic.wat runs the recursion in
+ * float32 WebAssembly SIMD, four lines at a time.
  */
 
 /** Deriche (1993), fourth order: (A, B, b, w) of each damped cosine term. */
@@ -25,12 +28,22 @@ const PAIRS = [
   [-0.6803, -0.2598, 1.723, 1.997],
 ] as const;
 
-/** Per term: n0, n1 (causal numerator), m1, m2 (anti-causal numerator), d1, d2. */
+/** Cached for the last sigma. */
 const coefficients = new Float64Array(12);
 let coefficientsSigma = Number.NaN;
 
-/** Fills `coefficients` for `sigma`; cached for the last sigma, since a stage uses one. */
-function prepare(sigma: number): Float64Array {
+/**
+ * The recursion's coefficients for `sigma`, per term: n0, n1 (causal numerator), m1, m2
+ * (anti-causal numerator), d1, d2 (denominator), then the same six of the second term, scaled
+ * so the whole kernel sums to 1. Internal to the kernels: elastic.wat runs the recursion and
+ * `elasticField` is the public use. Returns the same array each call (a stage uses one sigma).
+ *
+ * ## Example
+ * ```ts
+ * const c = dericheCoefficients(4); // c[0] = n0 = 1.68 / (sum of all taps), c[4] = d1, ...
+ * ```
+ */
+export function dericheCoefficients(sigma: number): Float64Array {
   if (sigma === coefficientsSigma) return coefficients;
   let sum = 0;
   for (let j = 0; j < 2; j++) {
@@ -49,56 +62,4 @@ function prepare(sigma: number): Float64Array {
   for (let j = 0; j < 2; j++) for (let k = 0; k < 4; k++) coefficients[6 * j + k] /= sum;
   coefficientsSigma = sigma;
   return coefficients;
-}
-
-/**
- * Smooths a `width` x `height` field in place by a Gaussian of standard deviation `sigma`,
- * zero outside, along x then along y, and multiplies it by `gain`. `line` holds the causal
- * part of one line: `max(width, height)` entries. Internal to the kernels: `elasticField` is
- * the public use.
- *
- * One function for both axes on purpose: V8 then compiles it on its own instead of inlining
- * it into `elasticField`, whose inlining budget goes to the caller's random-number closure.
- *
- * ## Example
- * ```ts
- * const field = new Float32Array(784).fill(1);
- * recursiveGaussian(field, 28, 28, 4, 1, new Float64Array(28)); // 1 inside, 0.3 in the corners
- * ```
- */
-export function recursiveGaussian(field: Float32Array, width: number, height: number, sigma: number, gain: number, line: Float32Array | Float64Array): void {
-  const c = prepare(sigma);
-  const n0 = c[0], n1 = c[1], m1 = c[2], m2 = c[3], d1 = c[4], d2 = c[5];
-  const N0 = c[6], N1 = c[7], M1 = c[8], M2 = c[9], D1 = c[10], D2 = c[11];
-  for (let axis = 0; axis < 2; axis++) {
-    // Along x: rows of `width` samples, step 1. Along y: columns of `height`, step `width`.
-    const n = axis === 0 ? width : height;
-    const lines = axis === 0 ? height : width;
-    const step = axis === 0 ? 1 : width;
-    const next = axis === 0 ? width : 1;
-    const g = axis === 0 ? 1 : gain;
-    for (let l = 0; l < lines; l++) {
-      const start = l * next;
-      // Causal: the two terms run side by side, two independent recursions the CPU overlaps;
-      // the feedback of the latest output comes last, to keep the dependency chain short.
-      let x1 = 0, u1 = 0, u2 = 0, v1 = 0, v2 = 0;
-      for (let i = 0, k = start; i < n; i++, k += step) {
-        const x0 = field[k];
-        const u = n0 * x0 + n1 * x1 - d2 * u2 - d1 * u1;
-        const v = N0 * x0 + N1 * x1 - D2 * v2 - D1 * v1;
-        line[i] = u + v;
-        x1 = x0; u2 = u1; u1 = u; v2 = v1; v1 = v;
-      }
-      // Anti-causal, from the far end; x1 and x2 are the inputs one and two samples ahead.
-      let x2 = 0;
-      x1 = u1 = u2 = v1 = v2 = 0;
-      for (let i = n - 1, k = start + i * step; i >= 0; i--, k -= step) {
-        const u = m1 * x1 + m2 * x2 - d2 * u2 - d1 * u1;
-        const v = M1 * x1 + M2 * x2 - D2 * v2 - D1 * v1;
-        const x0 = field[k]; // read before this sample is overwritten
-        field[k] = g * (line[i] + u + v);
-        x2 = x1; x1 = x0; u2 = u1; u1 = u; v2 = v1; v1 = v;
-      }
-    }
-  }
 }
