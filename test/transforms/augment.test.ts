@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { lastValueFrom, map, tap, toArray, type Observable } from 'rxjs';
+import { lastValueFrom, map, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, holdUntil, mnist, recycle, type Block } from '@idxflow/core';
+import { batch, epochs, holdUntil, mnist, recycle, shuffle, type Block } from '@idxflow/core';
 import { augment, normalize, rotate, shift, toFloat } from '@idxflow/transforms';
 import { joinBlocks } from '../fixtures/blocks.js';
 
@@ -73,6 +73,24 @@ describe('fusion of adjacent geometric stages', () => {
   });
 });
 
+describe('the gather of shuffle() done in the augment() or normalize() pass', () => {
+  it('gives the bytes of gathering first, inline and on workers', async () => {
+    const shuffled = (): Observable<Block> => mnist({ split: 'test' }).pipe(epochs(2), shuffle({ seed: 9 }), batch(100));
+    const stages: [string, OperatorFunction<Block, Block>][] = [
+      ['normalize()', normalize()],
+      ['augment(), workers 0', (s) => s.pipe(augment(full, { seed: 3 }), normalize())],
+      ['augment(), workers 2', (s) => s.pipe(augment(full, { seed: 3, workers: 2, taskImages: 300 }), normalize())],
+      ['no geometry, workers 2', (s) => s.pipe(augment({}, { workers: 2 }), normalize())],
+    ];
+    for (const [name, stage] of stages) {
+      const fused = await run(shuffled().pipe(stage));
+      const apart = await run(shuffled().pipe(map((b) => b), stage)); // map() hides the rows: shuffle() gathers
+      expect(fused.map((b) => b.shape[0]), name).toEqual(apart.map((b) => b.shape[0]));
+      expect(hashOf(fused), name).toBe(hashOf(apart));
+    }
+  });
+});
+
 describe('normalize() and toFloat()', () => {
   it('computes (v / 255 - mean) / std for every byte value', async () => {
     const images = Uint8Array.from({ length: 256 }, (_, v) => v);
@@ -123,6 +141,40 @@ describe('flow control through the worker pool', () => {
     // batches), waiting on the sink; plus what the file source and batch() may have in hand
     // (2 chunks of ~83 images and a partial batch of up to 63).
     expect(maxOutstanding).toBeLessThanOrEqual((4 + 1) * 128 + 2 * 84 + 64);
+  });
+});
+
+describe('flow control through the gather of a shuffled epoch', () => {
+  it('a 2 ms/batch sink keeps the source within one epoch and a few tasks of the sink', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let maxOutstanding = 0;
+    let queue = Promise.resolve();
+    await lastValueFrom(
+      mnist({ split: 'test' }).pipe(
+        epochs(3),
+        tap((b) => {
+          produced += b.shape[0];
+          maxOutstanding = Math.max(maxOutstanding, produced - consumed);
+        }),
+        shuffle({ seed: 1 }),
+        batch(64),
+        augment({ rotate: 10 }, { workers: 2, window: 4, taskImages: 128 }),
+        map((b) => {
+          queue = queue.then(() => new Promise((r) => setTimeout(r, 2))).then(() => void (consumed += b.shape[0]));
+          holdUntil(queue);
+          return b;
+        }),
+        toArray(),
+      ),
+    );
+    await queue;
+    expect(consumed).toBe(30000);
+    // shuffle() holds one whole epoch (10,000) and pauses the source on the next epoch's first
+    // chunk (~84). What it has handed on but the sink has not taken: 2 blocks of 256 rows in
+    // its demand window, and the pool's window of 4 tasks plus a group being gathered, each of
+    // at most 128 images. Without flow control the source would run 2 epochs ahead.
+    expect(maxOutstanding).toBeLessThanOrEqual(10000 + 84 + 2 * 256 + (4 + 1) * 128);
   });
 });
 

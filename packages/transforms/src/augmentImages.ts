@@ -1,13 +1,16 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
-import { randomBetween, randomUniform, RandomStage, reusablePixels, streamKey } from '@idxflow/core';
-import { affineMatrix, elasticField, elasticScratchSize, multiplyAffine, warpResample, type Affine } from './kernels/index.js';
+import { randomBetween, RandomStage, reusablePixels, streamKey } from '@idxflow/core';
+import { affineMatrix, elasticField, gatherLookup, lookupBytes, multiplyAffine, warpResample, type Affine } from './kernels/index.js';
 import type { AugmentSpec } from './spec.js';
 
 /** One block's worth of work. */
 export interface AugmentJob {
-  /** `n * height * width` input pixels. */
+  /** Input pixels, `height * width` per sample. */
   images: Uint8Array | Float32Array;
+  /** Each input sample's index in its source file (keys its random draws). */
   indices: Uint32Array;
+  /** The input samples to augment, in output order; all of them when absent (a gather in the same pass). */
+  rows?: Uint32Array;
   epoch: number;
   seed: number;
   height: number;
@@ -28,8 +31,6 @@ class Scratch {
   product: Affine = new Float64Array(6);
   dx = new Float32Array(0);
   dy = new Float32Array(0);
-  blur = new Float64Array(0);
-  bytes = new Uint8Array(0);
 
   private height = 0;
   private width = 0;
@@ -41,8 +42,6 @@ class Scratch {
       this.width = width;
       this.dx = new Float32Array(size);
       this.dy = new Float32Array(size);
-      this.bytes = new Uint8Array(size);
-      this.blur = new Float64Array(elasticScratchSize(width, height));
     }
   }
 }
@@ -81,61 +80,68 @@ function sampleMatrix(spec: AugmentSpec, key: number, width: number, height: num
  * normalises if asked. Each sample's randomness comes from (seed, epoch, source index), so
  * the result does not depend on how samples were grouped or which thread ran them.
  *
- * Byte images are resampled to bytes (rounded) before normalising, so that fusing
- * `normalize()` into this pass is only faster, never different, from running it after.
+ * A byte image's resampled value is rounded to the byte it would be stored as, then
+ * normalised by table in the same pass, so that fusing `normalize()` into this pass is only
+ * faster, never different, from running it after. With `rows`, the samples are gathered in
+ * the same pass too.
  *
- * @returns New pixels: Float32Array when normalising or when the input is Float32.
+ * @returns `job.output` (or new pixels): Float32 when normalising or when the input is Float32.
  */
 export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
-  const { images, indices, height, width, spec } = job;
+  const { images, rows, height, width, spec } = job;
   const size = height * width;
-  const n = indices.length;
+  const n = samplesOf(job);
   const normalize = spec.normalize;
   const out = job.output ?? outputFor(job, n * size);
   if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
-  // No geometry (normalisation alone, on the workers): one pass over the block.
-  if (spec.steps.length === 0) copyPixels(images.subarray(0, n * size), out, table);
-  else augmentSamples(job, out, table);
+  // No geometry (normalisation alone, or the gather): one pass over the block, or over each sample.
+  if (spec.steps.length > 0) augmentSamples(job, out, table);
+  else if (rows === undefined) copyPixels(images.subarray(0, n * size), out, table);
+  else if (table) gatherLookup(images as Uint8Array, rows, size, out as Float32Array, table);
+  else for (let i = 0; i < n; i++) copyPixels(images.subarray(rows[i] * size, (rows[i] + 1) * size), out.subarray(i * size, (i + 1) * size), table);
   if (normalize && !table) normalizeInPlace(out as Float32Array, 1, normalize.mean, normalize.std);
   return out;
 }
 
 /** The per-sample loop of `augmentImages`: draw, build the geometry, resample once. */
 function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: Float32Array | undefined): void {
-  const { images, indices, epoch, seed, height, width, spec } = job;
+  const { images, indices, rows, epoch, seed, height, width, spec } = job;
   const size = height * width;
-  const n = indices.length;
+  const n = samplesOf(job);
   const elastic = spec.steps.find((s) => s.kind === 'elastic');
-  const options = { interpolation: spec.interpolation, fill: spec.fill };
+  const options = { interpolation: spec.interpolation, fill: spec.fill, table }; // normalised in the resampling pass
   for (let i = 0; i < n; i++) {
-    const index = indices[i];
-    const src = images.subarray(i * size, (i + 1) * size);
+    const row = rows === undefined ? i : rows[i];
+    const index = indices[row];
+    const src = images.subarray(row * size, (row + 1) * size);
     const dst = out.subarray(i * size, (i + 1) * size);
     const matrix = sampleMatrix(spec, streamKey(seed, RandomStage.augment, epoch, index), width, height);
     let dx: Float32Array | undefined;
     let dy: Float32Array | undefined;
     if (elastic && elastic.kind === 'elastic' && elastic.alpha > 0) {
       const key = streamKey(seed, RandomStage.elastic, epoch, index);
-      elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, (j) => randomUniform(key, j), scratch.blur);
+      elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, key);
       dx = scratch.dx;
       dy = scratch.dy;
     }
     if (dx === undefined && isIdentity(matrix)) {
       copyPixels(src, dst, table); // nothing moves: resampling would return every pixel exactly
-    } else if (table) {
-      warpResample(src, scratch.bytes, width, height, matrix, dx, dy, options);
-      copyPixels(scratch.bytes, dst, table);
     } else {
       warpResample(src, dst, width, height, matrix, dx, dy, options);
     }
   }
 }
 
+/** Samples in the job's output. */
+export function samplesOf(job: Pick<AugmentJob, 'indices' | 'rows'>): number {
+  return (job.rows ?? job.indices).length;
+}
+
 /** `src` into `dst`: through the normalisation table when there is one, else as is. */
 function copyPixels(src: Uint8Array | Float32Array, dst: Uint8Array | Float32Array, table: Float32Array | undefined): void {
-  if (table) for (let k = 0; k < src.length; k++) dst[k] = table[src[k]];
+  if (table) lookupBytes(src as Uint8Array, dst as Float32Array, table); // a table exists for byte input only
   else dst.set(src);
 }
 

@@ -5,9 +5,9 @@
 // (its upstream, its spec and how to run it). An operator applied to a tagged Observable
 // builds one stage from the tag's upstream with the steps appended, instead of a second
 // stage on top. Nothing runs until subscription, so this costs nothing at run time.
-import { emit, holdUntil, validate, workerMap, type Block, type PixelArray, type TaskStaging } from '@idxflow/core';
+import { deferredRows, emit, gatherRows, holdUntil, validate, workerMap, type Block, type PixelArray, type Rows, type TaskStaging } from '@idxflow/core';
 import { concatAll, map, Observable, type OperatorFunction } from 'rxjs';
-import { augmentImages, outputFor, type AugmentJob } from './augmentImages.js';
+import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
 import type { AugmentSpec, Step } from './spec.js';
 
 /** How an augmentation stage runs. */
@@ -47,32 +47,47 @@ function runOptions(run: RunOptions): Fusable['run'] {
   };
 }
 
-function jobOf(block: Block, spec: AugmentSpec, seed: number): AugmentJob {
+/** What a stage augments: a block, or the rows of an epoch to gather in the same pass. */
+type Input = Block | Rows;
+
+const isRows = (input: Input): input is Rows => 'rows' in input;
+const samplesIn = (input: Input): number => (isRows(input) ? input.rows.length : input.shape[0]);
+
+function jobOf(input: Input, spec: AugmentSpec, seed: number): AugmentJob {
+  const block = isRows(input) ? input.from : input;
   const [, height, width] = block.shape;
-  return { images: block.images, indices: block.indices, epoch: block.epoch, seed, height, width, spec };
+  const rows = isRows(input) ? input.rows : undefined;
+  return { images: block.images, indices: block.indices, rows, epoch: block.epoch, seed, height, width, spec };
+}
+
+/** The output Block: the input's labels and indices (gathered, for rows) with the new pixels. */
+function blockOf(input: Input, images: PixelArray): Block {
+  return isRows(input) ? gatherRows(input, images) : { ...input, images };
 }
 
 /**
  * A worker's job: the pixels and indices go through shared memory (structured clone would
- * copy them, and the whole buffer of a view), the rest is a few numbers.
+ * copy them, and the whole buffer of a view), the rest is a few numbers. Rows read the epoch,
+ * already in shared memory, in place: only the row numbers are staged.
  */
-function sharedJobOf(block: Block, spec: AugmentSpec, seed: number, staging: TaskStaging): AugmentJob {
-  const job = jobOf(block, spec, seed);
-  const output = staging.move(outputFor(job, job.images.length));
+function sharedJobOf(input: Input, spec: AugmentSpec, seed: number, staging: TaskStaging): AugmentJob {
+  const job = jobOf(input, spec, seed);
+  const output = staging.move(outputFor(job, samplesOf(job) * job.height * job.width));
+  if (job.rows) return { ...job, rows: staging.share(job.rows), output };
   return { ...job, images: staging.share(job.images), indices: staging.share(job.indices), output };
 }
 
 /**
- * Groups consecutive blocks into one array per worker task, up to `limit` images. A group goes
+ * Groups consecutive inputs into one array per worker task, up to `limit` images. A group goes
  * out when it is full, when upstream completes, or when a turn of the event loop passes
  * without a block. Flow control: a full group is emitted inside upstream's `next`, so holds
  * reach the producer directly; a group sent from the timer passes its holds on to the next
  * block upstream sends.
  */
-function taskGroups(limit: number): OperatorFunction<Block, Block[]> {
+function taskGroups(limit: number): OperatorFunction<Input, Input[]> {
   return (source) =>
-    new Observable<Block[]>((subscriber) => {
-      let group: Block[] = [];
+    new Observable<Input[]>((subscriber) => {
+      let group: Input[] = [];
       let images = 0;
       let timer: ReturnType<typeof setImmediate> | undefined;
       let held: Promise<void> | undefined;
@@ -86,11 +101,11 @@ function taskGroups(limit: number): OperatorFunction<Block, Block[]> {
         return emit(subscriber, out);
       };
       const subscription = source.subscribe({
-        next(block) {
+        next(input) {
           if (held) holdUntil(held);
           held = undefined;
-          group.push(block);
-          images += block.shape[0];
+          group.push(input);
+          images += samplesIn(input);
           if (images >= limit) flush();
           else timer ??= setImmediate(() => (held = flush()));
         },
@@ -109,21 +124,23 @@ function taskGroups(limit: number): OperatorFunction<Block, Block[]> {
 
 function stage(fusable: Fusable): Observable<Block> {
   const { upstream, spec, run } = fusable;
-  const withImages = (images: PixelArray, block: Block): Block => ({ ...block, images });
-  const onWorkers = (source: Observable<Block>): Observable<Block> =>
+  const onWorkers = (source: Observable<Input>): Observable<Block> =>
     source.pipe(
       taskGroups(run.taskImages),
       workerMap(
         { filename: WORKER, workers: run.workers, window: run.window },
-        (group: Block[], staging) => group.map((block) => sharedJobOf(block, spec, run.seed, staging)),
-        (outputs: PixelArray[], group) => group.map((block, i) => withImages(outputs[i], block)),
+        (group: Input[], staging) => group.map((input) => sharedJobOf(input, spec, run.seed, staging)),
+        (outputs: PixelArray[], group) => group.map((input, i) => blockOf(input, outputs[i])),
       ),
       concatAll(), // each group's blocks, in order, synchronously: holds reach the pool's emitter
     );
   // Inline (workers 0) needs no copy: augmentImages reads the block in place.
-  const stageOf: OperatorFunction<Block, Block> =
-    run.workers === 0 ? map((block) => withImages(augmentImages(jobOf(block, spec, run.seed)), block)) : onWorkers;
-  const out = upstream.pipe(stageOf) as Tagged;
+  const stageOf: OperatorFunction<Input, Block> =
+    run.workers === 0 ? map((input) => blockOf(input, augmentImages(jobOf(input, spec, run.seed)))) : onWorkers;
+  // After shuffle() (and batch()), this pass gathers the samples itself, on the workers: the
+  // main thread copies no pixels (see deferredRows).
+  const inputs: Observable<Input> = deferredRows(upstream, run.workers > 0) ?? upstream;
+  const out = inputs.pipe(stageOf) as Tagged;
   out[FUSABLE] = fusable;
   return out;
 }
@@ -152,9 +169,13 @@ export function fuseSteps(
   };
 }
 
-/** Folds normalisation into the geometric stage before it; undefined when there is none. */
+/**
+ * Folds normalisation into the geometric stage before it, or into the gather of a `shuffle()`
+ * (and `batch()`) before it; undefined when there is neither.
+ */
 export function fuseNormalize(source: Observable<Block>, normalize: { mean: number; std: number }): Observable<Block> | undefined {
   const prior = (source as Tagged)[FUSABLE];
-  if (!prior || prior.spec.normalize) return undefined;
-  return stage({ ...prior, spec: { ...prior.spec, normalize } });
+  if (prior) return prior.spec.normalize ? undefined : stage({ ...prior, spec: { ...prior.spec, normalize } });
+  if (deferredRows(source, false) === undefined) return undefined;
+  return stage({ upstream: source, spec: { steps: [], interpolation: 'bilinear', fill: 0, normalize }, run: runOptions({}) });
 }

@@ -2,6 +2,7 @@ import { reusablePixels, validate, type Block } from '@idxflow/core';
 import { map, type OperatorFunction } from 'rxjs';
 import { byteTable, normalizeInPlace } from './augmentImages.js';
 import { fuseNormalize } from './fuse.js';
+import { lookupBytes } from './kernels/index.js';
 
 /** Options of `normalize()`. */
 export interface NormalizeOptions {
@@ -39,9 +40,8 @@ export function normalize(options: NormalizeOptions = {}): OperatorFunction<Bloc
             normalizeInPlace(images, 1, mean, std);
             return { ...block, images };
           }
-          const bytes = block.images;
-          const images = reusablePixels(Float32Array, bytes.length);
-          for (let i = 0; i < bytes.length; i++) images[i] = table[bytes[i]];
+          const images = reusablePixels(Float32Array, block.images.length);
+          lookupBytes(block.images, images, table);
           return { ...block, images };
         }),
       )) as ReturnType<OperatorFunction<Block, Block<Float32Array>>>;

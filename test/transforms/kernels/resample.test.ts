@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   affineMatrix,
   elasticField,
-  elasticScratchSize,
   identityAffine,
   warpResample,
   type AffineParams,
@@ -22,7 +21,7 @@ describe('warpResample', () => {
     const zeros = new Float32Array(W * H);
     const dx = new Float32Array(W * H).fill(5);
     const dy = new Float32Array(W * H).fill(-5);
-    elasticField(dx, dy, W, H, 0, 4, Math.random, new Float64Array(elasticScratchSize(W, H)));
+    elasticField(dx, dy, W, H, 0, 4, Math.random);
     for (const interpolation of INTERPOLATIONS) {
       for (const src of [image, floats]) {
         for (const [fx, fy] of [[zeros, zeros], [dx, dy], [undefined, undefined]]) {
@@ -95,6 +94,22 @@ describe('warpResample', () => {
       warpResample(bytes, out, 3, 1, affineMatrix({ ...NONE, shiftX: 5 }, 3, 1), undefined, undefined, { interpolation: 'nearest', fill });
       expect(Array.from(out)).toEqual([want, want, want]);
     }
+  });
+
+  it('with a table, stores table[the rounded byte], clamped, fill included (hand-worked)', () => {
+    const table = Float32Array.from({ length: 256 }, (_, v) => v * 10 + 0.25);
+    const src = Float32Array.from([0.5, 1.5, 2.49, 254.6, 300, -5, 7, 0.4999]);
+    const dst = new Float32Array(8);
+    warpResample(src, dst, 8, 1, identityAffine(), undefined, undefined, { interpolation: 'bilinear', fill: 0, table });
+    expect(Array.from(dst)).toEqual([1, 2, 2, 255, 255, 0, 7, 0].map((v) => v * 10 + 0.25));
+    // A half-pixel shift of bytes: the mean of neighbours, rounded half up, then looked up;
+    // the last pixel blends with fill 3: (9 + 3) / 2 = 6.
+    const bytes = Uint8Array.from([1, 2, 4, 9]);
+    warpResample(bytes, dst, 4, 1, affineMatrix({ ...NONE, shiftX: -0.5 }, 4, 1), undefined, undefined, { interpolation: 'bilinear', fill: 3, table });
+    expect(Array.from(dst.subarray(0, 4))).toEqual([2, 3, 7, 6].map((v) => v * 10 + 0.25));
+    expect(() => warpResample(bytes, new Uint8Array(4), 4, 1, identityAffine(), undefined, undefined, { interpolation: 'bilinear', fill: 0, table })).toThrow(
+      'Expected a table of 256 values and Float32 dst but received 256 values and Uint8Array dst',
+    );
   });
 
   it('takes the fill where a displacement is NaN, and rejects short buffers naming them', () => {

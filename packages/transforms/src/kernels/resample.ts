@@ -8,6 +8,11 @@ export interface ResampleOptions {
   interpolation: 'bilinear' | 'nearest';
   /** Value of every position outside the image (the operators default to 0, black). */
   fill: number;
+  /**
+   * Stores `table[byte]` into a Float32 `dst`, where `byte` is what byte output would hold
+   * (e.g. the 256 normalised values): resampling and a lookup in one pass. Default none.
+   */
+  table?: Float32Array;
 }
 
 /** One single-channel image, row-major. */
@@ -39,7 +44,7 @@ export type Pixels = Uint8Array | Float32Array;
  * ```ts
  * const src = new Uint8Array(784), dst = new Uint8Array(784);
  * const dx = new Float32Array(784), dy = new Float32Array(784);
- * elasticField(dx, dy, 28, 28, 34, 4, Math.random, new Float64Array(elasticScratchSize(28, 28)));
+ * elasticField(dx, dy, 28, 28, 34, 4, Math.random);
  * warpResample(src, dst, 28, 28, affineMatrix({ angle: 10, shiftX: 0, shiftY: 0, scale: 1, shear: 0 }, 28, 28),
  *   dx, dy, { interpolation: 'bilinear', fill: 0 });
  * ```
@@ -56,9 +61,13 @@ export function warpResample(
 ): void {
   const size = width * height;
   checkLengths(src, dst, size, dx, dy);
+  if (options.table !== undefined && !(options.table.length >= 256 && dst instanceof Float32Array)) {
+    throw new RangeError(`Expected a table of 256 values and Float32 dst but received ${options.table.length} values and ${dst.constructor.name} dst`);
+  }
   const a = matrix[0], b = matrix[1], c = matrix[2], d = matrix[3], e = matrix[4], f = matrix[5];
   const warped = dx !== undefined && dy !== undefined;
-  const bytes = dst instanceof Uint8Array;
+  const table = options.table;
+  const bytes = dst instanceof Uint8Array || table !== undefined;
   const nearest = options.interpolation === 'nearest';
   const fill = options.fill;
   // Bilinear or nearest samples of bytes with a byte fill stay in [0, 255]: clamp only otherwise.
@@ -79,8 +88,14 @@ export function warpResample(
         sy += d * u + e * v;
       }
       const value = nearest ? nearestAt(src, width, height, sx, sy, fill) : bilinearAt(src, width, height, sx, sy, fill);
-      // ToUint8 truncates, so v + 0.5 stores round(v) (ties up) for v in [0, 255].
-      dst[i] = bytes ? (clamp ? (value > 0 ? (value < 255 ? value + 0.5 : 255) : 0) : value + 0.5) : value;
+      if (!bytes) {
+        dst[i] = value;
+        continue;
+      }
+      // ToUint8 truncates, so v + 0.5 stores round(v) (ties up) for v in [0, 255]; | 0 as well.
+      const byte = clamp ? (value > 0 ? (value < 255 ? value + 0.5 : 255) : 0) : value + 0.5;
+      if (table === undefined) dst[i] = byte;
+      else dst[i] = table[byte | 0];
     }
   }
 }
