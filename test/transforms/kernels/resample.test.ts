@@ -7,7 +7,7 @@ import {
   type AffineParams,
 } from '../../../packages/transforms/src/kernels/index.js';
 import { lcgBytes } from '../../fixtures/blocks.js';
-import { referenceWarp, uniformDraws } from './reference.js';
+import { pixel, referenceWarp, uniformDraws } from './reference.js';
 
 const NONE: AffineParams = { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: 0 };
 const W = 28;
@@ -126,5 +126,58 @@ describe('warpResample', () => {
     expect(() => warpResample(src, new Uint8Array(3), 2, 2, identityAffine(), undefined, undefined, options)).toThrow(/dst/);
     expect(() => warpResample(src, dst, 2, 2, identityAffine(), new Float32Array(1), dy, options)).toThrow(/dx/);
     expect(() => warpResample(src, dst, 2, 2, identityAffine(), dx, undefined, options)).toThrow(/dx and dy/);
+  });
+
+  // warpResample interpolates only within a pixel of the content (the pixels other than the
+  // fill) and stores the fill elsewhere; these images put the content where that can go wrong.
+  it('matches the reference on sparse images: content at the borders, a byte fill, odd widths, unaligned and empty images', () => {
+    /** A `width x height` image of `fill` with the pixels in `content` ([x, y, value]) set. */
+    const sparse = (width: number, height: number, fill: number, content: [number, number, number][], offset = 0): Uint8Array => {
+      const src = new Uint8Array(offset + width * height).fill(fill).subarray(offset);
+      for (const [x, y, value] of content) src[y * width + x] = value;
+      return src;
+    };
+    const blob: [number, number, number][] = [[12, 10, 255], [13, 10, 200], [12, 11, 180], [14, 15, 90], [9, 17, 255]];
+    const images: [name: string, src: Uint8Array, width: number, height: number, fill: number][] = [
+      ['a centred blob, fill 0', sparse(28, 28, 0, blob), 28, 28, 0],
+      ['content on the left column and bottom row, fill 7', sparse(28, 28, 7, [[0, 5, 250], [20, 27, 0], [27, 0, 9]]), 28, 28, 7],
+      ['width 27 (not whole words)', sparse(27, 28, 0, [[26, 13, 255], [3, 3, 128]]), 27, 28, 0],
+      ['at an unaligned offset', sparse(28, 28, 0, blob, 1), 28, 28, 0],
+      ['only fill', sparse(28, 28, 5, []), 28, 28, 5],
+      ['one pixel', sparse(28, 28, 0, [[27, 27, 255]]), 28, 28, 0],
+    ];
+    const matrices = [
+      { angle: 37, shiftX: 0.3, shiftY: -1.7, scale: 1, shear: 0 },
+      { angle: 0, shiftX: 0.5, shiftY: 0.25, scale: 1, shear: 0 },
+      { angle: 90, shiftX: 0, shiftY: 0, scale: 1, shear: 0 },
+      { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: 1e-8 }, // steps far below a pixel
+      { angle: -160, shiftX: 2, shiftY: 3, scale: 0.6, shear: 20 },
+      { angle: 0, shiftX: 40, shiftY: 0, scale: 1, shear: 0 }, // everything outside
+    ];
+    for (const [name, src, width, height, fill] of images) {
+      for (const params of matrices) {
+        const m = affineMatrix(params, width, height);
+        const toSource = (x: number, y: number): [number, number] => [m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]];
+        const bilinear = referenceWarp(src, width, height, toSource, fill);
+        const floats = new Float32Array(width * height);
+        const bytes = new Uint8Array(width * height);
+        const nearest = new Uint8Array(width * height);
+        warpResample(src, floats, width, height, m, undefined, undefined, { interpolation: 'bilinear', fill });
+        warpResample(src, bytes, width, height, m, undefined, undefined, { interpolation: 'bilinear', fill });
+        warpResample(src, nearest, width, height, m, undefined, undefined, { interpolation: 'nearest', fill });
+        const where = `${name}, ${JSON.stringify(params)}`;
+        for (let y = 0, i = 0; y < height; y++) {
+          for (let x = 0; x < width; x++, i++) {
+            expect(Math.abs(floats[i] - bilinear[i]), where).toBeLessThan(1e-4);
+            expect(Math.abs(bytes[i] - bilinear[i]), where).toBeLessThanOrEqual(0.5 + 1e-9);
+            const [sx, sy] = toSource(x, y);
+            // Away from a rounding tie, nearest is the pixel at the rounded position.
+            if (Math.abs((sx % 1) - 0.5) > 1e-6 && Math.abs((sy % 1) - 0.5) > 1e-6) {
+              expect(nearest[i], where).toBe(pixel(src, width, height, Math.floor(sx + 0.5), Math.floor(sy + 0.5), fill));
+            }
+          }
+        }
+      }
+    }
   });
 });
