@@ -106,22 +106,16 @@ export function warpResample(
         continue;
       }
       const value = nearest ? nearestAt(src, width, height, sx, sy, fill) : bilinearAt(src, width, height, sx, sy, fill);
-      if (!bytes) {
-        dst[i] = value;
-        continue;
-      }
-      // ToUint8 truncates, so v + 0.5 stores round(v) (ties up) for v in [0, 255]; | 0 as well.
-      const byte = clamp ? (value > 0 ? (value < 255 ? value + 0.5 : 255) : 0) : value + 0.5;
-      if (table === undefined) dst[i] = byte;
-      else dst[i] = table[byte | 0];
+      dst[i] = stored(value, bytes, clamp, table);
     }
     for (let x = to; x < width; x++) dst[row + x] = outside;
   }
 }
 
-/** What the loop of `warpResample` stores for the sample value `value`. */
+/** What `warpResample` stores for the sampled `value`: itself, its byte, or the table's value of its byte. */
 function stored(value: number, bytes: boolean, clamp: boolean, table: Float32Array | undefined): number {
   if (!bytes) return value;
+  // ToUint8 truncates, so v + 0.5 stores round(v) (ties up) for v in [0, 255]; | 0 as well.
   const byte = clamp ? (value > 0 ? (value < 255 ? value + 0.5 : 255) : 0) : value + 0.5;
   return table === undefined ? byte : table[byte | 0];
 }
