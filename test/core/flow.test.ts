@@ -1,35 +1,11 @@
-import { lastValueFrom, map, take, tap } from 'rxjs';
+import { lastValueFrom, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, holdUntil, mnist, shuffle, type Block } from '@idxflow/core';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * A sink that takes 5 ms per block, one block at a time, holding the producer while busy
- * (the protocol of flow.ts). Counts samples produced upstream but not yet consumed, so
- * stages that regroup samples (batch) are measured in one unit.
- */
-function slowSink() {
-  let queue = Promise.resolve();
-  const state = { produced: 0, consumed: 0, maxOutstanding: 0 };
-  return {
-    state,
-    idle: () => queue,
-    produced: tap<Block>((block) => {
-      state.produced += block.shape[0];
-      state.maxOutstanding = Math.max(state.maxOutstanding, state.produced - state.consumed);
-    }),
-    consume: map((block: Block) => {
-      queue = queue.then(() => sleep(5)).then(() => void (state.consumed += block.shape[0]));
-      holdUntil(queue);
-      return block;
-    }),
-  };
-}
+import { batch, mnist, shuffle } from '@idxflow/core';
+import { slowSink } from '../fixtures/flow.js';
 
 describe('flow control', () => {
   it('a 5 ms/block sink holds the file source to at most 3 batches ahead over 600 batches', async () => {
-    const sink = slowSink();
+    const sink = slowSink(5);
     // 784 * 8 bytes per chunk: about 8 images per source block.
     await lastValueFrom(mnist({ split: 'train', chunkSize: 784 * 8 }).pipe(sink.produced, batch(8), take(600), sink.consume));
     await sink.idle();
@@ -40,7 +16,7 @@ describe('flow control', () => {
   });
 
   it('shuffle emits an epoch no faster than the sink takes it', async () => {
-    const sink = slowSink();
+    const sink = slowSink(5);
     await lastValueFrom(mnist({ split: 'test' }).pipe(shuffle({ seed: 3, blockSize: 16 }), sink.produced, take(520), sink.consume));
     await sink.idle();
     expect(sink.state.consumed).toBe(520 * 16);

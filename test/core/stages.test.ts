@@ -1,8 +1,9 @@
-import { from, lastValueFrom, map, of, tap, toArray, type Observable } from 'rxjs';
+import { from, lastValueFrom, map, of, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { batch, deferredRows, epochs, gatherRows, holdUntil, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
+import { batch, deferredRows, epochs, gatherRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
 import { joinBlocks, syntheticBlock, syntheticBlocks } from '../fixtures/blocks.js';
+import { slowSink } from '../fixtures/flow.js';
 
 const run = <T>(source: Observable<T>): Promise<T[]> => lastValueFrom(source.pipe(toArray()));
 const sizes = (blocks: Block[]): number[] => blocks.map((b) => b.shape[0]);
@@ -79,31 +80,15 @@ describe('shuffle()', () => {
 
 describe('shuffle() flow control', () => {
   it('pauses the source for as long as a finished epoch is emitted to a slow sink', async () => {
-    let produced = 0;
-    let consumed = 0;
-    let maxOutstanding = 0;
-    let queue = Promise.resolve();
-    await lastValueFrom(
-      mnist({ split: 'test' }).pipe(
-        epochs(3),
-        tap((b) => {
-          produced += b.shape[0];
-          maxOutstanding = Math.max(maxOutstanding, produced - consumed);
-        }),
-        shuffle({ seed: 1 }),
-        batch(64),
-        tap(() => {
-          queue = queue.then(() => new Promise((r) => setTimeout(r, 1))).then(() => void (consumed += 64));
-          holdUntil(queue);
-        }),
-        toArray(),
-      ),
-    );
+    const sink = slowSink(1);
+    await lastValueFrom(mnist({ split: 'test' }).pipe(epochs(3), sink.produced, shuffle({ seed: 1 }), batch(64), sink.consume, toArray()));
+    await sink.idle();
+    expect(sink.state.consumed).toBe(30000);
     // One epoch held (10,000), the next epoch's first file chunk (~84 images) and shuffle's
     // demand window of 2 blocks of 256. Holding only the first block of the next epoch let the
     // file source read on: 28,347 of the 30,000 samples were read ahead of the sink.
-    expect(maxOutstanding).toBeGreaterThan(10000);
-    expect(maxOutstanding).toBeLessThanOrEqual(10000 + 84 + 2 * 256);
+    expect(sink.state.maxOutstanding).toBeGreaterThan(10000);
+    expect(sink.state.maxOutstanding).toBeLessThanOrEqual(10000 + 84 + 2 * 256);
   });
 });
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { lastValueFrom, map, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, epochs, holdUntil, mnist, recycle, shuffle, type Block } from '@idxflow/core';
+import { batch, epochs, mnist, recycle, shuffle, type Block } from '@idxflow/core';
 import { augment, normalize, rotate, shift, toFloat } from '@idxflow/transforms';
 import { joinBlocks } from '../fixtures/blocks.js';
+import { slowSink } from '../fixtures/flow.js';
 
 const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 /** One hash of all pixels, then all indices, then all labels: independent of block boundaries. */
@@ -114,67 +115,32 @@ describe('normalize() and toFloat()', () => {
 
 describe('flow control through the worker pool', () => {
   it('a 5 ms/block sink keeps the samples between source and sink bounded', async () => {
-    let produced = 0;
-    let consumed = 0;
-    let maxOutstanding = 0;
-    let queue = Promise.resolve();
+    const sink = slowSink(5);
     await lastValueFrom(
-      mnist({ split: 'train' }).pipe(
-        batch(64),
-        tap((b) => {
-          produced += b.shape[0];
-          maxOutstanding = Math.max(maxOutstanding, produced - consumed);
-        }),
-        augment({ rotate: 10 }, { workers: 2, window: 4, taskImages: 128 }),
-        map((b) => {
-          queue = queue.then(() => new Promise((r) => setTimeout(r, 5))).then(() => void (consumed += b.shape[0]));
-          holdUntil(queue);
-          return b;
-        }),
-        toArray(),
-      ),
+      mnist({ split: 'train' }).pipe(batch(64), sink.produced, augment({ rotate: 10 }, { workers: 2, window: 4, taskImages: 128 }), sink.consume, toArray()),
     );
-    await queue;
-    expect(consumed).toBe(60000);
+    await sink.idle();
+    expect(sink.state.consumed).toBe(60000);
     // A window of 4 tasks in the pool plus one task's group being gathered (a group sent from
     // the event-loop timer holds the source one block late), each of at most 128 images (two
     // batches), waiting on the sink; plus what the file source and batch() may have in hand
     // (2 chunks of ~83 images and a partial batch of up to 63).
-    expect(maxOutstanding).toBeLessThanOrEqual((4 + 1) * 128 + 2 * 84 + 64);
+    expect(sink.state.maxOutstanding).toBeLessThanOrEqual((4 + 1) * 128 + 2 * 84 + 64);
   });
 });
 
 describe('flow control through the gather of a shuffled epoch', () => {
   it('a 2 ms/batch sink keeps the source within one epoch and a few tasks of the sink', async () => {
-    let produced = 0;
-    let consumed = 0;
-    let maxOutstanding = 0;
-    let queue = Promise.resolve();
-    await lastValueFrom(
-      mnist({ split: 'test' }).pipe(
-        epochs(3),
-        tap((b) => {
-          produced += b.shape[0];
-          maxOutstanding = Math.max(maxOutstanding, produced - consumed);
-        }),
-        shuffle({ seed: 1 }),
-        batch(64),
-        augment({ rotate: 10 }, { workers: 2, window: 4, taskImages: 128 }),
-        map((b) => {
-          queue = queue.then(() => new Promise((r) => setTimeout(r, 2))).then(() => void (consumed += b.shape[0]));
-          holdUntil(queue);
-          return b;
-        }),
-        toArray(),
-      ),
-    );
-    await queue;
-    expect(consumed).toBe(30000);
+    const sink = slowSink(2);
+    const augmented = augment({ rotate: 10 }, { workers: 2, window: 4, taskImages: 128 });
+    await lastValueFrom(mnist({ split: 'test' }).pipe(epochs(3), sink.produced, shuffle({ seed: 1 }), batch(64), augmented, sink.consume, toArray()));
+    await sink.idle();
+    expect(sink.state.consumed).toBe(30000);
     // shuffle() holds one whole epoch (10,000) and pauses the source on the next epoch's first
     // chunk (~84). What it has handed on but the sink has not taken: 2 blocks of 256 rows in
     // its demand window, and the pool's window of 4 tasks plus a group being gathered, each of
     // at most 128 images. Without flow control the source would run 2 epochs ahead.
-    expect(maxOutstanding).toBeLessThanOrEqual(10000 + 84 + 2 * 256 + (4 + 1) * 128);
+    expect(sink.state.maxOutstanding).toBeLessThanOrEqual(10000 + 84 + 2 * 256 + (4 + 1) * 128);
   });
 });
 
