@@ -31,6 +31,14 @@ export function sampleSize(block: Block): number {
   return block.shape[1] * block.shape[2];
 }
 
+/** A typed array constructor, e.g. `Uint8Array`. */
+export type TypedArrayOf<T> = { new (length: number): T; new (buffer: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number };
+
+/** `length` elements of `Typed` in a new SharedArrayBuffer (zeroed), which worker threads read in place. */
+export function sharedArray<T>(Typed: TypedArrayOf<T>, length: number): T {
+  return new Typed(new SharedArrayBuffer(length * Typed.BYTES_PER_ELEMENT));
+}
+
 /**
  * Allocates an empty block of `n` samples with the pixel type of `like`; with `shared`, its
  * pixels and indices are in a SharedArrayBuffer (which worker threads read in place).
@@ -43,12 +51,12 @@ export function allocateBlock<P extends PixelArray>(
   epoch: number,
   shared = false,
 ): Block<P> {
-  const Pixels = like.constructor as { new (length: number): P; new (buffer: SharedArrayBuffer): P; BYTES_PER_ELEMENT: number };
+  const Pixels = like.constructor as TypedArrayOf<P>;
   const size = n * height * width;
   return {
-    images: shared ? new Pixels(new SharedArrayBuffer(size * Pixels.BYTES_PER_ELEMENT)) : new Pixels(size),
+    images: shared ? sharedArray(Pixels, size) : new Pixels(size),
     labels: new Uint8Array(n),
-    indices: shared ? new Uint32Array(new SharedArrayBuffer(4 * n)) : new Uint32Array(n),
+    indices: shared ? sharedArray(Uint32Array, n) : new Uint32Array(n),
     epoch,
     shape: [n, height, width],
   };

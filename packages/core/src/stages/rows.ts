@@ -8,7 +8,7 @@
 // as Rows, and batch() applied to a tagged stream tags its own result the same way. The
 // tagged Observable is still the ordinary one; the tag only matters to a stage that asks.
 import { map, Observable, type OperatorFunction } from 'rxjs';
-import { blockLength, sampleSize, type Block, type PixelArray } from '../block.js';
+import { allocateBlock, blockLength, copySample, sharedArray, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
 import { regroup } from './regroup.js';
 
 /** Samples not copied yet: sample `i` is sample `rows[i]` of `from`. */
@@ -46,20 +46,18 @@ export function deferredRows<P extends PixelArray>(blocks: Observable<Block<P>>,
 /** The rows' samples as a Block; `images`, when given, are its pixels already gathered. */
 export function gatherRows<P extends PixelArray>({ from, rows }: Rows<P>, images?: P): Block<P> {
   const n = rows.length;
-  const size = sampleSize(from);
+  if (images === undefined) {
+    const block = allocateBlock(from.images, n, from.shape[1], from.shape[2], from.epoch);
+    for (let i = 0; i < n; i++) copySample(from, rows[i], block, i);
+    return block;
+  }
   const labels = new Uint8Array(n);
   const indices = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = from.labels[rows[i]];
     indices[i] = from.indices[rows[i]];
   }
-  let pixels = images;
-  if (pixels === undefined) {
-    const Pixels = from.images.constructor as new (length: number) => P;
-    pixels = new Pixels(n * size);
-    for (let i = 0; i < n; i++) pixels.set(from.images.subarray(rows[i] * size, (rows[i] + 1) * size), i * size);
-  }
-  return { images: pixels, labels, indices, epoch: from.epoch, shape: [n, from.shape[1], from.shape[2]] };
+  return { images, labels, indices, epoch: from.epoch, shape: [n, from.shape[1], from.shape[2]] };
 }
 
 /** `batch()` over Rows: the same groups, as rows. */
@@ -99,8 +97,7 @@ export function inSharedMemory<T extends Uint8Array | Float32Array | Uint32Array
   if (array.buffer instanceof SharedArrayBuffer) return array;
   let copy = sharedCopies.get(array) as T | undefined;
   if (copy === undefined) {
-    const Typed = array.constructor as new (buffer: SharedArrayBuffer) => T;
-    copy = new Typed(new SharedArrayBuffer(array.byteLength));
+    copy = sharedArray(array.constructor as TypedArrayOf<T>, array.length);
     copy.set(array);
     sharedCopies.set(array, copy);
   }
