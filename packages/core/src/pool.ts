@@ -117,7 +117,9 @@ export function workerMap<In, Task, Result, Out>(
   const window = integer('window', options.window ?? 2 * workers, 1);
   return (source) =>
     new Observable<Out>((subscriber) => {
-      const pool = new Tinypool({ filename: options.filename.toString(), minThreads: workers, maxThreads: workers, isolateWorkers: false });
+      // Two tasks per worker: the next task waits in the worker's port, not in the pool's queue,
+      // so a worker starts it at once instead of after a round trip through the main thread.
+      const pool = new Tinypool({ filename: options.filename.toString(), minThreads: workers, maxThreads: workers, isolateWorkers: false, concurrentTasksPerWorker: 2 });
       const queue: Promise<Out>[] = [];
       const staging = new TaskStaging();
       let inFlight = 0;
