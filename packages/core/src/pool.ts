@@ -10,7 +10,11 @@ export interface WorkerMapOptions {
   filename: string | URL;
   /** Worker threads. Default: one less than the available cores, at least 1. */
   workers?: number;
-  /** Tasks submitted but not yet taken downstream. Default `2 * workers`. */
+  /**
+   * Tasks submitted but not yet taken downstream. Default `4 * workers`: two per worker (one
+   * running, one waiting in its port) and as many again, so a worker that finishes ahead of
+   * the others finds its next task there while the results wait to be taken in order.
+   */
   window?: number;
 }
 
@@ -114,7 +118,7 @@ export function workerMap<In, Task, Result, Out>(
   fromResult: (result: Result, value: In) => Out,
 ): OperatorFunction<In, Out> {
   const workers = integer('workers', options.workers ?? defaultWorkers(), 1, 256);
-  const window = integer('window', options.window ?? 2 * workers, 1);
+  const window = integer('window', options.window ?? 4 * workers, 1);
   return (source) =>
     new Observable<Out>((subscriber) => {
       // Two tasks per worker: the next task waits in the worker's port, not in the pool's queue,

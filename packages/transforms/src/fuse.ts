@@ -16,7 +16,7 @@ export interface RunOptions {
   seed?: number;
   /** Worker threads; 0 runs on the main thread. Default 0. */
   workers?: number;
-  /** Worker tasks in flight. Default `2 * workers`. */
+  /** Worker tasks in flight or waiting to be taken downstream. Default `4 * workers`. */
   window?: number;
   /**
    * Images per worker task: consecutive blocks are grouped up to this many (a block is never
