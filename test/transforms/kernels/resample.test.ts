@@ -141,6 +141,12 @@ describe('warpResample', () => {
     const images: [name: string, src: Uint8Array, width: number, height: number, fill: number][] = [
       ['a centred blob, fill 0', sparse(28, 28, 0, blob), 28, 28, 0],
       ['content on the left column and bottom row, fill 7', sparse(28, 28, 7, [[0, 5, 250], [20, 27, 0], [27, 0, 9]]), 28, 28, 7],
+      // Content touching one border at a time: positions within a pixel of it have neighbours outside
+      // the image (at (27, 26), the right one of the last row is past the end of the array).
+      ...(['left', 'top', 'right', 'bottom'] as const).map((side): [string, Uint8Array, number, number, number] => {
+        const [x, y] = { left: [0, 9], top: [9, 0], right: [27, 26], bottom: [9, 27] }[side];
+        return [`content on the ${side} border only`, sparse(28, 28, 0, [[x, y, 255], [13, 13, 128]]), 28, 28, 0];
+      }),
       ['width 27 (not whole words)', sparse(27, 28, 0, [[26, 13, 255], [3, 3, 128]]), 27, 28, 0],
       ['at an unaligned offset', sparse(28, 28, 0, blob, 1), 28, 28, 0],
       ['only fill', sparse(28, 28, 5, []), 28, 28, 5],
@@ -149,6 +155,7 @@ describe('warpResample', () => {
     const matrices = [
       { angle: 37, shiftX: 0.3, shiftY: -1.7, scale: 1, shear: 0 },
       { angle: 0, shiftX: 0.5, shiftY: 0.25, scale: 1, shear: 0 },
+      { angle: 0, shiftX: -0.5, shiftY: -0.25, scale: 1, shear: 0 },
       { angle: 90, shiftX: 0, shiftY: 0, scale: 1, shear: 0 },
       { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: 1e-8 }, // steps far below a pixel
       { angle: -160, shiftX: 2, shiftY: 3, scale: 0.6, shear: 20 },
