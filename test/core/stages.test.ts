@@ -1,7 +1,7 @@
 import { from, lastValueFrom, map, of, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { batch, deferredRows, epochs, gatherRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
+import { batch, deferredRows, epochs, gatherRows, hasRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
 import { joinBlocks, syntheticBlock, syntheticBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
 
@@ -137,12 +137,19 @@ describe('deferredRows(): shuffle() and batch() as rows a later stage gathers', 
     expect(Array.from(rows[0].from.images)).toEqual(Array.from(block.images));
   });
 
-  it('is undefined where the stream is not a shuffle, or something came in between', () => {
+  it('is undefined where the stream is not a shuffle, or something came in between; hasRows() says which', () => {
     const source = from(syntheticBlocks(100, [10]));
-    expect(deferredRows(source, false)).toBeUndefined();
-    expect(deferredRows(source.pipe(batch(10)), false)).toBeUndefined();
-    expect(deferredRows(source.pipe(shuffle(), map((b) => b), batch(10)), false)).toBeUndefined();
-    expect(deferredRows(source.pipe(shuffle(), batch(10), batch(5)), false)).toBeDefined();
+    const streams: [Observable<Block>, boolean][] = [
+      [source, false],
+      [source.pipe(batch(10)), false],
+      [source.pipe(shuffle(), map((b) => b), batch(10)), false],
+      [source.pipe(shuffle()), true],
+      [source.pipe(shuffle(), batch(10), batch(5)), true],
+    ];
+    for (const [stream, rows] of streams) {
+      expect(deferredRows(stream, false) !== undefined).toBe(rows);
+      expect(hasRows(stream)).toBe(rows);
+    }
   });
 });
 

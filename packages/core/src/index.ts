@@ -23,5 +23,5 @@ export * from './stages/samples.js';
 export * from './stages/shard.js';
 export * from './stages/shuffle.js';
 export * from './stages/shuffleWindow.js';
-export { deferredRows, gatherRows, type Rows } from './stages/rows.js';
+export { deferredRows, gatherRows, hasRows, type Rows } from './stages/rows.js';
 export * from './pool.js';

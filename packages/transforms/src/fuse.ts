@@ -5,7 +5,7 @@
 // (its upstream, its spec and how to run it). An operator applied to a tagged Observable
 // builds one stage from the tag's upstream with the steps appended, instead of a second
 // stage on top. Nothing runs until subscription, so this costs nothing at run time.
-import { deferredRows, emit, gatherRows, holdUntil, validate, workerMap, type Block, type PixelArray, type Rows, type TaskStaging } from '@idxflow/core';
+import { deferredRows, emit, gatherRows, hasRows, holdUntil, validate, workerMap, type Block, type PixelArray, type Rows, type TaskStaging } from '@idxflow/core';
 import { concatAll, map, Observable, type OperatorFunction } from 'rxjs';
 import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
 import type { AugmentSpec, Step } from './spec.js';
@@ -176,6 +176,6 @@ export function fuseSteps(
 export function fuseNormalize(source: Observable<Block>, normalize: { mean: number; std: number }): Observable<Block> | undefined {
   const prior = (source as Tagged)[FUSABLE];
   if (prior) return prior.spec.normalize ? undefined : stage({ ...prior, spec: { ...prior.spec, normalize } });
-  if (deferredRows(source, false) === undefined) return undefined;
+  if (!hasRows(source)) return undefined;
   return stage({ upstream: source, spec: { steps: [], interpolation: 'bilinear', fill: 0, normalize }, run: runOptions({}) });
 }

@@ -43,6 +43,11 @@ export function deferredRows<P extends PixelArray>(blocks: Observable<Block<P>>,
   return (blocks as Tagged<P>)[ROWS]?.(shared);
 }
 
+/** Whether `blocks` is the output of `shuffle()`, possibly followed by `batch()`: whether `deferredRows` gives its Rows. */
+export function hasRows(blocks: Observable<Block>): boolean {
+  return (blocks as Tagged<PixelArray>)[ROWS] !== undefined;
+}
+
 /** The rows' samples as a Block; `images`, when given, are its pixels already gathered. */
 export function gatherRows<P extends PixelArray>({ from, rows }: Rows<P>, images?: P): Block<P> {
   const n = rows.length;
