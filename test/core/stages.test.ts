@@ -182,6 +182,34 @@ describe('shard()', () => {
     expect(await indicesOf(10, 2, 3, true)).toEqual([2, 5, 8]);
   });
 
+  it('keeps the rows of a shuffle: shuffle, shard, batch gather to DistributedSampler over the permutation', async () => {
+    for (const [worldSize, rank, dropLast, blockSize] of [[3, 1, false, 256], [3, 2, true, 7], [4, 0, false, 1000], [1, 0, false, 64]] as const) {
+      const source = from([...syntheticBlocks(1000, [333]), ...syntheticBlocks(1000, [333], 1)]);
+      const stream = source.pipe(shuffle({ seed: 3, blockSize }), shard({ rank, worldSize, dropLast }), batch(50));
+      // PyTorch: pad the epoch's order with its first samples (or drop its tail), take [rank::worldSize].
+      const expected: number[][] = [];
+      for (const epoch of [0, 1]) {
+        const order = Array.from(permutation(1000, 3, RandomStage.shuffle, epoch));
+        const total = dropLast ? Math.floor(1000 / worldSize) * worldSize : Math.ceil(1000 / worldSize) * worldSize;
+        const padded = dropLast ? order.slice(0, total) : [...order, ...order.slice(0, total - 1000)];
+        const mine = padded.filter((_, p) => p % worldSize === rank);
+        for (let at = 0; at < mine.length; at += 50) expected.push(mine.slice(at, at + 50));
+      }
+      const rows = deferredRows(stream, false);
+      expect(rows).toBeDefined();
+      const gathered = (await run(rows!)).map((r) => gatherRows(r));
+      expect(gathered.map((b) => Array.from(b.indices))).toEqual(expected);
+      // Pixels and labels travel with the rows, padding included (the last batch of epoch 0).
+      for (const b of [gathered[0], gathered[expected.length / 2 - 1]]) {
+        b.indices.forEach((index, k) => {
+          expect(Array.from(b.images.subarray(k * 12, k * 12 + 12))).toEqual(Array.from(syntheticBlock(index, 1).images));
+          expect(b.labels[k]).toBe(index % 10);
+        });
+      }
+      expect((await run(stream)).map((b) => Array.from(b.indices))).toEqual(expected);
+    }
+  });
+
   it('splits a shuffled epoch into disjoint, covering, balanced shares', async () => {
     for (const worldSize of [2, 3, 4]) {
       const shares = await Promise.all(

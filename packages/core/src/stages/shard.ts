@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { allocateBlock, blockLength, copySample, type Block, type PixelArray } from '../block.js';
 import { integer } from '../validate.js';
+import { keepRows, type Rows } from './rows.js';
 
 /** Options of `shard()`. */
 export interface ShardOptions {
@@ -23,7 +24,8 @@ export interface ShardOptions {
  * together cover the epoch. Each rank gets `ceil(n / worldSize)` samples: the epoch is padded
  * by repeating its first samples (at most `worldSize - 1` of them), exactly as PyTorch pads,
  * or with `dropLast` trimmed to `floor(n / worldSize)`, so every rank runs the same number of
- * steps.
+ * steps. Right after `shuffle()` it selects rows, not samples, so `augment()` and `normalize()`
+ * after it still gather the shuffled samples on their workers (see `deferredRows`).
  *
  * @param options See `ShardOptions`.
  *
@@ -36,13 +38,41 @@ export function shard<P extends PixelArray>(options: ShardOptions): OperatorFunc
   const worldSize = integer('worldSize', options.worldSize, 1);
   const rank = integer('rank', options.rank, 0, worldSize - 1);
   const dropLast = options.dropLast ?? false;
+  const blocks = sharded<Block<P>>(rank, worldSize, dropLast, {
+    length: blockLength,
+    epoch: (b) => b.epoch,
+    allocate: (like, n, epoch) => allocateBlock(like.images, n, like.shape[1], like.shape[2], epoch),
+    copy: copySample,
+  });
+  // After shuffle(), the same selection of rows, so that a later stage can still gather them (see rows.ts).
+  const rows = sharded<Rows<P>>(rank, worldSize, dropLast, {
+    length: (r) => r.rows.length,
+    epoch: (r) => r.from.epoch,
+    allocate: (like, n) => ({ from: like.from, rows: new Uint32Array(n) }),
+    copy: (src, from, dst, to) => (dst.rows[to] = src.rows[from]),
+  });
+  return (source) => keepRows(source, source.pipe(blocks), rows);
+}
+
+/** How `sharded` reads and builds the values it selects from (Blocks, or Rows of one epoch block). */
+interface Selectable<T> {
+  length(value: T): number;
+  epoch(value: T): number;
+  /** An empty value of `n` samples of `epoch`, like `like`. */
+  allocate(like: T, n: number, epoch: number): T;
+  /** Copies sample `from` of `src` to sample `to` of `dst`. */
+  copy(src: T, from: number, dst: T, to: number): void;
+}
+
+/** The engine of `shard()`, over Blocks or Rows. */
+function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Selectable<T>): OperatorFunction<T, T> {
   return (source) =>
-    new Observable<Block<P>>((subscriber) => {
+    new Observable<T>((subscriber) => {
       let epoch: number | undefined;
       let position = 0; // position in the epoch of the next sample to arrive
-      let head: Block<P> | undefined; // the first worldSize - 1 samples, for padding
+      let head: T | undefined; // the first worldSize - 1 samples, for padding
       let headCount = 0;
-      let held: Block<P> | undefined; // with dropLast: our sample of a round not yet complete
+      let held: T | undefined; // with dropLast: our sample of a round not yet complete
 
       const endEpoch = (): void => {
         if (epoch === undefined) return;
@@ -51,8 +81,8 @@ export function shard<P extends PixelArray>(options: ShardOptions): OperatorFunc
           const pad: number[] = [];
           for (let q = position; q < total; q++) if (q % worldSize === rank) pad.push((q - position) % position);
           if (pad.length > 0) {
-            const out = allocateBlock(head.images, pad.length, head.shape[1], head.shape[2], epoch);
-            pad.forEach((from, i) => copySample(head!, from % headCount, out, i));
+            const out = ops.allocate(head, pad.length, epoch);
+            pad.forEach((from, i) => ops.copy(head!, from % headCount, out, i));
             subscriber.next(out);
           }
         }
@@ -63,37 +93,37 @@ export function shard<P extends PixelArray>(options: ShardOptions): OperatorFunc
       };
 
       return source.subscribe({
-        next(block) {
-          if (block.epoch !== epoch) {
+        next(value) {
+          if (ops.epoch(value) !== epoch) {
             endEpoch();
-            epoch = block.epoch;
+            epoch = ops.epoch(value);
           }
-          const n = blockLength(block);
+          const n = ops.length(value);
           if (!dropLast && headCount < worldSize - 1) {
-            head ??= allocateBlock(block.images, worldSize - 1, block.shape[1], block.shape[2], epoch);
-            for (let i = 0; i < n && headCount < worldSize - 1; i++) copySample(block, i, head, headCount++);
+            head ??= ops.allocate(value, worldSize - 1, epoch);
+            for (let i = 0; i < n && headCount < worldSize - 1; i++) ops.copy(value, i, head, headCount++);
           }
-          const picked: [Block<P>, number][] = [];
+          const picked: [T, number][] = [];
           for (let i = 0; i < n; i++) {
             const p = position + i;
             if (dropLast) {
               // Our sample of round floor(p / worldSize) leaves once the round's last sample arrives.
               if (p % worldSize === rank) {
-                held = allocateBlock(block.images, 1, block.shape[1], block.shape[2], epoch);
-                copySample(block, i, held, 0);
+                held = ops.allocate(value, 1, epoch);
+                ops.copy(value, i, held, 0);
               }
               if (p % worldSize === worldSize - 1 && held) {
                 picked.push([held, 0]);
                 held = undefined;
               }
             } else if (p % worldSize === rank) {
-              picked.push([block, i]);
+              picked.push([value, i]);
             }
           }
           position += n;
           if (picked.length === 0) return;
-          const out = allocateBlock(block.images, picked.length, block.shape[1], block.shape[2], epoch);
-          picked.forEach(([from, i], k) => copySample(from, i, out, k));
+          const out = ops.allocate(value, picked.length, epoch);
+          picked.forEach(([from, i], k) => ops.copy(from, i, out, k));
           subscriber.next(out);
         },
         error: (error) => subscriber.error(error),
