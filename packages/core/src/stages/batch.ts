@@ -1,8 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, copySamples, sliceBlock, type Block, type PixelArray } from '../block.js';
+import type { Block, PixelArray } from '../block.js';
 import { integer } from '../validate.js';
-import { regroup } from './regroup.js';
-import { batchRows, keepRows } from './rows.js';
+import { blockItems, regroup } from './regroup.js';
+import { keepRows, rowItems } from './rows.js';
 
 /** Options of `batch()`. */
 export interface BatchOptions {
@@ -30,12 +30,5 @@ export interface BatchOptions {
 export function batch<P extends PixelArray>(size: number, options: BatchOptions = {}): OperatorFunction<Block<P>, Block<P>> {
   integer('size', size, 1);
   const dropLast = options.dropLast ?? false;
-  const blocks = regroup<Block<P>>(size, dropLast, {
-    length: blockLength,
-    epoch: (b) => b.epoch,
-    slice: sliceBlock,
-    allocate: (like, n) => allocateBlock(like.images, n, like.shape[1], like.shape[2], like.epoch),
-    copy: copySamples,
-  });
-  return (source) => keepRows(source, source.pipe(blocks), batchRows(size, dropLast));
+  return (source) => keepRows(source, source.pipe(regroup(size, dropLast, blockItems<P>())), regroup(size, dropLast, rowItems<P>()));
 }

@@ -1,15 +1,27 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { allocateBlock, blockLength, copySamples, sliceBlock, type Block, type PixelArray } from '../block.js';
 
-/** How `regroup` reads and builds the values it regroups (Blocks, or Rows). */
+/** How `regroup` and `shard()` read and build runs of samples (Blocks, or Rows). */
 export interface Groupable<T> {
   length(value: T): number;
   epoch(value: T): number;
   /** A view of items `[start, end)`. */
   slice(value: T, start: number, end: number): T;
-  /** An empty value of `n` items, like `like`. */
+  /** An empty value of `n` items of `like`'s epoch, like `like`. */
   allocate(like: T, n: number): T;
   /** Copies `count` items of `src` from `from` into `dst` at `to`. */
   copy(src: T, from: number, dst: T, to: number, count: number): void;
+}
+
+/** Blocks as runs of samples. */
+export function blockItems<P extends PixelArray>(): Groupable<Block<P>> {
+  return {
+    length: blockLength,
+    epoch: (b) => b.epoch,
+    slice: sliceBlock,
+    allocate: (like, n) => allocateBlock(like.images, n, like.shape[1], like.shape[2], like.epoch),
+    copy: copySamples,
+  };
 }
 
 /**

@@ -9,7 +9,7 @@
 // tagged Observable is still the ordinary one; the tag only matters to a stage that asks.
 import { map, Observable, type OperatorFunction } from 'rxjs';
 import { allocateBlock, blockLength, copySample, sharedArray, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
-import { regroup } from './regroup.js';
+import type { Groupable } from './regroup.js';
 
 /** Samples not copied yet: sample `i` is sample `rows[i]` of `from`. */
 export interface Rows<P extends PixelArray = PixelArray> {
@@ -65,15 +65,15 @@ export function gatherRows<P extends PixelArray>({ from, rows }: Rows<P>, images
   return { images, labels, indices, epoch: from.epoch, shape: [n, from.shape[1], from.shape[2]] };
 }
 
-/** `batch()` over Rows: the same groups, as rows. */
-export function batchRows<P extends PixelArray>(size: number, dropLast: boolean): OperatorFunction<Rows<P>, Rows<P>> {
-  return regroup<Rows<P>>(size, dropLast, {
+/** Rows of one epoch block as runs of samples: `batch()` and `shard()` over them move row numbers. */
+export function rowItems<P extends PixelArray>(): Groupable<Rows<P>> {
+  return {
     length: (r) => r.rows.length,
     epoch: (r) => r.from.epoch,
     slice: (r, start, end) => ({ from: r.from, rows: r.rows.subarray(start, end) }),
     allocate: (like, n) => ({ from: like.from, rows: new Uint32Array(n) }),
     copy: (src, from, dst, to, count) => dst.rows.set(src.rows.subarray(from, from + count), to),
-  });
+  };
 }
 
 /** Applies `toBlocks` to a tagged stream's Rows too, so the result stays tagged. */

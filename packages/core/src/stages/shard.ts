@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, copySample, type Block, type PixelArray } from '../block.js';
+import type { Block, PixelArray } from '../block.js';
 import { integer } from '../validate.js';
-import { keepRows, type Rows } from './rows.js';
+import { blockItems, type Groupable } from './regroup.js';
+import { keepRows, rowItems } from './rows.js';
 
 /** Options of `shard()`. */
 export interface ShardOptions {
@@ -38,34 +39,13 @@ export function shard<P extends PixelArray>(options: ShardOptions): OperatorFunc
   const worldSize = integer('worldSize', options.worldSize, 1);
   const rank = integer('rank', options.rank, 0, worldSize - 1);
   const dropLast = options.dropLast ?? false;
-  const blocks = sharded<Block<P>>(rank, worldSize, dropLast, {
-    length: blockLength,
-    epoch: (b) => b.epoch,
-    allocate: (like, n, epoch) => allocateBlock(like.images, n, like.shape[1], like.shape[2], epoch),
-    copy: copySample,
-  });
   // After shuffle(), the same selection of rows, so that a later stage can still gather them (see rows.ts).
-  const rows = sharded<Rows<P>>(rank, worldSize, dropLast, {
-    length: (r) => r.rows.length,
-    epoch: (r) => r.from.epoch,
-    allocate: (like, n) => ({ from: like.from, rows: new Uint32Array(n) }),
-    copy: (src, from, dst, to) => (dst.rows[to] = src.rows[from]),
-  });
-  return (source) => keepRows(source, source.pipe(blocks), rows);
-}
-
-/** How `sharded` reads and builds the values it selects from (Blocks, or Rows of one epoch block). */
-interface Selectable<T> {
-  length(value: T): number;
-  epoch(value: T): number;
-  /** An empty value of `n` samples of `epoch`, like `like`. */
-  allocate(like: T, n: number, epoch: number): T;
-  /** Copies sample `from` of `src` to sample `to` of `dst`. */
-  copy(src: T, from: number, dst: T, to: number): void;
+  return (source) =>
+    keepRows(source, source.pipe(sharded(rank, worldSize, dropLast, blockItems<P>())), sharded(rank, worldSize, dropLast, rowItems<P>()));
 }
 
 /** The engine of `shard()`, over Blocks or Rows. */
-function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Selectable<T>): OperatorFunction<T, T> {
+function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Groupable<T>): OperatorFunction<T, T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let epoch: number | undefined;
@@ -81,8 +61,8 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Sel
           const pad: number[] = [];
           for (let q = position; q < total; q++) if (q % worldSize === rank) pad.push((q - position) % position);
           if (pad.length > 0) {
-            const out = ops.allocate(head, pad.length, epoch);
-            pad.forEach((from, i) => ops.copy(head!, from % headCount, out, i));
+            const out = ops.allocate(head, pad.length);
+            pad.forEach((from, i) => ops.copy(head!, from % headCount, out, i, 1));
             subscriber.next(out);
           }
         }
@@ -100,8 +80,8 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Sel
           }
           const n = ops.length(value);
           if (!dropLast && headCount < worldSize - 1) {
-            head ??= ops.allocate(value, worldSize - 1, epoch);
-            for (let i = 0; i < n && headCount < worldSize - 1; i++) ops.copy(value, i, head, headCount++);
+            head ??= ops.allocate(value, worldSize - 1);
+            for (let i = 0; i < n && headCount < worldSize - 1; i++) ops.copy(value, i, head, headCount++, 1);
           }
           const picked: [T, number][] = [];
           for (let i = 0; i < n; i++) {
@@ -109,8 +89,8 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Sel
             if (dropLast) {
               // Our sample of round floor(p / worldSize) leaves once the round's last sample arrives.
               if (p % worldSize === rank) {
-                held = ops.allocate(value, 1, epoch);
-                ops.copy(value, i, held, 0);
+                held = ops.allocate(value, 1);
+                ops.copy(value, i, held, 0, 1);
               }
               if (p % worldSize === worldSize - 1 && held) {
                 picked.push([held, 0]);
@@ -122,8 +102,8 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Sel
           }
           position += n;
           if (picked.length === 0) return;
-          const out = ops.allocate(value, picked.length, epoch);
-          picked.forEach(([from, i], k) => ops.copy(from, i, out, k));
+          const out = ops.allocate(value, picked.length);
+          picked.forEach(([from, i], k) => ops.copy(from, i, out, k, 1));
           subscriber.next(out);
         },
         error: (error) => subscriber.error(error),
