@@ -41,7 +41,8 @@ function summarise(rounds: CaseResult[]): Summary {
   const mid = median(rates);
   // The round nearest the median (the median itself for an odd count) supplies the details.
   const result = rounds.reduce((a, b) => (Math.abs(b.imagesPerSecond - mid) < Math.abs(a.imagesPerSecond - mid) ? b : a));
-  return { result: { ...result, imagesPerSecond: mid }, rates, peakRssMiB: Math.max(...rounds.map((r) => r.peakRssMiB)) };
+  const summary = { ...result, imagesPerSecond: mid, medianSeconds: result.images / mid };
+  return { result: summary, rates, peakRssMiB: Math.max(...rounds.map((r) => r.peakRssMiB)) };
 }
 
 function print({ result: r, rates, peakRssMiB }: Summary): void {
@@ -66,7 +67,10 @@ async function baseline(kind: string, workers: number): Promise<number | undefin
 
 const { values: flags, positionals: only } = parseArgs({ options: { rounds: { type: 'string', default: '3' } }, allowPositionals: true });
 const rounds = Number(flags.rounds);
-if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a whole number >= 1, got ${flags.rounds}`);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  console.error(`bench: --rounds expects a whole number >= 1, got ${flags.rounds}`);
+  process.exit(2);
+}
 const wanted = (group: string): boolean => only.length === 0 || only.includes(group);
 const cases = CASES.filter(([g]) => wanted(g));
 console.log(`idxflow bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
