@@ -20,6 +20,7 @@
  */
 import { ELASTIC_WASM } from './elastic.wasm.js';
 import { dericheCoefficients } from './gaussian.js';
+import { instantiateKernel, WASM_PAGE, type WasmMemory } from './wasm.js';
 
 /**
  * Documented bound on the smoothing error: for sigma 4 on 28 x 28 fields of uniform(-1, 1)
@@ -99,16 +100,10 @@ function checkArguments(dx: Float32Array, dy: Float32Array, width: number, heigh
 
 /** What elastic.wat exports. */
 interface ElasticExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   draw(out: number, key: number, width: number, rows: number, cols: number, base: number): void;
   smooth(width: number, height: number, first: number, second: number, line: number, tx: number, ty: number, fx: number, fy: number): void;
 }
-
-/** The part of the WebAssembly JavaScript API used here (lib ES2022 and @types/node 20 lack it). */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-};
 
 // Byte offsets in the kernel's memory: the x-pass coefficients (12 vectors), the y-pass ones
 // (numerators times alpha, so the gain costs nothing), the causal sums of one group of four
@@ -116,7 +111,6 @@ declare const WebAssembly: {
 const FIRST = 0;
 const SECOND = 192;
 const LINE = 384;
-const PAGE = 65536;
 
 /** This thread's instance of elastic.wat, with the layout for the last field size and the coefficients for the last alpha and sigma. */
 let kernel: ElasticKernel | undefined;
@@ -139,8 +133,7 @@ class ElasticKernel {
   private outY = new Float32Array(0);
 
   constructor() {
-    const module = new WebAssembly.Module(Buffer.from(ELASTIC_WASM, 'base64'));
-    this.wasm = new WebAssembly.Instance(module, {}).exports as ElasticExports;
+    this.wasm = instantiateKernel<ElasticExports>(ELASTIC_WASM);
     this.floats = new Float32Array(this.wasm.memory.buffer);
   }
 
@@ -170,7 +163,7 @@ class ElasticKernel {
     this.fy = this.fx + area;
     const need = this.fy + area;
     const memory = this.wasm.memory;
-    if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / PAGE));
+    if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE));
     this.floats = new Float32Array(memory.buffer);
     this.outX = new Float32Array(memory.buffer, this.fx, width * height);
     this.outY = new Float32Array(memory.buffer, this.fy, width * height);

@@ -1,5 +1,5 @@
-// Generated from elastic.wat by packages/transforms/scripts/elasticWasm.ts: do not edit.
-/** The elastic field kernel, 1611 bytes of WebAssembly, base64. */
+// Generated from elastic.wat by packages/transforms/scripts/wasm.ts: do not edit.
+/** elastic.wat assembled: 1611 bytes of WebAssembly, base64. */
 export const ELASTIC_WASM =
   'AGFzbQEAAAABJQRgBn9/f39/fwBgBX9/f39/AGAEf39/fwBgCX9/f39/f39/fwADBgUAAQICAwUDAQABBxoDBm1lbW9yeQIA' +
   'BGRyYXcAAAZzbW9vdGgABArwCwW6AgIFewJ/IAH9ESEGIAVBAWr9ESAC/RH9DAAAAAABAAAAAgAAAAMAAAD9tQH9rgH9DLl5' +

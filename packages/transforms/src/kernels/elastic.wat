@@ -2,7 +2,7 @@
 ;; Gaussian (gaussian.ts has the derivation), in float32, four columns per f32x4.
 ;;
 ;; Source of elastic.wasm.ts: after editing, run `pnpm --filter @idxflow/transforms wasm`;
-;; test/transforms/kernels/elastic.wasm.test.ts fails while the two differ.
+;; test/transforms/kernels/wasm.test.ts fails while the two differ.
 ;;
 ;; Deterministic on every machine: only standard (not relaxed) SIMD, IEEE float32 add, sub, mul
 ;; and int-to-float conversion, each rounded to nearest as the WebAssembly spec fixes (no FMA, no
