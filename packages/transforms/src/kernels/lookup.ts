@@ -6,11 +6,11 @@
 // JavaScript, staging and copying included (one thread of a 2-core AMD EPYC VM, real MNIST).
 // Table entries are moved as they are, never computed, so every path gives the same bits.
 import { LOOKUP_WASM } from './lookup.wasm.js';
-import { instantiateKernel } from './wasm.js';
+import { instantiateKernel, type WasmMemory } from './wasm.js';
 
 /** What lookup.wat exports. */
 interface LookupExports {
-  memory: { buffer: ArrayBuffer };
+  memory: WasmMemory;
   lookup(src: number, n: number, dst: number, table: number): void;
 }
 
