@@ -89,4 +89,24 @@ describe('idxflow preview', () => {
     const zero = readFileSync(raw('t10k-images-idx3-ubyte')).subarray(16 + 3 * 784, 16 + 4 * 784);
     for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) expect(data[(2 * y) * meta.width! + 2 * x]).toBe(zero[y * 28 + x]);
   });
+
+  it('makes the directory of --out, as the exports do', async () => {
+    const out = join(tmp(), 'new', 'nested', 'sheet.png');
+    const r = idxflow('preview', '--split', 'test', '--grid', '2x3', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(join(out, '..'))).toEqual(['sheet.png']); // and no temporary beside it
+    expect((await sharp(out).metadata()).format).toBe('png');
+  });
+
+  it('exits 1 naming the path when --out cannot be written, and leaves nothing behind', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'file'), 'not a directory');
+    const out = join(dir, 'file', 'sheet.png'); // its "directory" is a file, which even root cannot write into
+    const r = idxflow('preview', '--split', 'test', '--grid', '2x3', '--out', out);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^idxflow: Error: E[A-Z]+: .*\/file'\n$/); // Node's code and message, naming the path
+    expect(r.stderr).not.toMatch(/unexpected|\n\s+at /); // a message, not a stack trace
+    expect(readdirSync(dir)).toEqual(['file']);
+  });
 });

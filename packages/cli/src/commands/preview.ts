@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { copySample, allocateBlock, type Block } from '@idxflow/core';
+import { writeFileAtomic } from '@idxflow/sinks';
 import { augmentImages, resamplingOf, stepsOf } from '@idxflow/transforms';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import sharp from 'sharp';
@@ -24,7 +24,7 @@ ${DATA_USAGE}
 Output:
   --grid ROWSxCOLS   rows and columns, the first column the original (default 10x8)
   --zoom N           pixels per source pixel (default 4)
-  --out FILE.png     where to write (default preview.png)`;
+  --out FILE.png     where to write, its directory made if need be (default preview.png)`;
 
 /** The next sample of each class in turn (0, 1, 2, ...), until `rows` samples. */
 async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number): Promise<Block<Uint8Array>> {
@@ -79,16 +79,14 @@ export async function preview(flags: Record<string, string | boolean | undefined
       }
     }
   });
-  const temp = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}.partial`);
-  try {
-    await sharp(sheet, { raw: { width: cols * cellW, height: rows * cellH, channels: 1 } })
-      .resize({ width: cols * cellW * zoom, height: rows * cellH * zoom, kernel: 'nearest' })
-      .toColourspace('b-w')
-      .png()
-      .toFile(temp);
-    await rename(temp, out);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  const png = await sharp(sheet, { raw: { width: cols * cellW, height: rows * cellH, channels: 1 } })
+    .resize({ width: cols * cellW * zoom, height: rows * cellH * zoom, kernel: 'nearest' })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
+  // As the exports do: the directory is made if need be, and the file appears whole or not at
+  // all (a file-system error names the path, and no temporary is left behind).
+  await mkdir(dirname(out), { recursive: true });
+  await writeFileAtomic(out, png);
   return out;
 }
