@@ -109,7 +109,9 @@ export function warpResample(
         sy += d * u + e * v;
       }
       // Always true without displacement (the row's span holds just the positions within the
-      // box), yet testing anyway is faster here than testing only with displacement.
+      // box), yet testing anyway is faster here than testing only with displacement. This is
+      // `within()` written out: calling it measured 5-7% slower on displaced images (11.7-12.0
+      // against 10.9-11.5 us, same outputs, interleaved in one process).
       if (!(sx > left && sx < right && sy > top && sy < bottom)) {
         dst[i] = outside; // also for NaN
         continue;
