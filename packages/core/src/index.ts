@@ -2,6 +2,7 @@ export * from './block.js';
 export * from './recycle.js';
 export * from './errors.js';
 export * from './flow.js';
+export * from './operate.js';
 export * from './rng.js';
 export * from './crc32.js';
 export * from './gunzip.js';
