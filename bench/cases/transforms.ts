@@ -1,10 +1,12 @@
 // Transforms: the 60,000-image train epoch from memory, shuffle + batch(128) into normalised
-// Float32 batches: (a) no augmentation, (b) rotate 15 + shift 2, (c) (b) + elastic 34:4.
+// Float32 batches: (a) no augmentation, (b) rotate 15 + shift 2, (c) (b) + elastic 34:4. Every
+// case runs the README's pipeline: shuffleRows(), batch(128), augment({ ..., normalize: {} }),
+// where the augmentation's pass gathers the shuffled samples (on the workers, when it has any).
 // One pipeline runs 6 epochs (as a training loop would); the first warms the workers' JIT and
 // is dropped, the figure is the median of the other 5. The consumer recycles each batch, as
 // the README's training loop does.
-import { batch, epochs, idx, recycle, shuffle, type Block } from '@idxflow/core';
-import { augment, normalize, type AugmentOptions } from '@idxflow/transforms';
+import { batch, epochs, idx, recycle, shuffle, shuffleRows, type Block } from '@idxflow/core';
+import { augment, type AugmentOptions } from '@idxflow/transforms';
 import { last, lastValueFrom, of, tap, toArray, type Observable } from 'rxjs';
 import { gzippedMnist, median, type CaseResult } from '../harness.js';
 
@@ -21,9 +23,12 @@ export async function transformCases(which: string): Promise<CaseResult> {
   const options = AUGMENT_CASES[name];
   // Decoded once into one in-memory block (not timed).
   const [data] = await lastValueFrom(idx(await gzippedMnist('train')).pipe(shuffle({ seed: 0, blockSize: 60000 }), toArray()));
-  let pipeline: Observable<Block> = of(data).pipe(epochs(6), shuffle({ seed: 1 }), batch(128));
-  if (options || workers > 0) pipeline = pipeline.pipe(augment(options ?? {}, { seed: 1, workers }));
-  pipeline = pipeline.pipe(normalize());
+  const pipeline: Observable<Block> = of(data).pipe(
+    epochs(6),
+    shuffleRows({ seed: 1 }),
+    batch(128),
+    augment({ ...options, normalize: {} }, { seed: 1, workers }),
+  );
   const starts: number[] = [];
   let epoch = -1;
   let images = 0;

@@ -1,7 +1,7 @@
 import { from, lastValueFrom, map, of, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { batch, deferredRows, epochs, gatherRows, hasRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleWindow, type Block } from '@idxflow/core';
+import { batch, epochs, gather, gatherRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleRows, shuffleWindow, type Block } from '@idxflow/core';
 import { joinBlocks, syntheticBlock, syntheticBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
 
@@ -92,7 +92,7 @@ describe('shuffle() flow control', () => {
   });
 });
 
-describe('deferredRows(): shuffle() and batch() as rows a later stage gathers', () => {
+describe('shuffleRows(): the shuffled epoch as Rows that batch() regroups and a later stage gathers', () => {
   it('gathers to the batches of a hand-applied permutation, for any chunking, batch size and dropLast', async () => {
     const cases: [number[], number, number, boolean][] = [
       [[1000], 256, 128, false],
@@ -102,54 +102,37 @@ describe('deferredRows(): shuffle() and batch() as rows a later stage gathers', 
     ];
     for (const [blockSizes, blockSize, size, dropLast] of cases) {
       const source = from([...syntheticBlocks(1000, blockSizes), ...syntheticBlocks(1000, blockSizes, 1)]);
-      const stream = source.pipe(shuffle({ seed: 3, blockSize }), batch(size, { dropLast }));
       // Expected: each epoch's permutation applied by hand, cut into batches.
       const expected: number[][] = [];
       for (const epoch of [0, 1]) {
         const order = Array.from(permutation(1000, 3, RandomStage.shuffle, epoch));
         for (let at = 0; at < 1000; at += size) if (!dropLast || at + size <= 1000) expected.push(order.slice(at, at + size));
       }
-      for (const shared of [false, true]) {
-        const rows = await run(deferredRows(stream, shared)!);
-        const blocks = rows.map((r) => gatherRows(r));
-        expect(blocks.map((b) => Array.from(b.indices))).toEqual(expected);
-        expect(blocks.map((b) => b.epoch)).toEqual(expected.map((_, k) => (k < expected.length / 2 ? 0 : 1)));
-        for (const b of blocks.slice(0, 3)) {
-          b.indices.forEach((index, k) => {
-            expect(Array.from(b.images.subarray(k * 12, k * 12 + 12))).toEqual(Array.from(syntheticBlock(index, 1).images));
-            expect(b.labels[k]).toBe(index % 10);
-          });
-        }
-        const inShared = rows.every((r) => r.from.images.buffer instanceof SharedArrayBuffer && r.from.indices.buffer instanceof SharedArrayBuffer);
-        expect(inShared).toBe(shared);
+      const rows = await run(source.pipe(shuffleRows({ seed: 3, blockSize }), batch(size, { dropLast })));
+      const blocks = rows.map((r) => gatherRows(r));
+      expect(blocks.map((b) => Array.from(b.indices))).toEqual(expected);
+      expect(blocks.map((b) => b.epoch)).toEqual(expected.map((_, k) => (k < expected.length / 2 ? 0 : 1)));
+      for (const b of blocks.slice(0, 3)) {
+        b.indices.forEach((index, k) => {
+          expect(Array.from(b.images.subarray(k * 12, k * 12 + 12))).toEqual(Array.from(syntheticBlock(index, 1).images));
+          expect(b.labels[k]).toBe(index % 10);
+        });
       }
-      // The stream itself emits the same batches.
-      expect((await run(stream)).map((b) => Array.from(b.indices))).toEqual(expected);
+      // The epoch block is in shared memory, for workers to read in place.
+      expect(rows.every((r) => r.from.images.buffer instanceof SharedArrayBuffer && r.from.indices.buffer instanceof SharedArrayBuffer)).toBe(true);
+      // shuffle() and gather() after the Rows give the same batches as Blocks.
+      expect((await run(source.pipe(shuffle({ seed: 3, blockSize }), batch(size, { dropLast })))).map((b) => Array.from(b.indices))).toEqual(expected);
+      expect((await run(source.pipe(shuffleRows({ seed: 3, blockSize }), batch(size, { dropLast }), gather()))).map((b) => Array.from(b.indices))).toEqual(expected);
     }
   });
 
   it('copies an epoch replayed from memory to shared memory once, not once per epoch', async () => {
     const block = syntheticBlock(0, 100);
-    const rows = await run(deferredRows(of(block).pipe(epochs(3), shuffle({ seed: 1 }), batch(10)), true)!);
+    const rows = await run(of(block).pipe(epochs(3), shuffleRows({ seed: 1 }), batch(10)));
     expect(new Set(rows.map((r) => r.from.epoch))).toEqual(new Set([0, 1, 2]));
     const buffers = new Set(rows.map((r) => r.from.images.buffer));
     expect(buffers.size).toBe(1);
     expect(Array.from(rows[0].from.images)).toEqual(Array.from(block.images));
-  });
-
-  it('is undefined where the stream is not a shuffle, or something came in between; hasRows() says which', () => {
-    const source = from(syntheticBlocks(100, [10]));
-    const streams: [Observable<Block>, boolean][] = [
-      [source, false],
-      [source.pipe(batch(10)), false],
-      [source.pipe(shuffle(), map((b) => b), batch(10)), false],
-      [source.pipe(shuffle()), true],
-      [source.pipe(shuffle(), batch(10), batch(5)), true],
-    ];
-    for (const [stream, rows] of streams) {
-      expect(deferredRows(stream, false) !== undefined).toBe(rows);
-      expect(hasRows(stream)).toBe(rows);
-    }
   });
 });
 
@@ -182,10 +165,11 @@ describe('shard()', () => {
     expect(await indicesOf(10, 2, 3, true)).toEqual([2, 5, 8]);
   });
 
-  it('keeps the rows of a shuffle: shuffle, shard, batch gather to DistributedSampler over the permutation', async () => {
+  it('shards Rows as Blocks: shuffleRows, shard, batch gather to DistributedSampler over the permutation', async () => {
     for (const [worldSize, rank, dropLast, blockSize] of [[3, 1, false, 256], [3, 2, true, 7], [4, 0, false, 1000], [1, 0, false, 64]] as const) {
       const source = from([...syntheticBlocks(1000, [333]), ...syntheticBlocks(1000, [333], 1)]);
       const stream = source.pipe(shuffle({ seed: 3, blockSize }), shard({ rank, worldSize, dropLast }), batch(50));
+      const rowStream = source.pipe(shuffleRows({ seed: 3, blockSize }), shard({ rank, worldSize, dropLast }), batch(50));
       // PyTorch: pad the epoch's order with its first samples (or drop its tail), take [rank::worldSize].
       const expected: number[][] = [];
       for (const epoch of [0, 1]) {
@@ -195,9 +179,7 @@ describe('shard()', () => {
         const mine = padded.filter((_, p) => p % worldSize === rank);
         for (let at = 0; at < mine.length; at += 50) expected.push(mine.slice(at, at + 50));
       }
-      const rows = deferredRows(stream, false);
-      expect(rows).toBeDefined();
-      const gathered = (await run(rows!)).map((r) => gatherRows(r));
+      const gathered = (await run(rowStream)).map((r) => gatherRows(r));
       expect(gathered.map((b) => Array.from(b.indices))).toEqual(expected);
       // Pixels and labels travel with the rows, padding included (the last batch of epoch 0).
       for (const b of [gathered[0], gathered[expected.length / 2 - 1]]) {

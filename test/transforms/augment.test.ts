@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { lastValueFrom, map, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
+import { lastValueFrom, map, of, take, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, epochs, mnist, recycle, shuffle, type Block } from '@idxflow/core';
-import { augment, normalize, rotate, shift, toFloat } from '@idxflow/transforms';
+import { batch, epochs, mnist, recycle, shuffle, shuffleRows, type Block, type Run } from '@idxflow/core';
+import { affineMatrix, augment, normalize, rotate, shift, toFloat, warpResample } from '@idxflow/transforms';
 import { joinBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
 
@@ -22,7 +22,7 @@ describe('augment() determinism', () => {
     for (const workers of [0, 1, 2, 4]) {
       for (const size of [1, 7, 128, 1000]) {
         if (workers === 0 && size === 1) continue; // covered by the others; keeps the run short
-        const out = await run(mnist({ split: 'test' }).pipe(batch(size), augment(full, { seed: 11, workers }), normalize()));
+        const out = await run(mnist({ split: 'test' }).pipe(batch(size), augment({ ...full, normalize: {} }, { seed: 11, workers })));
         expect(out.reduce((n, b) => n + b.shape[0], 0)).toBe(10000);
         hashes.add(hashOf(out));
       }
@@ -49,14 +49,21 @@ describe('augment() determinism', () => {
   });
 });
 
-describe('fusion of adjacent geometric stages', () => {
-  it('shift(0.5) then shift(-0.5) is exactly the identity: ONE bilinear resampling of the composed map', async () => {
-    const source = await run(mnist({ split: 'test' }).pipe(batch(1000)));
-    const fused = await run(mnist({ split: 'test' }).pipe(batch(1000), shift([0.5, 0.5]), shift([-0.5, -0.5])));
-    expect(hashOf(fused)).toBe(hashOf(source));
-    // Kept apart (a stage in between), two bilinear passes blur the digits: not the identity.
-    const apart = await run(mnist({ split: 'test' }).pipe(batch(1000), shift([0.5, 0.5]), map((b) => b), shift([-0.5, -0.5])));
-    expect(hashOf(apart)).not.toBe(hashOf(source));
+describe('each stage is its own pass', () => {
+  it('shift(0.5), shift(-0.5) is two bilinear resamplings, as the kernel applied twice by hand gives', async () => {
+    const source = await run(mnist({ split: 'test' }).pipe(batch(1000), take(1)));
+    const twice = await run(of(source[0]).pipe(shift([0.5, 0.5]), shift([-0.5, -0.5])));
+    const expected = new Uint8Array(784 * 1000);
+    const middle = new Uint8Array(784);
+    const resampling = { interpolation: 'bilinear' as const, fill: 0 };
+    for (let i = 0; i < 1000; i++) {
+      const image = source[0].images.subarray(i * 784, (i + 1) * 784) as Uint8Array;
+      warpResample(image, middle, 28, 28, affineMatrix({ angle: 0, shiftX: 0.5, shiftY: 0.5, scale: 1, shear: 0 }, 28, 28), undefined, undefined, resampling);
+      warpResample(middle, expected.subarray(i * 784, (i + 1) * 784), 28, 28, affineMatrix({ angle: 0, shiftX: -0.5, shiftY: -0.5, scale: 1, shear: 0 }, 28, 28), undefined, undefined, resampling);
+    }
+    expect(Buffer.from(twice[0].images).equals(Buffer.from(expected))).toBe(true);
+    expect(Buffer.from(twice[0].images).equals(Buffer.from(source[0].images))).toBe(false); // two passes blur
+    expect(twice[0].randomStages).toBe(2);
   });
 
   it('rotate(90) then rotate(-90) with nearest is the identity, on workers too', async () => {
@@ -66,26 +73,28 @@ describe('fusion of adjacent geometric stages', () => {
     expect(hashOf(out)).toBe(hashOf(source));
   });
 
-  it('normalize() fused into augment() gives the same bits as normalize() on its own', async () => {
-    const fused = await run(mnist({ split: 'test' }).pipe(batch(1000), augment(full, { seed: 3, workers: 1 }), normalize()));
-    const apart = await run(mnist({ split: 'test' }).pipe(batch(1000), augment(full, { seed: 3 }), map((b) => b), normalize()));
+  it("augment()'s normalize option gives the bits of normalize() after it", async () => {
+    const fused = await run(mnist({ split: 'test' }).pipe(batch(1000), augment({ ...full, normalize: {} }, { seed: 3, workers: 1 })));
+    const apart = await run(mnist({ split: 'test' }).pipe(batch(1000), augment(full, { seed: 3 }), normalize()));
     expect(fused[0].images).toBeInstanceOf(Float32Array);
     expect(hashOf(fused)).toBe(hashOf(apart));
   });
 });
 
-describe('the gather of shuffle() done in the augment() or normalize() pass', () => {
-  it('gives the bytes of gathering first, inline and on workers', async () => {
-    const shuffled = (): Observable<Block> => mnist({ split: 'test' }).pipe(epochs(2), shuffle({ seed: 9 }), batch(100));
-    const stages: [string, OperatorFunction<Block, Block>][] = [
+describe('the gather of shuffleRows() done in the augment() or normalize() pass', () => {
+  it('gives the bytes of gathering first (shuffle()), inline and on workers', async () => {
+    const rows = (): Observable<Run> => mnist({ split: 'test' }).pipe(epochs(2), shuffleRows({ seed: 9 }), batch(100));
+    const gatheredFirst = (): Observable<Block> => mnist({ split: 'test' }).pipe(epochs(2), shuffle({ seed: 9 }), batch(100));
+    const stages: [string, OperatorFunction<Run, Block>][] = [
       ['normalize()', normalize()],
-      ['augment(), workers 0', (s) => s.pipe(augment(full, { seed: 3 }), normalize())],
-      ['augment(), workers 2', (s) => s.pipe(augment(full, { seed: 3, workers: 2, taskImages: 300 }), normalize())],
-      ['no geometry, workers 2', (s) => s.pipe(augment({}, { workers: 2 }), normalize())],
+      ['augment(), workers 0', augment({ ...full, normalize: {} }, { seed: 3 })],
+      ['augment(), workers 2', augment({ ...full, normalize: {} }, { seed: 3, workers: 2, taskImages: 300 })],
+      ['no geometry, workers 2', augment({ normalize: {} }, { workers: 2 })],
+      ['no geometry, bytes, workers 2', augment({}, { workers: 2 })],
     ];
     for (const [name, stage] of stages) {
-      const fused = await run(shuffled().pipe(stage));
-      const apart = await run(shuffled().pipe(map((b) => b), stage)); // map() hides the rows: shuffle() gathers
+      const fused = await run(rows().pipe(stage));
+      const apart = await run(gatheredFirst().pipe(stage));
       expect(fused.map((b) => b.shape[0]), name).toEqual(apart.map((b) => b.shape[0]));
       expect(hashOf(fused), name).toBe(hashOf(apart));
     }
@@ -105,7 +114,8 @@ describe('normalize() and toFloat()', () => {
   });
 
   it('rejects a zero std and bad augment options when built', () => {
-    expect(() => normalize({ std: 0 })).toThrow('Expected non-zero number for std');
+    expect(() => normalize({ std: 0 })).toThrow('Expected finite non-zero number for std but received 0 of type number');
+    expect(() => augment({ normalize: { mean: Number.NaN } })).toThrow('Expected finite number for normalize.mean but received null of type number');
     expect(() => augment({ rotate: -3 })).toThrow('Expected non-negative number or [min, max] for rotate but received -3 of type number');
     expect(() => augment({ scale: [1.2, 0.8] })).toThrow('Expected [min, max] with min <= max for scale');
     expect(() => augment({ elastic: { alpha: 34, sigma: 0 } })).toThrow('Expected positive number for elastic.sigma but received 0 of type number');
@@ -133,10 +143,10 @@ describe('flow control through the gather of a shuffled epoch', () => {
   it('a 2 ms/batch sink keeps the source within one epoch and a few tasks of the sink', async () => {
     const sink = slowSink(2);
     const augmented = augment({ rotate: 10 }, { workers: 2, window: 4, taskImages: 128 });
-    await lastValueFrom(mnist({ split: 'test' }).pipe(epochs(3), sink.produced, shuffle({ seed: 1 }), batch(64), augmented, sink.consume, toArray()));
+    await lastValueFrom(mnist({ split: 'test' }).pipe(epochs(3), sink.produced, shuffleRows({ seed: 1 }), batch(64), augmented, sink.consume, toArray()));
     await sink.idle();
     expect(sink.state.consumed).toBe(30000);
-    // shuffle() holds one whole epoch (10,000) and pauses the source on the next epoch's first
+    // shuffleRows() holds one whole epoch (10,000) and pauses the source on the next epoch's first
     // chunk (~84). What it has handed on but the sink has not taken: 2 blocks of 256 rows in
     // its demand window, and the pool's window of 4 tasks plus a group being gathered, each of
     // at most 128 images. Without flow control the source would run 2 epochs ahead.
@@ -148,7 +158,7 @@ describe('augment() with recycled batches and task groups', () => {
   it('a consumer that recycles every batch sees the bytes of one that keeps them', async () => {
     // Reference: inline (no workers), each batch copied before anything could reuse it.
     const reference = hashOf(
-      await run(mnist({ split: 'test' }).pipe(batch(100), augment({ rotate: 15, shift: 2 }, { seed: 5 }), normalize(), map((b) => ({ ...b, images: b.images.slice() })))),
+      await run(mnist({ split: 'test' }).pipe(batch(100), augment({ rotate: 15, shift: 2, normalize: {} }, { seed: 5 }), map((b) => ({ ...b, images: b.images.slice() })))),
     );
     for (const [workers, taskImages] of [[0, 1024], [2, 1], [2, 300], [2, 1024]] as const) {
       const h = createHash('sha256');
@@ -160,8 +170,7 @@ describe('augment() with recycled batches and task groups', () => {
       await lastValueFrom(
         mnist({ split: 'test' }).pipe(
           batch(100),
-          augment({ rotate: 15, shift: 2 }, { seed: 5, workers, taskImages }),
-          normalize(),
+          augment({ rotate: 15, shift: 2, normalize: {} }, { seed: 5, workers, taskImages }),
           tap((b) => {
             h.update(bytes(b.images));
             indices.push(b.indices.slice());

@@ -1,3 +1,5 @@
+import { BlockMismatchError } from './errors.js';
+
 /** Pixel storage of a Block: raw bytes as decoded, or floats after normalisation. */
 export type PixelArray = Uint8Array | Float32Array;
 
@@ -19,6 +21,14 @@ export interface Block<P extends PixelArray = PixelArray> {
   readonly epoch: number;
   /** `[n, height, width]`. */
   readonly shape: readonly [number, number, number];
+  /**
+   * How many random stages (`augment()`, `rotate()`, ...) these samples have passed through: 0
+   * or absent from a source. A random stage keys its draws by this count and emits the count
+   * plus one, so two stages in one pipeline never draw the same parameters, while a `tap()` or
+   * `map(b => b)` between them changes nothing. A `map()` that builds a new Block keeps it by
+   * spreading the old one (`{ ...block, images }`).
+   */
+  readonly randomStages?: number;
 }
 
 /** Number of samples in a block. */
@@ -40,26 +50,71 @@ export function sharedArray<T>(Typed: TypedArrayOf<T>, length: number): T {
 }
 
 /**
- * Allocates an empty block of `n` samples with the pixel type of `like`; with `shared`, its
- * pixels and indices are in a SharedArrayBuffer (which worker threads read in place).
+ * Allocates an empty block of `n` samples laid out like `like`'s (height, width, pixel type,
+ * random-stage count), of `like`'s epoch; with `shared`, its pixels and indices are in a
+ * SharedArrayBuffer (which worker threads read in place).
  */
-export function allocateBlock<P extends PixelArray>(
-  like: P,
-  n: number,
-  height: number,
-  width: number,
-  epoch: number,
-  shared = false,
-): Block<P> {
-  const Pixels = like.constructor as TypedArrayOf<P>;
+export function allocateBlock<P extends PixelArray>(like: Block<P>, n: number, shared = false): Block<P> {
+  const [, height, width] = like.shape;
+  const Pixels = like.images.constructor as TypedArrayOf<P>;
   const size = n * height * width;
   return {
     images: shared ? sharedArray(Pixels, size) : new Pixels(size),
     labels: new Uint8Array(n),
     indices: shared ? sharedArray(Uint32Array, n) : new Uint32Array(n),
-    epoch,
+    epoch: like.epoch,
     shape: [n, height, width],
+    ...(like.randomStages === undefined ? {} : { randomStages: like.randomStages }),
   };
+}
+
+/** The random-stage count of a block (0 when absent). */
+export function randomStagesOf(block: Pick<Block, 'randomStages'>): number {
+  return block.randomStages ?? 0;
+}
+
+/** `pixels` described as they appear in messages: `28 x 28 uint8`. */
+function describeSamples(block: Block): string {
+  const stages = randomStagesOf(block);
+  const dtype = block.images instanceof Float32Array ? 'float32' : 'uint8';
+  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}`;
+}
+
+/**
+ * Checks that a block's arrays agree with its shape, and (with `like`) that its samples can be
+ * joined with `like`'s: same height, width, pixel type and random-stage count. Throws a
+ * `BlockMismatchError` naming `stage` and both shapes; O(1), run on every block a stage joins.
+ *
+ * @param stage The stage checking, for the message (e.g. `batch(128)`).
+ * @param block The block that arrived.
+ * @param like A block seen before it, whose samples it will be joined with.
+ *
+ * ## Example
+ * ```ts
+ * checkBlock('batch(3)', block, first); // BlockMismatchError: batch(3): expected samples of 28 x 28 uint8 ...
+ * ```
+ */
+export function checkBlock(stage: string, block: Block, like?: Block): void {
+  const [n, height, width] = block.shape;
+  if (!(block.images instanceof Uint8Array || block.images instanceof Float32Array)) {
+    throw new BlockMismatchError({ file: stage, expected: 'images in a Uint8Array or Float32Array', found: Object.prototype.toString.call(block.images) });
+  }
+  if (block.images.length !== n * height * width || block.labels.length !== n || block.indices.length !== n) {
+    throw new BlockMismatchError({
+      file: stage,
+      expected: `${n * height * width} pixels, ${n} labels and ${n} indices for a block of shape [${n}, ${height}, ${width}]`,
+      found: `${block.images.length}, ${block.labels.length} and ${block.indices.length}`,
+    });
+  }
+  if (like === undefined) return;
+  const sameType = (block.images instanceof Float32Array) === (like.images instanceof Float32Array);
+  if (!sameType || height !== like.shape[1] || width !== like.shape[2] || randomStagesOf(block) !== randomStagesOf(like)) {
+    throw new BlockMismatchError({
+      file: stage,
+      expected: `samples of ${describeSamples(like)} like the blocks before (epoch ${like.epoch})`,
+      found: `${describeSamples(block)} in a block of ${n} samples of epoch ${block.epoch}`,
+    });
+  }
 }
 
 /**
@@ -96,5 +151,6 @@ export function sliceBlock<P extends PixelArray>(block: Block<P>, start: number,
     indices: block.indices.subarray(start, end),
     epoch: block.epoch,
     shape: [end - start, block.shape[1], block.shape[2]],
+    ...(block.randomStages === undefined ? {} : { randomStages: block.randomStages }),
   };
 }

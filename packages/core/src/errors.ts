@@ -56,3 +56,10 @@ export class DownloadError extends IdxflowError {
 
 /** A dataset file could not be found anywhere it may live. */
 export class DatasetNotFoundError extends IdxflowError {}
+
+/**
+ * Blocks that a stage must join (into a batch, an epoch, a file) disagree in sample shape,
+ * pixel type or random-stage count, or a block's arrays disagree with its own shape. `file`
+ * names the stage (for example `batch(128)`), since the problem is in the stream, not a file.
+ */
+export class BlockMismatchError extends IdxflowError {}

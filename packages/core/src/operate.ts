@@ -11,7 +11,11 @@ export interface StageHandlers<T> {
   next?: (value: T) => void;
   error?: (error: unknown) => void;
   complete?: () => void;
-  /** Runs once when the subscription ends, however it ends (after the handlers). */
+  /**
+   * Runs once when the subscription to upstream ends: upstream completed or failed (after the
+   * handler), or the stage's subscriber ended. Work that outlives upstream (results still on
+   * their way) belongs in the stage Observable's own teardown instead.
+   */
   finalize?: () => void;
 }
 

@@ -1,14 +1,16 @@
 import { availableParallelism } from 'node:os';
-import { Observable, type OperatorFunction } from 'rxjs';
+import { defer, type OperatorFunction } from 'rxjs';
 import Tinypool from 'tinypool';
-import { emit, holdUntil } from './flow.js';
+import { orderedAsync } from './stages/mapAsync.js';
 import { integer } from './validate.js';
 
 /** Options of `workerMap()`. */
 export interface WorkerMapOptions {
-  /** The worker module: its default export takes a task and returns a result. */
-  filename: string | URL;
-  /** Worker threads. Default: one less than the available cores, at least 1. */
+  /** A pool to run the tasks on, shared with other streams. Default: a pool of this stream's own. */
+  pool?: WorkerPool;
+  /** The worker module of a pool of this stream's own: its default export takes a task and returns a result. */
+  filename?: string | URL;
+  /** Worker threads of a pool of this stream's own. Default: one less than the available cores, at least 1. */
   workers?: number;
   /**
    * Tasks submitted but not yet taken downstream. Default `4 * workers`: two per worker (one
@@ -92,15 +94,55 @@ export class TaskStaging {
 }
 
 /**
- * Runs each value through a worker_threads pool (tinypool) and emits the results in input
- * order.
+ * A worker_threads pool (tinypool) running one worker module, to share between streams: a
+ * server holds one for all its clients, so a client costs no threads of its own.
  *
- * Flow control (see `flow.ts`): at most `window` tasks are in flight or waiting to be taken
- * downstream; when the window is full, `next` holds the producer until a result has been
- * taken. Results are emitted from their own pump, which in turn waits for downstream holds,
- * so a slow sink slows the workers and then the source.
+ * ## Example
+ * ```ts
+ * const pool = new WorkerPool({ filename: new URL('./worker.js', import.meta.url), workers: 2 });
+ * // ... source.pipe(workerMap({ pool }, toTask, fromResult)) in as many streams as you like
+ * await pool.destroy();
+ * ```
+ */
+export class WorkerPool {
+  /** The worker module this pool runs. */
+  readonly filename: string;
+  /** Worker threads. */
+  readonly workers: number;
+  private readonly pool: Tinypool;
+
+  /** @param options The worker module and the thread count (default: one less than the cores, at least 1). */
+  constructor(options: { filename: string | URL; workers?: number }) {
+    this.filename = options.filename.toString();
+    this.workers = integer('workers', options.workers ?? defaultWorkers(), 1, MAX_WORKERS);
+    // Two tasks per worker: the next task waits in the worker's port, not in the pool's queue,
+    // so a worker starts it at once instead of after a round trip through the main thread.
+    this.pool = new Tinypool({ filename: this.filename, minThreads: this.workers, maxThreads: this.workers, isolateWorkers: false, concurrentTasksPerWorker: 2 });
+  }
+
+  /** Runs one task; `transferList` buffers are moved to the worker. */
+  run<Result>(task: unknown, transferList: ArrayBuffer[] = []): Promise<Result> {
+    return this.pool.run(task, { transferList }) as Promise<Result>;
+  }
+
+  /** Stops the threads; tasks still queued fail. */
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
+
+/** Most worker threads a pool may have. */
+export const MAX_WORKERS = 256;
+
+/**
+ * Runs each value through a worker_threads pool and emits the results in input order.
  *
- * @param options See `WorkerMapOptions`.
+ * Flow control (see `flow.ts` and `orderedAsync`): at most `window` tasks are in flight or
+ * waiting to be taken downstream; when the window is full, `next` holds the producer until a
+ * result has been taken, so a slow sink slows the workers and then the source.
+ *
+ * @param options See `WorkerMapOptions`: a `pool` to share, or a `filename` and `workers` for a
+ *   pool of this stream's own (started on subscription, stopped when the stream ends).
  * @param toTask Builds the message for one value (structured-cloned to the worker; a
  *   SharedArrayBuffer inside is shared, not copied). Arrays passed through `staging.share()`
  *   reach the worker without a copy; they stay valid until the task has finished.
@@ -117,68 +159,22 @@ export function workerMap<In, Task, Result, Out>(
   toTask: (value: In, staging: TaskStaging) => Task,
   fromResult: (result: Result, value: In) => Out,
 ): OperatorFunction<In, Out> {
-  const workers = integer('workers', options.workers ?? defaultWorkers(), 1, 256);
+  const shared = options.pool;
+  if (shared !== undefined && !(shared instanceof WorkerPool)) throw new TypeError(`Expected a WorkerPool for pool but received ${String(shared)}`);
+  if (shared === undefined && options.filename === undefined) throw new TypeError('Expected a pool or a filename for workerMap');
+  const workers = shared?.workers ?? integer('workers', options.workers ?? defaultWorkers(), 1, MAX_WORKERS);
   const window = integer('window', options.window ?? 4 * workers, 1);
   return (source) =>
-    new Observable<Out>((subscriber) => {
-      // Two tasks per worker: the next task waits in the worker's port, not in the pool's queue,
-      // so a worker starts it at once instead of after a round trip through the main thread.
-      const pool = new Tinypool({ filename: options.filename.toString(), minThreads: workers, maxThreads: workers, isolateWorkers: false, concurrentTasksPerWorker: 2 });
-      const queue: Promise<Out>[] = [];
+    defer(() => {
+      const pool = shared ?? new WorkerPool({ filename: options.filename!, workers });
       const staging = new TaskStaging();
-      let inFlight = 0;
-      let upstreamDone = false;
-      let pumping = false;
-      const waiting: (() => void)[] = []; // producers held until a slot frees
-      let stopped = false;
-
-      const stop = (): void => {
-        if (stopped) return;
-        stopped = true;
-        void pool.destroy();
+      const start = (value: In): Promise<Out> => {
+        staging.begin();
+        const message = toTask(value, staging);
+        const task = pool.run<Result>(message, staging.transferList);
+        void task.then(staging.end(), () => undefined);
+        return task.then((result) => fromResult(result, value));
       };
-      const fail = (error: unknown): void => {
-        stop();
-        subscriber.error(error);
-      };
-      const pump = async (): Promise<void> => {
-        pumping = true;
-        while (queue.length > 0 && !subscriber.closed) {
-          const out = await queue[0];
-          queue.shift();
-          await emit(subscriber, out);
-          inFlight--;
-          waiting.shift()?.();
-        }
-        pumping = false;
-        if (upstreamDone && queue.length === 0 && !subscriber.closed) {
-          stop();
-          subscriber.complete();
-        }
-      };
-
-      const subscription = source.subscribe({
-        next(value) {
-          inFlight++;
-          staging.begin();
-          const message = toTask(value, staging);
-          const task = pool.run(message, { transferList: staging.transferList }) as Promise<Result>;
-          void task.then(staging.end(), () => undefined);
-          const out = task.then((result) => fromResult(result, value));
-          out.catch(() => undefined); // a failure is reported once, by the pump
-          queue.push(out);
-          if (!pumping) pump().catch(fail);
-          if (inFlight >= window) holdUntil(new Promise<void>((resolve) => waiting.push(resolve)));
-        },
-        error: fail,
-        complete() {
-          upstreamDone = true;
-          if (!pumping) pump().catch(fail);
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        stop();
-      };
+      return source.pipe(orderedAsync(window, start, shared ? undefined : () => void pool.destroy()));
     });
 }

@@ -13,15 +13,22 @@ export const RECYCLE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 const free = new Map<number, ArrayBuffer[]>(); // by byte length
 let kept = 0;
+// Memory the pipeline handed out (stage outputs made by reusablePixels, or adopted from a
+// worker) and the user has not given back yet: the only memory recycle() takes. A source's
+// blocks are never in it, so an in-memory source replaying its blocks every epoch can never
+// have its pixels overwritten, whatever the user recycles.
+const handedOut = new WeakSet<ArrayBuffer>();
 
 /**
  * Hands a block's pixel memory back for reuse by later blocks of the same size. Call it when
  * you are done with a batch (after the training step, after writing it): the block must not
  * be read again, since a later block may overwrite its pixels.
  *
- * Only memory the block owns whole is taken: a view into a bigger buffer (a batch sliced
- * from a larger block, say) and shared memory are left alone, so recycling is always safe
- * for the other blocks.
+ * Only memory the pipeline handed out is taken: the pixels a stage made (`augment()`,
+ * `normalize()`), whole, once. A source's blocks, views into bigger buffers (a batch sliced
+ * from a larger block), shared memory and a block recycled twice are left alone, so an
+ * in-memory source replaying the same block every epoch is never overwritten. Do not recycle a
+ * block that something will emit again (one kept by RxJS's `shareReplay`, say).
  *
  * @param block A block this code is finished with.
  *
@@ -35,11 +42,12 @@ let kept = 0;
  */
 export function recycle(block: Block): void {
   const buffer = block.images.buffer;
-  if (!(buffer instanceof ArrayBuffer) || block.images.byteOffset !== 0 || block.images.byteLength !== buffer.byteLength) return;
+  if (!(buffer instanceof ArrayBuffer) || !handedOut.has(buffer)) return;
+  if (block.images.byteOffset !== 0 || block.images.byteLength !== buffer.byteLength) return;
+  handedOut.delete(buffer); // given back: a second recycle() of it does nothing
   if (buffer.byteLength === 0 || kept + buffer.byteLength > RECYCLE_LIMIT_BYTES) return;
   let list = free.get(buffer.byteLength);
   if (list === undefined) free.set(buffer.byteLength, (list = []));
-  if (list.includes(buffer)) return; // recycled twice: keep it once
   list.push(buffer);
   kept += buffer.byteLength;
 }
@@ -59,9 +67,25 @@ export function recycle(block: Block): void {
  */
 export function reusablePixels<P extends PixelArray>(Pixels: PixelType<P>, length: number): P {
   const buffer = free.get(length * Pixels.BYTES_PER_ELEMENT)?.pop();
-  if (buffer === undefined) return new Pixels(length);
-  kept -= buffer.byteLength;
-  return new Pixels(buffer);
+  if (buffer !== undefined) kept -= buffer.byteLength;
+  return adoptPixels(buffer === undefined ? new Pixels(length) : new Pixels(buffer));
+}
+
+/**
+ * Marks `pixels` as handed out by the pipeline, so that `recycle()` may take them back: for a
+ * stage's output that arrives as a new buffer (moved back from a worker thread).
+ *
+ * @param pixels A stage's output, owned whole by the block it goes into.
+ * @returns `pixels`.
+ *
+ * ## Example
+ * ```ts
+ * const block = { ...input, images: adoptPixels(resultFromWorker) };
+ * ```
+ */
+export function adoptPixels<P extends PixelArray>(pixels: P): P {
+  if (pixels.buffer instanceof ArrayBuffer && pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength) handedOut.add(pixels.buffer);
+  return pixels;
 }
 
 /** The constructor of a pixel array type. */

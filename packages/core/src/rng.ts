@@ -19,6 +19,23 @@ export const RandomStage = {
 
 const GOLDEN = 0x9e3779b9;
 
+/**
+ * The stage word of a stream key for the `position`-th random stage of a pipeline (0 for the
+ * first), of kind `kind` (one of `RandomStage`): `kind` itself for the first, a mix of both for
+ * the others, so two stages of one kind never share a stream.
+ *
+ * @param kind One of `RandomStage`.
+ * @param position The block's `randomStages` count when the stage draws.
+ *
+ * ## Example
+ * ```ts
+ * const key = streamKey(seed, stageTag(RandomStage.augment, block.randomStages ?? 0), epoch, index);
+ * ```
+ */
+export function stageTag(kind: number, position: number): number {
+  return position === 0 ? kind : mix32((kind ^ Math.imul(position, GOLDEN)) >>> 0);
+}
+
 /** lowbias32: a bijective 32-bit mix with good avalanche. */
 export function mix32(x: number): number {
   x ^= x >>> 16;

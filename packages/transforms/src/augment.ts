@@ -1,36 +1,153 @@
-import type { Block } from '@idxflow/core';
-import type { OperatorFunction } from 'rxjs';
-import { fuseSteps, type RunOptions } from './fuse.js';
-import { resamplingOf, stepsOf, type AugmentOptions } from './spec.js';
+import {
+  adoptPixels,
+  checkRows,
+  checkBlock,
+  gatherRows,
+  isRows,
+  layoutOf,
+  randomStagesOf,
+  sharedBlock,
+  validate,
+  WorkerPool,
+  workerMap,
+  type Block,
+  type PixelArray,
+  type Run,
+  type TaskStaging,
+} from '@idxflow/core';
+import { concatAll, map, type OperatorFunction } from 'rxjs';
+import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
+import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';
+import { taskGroups } from './taskGroups.js';
+
+/** How an augmentation stage runs. */
+export interface RunOptions {
+  /** Seed of every random draw. Default 0. */
+  seed?: number;
+  /** Worker threads of this stage's own pool; 0 runs on the main thread. Default 0. */
+  workers?: number;
+  /** A pool from `augmentPool()` to run on instead, shared with other stages and streams. Default: none. */
+  pool?: WorkerPool;
+  /** Worker tasks in flight or waiting to be taken downstream. Default `4 * workers`. */
+  window?: number;
+  /**
+   * Images per worker task: consecutive blocks are grouped up to this many (a block is never
+   * split), so that the pool's fixed cost per task (about 0.1 ms) is paid per thousand
+   * images, not per batch. Default 1024. A group also goes out when no block arrives for a
+   * turn of the event loop, so a slow source is not kept waiting for a full group.
+   */
+  taskImages?: number;
+}
+
+const WORKER = new URL('./worker.js', import.meta.url);
+
+/**
+ * A worker pool for `augment()` (its `pool` option), for a process that runs many streams, such
+ * as a server: the streams share its threads instead of starting their own.
+ *
+ * @param workers Threads. Default: one less than the cores, at least 1.
+ *
+ * ## Example
+ * ```ts
+ * const pool = augmentPool(2);
+ * const a = source.pipe(augment({ rotate: 15 }, { seed: 1, pool }));
+ * // ... when every stream has ended:
+ * await pool.destroy();
+ * ```
+ */
+export function augmentPool(workers?: number): WorkerPool {
+  return new WorkerPool({ filename: WORKER, workers });
+}
+
+/** The job for one input; `stage` is its random-stage count. */
+function jobOf(input: Run, spec: AugmentSpec, seed: number): AugmentJob {
+  const block = layoutOf(input);
+  const [, height, width] = block.shape;
+  const rows = isRows(input) ? input.rows : undefined;
+  return { images: block.images, indices: block.indices, rows, epoch: block.epoch, seed, stage: randomStagesOf(block), height, width, spec };
+}
+
+/** The output Block: the input's labels and indices (gathered, for Rows), the new pixels, one more random stage. */
+function blockOf(input: Run, images: PixelArray): Block {
+  const randomStages = randomStagesOf(layoutOf(input)) + 1;
+  return isRows(input) ? { ...gatherRows(input, images), randomStages } : { ...input, images, randomStages };
+}
+
+function checkInput(input: Run): void {
+  if (isRows(input)) checkRows('augment()', input);
+  else checkBlock('augment()', input);
+}
+
+/**
+ * A worker's job: the pixels and indices go through shared memory (structured clone would
+ * copy them, and the whole buffer of a view), the rest is a few numbers. Rows read their epoch
+ * block, already in shared memory, in place: only the row numbers are staged.
+ */
+function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskStaging): AugmentJob {
+  const job = jobOf(input, spec, seed);
+  const output = staging.move(outputFor(job, samplesOf(job) * job.height * job.width));
+  if (job.rows) {
+    const from = sharedBlock(layoutOf(input));
+    return { ...job, images: from.images, indices: from.indices, rows: staging.share(job.rows), output };
+  }
+  return { ...job, images: staging.share(job.images), indices: staging.share(job.indices), output };
+}
 
 /**
  * Random geometric augmentation: rotation, shift, scale, shear and elastic distortion,
- * composed into ONE resampling per sample.
+ * composed into ONE resampling per sample, optionally normalised in the same pass.
  *
- * Every sample draws its own parameters from a counter-based generator keyed by
- * (seed, epoch, source index), so output is byte-identical whatever the block size or worker
- * count. Conventions: pixel centres at integer coordinates, rotation about the image centre,
- * a positive angle turns the digit counter-clockwise as displayed (as torchvision's
- * `rotate`), a positive shift moves it right and down. Elastic distortion follows Simard,
- * Steinkraus and Platt (2003) and is applied in output coordinates.
+ * Every sample draws its own parameters from a counter-based generator keyed by (seed, stage,
+ * epoch, source index), where the stage is the block's `randomStages` count: output is
+ * byte-identical whatever the block size or worker count, two `augment()` stages in one
+ * pipeline draw independently, and a `tap()` or `map(b => b)` anywhere changes nothing.
+ * Conventions: pixel centres at integer coordinates, rotation about the image centre, a
+ * positive angle turns the digit counter-clockwise as displayed (as torchvision's `rotate`), a
+ * positive shift moves it right and down. Elastic distortion follows Simard, Steinkraus and
+ * Platt (2003) and is applied in output coordinates.
  *
- * A `normalize()` right after it runs in the same pass (and on the workers).
+ * Input is Blocks, or the Rows of `shuffleRows()` (after `batch()` and `shard()`): then this
+ * pass gathers each batch's samples itself, on the workers, and the main thread copies no
+ * pixels. That is the fastest pipeline: `shuffleRows(), batch(n), augment({..., normalize: {}})`.
  *
- * @param options What to draw; see `AugmentOptions`. Nothing is on by default.
+ * @param options What to draw, and `normalize`; see `AugmentOptions`. Nothing is on by default.
  * @param run Seed and worker threads; see `RunOptions`.
  *
  * ## Example
  * ```ts
- * import { mnist, shuffle, batch } from '@idxflow/core';
- * import { augment, normalize } from '@idxflow/transforms';
+ * import { mnist, shuffleRows, batch } from '@idxflow/core';
+ * import { augment } from '@idxflow/transforms';
  * mnist().pipe(
- *   shuffle({ seed: 1 }),
+ *   shuffleRows({ seed: 1 }),
  *   batch(128),
- *   augment({ rotate: 15, shift: 2, elastic: { alpha: 34, sigma: 4 } }, { seed: 1, workers: 2 }),
- *   normalize(),
+ *   augment({ rotate: 15, shift: 2, elastic: { alpha: 34, sigma: 4 }, normalize: {} }, { seed: 1, workers: 2 }),
  * ).subscribe((b) => console.log(b.shape));
  * ```
  */
-export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Block, Block> {
-  return fuseSteps(stepsOf(options), resamplingOf(options), run);
+export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {
+  const spec = specOf(options);
+  const seed = validate.seed('seed', run.seed ?? 0);
+  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new TypeError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
+  const workers = run.pool?.workers ?? validate.integer('workers', run.workers ?? 0, 0, 256);
+  const window = run.window === undefined ? undefined : validate.integer('window', run.window, 1);
+  const taskImages = validate.integer('taskImages', run.taskImages ?? 1024, 1);
+  if (workers === 0) {
+    // On the main thread augmentImages reads the input in place: no copy.
+    return map((input) => {
+      checkInput(input);
+      return blockOf(input, adoptPixels(augmentImages(jobOf(input, spec, seed))));
+    });
+  }
+  const pool = run.pool === undefined ? { filename: WORKER, workers } : { pool: run.pool };
+  return (source) =>
+    source.pipe(
+      map((input) => (checkInput(input), input)),
+      taskGroups(taskImages),
+      workerMap(
+        { ...pool, window },
+        (group: Run[], staging) => group.map((input) => sharedJobOf(input, spec, seed, staging)),
+        (outputs: PixelArray[], group) => group.map((input, i) => blockOf(input, adoptPixels(outputs[i]))),
+      ),
+      concatAll(), // each group's blocks, in order, synchronously: holds reach the pool's emitter
+    );
 }

@@ -1,5 +1,5 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
-import { randomBetween, RandomStage, reusablePixels, streamKey } from '@idxflow/core';
+import { randomBetween, RandomStage, reusablePixels, stageTag, streamKey } from '@idxflow/core';
 import { affineMatrix, elasticField, gatherLookup, lookupBytes, multiplyAffine, warpResample, type Affine } from './kernels/index.js';
 import type { AugmentSpec } from './spec.js';
 
@@ -13,6 +13,8 @@ export interface AugmentJob {
   rows?: Uint32Array;
   epoch: number;
   seed: number;
+  /** The samples' random-stage count: which random stage of the pipeline this is (keys the draws). */
+  stage: number;
   height: number;
   width: number;
   spec: AugmentSpec;
@@ -79,13 +81,13 @@ function sampleMatrix(spec: AugmentSpec, key: number, width: number, height: num
 
 /**
  * Applies the spec's geometry to every image of the job in one resampling per image, then
- * normalises if asked. Each sample's randomness comes from (seed, epoch, source index), so
- * the result does not depend on how samples were grouped or which thread ran them.
+ * normalises if asked. Each sample's randomness comes from (seed, stage, epoch, source index),
+ * so the result does not depend on how samples were grouped or which thread ran them.
  *
  * A byte image's resampled value is rounded to the byte it would be stored as, then
- * normalised by table in the same pass, so that fusing `normalize()` into this pass is only
- * faster, never different, from running it after. With `rows`, the samples are gathered in
- * the same pass too.
+ * normalised by table in the same pass, so that `augment({ ..., normalize })` gives the bits of
+ * `augment({ ... })` followed by `normalize()`, only faster. With `rows`, the samples are
+ * gathered in the same pass too.
  *
  * @returns `job.output` (or new pixels): Float32 when normalising or when the input is Float32.
  */
@@ -109,10 +111,12 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
 
 /** The per-sample loop of `augmentImages`: draw, build the geometry, resample once. */
 function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: Float32Array | undefined): void {
-  const { images, indices, rows, epoch, seed, height, width, spec } = job;
+  const { images, indices, rows, epoch, seed, stage, height, width, spec } = job;
   const size = height * width;
   const n = samplesOf(job);
   const elastic = spec.steps.find((s) => s.kind === 'elastic');
+  const affineTag = stageTag(RandomStage.augment, stage);
+  const elasticTag = stageTag(RandomStage.elastic, stage);
   const options = { interpolation: spec.interpolation, fill: spec.fill, table }; // normalised in the resampling pass
   for (let i = 0; i < n; i++) {
     const row = rows === undefined ? i : rows[i];
@@ -120,11 +124,11 @@ function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: 
     const index = indices[row];
     const src = images.subarray(row * size, (row + 1) * size);
     const dst = out.subarray(i * size, (i + 1) * size);
-    const matrix = sampleMatrix(spec, streamKey(seed, RandomStage.augment, epoch, index), width, height);
+    const matrix = sampleMatrix(spec, streamKey(seed, affineTag, epoch, index), width, height);
     let dx: Float32Array | undefined;
     let dy: Float32Array | undefined;
     if (elastic && elastic.kind === 'elastic' && elastic.alpha > 0) {
-      const key = streamKey(seed, RandomStage.elastic, epoch, index);
+      const key = streamKey(seed, elasticTag, epoch, index);
       elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, key);
       dx = scratch.dx;
       dy = scratch.dy;

@@ -1,7 +1,6 @@
 export * from './kernels/index.js';
 export * from './spec.js';
 export * from './augmentImages.js';
-export * from './fuse.js';
 export * from './augment.js';
 export * from './geometric.js';
 export * from './normalize.js';

@@ -1,22 +1,19 @@
-import { reusablePixels, validate, type Block } from '@idxflow/core';
+import { checkBlock, checkRows, gatherRows, isRows, layoutOf, reusablePixels, sampleSize, type Block, type Run } from '@idxflow/core';
 import { map, type OperatorFunction } from 'rxjs';
 import { byteTable, normalizeInPlace } from './augmentImages.js';
-import { fuseNormalize } from './fuse.js';
-import { lookupBytes } from './kernels/index.js';
+import { gatherLookup, lookupBytes } from './kernels/index.js';
+import { normalizationOf, type NormalizeOptions } from './spec.js';
 
-/** Options of `normalize()`. */
-export interface NormalizeOptions {
-  /** Mean subtracted after scaling to [0, 1]. Default 0.1307 (MNIST's). */
-  mean?: number;
-  /** Standard deviation divided by. Default 0.3081 (MNIST's). */
-  std?: number;
-}
+export type { NormalizeOptions } from './spec.js';
 
 /**
  * Float32 images standardised as torchvision's `ToTensor()` + `Normalize(mean, std)`:
  * `(v / 255 - mean) / std` for bytes; Float32 input is taken as already in [0, 1].
  *
- * Right after `augment()` (or rotate, shift, ...) it runs in the same pass, on the workers.
+ * A pass of its own, on the main thread (a table lookup per pixel is cheaper than handing the
+ * work to a thread). After `shuffleRows()` it gathers the samples in the same pass. To
+ * normalise on the workers in the augmentation's own pass, give `augment()` its `normalize`
+ * option instead: the bits are the same.
  *
  * @param options See `NormalizeOptions`.
  *
@@ -25,26 +22,36 @@ export interface NormalizeOptions {
  * mnist().pipe(batch(128), normalize()); // MNIST mean and std
  * ```
  */
-export function normalize(options: NormalizeOptions = {}): OperatorFunction<Block, Block<Float32Array>> {
-  const mean = validate.finite('mean', options.mean ?? 0.1307);
-  const std = validate.finite('std', options.std ?? 0.3081);
-  if (std === 0) throw new RangeError('Expected non-zero number for std but received 0 of type number');
-  // One lookup per pixel, in the same table the fused path uses: the same bits either way.
+export function normalize(options: NormalizeOptions = {}): OperatorFunction<Run, Block<Float32Array>> {
+  const { mean, std } = normalizationOf(options, '');
+  // One lookup per pixel, in the same table augment() uses: the same bits either way.
   const table = byteTable(mean, std).slice();
-  return (source) =>
-    (fuseNormalize(source, { mean, std }) ??
-      source.pipe(
-        map((block): Block => {
-          if (block.images instanceof Float32Array) {
-            const images = block.images.slice();
-            normalizeInPlace(images, 1, mean, std);
-            return { ...block, images };
-          }
-          const images = reusablePixels(Float32Array, block.images.length);
-          lookupBytes(block.images, images, table);
-          return { ...block, images };
-        }),
-      )) as ReturnType<OperatorFunction<Block, Block<Float32Array>>>;
+  return map((input): Block<Float32Array> => {
+    if (isRows(input)) {
+      checkRows('normalize()', input);
+      const from = layoutOf(input);
+      if (from.images instanceof Uint8Array) {
+        const images = reusablePixels(Float32Array, input.rows.length * sampleSize(from));
+        gatherLookup(from.images, input.rows, sampleSize(from), images, table);
+        return gatherRows(input, images);
+      }
+      return normalizeBlock(gatherRows(input), mean, std, table);
+    }
+    checkBlock('normalize()', input);
+    return normalizeBlock(input, mean, std, table);
+  });
+}
+
+function normalizeBlock(block: Block, mean: number, std: number, table: Float32Array): Block<Float32Array> {
+  if (block.images instanceof Float32Array) {
+    const images = reusablePixels(Float32Array, block.images.length);
+    images.set(block.images);
+    normalizeInPlace(images, 1, mean, std);
+    return { ...block, images };
+  }
+  const images = reusablePixels(Float32Array, block.images.length);
+  lookupBytes(block.images, images, table);
+  return { ...block, images };
 }
 
 /**
@@ -55,6 +62,6 @@ export function normalize(options: NormalizeOptions = {}): OperatorFunction<Bloc
  * mnist().pipe(batch(64), toFloat());
  * ```
  */
-export function toFloat(): OperatorFunction<Block, Block<Float32Array>> {
+export function toFloat(): OperatorFunction<Run, Block<Float32Array>> {
   return normalize({ mean: 0, std: 1 });
 }

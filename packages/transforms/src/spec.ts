@@ -19,6 +19,36 @@ export interface AugmentOptions {
   interpolation?: 'bilinear' | 'nearest';
   /** Value of pixels that come from outside the image. Default 0 (black). */
   fill?: number;
+  /**
+   * Standardise the output to Float32 `(v / 255 - mean) / std` in the same pass, as
+   * torchvision's `ToTensor()` + `Normalize(mean, std)`; `{}` means MNIST's mean and std
+   * (0.1307, 0.3081). Default: off (bytes out for bytes in).
+   */
+  normalize?: NormalizeOptions;
+}
+
+/** Options of `normalize()`, and of `augment()`'s `normalize`. */
+export interface NormalizeOptions {
+  /** Mean subtracted after scaling to [0, 1]. Default 0.1307 (MNIST's). */
+  mean?: number;
+  /** Standard deviation divided by. Default 0.3081 (MNIST's). */
+  std?: number;
+}
+
+/**
+ * Checks normalisation options and applies MNIST's defaults.
+ *
+ * @param prefix How the options are named in messages: `'normalize'` for `augment()`'s option
+ *   (`normalize.std`), `''` for `normalize()`'s own (`std`).
+ */
+export function normalizationOf(options: NormalizeOptions, prefix: string): { mean: number; std: number } {
+  const name = (field: string): string => (prefix ? `${prefix}.${field}` : field);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for ${prefix || 'options'} but received ${received(options)}`);
+  const mean = options.mean ?? 0.1307;
+  const std = options.std ?? 0.3081;
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new RangeError(`Expected finite number for ${name('mean')} but received ${received(mean)}`);
+  if (typeof std !== 'number' || !Number.isFinite(std) || std === 0) throw new RangeError(`Expected finite non-zero number for ${name('std')} but received ${received(std)}`);
+  return { mean, std };
 }
 
 /** One affine step of a fused chain: ranges to draw from. */
@@ -39,7 +69,7 @@ export interface ElasticStep {
 
 export type Step = AffineStep | ElasticStep;
 
-/** Everything a worker needs to augment a block, minus the pixels. */
+/** Everything a worker needs to augment a block, minus the pixels and the keys. */
 export interface AugmentSpec {
   steps: Step[];
   interpolation: 'bilinear' | 'nearest';
@@ -67,7 +97,7 @@ export function toRange(name: string, value: Range | undefined, symmetric: boole
 }
 
 /** The steps for one `augment()` call: an affine step (if any) then an elastic step (if any). */
-export function stepsOf(options: AugmentOptions): Step[] {
+function stepsOf(options: AugmentOptions): Step[] {
   const steps: Step[] = [];
   const affine: AffineStep = {
     kind: 'affine',
@@ -88,7 +118,15 @@ export function stepsOf(options: AugmentOptions): Step[] {
   return steps;
 }
 
-export function resamplingOf(options: AugmentOptions): Pick<AugmentSpec, 'interpolation' | 'fill'> {
+/** The spec one `augment()` stage runs: its options checked, defaults applied. */
+export function specOf(options: AugmentOptions): AugmentSpec {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${received(options)}`);
+  const spec: AugmentSpec = { steps: stepsOf(options), ...resamplingOf(options) };
+  if (options.normalize !== undefined) spec.normalize = normalizationOf(options.normalize, 'normalize');
+  return spec;
+}
+
+function resamplingOf(options: AugmentOptions): Pick<AugmentSpec, 'interpolation' | 'fill'> {
   const interpolation = options.interpolation ?? 'bilinear';
   if (interpolation !== 'bilinear' && interpolation !== 'nearest') {
     throw new TypeError(`Expected one of bilinear, nearest for interpolation but received ${received(interpolation)}`);

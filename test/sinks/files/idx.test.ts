@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { concat, from, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { idx, type Block } from '@idxflow/core';
+import { BlockMismatchError, idx, type Block } from '@idxflow/core';
 import { ExportCountError, toIdx } from '../../../packages/sinks/src/files/index.js';
 import { readIdx } from '../readers.js';
 import { mnistTest, randomDataset, tmp } from './fixtures.js';
@@ -107,9 +107,9 @@ describe('toIdx', () => {
     const dir = tmp();
     await expect(toIdx(concat(from(blocks), throwError(() => new Error('decoder broke'))), { dir, gzip: true })).rejects.toThrow('decoder broke');
     const other = randomDataset(3, [3], { height: 27 }).blocks;
-    await expect(toIdx(from([...blocks, ...other]), { dir })).rejects.toThrow(
-      'Expected every block to hold uint8 images of 28 x 28 but received uint8 27 x 28',
-    );
+    const mismatch = toIdx(from([...blocks, ...other]), { dir });
+    await expect(mismatch).rejects.toBeInstanceOf(BlockMismatchError);
+    await expect(mismatch).rejects.toThrow('toIdx(): expected samples of 28 x 28 uint8 like the blocks before (epoch 0), found 27 x 28 uint8 in a block of 3 samples of epoch 0');
     expect(readdirSync(dir)).toEqual([]);
   });
 

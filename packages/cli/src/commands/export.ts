@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { batch, epochs, shuffle, type Block } from '@idxflow/core';
+import { batch, epochs, shuffleRows, type Block, type Run } from '@idxflow/core';
 import { EXPORT_FORMATS, exportTo, type ExportFormat } from '@idxflow/sinks';
-import { augment, normalize } from '@idxflow/transforms';
+import { augment } from '@idxflow/transforms';
 import type { Observable } from 'rxjs';
 import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';
 import { progressBar } from '../progress.js';
@@ -57,10 +57,11 @@ export async function exportCommand(flags: Record<string, string | boolean | und
   const named = typeof flags.images !== 'string';
   const expectedCount = named ? SPLIT_SIZE[split] * copies : undefined;
 
-  let pipeline: Observable<Block> = source.pipe(epochs(copies));
-  if (flags.shuffle) pipeline = pipeline.pipe(shuffle({ seed }));
-  pipeline = pipeline.pipe(batch(1024), augment(options, { seed, workers }));
-  if (norm) pipeline = pipeline.pipe(normalize(norm));
+  // The documented fast pipeline: with --shuffle the workers gather the shuffled samples
+  // themselves (shuffleRows), and normalisation runs in the augmentation's pass.
+  const passes = source.pipe(epochs(copies));
+  const runs: Observable<Run> = flags.shuffle ? passes.pipe(shuffleRows({ seed }), batch(1024)) : passes.pipe(batch(1024));
+  const pipeline: Observable<Block> = runs.pipe(augment({ ...options, normalize: norm }, { seed, workers }));
 
   const bar = progressBar(`export ${name}`, expectedCount);
   const start = performance.now();

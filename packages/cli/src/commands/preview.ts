@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { copySample, allocateBlock, type Block } from '@idxflow/core';
 import { writeFileAtomic } from '@idxflow/sinks';
-import { augmentImages, resamplingOf, stepsOf } from '@idxflow/transforms';
+import { augmentImages, specOf } from '@idxflow/transforms';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import sharp from 'sharp';
 import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';
@@ -34,7 +34,7 @@ async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: num
         (picked: { block?: Block<Uint8Array>; count: number }, block) => {
           for (let i = 0; i < block.shape[0] && picked.count < rows; i++) {
             if (block.labels[i] !== picked.count % 10) continue; // classes 0, 1, 2, ... in turn
-            picked.block ??= allocateBlock(block.images, rows, block.shape[1], block.shape[2], 0);
+            picked.block ??= allocateBlock({ ...block, epoch: 0 }, rows);
             copySample(block, i, picked.block, picked.count++);
           }
           return picked;
@@ -59,7 +59,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const out = String(flags.out);
   if (!out.endsWith('.png')) throw new UsageError(`Expected a .png file for --out but received "${out}"`);
   const options = augmentOptions(flags);
-  const spec = { steps: stepsOf(options), ...resamplingOf(options) };
+  const spec = specOf(options);
   const seed = seedOf(flags);
   const base = await pickRows(sourceOf(flags).source, rows);
   const [, h, w] = base.shape;
@@ -69,7 +69,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const sheet = new Uint8Array(rows * cellH * cols * cellW).fill(64);
   const variants = [base.images];
   for (let epoch = 0; epoch < cols - 1; epoch++) {
-    variants.push(augmentImages({ images: base.images, indices: base.indices, epoch, seed, height: h, width: w, spec }) as Uint8Array);
+    variants.push(augmentImages({ images: base.images, indices: base.indices, epoch, seed, stage: 0, height: h, width: w, spec }) as Uint8Array);
   }
   variants.forEach((images, col) => {
     for (let row = 0; row < rows; row++) {

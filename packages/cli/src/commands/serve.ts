@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { batch, epochs, shard, shuffle, type Block } from '@idxflow/core';
+import { batch, epochs, shard, shuffleRows, type Block } from '@idxflow/core';
 import { serve, type ServeParams } from '@idxflow/sinks';
-import { augment, normalize } from '@idxflow/transforms';
+import { augment } from '@idxflow/transforms';
 import { map, type Observable } from 'rxjs';
 import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, sourceOf } from '../options.js';
 import { UsageError } from './info.js';
@@ -43,16 +43,14 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
   }
   const { source } = sourceOf(flags); // validates the data flags before binding
   const factory = (params: ServeParams): Observable<Block> => {
-    let pipeline: Observable<Block> = source.pipe(
+    return source.pipe(
       epochs(params.epochs),
       map((block) => ({ ...block, epoch: block.epoch + params.epoch })),
-      shuffle({ seed: params.seed }),
+      shuffleRows({ seed: params.seed }),
       shard({ rank: params.rank, worldSize: params.worldSize }),
       batch(params.batch || defaultBatch),
-      augment(options, { seed: params.seed, workers }),
+      augment({ ...options, normalize: norm }, { seed: params.seed, workers }),
     );
-    if (norm) pipeline = pipeline.pipe(normalize(norm));
-    return pipeline;
   };
   const host = String(flags.host);
   const port = parseInteger('port', String(flags.port), 0);

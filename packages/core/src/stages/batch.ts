@@ -1,8 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
-import type { Block, PixelArray } from '../block.js';
 import { integer } from '../validate.js';
-import { blockItems, regroup } from './regroup.js';
-import { keepRows, rowItems } from './rows.js';
+import { regroup } from './regroup.js';
+import type { Run } from './rows.js';
 
 /** Options of `batch()`. */
 export interface BatchOptions {
@@ -15,9 +14,10 @@ export interface BatchOptions {
  *
  * A batch never mixes epochs: the last batch of an epoch may be smaller (or dropped with
  * `dropLast`). Where whole batches lie inside one incoming block they are views of it, not
- * copies (blocks are never modified once emitted, by any stage); the others are fresh.
- * After `shuffle()`, a stage such as `augment()` or `normalize()` that reads every pixel gathers
- * the batch's samples in its own pass (see `deferredRows`).
+ * copies (blocks are never modified once emitted, by any stage); the others are fresh. Blocks
+ * whose samples differ in height, width, pixel type or random-stage count cannot share a batch:
+ * the stream errors with a `BlockMismatchError` naming both. After `shuffleRows()` it regroups
+ * the Rows (row numbers, not pixels) in the same way.
  *
  * @param size Samples per batch (integer >= 1).
  * @param options See `BatchOptions`.
@@ -27,8 +27,8 @@ export interface BatchOptions {
  * mnist().pipe(batch(128, { dropLast: true })).subscribe((b) => console.log(b.shape[0])); // 128 ...
  * ```
  */
-export function batch<P extends PixelArray>(size: number, options: BatchOptions = {}): OperatorFunction<Block<P>, Block<P>> {
+export function batch<T extends Run>(size: number, options: BatchOptions = {}): OperatorFunction<T, T> {
   integer('size', size, 1);
   const dropLast = options.dropLast ?? false;
-  return (source) => keepRows(source, source.pipe(regroup(size, dropLast, blockItems<P>())), regroup(size, dropLast, rowItems<P>()));
+  return regroup<T>(`batch(${size})`, size, dropLast);
 }

@@ -1,58 +1,48 @@
-// Deferred gathers. shuffle() copies each sample to its new place, and on a fast pipeline
-// that copy (random 784-byte reads from a 47 MB epoch) is the main thread's largest cost.
-// A stage that reads every pixel anyway (augment, normalize) can do the gather in its own
-// pass, on its workers: it asks the stream it is applied to for the rows to gather instead of
-// the gathered blocks.
-//
-// How: shuffle() tags the Observable it returns with a function that builds the same stream
-// as Rows, and batch() applied to a tagged stream tags its own result the same way. The
-// tagged Observable is still the ordinary one; the tag only matters to a stage that asks.
-import { map, Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, copySample, sharedArray, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
-import type { Groupable } from './regroup.js';
+// Rows: samples selected from an epoch but not copied yet. `shuffleRows()` emits them, `batch()`
+// and `shard()` regroup them by moving row numbers, and a stage that reads every pixel anyway
+// (`augment()`, `normalize()`) gathers them in its own pass, on its workers: the main thread
+// then copies no pixels, where a shuffle's gather (random 784-byte reads from a 47 MB epoch) is
+// otherwise its largest cost. `gather()` turns them into Blocks for everything else.
+import { Observable, type OperatorFunction } from 'rxjs';
+import { allocateBlock, blockLength, checkBlock, copySample, sharedArray, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
+import { operate } from '../operate.js';
 
 /** Samples not copied yet: sample `i` is sample `rows[i]` of `from`. */
 export interface Rows<P extends PixelArray = PixelArray> {
-  /** The block gathered from: one whole epoch. */
+  /** The block gathered from: one whole epoch, its pixels and indices in shared memory. */
   readonly from: Block<P>;
   /** Positions in `from`, in output order. */
   readonly rows: Uint32Array;
 }
 
-/** Builds the Rows stream; `shared`: `from`'s pixels and indices in a SharedArrayBuffer. */
-type RowsOf<P extends PixelArray> = (shared: boolean) => Observable<Rows<P>>;
+/** What flows between `shuffleRows()` and the stage that gathers: Blocks, or Rows. */
+export type Run<P extends PixelArray = PixelArray> = Block<P> | Rows<P>;
 
-const ROWS = Symbol('idxflow.rows');
-type Tagged<P extends PixelArray> = Observable<Block<P>> & { [ROWS]?: RowsOf<P> };
+/** Whether `value` is Rows (not a Block). */
+export function isRows<P extends PixelArray>(value: Run<P>): value is Rows<P> {
+  return (value as Partial<Rows<P>>).rows !== undefined && (value as Partial<Rows<P>>).from !== undefined;
+}
 
-/** Tags `blocks` as the gather of the Rows stream `rows` builds. */
-export function withRows<P extends PixelArray>(blocks: Observable<Block<P>>, rows: RowsOf<P>): Observable<Block<P>> {
-  (blocks as Tagged<P>)[ROWS] = rows;
-  return blocks;
+/** Number of samples in a Block or Rows. */
+export function runLength(value: Run): number {
+  return isRows(value) ? value.rows.length : blockLength(value);
+}
+
+/** The block whose samples (or sample layout) a Block or Rows carries. */
+export function layoutOf<P extends PixelArray>(value: Run<P>): Block<P> {
+  return isRows(value) ? value.from : value;
 }
 
 /**
- * The stream `blocks` emits, as Rows before the gather: each Rows gathers to the Block
- * `blocks` would emit (`gatherRows`). Undefined unless `blocks` is the output of `shuffle()`,
- * possibly followed by `batch()`. A new subscription runs the pipeline from its source, as
- * subscribing to `blocks` would.
- *
- * @param shared Put `from`'s pixels and indices in shared memory, for worker threads.
+ * The rows' samples as a Block; `images`, when given, are its pixels already gathered (by a
+ * worker). Labels and indices are gathered here.
  */
-export function deferredRows<P extends PixelArray>(blocks: Observable<Block<P>>, shared: boolean): Observable<Rows<P>> | undefined {
-  return (blocks as Tagged<P>)[ROWS]?.(shared);
-}
-
-/** Whether `blocks` is the output of `shuffle()`, possibly followed by `batch()`: whether `deferredRows` gives its Rows. */
-export function hasRows(blocks: Observable<Block>): boolean {
-  return (blocks as Tagged<PixelArray>)[ROWS] !== undefined;
-}
-
-/** The rows' samples as a Block; `images`, when given, are its pixels already gathered. */
-export function gatherRows<P extends PixelArray>({ from, rows }: Rows<P>, images?: P): Block<P> {
+export function gatherRows<P extends PixelArray>(rows: Rows<P>): Block<P>;
+export function gatherRows<Q extends PixelArray>(rows: Rows, images: Q): Block<Q>;
+export function gatherRows({ from, rows }: Rows, images?: PixelArray): Block {
   const n = rows.length;
   if (images === undefined) {
-    const block = allocateBlock(from.images, n, from.shape[1], from.shape[2], from.epoch);
+    const block = allocateBlock(from, n);
     for (let i = 0; i < n; i++) copySample(from, rows[i], block, i);
     return block;
   }
@@ -62,33 +52,43 @@ export function gatherRows<P extends PixelArray>({ from, rows }: Rows<P>, images
     labels[i] = from.labels[rows[i]];
     indices[i] = from.indices[rows[i]];
   }
-  return { images, labels, indices, epoch: from.epoch, shape: [n, from.shape[1], from.shape[2]] };
+  const shape: [number, number, number] = [n, from.shape[1], from.shape[2]];
+  return { images, labels, indices, epoch: from.epoch, shape, ...(from.randomStages === undefined ? {} : { randomStages: from.randomStages }) };
 }
 
-/** Rows of one epoch block as runs of samples: `batch()` and `shard()` over them move row numbers. */
-export function rowItems<P extends PixelArray>(): Groupable<Rows<P>> {
-  return {
-    length: (r) => r.rows.length,
-    epoch: (r) => r.from.epoch,
-    slice: (r, start, end) => ({ from: r.from, rows: r.rows.subarray(start, end) }),
-    allocate: (like, n) => ({ from: like.from, rows: new Uint32Array(n) }),
-    copy: (src, from, dst, to, count) => dst.rows.set(src.rows.subarray(from, from + count), to),
-  };
+/**
+ * Gathers Rows into Blocks on the main thread; Blocks pass through. Put it after
+ * `shuffleRows()` (and `batch()`, `shard()`) where the next stage wants Blocks.
+ *
+ * ## Example
+ * ```ts
+ * mnist().pipe(shuffleRows({ seed: 1 }), batch(64), gather(), map((b) => b.labels));
+ * ```
+ */
+export function gather<P extends PixelArray>(): OperatorFunction<Run<P>, Block<P>> {
+  return (source) =>
+    new Observable<Block<P>>((subscriber) => {
+      operate(source, subscriber, {
+        next(value) {
+          if (!isRows(value)) {
+            checkBlock('gather()', value);
+            subscriber.next(value);
+            return;
+          }
+          checkRows('gather()', value);
+          subscriber.next(gatherRows(value));
+        },
+      });
+    });
 }
 
-/** Applies `toBlocks` to a tagged stream's Rows too, so the result stays tagged. */
-export function keepRows<P extends PixelArray>(
-  source: Observable<Block<P>>,
-  blocks: Observable<Block<P>>,
-  toRows: OperatorFunction<Rows<P>, Rows<P>>,
-): Observable<Block<P>> {
-  const rows = (source as Tagged<P>)[ROWS];
-  return rows === undefined ? blocks : withRows(blocks, (shared) => rows(shared).pipe(toRows));
-}
-
-/** Gathers every Rows of a stream. */
-export function gathered<P extends PixelArray>(): OperatorFunction<Rows<P>, Block<P>> {
-  return map((r) => gatherRows(r));
+/** Checks Rows as `checkBlock` checks a Block: a valid `from`, and rows inside it. */
+export function checkRows(stage: string, value: Rows): void {
+  checkBlock(stage, value.from);
+  const n = blockLength(value.from);
+  for (const row of value.rows) {
+    if (row >= n) throw new RangeError(`${stage}: Expected rows below ${n} (the samples of the epoch block) but received row ${row}`);
+  }
 }
 
 const sharedCopies = new WeakMap<object, Uint8Array | Float32Array | Uint32Array>();

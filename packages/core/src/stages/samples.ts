@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { sampleSize, type Block, type PixelArray } from '../block.js';
+import { checkBlock, sampleSize, type Block, type PixelArray } from '../block.js';
+import { operate } from '../operate.js';
 
 /** One sample, for code that wants them one at a time. */
 export interface Sample<P extends PixelArray = PixelArray> {
@@ -25,9 +26,10 @@ export interface Sample<P extends PixelArray = PixelArray> {
  */
 export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Sample<P>> {
   return (source) =>
-    new Observable<Sample<P>>((subscriber) =>
-      source.subscribe({
+    new Observable<Sample<P>>((subscriber) => {
+      operate(source, subscriber, {
         next(block) {
+          checkBlock('samples()', block);
           const size = sampleSize(block);
           const [n, height, width] = block.shape;
           for (let i = 0; i < n && !subscriber.closed; i++) {
@@ -41,8 +43,6 @@ export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Samp
             });
           }
         },
-        error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
-    );
+      });
+    });
 }

@@ -1,8 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Block, PixelArray } from '../block.js';
+import { operate } from '../operate.js';
 import { integer } from '../validate.js';
-import { blockItems, type Groupable } from './regroup.js';
-import { keepRows, rowItems } from './rows.js';
+import { checkRun, runItems } from './regroup.js';
+import type { Run } from './rows.js';
 
 /** Options of `shard()`. */
 export interface ShardOptions {
@@ -25,8 +25,7 @@ export interface ShardOptions {
  * together cover the epoch. Each rank gets `ceil(n / worldSize)` samples: the epoch is padded
  * by repeating its first samples (at most `worldSize - 1` of them), exactly as PyTorch pads,
  * or with `dropLast` trimmed to `floor(n / worldSize)`, so every rank runs the same number of
- * steps. Right after `shuffle()` it selects rows, not samples, so `augment()` and `normalize()`
- * after it still gather the shuffled samples on their workers (see `deferredRows`).
+ * steps. After `shuffleRows()` it selects Rows (row numbers) in the same way.
  *
  * @param options See `ShardOptions`.
  *
@@ -35,20 +34,15 @@ export interface ShardOptions {
  * mnist().pipe(shuffle({ seed: 1 }), shard({ rank: 0, worldSize: 2 }), batch(64));
  * ```
  */
-export function shard<P extends PixelArray>(options: ShardOptions): OperatorFunction<Block<P>, Block<P>> {
+export function shard<T extends Run>(options: ShardOptions): OperatorFunction<T, T> {
   const worldSize = integer('worldSize', options.worldSize, 1);
   const rank = integer('rank', options.rank, 0, worldSize - 1);
   const dropLast = options.dropLast ?? false;
-  // After shuffle(), the same selection of rows, so that a later stage can still gather them (see rows.ts).
-  return (source) =>
-    keepRows(source, source.pipe(sharded(rank, worldSize, dropLast, blockItems<P>())), sharded(rank, worldSize, dropLast, rowItems<P>()));
-}
-
-/** The engine of `shard()`, over Blocks or Rows. */
-function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Groupable<T>): OperatorFunction<T, T> {
+  const stage = `shard(${rank}/${worldSize})`;
   return (source) =>
     new Observable<T>((subscriber) => {
       let epoch: number | undefined;
+      let like: T | undefined; // the first value of the stream, to check the others against
       let position = 0; // position in the epoch of the next sample to arrive
       let head: T | undefined; // the first worldSize - 1 samples, for padding
       let headCount = 0;
@@ -61,8 +55,8 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Gro
           const pad: number[] = [];
           for (let q = position; q < total; q++) if (q % worldSize === rank) pad.push((q - position) % position);
           if (pad.length > 0) {
-            const out = ops.allocate(head, pad.length);
-            pad.forEach((from, i) => ops.copy(head!, from % headCount, out, i, 1));
+            const out = runItems.allocate(head, pad.length);
+            pad.forEach((from, i) => runItems.copy(head!, from % headCount, out, i, 1));
             subscriber.next(out);
           }
         }
@@ -72,16 +66,18 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Gro
         held = undefined;
       };
 
-      return source.subscribe({
+      operate(source, subscriber, {
         next(value) {
-          if (ops.epoch(value) !== epoch) {
+          checkRun(stage, value, like);
+          like ??= value;
+          if (runItems.epoch(value) !== epoch) {
             endEpoch();
-            epoch = ops.epoch(value);
+            epoch = runItems.epoch(value);
           }
-          const n = ops.length(value);
+          const n = runItems.length(value);
           if (!dropLast && headCount < worldSize - 1) {
-            head ??= ops.allocate(value, worldSize - 1);
-            for (let i = 0; i < n && headCount < worldSize - 1; i++) ops.copy(value, i, head, headCount++, 1);
+            head ??= runItems.allocate(value, worldSize - 1);
+            for (let i = 0; i < n && headCount < worldSize - 1; i++) runItems.copy(value, i, head, headCount++, 1);
           }
           const picked: [T, number][] = [];
           for (let i = 0; i < n; i++) {
@@ -89,8 +85,8 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Gro
             if (dropLast) {
               // Our sample of round floor(p / worldSize) leaves once the round's last sample arrives.
               if (p % worldSize === rank) {
-                held = ops.allocate(value, 1);
-                ops.copy(value, i, held, 0, 1);
+                held = runItems.allocate(value, 1);
+                runItems.copy(value, i, held, 0, 1);
               }
               if (p % worldSize === worldSize - 1 && held) {
                 picked.push([held, 0]);
@@ -102,11 +98,10 @@ function sharded<T>(rank: number, worldSize: number, dropLast: boolean, ops: Gro
           }
           position += n;
           if (picked.length === 0) return;
-          const out = ops.allocate(value, picked.length);
-          picked.forEach(([from, i], k) => ops.copy(from, i, out, k, 1));
+          const out = runItems.allocate(value, picked.length);
+          picked.forEach(([from, i], k) => runItems.copy(from, i, out, k, 1));
           subscriber.next(out);
         },
-        error: (error) => subscriber.error(error),
         complete() {
           endEpoch();
           subscriber.complete();

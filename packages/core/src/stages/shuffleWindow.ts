@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, copySample, type Block, type PixelArray } from '../block.js';
+import { allocateBlock, blockLength, checkBlock, copySample, type Block, type PixelArray } from '../block.js';
+import { operate } from '../operate.js';
 import { permutation, randomUniform, RandomStage, streamKey } from '../rng.js';
 import { integer, seed as seedOption } from '../validate.js';
 
@@ -39,23 +40,24 @@ export function shuffleWindow<P extends PixelArray>(options: ShuffleWindowOption
       const flush = (): void => {
         if (!window || held === 0) return;
         const order = permutation(held, seed, RandomStage.shuffleWindow + 1, epoch);
-        const out = allocateBlock(window.images, held, window.shape[1], window.shape[2], epoch);
+        const out = allocateBlock({ ...window, epoch }, held);
         for (let i = 0; i < held; i++) copySample(window, order[i], out, i);
         held = 0;
         position = 0;
         subscriber.next(out);
       };
 
-      return source.subscribe({
+      operate(source, subscriber, {
         next(block) {
+          checkBlock(`shuffleWindow(${size})`, block, window);
           if (block.epoch !== epoch) {
             flush();
             epoch = block.epoch;
           }
           const n = blockLength(block);
-          window ??= allocateBlock(block.images, size, block.shape[1], block.shape[2], epoch);
+          window ??= allocateBlock(block, size);
           const fill = Math.min(size - held, n);
-          const out = allocateBlock(block.images, n - fill, block.shape[1], block.shape[2], epoch);
+          const out = allocateBlock({ ...block, epoch }, n - fill);
           let emitted = 0;
           for (let i = 0; i < n; i++, position++) {
             if (held < size) {
@@ -68,7 +70,6 @@ export function shuffleWindow<P extends PixelArray>(options: ShuffleWindowOption
           }
           if (emitted > 0) subscriber.next(out);
         },
-        error: (error) => subscriber.error(error),
         complete() {
           flush();
           subscriber.complete();

@@ -1,4 +1,4 @@
-import { holdUntil, type Block } from '@idxflow/core';
+import { consume, holdUntil, type Block } from '@idxflow/core';
 import type { Observable, Subscription } from 'rxjs';
 import sharp from 'sharp';
 import { countError } from './errors.js';
@@ -149,7 +149,7 @@ class Slots<R> {
 export function encodePngs<R>(source: Observable<Block>, options: EncodePngsOptions, sink: PngSink<R>): Promise<{ count: number; shape: [number, number] }> {
   const { expectedCount, signal } = options;
   return new Promise((resolve, reject) => {
-    const kind = new ExportShape();
+    const kind = new ExportShape('a PNG export');
     let received = 0;
     let completed = false;
     let subscription: Subscription | undefined;
@@ -169,7 +169,7 @@ export function encodePngs<R>(source: Observable<Block>, options: EncodePngsOpti
     const slots = new Slots(options, sink, fail, idle);
     if (signal?.aborted) return fail(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    subscription = source.subscribe({
+    subscription = consume(source, {
       next(block) {
         if (slots.failed) return;
         try {

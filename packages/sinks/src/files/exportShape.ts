@@ -1,4 +1,4 @@
-import type { Block } from '@idxflow/core';
+import { checkBlock, type Block } from '@idxflow/core';
 
 /** The element type of a block's images, as NumPy names it. */
 export function dtypeOf(images: Uint8Array | Float32Array): 'uint8' | 'float32' {
@@ -7,9 +7,15 @@ export function dtypeOf(images: Uint8Array | Float32Array): 'uint8' | 'float32' 
 
 /**
  * The sample shape and dtype of an export, fixed by its first block and checked against every
- * later one: an array file has one shape and one element type.
+ * later one: an array file has one shape and one element type. A block that disagrees (or
+ * whose arrays disagree with its own shape) is a `BlockMismatchError` naming both.
  */
 export class ExportShape {
+  private like: Block | undefined;
+
+  /** @param sink The sink, for messages (e.g. `toNpy()`). */
+  constructor(private readonly sink: string) {}
+
   /** `[height, width]`, once the first block has been seen. */
   shape: [number, number] | undefined;
   /** Element type of the first block (uint8 until one is seen). */
@@ -17,18 +23,11 @@ export class ExportShape {
 
   /** Records the first block's shape (returning true) or checks a later block against it. */
   first(block: Block): boolean {
-    const [, h, w] = block.shape;
-    const dtype = dtypeOf(block.images);
-    if (!this.shape) {
-      this.shape = [h, w];
-      this.dtype = dtype;
-      return true;
-    }
-    if (this.shape[0] !== h || this.shape[1] !== w || dtype !== this.dtype) {
-      throw new TypeError(
-        `Expected every block to hold ${this.dtype} images of ${this.shape[0]} x ${this.shape[1]} but received ${dtype} ${h} x ${w}`,
-      );
-    }
-    return false;
+    checkBlock(this.sink, block, this.like);
+    if (this.like) return false;
+    this.like = block;
+    this.shape = [block.shape[1], block.shape[2]];
+    this.dtype = dtypeOf(block.images);
+    return true;
   }
 }

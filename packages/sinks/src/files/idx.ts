@@ -111,7 +111,7 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
     await images.abort();
     throw error;
   });
-  const kind = new ExportShape();
+  const kind = new ExportShape('toIdx()');
   let count = 0;
   return writeBlocks(
     source,

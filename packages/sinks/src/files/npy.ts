@@ -80,7 +80,7 @@ export async function npyPairWriter(
     throw error;
   });
   const headerCount = expectedCount ?? 0;
-  const kind = new ExportShape();
+  const kind = new ExportShape('toNpy()');
   let count = 0;
   return {
     async write(block) {

@@ -1,4 +1,4 @@
-import { holdUntil, type Block } from '@idxflow/core';
+import { consume, holdUntil, type Block } from '@idxflow/core';
 import type { Observable, Subscription } from 'rxjs';
 
 /** What a sequential file sink does with the blocks of a pipeline. */
@@ -39,7 +39,7 @@ export function writeBlocks<T>(source: Observable<Block>, writer: BlockWriter<T>
     };
     if (signal?.aborted) return stop(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    subscription = source.subscribe({
+    subscription = consume(source, {
       next(block) {
         if (failed) return;
         queue = queue.then(() => (failed ? undefined : writer.write(block)));

@@ -15,7 +15,7 @@
 // with its JSON library), while the three arrays travel as raw bytes that numpy, PyTorch or
 // a typed array view without parsing. Labels and indices follow the images so the images start
 // right after the header, and a frame's size is known once its header is read.
-import { IdxflowError, type Block } from '@idxflow/core';
+import { IdxflowError, operate, type Block } from '@idxflow/core';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /** The media type of a batch stream over HTTP. */
@@ -253,19 +253,12 @@ export function decodeFrames(name?: string): OperatorFunction<Uint8Array, Block>
   return (source) =>
     new Observable<Block>((subscriber) => {
       const frames = new FrameDecoder((block) => subscriber.next(block), name);
-      const push = (chunk: Uint8Array, final: boolean): boolean => {
-        try {
-          frames.push(chunk, final);
-          return true;
-        } catch (error) {
-          subscriber.error(error);
-          return false;
-        }
-      };
-      return source.subscribe({
-        next: (chunk) => void push(chunk, false),
-        error: (error) => subscriber.error(error),
-        complete: () => void (push(new Uint8Array(0), true) && subscriber.complete()),
+      operate(source, subscriber, {
+        next: (chunk) => frames.push(chunk, false),
+        complete() {
+          frames.push(new Uint8Array(0), true);
+          subscriber.complete();
+        },
       });
     });
 }

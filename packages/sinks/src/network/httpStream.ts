@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { holdUntil, type Block } from '@idxflow/core';
+import { consume, holdUntil, type Block } from '@idxflow/core';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
 import { BATCHES_MEDIA_TYPE, encodeErrorFrame, encodeFrame } from './framing.js';
@@ -35,8 +35,8 @@ function drainWatcher(res: ServerResponse): () => Promise<void> {
  * mark) the frame's `next` holds the pipeline until `drain` (core's flow.ts), so the bytes
  * queued for a slow client stay near one high-water mark plus the frames of one emission.
  * The status line waits for the first frame, so a pipeline that fails at once gets a 500
- * with its message; one that fails later ends the stream with an error frame. A client that
- * goes away unsubscribes the pipeline.
+ * with its message; one that fails later (or a block that cannot be framed) ends the stream
+ * with an error frame. A client that goes away unsubscribes the pipeline.
  *
  * @param res The response to stream into.
  * @param pipeline A fresh pipeline for this client.
@@ -54,7 +54,7 @@ export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, met
     stopCounting();
     subscription?.unsubscribe(); // a client that left frees its pipeline
   });
-  subscription = pipeline.subscribe({
+  subscription = consume(pipeline, {
     next(block) {
       if (res.destroyed) return; // the client left; unsubscribing is under way
       start();

@@ -1,4 +1,4 @@
-import { holdUntil, type Block } from '@idxflow/core';
+import { consume, holdUntil, type Block } from '@idxflow/core';
 import type { Observable, Subscription } from 'rxjs';
 import { WebSocket } from 'ws';
 import type { BufferMeter } from './bufferMeter.js';
@@ -35,7 +35,7 @@ export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, mete
     stopCounting();
     subscription?.unsubscribe();
   });
-  subscription = pipeline.subscribe({
+  subscription = consume(pipeline, {
     next(block) {
       if (ws.readyState !== WebSocket.OPEN) return;
       const parts = encodeFrame(block);

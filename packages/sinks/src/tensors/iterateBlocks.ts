@@ -1,4 +1,4 @@
-import { holdUntil, validate, type Block, type PixelArray } from '@idxflow/core';
+import { consume, holdUntil, validate, type Block, type PixelArray } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 
 /*
@@ -65,7 +65,7 @@ async function* pull<P extends PixelArray>(source: Observable<Block<P>>, ahead: 
     held?.open();
   };
 
-  const subscription = source.subscribe({
+  const subscription = consume(source, {
     next(block) {
       queue.push(block);
       notify();
