@@ -1,7 +1,57 @@
-import { lastValueFrom, take } from 'rxjs';
+import { asapScheduler, concatMap, filter, lastValueFrom, map, mergeMap, observeOn, of, take, tap, toArray, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, mnist, shuffle } from '@idxflow/core';
+import { batch, mapAsync, mnist, shuffle, UNBOUNDED_WARNING, type Block } from '@idxflow/core';
 import { slowSink } from '../fixtures/flow.js';
+
+/** Runs `op` between batch(100) and a 2 ms/batch sink; returns the read-ahead and whether idxflow warned. */
+async function readAhead(op: OperatorFunction<Block, Block>): Promise<{ ahead: number; warned: boolean }> {
+  // The warning is given once per process: forget that it was, so each case can be seen.
+  (globalThis as unknown as Record<symbol, { warned: boolean }>)[Symbol.for('idxflow.flow')].warned = false;
+  let warned = false;
+  const onWarning = (warning: Error & { code?: string }): void => {
+    if (warning.code === UNBOUNDED_WARNING) warned = true;
+  };
+  process.on('warning', onWarning);
+  const sink = slowSink(2);
+  await lastValueFrom(mnist({ split: 'test' }).pipe(sink.produced, batch(100), op, sink.consume, toArray()));
+  await sink.idle();
+  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  process.off('warning', onWarning);
+  expect(sink.state.consumed).toBe(10000);
+  return { ahead: sink.state.maxOutstanding, warned };
+}
+
+describe('read-ahead with RxJS operators in the pipe: 2 ms/batch sink behind mnist test, batch(100)', () => {
+  // The file source lets 2 emissions (chunks of ~84 images, one batch at most each) wait on the
+  // sink's holds, and batch() may hold a partial batch of up to 99: 2 * 100 + 99 samples ahead.
+  const BOUND = 2 * 100 + 99;
+  const bounded: [string, OperatorFunction<Block, Block>, number][] = [
+    ['nothing', map((b) => b), BOUND],
+    ['map, filter, tap', (s) => s.pipe(map((b) => b), filter(() => true), tap(() => undefined)), BOUND],
+    ['mergeMap over a synchronous inner', mergeMap((b: Block) => of(b)), BOUND],
+    // mapAsync adds its own window: `concurrency` batches in flight or waiting.
+    ['mapAsync(async b => b)', mapAsync(async (b: Block) => b), BOUND + 100],
+    ['mapAsync(async b => b, { concurrency: 4 })', mapAsync(async (b: Block) => b, { concurrency: 4 }), BOUND + 4 * 100],
+  ];
+  for (const [name, op, bound] of bounded) {
+    it(`${name}: at most ${bound} samples ahead, no warning`, async () => {
+      const { ahead, warned } = await readAhead(op);
+      expect(ahead).toBeLessThanOrEqual(bound);
+      expect(warned).toBe(false);
+    });
+  }
+
+  for (const [name, op] of [
+    ['concatMap(async b => b)', concatMap(async (b: Block) => b)],
+    ['observeOn(asapScheduler)', observeOn(asapScheduler)],
+  ] as const) {
+    it(`${name}: the hold cannot reach the source, and idxflow says so`, async () => {
+      const { ahead, warned } = await readAhead(op as OperatorFunction<Block, Block>);
+      expect(warned).toBe(true);
+      expect(ahead).toBeGreaterThan(BOUND); // what the warning is about: the source ran ahead
+    });
+  }
+});
 
 describe('flow control', () => {
   it('a 5 ms/block sink holds the file source to at most 3 batches ahead over 600 batches', async () => {
@@ -22,5 +72,26 @@ describe('flow control', () => {
     expect(sink.state.consumed).toBe(520 * 16);
     // shuffle's pump lets 2 blocks of 16 wait on holds.
     expect(sink.state.maxOutstanding).toBeLessThanOrEqual(2 * 16);
+  });
+});
+
+describe('two installed copies of @idxflow/core', () => {
+  it('share one hold list: a hold made through one copy reaches a producer of the other', async () => {
+    // Two module instances of flow.js, as two copies of the package in node_modules would be.
+    const url = new URL('../../packages/core/dist/flow.js', import.meta.url).href;
+    const a = (await import(`${url}?copy=a`)) as typeof import('@idxflow/core');
+    const b = (await import(`${url}?copy=b`)) as typeof import('@idxflow/core');
+    expect(a.emit).not.toBe(b.emit);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let settled = false;
+    const held = a.emit({ next: () => b.holdUntil(gate) } as never, 1);
+    expect(held).toBeInstanceOf(Promise);
+    void held!.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    release();
+    await held;
+    expect(settled).toBe(true);
   });
 });

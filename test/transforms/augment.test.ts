@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { lastValueFrom, map, of, take, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
+import { from, lastValueFrom, map, of, take, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, epochs, mnist, recycle, shuffle, shuffleRows, type Block, type Run } from '@idxflow/core';
+import { batch, BlockMismatchError, epochs, mnist, recycle, shuffle, shuffleRows, type Block, type Run } from '@idxflow/core';
 import { affineMatrix, augment, normalize, rotate, shift, toFloat, warpResample } from '@idxflow/transforms';
 import { joinBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
+import { outcome } from '../fixtures/outcome.js';
 
 const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 /** One hash of all pixels, then all indices, then all labels: independent of block boundaries. */
@@ -193,4 +194,32 @@ describe('augment() with recycled batches and task groups', () => {
       else expect(detached, `workers ${workers}, taskImages ${taskImages}`).toBeGreaterThan(50);
     }
   });
+});
+
+describe('augment() and normalize() route bad input to error, inline and through the pool', () => {
+  const good = (): Block => ({ images: new Uint8Array(2 * 784), labels: new Uint8Array(2), indices: new Uint32Array(2), epoch: 0, shape: [2, 28, 28] });
+  const inconsistent = (): Block => ({ ...good(), images: new Uint8Array(100) });
+  const hostile = (): Block =>
+    ({
+      ...good(),
+      get shape(): never {
+        throw new Error('hostile block: shape is not readable');
+      },
+    }) as unknown as Block;
+  const stages: [string, () => OperatorFunction<Run, Block>, string][] = [
+    ['augment(), workers 0', () => augment({ rotate: 5 }), 'augment()'],
+    ['augment(), workers 2 (task groups, worker pool)', () => augment({ rotate: 5 }, { workers: 2, taskImages: 1 }), 'augment()'],
+    ['normalize()', () => normalize(), 'normalize()'],
+  ];
+  for (const [name, stage, label] of stages) {
+    it(name, async () => {
+      const bad = await outcome(from([good(), inconsistent()]).pipe(stage()));
+      expect(bad.error).toBeInstanceOf(BlockMismatchError);
+      expect((bad.error as Error).message).toBe(`${label}: expected 1568 pixels, 2 labels and 2 indices for a block of shape [2, 28, 28], found 100, 2 and 2`);
+      const thrown = await outcome(from([good(), hostile()]).pipe(stage()));
+      expect((thrown.error as Error).message).toBe('hostile block: shape is not readable');
+      expect([...bad.unhandled, ...thrown.unhandled]).toEqual([]);
+      expect(bad.completed || thrown.completed).toBe(false);
+    });
+  }
 });
