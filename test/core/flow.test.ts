@@ -29,6 +29,7 @@ describe('read-ahead with RxJS operators in the pipe: 2 ms/batch sink behind mni
     ['nothing', map((b) => b), BOUND],
     ['map, filter, tap', (s) => s.pipe(map((b) => b), filter(() => true), tap(() => undefined)), BOUND],
     ['mergeMap over a synchronous inner', mergeMap((b: Block) => of(b)), BOUND],
+    ['concatMap over a synchronous inner, then take', (s) => s.pipe(concatMap((b: Block) => of(b)), take(1000)), BOUND],
     // mapAsync adds its own window: `concurrency` batches in flight or waiting.
     ['mapAsync(async b => b)', mapAsync(async (b: Block) => b), BOUND + 100],
     ['mapAsync(async b => b, { concurrency: 4 })', mapAsync(async (b: Block) => b, { concurrency: 4 }), BOUND + 4 * 100],

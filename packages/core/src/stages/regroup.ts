@@ -47,6 +47,21 @@ export function checkRun(stage: string, value: Run, like: Run | undefined): void
   }
 }
 
+/** Passes runs on, checking each against the first as `checkRun` does. */
+export function checked<T extends Run>(stage: string): OperatorFunction<T, T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let like: T | undefined;
+      operate(source, subscriber, {
+        next(value) {
+          checkRun(stage, value, like);
+          like ??= value;
+          subscriber.next(value);
+        },
+      });
+    });
+}
+
 /**
  * Regroups a stream of runs of samples into runs of exactly `size` that never mix epochs: the
  * engine of `batch()`. Whole groups inside one incoming value are views of it; the others are

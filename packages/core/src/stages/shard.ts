@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { operate } from '../operate.js';
 import { integer } from '../validate.js';
-import { checkRun, runItems } from './regroup.js';
+import { checkRun, checked, runItems } from './regroup.js';
 import type { Run } from './rows.js';
 
 /** Options of `shard()`. */
@@ -39,6 +39,7 @@ export function shard<T extends Run>(options: ShardOptions): OperatorFunction<T,
   const rank = integer('rank', options.rank, 0, worldSize - 1);
   const dropLast = options.dropLast ?? false;
   const stage = `shard(${rank}/${worldSize})`;
+  if (worldSize === 1) return (source) => source.pipe(checked(stage)); // every sample, no padding: nothing to copy
   return (source) =>
     new Observable<T>((subscriber) => {
       let epoch: number | undefined;

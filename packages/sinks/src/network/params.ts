@@ -3,7 +3,7 @@
 
 /** What a client asks for, from the query string of `/batches` or `/ws`. */
 export interface ServeParams {
-  /** Seed of shuffle and augmentation. Default 0. */
+  /** Seed of shuffle and augmentation. Default: the server's `defaultSeed` (0). */
   seed: number;
   /**
    * Number of the first epoch, so a trainer that restarts can resume at epoch e. Default 0.
@@ -18,6 +18,22 @@ export interface ServeParams {
   rank: number;
   /** Number of ranks sharing each epoch (PyTorch's DistributedSampler). Default 1. */
   worldSize: number;
+  /**
+   * Samples of this rank's share of the first epoch to skip: a trainer that has consumed
+   * `start` samples resumes exactly where it stopped (mid-batch too). Default 0.
+   */
+  start: number;
+  /**
+   * Of this stream's batches (counted from 0 after `start`), only those whose number is
+   * `part` modulo `parts`: how the DataLoader workers of one rank split its share. Default 0 of 1.
+   */
+  part: number;
+  /** See `part`. Default 1. */
+  parts: number;
+  /** Which of the server's splits. Default: its first. */
+  split: string;
+  /** An evaluation stream: the split in order, not shuffled, not augmented. Default false. */
+  eval: boolean;
 }
 
 /** A query that cannot be served; answered with 400 and this message. */
@@ -25,7 +41,7 @@ export class BadRequestError extends Error {
   override name = 'BadRequestError';
 }
 
-/** Limits that `parseServeParams` checks against. */
+/** Limits and defaults that `parseServeParams` checks against. */
 export interface ParamLimits {
   /** Batch size when the query has none. */
   defaultBatch: number;
@@ -33,51 +49,77 @@ export interface ParamLimits {
   maxBatch: number;
   /** Whether `token` may appear in the query (the WebSocket endpoint, for browsers). */
   tokenInQuery: boolean;
+  /** Seed when the query has none. Default 0. */
+  defaultSeed?: number;
+  /** The splits the server holds, the first the default. Default `['train']`. */
+  splits?: readonly string[];
 }
 
-const NAMES = ['seed', 'epoch', 'epochs', 'batch', 'rank', 'worldSize'] as const;
+const NAMES = ['seed', 'epoch', 'epochs', 'batch', 'rank', 'worldSize', 'start', 'part', 'parts', 'split', 'eval'] as const;
+const MAX_COUNT = 2 ** 31 - 1;
 
 /** The integer query parameter `name`, or `fallback` when absent. */
 function integer(query: URLSearchParams, name: string, fallback: number, min: number, max: number, why = ''): number {
   const text = query.get(name);
   if (text === null) return fallback;
   const value = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new BadRequestError(`Expected an integer between ${min} and ${max}${why} for ${name} but received ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+/** The boolean query parameter `name` (`1`/`true` or `0`/`false`), or false when absent. */
+function flag(query: URLSearchParams, name: string): boolean {
+  const text = query.get(name);
+  if (text === null) return false;
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  throw new BadRequestError(`Expected 1, true, 0 or false for ${name} but received ${JSON.stringify(text)}`);
 }
 
 /**
  * Parses and checks the query parameters of a batch request.
  *
  * Unknown names are refused rather than ignored, so a misspelt `worldsize` does not silently
- * give every rank the whole epoch.
+ * give every rank the whole epoch; a name given twice is refused rather than read first-wins.
  *
  * @param query The request's search parameters.
- * @param limits Default and maximum batch size, and whether a `token` parameter is allowed.
+ * @param limits Default and maximum batch size, default seed, splits, whether a `token` parameter is allowed.
  * @returns The parameters, with defaults filled in.
  * @throws BadRequestError naming the parameter, what was expected and what was received.
  *
  * ## Example
  * ```ts
  * parseServeParams(new URLSearchParams('seed=1&rank=1&worldSize=2'), { defaultBatch: 128, maxBatch: 4096, tokenInQuery: false });
- * // { seed: 1, epoch: 0, epochs: 1, batch: 128, rank: 1, worldSize: 2 }
+ * // { seed: 1, epoch: 0, epochs: 1, batch: 128, rank: 1, worldSize: 2, start: 0, part: 0, parts: 1, split: 'train', eval: false }
  * ```
  */
 export function parseServeParams(query: URLSearchParams, limits: ParamLimits): ServeParams {
+  const seen = new Set<string>();
   for (const key of query.keys()) {
     if (!(NAMES as readonly string[]).includes(key) && !(key === 'token' && limits.tokenInQuery)) {
       throw new BadRequestError(`Expected only ${NAMES.join(', ')} as query parameters but received ${JSON.stringify(key)}`);
     }
+    if (seen.has(key)) throw new BadRequestError(`Expected ${key} at most once in the query but received it ${query.getAll(key).length} times`);
+    seen.add(key);
   }
+  const splits = limits.splits ?? ['train'];
+  const split = query.get('split') ?? splits[0];
+  if (!splits.includes(split)) throw new BadRequestError(`Expected one of ${splits.join(', ')} for split but received ${JSON.stringify(split)}`);
   const worldSize = integer(query, 'worldSize', 1, 1, 65536);
+  const parts = integer(query, 'parts', 1, 1, 65536);
   return {
-    seed: integer(query, 'seed', 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-    epoch: integer(query, 'epoch', 0, 0, 2 ** 31 - 1),
-    epochs: integer(query, 'epochs', 1, 1, 2 ** 31 - 1),
+    seed: integer(query, 'seed', limits.defaultSeed ?? 0, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+    epoch: integer(query, 'epoch', 0, 0, MAX_COUNT),
+    epochs: integer(query, 'epochs', 1, 1, MAX_COUNT),
     batch: integer(query, 'batch', limits.defaultBatch, 1, limits.maxBatch),
     rank: integer(query, 'rank', 0, 0, worldSize - 1, ` (below worldSize ${worldSize})`),
     worldSize,
+    start: integer(query, 'start', 0, 0, MAX_COUNT),
+    part: integer(query, 'part', 0, 0, parts - 1, ` (below parts ${parts})`),
+    parts,
+    split,
+    eval: flag(query, 'eval'),
   };
 }

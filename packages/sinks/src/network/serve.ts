@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { validate, type Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
@@ -13,16 +13,24 @@ import { streamWebSocket } from './webSocketStream.js';
 
 /** Options of `serve()`. */
 export interface ServeOptions {
-  /** Address to bind. Default `'127.0.0.1'`: this machine only. */
+  /** Address to bind. Default `'127.0.0.1'`: this machine only. Any other needs `token` (or `insecureNoToken`). */
   host?: string;
   /** Port; 0 picks a free one. Default 0. */
   port?: number;
   /** When set, requests must carry `Authorization: Bearer <token>` (on `/ws` also `?token=`). Default: none. */
   token?: string;
+  /** Bind a non-loopback address without a token, knowingly: anyone who can reach it reads the data. Default false. */
+  insecureNoToken?: boolean;
   /** Batch size when the client does not ask. Default 128. */
   defaultBatch?: number;
   /** Largest batch a client may ask for. Default 65,536. */
   maxBatch?: number;
+  /** Seed when the client does not ask. Default 0. */
+  defaultSeed?: number;
+  /** The splits a client may ask for with `split=`, the first the default. Default `['train']`. */
+  splits?: readonly string[];
+  /** Streams at once; a client beyond gets 503 with `Retry-After`. Default 256. */
+  maxClients?: number;
   /** Told of each pipeline that fails (its client gets the message too). Default: `console.error`. */
   onError?: (error: unknown, params: ServeParams) => void;
 }
@@ -32,7 +40,7 @@ export type PipelineFactory = (params: ServeParams) => Observable<Block>;
 
 /** A running batch server. */
 export interface BatchServer {
-  /** `http://host:port`; batches are at `${url}/batches`, WebSocket at `${url.replace('http', 'ws')}/ws`. */
+  /** `http://host:port` as bound; batches are at `${url}/batches`, WebSocket at `${url.replace('http', 'ws')}/ws`. */
   url: string;
   /** The bound port. */
   port: number;
@@ -47,23 +55,46 @@ interface Endpoint {
   factory: PipelineFactory;
   tokenDigest: Buffer | undefined;
   limits: Omit<ParamLimits, 'tokenInQuery'>;
+  maxClients: number;
+  /** Streams admitted and not yet closed (a WebSocket counts from its upgrade request). */
+  streams: number;
   meter: BufferMeter;
   onError: (error: unknown, params: ServeParams) => void;
 }
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+const BASE = 'http://idxflow.invalid';
 
-/** Why a request may not stream, or undefined when it may. Compares digests in constant time. */
-function tokenProblem(endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): string | undefined {
-  if (!endpoint.tokenDigest) return undefined;
+/** Whether the request carries the server's token (always, for a server without one). Constant-time compare. */
+function authorised(endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): boolean {
+  if (!endpoint.tokenDigest) return true;
   const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? queryToken ?? undefined;
-  if (given !== undefined && timingSafeEqual(digest(given), endpoint.tokenDigest)) return undefined;
-  const received = given === undefined ? 'no token' : 'a different token';
-  return `Expected the server's token in "Authorization: Bearer <token>" for authorization but received ${received}`;
+  return given !== undefined && timingSafeEqual(digest(given), endpoint.tokenDigest);
 }
+
+function tokenProblem(endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): string | undefined {
+  if (authorised(endpoint, req, queryToken)) return undefined;
+  const given = req.headers.authorization !== undefined || queryToken !== null;
+  return `Expected the server's token in "Authorization: Bearer <token>" for authorization but received ${given ? 'a different token' : 'no token'}`;
+}
+
+/** The request target as a URL, or undefined when it is not one (`//`, `http://[`, ...). */
+function targetOf(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? '';
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(target, BASE);
+  } catch {
+    return undefined;
+  }
+}
+const badTarget = (req: IncomingMessage): string => `Expected an origin-form request target such as /batches?seed=1 but received ${JSON.stringify(String(req.url).slice(0, 200))}`;
 
 /** Parses the query and builds the pipeline, or says which status and message to answer with. */
 function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pipeline: Observable<Block>; params: ServeParams } | { status: number; error: string } {
+  if (endpoint.streams >= endpoint.maxClients) {
+    return { status: 503, error: `Expected at most ${endpoint.maxClients} clients at once (maxClients) but ${endpoint.streams} are streaming: retry later` };
+  }
   let params: ServeParams;
   try {
     params = parseServeParams(url.searchParams, { ...endpoint.limits, tokenInQuery });
@@ -73,100 +104,166 @@ function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pi
   try {
     return { pipeline: endpoint.factory(params), params };
   } catch (error) {
-    // Stages validate their options when built and throw RangeError: the request asked for it.
-    return { status: error instanceof RangeError ? 400 : 500, error: messageOf(error) };
+    // Stages validate their options when built and throw RangeError or TypeError: the request asked for it.
+    return { status: error instanceof RangeError || error instanceof TypeError ? 400 : 500, error: messageOf(error) };
   }
 }
 
+const RETRY = { 'retry-after': '1' };
+
 function handleRequest(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (url.pathname === '/health') return sendJson(res, 200, { ok: true, clients: endpoint.meter.stats().clients });
+  const url = targetOf(req);
+  if (!url) return sendJson(res, 400, { error: badTarget(req) });
+  if (url.pathname === '/health') {
+    const stats = authorised(endpoint, req, null) ? { ...endpoint.meter.stats(), maxClients: endpoint.maxClients } : {};
+    return sendJson(res, 200, { ok: true, ...stats });
+  }
   if (url.pathname === '/ws') return sendJson(res, 426, { error: 'Expected a WebSocket upgrade for /ws but received a plain request' });
   if (url.pathname !== '/batches') {
-    return sendJson(res, 404, { error: `Expected /batches, /ws or /health for path but received ${JSON.stringify(url.pathname)}` });
+    return sendJson(res, 404, { error: `Expected /batches, /ws or /health for path but received ${JSON.stringify(url.pathname.slice(0, 200))}` });
   }
   if (req.method !== 'GET') return sendJson(res, 405, { error: `Expected GET for method but received ${req.method}` }, { allow: 'GET' });
   const unauthorised = tokenProblem(endpoint, req, null);
   if (unauthorised) return sendJson(res, 401, { error: unauthorised }, { 'www-authenticate': 'Bearer' });
   const opened = openPipeline(endpoint, url, false);
-  if ('error' in opened) return sendJson(res, opened.status, { error: opened.error });
+  if ('error' in opened) return sendJson(res, opened.status, { error: opened.error }, opened.status === 503 ? RETRY : {});
+  endpoint.streams++;
+  res.once('close', () => endpoint.streams--);
   streamHttp(res, opened.pipeline, endpoint.meter, (error) => endpoint.onError(error, opened.params));
 }
 
 /** Answers a refused upgrade on the raw socket, as a JSON HTTP response. */
-function refuseUpgrade(socket: Duplex, status: number, error: string): void {
+function refuseUpgrade(socket: Duplex, status: number, error: string, headers: Record<string, string> = {}): void {
   const body = `${JSON.stringify({ error })}\n`;
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.on('error', () => undefined); // the client may already be gone
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n${extra}` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 
 function handleUpgrade(endpoint: Endpoint, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, `Expected /ws for path but received ${JSON.stringify(url.pathname)}`);
+  const url = targetOf(req);
+  if (!url) return refuseUpgrade(socket, 400, badTarget(req));
+  if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, `Expected /ws for path but received ${JSON.stringify(url.pathname.slice(0, 200))}`);
   const unauthorised = tokenProblem(endpoint, req, url.searchParams.get('token'));
   if (unauthorised) return refuseUpgrade(socket, 401, unauthorised);
   const opened = openPipeline(endpoint, url, true);
-  if ('error' in opened) return refuseUpgrade(socket, opened.status, opened.error);
+  if ('error' in opened) return refuseUpgrade(socket, opened.status, opened.error, opened.status === 503 ? RETRY : {});
+  endpoint.streams++;
+  socket.once('close', () => endpoint.streams--); // a failed handshake closes it too
+  // ws answers a malformed handshake (bad key, version, extensions) with 400 itself; the
+  // callback runs only for a good one.
   sockets.handleUpgrade(req, socket, head, (ws) =>
     streamWebSocket(ws, opened.pipeline, endpoint.meter, (error) => endpoint.onError(error, opened.params)),
   );
 }
 
+/**
+ * Runs a request handler inside an error boundary: whatever it throws answers 500 (or closes
+ * the socket, once bytes have gone out), never reaches the process.
+ */
+function guarded(handle: () => void, fail: (error: unknown) => void): void {
+  try {
+    handle();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
 /** Checks the options when the server is built, not when the first client comes. */
 function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
+  if (typeof factory !== 'function') throw new TypeError(`Expected a function for pipelineFactory but received ${String(factory)}`);
   const maxBatch = validate.integer('maxBatch', options.maxBatch ?? 65536, 1);
   const defaultBatch = validate.integer('defaultBatch', options.defaultBatch ?? 128, 1, maxBatch);
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
     throw new TypeError(`Expected a non-empty string for token but received ${JSON.stringify(options.token)}`);
   }
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.test(host) && options.token === undefined && options.insecureNoToken !== true) {
+    throw new TypeError(`Expected a token to bind ${host}, which is not loopback (anyone who can reach it could read the data), but received none: give a token, or set insecureNoToken`);
+  }
+  const splits = options.splits ?? ['train'];
+  if (!Array.isArray(splits) || splits.length === 0 || !splits.every((s) => typeof s === 'string' && s !== '')) {
+    throw new TypeError(`Expected a non-empty array of split names for splits but received ${JSON.stringify(splits)}`);
+  }
   return {
     factory,
     tokenDigest: options.token === undefined ? undefined : digest(options.token),
-    limits: { defaultBatch, maxBatch },
+    limits: { defaultBatch, maxBatch, defaultSeed: validate.seed('defaultSeed', options.defaultSeed ?? 0), splits },
+    maxClients: validate.integer('maxClients', options.maxClients ?? 256, 1),
+    streams: 0,
     meter: new BufferMeter(),
     onError: options.onError ?? ((error, params) => console.error('idxflow serve: pipeline failed for', params, error)),
   };
 }
 
+/** `http://address:port` for what the server is bound to (IPv6 in brackets). */
+function urlOf(address: AddressInfo): string {
+  const host = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 /**
  * Serves pipelines to trainers over HTTP (`GET /batches`) and WebSocket (`/ws`): each client
  * gets a fresh pipeline, built by `pipelineFactory` from its query parameters (seed, epoch,
- * epochs, batch, rank, worldSize), streamed as the frames PROTOCOL.md specifies.
+ * epochs, batch, rank, worldSize, start, part, parts, split, eval), streamed as the frames
+ * PROTOCOL.md specifies.
  *
- * Trainers in any language read the stream (see `fromServer` and examples/python). A slow
- * client slows its own pipeline through backpressure instead of filling the server's memory;
- * a client that disconnects unsubscribes its pipeline while the others go on. `GET /health`
- * answers 200 with JSON.
+ * A client costs what its pipeline holds: build pipelines from data loaded once (`loadBlock`)
+ * and an `augmentPool()` shared by all, as `idxflow serve` does. A slow client slows its own
+ * pipeline through backpressure instead of filling the server's memory; a client that
+ * disconnects unsubscribes its pipeline while the others go on. No request can end the process:
+ * a malformed target, header or handshake gets 400, a query parameter given twice 400, a client
+ * beyond `maxClients` 503. `GET /health` says `{"ok":true}`, with counts when the token is given.
  *
- * @param pipelineFactory Builds one client's pipeline; a RangeError it throws becomes a 400.
- * @param options Address, token and batch limits: see `ServeOptions`.
+ * @param pipelineFactory Builds one client's pipeline; a RangeError or TypeError it throws becomes a 400.
+ * @param options Address, token, limits and defaults: see `ServeOptions`.
  * @returns The running server, once it listens.
  *
  * ## Example
  * ```ts
- * import { batch, mnist, shard, shuffle } from '@idxflow/core';
+ * import { batch, loadBlock, mnist, shard, shuffle } from '@idxflow/core';
+ * import { of } from 'rxjs';
+ * const train = await loadBlock(mnist());
  * const server = await serve(({ seed, batch: size, rank, worldSize }) =>
- *   mnist().pipe(shuffle({ seed }), shard({ rank, worldSize }), batch(size)), { port: 8080 });
+ *   of(train).pipe(shuffle({ seed }), shard({ rank, worldSize }), batch(size)), { port: 8080 });
  * console.log(`${server.url}/batches?seed=1&batch=64`);
  * ```
  */
 export async function serve(pipelineFactory: PipelineFactory, options: ServeOptions = {}): Promise<BatchServer> {
   const endpoint = endpointOf(pipelineFactory, options);
   const port = validate.integer('port', options.port ?? 0, 0, 65535);
-  const server = createServer((req, res) => handleRequest(endpoint, req, res));
-  const sockets = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(endpoint, sockets, req, socket, head));
+  const server = createServer((req, res) =>
+    guarded(
+      () => handleRequest(endpoint, req, res),
+      (error) => (res.headersSent ? res.destroy() : sendJson(res, 500, { error: messageOf(error) })),
+    ),
+  );
+  // Bytes that are not HTTP never reach a handler: answer 400 and close, as Node's default does,
+  // without letting a socket error escape.
+  server.on('clientError', (_error, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 16 });
+  sockets.on('error', () => undefined);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    guarded(
+      () => handleUpgrade(endpoint, sockets, req, socket, head),
+      (error) => refuseUpgrade(socket, 500, messageOf(error)),
+    ),
+  );
   server.listen(port, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
-  // A wildcard address is not one a client can connect to: name this machine instead.
-  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: urlOf(address),
     port: address.port,
     stats: () => endpoint.meter.stats(),
     close: () =>

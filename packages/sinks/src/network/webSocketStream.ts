@@ -31,6 +31,7 @@ function closeReason(message: string): string {
 export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, meter: BufferMeter, onError: (error: unknown) => void): void {
   const stopCounting = meter.add(() => ws.bufferedAmount);
   let subscription: Subscription | undefined;
+  ws.on('error', () => undefined); // a protocol error from the client: 'close' follows and ends the stream
   ws.once('close', () => {
     stopCounting();
     subscription?.unsubscribe();

@@ -1,0 +1,31 @@
+import { lastValueFrom, toArray, type Observable } from 'rxjs';
+import { allocateBlock, blockLength, checkBlock, copySamples, type Block, type PixelArray } from './block.js';
+import { BlockMismatchError } from './errors.js';
+
+/**
+ * Reads a whole source into one Block, in shared memory: data to keep and replay, such as a
+ * dataset that a server streams to many clients (`of(block).pipe(shuffleRows(...), ...)` per
+ * client copies nothing: every client's epoch is this block, which worker threads read in place).
+ *
+ * @param source A finite source of blocks of one sample shape (a dataset source, say).
+ * @returns One block of every sample, epoch 0.
+ *
+ * ## Example
+ * ```ts
+ * const train = await loadBlock(mnist({ split: 'train' }));
+ * console.log(train.shape); // [60000, 28, 28]
+ * ```
+ */
+export async function loadBlock<P extends PixelArray>(source: Observable<Block<P>>): Promise<Block<P>> {
+  const blocks = await lastValueFrom(source.pipe(toArray()));
+  if (blocks.length === 0) throw new BlockMismatchError({ file: 'loadBlock()', expected: 'at least one block', found: 'an empty source' });
+  blocks.forEach((block) => checkBlock('loadBlock()', block, blocks[0]));
+  const n = blocks.reduce((sum, b) => sum + blockLength(b), 0);
+  const all = allocateBlock({ ...blocks[0], epoch: 0 }, n, true);
+  let at = 0;
+  for (const block of blocks) {
+    copySamples(block, 0, all, at, blockLength(block));
+    at += blockLength(block);
+  }
+  return all;
+}
