@@ -1,14 +1,13 @@
 // Our geometry against torchvision's own output: torchvision.transforms.functional.affine on
 // real MNIST digits, run by /usr/bin/python3, compared pixel by pixel with warpResample.
-// Skipped, saying so, where python3 lacks torch and torchvision (Debian: python3-torchvision).
+// Skipped, saying so, where python3 lacks torch and torchvision (Debian: python3-torchvision);
+// failed instead under CI=true.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { affineMatrix, warpResample, type AffineParams } from '../../packages/transforms/src/kernels/index.js';
 import { raw } from '../fixtures/mnist.js';
-
-const PYTHON = '/usr/bin/python3';
-const hasTorchvision = spawnSync(PYTHON, ['-c', 'import torch, torchvision']).status === 0;
+import { describeWithPython, PYTHON } from '../fixtures/python.js';
 
 // torchvision's affine() takes a clockwise angle (its rotate() a counter-clockwise one, as ours)
 // and, with the default fill=None, counts neighbours outside the image as 0, as our fill 0 does.
@@ -35,7 +34,7 @@ const PARAMS: AffineParams[] = [
   { angle: -120, shiftX: 1, shiftY: 1, scale: 0.8, shear: -15 },
 ];
 
-describe.skipIf(!hasTorchvision)(`geometry against torchvision's functional.affine (${PYTHON}${hasTorchvision ? '' : ': skipped, no torch/torchvision'})`, () => {
+describeWithPython(['torch', 'torchvision'], `geometry against torchvision's functional.affine (${PYTHON})`, () => {
   it('gives torchvision\'s bytes on MNIST test digits, bilinear and nearest, up to float32 rounding at a few pixels', () => {
     const file = readFileSync(raw('t10k-images-idx3-ubyte'));
     const images = Array.from({ length: 6 }, (_, i) => Array.from(file.subarray(16 + i * 784, 16 + (i + 1) * 784)));
