@@ -1,5 +1,4 @@
 // Sources and expectations for the file sink tests, built without the code under test.
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,18 +81,6 @@ export function countedSource(blocks: Block[], window: number) {
     })().catch((error: unknown) => subscriber.error(error));
   });
   return { source, state, onProgress: (written: number) => void (state.written = written) };
-}
-
-/** Python with numpy, when present: the tests that need it are skipped otherwise. */
-export const PYTHON = '/usr/bin/python3';
-export const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
-if (!hasNumpy) console.warn(`skipping the numpy/tarfile checks: ${PYTHON} with numpy is not available`);
-
-/** Runs an inline python script with arguments; returns its stdout parsed as JSON. */
-export function python(script: string, ...args: string[]): unknown {
-  const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout);
 }
 
 /**

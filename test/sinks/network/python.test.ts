@@ -1,18 +1,16 @@
+// examples/python/idxflow_client.py against a real server: needs python3 with numpy (torch for
+// the IterableDataset); skipped, saying so, without them, failed instead under CI=true.
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { batch, mnist, shuffle, type Block } from '@idxflow/core';
 import { map, type Observable } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
+import { describeWithPython, pythonWith, PYTHON } from '../../fixtures/python.js';
 import { classCounts, ROOT, testSplit } from './rawMnist.js';
 
-const PYTHON = '/usr/bin/python3';
 const CLIENT = join(ROOT, 'examples/python/idxflow_client.py');
-const canImport = (module: string): boolean => spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
-const numpy = canImport('numpy');
-const torch = numpy && canImport('torch');
-if (!numpy) console.warn(`Skipping the Python client test: ${PYTHON} with numpy is not available`);
 
 /** Runs the client script without blocking this process, which runs the server too. */
 async function runClient(...args: string[]): Promise<Record<string, unknown>> {
@@ -33,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-describe.skipIf(!numpy)(`examples/python/idxflow_client.py (${PYTHON} with numpy)`, () => {
+describeWithPython(['numpy'], `examples/python/idxflow_client.py (${PYTHON} with numpy)`, () => {
   it('reads a full test epoch: 10,000 distinct samples with the label file per-class counts', async () => {
     const summary = await runClient(`${server.url}/batches?seed=2&batch=128`, 'py-token');
     expect(summary).toEqual({
@@ -56,8 +54,8 @@ describe.skipIf(!numpy)(`examples/python/idxflow_client.py (${PYTHON} with numpy
     expect((failed as { stderr: string }).stderr).toContain('HTTP 400: Expected an integer between 1 and 65536 for batch but received "0"');
   });
 
-  it(`yields (n, 1, h, w) float32 and int64 tensors through IdxflowIterableDataset${torch ? '' : ' (torch missing: checks the import error)'}`, async () => {
-    if (!torch) {
+  it('yields (n, 1, h, w) float32 and int64 tensors through IdxflowIterableDataset (without torch, outside CI: the import error)', async () => {
+    if (!pythonWith('torch')) {
       // Without torch, asking for the class fails with the import error; iter_batches keeps working.
       const r = spawnSync(PYTHON, ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); import idxflow_client as c; c.IdxflowIterableDataset', join(ROOT, 'examples/python')]);
       expect(r.stderr.toString()).toContain("No module named 'torch'");
