@@ -4,6 +4,7 @@ export { AtomicFile, partialPath, removeStalePartials, writeFileAtomic } from '.
 export { mnistFileNames, toIdx, type IdxSinkOptions } from './idx.js';
 export { npyDescr, npyHeader, toNpy } from './npy.js';
 export { toNpz } from './npz.js';
+export { encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type GreyPngs, type PngFilter } from './png.js';
 export { pngPath, toPngFolder, type PngSinkOptions } from './pngFolder.js';
 export { shardName, toWebDataset, type WebDatasetOptions } from './webDataset.js';
 export { tarEnd, tarHeader, tarMember } from './tar.js';
