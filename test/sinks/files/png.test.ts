@@ -1,7 +1,6 @@
 // encodeGreyPng() and encodeGreyPngs() checked by readers that share no code with them: sharp
 // (libvips' PNG loader), PIL, and a chunk parser here that recomputes every CRC with Node's
 // zlib.crc32 and inflates with Node's zlib, rows unfiltered by fixtures.ts's decodeGreyPng.
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
@@ -9,7 +8,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeGreyPng, encodeGreyPngs, type PngFilter } from '../../../packages/sinks/src/files/png.js';
 import { lcgBytes } from '../../fixtures/blocks.js';
-import { ascii, decodeGreyPng, mnistTest, PYTHON, python, tmp } from './fixtures.js';
+import { describeWithPython, python } from '../../fixtures/python.js';
+import { ascii, decodeGreyPng, mnistTest, tmp } from './fixtures.js';
 
 const FILTERS: PngFilter[] = ['none', 'sub', 'up', 'average', 'paeth', 'adaptive'];
 const mnist = new Uint8Array(mnistTest().images);
@@ -240,13 +240,8 @@ describe('encodeGreyPngs', () => {
   });
 });
 
-const hasPil = spawnSync(PYTHON, ['-c', 'import PIL.Image'], { encoding: 'utf8' }).status === 0;
-const CI = process.env.CI === 'true';
-if (!hasPil && !CI) console.warn(`skipping the PIL check of encodeGreyPng: ${PYTHON} has no PIL (on CI it fails instead)`);
-
-describe(`PIL (${PYTHON}) reads the PNGs`, () => {
-  it.skipIf(!hasPil && !CI)('as mode L with the same size and pixels, after verify() has checked the chunks: edge images and 20 MNIST digits at every filter', () => {
-    expect(hasPil, `${PYTHON} has no PIL, which CI requires`).toBe(true);
+describeWithPython(['PIL'], 'PIL (/usr/bin/python3) reads the PNGs', () => {
+  it('as mode L with the same size and pixels, after verify() has checked the chunks: edge images and 20 MNIST digits at every filter', () => {
     const dir = tmp();
     const cases = [...EDGES, ...Array.from({ length: 20 }, (_, i) => ({ name: `digit ${i}`, width: 28, height: 28, pixels: digit(i * 497) }))];
     const expected: Record<string, unknown> = {};
