@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { IdxFormatError } from '../errors.js';
+import { operate } from '../operate.js';
 import { IDX_TYPES, idxTypeByCode, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';
 
 /** Options of `decodeIdx()`. */
@@ -187,33 +188,26 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
         }
       };
 
-      return source.subscribe({
+      return operate(source, subscriber, {
         next(chunk) {
-          try {
-            consume(chunk);
-            offset += chunk.length;
-          } catch (error) {
-            subscriber.error(error);
-          }
+          consume(chunk);
+          offset += chunk.length;
         },
-        error: (error) => subscriber.error(error),
         complete() {
           if (!header) {
             const expected = prefix.length === 4 ? 'a 4-byte IDX magic number' : `an IDX header of ${prefix.length} bytes`;
-            subscriber.error(new IdxFormatError({ file, offset, expected, found: `end of data after ${offset} bytes` }));
-          } else if (next < total) {
-            const expectedBytes = header.headerBytes + total * header.recordBytes;
-            subscriber.error(
-              new IdxFormatError({
-                file,
-                offset,
-                expected: `${expectedBytes} bytes (${total} records of ${[header.dims.slice(1).join(' x '), header.type].filter(Boolean).join(' ')})`,
-                found: `end of data after ${offset} bytes (${next} whole records): the file is truncated`,
-              }),
-            );
-          } else {
-            subscriber.complete();
+            throw new IdxFormatError({ file, offset, expected, found: `end of data after ${offset} bytes` });
           }
+          if (next < total) {
+            const expectedBytes = header.headerBytes + total * header.recordBytes;
+            throw new IdxFormatError({
+              file,
+              offset,
+              expected: `${expectedBytes} bytes (${total} records of ${[header.dims.slice(1).join(' x '), header.type].filter(Boolean).join(' ')})`,
+              found: `end of data after ${offset} bytes (${next} whole records): the file is truncated`,
+            });
+          }
+          subscriber.complete();
         },
       });
     });
