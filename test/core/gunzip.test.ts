@@ -137,6 +137,10 @@ describe('gunzip() member boundaries and headers', () => {
       expect(error).toBeInstanceOf(GzipError);
       expect((error as GzipError).offset).toBe(tail[0] === 0x1f ? good.length + tail.length : good.length);
     }
+    const cut = Buffer.concat([good, Uint8Array.of(0x1f, 0x8b, 8)]);
+    await expect(inflate(cut, 4096)).rejects.toThrow(
+      `f.gz at byte ${cut.length}: expected the 10-byte gzip header of the member at byte ${good.length}, found end of data after ${cut.length} bytes (the file is truncated)`,
+    );
   });
 
   it('rejects a stored block whose NLEN is not the complement of LEN, as zlib does', async () => {

@@ -78,7 +78,7 @@ export class GzipDecoder {
     const fail = (expected: string, why: string): never => {
       throw new GzipError({ file: this.file, offset: this.offset, expected, found: `${found} ${why}` });
     };
-    if (this.stage === HEADER) fail(`${this.header.missing} of the gzip member at byte ${this.header.start}`, '(the file is truncated)');
+    if (this.stage === HEADER) fail(`${this.header.missing} of the member at byte ${this.header.start}`, '(the file is truncated)');
     if (this.stage === BODY) {
       throw new GzipError({
         file: this.file,
