@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { DatasetMismatchError, DatasetNotFoundError, encodeIdx, GzipError, idx, IdxFormatError, mnist } from '@idxflow/core';
+import { lcgBytes } from '../fixtures/blocks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idxflow-errors-'));
 const write = (name: string, bytes: Uint8Array): string => {
@@ -20,6 +21,31 @@ describe('dataset source errors', () => {
     const error = await lastValueFrom(idx({ images, labels }).pipe(toArray())).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetMismatchError);
     expect((error as Error).message).toBe(`${images} and ${labels}: expected as many images as labels (4 labels), found 5 images`);
+  });
+
+  it('DatasetMismatchError from the headers, before a labels file claiming 4e9 labels is read on', async () => {
+    const claimed = 4e9;
+    const body = new Uint8Array(8 + 2_000_000);
+    new DataView(body.buffer).setUint32(0, 0x0801, false);
+    new DataView(body.buffer).setUint32(4, claimed, false);
+    body.set(lcgBytes(2_000_000, 8), 8); // incompressible: the gzip file is about 2 MB
+    const gz = Buffer.from(gzipSync(body));
+    gz[1_500_000] ^= 0xff; // reading that far would end in a GzipError, not a mismatch
+    const labels = write('huge-labels.gz', gz);
+    const images = write('i5.idx', encodeIdx(new Uint8Array(5 * 4), [5, 2, 2]));
+    const error = await lastValueFrom(idx({ images, labels }).pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetMismatchError);
+    expect((error as Error).message).toBe(`${images} and ${labels}: expected as many images as labels (${claimed} labels), found 5 images`);
+  });
+
+  it('DatasetMismatchError from the headers when the images claim more than they hold', async () => {
+    const images = encodeIdx(new Uint8Array(3 * 4), [3, 2, 2]);
+    new DataView(images.buffer).setUint32(4, 4e9, false); // the header claims 4e9 images, 3 follow
+    const imagesPath = write('claims.idx', images);
+    const labels = write('l3.idx', encodeIdx(new Uint8Array(3), [3]));
+    const error = await lastValueFrom(idx({ images: imagesPath, labels }).pipe(toArray())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetMismatchError);
+    expect((error as Error).message).toBe(`${imagesPath} and ${labels}: expected as many images as labels (3 labels), found 4000000000 images`);
   });
 
   it('IdxFormatError naming the expected magic when labels are given as images', async () => {

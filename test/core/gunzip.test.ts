@@ -1,8 +1,11 @@
 import { lastValueFrom, toArray } from 'rxjs';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fromBytes, gunzip, GzipError } from '@idxflow/core';
 import { lcgBytes } from '../fixtures/blocks.js';
+import { filled, gzipHeader, gzipMember } from '../fixtures/gzip.js';
+
+const failure = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => new Error('no error'), (e: unknown) => e);
 
 async function inflate(bytes: Uint8Array, chunkSize = 1000): Promise<Uint8Array> {
   const chunks = await lastValueFrom(fromBytes(bytes, { chunkSize }).pipe(gunzip({ file: 'f.gz' }), toArray()));
@@ -11,7 +14,7 @@ async function inflate(bytes: Uint8Array, chunkSize = 1000): Promise<Uint8Array>
 
 // Compressible but not trivial: bytes in a narrow range.
 const plain = lcgBytes(300_000, 9).map((b) => b & 0x0f);
-const zipped = gzipSync(plain); // Node's zlib, independent of fflate
+const zipped = gzipSync(plain); // Node's zlib, independent of the inflater under test
 
 describe('gunzip()', () => {
   it('inflates a gzip stream whatever the chunking', async () => {
@@ -67,5 +70,95 @@ describe('gunzip()', () => {
     const error = await inflate(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GzipError);
     expect((error as Error).message).toMatch(/^f\.gz at byte \d+: expected /);
+  });
+});
+
+describe('gunzip() member boundaries and headers', () => {
+  const a = lcgBytes(50_000, 3).map((b) => b & 0x3f);
+  const b = lcgBytes(40_000, 4).map((b) => b & 0x07);
+  const c = lcgBytes(9_000, 5);
+
+  it('inflates a later member whose header is longer than any chunk, at every chunk size', async () => {
+    const long = { name: filled(20_000, 0x6e), comment: filled(9_000, 0x63), extra: lcgBytes(65_535, 6), headerCrc: true };
+    const file = Buffer.concat([gzipSync(a), gzipMember(b, long), gzipMember(c, { ...long, level: 0 })]);
+    const expected = Buffer.concat([a, b, c]);
+    expect(gunzipSync(file).equals(expected)).toBe(true); // zlib agrees the file is valid
+    for (const size of [1, 5, 4093, 4096, 16_384, 65_536, file.length]) {
+      expect(Buffer.from(await inflate(file, size)).equals(expected)).toBe(true);
+    }
+  });
+
+  it('inflates members with every combination of optional header fields', async () => {
+    for (let flags = 0; flags < 16; flags++) {
+      const header = {
+        headerCrc: (flags & 1) !== 0,
+        extra: flags & 2 ? Uint8Array.of(1, 0, 2, 0) : undefined,
+        name: flags & 4 ? filled(3, 0x61) : undefined,
+        comment: flags & 8 ? filled(2, 0x62) : undefined,
+      };
+      const file = Buffer.concat([gzipMember(c, header), gzipMember(a, header)]);
+      expect(gunzipSync(file).equals(Buffer.concat([c, a]))).toBe(true);
+      expect(Buffer.from(await inflate(file, 7)).equals(Buffer.concat([c, a]))).toBe(true);
+    }
+  });
+
+  it('rejects a reserved flag bit in any member, naming the flags byte', async () => {
+    const members = [gzipMember(a), gzipMember(b, { name: filled(5000, 0x6e) }), gzipMember(c)];
+    for (let m = 0; m < members.length; m++) {
+      for (const bit of [0x20, 0x40, 0x80]) {
+        const bad = members.map((member, k) => (k === m ? Buffer.from(member) : member));
+        bad[m][3] |= bit;
+        const file = Buffer.concat(bad);
+        expect(() => gunzipSync(file)).toThrow('unknown header flags set');
+        const at = members.slice(0, m).reduce((n, member) => n + member.length, 0) + 3;
+        const error = await failure(inflate(file, 1000));
+        expect(error).toBeInstanceOf(GzipError);
+        expect((error as GzipError).offset).toBe(at);
+        expect((error as Error).message).toBe(`f.gz at byte ${at}: expected gzip flags with the reserved bits 5-7 clear, found flags 0x${bad[m][3].toString(16).padStart(2, '0')}`);
+      }
+    }
+  });
+
+  it('rejects a wrong header CRC-16 at the CRC field', async () => {
+    const second = Buffer.from(gzipMember(b, { name: filled(10, 0x6e), headerCrc: true }));
+    const crcAt = 10 + 11; // fixed fields, then the name and its zero byte
+    second[crcAt] ^= 1;
+    const file = Buffer.concat([gzipSync(a), second]);
+    expect(() => gunzipSync(file)).toThrow('header crc mismatch');
+    const error = await failure(inflate(file, 333));
+    expect(error).toBeInstanceOf(GzipError);
+    expect((error as GzipError).offset).toBe(gzipSync(a).length + crcAt);
+  });
+
+  it('rejects any byte after the last member, zero padding included', async () => {
+    const good = gzipSync(a);
+    for (const tail of [[0], [0, 0, 0, 0], [0x1f], [0x1f, 0x8b], [7, 7, 7, 7, 7]]) {
+      const error = await failure(inflate(Buffer.concat([good, Uint8Array.from(tail)]), 4096));
+      expect(error).toBeInstanceOf(GzipError);
+      expect((error as GzipError).offset).toBe(tail[0] === 0x1f ? good.length + tail.length : good.length);
+    }
+    const cut = Buffer.concat([good, Uint8Array.of(0x1f, 0x8b, 8)]);
+    await expect(inflate(cut, 4096)).rejects.toThrow(
+      `f.gz at byte ${cut.length}: expected the 10-byte gzip header of the member at byte ${good.length}, found end of data after ${cut.length} bytes (the file is truncated)`,
+    );
+  });
+
+  it('rejects a stored block whose NLEN is not the complement of LEN, as zlib does', async () => {
+    const header = gzipHeader();
+    const body = Buffer.from(deflateRawSync(c, { level: 0 })); // stored blocks: 1 byte of header bits, LEN, NLEN
+    body[3] ^= 0x10;
+    const file = Buffer.concat([header, body, gzipMember(c).subarray(-8)]);
+    expect(() => gunzipSync(file)).toThrow('invalid stored block lengths');
+    const error = await failure(inflate(file, 100));
+    expect(error).toBeInstanceOf(GzipError);
+    expect((error as GzipError).offset).toBe(header.length + 3);
+  });
+
+  it('hands a highly compressed member on in pieces of at most 256 KiB', async () => {
+    const zeros = new Uint8Array(5_000_000);
+    const chunks = await lastValueFrom(fromBytes(gzipSync(zeros), { chunkSize: 1 << 20 }).pipe(gunzip(), toArray()));
+    expect(chunks.reduce((n, chunk) => n + chunk.length, 0)).toBe(zeros.length);
+    expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(1 << 18);
+    expect(chunks.every((chunk) => chunk.every((v) => v === 0))).toBe(true);
   });
 });

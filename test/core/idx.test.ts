@@ -91,6 +91,60 @@ describe('decodeIdx(encodeIdx(x)) is the identity', () => {
   });
 });
 
+/** An IDX header alone: magic for `code`, then the dimensions, big-endian. */
+function header(code: number, dims: number[]): Uint8Array {
+  const bytes = new Uint8Array(4 + 4 * dims.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, (code << 8) | dims.length, false);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  return bytes;
+}
+
+describe('decodeIdx sizes a header announces', () => {
+  it.each([
+    ['f64 [1, 70000, 70000]', 0x0e, [1, 70_000, 70_000], 12, 'dimensions 70000 x 70000 of f64, 39200000000 bytes a record'],
+    ['u8 [1, 65536, 65537]', 0x08, [1, 65_536, 65_537], 12, 'dimensions 65536 x 65537 of u8, 4295032832 bytes a record'],
+    ['i16 [1, 2, 2^31, 3]', 0x0b, [1, 2, 2 ** 31, 3], 12, 'dimensions 2 x 2147483648 of i16, 8589934592 bytes a record'],
+    ['u8 [1, 2^32 - 1, 2]', 0x08, [1, 2 ** 32 - 1, 2], 12, 'dimensions 4294967295 x 2 of u8, 8589934590 bytes a record'],
+  ])('rejects records over 2^32 bytes (%s) at the dimension that passes it', async (_, code, dims, offset, found) => {
+    const error = await decodeAll(header(code, dims), 3).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdxFormatError);
+    expect((error as IdxFormatError).offset).toBe(offset);
+    expect((error as Error).message).toBe(`x.idx at byte ${offset}: expected records of at most 2^32 bytes, found ${found}`);
+  });
+
+  it('rejects a total size past 2^53 - 1 bytes at the record count', async () => {
+    const error = await decodeAll(header(0x08, [2 ** 32 - 1, 2 ** 22]), 5).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdxFormatError);
+    expect((error as Error).message).toBe('x.idx at byte 4: expected at most 2^53 - 1 bytes in all, found 4294967295 records of 4194304 bytes');
+  });
+
+  it('accepts records of exactly 2^32 bytes, and allocates only for the bytes that come', async () => {
+    const bytes = new Uint8Array(16 + 1000);
+    bytes.set(header(0x08, [1, 65_536, 65_536]));
+    const before = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const error = await lastValueFrom(
+      fromBytes(bytes, { chunkSize: 100 }).pipe(
+        decodeIdx({ file: 'x.idx', onHeader: () => (peak = process.memoryUsage().arrayBuffers) }),
+        toArray(),
+      ),
+    ).catch((e: unknown) => e);
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    expect(error).toBeInstanceOf(IdxFormatError);
+    expect((error as Error).message).toBe(
+      'x.idx at byte 1016: expected 4294967312 bytes (1 records of 65536 x 65536 u8), found end of data after 1016 bytes (0 whole records): the file is truncated',
+    );
+    expect(peak - before).toBeLessThan(64 << 20);
+  });
+
+  it('takes a zero dimension to mean empty records, however large the others', async () => {
+    const groups = await decodeAll(header(0x0e, [3, 70_000, 0, 70_000]), 4);
+    expect(groups.map((g) => [g.first, g.count, g.data.length])).toEqual([[0, 3, 0]]);
+    expect(groups[0].data).toBeInstanceOf(Float64Array);
+  });
+});
+
 describe('decodeIdx errors', () => {
   const good = encodeIdx(new Uint8Array(12), [3, 2, 2]);
 

@@ -1,9 +1,10 @@
-import { defer, from, lastValueFrom, Observable, switchMap, toArray, type OperatorFunction } from 'rxjs';
+import { map, Observable, switchMap, toArray, zip, type OperatorFunction } from 'rxjs';
 import type { Block } from '../block.js';
 import { DatasetMismatchError } from '../errors.js';
 import { gunzip } from '../gunzip.js';
 import { decodeIdx } from '../idx/decode.js';
-import type { IdxRecords } from '../idx/types.js';
+import type { IdxHeader, IdxRecords } from '../idx/types.js';
+import { operate } from '../operate.js';
 import { fromFile } from '../sources/file.js';
 import { fromUrl } from '../sources/url.js';
 import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';
@@ -22,37 +23,64 @@ function bytesOf(location: string, chunkSize: number): Observable<Uint8Array> {
   return /^https?:\/\//.test(location) ? fromUrl(location) : fromFile(location, { chunkSize });
 }
 
-async function readLabels(file: string, chunkSize: number): Promise<Uint8Array> {
-  const groups = await lastValueFrom(
-    bytesOf(file, chunkSize).pipe(gunzip({ file }), decodeIdx({ file, type: 'u8', ndims: 1 }), toArray()),
+/** The header of an IDX file: reads until it is decoded (a chunk or so), then stops reading. */
+function headerOf(file: string, chunkSize: number, ndims: number): Observable<IdxHeader> {
+  return new Observable<IdxHeader>((subscriber) =>
+    bytesOf(file, chunkSize)
+      .pipe(
+        gunzip({ file }),
+        decodeIdx({
+          file,
+          type: 'u8',
+          ndims,
+          onHeader(header) {
+            subscriber.next(header);
+            subscriber.complete(); // unsubscribes: the file is read no further
+          },
+        }),
+      )
+      .subscribe({ error: (error: unknown) => subscriber.error(error) }),
   );
-  const labels = new Uint8Array(groups.reduce((n, g) => n + g.count, 0));
-  let at = 0;
-  for (const g of groups) {
-    labels.set(g.data as Uint8Array, at);
-    at += g.count;
-  }
-  return labels;
+}
+
+function mismatch(imagesFile: string, labelsFile: string, images: number, labels: number): DatasetMismatchError {
+  return new DatasetMismatchError({
+    file: `${imagesFile} and ${labelsFile}`,
+    expected: `as many images as labels (${labels} labels)`,
+    found: `${images} images`,
+  });
+}
+
+/** The labels, read whole: only once the headers agree, so their count is the images' count. */
+function labelsOf(file: string, chunkSize: number): Observable<Uint8Array> {
+  return bytesOf(file, chunkSize).pipe(
+    gunzip({ file }),
+    decodeIdx({ file, type: 'u8', ndims: 1 }),
+    toArray(),
+    map((groups) => {
+      const labels = new Uint8Array(groups.reduce((n, g) => n + g.count, 0)); // what came, not what a header claims
+      let at = 0;
+      for (const g of groups) {
+        labels.set(g.data as Uint8Array, at);
+        at += g.count;
+      }
+      return labels;
+    }),
+  );
 }
 
 function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): OperatorFunction<IdxRecords, Block<Uint8Array>> {
   return (source) =>
     new Observable<Block<Uint8Array>>((subscriber) => {
+      // The headers were compared before; this guards against a file changed since.
       let checked = false;
-      const check = (count: number): boolean => {
-        if (count === labels.length) return (checked = true);
-        subscriber.error(
-          new DatasetMismatchError({
-            file: `${imagesFile} and ${labelsFile}`,
-            expected: `as many images as labels (${labels.length} labels)`,
-            found: `${count} images`,
-          }),
-        );
-        return false;
+      const check = (count: number): void => {
+        if (count !== labels.length) throw mismatch(imagesFile, labelsFile, count, labels.length);
+        checked = true;
       };
-      return source.subscribe({
+      return operate(source, subscriber, {
         next({ header, first, count, data }) {
-          if (!checked && !check(header.dims[0])) return;
+          if (!checked) check(header.dims[0]);
           const indices = new Uint32Array(count);
           for (let i = 0; i < count; i++) indices[i] = first + i;
           subscriber.next({
@@ -63,9 +91,9 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
             shape: [count, header.dims[1], header.dims[2]],
           });
         },
-        error: (error) => subscriber.error(error),
         complete() {
-          if (checked || check(0)) subscriber.complete();
+          if (!checked) check(0);
+          subscriber.complete();
         },
       });
     });
@@ -75,9 +103,11 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
  * Streams any MNIST-style pair of IDX files (images u8 `[n, h, w]`, labels u8 `[n]`, each raw
  * or gzipped) as Blocks of epoch 0.
  *
- * The labels (one byte a sample) are read first; the images then stream chunk by chunk, on
- * demand, so memory stays near one chunk whatever the file size. Blocks follow the input's
- * chunking; use `batch()` for fixed sizes.
+ * Both headers are read first, and a pair whose counts differ fails with
+ * `DatasetMismatchError` before either file is read further. The labels (one byte a sample)
+ * are then read whole; the images stream chunk by chunk, on demand, so memory stays near one
+ * chunk whatever the file size. Blocks follow the input's chunking; use `batch()` for fixed
+ * sizes.
  *
  * @param options See `IdxSourceOptions`.
  *
@@ -92,7 +122,13 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
 export function idx(options: IdxSourceOptions): Observable<Block<Uint8Array>> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const { images, labels } = options;
-  return defer(() => from(readLabels(labels, chunkSize))).pipe(
+  return zip(headerOf(labels, chunkSize, 1), headerOf(images, chunkSize, 3)).pipe(
+    map(([labelsHeader, imagesHeader]) => {
+      const count = imagesHeader.dims[0];
+      if (labelsHeader.dims[0] !== count) throw mismatch(images, labels, count, labelsHeader.dims[0]);
+      return count;
+    }),
+    switchMap(() => labelsOf(labels, chunkSize)),
     switchMap((labelValues) =>
       bytesOf(images, chunkSize).pipe(
         gunzip({ file: images }),
@@ -102,4 +138,3 @@ export function idx(options: IdxSourceOptions): Observable<Block<Uint8Array>> {
     ),
   );
 }
-

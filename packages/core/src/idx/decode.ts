@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { IdxFormatError } from '../errors.js';
+import { operate } from '../operate.js';
 import { IDX_TYPES, idxTypeByCode, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';
 
 /** Options of `decodeIdx()`. */
@@ -18,6 +19,13 @@ const hex = (bytes: Uint8Array): string =>
   '0x' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+// The largest typed array Node 20 allocates (buffer.constants.MAX_LENGTH): a record is emitted
+// as one, so a header announcing larger records cannot be decoded. Fixed rather than read from
+// the runtime, so that a file is accepted or rejected the same way everywhere.
+const MAX_RECORD_BYTES = 2 ** 32;
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Decodes an IDX byte stream into groups of records, emitting each record as soon as its
@@ -48,13 +56,45 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
       let total = 0; // records announced
       let next = 0; // records emitted
       let offset = 0; // bytes received
-      let carry = new Uint8Array(0); // a partial record
+      let carry = EMPTY; // a partial record
       let carryFill = 0;
       let elementBytes = 1;
       let Pixels: IdxTypeInfoArray = Uint8Array;
 
       const fail = (at: number, expected: string, found: string): never => {
         throw new IdxFormatError({ file, offset: at, expected, found });
+      };
+
+      // Record and total sizes, checked before anything is allocated: every product is at most
+      // 2^64, so the comparisons are exact even where the doubles are not.
+      const sizeOf = (type: IdxType, bytes: number, dims: number[]): number => {
+        let recordBytes = bytes;
+        if (dims.indexOf(0, 1) > 0) return 0; // records of no bytes, however large the other dimensions
+        for (let i = 1; i < dims.length; i++) {
+          recordBytes *= dims[i];
+          if (recordBytes > MAX_RECORD_BYTES) {
+            const exact = dims.slice(1, i + 1).reduce((product, d) => product * BigInt(d), BigInt(bytes));
+            fail(4 + 4 * i, `records of at most 2^32 bytes`, `dimensions ${dims.slice(1, i + 1).join(' x ')} of ${type}, ${exact} bytes a record`);
+          }
+        }
+        const headerBytes = 4 + 4 * dims.length;
+        if (headerBytes + dims[0] * recordBytes > Number.MAX_SAFE_INTEGER) {
+          fail(4, `at most 2^53 - 1 bytes in all`, `${dims[0]} records of ${recordBytes} bytes`);
+        }
+        return recordBytes;
+      };
+
+      // Appends to the partial record, grown by doubling (up to the record size) as bytes come,
+      // so a header announcing huge records costs memory only for the bytes that follow it.
+      const keep = (bytes: Uint8Array): void => {
+        const need = carryFill + bytes.length;
+        if (need > carry.length) {
+          const grown = new Uint8Array(Math.min(header!.recordBytes, Math.max(need, 2 * carry.length, 1 << 16)));
+          grown.set(carry.subarray(0, carryFill));
+          carry = grown;
+        }
+        carry.set(bytes, carryFill);
+        carryFill = need;
       };
 
       const readHeader = (): void => {
@@ -82,13 +122,12 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
         }
         const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.length);
         const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
-        const recordBytes = info!.bytes * dims.slice(1).reduce((a, b) => a * b, 1);
+        const recordBytes = sizeOf(info!.type, info!.bytes, dims);
         header = { type: info!.type, dims, headerBytes: prefix.length, recordBytes };
         options.onHeader?.(header);
         total = dims[0];
         elementBytes = info!.bytes;
         Pixels = info!.Array as IdxTypeInfoArray;
-        carry = new Uint8Array(recordBytes);
         if (recordBytes === 0 && total > 0) emitRecords(new Uint8Array(0), 0, total);
       };
 
@@ -128,12 +167,13 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
           fail(offset + at, `end of data after ${total} records of ${recordBytes} bytes`, `${chunk.length - at} more bytes`);
         if (carryFill > 0) {
           const take = Math.min(recordBytes - carryFill, chunk.length - at);
-          carry.set(chunk.subarray(at, at + take), carryFill);
-          carryFill += take;
+          keep(chunk.subarray(at, at + take));
           at += take;
           if (carryFill < recordBytes) return;
+          const whole = carry; // handed on: the next partial record gets its own array
+          carry = EMPTY;
           carryFill = 0;
-          emitRecords(carry.slice(), 0, 1);
+          emitRecords(whole, 0, 1);
         }
         if (at === chunk.length) return;
         if (next === total) extra();
@@ -144,38 +184,30 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
         }
         if (at < chunk.length) {
           if (next === total) extra();
-          carry.set(chunk.subarray(at), 0);
-          carryFill = chunk.length - at;
+          keep(chunk.subarray(at));
         }
       };
 
-      return source.subscribe({
+      return operate(source, subscriber, {
         next(chunk) {
-          try {
-            consume(chunk);
-            offset += chunk.length;
-          } catch (error) {
-            subscriber.error(error);
-          }
+          consume(chunk);
+          offset += chunk.length;
         },
-        error: (error) => subscriber.error(error),
         complete() {
           if (!header) {
             const expected = prefix.length === 4 ? 'a 4-byte IDX magic number' : `an IDX header of ${prefix.length} bytes`;
-            subscriber.error(new IdxFormatError({ file, offset, expected, found: `end of data after ${offset} bytes` }));
-          } else if (next < total) {
-            const expectedBytes = header.headerBytes + total * header.recordBytes;
-            subscriber.error(
-              new IdxFormatError({
-                file,
-                offset,
-                expected: `${expectedBytes} bytes (${total} records of ${[header.dims.slice(1).join(' x '), header.type].filter(Boolean).join(' ')})`,
-                found: `end of data after ${offset} bytes (${next} whole records): the file is truncated`,
-              }),
-            );
-          } else {
-            subscriber.complete();
+            throw new IdxFormatError({ file, offset, expected, found: `end of data after ${offset} bytes` });
           }
+          if (next < total) {
+            const expectedBytes = header.headerBytes + total * header.recordBytes;
+            throw new IdxFormatError({
+              file,
+              offset,
+              expected: `${expectedBytes} bytes (${total} records of ${[header.dims.slice(1).join(' x '), header.type].filter(Boolean).join(' ')})`,
+              found: `end of data after ${offset} bytes (${next} whole records): the file is truncated`,
+            });
+          }
+          subscriber.complete();
         },
       });
     });

@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import { DemandWindow } from '../flow.js';
+import { settle } from '../operate.js';
 import { integer } from '../validate.js';
 
 /** Options shared by the byte sources. */
@@ -29,11 +30,12 @@ export function fromBytes(bytes: Uint8Array, options: ByteSourceOptions = {}): O
   const size = integer('window', options.window ?? 2, 1);
   return new Observable<Uint8Array>((subscriber) => {
     const window = new DemandWindow(size);
-    void (async () => {
+    const pump = async (): Promise<void> => {
       for (let at = 0; at < bytes.length && !subscriber.closed; at += chunkSize) {
         await window.emit(subscriber, bytes.subarray(at, at + chunkSize));
       }
       subscriber.complete();
-    })().catch((error: unknown) => subscriber.error(error));
+    };
+    settle(subscriber, pump());
   });
 }

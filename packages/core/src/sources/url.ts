@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { IdxflowError } from '../errors.js';
 import { DemandWindow } from '../flow.js';
+import { settle } from '../operate.js';
 import { integer } from '../validate.js';
 
 /** The server answered, but not with the bytes asked for. */
@@ -39,7 +40,7 @@ export function fromUrl(url: string, options: UrlSourceOptions = {}): Observable
   return new Observable<Uint8Array>((subscriber) => {
     const abort = new AbortController();
     const window = new DemandWindow(size);
-    void (async () => {
+    const pump = async (): Promise<void> => {
       const response = await fetch(url, { signal: abort.signal });
       if (!response.ok || !response.body) {
         await response.body?.cancel();
@@ -61,9 +62,8 @@ export function fromUrl(url: string, options: UrlSourceOptions = {}): Observable
         reader.releaseLock();
       }
       subscriber.complete();
-    })().catch((error: unknown) => {
-      if (!subscriber.closed) subscriber.error(error);
-    });
+    };
+    settle(subscriber, pump());
     return () => abort.abort();
   });
 }
