@@ -5,6 +5,8 @@ import { info, UsageError } from './commands/info.js';
 import { preview, PREVIEW_FLAGS, previewUsage } from './commands/preview.js';
 import { exportCommand, EXPORT_FLAGS, exportUsage } from './commands/export.js';
 import { serveCommand, SERVE_FLAGS, serveUsage } from './commands/serve.js';
+import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
+import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks';
 
 const USAGE = `Usage: idxflow <command> [options]
 
@@ -13,6 +15,7 @@ Commands:
   preview          PNG contact sheet of augmented digits
   export           write the (augmented) dataset as IDX, NPY/NPZ, PNG folders or WebDataset shards
   serve            stream augmented batches to trainers over HTTP and WebSocket
+  merge-manifests  join the manifests of the parts of a split export
 
 Run "idxflow <command> --help" for a command's options.`;
 
@@ -36,7 +39,24 @@ async function main(argv: string[]): Promise<void> {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: EXPORT_FLAGS });
       if (values.help) return void process.stdout.write(`${exportUsage}\n`);
       if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${exportUsage}`);
-      process.stdout.write(`${await exportCommand(values)}\n`);
+      // Ctrl-C (or SIGTERM) stops the export: complete files are kept, to resume; the rest removed.
+      const interrupt = new AbortController();
+      const stop = (): void => interrupt.abort(new Error('interrupted'));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        process.stdout.write(`${await exportCommand(values, interrupt.signal)}\n`);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      return;
+    }
+    case 'merge-manifests': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: MERGE_FLAGS });
+      if (values.help) return void process.stdout.write(`${mergeUsage}\n`);
+      if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".\n\n${mergeUsage}`);
+      process.stdout.write(`${await mergeCommand(positionals[0], values)}\n`);
       return;
     }
     case 'serve': {
@@ -61,7 +81,13 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
+  if (error instanceof ExportInterruptedError) {
+    process.stderr.write(`idxflow: ${error.message}\n`);
+    process.exitCode = 130;
+  } else if (error instanceof ExportRefusedError) {
+    process.stderr.write(`idxflow: ${error.name}: ${error.message}\n`);
+    process.exitCode = 2;
+  } else if (error instanceof UsageError || (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`idxflow: ${error.message}\n`);
     process.exitCode = 2;
   } else if (error instanceof IdxflowError || error instanceof RangeError || error instanceof TypeError || (error as NodeJS.ErrnoException).code) {

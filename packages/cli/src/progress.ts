@@ -1,35 +1,44 @@
-// A progress line for long work: redrawn in place on a terminal, silent otherwise.
+// Progress of long work: a bar with rate and ETA redrawn in place on a terminal; off a terminal
+// (a log, a CI job, a scheduler's output file) one line every few seconds, so that a long export
+// is never silent until it ends.
 
 export interface Progress {
-  update(done: number): void;
+  update(done: number, total: number | undefined): void;
   finish(): void;
 }
 
+const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
+const duration = (s: number): string => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+
+/** The text of one report: done of total, percentage, images/s, ETA. */
+export function progressText(label: string, done: number, total: number | undefined, seconds: number): string {
+  const speed = seconds > 0 ? done / seconds : 0;
+  const of = total ? `/${total} (${((done / total) * 100).toFixed(0)}%)` : '';
+  const eta = total && speed > 0 ? `, ETA ${duration((total - done) / speed)}` : '';
+  return `${label}: ${done}${of} images, ${rate(speed)} images/s${eta}`;
+}
+
 /**
- * A progress bar on `stream` when it is a TTY; does nothing when output goes to a file or
- * pipe (logs then hold just the summary line).
+ * Reports on `stream` (stderr): a bar redrawn at most every 100 ms on a terminal, a line every
+ * `every` ms elsewhere.
  */
-export function progressBar(label: string, total: number | undefined, stream: NodeJS.WriteStream = process.stderr): Progress {
-  if (!stream.isTTY) return { update: () => undefined, finish: () => undefined };
+export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, every = 5000): Progress {
   const start = performance.now();
-  let last = 0;
-  const draw = (done: number): void => {
-    const seconds = (performance.now() - start) / 1000;
-    const rate = seconds > 0 ? done / seconds : 0;
-    const width = 30;
-    const bar = total ? '#'.repeat(Math.round((done / total) * width)).padEnd(width, '.') : '';
-    const of = total ? `/${total} ${((done / total) * 100).toFixed(0).padStart(3)}%` : '';
-    stream.write(`\r${label} [${bar}] ${done}${of}  ${Math.round(rate)} images/s `);
-  };
+  let last = start;
+  const tty = stream.isTTY === true;
   return {
-    update(done) {
+    update(done, total) {
       const now = performance.now();
-      if (now - last < 100) return;
+      if (now - last < (tty ? 100 : every)) return;
       last = now;
-      draw(done);
+      const text = progressText(label, done, total, (now - start) / 1000);
+      if (!tty) return void stream.write(`${text}\n`);
+      const width = 24;
+      const bar = total ? `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ` : '';
+      stream.write(`\r\x1b[2K${bar}${text}`);
     },
     finish() {
-      stream.write('\r\x1b[2K');
+      if (tty) stream.write('\r\x1b[2K');
     },
   };
 }

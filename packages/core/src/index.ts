@@ -26,6 +26,7 @@ export * from './stages/shard.js';
 export * from './stages/shuffle.js';
 export * from './stages/shuffleWindow.js';
 export * from './stages/skipSamples.js';
+export * from './stages/takeSamples.js';
 export * from './loadBlock.js';
-export { checkRows, gather, gatherRows, inSharedMemory, isRows, layoutOf, runLength, sharedBlock, type Rows, type Run } from './stages/rows.js';
+export { asRows, checkRows, gather, gatherRows, inSharedMemory, isRows, layoutOf, runLength, sharedBlock, type Rows, type Run } from './stages/rows.js';
 export * from './pool.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { from, Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
-import { EXPORT_FORMATS, ExportCountError, exportTo, writeManifest, type ExportFormat } from '../../../packages/sinks/src/files/index.js';
+import { EXPORT_FORMATS, ExportCountError, ExportRefusedError, exportTo, writeManifest, type ExportFormat } from '../../../packages/sinks/src/files/index.js';
 import { ROOT } from '../../fixtures/mnist.js';
 import { listFiles, randomDataset, sha256, tmp } from './fixtures.js';
 
@@ -28,8 +28,7 @@ describe('exportTo', () => {
         format,
         dir,
         split: 'test',
-        shardSize: 20,
-        concurrency: 3,
+        ...(format === 'wds' ? { shardSize: 20 } : {}),
         expectedCount: 37,
         manifest: { seed: 42, pipeline, version: '9.9.9' },
         onProgress: (n) => progress.push(n),
@@ -45,12 +44,12 @@ describe('exportTo', () => {
         dtype: 'uint8',
         seed: 42,
         pipeline,
-        files: FILES[format].map((name) => {
+        files: [...FILES[format]].sort().map((name) => {
           const bytes = readFileSync(join(dir, name));
           return { name, bytes: bytes.length, sha256: sha256(bytes) };
         }),
       });
-      expect(summary.files).toEqual(manifest.files);
+      expect([...summary.files].sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual(manifest.files); // the manifest sorts them by name
       expect(progress.at(-1)).toBe(37);
       expect(progress).toEqual([...progress].sort((a, b) => a - b));
       if (format === 'png') {
@@ -61,28 +60,48 @@ describe('exportTo', () => {
     }
   });
 
-  it('removes stale temporaries and the old manifest first: a failed export leaves no manifest', async () => {
-    const dir = tmp();
-    mkdirSync(join(dir, '3'));
-    const stale = [join(dir, '.train-images.npy.0a1b2c3d4e5f.partial'), join(dir, '3', '.00000001.png.0a1b2c3d4e5f.partial')];
-    for (const path of stale) writeFileSync(path, 'half');
-    writeFileSync(join(dir, 'manifest.json'), '{"count": 60000}');
+  it('removes temporaries of an interrupted run of the same export; a failed export leaves nothing, not even the folder it made', async () => {
     const { blocks } = randomDataset(12, [5]);
+    const parent = tmp();
+    const dir = join(parent, 'out');
     const failing = new Observable<Block>((subscriber) => {
       subscriber.next(blocks[0]);
       setTimeout(() => subscriber.error(new Error('source lost')), 10);
     });
     await expect(exportTo(failing, { format: 'npy', dir })).rejects.toThrow('source lost');
-    expect(listFiles(dir)).toEqual([]);
-
+    expect(existsSync(dir)).toBe(false); // it made the folder: it removes it
+    mkdirSync(dir);
     await expect(exportTo(from(blocks), { format: 'idx', dir, expectedCount: 13 })).rejects.toBeInstanceOf(ExportCountError);
-    expect(listFiles(dir)).toEqual([]);
+    expect(listFiles(dir)).toEqual([]); // the folder was there before: it stays, empty
 
+    // A run killed midway left its journal and a temporary: a rerun of the same export goes on.
     await exportTo(from(blocks), { format: 'npy', dir });
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    writeFileSync(join(dir, '.manifest.json.journal'), JSON.stringify({ ...manifest, files: [], complete: false }));
+    writeFileSync(join(dir, '.train-images.npy.0a1b2c3d4e5f.partial'), 'half');
+    await exportTo(from(blocks), { format: 'npy', dir });
+    expect(listFiles(dir)).toEqual(['manifest.json', 'train-images.npy', 'train-labels.npy']);
     // Without a manifest option: the version of @idxflow/sinks, no seed, no pipeline.
     const version = JSON.parse(readFileSync(join(ROOT, 'packages', 'sinks', 'package.json'), 'utf8')).version;
     expect(manifest).toMatchObject({ idxflow: version, format: 'npy', count: 12, seed: null, pipeline: null });
+  });
+
+  it('refuses a folder that holds something else, and replaces an earlier export only with overwrite', async () => {
+    const { blocks } = randomDataset(12, [5]);
+    const dir = tmp();
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await expect(exportTo(from(blocks), { format: 'npy', dir })).rejects.toThrow(
+      `${dir}: expected an empty folder, or one holding this same export (to resume it), found 1 file of no idxflow export of these flags (notes.txt): choose an empty or new --out`,
+    );
+    await expect(exportTo(from(blocks), { format: 'npy', dir, overwrite: true })).rejects.toBeInstanceOf(ExportRefusedError);
+    expect(listFiles(dir)).toEqual(['notes.txt']);
+    const earlier = tmp();
+    await exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 1 } });
+    const before = listFiles(earlier).map((n) => sha256(readFileSync(join(earlier, n))));
+    await expect(exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 2 } })).rejects.toThrow('found an earlier idxflow export (manifest.json: npy, 12 samples, 2 files): add --overwrite');
+    expect(listFiles(earlier).map((n) => sha256(readFileSync(join(earlier, n))))).toEqual(before); // intact
+    await exportTo(from(blocks), { format: 'idx', dir: earlier, manifest: { version: '1', seed: 2 }, overwrite: true });
+    expect(listFiles(earlier)).toEqual(['manifest.json', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']); // no stale npy beside it
   });
 
   it('checks its options before creating or writing anything', async () => {
@@ -91,7 +110,9 @@ describe('exportTo', () => {
     const cases: [object, string][] = [
       [{ format: 'jpeg' }, 'Expected one of idx, idx.gz, npy, npz, png, wds for format but received "jpeg" of type string'],
       [{ format: 'wds', shardSize: 0 }, 'Expected integer >= 1 for shardSize but received 0 of type number'],
-      [{ format: 'png', concurrency: 1.5 }, 'Expected integer >= 1 for concurrency but received 1.5 of type number'],
+      [{ format: 'png', workers: 1.5 }, 'Expected integer between 0 and 256 for workers but received 1.5 of type number'],
+      [{ format: 'npy', workers: 1 }, 'Expected workers only with format png or wds (PNG encoding) but received it with npy'],
+      [{ format: 'npy', shardSize: 5 }, 'Expected shardSize only with format wds but received it with npy'],
       [{ format: 'npy', split: 'valid' }, 'Expected one of train, test for split but received "valid" of type string'],
       [{ format: 'npy', expectedCount: -3 }, 'Expected integer between 0 and 4294967295 for expectedCount but received -3 of type number'],
       [{ format: 'npy', onProgress: 5 }, 'Expected a function for onProgress but received 5 of type number'],

@@ -29,7 +29,7 @@ let told = false;
 await exportTo(source, {
   format,
   dir,
-  shardSize: 500,
+  ...(format === 'wds' ? { shardSize: 500 } : {}),
   manifest: { version: 'test', pipeline: { count } },
   onProgress(written) {
     if (!told && written >= slowAfter) {

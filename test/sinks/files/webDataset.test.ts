@@ -23,7 +23,7 @@ describe('toWebDataset', () => {
   it('writes shards of shardSize samples, each a <key>.png and a <key>.cls, key = 9-digit position', async () => {
     const { blocks, images, labels } = randomDataset(37, [5, 7, 25]);
     const dir = tmp();
-    const summary = await toWebDataset(from(blocks), { dir, shardSize: 10, concurrency: 4 });
+    const summary = await toWebDataset(from(blocks), { dir, shardSize: 10 });
     const shards = ['shard-000000.tar', 'shard-000001.tar', 'shard-000002.tar', 'shard-000003.tar'];
     expect(readdirSync(dir).sort()).toEqual(shards);
     const members = shards.flatMap((s, k) => {

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { batch, epochs, gather, loadBlock, shard, shuffleRows, skipSamples, type Block, type Rows, type Run, type WorkerPool } from '@idxflow/core';
+import { asRows, batch, epochs, gather, loadBlock, shard, shuffleRows, skipSamples, type Block, type Run, type WorkerPool } from '@idxflow/core';
 import { serve, type BatchServer, type ServeParams } from '@idxflow/sinks';
 import { augment, augmentPool, normalize, type AugmentOptions } from '@idxflow/transforms';
 import { filter, map, of, type Observable } from 'rxjs';
@@ -52,11 +52,6 @@ interface Engine {
 /** Samples in one rank's share of an epoch of `n` (shard() pads to a multiple of worldSize). */
 const shareOf = (n: number, worldSize: number): number => Math.ceil(n / worldSize);
 
-/** A whole epoch block as Rows in its own order: an evaluation stream moves row numbers, as a shuffled one does. */
-function inOrder(block: Block): Rows {
-  return { from: block, rows: Uint32Array.from({ length: block.shape[0] }, (_, i) => i) };
-}
-
 /** One client's pipeline: what the query asks of the loaded split. */
 function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   const data = engine.splits.get(p.split)!;
@@ -68,7 +63,7 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   );
   // The batches of this request: shuffled unless eval, this rank's share, resumed at `start`,
   // and every parts-th batch for DataLoader worker `part` (row numbers only, so skipping is cheap).
-  const ordered: Observable<Run> = p.eval ? passes.pipe(map(inOrder)) : passes.pipe(shuffleRows({ seed: p.seed }));
+  const ordered: Observable<Run> = p.eval ? passes.pipe(asRows()) : passes.pipe(shuffleRows({ seed: p.seed }));
   const runs = ordered.pipe(
     shard({ rank: p.rank, worldSize: p.worldSize }),
     skipSamples(p.start),

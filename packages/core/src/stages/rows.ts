@@ -82,6 +82,30 @@ export function gather<P extends PixelArray>(): OperatorFunction<Run<P>, Block<P
     });
 }
 
+/**
+ * Each block as Rows that select all its samples in their order (the block in shared memory):
+ * the unshuffled counterpart of `shuffleRows()`, so that `batch()`, `shard()` and `augment()`
+ * move row numbers and the augmentation's workers read the block in place.
+ *
+ * ## Example
+ * ```ts
+ * of(train).pipe(asRows(), batch(128), augment({ rotate: 10 }, { workers: 2 }));
+ * ```
+ */
+export function asRows<P extends PixelArray>(): OperatorFunction<Block<P>, Rows<P>> {
+  return (source) =>
+    new Observable<Rows<P>>((subscriber) => {
+      operate(source, subscriber, {
+        next(block) {
+          checkBlock('asRows()', block);
+          const rows = new Uint32Array(blockLength(block));
+          for (let i = 0; i < rows.length; i++) rows[i] = i;
+          subscriber.next({ from: sharedBlock(block), rows });
+        },
+      });
+    });
+}
+
 /** Checks Rows as `checkBlock` checks a Block: a valid `from`, and rows inside it. */
 export function checkRows(stage: string, value: Rows): void {
   checkBlock(stage, value.from);

@@ -10,6 +10,18 @@ const PARTIAL = /^\..+\.partial$/;
 /** Small writes are gathered up to this many bytes before they reach the disk. */
 const GATHER_BYTES = 1 << 18;
 
+/**
+ * A file-system error that names `path` (the final name, not the temporary): Node's errors from
+ * a file handle (`ENOSPC: no space left on device, write`) name no file.
+ */
+export function withPath(error: unknown, path: string): unknown {
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code !== undefined && !error.message.includes(path)) {
+    error.message = `${error.message} (${path})`;
+    (error as NodeJS.ErrnoException).path = path;
+  }
+  return error;
+}
+
 /** The temporary name of `path`: `.<name>.<random>.partial` in the same directory. */
 export function partialPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
@@ -60,7 +72,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw withPath(error, path);
   }
 }
 
@@ -102,7 +114,10 @@ export class AtomicFile {
   /** Creates the temporary of `path` (which must not exist yet). */
   static async create(path: string): Promise<AtomicFile> {
     const temp = partialPath(path);
-    return new AtomicFile(path, temp, await open(temp, 'wx+')); // + : a patched file is read back to hash it
+    const handle = await open(temp, 'wx+').catch((error: unknown) => { // + : a patched file is read back to hash it
+      throw withPath(error, path);
+    });
+    return new AtomicFile(path, temp, handle);
   }
 
   /** Bytes written so far. */
@@ -140,9 +155,13 @@ export class AtomicFile {
   async commit(): Promise<{ bytes: number; sha256: string }> {
     await this.flush();
     const sha256 = this.patched ? await this.rehash() : this.hash.digest('hex');
-    await this.handle.sync();
-    await this.close();
-    await rename(this.temp, this.path);
+    try {
+      await this.handle.sync();
+      await this.close();
+      await rename(this.temp, this.path);
+    } catch (error) {
+      throw withPath(error, this.path);
+    }
     return { bytes: this.length, sha256 };
   }
 
@@ -172,9 +191,13 @@ export class AtomicFile {
   }
 
   private async writeAt(bytes: Uint8Array, at: number): Promise<void> {
-    for (let done = 0; done < bytes.length; ) {
-      const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, at + done);
-      done += bytesWritten;
+    try {
+      for (let done = 0; done < bytes.length; ) {
+        const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, at + done);
+        done += bytesWritten;
+      }
+    } catch (error) {
+      throw withPath(error, this.path);
     }
   }
 

@@ -1,23 +1,22 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { validate, type Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
-import { removeStalePartials } from './atomic.js';
+import { prepareExportDir, removeWritten } from './exportDir.js';
+import { EXPORT_FORMATS, namesOf, type ExportFormat } from './exportPlan.js';
 import { toIdx } from './idx.js';
-import { checkManifestExtra, writeManifest, type ManifestExtra } from './manifest.js';
+import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra } from './manifest.js';
 import { toNpy } from './npy.js';
 import { toNpz } from './npz.js';
 import { checkSinkOptions, positiveInteger } from './options.js';
 import { toPngFolder } from './pngFolder.js';
-import type { ExportSummary, FileSinkOptions } from './types.js';
+import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { toWebDataset } from './webDataset.js';
 
-/** The formats `exportTo()` writes. */
-export type ExportFormat = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds';
-
-/** Every `ExportFormat`, for option parsers. */
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds'];
+export { EXPORT_FORMATS, type ExportFormat } from './exportPlan.js';
 
 // This package's version, recorded in manifests that do not name one (../../ is the package
 // root from both src/files and dist/files).
@@ -27,20 +26,56 @@ const PACKAGE_VERSION = (createRequire(import.meta.url)('../../package.json') as
 export interface ExportOptions extends FileSinkOptions {
   /** The file format. Required. */
   format: ExportFormat;
-  /** Samples per WebDataset shard (`wds`). Default 10,000. */
+  /** Samples per WebDataset shard (`wds` only). Default 10,000. */
   shardSize?: number;
-  /** PNG encodes in flight (`png`, `wds`). Default 8. */
-  concurrency?: number;
+  /** Threads that encode PNGs (`png`, `wds` only); 0 encodes on the main thread. Default 0. */
+  workers?: number;
   /** Recorded in manifest.json. Default: version of @idxflow/sinks, no seed, no pipeline. */
   manifest?: Omit<ManifestExtra, 'format'>;
+  /** Replace an earlier idxflow export in `dir`, removing exactly the files its manifest lists. Default false. */
+  overwrite?: boolean;
+  /** Input files of the pipeline: the export refuses a `dir` that holds any of them. Default: none. */
+  inputs?: readonly string[];
+}
+
+/** Writes one split's samples with the sink of `format`. */
+export function writeSplit(source: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers'>): Promise<ExportSummary> {
+  const { shardSize, workers, ...common } = options;
+  switch (format) {
+    case 'idx':
+      return toIdx(source, common);
+    case 'idx.gz':
+      return toIdx(source, { ...common, gzip: true });
+    case 'npy':
+      return toNpy(source, common);
+    case 'npz':
+      return toNpz(source, common);
+    case 'png':
+      return toPngFolder(source, { ...common, workers });
+    case 'wds':
+      return toWebDataset(source, { ...common, workers, shardSize });
+  }
+}
+
+/** Checks the options shared by `exportTo` and `runExport`; returns the format. */
+function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' | 'workers'>): ExportFormat {
+  const format = validate.oneOf('format', options.format, EXPORT_FORMATS);
+  if (options.shardSize !== undefined && format !== 'wds') throw new TypeError(`Expected shardSize only with format wds but received it with ${format}`);
+  positiveInteger('shardSize', options.shardSize, 10000);
+  if (options.workers !== undefined && format !== 'png' && format !== 'wds') throw new TypeError(`Expected workers only with format png or wds (PNG encoding) but received it with ${format}`);
+  validate.integer('workers', options.workers ?? 0, 0, 256);
+  return format;
 }
 
 /**
  * Writes a pipeline in one of the export formats into `dir`, then `manifest.json`.
  *
- * The directory is created if missing; temporaries left by an interrupted earlier export and
- * its old manifest are removed first, so `manifest.json` exists only beside a complete export
- * whose files match the hashes it lists. Files, by format:
+ * The directory must be new, empty, or hold this same export (complete, or interrupted: a hidden
+ * journal marks a running export, and a rerun writes over its files); an earlier idxflow export
+ * there is refused unless `overwrite`, which removes exactly the files its manifest lists, and
+ * anything else is refused (`ExportRefusedError`), as is a `dir` that holds one of `inputs`.
+ * `manifest.json` exists only beside a complete export whose files match the hashes it lists. A
+ * failed export removes what it wrote (and `dir`, if it made it). Files, by format:
  *
  * - `idx`, `idx.gz`: `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` (`t10k-`
  *   for the test split), see `toIdx()`;
@@ -48,6 +83,8 @@ export interface ExportOptions extends FileSinkOptions {
  * - `npz`: `<split>.npz` with `x` and `y`, see `toNpz()`;
  * - `png`: `<label>/<position:08d>.png`, `labels.csv`, `SHA256SUMS`, see `toPngFolder()`;
  * - `wds`: `shard-000000.tar`, ..., see `toWebDataset()`.
+ *
+ * For exports split across machines, and resumable ones, see `runExport()`.
  *
  * @param source The pipeline.
  * @param options See `ExportOptions`; checked before anything is written.
@@ -61,36 +98,45 @@ export interface ExportOptions extends FileSinkOptions {
  * ```
  */
 export async function exportTo(source: Observable<Block>, options: ExportOptions): Promise<ExportSummary> {
-  checkSinkOptions(options);
-  const format = validate.oneOf('format', options.format, EXPORT_FORMATS);
-  positiveInteger('shardSize', options.shardSize, 10000);
-  positiveInteger('concurrency', options.concurrency, 8);
-  const manifest = options.manifest ?? { version: PACKAGE_VERSION };
-  checkManifestExtra(manifest);
-  const { dir } = options;
-  await mkdir(dir, { recursive: true });
-  await removeStalePartials(dir);
-  await rm(join(dir, 'manifest.json'), { force: true });
-  const summary = await write(source, format, options);
-  await writeManifest(dir, summary, { ...manifest, format });
-  return summary;
-}
-
-function write(source: Observable<Block>, format: ExportFormat, options: ExportOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal, shardSize, concurrency } = options;
-  const common = { dir, split, expectedCount, onProgress, signal };
-  switch (format) {
-    case 'idx':
-      return toIdx(source, common);
-    case 'idx.gz':
-      return toIdx(source, { ...common, gzip: true });
-    case 'npy':
-      return toNpy(source, common);
-    case 'npz':
-      return toNpz(source, common);
-    case 'png':
-      return toPngFolder(source, { ...common, concurrency });
-    case 'wds':
-      return toWebDataset(source, { ...common, concurrency, shardSize });
+  const { dir } = checkSinkOptions(options);
+  const format = checkFormatOptions(options);
+  const extra = { ...(options.manifest ?? { version: PACKAGE_VERSION }), format };
+  checkManifestExtra(extra);
+  const split = options.split ?? 'train';
+  const ours = namesOf(format, split, '', 0, Number.MAX_SAFE_INTEGER, [''], options.shardSize ?? 10000);
+  const empty = manifestOf({ files: [], count: 0, shape: [0, 0], dtype: 'uint8' }, extra);
+  const state = await prepareExportDir({ dir, fingerprint: fingerprintOf(empty), ours, mine: ours, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
+  // The journal marks the folder as this export's while it runs: a rerun after a crash may write over its files.
+  await rm(join(dir, manifestName()), { force: true });
+  await writeManifestFile(dir, journalName(), { ...empty, complete: false });
+  const written: string[] = [];
+  try {
+    const { manifest: _m, overwrite: _o, inputs: _i, format: _f, ...sinkOptions } = options;
+    const summary = await writeSplit(source, format, { ...sinkOptions, onFile: (file) => void written.push(file.name) });
+    await writeManifestFile(dir, manifestName(), manifestOf(summary, extra));
+    await rm(join(dir, journalName()), { force: true });
+    return summary;
+  } catch (error) {
+    await removeWritten(dir, [...written, journalName()], state.created);
+    throw error;
   }
 }
+
+/** SHA-256 of a file, or undefined when it cannot be read. */
+function sha256Of(path: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', () => resolve(undefined));
+  });
+}
+
+/** The files of `record` whose bytes still hash to what it lists. */
+export async function verifiedFiles(dir: string, record: Manifest | undefined): Promise<ExportedFile[]> {
+  const kept: ExportedFile[] = [];
+  for (const file of record?.files ?? []) if ((await sha256Of(join(dir, file.name))) === file.sha256) kept.push(file);
+  return kept;
+}
+

@@ -1,4 +1,4 @@
-import { checkBlock, type Block } from '@idxflow/core';
+import { BlockMismatchError, checkBlock, type Block } from '@idxflow/core';
 
 /** The element type of a block's images, as NumPy names it. */
 export function dtypeOf(images: Uint8Array | Float32Array): 'uint8' | 'float32' {
@@ -24,6 +24,9 @@ export class ExportShape {
   /** Records the first block's shape (returning true) or checks a later block against it. */
   first(block: Block): boolean {
     checkBlock(this.sink, block, this.like);
+    if (block.shape[1] < 1 || block.shape[2] < 1) {
+      throw new BlockMismatchError({ file: this.sink, expected: 'images of at least 1 x 1 pixels', found: `${block.shape[1]} x ${block.shape[2]}` });
+    }
     if (this.like) return false;
     this.like = block;
     this.shape = [block.shape[1], block.shape[2]];

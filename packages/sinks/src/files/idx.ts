@@ -6,7 +6,7 @@ import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
 import { ExportShape } from './exportShape.js';
 import { GzipFile, gzipFile } from './gzipFile.js';
-import { checkSinkOptions } from './options.js';
+import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { writeBlocks } from './writeBlocks.js';
 
@@ -101,11 +101,12 @@ class IdxOutput {
  * ```
  */
 export async function toIdx(source: Observable<Block>, options: IdxSinkOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal } = checkSinkOptions(options);
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile } = checkSinkOptions(options);
   const gzip = options.gzip ?? false;
   if (typeof gzip !== 'boolean') throw new TypeError(`Expected a boolean for gzip but received ${String(gzip)} of type ${typeof gzip}`);
   await mkdir(dir, { recursive: true });
-  const names = mnistFileNames(split, gzip);
+  const mnistNames = mnistFileNames(split, gzip);
+  const names = { images: taggedName(mnistNames.images, tag), labels: taggedName(mnistNames.labels, tag) };
   const images = await IdxOutput.create(join(dir, names.images), gzip, expectedCount);
   const labels = await IdxOutput.create(join(dir, names.labels), gzip, expectedCount).catch(async (error: unknown) => {
     await images.abort();
@@ -138,6 +139,7 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
         const files: ExportedFile[] = [];
         files.push({ name: names.images, ...(await images.finish(count)) });
         files.push({ name: names.labels, ...(await labels.finish(count)) });
+        for (const file of files) await onFile(file);
         return { dir, files, count, shape: kind.shape ?? [0, 0], dtype: kind.dtype };
       },
       async abort() {

@@ -1,5 +1,11 @@
+// manifest.json: what an export holds and how it was made. A whole export has one; each part
+// of an export split across machines has its own (`manifest.part-00001-of-00003.json`), and
+// `mergeManifests` joins the parts into the manifest the whole export would have had. While an
+// export runs, its journal (the same record, `complete: false`, in a hidden file) lists the files
+// already complete, so that a rerun keeps them.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { validate } from '@idxflow/core';
+import { IdxflowError, validate } from '@idxflow/core';
 import { AtomicFile } from './atomic.js';
 import type { ExportFormat } from './export.js';
 import type { ExportedFile, ExportSummary } from './types.js';
@@ -16,6 +22,52 @@ export interface ManifestExtra {
   format?: ExportFormat;
 }
 
+/** Which stretch of a split export a part holds: positions `[first, first + count)` of `total`. */
+export interface PartRecord {
+  /** This part, from 0. */
+  index: number;
+  /** Parts in all. */
+  of: number;
+  /** Export position of its first sample. */
+  first: number;
+  /** Its samples. */
+  count: number;
+  /** Samples of the whole export. */
+  total: number;
+}
+
+/** The contents of manifest.json (and of part manifests and journals). */
+export interface Manifest {
+  idxflow: string;
+  format: ExportFormat | null;
+  count: number;
+  shape: [number, number];
+  dtype: 'uint8' | 'float32';
+  seed: number | null;
+  pipeline: object | null;
+  /** Every file of the export, sorted by name. */
+  files: ExportedFile[];
+  /** Present in a part's manifest. */
+  part?: PartRecord;
+  /** False in a journal: the export is still running, or was interrupted. */
+  complete?: false;
+}
+
+/** A manifest that cannot be read or joined: names the file and what is wrong. */
+export class ManifestError extends IdxflowError {}
+
+/** The name of a whole export's manifest, or of part `index` of `of`. */
+export function manifestName(part?: Pick<PartRecord, 'index' | 'of'>): string {
+  if (!part) return 'manifest.json';
+  const pad = (n: number): string => String(n).padStart(5, '0');
+  return `manifest.part-${pad(part.index)}-of-${pad(part.of)}.json`;
+}
+
+/** The journal beside a manifest: hidden, so that globs and readers never take it for one. */
+export function journalName(part?: Pick<PartRecord, 'index' | 'of'>): string {
+  return `.${manifestName(part)}.journal`;
+}
+
 /** Checks `extra` (throws TypeError or RangeError naming the field); run before an export starts. */
 export function checkManifestExtra(extra: ManifestExtra): void {
   if (typeof extra?.version !== 'string' || extra.version.length === 0) {
@@ -27,10 +79,45 @@ export function checkManifestExtra(extra: ManifestExtra): void {
   }
 }
 
+/** The manifest of `summary`: files sorted by name, so that a merge of parts equals the whole. */
+export function manifestOf(summary: Pick<ExportSummary, 'files' | 'count' | 'shape' | 'dtype'>, extra: ManifestExtra, part?: PartRecord): Manifest {
+  const files = [...summary.files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 }));
+  return {
+    idxflow: extra.version,
+    format: extra.format ?? null,
+    count: summary.count,
+    shape: summary.shape,
+    dtype: summary.dtype,
+    seed: extra.seed ?? null,
+    pipeline: extra.pipeline ?? null,
+    files,
+    ...(part ? { part } : {}),
+  };
+}
+
+/** What makes two manifests records of one export: everything but the files, counts and part index. */
+export function fingerprintOf(manifest: Pick<Manifest, 'idxflow' | 'format' | 'seed' | 'pipeline' | 'part'>): string {
+  const { idxflow, format, seed, pipeline, part } = manifest;
+  return JSON.stringify({ idxflow, format, seed, pipeline, of: part?.of ?? 1, total: part?.total ?? null });
+}
+
+/** Writes `manifest` to `<dir>/<name>` atomically; returns the file's own entry. */
+export async function writeManifestFile(dir: string, name: string, manifest: Manifest): Promise<ExportedFile> {
+  const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
+  const file = await AtomicFile.create(join(dir, name));
+  try {
+    await file.write(bytes);
+    return { name, ...(await file.commit()) };
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}
+
 /**
  * Writes `<dir>/manifest.json` atomically: the idxflow version, format, count, image shape,
- * dtype, seed, pipeline options, and the size and SHA-256 of every file of the export, so an
- * export can be reproduced and checked (`sha256sum`) later.
+ * dtype, seed, pipeline options, and the size and SHA-256 of every file of the export (sorted
+ * by name), so an export can be reproduced and checked (`sha256sum`) later.
  *
  * @param dir The export directory.
  * @param summary What the sink returned.
@@ -45,23 +132,68 @@ export function checkManifestExtra(extra: ManifestExtra): void {
  */
 export async function writeManifest(dir: string, summary: ExportSummary, extra: ManifestExtra): Promise<ExportedFile> {
   checkManifestExtra(extra);
-  const manifest = {
-    idxflow: extra.version,
-    format: extra.format ?? null,
-    count: summary.count,
-    shape: summary.shape,
-    dtype: summary.dtype,
-    seed: extra.seed ?? null,
-    pipeline: extra.pipeline ?? null,
-    files: summary.files.map(({ name, bytes, sha256 }) => ({ name, bytes, sha256 })),
-  };
-  const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
-  const file = await AtomicFile.create(join(dir, 'manifest.json'));
+  return writeManifestFile(dir, manifestName(), manifestOf(summary, extra));
+}
+
+/** Reads and checks the shape of a manifest (or journal); undefined when the file does not exist. */
+export async function readManifest(path: string): Promise<Manifest | undefined> {
+  let text: string;
   try {
-    await file.write(bytes);
-    return { name: 'manifest.json', ...(await file.commit()) };
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    await file.abort();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  let value: Partial<Manifest>;
+  try {
+    value = JSON.parse(text) as Partial<Manifest>;
+  } catch {
+    throw new ManifestError({ file: path, expected: 'a JSON idxflow manifest', found: `${JSON.stringify(text.slice(0, 40))}...` });
+  }
+  const fileOk = (f: Partial<ExportedFile>): boolean => typeof f?.name === 'string' && Number.isSafeInteger(f.bytes) && /^[0-9a-f]{64}$/.test(String(f.sha256));
+  if (typeof value !== 'object' || value === null || typeof value.idxflow !== 'string' || !Array.isArray(value.files) || !value.files.every(fileOk) || !Number.isSafeInteger(value.count)) {
+    throw new ManifestError({ file: path, expected: 'an idxflow manifest (idxflow, count, files with name, bytes and sha256)', found: 'other JSON' });
+  }
+  return value as Manifest;
+}
+
+/**
+ * Joins the manifests of the parts of one export into the manifest of the whole: checks that
+ * they are records of the same export (same version, format, seed, pipeline, part count and
+ * total), that every part from 0 to N - 1 is there once and complete, and that their stretches
+ * follow one another from 0 to the total.
+ *
+ * @param parts Part manifests, any order.
+ * @param where The directory they came from, for messages.
+ * @returns The whole export's manifest, as a single machine would have written it.
+ * @throws ManifestError naming what is missing or different.
+ *
+ * ## Example
+ * ```ts
+ * const whole = mergeManifests([part0, part1, part2], 'out/wds');
+ * ```
+ */
+export function mergeManifests(parts: Manifest[], where: string): Manifest {
+  const fail = (expected: string, found: string): never => {
+    throw new ManifestError({ file: where, expected, found });
+  };
+  if (parts.length === 0) fail('part manifests (manifest.part-NNNNN-of-NNNNN.json)', 'none');
+  const sorted = [...parts].sort((a, b) => (a.part?.index ?? -1) - (b.part?.index ?? -1));
+  const of = sorted[0].part?.of ?? 0;
+  const fingerprint = fingerprintOf(sorted[0]);
+  let next = 0;
+  sorted.forEach((m, k) => {
+    if (!m.part) fail('only part manifests', 'a whole export manifest among them');
+    if (m.complete === false) fail(`part ${k} complete`, 'a journal of a part still running or interrupted');
+    if (fingerprintOf(m) !== fingerprint) fail(`every part made by the same export as part ${sorted[0].part!.index}`, `part ${m.part!.index} made with other flags (${fingerprintOf(m)})`);
+    if (m.part!.index !== k) fail(`part ${k} of ${of}`, k < m.part!.index ? `part ${m.part!.index} next (part ${k} is missing)` : `part ${m.part!.index} twice`);
+    if (m.part!.first !== next) fail(`part ${k} to start at sample ${next}`, `sample ${m.part!.first}`);
+    if (m.shape.join() !== sorted[0].shape.join() || m.dtype !== sorted[0].dtype) fail(`every part of ${sorted[0].shape.join(' x ')} ${sorted[0].dtype}`, `part ${k} of ${m.shape.join(' x ')} ${m.dtype}`);
+    next += m.part!.count;
+  });
+  if (sorted.length !== of) fail(`${of} parts`, `${sorted.length}`);
+  if (next !== sorted[0].part!.total) fail(`parts covering all ${sorted[0].part!.total} samples`, `${next}`);
+  const { part: _part, ...first } = sorted[0];
+  const files = sorted.flatMap((m) => m.files);
+  return manifestOf({ files, count: next, shape: first.shape, dtype: first.dtype }, { version: first.idxflow, format: first.format ?? undefined, seed: first.seed ?? undefined, pipeline: first.pipeline ?? undefined });
 }

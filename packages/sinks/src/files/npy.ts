@@ -5,7 +5,7 @@ import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
 import { ExportShape } from './exportShape.js';
-import { checkSinkOptions } from './options.js';
+import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportSummary, FileSinkOptions } from './types.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 
@@ -135,9 +135,9 @@ export async function npyPairWriter(
  * ```
  */
 export async function toNpy(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal } = checkSinkOptions(options);
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile } = checkSinkOptions(options);
   await mkdir(dir, { recursive: true });
-  const names = { images: `${split}-images.npy`, labels: `${split}-labels.npy` };
+  const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag) };
   const pair = await npyPairWriter({ images: join(dir, names.images), labels: join(dir, names.labels) }, expectedCount, onProgress);
   const written = await writeBlocks(source, pair, signal);
   try {
@@ -145,6 +145,7 @@ export async function toNpy(source: Observable<Block>, options: FileSinkOptions)
       { name: names.images, ...(await written.images.commit()) },
       { name: names.labels, ...(await written.labels.commit()) },
     ];
+    for (const file of files) await onFile(file);
     return { dir, files, count: written.count, shape: written.shape, dtype: written.dtype };
   } catch (error) {
     await pair.abort();

@@ -1,13 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Block } from '@idxflow/core';
+import { basename, join } from 'node:path';
+import { BlockMismatchError, type Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
-import { npyPairWriter } from './npy.js';
-import { checkSinkOptions } from './options.js';
-import type { ExportSummary, FileSinkOptions } from './types.js';
+import { npyPairWriter, type NpyPair } from './npy.js';
+import { checkSinkOptions, taggedName } from './options.js';
+import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { writeBlocks } from './writeBlocks.js';
-import { writeStoredZip } from './zip.js';
+import { writeStoredZip, type ZipMember } from './zip.js';
 
 /**
  * Writes `<split>.npz`, a stored zip of `x.npy` (the images, uint8 or float32, `(n, h, w)`) and
@@ -30,25 +30,80 @@ import { writeStoredZip } from './zip.js';
  * ```
  */
 export async function toNpz(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal } = checkSinkOptions(options);
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile } = checkSinkOptions(options);
   await mkdir(dir, { recursive: true });
-  const name = `${split}.npz`;
-  // Never renamed: only their temporaries (.<split>.npz.x.npy.<random>.partial) are used.
-  const pair = await npyPairWriter({ images: join(dir, `${name}.x.npy`), labels: join(dir, `${name}.y.npy`) }, expectedCount, onProgress);
-  const { images, labels, count, shape, dtype } = await writeBlocks(source, pair, signal);
+  const name = taggedName(`${split}.npz`, tag);
+  const arrays = await npyArrays(source, join(dir, name), expectedCount, onProgress, signal);
+  const file = await zipArrays(join(dir, name), [
+    { name: 'x.npy', path: arrays.images.temp },
+    { name: 'y.npy', path: arrays.labels.temp },
+  ], [arrays]);
+  await onFile(file);
+  return { dir, files: [file], count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };
+}
+
+/** Streams a pipeline to two NPY temporaries beside `path` (never renamed: the zip copies them). */
+async function npyArrays(source: Observable<Block>, path: string, expectedCount: number | undefined, onProgress: (n: number) => void, signal: AbortSignal | undefined): Promise<NpyPair> {
+  const pair = await npyPairWriter({ images: `${path}.x.npy`, labels: `${path}.y.npy` }, expectedCount, onProgress);
+  const arrays = await writeBlocks(source, pair, signal);
+  await Promise.all([arrays.images.close(), arrays.labels.close()]);
+  return arrays;
+}
+
+/** Zips NPY temporaries into `path` (a temporary until renamed), then deletes them, whatever happens. */
+async function zipArrays(path: string, members: ZipMember[], arrays: NpyPair[]): Promise<ExportedFile> {
   let out: AtomicFile | undefined;
   try {
-    await Promise.all([images.close(), labels.close()]);
-    out = await AtomicFile.create(join(dir, name));
-    await writeStoredZip(out, [
-      { name: 'x.npy', path: images.temp },
-      { name: 'y.npy', path: labels.temp },
-    ]);
-    return { dir, files: [{ name, ...(await out.commit()) }], count, shape, dtype };
+    out = await AtomicFile.create(path);
+    await writeStoredZip(out, members);
+    return { name: basename(path), ...(await out.commit()) };
   } catch (error) {
     await out?.abort();
     throw error;
   } finally {
-    await Promise.all([rm(images.temp, { force: true }), rm(labels.temp, { force: true })]);
+    await Promise.all(arrays.flatMap((a) => [rm(a.images.temp, { force: true }), rm(a.labels.temp, { force: true })]));
   }
+}
+
+/**
+ * Writes `mnist.npz` in the layout of Keras' `keras.datasets.mnist.load_data()`: a stored zip of
+ * `x_train.npy`, `y_train.npy`, `x_test.npy` and `y_test.npy` (uint8 or float32 images
+ * `(n, h, w)`, uint8 labels `(n,)`), so code written for Keras' file reads the export:
+ * `with np.load('mnist.npz') as f: x_train, y_train = f['x_train'], f['y_train']`.
+ *
+ * The training pipeline runs first, then the test pipeline; each streams to NPY temporaries
+ * that are zipped at the end (disk use peaks at twice the export's size).
+ *
+ * @param sources The two pipelines.
+ * @param options See `FileSinkOptions` (`split` and `expectedCount` do not apply).
+ * @returns What was written: `mnist.npz` with its SHA-256; count, shape and dtype of both splits together.
+ *
+ * ## Example
+ * ```ts
+ * await toKerasNpz({ train: mnist({ split: 'train' }), test: mnist({ split: 'test' }) }, { dir: 'out/keras' });
+ * ```
+ */
+export async function toKerasNpz(sources: { train: Observable<Block>; test: Observable<Block> }, options: FileSinkOptions): Promise<ExportSummary> {
+  const { dir, onProgress, signal, tag, onFile } = checkSinkOptions({ ...options, split: undefined, expectedCount: undefined });
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, taggedName('mnist.npz', tag));
+  const train = await npyArrays(sources.train, `${path}.train`, undefined, onProgress, signal);
+  let test: NpyPair;
+  try {
+    test = await npyArrays(sources.test, `${path}.test`, undefined, (n) => onProgress(train.count + n), signal);
+    if (test.count > 0 && train.count > 0 && (test.shape.join() !== train.shape.join() || test.dtype !== train.dtype)) {
+      throw new BlockMismatchError({ file: 'toKerasNpz()', expected: `test images of ${train.shape.join(' x ')} ${train.dtype} like the training images`, found: `${test.shape.join(' x ')} ${test.dtype}` });
+    }
+  } catch (error) {
+    await Promise.all([rm(train.images.temp, { force: true }), rm(train.labels.temp, { force: true })]);
+    throw error;
+  }
+  const file = await zipArrays(path, [
+    { name: 'x_train.npy', path: train.images.temp },
+    { name: 'y_train.npy', path: train.labels.temp },
+    { name: 'x_test.npy', path: test.images.temp },
+    { name: 'y_test.npy', path: test.labels.temp },
+  ], [train, test]);
+  await onFile(file);
+  return { dir, files: [file], count: train.count + test.count, shape: train.count > 0 ? train.shape : test.shape, dtype: train.count > 0 ? train.dtype : test.dtype };
 }

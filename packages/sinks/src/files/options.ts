@@ -1,7 +1,7 @@
 // The one place the file sinks check their options, when a sink is called and before anything
 // is written. Messages follow core's shape: "Expected <what> for <name> but received <value>".
 import { validate } from '@idxflow/core';
-import type { FileSinkOptions } from './types.js';
+import type { ExportedFile, FileSinkOptions } from './types.js';
 
 function received(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} of type ${typeof value}`;
@@ -14,6 +14,16 @@ export interface CheckedSinkOptions {
   expectedCount: number | undefined;
   onProgress: (written: number) => void;
   signal: AbortSignal | undefined;
+  position: number;
+  tag: string;
+  onFile: (file: ExportedFile) => void | Promise<void>;
+}
+
+/** `name` with `tag` before its extension (`.npy`, `.npz`, `.csv`, `.gz`, or the end). */
+export function taggedName(name: string, tag: string): string {
+  if (tag === '') return name;
+  const ext = /(\.npy|\.npz|\.csv|\.gz)$/.exec(name)?.[1] ?? '';
+  return `${name.slice(0, name.length - ext.length)}.${tag}${ext}`;
 }
 
 const ignore = (): void => undefined;
@@ -23,7 +33,7 @@ export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected an object for options but received ${received(options)}`);
   }
-  const { dir, split = 'train', expectedCount, onProgress, signal } = options;
+  const { dir, split = 'train', expectedCount, onProgress, signal, position = 0, tag = '', onFile } = options;
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new TypeError(`Expected a non-empty string for dir but received ${received(dir)}`);
   }
@@ -35,7 +45,10 @@ export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`Expected an AbortSignal for signal but received ${received(signal)}`);
   }
-  return { dir, split, expectedCount, onProgress: onProgress ?? ignore, signal };
+  validate.integer('position', position, 0, Number.MAX_SAFE_INTEGER);
+  if (typeof tag !== 'string' || !/^[A-Za-z0-9._-]*$/.test(tag)) throw new TypeError(`Expected letters, digits, '.', '_' or '-' for tag but received ${received(tag)}`);
+  if (onFile !== undefined && typeof onFile !== 'function') throw new TypeError(`Expected a function for onFile but received ${received(onFile)}`);
+  return { dir, split, expectedCount, onProgress: onProgress ?? ignore, signal, position, tag, onFile: onFile ?? ignore };
 }
 
 /** Checks an optional positive integer option and applies its default. */

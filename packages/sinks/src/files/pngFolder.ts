@@ -1,17 +1,22 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 import { AtomicFile, writeFileAtomic } from './atomic.js';
-import { encodePngs } from './encodePngs.js';
-import { checkSinkOptions, positiveInteger } from './options.js';
-import type { ExportSummary, FileSinkOptions } from './types.js';
+import { countError } from './errors.js';
+import { ExportShape } from './exportShape.js';
+import { checkSinkOptions, positiveInteger, taggedName } from './options.js';
+import { pngBlocks, type PngBlock } from './pngBlocks.js';
+import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
+import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 
 /** Options of `toPngFolder()`. */
 export interface PngSinkOptions extends FileSinkOptions {
-  /** PNG encodes (and file writes) in flight at once. Default 8. */
+  /** PNG files being written at once. Default 8. */
   concurrency?: number;
+  /** Threads that encode the PNGs; 0 encodes on the main thread. Default 0. */
+  workers?: number;
 }
 
 const encoder = new TextEncoder();
@@ -19,6 +24,34 @@ const encoder = new TextEncoder();
 /** The path of the PNG of export position `position`, relative to the export directory. */
 export function pngPath(label: number, position: number): string {
   return `${label}/${String(position).padStart(8, '0')}.png`;
+}
+
+/** Runs `task(i)` for i in [0, n), at most `limit` at once; rejects with the first failure once all have settled. */
+async function forEachLimited(n: number, limit: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, n) }, async () => {
+    while (next < n) await task(next++);
+  });
+  const results = await Promise.allSettled(lanes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Removes `<label>/<position>.png` for positions in [from, to) from each label folder. */
+export async function removePositions(dir: string, labels: number[], from: number, to: number): Promise<number> {
+  let removed = 0;
+  for (const label of labels) {
+    const folder = join(dir, String(label));
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names) {
+      const match = /^(\d{8})\.png$/.exec(name);
+      if (!match || Number(match[1]) < from || Number(match[1]) >= to) continue;
+      await rm(join(folder, name), { force: true });
+      removed++;
+    }
+    if ((await readdir(folder).catch(() => ['?'])).length === 0) await rm(folder, { recursive: true, force: true });
+  }
+  return removed;
 }
 
 /**
@@ -33,11 +66,10 @@ export function pngPath(label: number, position: number): string {
  *   summary (and the manifest) list these two files rather than millions of PNGs, which keeps
  *   memory bounded on an MNIST8M-sized export.
  *
- * Float32 blocks are rejected with a TypeError: a PNG holds bytes, and rounding normalised
- * values back would silently lose what normalisation did. Each PNG is written under a
- * temporary name and renamed; `labels.csv` and `SHA256SUMS` appear only when every image is
- * written. An export into a folder that holds an older one replaces the files of the same
- * positions and leaves others in place.
+ * PNGs are encoded on `workers` threads (`encodeGreyPngs` with Node's zlib). Each is written
+ * under a temporary name and renamed; `labels.csv` and `SHA256SUMS` appear only when every
+ * image is written. Float32 blocks are rejected with a TypeError: a PNG holds bytes, and
+ * rounding normalised values back would silently lose what normalisation did.
  *
  * @param source The pipeline; uint8 blocks of one image shape.
  * @param options See `PngSinkOptions`.
@@ -51,38 +83,58 @@ export function pngPath(label: number, position: number): string {
  * ```
  */
 export async function toPngFolder(source: Observable<Block>, options: PngSinkOptions): Promise<ExportSummary> {
-  const { dir, expectedCount, onProgress, signal } = checkSinkOptions(options);
+  const { dir, expectedCount, onProgress, signal, position, tag, onFile } = checkSinkOptions(options);
   const concurrency = positiveInteger('concurrency', options.concurrency, 8);
+  const workers = options.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
   await mkdir(dir, { recursive: true });
-  const csv = await AtomicFile.create(join(dir, 'labels.csv'));
-  const sums = await AtomicFile.create(join(dir, 'SHA256SUMS')).catch(async (error: unknown) => {
+  const names = { csv: taggedName('labels.csv', tag), sums: taggedName('SHA256SUMS', tag) };
+  const csv = await AtomicFile.create(join(dir, names.csv));
+  const sums = await AtomicFile.create(join(dir, names.sums)).catch(async (error: unknown) => {
     await csv.abort();
     throw error;
   });
+  const kind = new ExportShape('toPngFolder()');
   const folders = new Map<number, Promise<unknown>>();
-  try {
-    await csv.write(encoder.encode('path,label,index,epoch\n'));
-    const { count, shape } = await encodePngs(source, { concurrency, expectedCount, onProgress, signal, file: dir }, {
-      async store(sample, png) {
-        let folder = folders.get(sample.label);
-        if (!folder) folders.set(sample.label, (folder = mkdir(join(dir, String(sample.label)), { recursive: true })));
+  let count = 0;
+  const writer: BlockWriter<ExportedFile[], PngBlock> = {
+    async write({ block, pngs }) {
+      if (kind.first(block)) await csv.write(encoder.encode('path,label,index,epoch\n'));
+      const n = block.shape[0];
+      if (expectedCount !== undefined && count + n > expectedCount) throw countError(dir, expectedCount, count + n, true);
+      const rows = Array.from({ length: n }, () => '');
+      const lines = Array.from({ length: n }, () => '');
+      await forEachLimited(n, concurrency, async (i) => {
+        const label = block.labels[i];
+        let folder = folders.get(label);
+        if (!folder) folders.set(label, (folder = mkdir(join(dir, String(label)), { recursive: true })));
         await folder;
-        const name = pngPath(sample.label, sample.position);
+        const name = pngPath(label, position + count + i);
+        const png = pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]);
         await writeFileAtomic(join(dir, name), png);
-        return { name, sha256: createHash('sha256').update(png).digest('hex') };
-      },
-      async record(sample, { name, sha256 }) {
-        await csv.write(encoder.encode(`${name},${sample.label},${sample.index},${sample.epoch}\n`));
-        await sums.write(encoder.encode(`${sha256}  ${name}\n`));
-      },
-    });
-    const files = [
-      { name: 'labels.csv', ...(await csv.commit()) },
-      { name: 'SHA256SUMS', ...(await sums.commit()) },
-    ];
-    return { dir, files, count, shape, dtype: 'uint8' };
-  } catch (error) {
-    await Promise.all([csv.abort(), sums.abort()]);
-    throw error;
-  }
+        rows[i] = `${name},${label},${block.indices[i]},${block.epoch}\n`;
+        lines[i] = `${createHash('sha256').update(png).digest('hex')}  ${name}\n`;
+      });
+      await csv.write(encoder.encode(rows.join('')));
+      await sums.write(encoder.encode(lines.join('')));
+      count += n;
+      onProgress(count);
+    },
+    async end() {
+      if (expectedCount !== undefined && count !== expectedCount) throw countError(dir, expectedCount, count);
+      if (count === 0) await csv.write(encoder.encode('path,label,index,epoch\n'));
+      const files = [
+        { name: names.csv, ...(await csv.commit()) },
+        { name: names.sums, ...(await sums.commit()) },
+      ];
+      for (const file of files) await onFile(file);
+      return files;
+    },
+    async abort() {
+      // A failed export leaves nothing of its own: the PNGs of its positions, in every folder it wrote to.
+      await Promise.all([csv.abort(), sums.abort(), removePositions(dir, [...folders.keys()], position, Number.MAX_SAFE_INTEGER)]);
+    },
+  };
+  const files = await writeBlocks(source.pipe(pngBlocks('toPngFolder()', workers)), writer, signal);
+  return { dir, files, count, shape: kind.shape ?? [0, 0], dtype: 'uint8' };
 }

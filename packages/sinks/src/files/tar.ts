@@ -39,6 +39,18 @@ export function tarHeader(name: string, size: number, mtime = 0): Uint8Array {
   return h;
 }
 
+/** Bytes of a member of `size` bytes in an archive: its header and its contents padded to whole blocks. */
+export function tarMemberBytes(size: number): number {
+  return BLOCK + Math.ceil(size / BLOCK) * BLOCK;
+}
+
+/** Writes member `name` (header, `body`, padding) into `out` at `at`, which must be zeroed; returns where it ends. */
+export function writeTarMember(out: Uint8Array, at: number, name: string, body: Uint8Array): number {
+  out.set(tarHeader(name, body.length), at);
+  out.set(body, at + BLOCK);
+  return at + tarMemberBytes(body.length);
+}
+
 /** Header, contents and zero padding to a whole block, as one array: one member of an archive. */
 export function tarMember(name: string, body: Uint8Array): Uint8Array {
   const padded = Math.ceil(body.length / BLOCK) * BLOCK;

@@ -38,4 +38,18 @@ export interface FileSinkOptions {
   onProgress?: (written: number) => void;
   /** Aborting it stops the export, unsubscribes from the source and removes temporaries. Default: none. */
   signal?: AbortSignal;
+  /**
+   * The export position of the first sample, when this sink writes a later stretch of a larger
+   * export (a part of an export split across machines, or the rest of an interrupted one): PNG
+   * file names, WebDataset keys and shards count from it. Default 0.
+   */
+  position?: number;
+  /**
+   * A tag put in the names of the files that hold this sink's samples as a whole (the arrays of
+   * `idx`, `npy`, `npz`, and `labels.csv`/`SHA256SUMS` of `png`), before their extension:
+   * `train-images.part-00001-of-00003.npy`. Default: none.
+   */
+  tag?: string;
+  /** Called with each file as soon as it is complete under its final name (to journal progress). Default: none. */
+  onFile?: (file: ExportedFile) => void | Promise<void>;
 }

@@ -3,16 +3,20 @@ import { basename, join } from 'node:path';
 import type { Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
-import { encodePngs } from './encodePngs.js';
+import { countError } from './errors.js';
+import { ExportShape } from './exportShape.js';
 import { checkSinkOptions, positiveInteger } from './options.js';
-import type { PngSinkOptions } from './pngFolder.js';
-import { tarEnd, tarMember } from './tar.js';
-import type { ExportedFile, ExportSummary } from './types.js';
+import { pngBlocks, type PngBlock } from './pngBlocks.js';
+import { tarEnd, tarMemberBytes, writeTarMember } from './tar.js';
+import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
+import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 
 /** Options of `toWebDataset()`. */
-export interface WebDatasetOptions extends PngSinkOptions {
+export interface WebDatasetOptions extends FileSinkOptions {
   /** Samples per shard. Default 10,000. */
   shardSize?: number;
+  /** Threads that encode the PNGs; 0 encodes on the main thread. Default 0. */
+  workers?: number;
 }
 
 const encoder = new TextEncoder();
@@ -22,15 +26,39 @@ export function shardName(k: number): string {
   return `shard-${String(k).padStart(6, '0')}.tar`;
 }
 
+/** The tar members of samples `[from, to)` of a block, as one array, keys counted from `position`. */
+function members(encoded: PngBlock, from: number, to: number, position: number): Uint8Array {
+  const { block, pngs } = encoded;
+  const names: string[] = [];
+  const classes: Uint8Array[] = [];
+  let size = 0;
+  for (let i = from; i < to; i++) {
+    const key = String(position + i - from).padStart(9, '0');
+    names.push(`${key}.png`, `${key}.cls`);
+    classes.push(encoder.encode(String(block.labels[i])));
+    size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(classes.at(-1)!.length);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let i = from; i < to; i++) {
+    at = writeTarMember(out, at, names[2 * (i - from)], pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]));
+    at = writeTarMember(out, at, names[2 * (i - from) + 1], classes[i - from]);
+  }
+  return out;
+}
+
 /**
  * Writes WebDataset shards `<dir>/shard-000000.tar`, ... of `shardSize` samples each. A sample is
  * two tar members sharing its key, the export position as 9 zero-padded digits: `<key>.png` (an
  * 8-bit grey PNG) and `<key>.cls` (the label as decimal ASCII, which webdataset decodes with
  * `int()`). The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
- * bytes.
+ * bytes, and a part of an export that starts at `position` (a multiple of `shardSize`) writes
+ * exactly the shards the whole export would.
  *
- * Each shard is written under a temporary name and renamed when complete: an interrupted export
- * leaves whole shards and one temporary. Float32 blocks are rejected, as for `toPngFolder()`.
+ * PNGs are encoded on `workers` threads (`encodeGreyPngs` with Node's zlib); the main thread
+ * only frames and writes them. Each shard is written under a temporary name and renamed when
+ * complete, then reported to `onFile`: an interrupted export leaves whole shards and one
+ * temporary. Float32 blocks are rejected (PNG holds bytes).
  *
  * @param source The pipeline; uint8 blocks of one image shape.
  * @param options See `WebDatasetOptions`.
@@ -40,40 +68,56 @@ export function shardName(k: number): string {
  * ```ts
  * import { mnist } from '@idxflow/core';
  * import { toWebDataset } from '@idxflow/sinks';
- * await toWebDataset(mnist(), { dir: 'out/wds', shardSize: 5000 }); // 12 shards
+ * await toWebDataset(mnist(), { dir: 'out/wds', shardSize: 5000, workers: 2 }); // 12 shards
  * // python: webdataset.WebDataset('out/wds/shard-{000000..000011}.tar').decode('pil').to_tuple('png', 'cls')
  * ```
  */
 export async function toWebDataset(source: Observable<Block>, options: WebDatasetOptions): Promise<ExportSummary> {
-  const { dir, expectedCount, onProgress, signal } = checkSinkOptions(options);
-  const concurrency = positiveInteger('concurrency', options.concurrency, 8);
+  const { dir, expectedCount, onProgress, signal, position, onFile } = checkSinkOptions(options);
   const shardSize = positiveInteger('shardSize', options.shardSize, 10000);
+  const workers = options.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
+  if (position % shardSize !== 0) throw new RangeError(`Expected position to be a multiple of shardSize ${shardSize} but received ${position}`);
   await mkdir(dir, { recursive: true });
+  const kind = new ExportShape('toWebDataset()');
   const files: ExportedFile[] = [];
   let shard: AtomicFile | undefined;
+  let count = 0;
   const close = async (): Promise<void> => {
     if (!shard) return;
-    await shard.write(tarEnd());
-    files.push({ name: basename(shard.path), ...(await shard.commit()) });
+    const done = shard;
     shard = undefined;
+    await done.write(tarEnd());
+    const file = { name: basename(done.path), ...(await done.commit()) };
+    files.push(file);
+    await onFile(file);
   };
-  try {
-    const { count, shape } = await encodePngs(source, { concurrency, expectedCount, onProgress, signal, file: dir }, {
-      store: async (_sample, png) => png,
-      async record(sample, png) {
-        if (sample.position % shardSize === 0) {
+  const writer: BlockWriter<void, PngBlock> = {
+    async write(encoded) {
+      kind.first(encoded.block);
+      const n = encoded.block.shape[0];
+      if (expectedCount !== undefined && count + n > expectedCount) throw countError(dir, expectedCount, count + n, true);
+      for (let i = 0; i < n; ) {
+        const at = position + count;
+        if (at % shardSize === 0) {
           await close();
-          shard = await AtomicFile.create(join(dir, shardName(sample.position / shardSize)));
+          shard = await AtomicFile.create(join(dir, shardName(at / shardSize)));
         }
-        const key = String(sample.position).padStart(9, '0');
-        await shard!.write(tarMember(`${key}.png`, png));
-        await shard!.write(tarMember(`${key}.cls`, encoder.encode(String(sample.label))));
-      },
-    });
-    await close();
-    return { dir, files, count, shape, dtype: 'uint8' };
-  } catch (error) {
-    await shard?.abort();
-    throw error;
-  }
+        const take = Math.min(n - i, shardSize - (at % shardSize));
+        await shard!.write(members(encoded, i, i + take, at));
+        i += take;
+        count += take;
+      }
+      onProgress(count);
+    },
+    async end() {
+      if (expectedCount !== undefined && count !== expectedCount) throw countError(dir, expectedCount, count);
+      await close();
+    },
+    async abort() {
+      await shard?.abort();
+    },
+  };
+  await writeBlocks(source.pipe(pngBlocks('toWebDataset()', workers)), writer, signal);
+  return { dir, files, count, shape: kind.shape ?? [0, 0], dtype: 'uint8' };
 }

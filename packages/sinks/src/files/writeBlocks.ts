@@ -1,10 +1,10 @@
 import { consume, holdUntil, type Block } from '@idxflow/core';
 import type { Observable, Subscription } from 'rxjs';
 
-/** What a sequential file sink does with the blocks of a pipeline. */
-export interface BlockWriter<T> {
-  /** Writes one block; never called again before the previous call settled. */
-  write(block: Block): Promise<void>;
+/** What a sequential file sink does with the blocks (or other values) of a pipeline. */
+export interface BlockWriter<T, V = Block> {
+  /** Writes one value; never called again before the previous call settled. */
+  write(value: V): Promise<void>;
   /** Runs after the last write; its result is the sink's result. */
   end(): Promise<T>;
   /** Runs once on any failure (the writer's, the pipeline's, or an abort), after writes settle. */
@@ -20,7 +20,7 @@ export interface BlockWriter<T> {
  * On failure or abort the subscription is dropped, the writes in flight settle, then
  * `writer.abort()` runs (removing temporaries) and the promise rejects with the first error.
  */
-export function writeBlocks<T>(source: Observable<Block>, writer: BlockWriter<T>, signal?: AbortSignal): Promise<T> {
+export function writeBlocks<T, V = Block>(source: Observable<V>, writer: BlockWriter<T, V>, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let queue = Promise.resolve();
     let failed = false;

@@ -1,0 +1,150 @@
+// The export directory's guard: an export never overwrites its input, never writes over files
+// it did not make, and never leaves stale files beside a new manifest. What a directory may hold
+// when an export starts: nothing; or this same export (its manifests and journals, the files they
+// list, and the files its plan names, left by an interrupted run or by other parts); or, with
+// `overwrite`, an earlier idxflow export, whose listed files are removed first.
+import { lstat, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { IdxflowError } from '@idxflow/core';
+import { fingerprintOf, ManifestError, readManifest, type Manifest } from './manifest.js';
+
+/** An export that would destroy data or leave stale files, refused before anything is written. */
+export class ExportRefusedError extends IdxflowError {}
+
+/** What `prepareExportDir` needs to know of the export about to run. */
+export interface ExportDirCheck {
+  dir: string;
+  /** `fingerprintOf` this export's manifest: records with the same one are this export's. */
+  fingerprint: string;
+  /** Whether a relative path (with `/`) is a file this export (any part of it) may write. */
+  ours: (name: string) => boolean;
+  /** Whether a relative path is a file of this run's part (its stale temporaries are removed). */
+  mine: (name: string) => boolean;
+  /** Input files of the export: none may lie inside `dir`. */
+  inputs: readonly string[];
+  /** Remove an earlier idxflow export's files (exactly those its manifest lists). */
+  overwrite: boolean;
+}
+
+/** What the directory held, once checked and prepared. */
+export interface ExportDirState {
+  /** The directory was made by this export (a failed run removes it again). */
+  created: boolean;
+  /** This export's manifests and journals found, by file name. */
+  records: Map<string, Manifest>;
+  /** Files of an earlier export removed by `overwrite`. */
+  removed: string[];
+}
+
+const RECORD = /^(manifest(\.part-\d{5}-of-\d{5})?\.json|\.manifest(\.part-\d{5}-of-\d{5})?\.json\.journal)$/;
+const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/;
+
+/** Every file under `dir` (three levels: splits, label folders, files), as relative paths with `/`. */
+async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory() && depth > 1) out.push(...(await filesUnder(dir, depth - 1, name)));
+    else out.push(name);
+  }
+  return out;
+}
+
+/** The temporary's final name (`a/.b.png.0123456789ab.partial` → `a/b.png`), or undefined. */
+function finalNameOf(name: string): string | undefined {
+  const slash = name.lastIndexOf('/');
+  const match = PARTIAL.exec(name.slice(slash + 1));
+  return match ? name.slice(0, slash + 1) + match[1] : undefined;
+}
+
+async function refuseInputsInside(dir: string, inputs: readonly string[]): Promise<void> {
+  const home = await realpath(dir).catch(() => resolve(dir));
+  for (const input of inputs) {
+    const real = await realpath(input).catch(() => resolve(input));
+    if (real === home || real.startsWith(home + sep)) {
+      throw new ExportRefusedError({ file: dir, expected: 'an output folder that holds none of the inputs (an export would overwrite them)', found: `the input ${input}` });
+    }
+  }
+}
+
+/** Removes empty folders left under `dir` (deepest first), never `dir` itself. */
+async function removeEmptyFolders(dir: string, names: string[]): Promise<void> {
+  const folders = [...new Set(names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/'))))];
+  folders.sort((a, b) => b.length - a.length);
+  for (const folder of folders) await rmdir(join(dir, folder)).catch(() => undefined);
+}
+
+/**
+ * Checks `dir` for the export about to run and prepares it: creates it, or removes stale
+ * temporaries of this part, or (with `overwrite`) an earlier export's listed files. Refuses,
+ * with an `ExportRefusedError` naming the folder and a file, an input inside it, a file that is
+ * not a directory, and files that belong to no manifest of this export.
+ */
+export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDirState> {
+  const { dir } = check;
+  await refuseInputsInside(dir, check.inputs);
+  const stat = await lstat(dir).catch(() => undefined);
+  if (stat === undefined) {
+    await mkdir(dir, { recursive: true });
+    return { created: true, records: new Map(), removed: [] };
+  }
+  if (!stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for --out', found: 'a file' });
+  const names = await filesUnder(dir);
+  const records = new Map<string, Manifest>();
+  const foreign = new Map<string, Manifest>();
+  for (const name of names.filter((n) => RECORD.test(n))) {
+    const manifest = await readManifest(join(dir, name)).catch((error: unknown) => {
+      if (error instanceof ManifestError) return undefined; // not an idxflow manifest: a file like any other
+      throw error;
+    });
+    if (manifest && fingerprintOf(manifest) === check.fingerprint) records.set(name, manifest);
+    else if (manifest) foreign.set(name, manifest);
+  }
+  if (foreign.size > 0 && !check.overwrite) {
+    const [name, manifest] = [...foreign][0];
+    throw new ExportRefusedError({
+      file: dir,
+      expected: 'an empty folder, or one holding this same export (to resume it)',
+      found: `an earlier idxflow export (${name}: ${manifest.format ?? 'unknown format'}, ${manifest.count} samples, ${manifest.files.length} files): add --overwrite to replace it (its listed files are removed), or choose another --out`,
+    });
+  }
+  // Decide everything before removing anything: an export refused leaves the folder as it was.
+  const replaced = new Set([...foreign].flatMap(([record, earlier]) => [record, ...earlier.files.map((f) => f.name)]));
+  const listed = new Set([...records.values()].flatMap((m) => m.files.map((f) => f.name)));
+  const left: string[] = [];
+  const debris: string[] = [];
+  for (const name of names) {
+    if (replaced.has(name) || records.has(name) || listed.has(name)) continue;
+    const final = finalNameOf(name);
+    if (final !== undefined) {
+      if (check.mine(final) || !check.ours(final)) debris.push(name); // a temporary of a killed run
+      continue;
+    }
+    if (check.ours(name) && records.size > 0) continue; // left by an interrupted run or another part of this export
+    left.push(name);
+  }
+  if (left.length > 0) {
+    throw new ExportRefusedError({
+      file: dir,
+      expected: 'an empty folder, or one holding this same export (to resume it)',
+      found: `${left.length} file${left.length > 1 ? 's' : ''} of no idxflow export of these flags (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}): choose an empty or new --out`,
+    });
+  }
+  const removed: string[] = [];
+  for (const file of replaced) {
+    const path = join(dir, file);
+    if (relative(dir, path).startsWith('..')) continue; // a manifest never reaches outside its folder
+    await rm(path, { force: true });
+    removed.push(file);
+  }
+  for (const name of debris) await rm(join(dir, name), { force: true });
+  await removeEmptyFolders(dir, removed);
+  return { created: false, records, removed };
+}
+
+/** Removes files a failed run wrote (relative names), their emptied folders, and `dir` itself if the run created it and it is empty. */
+export async function removeWritten(dir: string, names: readonly string[], created: boolean): Promise<void> {
+  for (const name of names) await rm(join(dir, name), { force: true });
+  await removeEmptyFolders(dir, [...names]);
+  if (created) await rmdir(dir).catch(() => undefined);
+}
