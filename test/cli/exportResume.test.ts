@@ -1,0 +1,64 @@
+// An export killed with SIGKILL at 10 random moments, each time rerun with the same flags: the
+// rerun keeps exactly the shards the killed run had journaled (and that still hash right),
+// redoes only the rest, and ends with the files of an uninterrupted run.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lcgBytes } from '../fixtures/blocks.js';
+import { CLI } from '../fixtures/mnist.js';
+
+const SHARD = 1000;
+const TOTAL = 20000;
+const args = (out: string): string[] => [CLI, 'export', '--split', 'test', '--copies', '2', '--shuffle', '--rotate', '10', '--seed', '8', '--format', 'wds', '--shard-size', String(SHARD), '--workers', '1', '--out', out];
+const sha = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+const shardsIn = (dir: string): string[] => readdirSync(dir).filter((n) => /^shard-\d{6}\.tar$/.test(n)).sort();
+
+describe('idxflow export resumes after SIGKILL', () => {
+  it('at 10 random moments: each rerun keeps the journaled shards, redoes the rest, and ends identical', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-resume-'));
+    const reference = join(root, 'reference');
+    const started = performance.now();
+    expect(spawnSync(process.execPath, args(reference), { encoding: 'utf8' }).status).toBe(0);
+    const runMs = performance.now() - started;
+    const expected = new Map(shardsIn(reference).map((n) => [n, sha(join(reference, n))]));
+    expect(expected.size).toBe(TOTAL / SHARD);
+
+    const moments = Array.from(lcgBytes(10, 77), (r) => 0.05 + 0.9 * (r / 256));
+    const seen = { killedMidway: 0, keptSome: 0 };
+    for (const [k, fraction] of moments.entries()) {
+      const out = join(root, `run-${k}`);
+      const child = spawn(process.execPath, args(out), { stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await new Promise((resolve) => setTimeout(resolve, fraction * runMs));
+      child.kill('SIGKILL');
+      await exited;
+      if (existsSync(join(out, 'manifest.json'))) continue; // it finished first: nothing to resume
+      seen.killedMidway++;
+      // What the killed run proved complete: the shards its journal lists that hash as listed.
+      const journalPath = join(out, '.manifest.json.journal');
+      const journal = existsSync(journalPath) ? (JSON.parse(readFileSync(journalPath, 'utf8')) as { files: { name: string; sha256: string }[] }) : { files: [] };
+      const proven = journal.files.filter((f) => existsSync(join(out, f.name)) && sha(join(out, f.name)) === f.sha256);
+      for (const f of proven) expect(f.sha256, f.name).toBe(expected.get(f.name)); // and they are the right shards
+
+      const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+      expect(rerun.stderr).toBe('');
+      expect(rerun.status).toBe(0);
+      const made = Number(/^exported (\d+) images/.exec(rerun.stdout)![1]);
+      expect(made, `kill ${k} at ${(fraction * 100).toFixed(0)}%`).toBe(TOTAL - proven.length * SHARD);
+      if (proven.length > 0) {
+        seen.keptSome++;
+        expect(rerun.stdout).toContain(`kept ${proven.length} complete files (${proven.length * SHARD} images) of an interrupted run`);
+      }
+      expect(shardsIn(out)).toEqual([...expected.keys()]);
+      for (const [name, hash] of expected) expect(sha(join(out, name)), name).toBe(hash);
+      expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]); // no journal, no temporary
+      expect(readFileSync(join(out, 'manifest.json')).equals(readFileSync(join(reference, 'manifest.json')))).toBe(true);
+    }
+    // The moments did what they are for: most runs were cut, and some had shards to keep.
+    expect(seen.killedMidway).toBeGreaterThanOrEqual(5);
+    expect(seen.keptSome).toBeGreaterThanOrEqual(2);
+  });
+});
