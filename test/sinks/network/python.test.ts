@@ -1,37 +1,49 @@
-// examples/python/idxflow_client.py against a real server: needs python3 with numpy (torch for
-// the IterableDataset); skipped, saying so, without them, failed instead under CI=true.
 import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { batch, mnist, shuffle, type Block } from '@idxflow/core';
-import { map, type Observable } from 'rxjs';
+import { concat, map, take, throwError, type Observable } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
-import { describeWithPython, pythonWith, PYTHON } from '../../fixtures/python.js';
+import { describeWithPython, PYTHON } from '../../fixtures/python.js';
 import { classCounts, ROOT, testSplit } from './rawMnist.js';
 
-const CLIENT = join(ROOT, 'examples/python/idxflow_client.py');
+// The numpy reader of clients/python (idxflow_client) from the checkout, without installing it;
+// test/python/client.test.ts installs the package with pip and tests its PyTorch side.
+const PACKAGE = join(ROOT, 'clients/python');
+const env = { ...process.env, PYTHONPATH: PACKAGE, PYTHONDONTWRITEBYTECODE: '1' };
 
-/** Runs the client script without blocking this process, which runs the server too. */
+/** Runs `python -m idxflow_client ARGS` without blocking this process, which runs the server too. */
 async function runClient(...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout, stderr } = await promisify(execFile)(PYTHON, [CLIENT, ...args], { encoding: 'utf8' });
+  const { stdout, stderr } = await promisify(execFile)(PYTHON, ['-m', 'idxflow_client', ...args], { encoding: 'utf8', env });
   expect(stderr).toBe('');
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
+/** The status and stderr of `python -m idxflow_client ARGS` that fails. */
+async function failure(...args: string[]): Promise<{ code: number; stderr: string }> {
+  const failed = await promisify(execFile)(PYTHON, ['-m', 'idxflow_client', ...args], { encoding: 'utf8', env }).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => error,
+  );
+  return { code: failed.code, stderr: failed.stderr };
+}
+
 let server: BatchServer;
+const failures: unknown[] = [];
 beforeAll(async () => {
-  // seed 9 sends float32 pixels (v / 255), the others bytes.
+  // seed 9 sends float32 pixels (v / 255), seed 666 fails after 2 batches, the others send bytes.
   const factory = (p: { seed: number; batch: number }): Observable<Block> => {
     const batches = mnist({ split: 'test' }).pipe(shuffle({ seed: p.seed }), batch(p.batch));
+    if (p.seed === 666) return concat(batches.pipe(take(2)), throwError(() => new Error('disk on fire')));
     if (p.seed !== 9) return batches;
     return batches.pipe(map((b) => ({ ...b, images: Float32Array.from(b.images, (v) => v / 255) })));
   };
-  server = await serve(factory, { token: 'py-token' });
+  server = await serve(factory, { token: 'py-token', onError: (error) => failures.push(error) });
 });
 afterAll(() => server.close());
 
-describeWithPython(['numpy'], `examples/python/idxflow_client.py (${PYTHON} with numpy)`, () => {
+describeWithPython(['numpy'], `clients/python's numpy reader, python -m idxflow_client (${PYTHON} with numpy)`, () => {
   it('reads a full test epoch: 10,000 distinct samples with the label file per-class counts', async () => {
     const summary = await runClient(`${server.url}/batches?seed=2&batch=128`, 'py-token');
     expect(summary).toEqual({
@@ -50,23 +62,21 @@ describeWithPython(['numpy'], `examples/python/idxflow_client.py (${PYTHON} with
   });
 
   it('reports a refused request with the server message', async () => {
-    const failed = await promisify(execFile)(PYTHON, [CLIENT, `${server.url}/batches?batch=0`, 'py-token']).catch((e: { stderr: string }) => e);
-    expect((failed as { stderr: string }).stderr).toContain('HTTP 400: Expected an integer between 1 and 65536 for batch but received "0"');
+    const failed = await failure(`${server.url}/batches?batch=0`, 'py-token');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('HTTP 400: Expected an integer between 1 and 65536 for batch but received "0"');
   });
 
-  it('yields (n, 1, h, w) float32 and int64 tensors through IdxflowIterableDataset (without torch, outside CI: the import error)', async () => {
-    if (!pythonWith('torch')) {
-      // Without torch, asking for the class fails with the import error; iter_batches keeps working.
-      const r = spawnSync(PYTHON, ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); import idxflow_client as c; c.IdxflowIterableDataset', join(ROOT, 'examples/python')]);
-      expect(r.stderr.toString()).toContain("No module named 'torch'");
-      return;
-    }
-    const summary = await runClient(`${server.url}/batches?seed=2&batch=128`, 'py-token', '--torch');
-    expect(summary).toEqual({
-      samples: testSplit.count,
-      batches: Math.ceil(testSplit.count / 128),
-      classes: classCounts(),
-      first: { shape: [128, 1, 28, 28], dtype: 'torch.float32', labels: 'torch.int64' },
-    });
+  it('reports an error frame (the pipeline failed mid-stream) with its message', async () => {
+    const failed = await failure(`${server.url}/batches?seed=666&batch=100`, 'py-token');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("the server's pipeline failed: disk on fire");
+    expect(failures).toEqual([new Error('disk on fire')]);
+  });
+
+  it('imports without torch: the PyTorch names load it only when asked for', () => {
+    const probe = 'import sys, idxflow_client as c; before = "torch" in sys.modules; c.batches_url("http://h:1"); print(before)';
+    const r = spawnSync(PYTHON, ['-c', probe], { encoding: 'utf8', env });
+    expect(r.stdout.trim()).toBe('False');
   });
 });

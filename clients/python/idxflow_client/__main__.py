@@ -1,0 +1,39 @@
+"""``python -m idxflow_client URL [TOKEN]``: reads the stream at URL and prints a JSON summary.
+
+URL is a ``/batches`` URL with its query. The summary: samples, batches, per-class counts,
+distinct indices, and the first batch's shape and dtypes. A refusal or a failure prints the
+server's message and exits with status 1.
+"""
+import json
+import sys
+
+import numpy as np
+
+from . import IdxflowError, iter_batches
+
+
+def summary(url, token=None):
+    """Counts the samples, batches, classes and distinct indices of the stream at ``url``."""
+    samples, batches, counts, seen, first = 0, 0, np.zeros(10, np.int64), set(), None
+    for images, labels, indices, _ in iter_batches(url, token):
+        first = first or {'shape': list(images.shape), 'dtype': str(images.dtype), 'labels': str(labels.dtype)}
+        samples, batches = samples + len(labels), batches + 1
+        counts += np.bincount(labels, minlength=10)[:10]
+        seen.update(indices.tolist())
+    return {'samples': samples, 'batches': batches, 'classes': counts.tolist(), 'distinct': len(seen), 'first': first}
+
+
+def main(argv):
+    if len(argv) not in (2, 3) or argv[1] in ('-h', '--help'):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    try:
+        print(json.dumps(summary(argv[1], argv[2] if len(argv) > 2 else None)))
+    except IdxflowError as error:
+        print(f'idxflow_client: {error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
