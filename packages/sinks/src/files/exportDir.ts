@@ -3,7 +3,7 @@
 // when an export starts: nothing; or this same export (its manifests and journals, the files they
 // list, and the files its plan names, left by an interrupted run or by other parts); or, with
 // `overwrite`, an earlier idxflow export, whose listed files are removed first.
-import { lstat, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { IdxflowError } from '@idxflow/core';
 import { fingerprintOf, ManifestError, readManifest, type Manifest } from './manifest.js';
@@ -67,6 +67,23 @@ async function refuseInputsInside(dir: string, inputs: readonly string[]): Promi
   }
 }
 
+/**
+ * The files of an export: those its manifest lists and, for a PNG folder, every PNG its
+ * SHA256SUMS lists (the manifest holds that file's hash rather than millions of entries).
+ */
+async function filesOf(dir: string, manifest: Manifest): Promise<string[]> {
+  const names = manifest.files.map((f) => f.name);
+  for (const sums of names.filter((n) => /(^|\/)SHA256SUMS(\.[\w.-]+)?$/.test(n))) {
+    const prefix = sums.includes('/') ? sums.slice(0, sums.lastIndexOf('/') + 1) : '';
+    const text = await readFile(join(dir, sums), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const match = /^[0-9a-f]{64} {2}(\S+)$/.exec(line);
+      if (match) names.push(prefix + match[1]);
+    }
+  }
+  return names;
+}
+
 /** Removes empty folders left under `dir` (deepest first), never `dir` itself. */
 async function removeEmptyFolders(dir: string, names: string[]): Promise<void> {
   const folders = [...new Set(names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/'))))];
@@ -109,8 +126,10 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
     });
   }
   // Decide everything before removing anything: an export refused leaves the folder as it was.
-  const replaced = new Set([...foreign].flatMap(([record, earlier]) => [record, ...earlier.files.map((f) => f.name)]));
-  const listed = new Set([...records.values()].flatMap((m) => m.files.map((f) => f.name)));
+  const replaced = new Set<string>();
+  for (const [record, earlier] of foreign) for (const name of [record, ...(await filesOf(dir, earlier))]) replaced.add(name);
+  const listed = new Set<string>();
+  for (const record of records.values()) for (const name of await filesOf(dir, record)) listed.add(name);
   const left: string[] = [];
   const debris: string[] = [];
   for (const name of names) {
