@@ -82,7 +82,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ExportInterruptedError) {
-    process.stderr.write(`idxflow: ${error.message}\n`);
+    const files = `${error.kept} complete file${error.kept === 1 ? '' : 's'} (${error.keptSamples} images)`;
+    process.stderr.write(`idxflow: interrupted: kept ${files} in ${error.file}, removed the incomplete one; rerun the same command to resume\n`);
     process.exitCode = 130;
   } else if (error instanceof ExportRefusedError) {
     process.stderr.write(`idxflow: ${error.name}: ${error.message}\n`);

@@ -1,6 +1,7 @@
 // Progress of long work: a bar with rate and ETA redrawn in place on a terminal; off a terminal
 // (a log, a CI job, a scheduler's output file) one line every few seconds, so that a long export
 // is never silent until it ends.
+import { UsageError } from './commands/info.js';
 
 export interface Progress {
   update(done: number, total: number | undefined): void;
@@ -16,6 +17,15 @@ export function progressText(label: string, done: number, total: number | undefi
   const of = total ? `/${total} (${((done / total) * 100).toFixed(0)}%)` : '';
   const eta = total && speed > 0 ? `, ETA ${duration((total - done) / speed)}` : '';
   return `${label}: ${done}${of} images, ${rate(speed)} images/s${eta}`;
+}
+
+/** The interval of progress lines off a terminal, in ms: IDXFLOW_PROGRESS_SECONDS (default 5). */
+export function progressInterval(env: NodeJS.ProcessEnv): number {
+  const text = env.IDXFLOW_PROGRESS_SECONDS;
+  if (text === undefined) return 5000;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86400) throw new UsageError(`Expected a number of seconds between 0 and 86400 for IDXFLOW_PROGRESS_SECONDS but received "${text}"`);
+  return seconds * 1000;
 }
 
 /**

@@ -4,7 +4,7 @@ import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from
 import { augment, augmentPool, type AugmentOptions } from '@idxflow/transforms';
 import { of, type Observable } from 'rxjs';
 import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';
-import { progressReporter } from '../progress.js';
+import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './info.js';
 import { partOf } from './exportPart.js';
@@ -46,7 +46,9 @@ Many machines (each writes part I of N and its own manifest; see merge-manifests
                          JOB_COMPLETION_INDEX (Kubernetes; N from --shards N or IDXFLOW_SHARDS),
                          SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or RANK/WORLD_SIZE
   --shards N             the part count, with JOB_COMPLETION_INDEX
-A rerun with the same flags resumes an interrupted export: complete files are kept.`;
+A rerun with the same flags resumes an interrupted export: complete files are kept; Ctrl-C
+stops one, keeping its complete files. Progress goes to stderr: a bar on a terminal, else a
+line every IDXFLOW_PROGRESS_SECONDS seconds (default 5).`;
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
 function pipelineRecord(flags: Record<string, unknown>, options: AugmentOptions, normalize: object | undefined, copies: number, split: string, name: string): object {
@@ -111,7 +113,7 @@ export async function exportCommand(flags: Record<string, string | boolean | und
     };
   });
   const label = `export ${splits.map((s) => s.name).join(' + ')}${part ? ` (part ${part.index + 1} of ${part.of})` : ''}`;
-  const progress = progressReporter(label);
+  const progress = progressReporter(label, process.stderr, progressInterval(process.env));
   const start = performance.now();
   try {
     const run = await runExport({

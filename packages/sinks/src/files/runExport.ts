@@ -156,10 +156,14 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   await rm(join(dir, names.manifest), { force: true });
   await journal();
   let done = keptSamples;
+  let writtenSamples = 0; // in the shards this run completed (what an interruption keeps)
   try {
     const report = (n: number): void => options.onProgress?.(done + n, partSamples);
-    const record = async (file: ExportedFile, prefix: string): Promise<void> => {
+    const record = async (file: ExportedFile, prefix: string, plan?: Plan): Promise<void> => {
       written.push({ ...file, name: prefix + file.name });
+      // The samples a complete file holds: a shard its stretch of positions, another file its whole split's.
+      const shard = /^shard-(\d{6})\.tar$/.exec(file.name);
+      if (plan && shard) writtenSamples += Math.min(shardSize, plan.first + plan.count - Number(shard[1]) * shardSize);
       await journal();
     };
     if (format === 'npz' && plans.length === 2 && offsets[0] < plans[0].count) {
@@ -184,7 +188,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
           shardSize: format === 'wds' ? shardSize : undefined,
           workers: options.workers,
           onProgress: report,
-          onFile: (file) => record(file, plan.prefix),
+          onFile: (file) => record(file, plan.prefix, plan),
         });
         done += count;
         if (summary.count > 0) ({ shape, dtype } = summary);
@@ -192,7 +196,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
     }
   } catch (error) {
     if (signal?.aborted) {
-      throw new ExportInterruptedError(dir, files.length + written.length, keptSamples + written.length);
+      throw new ExportInterruptedError(dir, files.length + written.length, keptSamples + writtenSamples);
     }
     await removeWritten(dir, written.map((f) => f.name), false);
     if (files.length === 0) await removeWritten(dir, [names.journal], state.created);
