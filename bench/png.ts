@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zlibSync } from 'fflate';
 import { deflateSync } from 'node:zlib';
-import { encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type PngFilter } from '@idxflow/sinks';
+import { deflateRle, encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type PngFilter } from '@idxflow/sinks';
 import sharp from 'sharp';
 import { median, RAW_DIR } from './harness.js';
 
@@ -107,6 +107,8 @@ const cases: Case[] = [
   ...[1, 9].map((level) => ({ name: `encodeGreyPng adaptive, level ${level}`, run: () => ours({ filter: 'adaptive', level }) })),
   { name: 'fflate zlibSync level 6 alone (none-filtered rows)', run: () => zlibOnly((d) => zlibSync(d, { level: 6 })) },
   { name: "Node's zlib deflateSync level 6 alone (reference, Node only)", run: () => zlibOnly((d) => deflateSync(d, { level: 6 })) },
+  { name: 'deflateRle alone (runs at distance 1, fixed Huffman)', run: () => zlibOnly(deflateRle) },
+  { name: 'encodeGreyPng none with deflateRle (the export workers)', run: () => ours({ deflate: deflateRle }) },
 ];
 const rows = await measure(cases);
 

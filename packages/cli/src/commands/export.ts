@@ -126,6 +126,7 @@ export async function exportCommand(flags: Record<string, string | boolean | und
       manifest: { version: VERSION, seed, pipeline: pipelineRecord(flags, options, normalize, copies, String(flags.split), splits.map((s) => s.name).join(' + ')) },
       inputs: splits.flatMap((s) => s.inputs),
       overwrite: flags.overwrite === true,
+      recycle: true, // nothing keeps the blocks once written: their memory serves the next ones
       onProgress: (done, of) => progress.update(done, of),
       signal,
     });

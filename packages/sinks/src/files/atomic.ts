@@ -9,6 +9,8 @@ const PARTIAL = /^\..+\.partial$/;
 
 /** Small writes are gathered up to this many bytes before they reach the disk. */
 const GATHER_BYTES = 1 << 18;
+/** A big file is flushed to the disk in the background every this many bytes. */
+const FLUSH_BYTES = 1 << 27;
 
 /**
  * A file-system error that names `path` (the final name, not the temporary): Node's errors from
@@ -97,6 +99,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  */
 export class AtomicFile {
   private length = 0;
+  /** Bytes written when the last background flush began, and that flush. */
+  private flushedAt = 0;
+  private flushing: Promise<void> | undefined;
   private pending: Uint8Array | undefined;
   private pendingBytes = 0;
   private readonly hash = createHash('sha256');
@@ -139,6 +144,7 @@ export class AtomicFile {
     }
     await this.writeAt(bytes, this.length);
     this.length += bytes.length;
+    await this.flushInBackground();
   }
 
   /** Overwrites bytes already written at offset `at` (a header whose count is known only at the end). */
@@ -151,9 +157,26 @@ export class AtomicFile {
     this.patched = true;
   }
 
+  /**
+   * Every `FLUSH_BYTES` written, starts a `datasync` of the file without waiting for it (the
+   * previous one must have ended first): a big file reaches the disk while it is written, instead
+   * of all at once in `commit()`, and never fills the kernel's dirty-page budget, past which the
+   * kernel would stall every write (a 6 GB export was a fifth slower for it).
+   */
+  private async flushInBackground(): Promise<void> {
+    if (this.length - this.flushedAt < FLUSH_BYTES) return;
+    await this.flushing;
+    this.flushedAt = this.length;
+    this.flushing = this.handle.datasync().catch((error: unknown) => {
+      throw withPath(error, this.path);
+    });
+    this.flushing.catch(() => undefined); // reported by the next write or by commit()
+  }
+
   /** Flushes, fsyncs, closes and renames into place; returns the size and SHA-256 of the contents. */
   async commit(): Promise<{ bytes: number; sha256: string }> {
     await this.flush();
+    await this.flushing;
     const sha256 = this.patched ? await this.rehash() : this.hash.digest('hex');
     try {
       await this.handle.sync();
@@ -174,6 +197,7 @@ export class AtomicFile {
 
   /** Closes and deletes the temporary. Safe to call after any failure, and more than once. */
   async abort(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
     this.pending = undefined;
     this.pendingBytes = 0;
     if (!this.closed) {

@@ -101,7 +101,7 @@ class IdxOutput {
  * ```
  */
 export async function toIdx(source: Observable<Block>, options: IdxSinkOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal, tag, onFile } = checkSinkOptions(options);
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   const gzip = options.gzip ?? false;
   if (typeof gzip !== 'boolean') throw new TypeError(`Expected a boolean for gzip but received ${String(gzip)} of type ${typeof gzip}`);
   await mkdir(dir, { recursive: true });
@@ -147,5 +147,6 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
       },
     },
     signal,
+    written,
   );
 }

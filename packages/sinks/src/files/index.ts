@@ -6,6 +6,7 @@ export { npyDescr, npyHeader, toNpy } from './npy.js';
 export { toKerasNpz, toNpz } from './npz.js';
 export { pngPath, toPngFolder, type PngSinkOptions } from './pngFolder.js';
 export { encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type GreyPngs, type PngFilter } from './png.js';
+export { deflateRle } from './deflateRle.js';
 export { shardName, toWebDataset, type WebDatasetOptions } from './webDataset.js';
 export { tarEnd, tarHeader, tarMember } from './tar.js';
 export { checkManifestExtra, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifest, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';

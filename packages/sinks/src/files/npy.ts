@@ -135,18 +135,18 @@ export async function npyPairWriter(
  * ```
  */
 export async function toNpy(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal, tag, onFile } = checkSinkOptions(options);
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   await mkdir(dir, { recursive: true });
   const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag) };
   const pair = await npyPairWriter({ images: join(dir, names.images), labels: join(dir, names.labels) }, expectedCount, onProgress);
-  const written = await writeBlocks(source, pair, signal);
+  const arrays = await writeBlocks(source, pair, signal, written);
   try {
     const files = [
-      { name: names.images, ...(await written.images.commit()) },
-      { name: names.labels, ...(await written.labels.commit()) },
+      { name: names.images, ...(await arrays.images.commit()) },
+      { name: names.labels, ...(await arrays.labels.commit()) },
     ];
     for (const file of files) await onFile(file);
-    return { dir, files, count: written.count, shape: written.shape, dtype: written.dtype };
+    return { dir, files, count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };
   } catch (error) {
     await pair.abort();
     throw error;

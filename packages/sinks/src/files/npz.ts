@@ -30,10 +30,10 @@ import { writeStoredZip, type ZipMember } from './zip.js';
  * ```
  */
 export async function toNpz(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
-  const { dir, split, expectedCount, onProgress, signal, tag, onFile } = checkSinkOptions(options);
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   await mkdir(dir, { recursive: true });
   const name = taggedName(`${split}.npz`, tag);
-  const arrays = await npyArrays(source, join(dir, name), expectedCount, onProgress, signal);
+  const arrays = await npyArrays(source, join(dir, name), expectedCount, onProgress, signal, written);
   const file = await zipArrays(join(dir, name), [
     { name: 'x.npy', path: arrays.images.temp },
     { name: 'y.npy', path: arrays.labels.temp },
@@ -43,9 +43,9 @@ export async function toNpz(source: Observable<Block>, options: FileSinkOptions)
 }
 
 /** Streams a pipeline to two NPY temporaries beside `path` (never renamed: the zip copies them). */
-async function npyArrays(source: Observable<Block>, path: string, expectedCount: number | undefined, onProgress: (n: number) => void, signal: AbortSignal | undefined): Promise<NpyPair> {
+async function npyArrays(source: Observable<Block>, path: string, expectedCount: number | undefined, onProgress: (n: number) => void, signal: AbortSignal | undefined, written: (block: Block) => void): Promise<NpyPair> {
   const pair = await npyPairWriter({ images: `${path}.x.npy`, labels: `${path}.y.npy` }, expectedCount, onProgress);
-  const arrays = await writeBlocks(source, pair, signal);
+  const arrays = await writeBlocks(source, pair, signal, written);
   await Promise.all([arrays.images.close(), arrays.labels.close()]);
   return arrays;
 }
@@ -84,13 +84,13 @@ async function zipArrays(path: string, members: ZipMember[], arrays: NpyPair[]):
  * ```
  */
 export async function toKerasNpz(sources: { train: Observable<Block>; test: Observable<Block> }, options: FileSinkOptions): Promise<ExportSummary> {
-  const { dir, onProgress, signal, tag, onFile } = checkSinkOptions({ ...options, split: undefined, expectedCount: undefined });
+  const { dir, onProgress, signal, tag, onFile, written } = checkSinkOptions({ ...options, split: undefined, expectedCount: undefined });
   await mkdir(dir, { recursive: true });
   const path = join(dir, taggedName('mnist.npz', tag));
-  const train = await npyArrays(sources.train, `${path}.train`, undefined, onProgress, signal);
+  const train = await npyArrays(sources.train, `${path}.train`, undefined, onProgress, signal, written);
   let test: NpyPair;
   try {
-    test = await npyArrays(sources.test, `${path}.test`, undefined, (n) => onProgress(train.count + n), signal);
+    test = await npyArrays(sources.test, `${path}.test`, undefined, (n) => onProgress(train.count + n), signal, written);
     if (test.count > 0 && train.count > 0 && (test.shape.join() !== train.shape.join() || test.dtype !== train.dtype)) {
       throw new BlockMismatchError({ file: 'toKerasNpz()', expected: `test images of ${train.shape.join(' x ')} ${train.dtype} like the training images`, found: `${test.shape.join(' x ')} ${test.dtype}` });
     }

@@ -1,6 +1,6 @@
 // The one place the file sinks check their options, when a sink is called and before anything
 // is written. Messages follow core's shape: "Expected <what> for <name> but received <value>".
-import { validate } from '@idxflow/core';
+import { recycle, validate, type Block } from '@idxflow/core';
 import type { ExportedFile, FileSinkOptions } from './types.js';
 
 function received(value: unknown): string {
@@ -17,6 +17,8 @@ export interface CheckedSinkOptions {
   position: number;
   tag: string;
   onFile: (file: ExportedFile) => void | Promise<void>;
+  /** Recycles a written block's memory, or does nothing. */
+  written: (block: Block) => void;
 }
 
 /** `name` with `tag` before its extension (`.npy`, `.npz`, `.csv`, `.gz`, or the end). */
@@ -33,7 +35,7 @@ export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`Expected an object for options but received ${received(options)}`);
   }
-  const { dir, split = 'train', expectedCount, onProgress, signal, position = 0, tag = '', onFile } = options;
+  const { dir, split = 'train', expectedCount, onProgress, signal, position = 0, tag = '', onFile, recycle: reuse = false } = options;
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new TypeError(`Expected a non-empty string for dir but received ${received(dir)}`);
   }
@@ -48,7 +50,8 @@ export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   validate.integer('position', position, 0, Number.MAX_SAFE_INTEGER);
   if (typeof tag !== 'string' || !/^[A-Za-z0-9._-]*$/.test(tag)) throw new TypeError(`Expected letters, digits, '.', '_' or '-' for tag but received ${received(tag)}`);
   if (onFile !== undefined && typeof onFile !== 'function') throw new TypeError(`Expected a function for onFile but received ${received(onFile)}`);
-  return { dir, split, expectedCount, onProgress: onProgress ?? ignore, signal, position, tag, onFile: onFile ?? ignore };
+  if (typeof reuse !== 'boolean') throw new TypeError(`Expected a boolean for recycle but received ${received(reuse)}`);
+  return { dir, split, expectedCount, onProgress: onProgress ?? ignore, signal, position, tag, onFile: onFile ?? ignore, written: reuse ? recycle : ignore };
 }
 
 /** Checks an optional positive integer option and applies its default. */

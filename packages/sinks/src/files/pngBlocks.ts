@@ -1,7 +1,7 @@
 import { checkBlock, workerMap, type Block, type TaskStaging } from '@idxflow/core';
 import { map, type OperatorFunction } from 'rxjs';
 import { encodeGreyPngs, type GreyPngs } from './png.js';
-import { nodeDeflate, type PngTask } from './pngWorker.js';
+import { exportDeflate, type PngTask } from './pngWorker.js';
 
 /** A block and the PNG of each of its samples: sample i is `pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1])`. */
 export interface PngBlock {
@@ -21,7 +21,7 @@ function checkPngBlock(sink: string, block: Block): Block<Uint8Array> {
 }
 
 /**
- * Encodes every block's samples as 8-bit grey PNGs (`encodeGreyPngs`, Node's zlib), on
+ * Encodes every block's samples as 8-bit grey PNGs (`encodeGreyPngs` with `deflateRle`), on
  * `workers` threads of a pool of this stream's own, or on the main thread with 0. Order is kept.
  *
  * @param sink The sink asking, for messages.
@@ -32,7 +32,7 @@ export function pngBlocks(sink: string, workers: number): OperatorFunction<Block
   if (workers === 0) {
     return map((input) => {
       const block = checkPngBlock(sink, input);
-      return { block, pngs: encodeGreyPngs(block.images, block.shape, { deflate: nodeDeflate }) };
+      return { block, pngs: encodeGreyPngs(block.images, block.shape, { deflate: exportDeflate }) };
     });
   }
   return (source) =>

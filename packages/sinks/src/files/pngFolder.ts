@@ -66,7 +66,7 @@ export async function removePositions(dir: string, labels: number[], from: numbe
  *   summary (and the manifest) list these two files rather than millions of PNGs, which keeps
  *   memory bounded on an MNIST8M-sized export.
  *
- * PNGs are encoded on `workers` threads (`encodeGreyPngs` with Node's zlib). Each is written
+ * PNGs are encoded on `workers` threads (`encodeGreyPngs` with `deflateRle`). Each is written
  * under a temporary name and renamed; `labels.csv` and `SHA256SUMS` appear only when every
  * image is written. Float32 blocks are rejected with a TypeError: a PNG holds bytes, and
  * rounding normalised values back would silently lose what normalisation did.
@@ -83,7 +83,7 @@ export async function removePositions(dir: string, labels: number[], from: numbe
  * ```
  */
 export async function toPngFolder(source: Observable<Block>, options: PngSinkOptions): Promise<ExportSummary> {
-  const { dir, expectedCount, onProgress, signal, position, tag, onFile } = checkSinkOptions(options);
+  const { dir, expectedCount, onProgress, signal, position, tag, onFile, written } = checkSinkOptions(options);
   const concurrency = positiveInteger('concurrency', options.concurrency, 8);
   const workers = options.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
@@ -135,6 +135,6 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
       await Promise.all([csv.abort(), sums.abort(), removePositions(dir, [...folders.keys()], position, Number.MAX_SAFE_INTEGER)]);
     },
   };
-  const files = await writeBlocks(source.pipe(pngBlocks('toPngFolder()', workers)), writer, signal);
+  const files = await writeBlocks(source.pipe(pngBlocks('toPngFolder()', workers)), writer, signal, (encoded) => written(encoded.block));
   return { dir, files, count, shape: kind.shape ?? [0, 0], dtype: 'uint8' };
 }

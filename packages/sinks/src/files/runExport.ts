@@ -23,7 +23,7 @@ export interface ExportSection {
 }
 
 /** Options of `runExport()`. */
-export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal'> {
+export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal' | 'recycle'> {
   dir: string;
   format: ExportFormat;
   /** One split, or train then test: `png` and `wds` put them in `train/` and `test/`, `npz` in Keras' `mnist.npz`. */
@@ -170,7 +170,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
       const [train, test] = plans;
       const summary = await toKerasNpz(
         { train: train.section.source(train.first, train.count), test: test.section.source(test.first, test.count) },
-        { dir, signal, onProgress: report, onFile: (file) => record(file, '') },
+        { dir, signal, onProgress: report, onFile: (file) => record(file, ''), recycle: options.recycle },
       );
       ({ shape, dtype } = summary);
     } else {
@@ -189,6 +189,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
           workers: options.workers,
           onProgress: report,
           onFile: (file) => record(file, plan.prefix, plan),
+          recycle: options.recycle,
         });
         done += count;
         if (summary.count > 0) ({ shape, dtype } = summary);

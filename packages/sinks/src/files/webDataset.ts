@@ -55,7 +55,7 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
  * bytes, and a part of an export that starts at `position` (a multiple of `shardSize`) writes
  * exactly the shards the whole export would.
  *
- * PNGs are encoded on `workers` threads (`encodeGreyPngs` with Node's zlib); the main thread
+ * PNGs are encoded on `workers` threads (`encodeGreyPngs` with `deflateRle`); the main thread
  * only frames and writes them. Each shard is written under a temporary name and renamed when
  * complete, then reported to `onFile`: an interrupted export leaves whole shards and one
  * temporary. Float32 blocks are rejected (PNG holds bytes).
@@ -73,7 +73,7 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
  * ```
  */
 export async function toWebDataset(source: Observable<Block>, options: WebDatasetOptions): Promise<ExportSummary> {
-  const { dir, expectedCount, onProgress, signal, position, onFile } = checkSinkOptions(options);
+  const { dir, expectedCount, onProgress, signal, position, onFile, written } = checkSinkOptions(options);
   const shardSize = positiveInteger('shardSize', options.shardSize, 10000);
   const workers = options.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
@@ -118,6 +118,6 @@ export async function toWebDataset(source: Observable<Block>, options: WebDatase
       await shard?.abort();
     },
   };
-  await writeBlocks(source.pipe(pngBlocks('toWebDataset()', workers)), writer, signal);
+  await writeBlocks(source.pipe(pngBlocks('toWebDataset()', workers)), writer, signal, (encoded) => written(encoded.block));
   return { dir, files, count, shape: kind.shape ?? [0, 0], dtype: 'uint8' };
 }

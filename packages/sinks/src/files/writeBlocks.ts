@@ -19,8 +19,9 @@ export interface BlockWriter<T, V = Block> {
  *
  * On failure or abort the subscription is dropped, the writes in flight settle, then
  * `writer.abort()` runs (removing temporaries) and the promise rejects with the first error.
+ * `written` is told of each value once it is on disk (to recycle its memory).
  */
-export function writeBlocks<T, V = Block>(source: Observable<V>, writer: BlockWriter<T, V>, signal?: AbortSignal): Promise<T> {
+export function writeBlocks<T, V = Block>(source: Observable<V>, writer: BlockWriter<T, V>, signal?: AbortSignal, written?: (value: V) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let queue = Promise.resolve();
     let failed = false;
@@ -42,7 +43,11 @@ export function writeBlocks<T, V = Block>(source: Observable<V>, writer: BlockWr
     subscription = consume(source, {
       next(block) {
         if (failed) return;
-        queue = queue.then(() => (failed ? undefined : writer.write(block)));
+        queue = queue.then(async () => {
+          if (failed) return;
+          await writer.write(block);
+          written?.(block);
+        });
         queue.catch(stop);
         holdUntil(queue);
       },
