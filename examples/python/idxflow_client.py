@@ -52,12 +52,14 @@ def _open(url, token):
         raise RuntimeError(f'{url}: HTTP {error.code}: {body}') from None
 
 
-def iter_batches(url, token=None):
+def iter_batches(url, token=None, soft_labels=False):
     """Yields ``(images, labels, indices, epoch)`` for each frame the server sends.
 
     ``url`` is the ``/batches`` URL with its query (seed, epoch, epochs, batch, rank,
     worldSize); ``token`` is sent as ``Authorization: Bearer <token>``. The arrays view the
     received bytes (read-only). Reading is lazy: a slow consumer slows the server through TCP.
+    With ``soft_labels=True`` each tuple ends with the frame's soft labels, ``(n, k)`` float32
+    from a server that mixes samples (mixup, cutmix), or None; without, they are skipped.
     """
     with _open(url, token) as response:
         while True:
@@ -73,7 +75,9 @@ def iter_batches(url, token=None):
             images = np.frombuffer(_read_exactly(response, n * h * w * dtype.itemsize), dtype).reshape(n, h, w)
             labels = np.frombuffer(_read_exactly(response, n), np.uint8)
             indices = np.frombuffer(_read_exactly(response, 4 * n), '<u4')
-            yield images, labels, indices, header['epoch']
+            k = header.get('classes', 0)
+            soft = np.frombuffer(_read_exactly(response, 4 * n * k), '<f4').reshape(n, k) if k else None
+            yield (images, labels, indices, header['epoch']) + ((soft,) if soft_labels else ())
 
 
 def _dataset_class():
@@ -82,7 +86,8 @@ def _dataset_class():
 
     class IdxflowIterableDataset(torch.utils.data.IterableDataset):
         """Whole batches from an idxflow server, as ``(x, y)``: x ``(n, 1, h, w)`` float32
-        (bytes scaled to [0, 1], floats as sent) and y ``(n,)`` int64.
+        (bytes scaled to [0, 1], floats as sent) and y ``(n,)`` int64, or the soft labels
+        ``(n, k)`` float32 when the server mixes samples (``cross_entropy`` takes either).
 
         Use ``DataLoader(dataset, batch_size=None, num_workers=0)``: the server already batches,
         and several loader workers would each stream the same batches (give each its own
@@ -97,9 +102,10 @@ def _dataset_class():
             info = torch.utils.data.get_worker_info()
             if info is not None and info.num_workers > 1:
                 raise ValueError(f'Expected num_workers 0 or 1 for the DataLoader but received {info.num_workers}')
-            for images, labels, _, _ in iter_batches(self.url, self.token):
+            for images, labels, _, _, soft in iter_batches(self.url, self.token, soft_labels=True):
                 x = torch.from_numpy(images.astype(np.float32) / 255 if images.dtype == np.uint8 else images.copy())
-                yield x.unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+                y = torch.from_numpy(labels.astype(np.int64) if soft is None else soft.copy())
+                yield x.unsqueeze(1), y
 
     return IdxflowIterableDataset
 
@@ -132,13 +138,20 @@ def main(argv):
     else:
         seen = set()
 
+        soft_rows = []
+
         def pairs():
-            for images, labels, indices, _ in iter_batches(url, token):
+            for images, labels, indices, _, soft in iter_batches(url, token, soft_labels=True):
                 seen.update(indices.tolist())
+                if soft is not None:
+                    soft_rows.append(soft)
                 yield images, labels
 
         summary = _summary(pairs())
         summary['distinct'] = len(seen)
+        if soft_rows:
+            rows = np.concatenate(soft_rows)
+            summary['soft'] = {'shape': list(soft_rows[0].shape), 'rows': len(rows), 'max_sum_error': float(np.abs(rows.sum(1) - 1).max())}
     print(json.dumps(summary))
 
 

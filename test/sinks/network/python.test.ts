@@ -4,6 +4,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { batch, mnist, shuffle, type Block } from '@idxflow/core';
+import { mixup } from '@idxflow/transforms';
 import { map, type Observable } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
@@ -21,9 +22,10 @@ async function runClient(...args: string[]): Promise<Record<string, unknown>> {
 
 let server: BatchServer;
 beforeAll(async () => {
-  // seed 9 sends float32 pixels (v / 255), the others bytes.
+  // seed 9 sends float32 pixels (v / 255), seed 7 mixed batches (soft labels), the others bytes.
   const factory = (p: { seed: number; batch: number }): Observable<Block> => {
     const batches = mnist({ split: 'test' }).pipe(shuffle({ seed: p.seed }), batch(p.batch));
+    if (p.seed === 7) return batches.pipe(mixup({ alpha: 0.4, seed: 7 }));
     if (p.seed !== 9) return batches;
     return batches.pipe(map((b) => ({ ...b, images: Float32Array.from(b.images, (v) => v / 255) })));
   };
@@ -47,6 +49,15 @@ describeWithPython(['numpy'], `examples/python/idxflow_client.py (${PYTHON} with
     const summary = await runClient(`${server.url}/batches?seed=9&batch=1000`, 'py-token');
     expect(summary.first).toEqual({ shape: [1000, 28, 28], dtype: 'float32', labels: 'uint8' });
     expect(summary.classes).toEqual(classCounts());
+  });
+
+  it('reads soft labels (after mixup) in step with the rest of each frame', async () => {
+    const summary = await runClient(`${server.url}/batches?seed=7&batch=128`, 'py-token');
+    expect(summary.samples).toBe(testSplit.count);
+    expect(summary.distinct).toBe(testSplit.count);
+    expect(summary.classes).toEqual(classCounts()); // each sample keeps its own label
+    expect(summary.soft).toMatchObject({ shape: [128, 10], rows: testSplit.count });
+    expect((summary.soft as { max_sum_error: number }).max_sum_error).toBeLessThan(1e-6);
   });
 
   it('reports a refused request with the server message', async () => {
