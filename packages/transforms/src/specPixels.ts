@@ -55,7 +55,9 @@ export function pixelStepsOf(options: AugmentOptions): PixelSteps | undefined {
   const set = <K extends keyof PixelSteps>(key: K, value: PixelSteps[K] | undefined): void => {
     if (value !== undefined) steps[key] = value;
   };
-  set('thickness', drawnOf('thickness', options.thickness, true, 0));
+  const thickness = drawnOf('thickness', options.thickness, true, 0);
+  if (thickness && !(thickness.range[0] >= -64 && thickness.range[1] <= 64)) throw new RangeError(`Expected radii within [-64, 64] for thickness but received ${received(options.thickness)}`);
+  set('thickness', thickness);
   set('brightness', nonNegative('brightness', drawnOf('brightness', options.brightness, false, 1), options.brightness));
   set('contrast', nonNegative('contrast', drawnOf('contrast', options.contrast, false, 1), options.contrast));
   set('gamma', nonNegative('gamma', drawnOf('gamma', options.gamma, false, 1), options.gamma));
