@@ -11,21 +11,19 @@ import { applies, drawnValue, PIXEL_DRAWS, valueDraw } from './draws.js';
 import {
   addGaussianNoise,
   adjustFloats,
-  brightnessTable,
-  contrastTable,
+  brightenedMean,
   ERASE_ATTEMPTS,
   eraseBox,
   fillBox,
-  gammaTable,
-  identityTable,
   lookupBytes,
   mapBytes,
   mapToFloats,
-  tableMean,
   thickenStroke,
+  toneTable,
   warpResample,
   type Affine,
   type ResampleOptions,
+  type Tones,
 } from './kernels/index.js';
 import type { PixelSteps } from './specPixels.js';
 
@@ -52,6 +50,7 @@ export class PixelScratch {
   readonly box = new Int32Array(4);
   readonly attempt = new Float64Array(4);
   readonly plan = new Plan();
+  readonly tones: Tones = { brightness: NaN, contrast: NaN, mean: 0, gamma: NaN };
 
   ensure(size: number): void {
     if (this.resampled.length === size) return;
@@ -111,14 +110,17 @@ function drawBox(steps: PixelSteps, key: number, width: number, height: number, 
 }
 
 /** The byte table of the plan's brightness, contrast and gamma (contrast over `pixels`), or undefined when none applies. */
-function toneTable(plan: Plan, pixels: Uint8Array | undefined, scratch: PixelScratch): Uint8Array | undefined {
-  if (Number.isNaN(plan.brightness) && Number.isNaN(plan.contrast) && Number.isNaN(plan.gamma)) return undefined;
-  const table = identityTable(scratch.table);
-  if (!Number.isNaN(plan.brightness)) brightnessTable(table, plan.brightness);
+function tones(plan: Plan, pixels: Uint8Array | undefined, scratch: PixelScratch): Uint8Array | undefined {
+  const { brightness, contrast, gamma } = plan;
+  if (Number.isNaN(brightness) && Number.isNaN(contrast) && Number.isNaN(gamma)) return undefined;
   // contrast blends with the mean of the image as brightness left it
-  if (!Number.isNaN(plan.contrast)) contrastTable(table, plan.contrast, tableMean(pixels!, Number.isNaN(plan.brightness) ? undefined : table));
-  if (!Number.isNaN(plan.gamma)) gammaTable(table, plan.gamma);
-  return table;
+  const mean = Number.isNaN(contrast) ? 0 : brightenedMean(pixels!, brightness);
+  const factors = scratch.tones;
+  factors.brightness = brightness;
+  factors.contrast = contrast;
+  factors.mean = mean;
+  factors.gamma = gamma;
+  return toneTable(scratch.table, factors);
 }
 
 /** `normalized` after `table` (the 256 output values of each byte), or `normalized` alone. */
@@ -151,7 +153,7 @@ export function samplePixelsBytes(
   const plan = drawPlan(steps, keys.pixel, width, height, scratch);
   if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0) {
     // Tone maps known before resampling: one pass stores the final values.
-    const table = toneTable(plan, undefined, scratch);
+    const table = tones(plan, undefined, scratch);
     if (normalized) resampleInto(src, dst, width, height, warp, composed(normalized, table, scratch));
     else {
       resampleInto(src, dst, width, height, warp, undefined);
@@ -197,7 +199,7 @@ function stagedBytes(
     thickenStroke(pixels, scratch.thick, width, height, plan.radius);
     pixels = scratch.thick;
   }
-  let table = toneTable(plan, pixels, scratch);
+  let table = tones(plan, pixels, scratch);
   if (plan.sigma > 0) {
     if (table) mapBytes(pixels, scratch.noisy, table);
     else scratch.noisy.set(pixels);
@@ -205,7 +207,7 @@ function stagedBytes(
     pixels = scratch.noisy;
     table = undefined;
   }
-  if (normalized) mapToFloats(pixels, dst as Float32Array, composed(normalized, table, scratch));
+  if (normalized) mapToFloats(pixels, dst as Float32Array, normalized, table);
   else if (table) mapBytes(pixels, dst as Uint8Array, table);
   else dst.set(pixels);
 }
