@@ -19,6 +19,14 @@ export interface CutBox {
  *
  * @param draws The batch's draws (the centre is read from its box counters).
  * @param lambda The Beta draw.
+ * @param height Image height.
+ * @param width Image width.
+ *
+ * ## Example
+ * ```ts
+ * const draws = new BatchDraws(key);
+ * const { x1, y1, x2, y2, weight } = cutBox(draws, draws.beta(1), 28, 28);
+ * ```
  */
 export function cutBox(draws: BatchDraws, lambda: number, height: number, width: number): CutBox {
   const cx = Math.floor(draws.uniform(BOX) * width);

@@ -39,7 +39,19 @@ const WEIGHT = 1;
 export const PAIRING = 1 << 20;
 export const BOX = 1 << 21;
 
-/** The draws of one batch: a key, and how far the weight's sampler has read. */
+/**
+ * The draws of one batch for `mixup()` and `cutmix()`: whether it mixes, the weight lambda from
+ * Beta(alpha, alpha) (Marsaglia and Tsang's Gamma sampler, read from a counter-based stream), and
+ * the pairing. Exported so that the weight's distribution can be checked, or a trainer can
+ * replay a batch's draws.
+ *
+ * ## Example
+ * ```ts
+ * const draws = new BatchDraws(streamKey(seed, stageTag(RandomStage.mixup, 0), epoch, firstIndex));
+ * const lambda = draws.beta(0.2);
+ * const partner = draws.pairing(128);
+ * ```
+ */
 export class BatchDraws {
   private counter = WEIGHT;
 
