@@ -52,11 +52,19 @@ export interface Tones {
  */
 export function toneTable(table: Uint8Array, tones: Tones): Uint8Array {
   const { brightness, contrast, gamma } = tones;
-  // One tight loop per step: a loop testing for every step per entry ran 3x slower.
-  if (brightness === brightness) brightnessPass(table, f32(brightness));
-  else for (let v = 0; v < 256; v++) table[v] = v;
-  if (contrast === contrast) contrastPass(table, f32(contrast), f32(f32(1 - contrast) * f32(tones.mean)));
-  if (gamma === gamma) gammaPass(table, f32(gamma));
+  // One tight loop per step (a loop testing for every step per entry ran 3x slower); the first
+  // step maps the bytes themselves, the others what the table holds.
+  let first = true;
+  if (brightness === brightness) {
+    brightnessPass(table, f32(brightness));
+    first = false;
+  }
+  if (contrast === contrast) {
+    contrastPass(table, f32(contrast), f32(f32(1 - contrast) * f32(tones.mean)), first);
+    first = false;
+  }
+  if (gamma === gamma) gammaPass(table, f32(gamma), first);
+  else if (first) for (let v = 0; v < 256; v++) table[v] = v;
   return table;
 }
 
@@ -68,18 +76,18 @@ function brightnessPass(table: Uint8Array, f: number): void {
   }
 }
 
-/** `table[v] = trunc(clamp(f32(f32(f table[v]) + offset), 0, 255))`: _blend with the mean. */
-function contrastPass(table: Uint8Array, f: number, offset: number): void {
+/** `table[v] = trunc(clamp(f32(f32(f table[v]) + offset), 0, 255))` (of `v` when `first`): _blend with the mean. */
+function contrastPass(table: Uint8Array, f: number, offset: number, first: boolean): void {
   for (let v = 0; v < 256; v++) {
-    const x = f32(f32(f * table[v]) + offset);
+    const x = f32(f32(f * (first ? v : table[v])) + offset);
     table[v] = x > 0 ? (x < 255 ? x : 255) : 0;
   }
 }
 
-/** `table[v] = trunc(f32(min(1, f32(f32(table[v] / 255) ^ g)) * 255.999))`: adjust_gamma. */
-function gammaPass(table: Uint8Array, g: number): void {
+/** `table[v] = trunc(f32(min(1, f32(f32(table[v] / 255) ^ g)) * 255.999))` (of `v` when `first`): adjust_gamma. */
+function gammaPass(table: Uint8Array, g: number, first: boolean): void {
   for (let v = 0; v < 256; v++) {
-    const x = f32(Math.pow(f32(table[v] / 255), g));
+    const x = f32(Math.pow(f32((first ? v : table[v]) / 255), g));
     table[v] = f32((x < 1 ? x : 1) * TO_BYTES); // x >= 0
   }
 }
