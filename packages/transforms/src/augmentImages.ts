@@ -103,8 +103,8 @@ function sampleMatrix(spec: AugmentSpec, key: number, pixelKey: number, width: n
 }
 
 /**
- * Applies the spec's geometry to every image of the job in one resampling per image, then
- * normalises if asked. Each sample's randomness comes from (seed, stage, epoch, source index),
+ * Applies the spec's geometry to every image of the job in one resampling per image, then its
+ * pixel steps (thickness, brightness, contrast, gamma, noise, erasing), then normalises if asked. Each sample's randomness comes from (seed, stage, epoch, source index),
  * so the result does not depend on how samples were grouped or which thread ran them.
  *
  * A byte image's resampled value is rounded to the byte it would be stored as, then
