@@ -1,5 +1,7 @@
 // Transforms: the 60,000-image train epoch from memory, shuffle + batch(128) into normalised
-// Float32 batches: (a) no augmentation, (b) rotate 15 + shift 2, (c) (b) + elastic 34:4. Every
+// Float32 batches: (a) no augmentation, (b) rotate 15 + shift 2, (c) (b) + elastic 34:4, (d) (b)
+// + horizontal flips of half the samples, brightness and contrast 0.8:1.2 on half each, and
+// random erasing (torchvision's defaults, p 0.5). Every
 // case runs the README's pipeline: shuffleRows(), batch(128), augment({ ..., normalize: {} }),
 // where the augmentation's pass gathers the shuffled samples (on the workers, when it has any).
 // One pipeline runs 6 epochs (as a training loop would); the first warms the workers' JIT and
@@ -14,8 +16,21 @@ export const AUGMENT_CASES: Record<string, AugmentOptions | undefined> = {
   a: undefined,
   b: { rotate: 15, shift: 2 },
   c: { rotate: 15, shift: 2, elastic: { alpha: 34, sigma: 4 } },
+  d: {
+    rotate: 15,
+    shift: 2,
+    flip: { horizontal: 0.5 },
+    brightness: { range: [0.8, 1.2], p: 0.5 },
+    contrast: { range: [0.8, 1.2], p: 0.5 },
+    erase: { p: 0.5 },
+  },
 };
-const LABELS = { a: '(a) no augmentation', b: '(b) rotate 15 + shift 2', c: '(c) (b) + elastic 34:4' } as const;
+const LABELS = {
+  a: '(a) no augmentation',
+  b: '(b) rotate 15 + shift 2',
+  c: '(c) (b) + elastic 34:4',
+  d: '(d) (b) + hflip, brightness, contrast, erase',
+} as const;
 
 export async function transformCases(which: string): Promise<CaseResult> {
   const [name, workersText] = which.split(':') as [keyof typeof LABELS, string];

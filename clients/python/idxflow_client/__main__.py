@@ -1,7 +1,8 @@
 """``python -m idxflow_client URL [TOKEN]``: reads the stream at URL and prints a JSON summary.
 
 URL is a ``/batches`` URL with its query. The summary: samples, batches, per-class counts,
-distinct indices, and the first batch's shape and dtypes. A refusal or a failure prints the
+distinct indices, the first batch's shape and dtypes, and for mixed batches the soft labels'
+shape, rows and largest error of a row's sum. A refusal or a failure prints the
 server's message and exits with status 1.
 """
 import json
@@ -14,13 +15,20 @@ from . import IdxflowError, iter_batches
 
 def summary(url, token=None):
     """Counts the samples, batches, classes and distinct indices of the stream at ``url``."""
-    samples, batches, counts, seen, first = 0, 0, np.zeros(10, np.int64), set(), None
-    for images, labels, indices, _ in iter_batches(url, token):
+    samples, batches, counts, seen, first, soft = 0, 0, np.zeros(10, np.int64), set(), None, None
+    for batch in iter_batches(url, token):
+        images, labels, indices, _ = batch
         first = first or {'shape': list(images.shape), 'dtype': str(images.dtype), 'labels': str(labels.dtype)}
         samples, batches = samples + len(labels), batches + 1
         counts += np.bincount(labels, minlength=10)[:10]
         seen.update(indices.tolist())
-    return {'samples': samples, 'batches': batches, 'classes': counts.tolist(), 'distinct': len(seen), 'first': first}
+        if batch.soft_labels is not None:
+            error = float(np.abs(batch.soft_labels.sum(axis=1) - 1).max())
+            soft = soft or {'shape': list(batch.soft_labels.shape), 'rows': 0, 'max_sum_error': 0.0}
+            soft['rows'] += len(batch.soft_labels)
+            soft['max_sum_error'] = max(soft['max_sum_error'], error)
+    out = {'samples': samples, 'batches': batches, 'classes': counts.tolist(), 'distinct': len(seen), 'first': first}
+    return {**out, 'soft': soft} if soft else out
 
 
 def main(argv):

@@ -153,7 +153,9 @@ class IdxflowDataset(IterableDataset):
             x = np.divide(images, np.float32(255), dtype=np.float32)
         else:
             x = images.astype(np.float32)  # a copy: the received array is read-only
-        tensors = (torch.from_numpy(x).unsqueeze(1), torch.from_numpy(batch.labels.astype(np.int64)))
+        # Soft labels (n, classes) when the server mixes samples: cross_entropy takes either.
+        y = batch.labels.astype(np.int64) if batch.soft_labels is None else batch.soft_labels.copy()
+        tensors = (torch.from_numpy(x).unsqueeze(1), torch.from_numpy(y))
         if self.with_indices:
             return tensors + (torch.from_numpy(batch.indices.astype(np.int64)),)
         return tensors

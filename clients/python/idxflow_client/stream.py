@@ -9,7 +9,6 @@ import struct
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import NamedTuple
 
 import numpy as np
 
@@ -48,17 +47,29 @@ class IdxflowError(RuntimeError):
         self.status = status
 
 
-class Batch(NamedTuple):
-    """One frame of the stream: read-only arrays viewing the received bytes."""
+class Batch:
+    """One frame of the stream: read-only arrays viewing the received bytes.
 
-    images: np.ndarray
-    """(n, h, w) uint8, or float32 when the server normalises."""
-    labels: np.ndarray
-    """(n,) uint8."""
-    indices: np.ndarray
-    """(n,) uint32: each sample's index in its source file."""
-    epoch: int
-    """The epoch the samples belong to."""
+    It unpacks as ``images, labels, indices, epoch``; ``soft_labels`` is there too, for a
+    server that mixes samples (mixup, cutmix).
+    """
+
+    __slots__ = ('images', 'labels', 'indices', 'epoch', 'soft_labels')
+
+    def __init__(self, images, labels, indices, epoch, soft_labels=None):
+        self.images = images
+        """(n, h, w) uint8, or float32 when the server normalises."""
+        self.labels = labels
+        """(n,) uint8: each sample's own class."""
+        self.indices = indices
+        """(n,) uint32: each sample's index in its source file."""
+        self.epoch = epoch
+        """The epoch the samples belong to."""
+        self.soft_labels = soft_labels
+        """(n, classes) float32 rows that sum to 1 when the server mixes samples, else None."""
+
+    def __iter__(self):
+        return iter((self.images, self.labels, self.indices, self.epoch))
 
 
 def batches_url(url, **query):
@@ -179,7 +190,9 @@ def _read_frame(stream, url):
     images = np.frombuffer(_read_exactly(stream, n * h * w * dtype.itemsize, url), dtype).reshape(n, h, w)
     labels = np.frombuffer(_read_exactly(stream, n, url), np.uint8)
     indices = np.frombuffer(_read_exactly(stream, 4 * n, url), '<u4')
-    return Batch(images, labels, indices, header['epoch'])
+    classes = header.get('classes', 0)
+    soft = np.frombuffer(_read_exactly(stream, 4 * n * classes, url), '<f4').reshape(n, classes) if classes else None
+    return Batch(images, labels, indices, header['epoch'], soft)
 
 
 def _read_exactly(stream, size, url):

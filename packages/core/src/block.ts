@@ -29,11 +29,37 @@ export interface Block<P extends PixelArray = PixelArray> {
    * spreading the old one (`{ ...block, images }`).
    */
   readonly randomStages?: number;
+  /**
+   * Soft labels, from `mixup()` or `cutmix()`: `n * classes` weights, row `i` the share of each
+   * class in sample `i` (a row sums to 1). Absent when every sample is its own source's label
+   * alone. `labels` stays each sample's own source label. Blocks with and without soft labels,
+   * or with different numbers of classes, are never joined (`checkBlock()`).
+   */
+  readonly softLabels?: Float32Array;
 }
 
 /** Number of samples in a block. */
 export function blockLength(block: Block): number {
   return block.shape[0];
+}
+
+/**
+ * Columns of a block's soft labels: the number of classes, or 0 when it has none (or no samples).
+ *
+ * ## Example
+ * ```ts
+ * const k = softLabelClasses(batch); // 10 after mixup({ alpha: 0.2, classes: 10 })
+ * const row = batch.softLabels?.subarray(i * k, (i + 1) * k);
+ * ```
+ */
+export function softLabelClasses(block: Pick<Block, 'shape' | 'softLabels'>): number {
+  const n = block.shape[0];
+  return block.softLabels === undefined || n === 0 ? 0 : block.softLabels.length / n;
+}
+
+/** `{ softLabels }` for `n` samples laid out like `like`'s, or nothing when it has none. */
+function softLabelsLike(like: Block, n: number): { softLabels?: Float32Array } {
+  return like.softLabels === undefined ? {} : { softLabels: new Float32Array(n * softLabelClasses(like)) };
 }
 
 /** Pixels per sample (`height * width`). */
@@ -65,6 +91,7 @@ export function allocateBlock<P extends PixelArray>(like: Block<P>, n: number, s
     epoch: like.epoch,
     shape: [n, height, width],
     ...(like.randomStages === undefined ? {} : { randomStages: like.randomStages }),
+    ...softLabelsLike(like, n),
   };
 }
 
@@ -77,12 +104,34 @@ export function randomStagesOf(block: Pick<Block, 'randomStages'>): number {
 function describeSamples(block: Block): string {
   const stages = randomStagesOf(block);
   const dtype = block.images instanceof Float32Array ? 'float32' : 'uint8';
-  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}`;
+  const soft = block.softLabels === undefined ? '' : ` with soft labels${block.shape[0] > 0 ? ` of ${softLabelClasses(block)} classes` : ''}`;
+  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}`;
+}
+
+/** Whether `block`'s soft labels can be joined with `like`'s: both absent, or both over the same classes. */
+function sameSoftLabels(block: Block, like: Block): boolean {
+  if ((block.softLabels === undefined) !== (like.softLabels === undefined)) return false;
+  return block.shape[0] === 0 || like.shape[0] === 0 || softLabelClasses(block) === softLabelClasses(like);
+}
+
+/** Checks that a block's soft labels, if any, are Float32 rows of one width for its samples. */
+function checkSoftLabels(stage: string, block: Block): void {
+  const soft = block.softLabels;
+  if (soft === undefined) return;
+  const n = block.shape[0];
+  if (!(soft instanceof Float32Array) || (n === 0 ? soft.length !== 0 : soft.length === 0 || soft.length % n !== 0)) {
+    throw new BlockMismatchError({
+      file: stage,
+      expected: `soft labels in a Float32Array of ${n} rows (n * classes values) for a block of ${n} samples`,
+      found: soft instanceof Float32Array ? `${soft.length} values` : Object.prototype.toString.call(soft),
+    });
+  }
 }
 
 /**
  * Checks that a block's arrays agree with its shape, and (with `like`) that its samples can be
- * joined with `like`'s: same height, width, pixel type and random-stage count. Throws a
+ * joined with `like`'s: same height, width, pixel type and random-stage count, and soft labels
+ * over the same classes in both or in neither. Throws a
  * `BlockMismatchError` naming `stage` and both shapes; O(1), run on every block a stage joins.
  *
  * @param stage The stage checking, for the message (e.g. `batch(128)`).
@@ -106,9 +155,11 @@ export function checkBlock(stage: string, block: Block, like?: Block): void {
       found: `${block.images.length}, ${block.labels.length} and ${block.indices.length}`,
     });
   }
+  checkSoftLabels(stage, block);
   if (like === undefined) return;
   const sameType = (block.images instanceof Float32Array) === (like.images instanceof Float32Array);
-  if (!sameType || height !== like.shape[1] || width !== like.shape[2] || randomStagesOf(block) !== randomStagesOf(like)) {
+  const sameLayout = sameType && height === like.shape[1] && width === like.shape[2];
+  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like)) {
     throw new BlockMismatchError({
       file: stage,
       expected: `samples of ${describeSamples(like)} like the blocks before (epoch ${like.epoch})`,
@@ -118,8 +169,8 @@ export function checkBlock(stage: string, block: Block, like?: Block): void {
 }
 
 /**
- * Copies sample `from` of `src` into slot `to` of `dst`. Both blocks must share the
- * sample shape and pixel type.
+ * Copies sample `from` of `src` into slot `to` of `dst` (its soft labels too, when both have
+ * them). Both blocks must share the sample shape and pixel type.
  */
 export function copySample(src: Block, from: number, dst: Block, to: number): void {
   const size = sampleSize(src);
@@ -129,6 +180,10 @@ export function copySample(src: Block, from: number, dst: Block, to: number): vo
   );
   dst.labels[to] = src.labels[from];
   dst.indices[to] = src.indices[from];
+  if (src.softLabels !== undefined && dst.softLabels !== undefined) {
+    const k = softLabelClasses(src);
+    dst.softLabels.set(src.softLabels.subarray(from * k, (from + 1) * k), to * k);
+  }
 }
 
 /** Copies `count` consecutive samples of `src` starting at `from` into `dst` at `to`. */
@@ -140,6 +195,10 @@ export function copySamples(src: Block, from: number, dst: Block, to: number, co
   );
   dst.labels.set(src.labels.subarray(from, from + count), to);
   dst.indices.set(src.indices.subarray(from, from + count), to);
+  if (src.softLabels !== undefined && dst.softLabels !== undefined && count > 0) {
+    const k = softLabelClasses(src);
+    dst.softLabels.set(src.softLabels.subarray(from * k, (from + count) * k), to * k);
+  }
 }
 
 /** A view of samples `[start, end)` of a block; shares memory with it. */
@@ -152,5 +211,6 @@ export function sliceBlock<P extends PixelArray>(block: Block<P>, start: number,
     epoch: block.epoch,
     shape: [end - start, block.shape[1], block.shape[2]],
     ...(block.randomStages === undefined ? {} : { randomStages: block.randomStages }),
+    ...(block.softLabels === undefined ? {} : { softLabels: block.softLabels.subarray(start * softLabelClasses(block), end * softLabelClasses(block)) }),
   };
 }

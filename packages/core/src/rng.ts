@@ -13,8 +13,18 @@
 export const RandomStage = {
   shuffle: 0x5348,
   shuffleWindow: 0x5357,
+  /** `augment()`'s affine parameters. */
   augment: 0x4147,
+  /** `augment()`'s elastic fields. */
   elastic: 0x454c,
+  /** `augment()`'s other per-sample draws: each option's probability, flips, thickness, photometric factors, erasing. */
+  pixel: 0x5058,
+  /** `augment()`'s Gaussian noise, one draw per pixel. */
+  noise: 0x4e5a,
+  /** `mixup()`'s per-batch draws: the mixing weight and the pairing. */
+  mixup: 0x4d58,
+  /** `cutmix()`'s per-batch draws: the weight, the box and the pairing. */
+  cutmix: 0x4358,
 } as const;
 
 const GOLDEN = 0x9e3779b9;

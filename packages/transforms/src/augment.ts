@@ -94,8 +94,10 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
 }
 
 /**
- * Random geometric augmentation: rotation, shift, scale, shear and elastic distortion,
- * composed into ONE resampling per sample, optionally normalised in the same pass.
+ * Random augmentation in ONE pass per sample: flips, rotation, shift, scale, shears and elastic
+ * distortion composed into one resampling; then stroke thickness, brightness, contrast, gamma,
+ * noise and random erasing on the resampled pixels; optionally normalised in the same pass.
+ * Each option is off unless given, and may apply to a share `p` of the samples only.
  *
  * Every sample draws its own parameters from a counter-based generator keyed by (seed, stage,
  * epoch, source index), where the stage is the block's `randomStages` count: output is
@@ -104,7 +106,9 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  * Conventions: pixel centres at integer coordinates, rotation about the image centre, a
  * positive angle turns the digit counter-clockwise as displayed (as torchvision's `rotate`), a
  * positive shift moves it right and down. Elastic distortion follows Simard, Steinkraus and
- * Platt (2003) and is applied in output coordinates.
+ * Platt (2003) and is applied in output coordinates. Flips map pixel centres onto pixel centres,
+ * so a flip alone moves every pixel exactly (torchvision's `hflip`, `vflip`); brightness,
+ * contrast, gamma and erasing follow torchvision's uint8 semantics (see `AugmentOptions`).
  *
  * Input is Blocks, or the Rows of `shuffleRows()` (after `batch()` and `shard()`): then this
  * pass gathers each batch's samples itself, on the workers, and the main thread copies no
@@ -122,6 +126,8 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  *   batch(128),
  *   augment({ rotate: 15, shift: 2, elastic: { alpha: 34, sigma: 4 }, normalize: {} }, { seed: 1, workers: 2 }),
  * ).subscribe((b) => console.log(b.shape));
+ * // Half the samples mirrored, a third brightened or darkened, a quarter with a box erased:
+ * augment({ flip: { horizontal: 0.5 }, brightness: { range: [0.8, 1.2], p: 1 / 3 }, erase: { p: 0.25 } }, { seed: 1 });
  * ```
  */
 export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {

@@ -1,7 +1,9 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
 import { randomBetween, RandomStage, reusablePixels, stageTag, streamKey } from '@idxflow/core';
-import { affineMatrix, elasticField, gatherLookup, lookupBytes, multiplyAffine, warpResample, type Affine } from './kernels/index.js';
-import type { AugmentSpec } from './spec.js';
+import { applies, PIXEL_DRAWS } from './draws.js';
+import { affineMatrix, elasticField, flipAffine, gatherLookup, lookupBytes, multiplyAffine, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
+import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
+import type { AffineStep, AugmentSpec, ElasticStep } from './spec.js';
 
 /** One block's worth of work. */
 export interface AugmentJob {
@@ -31,6 +33,9 @@ class Scratch {
   matrix: Affine = new Float64Array(6);
   step: Affine = new Float64Array(6);
   product: Affine = new Float64Array(6);
+  flip: Affine = new Float64Array(6);
+  keys: SampleKeys = { pixel: 0, noise: 0 };
+  pixels = new PixelScratch();
   dx = new Float32Array(0);
   dy = new Float32Array(0);
   /** Where `touchSample` leaves what it read. */
@@ -53,35 +58,53 @@ class Scratch {
 const scratch = new Scratch();
 const IDENTITY: readonly number[] = [1, 0, 0, 0, 1, 0];
 
+/** Whether parameter `k` of the step (rotate, shift, scale, shear, shearY) applies to the sample: its chance, pixel draw `k`. */
+function chance(step: AffineStep, k: number, pixelKey: number): boolean {
+  return applies(pixelKey, PIXEL_DRAWS.affineChance + k, step.p[k]);
+}
+
+/** `scratch.step` preceded by this sample's flips (mirroring comes first), if any. */
+function flipped(step: AffineStep, pixelKey: number, width: number, height: number): Affine {
+  const horizontal = applies(pixelKey, PIXEL_DRAWS.flipHorizontal, step.flip[0]);
+  const vertical = applies(pixelKey, PIXEL_DRAWS.flipVertical, step.flip[1]);
+  if (!horizontal && !vertical) return scratch.step;
+  // The change applied first goes on the left of an output-to-input product.
+  multiplyAffine(flipAffine(horizontal, vertical, width, height, scratch.flip), scratch.step, scratch.product);
+  scratch.step.set(scratch.product);
+  return scratch.step;
+}
+
 /** Fills `scratch.matrix` with the composed affine map of every affine step for one sample. */
-function sampleMatrix(spec: AugmentSpec, key: number, width: number, height: number): Affine {
+function sampleMatrix(spec: AugmentSpec, key: number, pixelKey: number, width: number, height: number): Affine {
   scratch.matrix.set(IDENTITY);
   spec.steps.forEach((step, k) => {
     if (step.kind !== 'affine') return;
     const c = k * DRAWS_PER_STEP;
-    const shift = step.shift;
+    const shift = chance(step, 1, pixelKey);
+    // The affine stream's counters c to c + 4 are those of the first release; shearY took c + 5.
     affineMatrix(
       {
-        angle: randomBetween(key, c, step.rotate[0], step.rotate[1]),
-        shiftX: randomBetween(key, c + 1, shift[0], shift[1]),
-        shiftY: randomBetween(key, c + 2, shift[0], shift[1]),
-        scale: randomBetween(key, c + 3, step.scale[0], step.scale[1]),
-        shear: randomBetween(key, c + 4, step.shear[0], step.shear[1]),
+        angle: chance(step, 0, pixelKey) ? randomBetween(key, c, step.rotate[0], step.rotate[1]) : 0,
+        shiftX: shift ? randomBetween(key, c + 1, step.shift[0], step.shift[1]) : 0,
+        shiftY: shift ? randomBetween(key, c + 2, step.shift[0], step.shift[1]) : 0,
+        scale: chance(step, 2, pixelKey) ? randomBetween(key, c + 3, step.scale[0], step.scale[1]) : 1,
+        shear: chance(step, 3, pixelKey) ? randomBetween(key, c + 4, step.shear[0], step.shear[1]) : 0,
+        shearY: chance(step, 4, pixelKey) ? randomBetween(key, c + 5, step.shearY[0], step.shearY[1]) : 0,
       },
       width,
       height,
       scratch.step,
     );
     // Steps apply in order; the resampler's matrix maps output to input, so later steps go on the right.
-    multiplyAffine(scratch.matrix, scratch.step, scratch.product);
+    multiplyAffine(scratch.matrix, flipped(step, pixelKey, width, height), scratch.product);
     scratch.matrix.set(scratch.product);
   });
   return scratch.matrix;
 }
 
 /**
- * Applies the spec's geometry to every image of the job in one resampling per image, then
- * normalises if asked. Each sample's randomness comes from (seed, stage, epoch, source index),
+ * Applies the spec's geometry to every image of the job in one resampling per image, then its
+ * pixel steps (thickness, brightness, contrast, gamma, noise, erasing), then normalises if asked. Each sample's randomness comes from (seed, stage, epoch, source index),
  * so the result does not depend on how samples were grouped or which thread ran them.
  *
  * A byte image's resampled value is rounded to the byte it would be stored as, then
@@ -101,7 +124,7 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
   // No geometry (normalisation alone, or the gather): one pass over the block, or over each sample.
-  if (spec.steps.length > 0) augmentSamples(job, out, table);
+  if (spec.steps.length > 0 || spec.pixels) augmentSamples(job, out, table);
   else if (rows === undefined) copyPixels(images.subarray(0, n * size), out, table);
   else if (table) gatherLookup(images as Uint8Array, rows, size, out as Float32Array, table);
   else for (let i = 0; i < n; i++) copyPixels(images.subarray(rows[i] * size, (rows[i] + 1) * size), out.subarray(i * size, (i + 1) * size), table);
@@ -109,35 +132,95 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   return out;
 }
 
-/** The per-sample loop of `augmentImages`: draw, build the geometry, resample once. */
+/** What every sample of a job shares: the spec, the stream tags, the resampling options. */
+interface SampleContext {
+  spec: AugmentSpec;
+  width: number;
+  height: number;
+  seed: number;
+  epoch: number;
+  tags: { affine: number; elastic: number; pixel: number; noise: number };
+  elastic: ElasticStep | undefined;
+  /** Whether any draw of the pixel stream can be read (a chance below 1, a flip, a pixel step). */
+  pixelDraws: boolean;
+  /** Resampling straight into the output (normalised by table for bytes, when normalising). */
+  resampling: ResampleOptions;
+  /** The sample's geometry for the pixel steps, refilled per sample. */
+  warp: Warp;
+  table: Float32Array | undefined;
+}
+
+/** The per-sample loop of `augmentImages`: draw, build the geometry, resample once, then the pixel steps. */
 function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: Float32Array | undefined): void {
   const { images, indices, rows, epoch, seed, stage, height, width, spec } = job;
   const size = height * width;
   const n = samplesOf(job);
-  const elastic = spec.steps.find((s) => s.kind === 'elastic');
-  const affineTag = stageTag(RandomStage.augment, stage);
-  const elasticTag = stageTag(RandomStage.elastic, stage);
-  const options = { interpolation: spec.interpolation, fill: spec.fill, table }; // normalised in the resampling pass
+  const context: SampleContext = {
+    spec,
+    width,
+    height,
+    seed,
+    epoch,
+    tags: {
+      affine: stageTag(RandomStage.augment, stage),
+      elastic: stageTag(RandomStage.elastic, stage),
+      pixel: stageTag(RandomStage.pixel, stage),
+      noise: stageTag(RandomStage.noise, stage),
+    },
+    elastic: spec.steps.find((s): s is ElasticStep => s.kind === 'elastic'),
+    pixelDraws: spec.pixels !== undefined || spec.steps.some((s) => (s.kind === 'affine' ? s.p.some((p) => p < 1) || s.flip.some((p) => p > 0) : s.p < 1)),
+    resampling: { interpolation: spec.interpolation, fill: spec.fill, table }, // normalised in the resampling pass
+    warp: {
+      matrix: scratch.matrix,
+      dx: undefined,
+      dy: undefined,
+      moved: false,
+      plain: { interpolation: spec.interpolation, fill: spec.fill },
+      tabled: { interpolation: spec.interpolation, fill: spec.fill, table: new Float32Array(256) },
+    },
+    table,
+  };
+  if (spec.pixels) scratch.pixels.ensure(size);
   for (let i = 0; i < n; i++) {
     const row = rows === undefined ? i : rows[i];
     if (rows !== undefined && i + 1 < n) touchSample(images, rows[i + 1] * size, size);
-    const index = indices[row];
-    const src = images.subarray(row * size, (row + 1) * size);
-    const dst = out.subarray(i * size, (i + 1) * size);
-    const matrix = sampleMatrix(spec, streamKey(seed, affineTag, epoch, index), width, height);
-    let dx: Float32Array | undefined;
-    let dy: Float32Array | undefined;
-    if (elastic && elastic.kind === 'elastic' && elastic.alpha > 0) {
-      const key = streamKey(seed, elasticTag, epoch, index);
-      elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, key);
-      dx = scratch.dx;
-      dy = scratch.dy;
-    }
-    if (dx === undefined && isIdentity(matrix)) {
-      copyPixels(src, dst, table); // nothing moves: resampling would return every pixel exactly
-    } else {
-      warpResample(src, dst, width, height, matrix, dx, dy, options);
-    }
+    augmentSample(images.subarray(row * size, (row + 1) * size), out.subarray(i * size, (i + 1) * size), indices[row], context);
+  }
+}
+
+/** One sample: its draws, its geometry in one resampling, then its pixel steps. */
+function augmentSample(src: Uint8Array | Float32Array, dst: Uint8Array | Float32Array, index: number, context: SampleContext): void {
+  const { spec, width, height, seed, epoch, tags, elastic } = context;
+  const keys = scratch.keys;
+  keys.pixel = context.pixelDraws ? streamKey(seed, tags.pixel, epoch, index) : 0;
+  const matrix = sampleMatrix(spec, streamKey(seed, tags.affine, epoch, index), keys.pixel, width, height);
+  let dx: Float32Array | undefined;
+  let dy: Float32Array | undefined;
+  if (elastic && elastic.alpha > 0 && applies(keys.pixel, PIXEL_DRAWS.elasticChance, elastic.p)) {
+    elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, streamKey(seed, tags.elastic, epoch, index));
+    dx = scratch.dx;
+    dy = scratch.dy;
+  }
+  // Nothing moves: resampling would return every pixel exactly.
+  const moved = dx !== undefined || !isIdentity(matrix);
+  const pixels = spec.pixels;
+  if (pixels === undefined) {
+    if (moved) warpResample(src, dst, width, height, matrix, dx, dy, context.resampling);
+    else copyPixels(src, dst, context.table);
+    return;
+  }
+  keys.noise = pixels.noise ? streamKey(seed, tags.noise, epoch, index) : 0;
+  if (src instanceof Uint8Array) {
+    const warp = context.warp;
+    warp.matrix = matrix;
+    warp.dx = dx;
+    warp.dy = dy;
+    warp.moved = moved;
+    samplePixelsBytes(src, dst, width, height, pixels, keys, warp, context.table, scratch.pixels);
+  } else {
+    if (moved) warpResample(src, dst, width, height, matrix, dx, dy, context.warp.plain);
+    else dst.set(src);
+    samplePixelsFloats(dst as Float32Array, width, height, pixels, keys, scratch.pixels);
   }
 }
 

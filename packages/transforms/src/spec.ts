@@ -1,20 +1,94 @@
 // Augmentation options as users write them, and the normalised form the kernels run.
 
-/** A number `x` meaning the range [-x, x], or an explicit `[min, max]`. */
-export type Range = number | readonly [number, number];
+import { received, type Chance, type Factor, type Range } from './ranges.js';
+import { stepsOf, type Step } from './specGeometry.js';
+import { pixelStepsOf, type PixelSteps } from './specPixels.js';
 
-/** Geometric augmentation options; every field is optional and off by default. */
+export type { Chance, Factor, Range } from './ranges.js';
+export type { AffineStep, ElasticStep, Step } from './specGeometry.js';
+export type { EraseStep, PixelSteps } from './specPixels.js';
+
+/** Mirroring probabilities; each default 0. */
+export interface FlipOptions {
+  /** Probability of mirroring a sample left-right (torchvision's `hflip`). Default 0. */
+  horizontal?: number;
+  /** Probability of mirroring a sample top-bottom (torchvision's `vflip`). Default 0. */
+  vertical?: number;
+}
+
+/** Random erasing as torchvision's `RandomErasing(p, scale, ratio, value)`, in one box per sample. */
+export interface EraseOptions {
+  /** Probability that a sample gets a box. Default 1 (torchvision's default is 0.5: write `p: 0.5`). */
+  p?: number;
+  /** Share of the image's area to erase, uniform in `[min, max]`. Default `[0.02, 0.33]`. */
+  scale?: readonly [number, number];
+  /** Aspect ratio (height / width) of the box, log-uniform in `[min, max]`. Default `[0.3, 3.3]`. */
+  ratio?: readonly [number, number];
+  /**
+   * The value written into the box, in the input's pixel units before any normalisation: a byte
+   * 0 to 255 for byte images (rounded and clamped), a value in [0, 1] for Float32 ones. Default 0
+   * (black). torchvision, which erases after `Normalize`, writes 0 in normalised units instead.
+   */
+  value?: number;
+}
+
+/** Elastic distortion (Simard et al. 2003). */
+export interface ElasticOptions {
+  /** Scale of the displacement in pixels (Simard et al.: 34 for MNIST). */
+  alpha: number;
+  /** Standard deviation of the smoothing Gaussian in pixels (Simard et al.: 4). */
+  sigma: number;
+  /** Probability that a sample is distorted. Default 1. */
+  p?: number;
+}
+
+/**
+ * Augmentation options; every field is optional and off by default. Every range may be
+ * written `{ range, p }` to give the step to a share `p` of the samples only (see `Chance`).
+ *
+ * Per sample, in this order: the geometry (flips first, then rotation, shift, scale and shears,
+ * composed into one matrix, plus the elastic field) is resampled ONCE; then, on the resampled
+ * pixels, thickness, brightness, contrast, gamma, noise and erasing; then `normalize`. Byte
+ * images follow torchvision's uint8 semantics (`adjust_brightness`, `adjust_contrast`,
+ * `adjust_gamma`: results truncated to bytes, as its tensor code does); Float32 images are taken
+ * to be in [0, 1].
+ */
 export interface AugmentOptions {
   /** Rotation in degrees, counter-clockwise as displayed. `15` means uniform in [-15, 15]. */
-  rotate?: Range;
+  rotate?: Chance<Range>;
   /** Shift in pixels, the same range for x (right) and y (down). `2` means [-2, 2]. */
-  shift?: Range;
+  shift?: Chance<Range>;
   /** Scale factor range about the image centre, e.g. `[0.9, 1.1]`. A single number s means [s, s]. */
-  scale?: number | readonly [number, number];
-  /** Shear along x in degrees. `10` means [-10, 10]. */
-  shear?: Range;
-  /** Elastic distortion (Simard et al. 2003): `alpha` in pixels, `sigma` of the smoothing Gaussian. */
-  elastic?: { alpha: number; sigma: number };
+  scale?: Chance<Factor>;
+  /** Shear along x in degrees (torchvision's shear x). `10` means [-10, 10]. */
+  shear?: Chance<Range>;
+  /** Shear along y in degrees (torchvision's shear y: columns right of the centre move up). `10` means [-10, 10]. */
+  shearY?: Chance<Range>;
+  /** Mirroring, before the rest of the geometry, in the same matrix (no resampling of its own). Default none. */
+  flip?: FlipOptions;
+  /** Elastic distortion (Simard et al. 2003): `alpha` in pixels, `sigma` of the smoothing Gaussian, `p`. */
+  elastic?: ElasticOptions;
+  /**
+   * Stroke thickness: grey-level dilation (radius > 0, a thicker stroke) or erosion (radius < 0)
+   * by a disk of the drawn radius in pixels: the maximum (minimum) over the pixels within that
+   * distance. `1.5` means uniform in [-1.5, 1.5]; a radius under 1 in size changes nothing, 1 is
+   * the 4 neighbours, 1.5 the 3 x 3 square, 2 a 13-pixel disk.
+   */
+  thickness?: Chance<Range>;
+  /** Brightness factor, torchvision's `adjust_brightness`: `[0.8, 1.2]` (ColorJitter's brightness 0.2). One number f means exactly f. */
+  brightness?: Chance<Factor>;
+  /** Contrast factor, torchvision's `adjust_contrast` (a blend with the image's mean): `[0.8, 1.2]`. One number f means exactly f. */
+  contrast?: Chance<Factor>;
+  /** Gamma, torchvision's `adjust_gamma` (`255 (v / 255)^gamma`): `[0.7, 1.5]`. One number g means exactly g. */
+  gamma?: Chance<Factor>;
+  /**
+   * Additive Gaussian noise: its standard deviation in units of the full range (0.1 is 25.5
+   * levels of a byte), drawn per sample from the range, then one normal draw per pixel;
+   * clamped to the range (bytes rounded). One number s means exactly s.
+   */
+  noise?: Chance<Factor>;
+  /** Random erasing, torchvision's `RandomErasing` semantics; `{}` for its defaults (with `p` 1). */
+  erase?: EraseOptions;
   /** Resampling. Default `'bilinear'`. */
   interpolation?: 'bilinear' | 'nearest';
   /** Value of pixels that come from outside the image. Default 0 (black). */
@@ -51,77 +125,23 @@ export function normalizationOf(options: NormalizeOptions, prefix: string): { me
   return { mean, std };
 }
 
-/** One affine step of a fused chain: ranges to draw from. */
-export interface AffineStep {
-  kind: 'affine';
-  rotate: [number, number];
-  shift: [number, number];
-  scale: [number, number];
-  shear: [number, number];
-}
-
-/** One elastic step of a fused chain. */
-export interface ElasticStep {
-  kind: 'elastic';
-  alpha: number;
-  sigma: number;
-}
-
-export type Step = AffineStep | ElasticStep;
-
 /** Everything a worker needs to augment a block, minus the pixels and the keys. */
 export interface AugmentSpec {
   steps: Step[];
+  /** What runs on each sample after the resampling; absent when nothing does. */
+  pixels?: PixelSteps;
   interpolation: 'bilinear' | 'nearest';
   fill: number;
   /** Normalise the output to Float32 `(v / 255 - mean) / std` (for u8 input) in the same pass. */
   normalize?: { mean: number; std: number };
 }
 
-function received(value: unknown): string {
-  return `${JSON.stringify(value)} of type ${Array.isArray(value) ? 'array' : typeof value}`;
-}
-
-/** Normalises a `Range` option, validating it. */
-export function toRange(name: string, value: Range | undefined, symmetric: boolean, neutral: number): [number, number] {
-  if (value === undefined) return [neutral, neutral];
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    if (!symmetric) return [value, value];
-    if (value < 0) throw new RangeError(`Expected non-negative number or [min, max] for ${name} but received ${received(value)}`);
-    return [-value, value];
-  }
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] <= value[1]) {
-    return [value[0], value[1]];
-  }
-  throw new RangeError(`Expected ${symmetric ? 'number or ' : ''}[min, max] with min <= max for ${name} but received ${received(value)}`);
-}
-
-/** The steps for one `augment()` call: an affine step (if any) then an elastic step (if any). */
-function stepsOf(options: AugmentOptions): Step[] {
-  const steps: Step[] = [];
-  const affine: AffineStep = {
-    kind: 'affine',
-    rotate: toRange('rotate', options.rotate, true, 0),
-    shift: toRange('shift', options.shift, true, 0),
-    scale: toRange('scale', options.scale, false, 1),
-    shear: toRange('shear', options.shear, true, 0),
-  };
-  if (affine.scale[0] <= 0) throw new RangeError(`Expected positive factors for scale but received ${received(options.scale)}`);
-  const isIdentity = [affine.rotate, affine.shift, affine.shear].every(([a, b]) => a === 0 && b === 0) && affine.scale[0] === 1 && affine.scale[1] === 1;
-  if (!isIdentity) steps.push(affine);
-  if (options.elastic !== undefined) {
-    const { alpha, sigma } = options.elastic;
-    if (!(typeof alpha === 'number' && alpha >= 0 && Number.isFinite(alpha))) throw new RangeError(`Expected non-negative number for elastic.alpha but received ${received(alpha)}`);
-    if (!(typeof sigma === 'number' && sigma > 0 && Number.isFinite(sigma))) throw new RangeError(`Expected positive number for elastic.sigma but received ${received(sigma)}`);
-    steps.push({ kind: 'elastic', alpha, sigma });
-  }
-  return steps;
-}
-
 /** The spec one `augment()` stage runs: its options checked, defaults applied. */
 export function specOf(options: AugmentOptions): AugmentSpec {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${received(options)}`);
   const spec: AugmentSpec = { steps: stepsOf(options), ...resamplingOf(options) };
+  const pixels = pixelStepsOf(options);
+  if (pixels) spec.pixels = pixels;
   if (options.normalize !== undefined) spec.normalize = normalizationOf(options.normalize, 'normalize');
   return spec;
 }

@@ -31,11 +31,16 @@ function sampleBlocks(): Block[] {
   const big = syntheticBlocks(9, [9])[0];
   const at = 5; // a view starting 5 samples into its buffers
   blocks.push({ images: big.images.subarray(at * 12), labels: big.labels.subarray(at), indices: big.indices.subarray(at), epoch: 2, shape: [4, 4, 3] });
+  // Soft labels (after mixup()): 3 classes, on bytes and on floats, and on an empty block.
+  const soft = (n: number, k: number): Float32Array => Float32Array.from({ length: n * k }, (_, i) => (i % 7) / 8 - 0.125);
+  blocks.push({ ...blocks[0], softLabels: soft(3, 3) });
+  blocks.push({ ...blocks[3], softLabels: soft(17, 5), epoch: 6 });
+  blocks.push({ ...blocks[4], softLabels: new Float32Array(0) });
   return blocks;
 }
 
 describe('encodeFrame / decodeFrames', () => {
-  it('round-trips uint8 and float32 blocks through chunks of 1, 7, 1000 and random sizes', async () => {
+  it('round-trips uint8 and float32 blocks, with and without soft labels, through chunks of 1, 7, 1000 and random sizes', async () => {
     const blocks = sampleBlocks();
     const bytes = Buffer.concat(blocks.flatMap(encodeFrame));
     const chunkings = [chunked(bytes, 1), chunked(bytes, 7), chunked(bytes, 1000), randomlyChunked(bytes, 50, 3), [bytes]];
@@ -47,6 +52,7 @@ describe('encodeFrame / decodeFrames', () => {
         expect(Array.from(b.images)).toEqual(Array.from(blocks[k].images));
         expect(Array.from(b.labels)).toEqual(Array.from(blocks[k].labels));
         expect(Array.from(b.indices)).toEqual(Array.from(blocks[k].indices));
+        expect(b.softLabels === undefined ? undefined : Array.from(b.softLabels)).toEqual(blocks[k].softLabels && Array.from(blocks[k].softLabels));
       });
     }
   });
@@ -65,6 +71,31 @@ describe('encodeFrame / decodeFrames', () => {
     expect(JSON.parse(header.toString('utf8'))).toEqual({ shape: [2, 2, 2], dtype: 'uint8', epoch: 1 });
     expect(header.at(-1)).toBe('}'.charCodeAt(0)); // the header ends exactly where the length says
     expect(Array.from(frame.subarray(4 + length))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 2, 1, 0, 0, 7, 0, 0, 0]);
+  });
+
+  it('adds "classes" to the header and the soft labels after the indices, float32 little-endian (hand-worked)', () => {
+    const block: Block = {
+      images: Uint8Array.from([1, 2]),
+      labels: Uint8Array.from([1, 0]),
+      indices: Uint32Array.from([3, 4]),
+      epoch: 0,
+      shape: [2, 1, 1],
+      softLabels: Float32Array.from([0.25, 0.75, 1, 0]), // 0.25 = 00 00 80 3e, 0.75 = 00 00 40 3f
+    };
+    const frame = Buffer.concat(encodeFrame(block));
+    const length = frame.readUInt32BE(0);
+    expect(frame.subarray(4, 4 + length).toString()).toBe('{"shape":[2,1,1],"dtype":"uint8","epoch":0,"classes":2}');
+    expect(Array.from(frame.subarray(4 + length))).toEqual([
+      1, 2, 1, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0x80, 0x3e, 0, 0, 0x40, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0, 0,
+    ]);
+  });
+
+  it('refuses a header whose classes is not a positive integer', async () => {
+    const headerFrame = (json: string): Buffer => Buffer.concat([Buffer.from([0, 0, 0, json.length]), Buffer.from(json)]);
+    await expect(decodeAll([headerFrame('{"shape":[1,1,1],"dtype":"uint8","epoch":0,"classes":0}')])).rejects.toThrow(
+      'at byte 4: expected a positive integer for classes, when present, found 0',
+    );
+    await expect(decodeAll([headerFrame('{"shape":[1,1,1],"dtype":"uint8","epoch":0,"classes":2.5}')])).rejects.toThrow('found 2.5');
   });
 
   it('sends float32 pixels little-endian (1.0 is 00 00 80 3f)', () => {

@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { batch, mnist, shuffle, type Block } from '@idxflow/core';
+import { mixup } from '@idxflow/transforms';
 import { concat, map, take, throwError, type Observable } from 'rxjs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
@@ -32,10 +33,11 @@ async function failure(...args: string[]): Promise<{ code: number; stderr: strin
 let server: BatchServer;
 const failures: unknown[] = [];
 beforeAll(async () => {
-  // seed 9 sends float32 pixels (v / 255), seed 666 fails after 2 batches, the others send bytes.
+  // seed 9 sends float32 pixels (v / 255), seed 666 fails after 2 batches, seed 7 mixed batches (soft labels), the others bytes.
   const factory = (p: { seed: number; batch: number }): Observable<Block> => {
     const batches = mnist({ split: 'test' }).pipe(shuffle({ seed: p.seed }), batch(p.batch));
     if (p.seed === 666) return concat(batches.pipe(take(2)), throwError(() => new Error('disk on fire')));
+    if (p.seed === 7) return batches.pipe(mixup({ alpha: 0.4, seed: 7 }));
     if (p.seed !== 9) return batches;
     return batches.pipe(map((b) => ({ ...b, images: Float32Array.from(b.images, (v) => v / 255) })));
   };
@@ -59,6 +61,15 @@ describeWithPython(['numpy'], `clients/python's numpy reader, python -m idxflow_
     const summary = await runClient(`${server.url}/batches?seed=9&batch=1000`, 'py-token');
     expect(summary.first).toEqual({ shape: [1000, 28, 28], dtype: 'float32', labels: 'uint8' });
     expect(summary.classes).toEqual(classCounts());
+  });
+
+  it('reads soft labels (after mixup) in step with the rest of each frame', async () => {
+    const summary = await runClient(`${server.url}/batches?seed=7&batch=128`, 'py-token');
+    expect(summary.samples).toBe(testSplit.count);
+    expect(summary.distinct).toBe(testSplit.count);
+    expect(summary.classes).toEqual(classCounts()); // each sample keeps its own label
+    expect(summary.soft).toMatchObject({ shape: [128, 10], rows: testSplit.count });
+    expect((summary.soft as { max_sum_error: number }).max_sum_error).toBeLessThan(1e-6);
   });
 
   it('reports a refused request with the server message', async () => {

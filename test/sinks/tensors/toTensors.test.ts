@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { finalize, from } from 'rxjs';
+import { finalize, from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { batch, mnist, type Block } from '@idxflow/core';
+import { mixup } from '@idxflow/transforms';
 import { toTensors, type TensorBatch } from '../../../packages/sinks/src/tensors/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -52,6 +53,17 @@ describe('toTensors', () => {
     expect(nhwc[2].x[at]).toBe(Math.fround(images[1000 * 784 + at] / 255));
     const bytes = (x: Float32Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
     expect(bytes(nhwc[2].x).equals(bytes(nchw[2].x))).toBe(true);
+  });
+
+  it('oneHot: the soft labels of mixed batches as they are, and a mismatch of classes refused', async () => {
+    const mixed = mnist({ split: 'test' }).pipe(batch(500), mixup({ alpha: 0.5, seed: 1 }));
+    const blocks = await lastValueFrom(mixed.pipe(toArray()));
+    const tensors = await collect(toTensors(mixed, { oneHot: true }));
+    expect(tensors.map((t) => Array.from(t.y))).toEqual(blocks.map((b) => Array.from(b.softLabels!)));
+    expect(tensors[0].yShape).toEqual([500, 10]);
+    await expect(collect(toTensors(mixed, { oneHot: true, classes: 12 }))).rejects.toThrow(
+      'Expected soft labels of classes (12) per sample but received 10 of type number in a block',
+    );
   });
 
   it('oneHot: rows of classes floats with a single 1 at the label', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { affineMatrix, identityAffine, invertAffine, multiplyAffine, type Affine, type AffineParams } from '../../../packages/transforms/src/kernels/index.js';
+import { affineMatrix, flipAffine, identityAffine, invertAffine, multiplyAffine, type Affine, type AffineParams } from '../../../packages/transforms/src/kernels/index.js';
 
 const NONE: AffineParams = { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: 0 };
 
@@ -7,12 +7,12 @@ const apply = (m: Affine, x: number, y: number): [number, number] => [m[0] * x +
 
 /**
  * torchvision.transforms.functional._get_inverse_affine_matrix (v0.15+), transcribed, with
- * shear = (shear, 0). rotate() calls it with -angle, which is how idxflow's angle is meant.
+ * shear = (shearX, shearY). rotate() calls it with -angle, which is how idxflow's angle is meant.
  */
-function torchvisionInverse(center: [number, number], angle: number, translate: [number, number], scale: number, shearX: number): number[] {
+function torchvisionInverse(center: [number, number], angle: number, translate: [number, number], scale: number, shearX: number, shearY = 0): number[] {
   const rot = (angle * Math.PI) / 180;
   const sx = (shearX * Math.PI) / 180;
-  const sy = 0;
+  const sy = (shearY * Math.PI) / 180;
   const [cx, cy] = center;
   const [tx, ty] = translate;
   const a = Math.cos(rot - sy) / Math.cos(sy);
@@ -36,10 +36,12 @@ describe('affineMatrix', () => {
       { angle: -33, shiftX: 0, shiftY: 0.25, scale: 0.8, shear: 12 },
       { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: -20 },
       { angle: 123, shiftX: -3, shiftY: 4, scale: 1.7, shear: 7 },
+      { angle: 0, shiftX: 0, shiftY: 0, scale: 1, shear: 0, shearY: 25 },
+      { angle: -48, shiftX: 2, shiftY: 1, scale: 0.9, shear: -11, shearY: -17 },
     ];
     for (const p of cases) {
       const ours = affineMatrix(p, 28, 20);
-      const theirs = torchvisionInverse([13.5, 9.5], -p.angle, [p.shiftX, p.shiftY], p.scale, p.shear);
+      const theirs = torchvisionInverse([13.5, 9.5], -p.angle, [p.shiftX, p.shiftY], p.scale, p.shear, p.shearY);
       theirs.forEach((v, i) => expect(ours[i]).toBeCloseTo(v, 12));
     }
   });
@@ -54,6 +56,9 @@ describe('affineMatrix', () => {
     // Shear 45 (torchvision's sign): x' = x - tan(45°) (y - 2): the top row moves right by 2.
     expect(apply(forward({ shear: 45 }), 0, 0)).toEqual([2, 0]);
     expect(apply(forward({ shear: 45 }), 2, 4)).toEqual([0, 4]);
+    // Shear y 45: y' = y - tan(45°) (x - 2): the right column moves up by 2, the left one down.
+    expect(apply(forward({ shearY: 45 }), 4, 2)).toEqual([4, 0]);
+    expect(apply(forward({ shearY: 45 }), 0, 3)).toEqual([0, 5]);
     // A positive shift moves right and down.
     const [x, y] = apply(forward({ shiftX: 1.5, shiftY: -0.5 }), 1, 1);
     expect([x, y]).toEqual([2.5, 0.5]);
@@ -69,6 +74,17 @@ describe('affineMatrix', () => {
   it('rejects a non-positive scale and a shear of 90 degrees, naming the parameter', () => {
     expect(() => affineMatrix({ ...NONE, scale: 0 }, 28, 28)).toThrow(/scale/);
     expect(() => affineMatrix({ ...NONE, shear: 90 }, 28, 28)).toThrow(/shear/);
+    expect(() => affineMatrix({ ...NONE, shearY: -90 }, 28, 28)).toThrow(/shearY/);
+  });
+});
+
+describe('flipAffine', () => {
+  it('maps pixel centres onto the mirrored pixel centres, exactly', () => {
+    // 5 x 4 image: column x goes to 4 - x, row y to 3 - y.
+    expect(Array.from(flipAffine(true, false, 5, 4))).toEqual([-1, 0, 4, 0, 1, 0]);
+    expect(Array.from(flipAffine(false, true, 5, 4))).toEqual([1, 0, 0, 0, -1, 3]);
+    expect(apply(flipAffine(true, true, 5, 4), 1, 0)).toEqual([3, 3]);
+    expect(Array.from(flipAffine(false, false, 5, 4))).toEqual([1, 0, 0, 0, 1, 0]);
   });
 });
 

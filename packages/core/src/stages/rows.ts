@@ -4,7 +4,7 @@
 // then copies no pixels, where a shuffle's gather (random 784-byte reads from a 47 MB epoch) is
 // otherwise its largest cost. `gather()` turns them into Blocks for everything else.
 import { Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, checkBlock, copySample, sharedArray, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
+import { allocateBlock, blockLength, checkBlock, copySample, sharedArray, softLabelClasses, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
 import { operate } from '../operate.js';
 
 /** Samples not copied yet: sample `i` is sample `rows[i]` of `from`. */
@@ -53,7 +53,16 @@ export function gatherRows({ from, rows }: Rows, images?: PixelArray): Block {
     indices[i] = from.indices[rows[i]];
   }
   const shape: [number, number, number] = [n, from.shape[1], from.shape[2]];
-  return { images, labels, indices, epoch: from.epoch, shape, ...(from.randomStages === undefined ? {} : { randomStages: from.randomStages }) };
+  const block: Block = { images, labels, indices, epoch: from.epoch, shape, ...(from.randomStages === undefined ? {} : { randomStages: from.randomStages }) };
+  return from.softLabels === undefined ? block : { ...block, softLabels: gatherSoftLabels(from, rows) };
+}
+
+/** The soft-label rows of `from` named by `rows`, in order. */
+function gatherSoftLabels(from: Block, rows: Uint32Array): Float32Array {
+  const k = softLabelClasses(from);
+  const out = new Float32Array(rows.length * k);
+  for (let i = 0; i < rows.length; i++) out.set(from.softLabels!.subarray(rows[i] * k, (rows[i] + 1) * k), i * k);
+  return out;
 }
 
 /**

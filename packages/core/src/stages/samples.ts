@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { checkBlock, sampleSize, type Block, type PixelArray } from '../block.js';
+import { checkBlock, sampleSize, softLabelClasses, type Block, type PixelArray } from '../block.js';
 import { operate } from '../operate.js';
 
 /** One sample, for code that wants them one at a time. */
@@ -12,6 +12,8 @@ export interface Sample<P extends PixelArray = PixelArray> {
   readonly epoch: number;
   readonly height: number;
   readonly width: number;
+  /** The sample's soft-label row (a view), when the block has soft labels (after `mixup()` or `cutmix()`). */
+  readonly softLabel?: Float32Array;
 }
 
 /**
@@ -32,8 +34,10 @@ export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Samp
           checkBlock('samples()', block);
           const size = sampleSize(block);
           const [n, height, width] = block.shape;
+          const k = softLabelClasses(block);
           for (let i = 0; i < n && !subscriber.closed; i++) {
             subscriber.next({
+              ...(block.softLabels === undefined ? {} : { softLabel: block.softLabels.subarray(i * k, (i + 1) * k) }),
               image: block.images.subarray(i * size, (i + 1) * size) as P,
               label: block.labels[i],
               index: block.indices[i],

@@ -7,6 +7,7 @@ import { countError } from './errors.js';
 import { ExportShape } from './exportShape.js';
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportSummary, FileSinkOptions } from './types.js';
+import { withSoftLabels } from './npySoftLabels.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 
 // NPY format version 1.0 (numpy/lib/format.py, NEP 1): the magic "\x93NUMPY", version 1 0, a
@@ -117,7 +118,9 @@ export async function npyPairWriter(
 
 /**
  * Writes `<split>-images.npy` (uint8 or float32 as the blocks, shape `(n, h, w)`) and
- * `<split>-labels.npy` (uint8, shape `(n,)`), NPY v1.0 files that `numpy.load` reads.
+ * `<split>-labels.npy` (uint8, shape `(n,)`), NPY v1.0 files that `numpy.load` reads; and, when
+ * the blocks carry soft labels (after `mixup()` or `cutmix()`), `<split>-soft-labels.npy`
+ * (float32, shape `(n, classes)`).
  *
  * Both are written under temporary names and renamed when complete; the count in the headers
  * is patched at the end unless `expectedCount` gave it up front.
@@ -137,18 +140,20 @@ export async function npyPairWriter(
 export async function toNpy(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   await mkdir(dir, { recursive: true });
-  const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag) };
+  const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag), softLabels: taggedName(`${split}-soft-labels.npy`, tag) };
   const pair = await npyPairWriter({ images: join(dir, names.images), labels: join(dir, names.labels) }, expectedCount, onProgress);
-  const arrays = await writeBlocks(source, pair, signal, written);
+  const all = withSoftLabels(pair, join(dir, names.softLabels), expectedCount);
+  const arrays = await writeBlocks(source, all, signal, written);
   try {
     const files = [
       { name: names.images, ...(await arrays.images.commit()) },
       { name: names.labels, ...(await arrays.labels.commit()) },
+      ...(arrays.softLabels ? [{ name: names.softLabels, ...(await arrays.softLabels.commit()) }] : []),
     ];
     for (const file of files) await onFile(file);
     return { dir, files, count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };
   } catch (error) {
-    await pair.abort();
+    await all.abort();
     throw error;
   }
 }

@@ -1,12 +1,14 @@
 // The idxflow batch framing, shared by the HTTP and WebSocket endpoints and every client.
 // Specified in PROTOCOL.md beside this file; in short, a stream is frames back to back:
 //
-//   frame   = length | header | images | labels | indices
+//   frame   = length | header | images | labels | indices [| soft]
 //   length  = 4 bytes: byte length L of header, unsigned 32-bit big-endian
-//   header  = L bytes: UTF-8 JSON {"shape":[n,h,w],"dtype":"uint8"|"float32","epoch":e}
+//   header  = L bytes: UTF-8 JSON {"shape":[n,h,w],"dtype":"uint8"|"float32","epoch":e[,"classes":k]}
 //   images  = n*h*w pixels, row-major, 1 byte (uint8) or 4 bytes (float32 little-endian) each
 //   labels  = n bytes, one per sample
 //   indices = 4*n bytes: each sample's index in its source file, unsigned 32-bit little-endian
+//   soft    = 4*n*k bytes, only when the header has "classes": the soft labels (after mixup() or
+//             cutmix()), n rows of k float32 little-endian
 //
 // A frame whose header is {"error":"message"} (and has no body) says the server's pipeline
 // failed; it is the last frame of its stream.
@@ -29,6 +31,8 @@ export interface FrameHeader {
   dtype: 'uint8' | 'float32';
   /** The block's epoch. */
   epoch: number;
+  /** Present when the frame carries soft labels: their width k (the body ends with n x k float32). */
+  classes?: number;
 }
 
 /** A byte stream that is not a well-formed sequence of frames (names the stream and the byte offset). */
@@ -73,7 +77,7 @@ function frameHead(header: object): Uint8Array {
  * pixels): write them in order, or send them as the fragments of one WebSocket message.
  *
  * @param block The block to send.
- * @returns `[length + header, images, labels, indices]`.
+ * @returns `[length + header, images, labels, indices]`, and its soft labels last when it has them.
  *
  * ## Example
  * ```ts
@@ -94,7 +98,16 @@ export function encodeFrame(block: Block): Uint8Array[] {
     dtype: block.images instanceof Float32Array ? 'float32' : 'uint8',
     epoch: block.epoch,
   };
-  return [frameHead(header), littleEndianBytes(block.images), block.labels, littleEndianBytes(block.indices)];
+  const parts = [littleEndianBytes(block.images), block.labels, littleEndianBytes(block.indices)];
+  if (block.softLabels !== undefined) {
+    const classes = n === 0 ? 0 : block.softLabels.length / n;
+    if (!Number.isInteger(classes) || (n > 0 && classes === 0)) {
+      throw new RangeError(`Expected n * classes soft labels for a block of ${n} samples but received ${block.softLabels.length}`);
+    }
+    header.classes = classes;
+    parts.push(littleEndianBytes(block.softLabels));
+  }
+  return [frameHead(header), ...parts];
 }
 
 /**
@@ -121,6 +134,9 @@ function headerProblem(h: Partial<FrameHeader>): [string, string] | undefined {
   }
   if (h.dtype !== 'uint8' && h.dtype !== 'float32') return ['"uint8" or "float32" for dtype', JSON.stringify(h.dtype)];
   if (!isCount(h.epoch)) return ['a non-negative integer for epoch', JSON.stringify(h.epoch)];
+  if (h.classes !== undefined && !(isCount(h.classes) && (h.classes > 0 || h.shape[0] === 0))) {
+    return ['a positive integer for classes, when present', JSON.stringify(h.classes)];
+  }
   return undefined;
 }
 
@@ -214,10 +230,17 @@ export class FrameDecoder {
   }
 }
 
-/** Bytes of a frame's body (images, labels, indices) for a header. */
+/** Bytes of a frame's body (images, labels, indices, soft labels) for a header. */
 function bodyBytes(h: FrameHeader): number {
   const [n, height, width] = h.shape;
-  return n * height * width * (h.dtype === 'float32' ? 4 : 1) + 5 * n;
+  return n * height * width * (h.dtype === 'float32' ? 4 : 1) + 5 * n + 4 * n * (h.classes ?? 0);
+}
+
+/** `count` little-endian float32 values from `at` in `view` (copied: the offset is rarely 4-aligned). */
+function floatsAt(view: DataView, at: number, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(at + 4 * i, true);
+  return out;
 }
 
 /** The block a complete frame body describes; images and labels view `body`. */
@@ -233,7 +256,8 @@ function blockOf(h: FrameHeader, body: Uint8Array): Block {
   }
   const indices = new Uint32Array(n); // the offset is rarely 4-aligned: copy (4 bytes a sample)
   for (let i = 0, at = imageBytes + n; i < n; i++, at += 4) indices[i] = view.getUint32(at, true);
-  return { images, labels: body.subarray(imageBytes, imageBytes + n), indices, epoch: h.epoch, shape: [n, height, width] };
+  const block: Block = { images, labels: body.subarray(imageBytes, imageBytes + n), indices, epoch: h.epoch, shape: [n, height, width] };
+  return h.classes === undefined ? block : { ...block, softLabels: floatsAt(view, imageBytes + 5 * n, n * h.classes) };
 }
 
 /**

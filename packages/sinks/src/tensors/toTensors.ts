@@ -11,7 +11,10 @@ const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC'];
 export interface TensorOptions {
   /** `'NCHW'` (PyTorch's `[n, 1, h, w]`) or `'NHWC'` (TensorFlow's `[n, h, w, 1]`). Default `'NCHW'`. */
   layout?: Layout;
-  /** Labels as one-hot Float32 rows (`n * classes`) instead of Int32 class ids. Default false. */
+  /**
+   * Labels as one-hot Float32 rows (`n * classes`) instead of Int32 class ids; a block with soft
+   * labels (after `mixup()` or `cutmix()`) gives those rows instead. Default false.
+   */
   oneHot?: boolean;
   /** Number of classes, the width of a one-hot row. Default 10. */
   classes?: number;
@@ -55,11 +58,20 @@ function oneHotRows(labels: Uint8Array, classes: number): Float32Array {
   return y;
 }
 
+/** A block's soft labels as the one-hot rows they replace: `classes` wide. */
+function softRows(block: Block, classes: number): Float32Array {
+  const n = block.shape[0];
+  if (block.softLabels!.length !== n * classes) {
+    throw new RangeError(`Expected soft labels of classes (${classes}) per sample but received ${n === 0 ? 0 : block.softLabels!.length / n} of type number in a block`);
+  }
+  return block.softLabels!;
+}
+
 function tensorBatch(block: Block, layout: Layout, oneHot: boolean, classes: number): TensorBatch {
   const [n, h, w] = block.shape;
   return {
     x: unitFloats(block.images),
-    y: oneHot ? oneHotRows(block.labels, classes) : Int32Array.from(block.labels),
+    y: oneHot ? (block.softLabels === undefined ? oneHotRows(block.labels, classes) : softRows(block, classes)) : Int32Array.from(block.labels),
     // One channel: [n, 1, h, w] and [n, h, w, 1] index the same memory, so only the shape differs.
     shape: layout === 'NCHW' ? [n, 1, h, w] : [n, h, w, 1],
     yShape: oneHot ? [n, classes] : [n],

@@ -3,3 +3,7 @@ export * from './resample.js';
 export * from './affine.js';
 export * from './elastic.js';
 export * from './lookup.js';
+export * from './photometric.js';
+export * from './morphology.js';
+export * from './noise.js';
+export * from './erase.js';

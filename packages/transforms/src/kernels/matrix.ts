@@ -9,14 +9,16 @@
  * - a positive shift moves the digit right (+x) and down (+y);
  * - scale > 1 enlarges the digit;
  * - shear is torchvision's affine shear along x: x' = x - tan(shear) * y about the centre,
- *   so a positive shear moves rows below the centre to the left and rows above it to the right.
+ *   so a positive shear moves rows below the centre to the left and rows above it to the right;
+ *   shearY is its shear along y: y' = y - tan(shearY) * x, columns right of the centre move up.
  *
  * In one formula, a point p of the input moves to
- *   q = C + t + R(angle) * s * Sx(shear) * (p - C)
- * with C the centre, t the shift, s the scale, Sx = [[1, -tan], [0, 1]] and, in these y-down
- * coordinates, R = [[cos, sin], [-sin, cos]] (counter-clockwise on screen). This is
- * torchvision's `_get_inverse_affine_matrix(center, -angle, (shiftX, shiftY), scale,
- * (shear, 0), inverted=False)`: rotate() passes -angle to affine() in the same way.
+ *   q = C + t + R(angle) * s * Sy(shearY) * Sx(shear) * (p - C)
+ * with C the centre, t the shift, s the scale, Sx = [[1, -tan], [0, 1]], Sy = [[1, 0],
+ * [-tanY, 1]] and, in these y-down coordinates, R = [[cos, sin], [-sin, cos]] (counter-clockwise
+ * on screen). This is torchvision's `_get_inverse_affine_matrix(center, -angle, (shiftX,
+ * shiftY), scale, (shear, shearY), inverted=False)`: rotate() passes -angle to affine() in the
+ * same way.
  *
  * An `Affine` is the INVERSE of that: the map the resampler needs, from an OUTPUT pixel to the
  * INPUT position sampled there (x_in = a*x + b*y + c, y_in = d*x + e*y + f). `affineMatrix`
@@ -38,6 +40,8 @@ export interface AffineParams {
   scale: number;
   /** Degrees along x, as torchvision's affine shear x: rows below the centre move left. Within (-90, 90). */
   shear: number;
+  /** Degrees along y, as torchvision's affine shear y: columns right of the centre move up. Within (-90, 90). Default 0. */
+  shearY?: number;
 }
 
 const DEG = Math.PI / 180;
@@ -55,10 +59,11 @@ function snap(v: number): number {
  * The output-to-input map of rotating, scaling, shearing and shifting a `width` x `height`
  * image about its centre, composed into one matrix, so that one resampling does all four.
  *
- * With the forward change q = C + t + L (p - C), L = R s Sx (see the header of matrix.ts),
- * the resampler needs p = C + L^-1 (q - C - t), where
- * L^-1 = Sx^-1 R^-1 / s = [[cos + tan*sin, tan*cos - sin], [sin, cos]] / s.
- * Identity parameters give exactly [1, 0, 0, 0, 1, 0].
+ * With the forward change q = C + t + L (p - C), L = R s Sy Sx (see the header of matrix.ts),
+ * the resampler needs p = C + L^-1 (q - C - t), where L^-1 = Sx^-1 Sy^-1 R^-1 / s =
+ * [[cos + tan*(tanY*cos + sin), tan*(cos - tanY*sin) - sin], [tanY*cos + sin, cos - tanY*sin]] / s.
+ * With shearY 0 every entry is, bit for bit, the one without it. Identity parameters give
+ * exactly [1, 0, 0, 0, 1, 0].
  *
  * @param params Angle, shift, scale and shear of the digit.
  * @param width Image width in pixels.
@@ -73,17 +78,21 @@ function snap(v: number): number {
  * ```
  */
 export function affineMatrix(params: AffineParams, width: number, height: number, out: Affine = new Float64Array(6)): Affine {
-  const { angle, shiftX, shiftY, scale, shear } = params;
+  const { angle, shiftX, shiftY, scale, shear, shearY = 0 } = params;
   if (!(scale > 0 && scale < Infinity)) throw new RangeError(`Expected positive finite number for scale but received ${scale} of type ${typeof scale}`);
   if (!(Math.abs(shear) < 90)) throw new RangeError(`Expected number in (-90, 90) for shear but received ${shear} of type ${typeof shear}`);
+  if (!(Math.abs(shearY) < 90)) throw new RangeError(`Expected number in (-90, 90) for shearY but received ${shearY} of type ${typeof shearY}`);
   if (!Number.isFinite(angle + shiftX + shiftY)) throw new RangeError(`Expected finite numbers for angle, shiftX and shiftY but received ${angle}, ${shiftX}, ${shiftY}`);
   const cos = Math.cos(angle * DEG);
   const sin = Math.sin(angle * DEG);
   const tan = Math.tan(shear * DEG);
-  const a = snap((cos + tan * sin) / scale);
-  const b = snap((tan * cos - sin) / scale);
-  const d = snap(sin / scale);
-  const e = snap(cos / scale);
+  const tanY = Math.tan(shearY * DEG);
+  // With tanY = 0 these are the entries without shear along y, exactly: 0 * cos + sin is sin,
+  // cos - 0 * sin is cos (IEEE addition of a zero of either sign returns the other operand).
+  const a = snap((cos + tan * (tanY * cos + sin)) / scale);
+  const b = snap((tan * (cos - tanY * sin) - sin) / scale);
+  const d = snap((tanY * cos + sin) / scale);
+  const e = snap((cos - tanY * sin) / scale);
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   // p = C + L^-1 (q - C - t): the constant part is C - L^-1 (C + t).
@@ -170,5 +179,36 @@ export function identityAffine(out: Affine = new Float64Array(6)): Affine {
   out[3] = 0;
   out[4] = 1;
   out[5] = 0;
+  return out;
+}
+
+/**
+ * The output-to-input map of mirroring a `width` x `height` image: left-right (`horizontal`),
+ * top-bottom (`vertical`), or both. Pixel centres go onto pixel centres (x to width - 1 - x),
+ * so resampling by it moves every pixel exactly: torchvision's `hflip` and `vflip`, bit for
+ * bit. Composed with `multiplyAffine`, a flip costs no resampling of its own.
+ *
+ * @param horizontal Mirror left-right.
+ * @param vertical Mirror top-bottom.
+ * @param width Image width in pixels.
+ * @param height Image height in pixels.
+ * @param out Where to write the matrix (a new one if omitted).
+ *
+ * ## Example
+ * ```ts
+ * const flip = flipAffine(true, false, 28, 28); // [-1, 0, 27, 0, 1, 0]
+ * const both = multiplyAffine(flip, affineMatrix({ angle: 10, shiftX: 0, shiftY: 0, scale: 1, shear: 0 }, 28, 28));
+ * ```
+ */
+export function flipAffine(horizontal: boolean, vertical: boolean, width: number, height: number, out: Affine = new Float64Array(6)): Affine {
+  identityAffine(out);
+  if (horizontal) {
+    out[0] = -1;
+    out[2] = width - 1;
+  }
+  if (vertical) {
+    out[4] = -1;
+    out[5] = height - 1;
+  }
   return out;
 }

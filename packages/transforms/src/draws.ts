@@ -1,0 +1,39 @@
+// Which counter of a sample's RandomStage.pixel stream each option reads. Every option owns a
+// fixed slice, so adding an option (or a parameter) never changes the draws of the others, and
+// options that existed before this stream keep their own streams (RandomStage.augment and
+// .elastic) untouched.
+import { randomBetween, randomUniform } from '@idxflow/core';
+
+/** Counters of the pixel stream: a probability draw, then the option's own draws. */
+export const PIXEL_DRAWS = {
+  /** Whether rotate, shift, scale, shear and shearY apply: counters 0 to 4. */
+  affineChance: 0,
+  flipHorizontal: 5,
+  flipVertical: 6,
+  elasticChance: 7,
+  /** Chance, then radius. */
+  thickness: 8,
+  /** Chance, then factor. */
+  brightness: 16,
+  contrast: 24,
+  gamma: 32,
+  /** Chance, then sigma (the per-pixel draws have a stream of their own, RandomStage.noise). */
+  noise: 40,
+  /** Chance, then four draws per attempt (ERASE_ATTEMPTS of them): counters 48 to 88. */
+  erase: 48,
+} as const;
+
+/** Whether a step of probability `p` applies to the sample: the `counter`-th draw of `key` is below `p` (no draw needed for 0 or 1). */
+export function applies(key: number, counter: number, p: number): boolean {
+  return p >= 1 || (p > 0 && randomUniform(key, counter) < p);
+}
+
+/** An option's value for this sample, uniform in `range`: draw `counter + 1` of its slice. */
+export function valueDraw(key: number, counter: number, range: readonly [number, number]): number {
+  return randomBetween(key, counter + 1, range[0], range[1]);
+}
+
+/** An option's value for this sample if its chance (draw `counter`) comes up, else `neutral`. */
+export function drawnValue(key: number, counter: number, drawn: { range: [number, number]; p: number }, neutral: number): number {
+  return applies(key, counter, drawn.p) ? valueDraw(key, counter, drawn.range) : neutral;
+}

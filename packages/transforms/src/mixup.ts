@@ -1,0 +1,64 @@
+import { RandomStage, randomStagesOf, type Block, type Run } from '@idxflow/core';
+import { map, type OperatorFunction } from 'rxjs';
+import { blendRows, blockOfRun, pixelsLike, drawsOf, mixSpecOf, softLabelsOf, type MixOptions } from './mixing.js';
+
+/** `weight * a + (1 - weight) * b` per pixel: Float32 as computed, bytes rounded to nearest (ties up). */
+function blendPixels(images: Block['images'], size: number, partner: Uint32Array, weight: number): Block['images'] {
+  const out = pixelsLike(images);
+  const bytes = images instanceof Uint8Array;
+  for (let i = 0; i < partner.length; i++) {
+    const a = i * size;
+    const b = partner[i] * size;
+    for (let k = 0; k < size; k++) {
+      const v = weight * images[a + k] + (1 - weight) * images[b + k];
+      out[a + k] = bytes ? v + 0.5 : v; // a convex blend of bytes stays in [0, 255]; the store truncates
+    }
+  }
+  return out;
+}
+
+/**
+ * MixUp (Zhang et al., "mixup: Beyond Empirical Risk Minimization", ICLR 2018), batch by batch:
+ * each sample is blended with a partner from the same batch, `lambda x_i + (1 - lambda) x_j`, and
+ * so are their labels, into soft labels (`Block.softLabels`, Float32 `n x classes`, rows summing
+ * to 1). One lambda per batch, drawn from Beta(alpha, alpha); the partners are a random
+ * permutation of the batch.
+ *
+ * A batch-level stage: put it after `batch()` (its batches are the groups that mix) and after
+ * `augment()`. The draws are keyed by (seed, stage, epoch, the source index of the batch's first
+ * sample), so a batch mixes the same way on every run; the stage counts as a random stage
+ * (`randomStages + 1`). Byte images are rounded to the nearest byte; after
+ * `augment({ ..., normalize: {} })` the Float32 values are blended exactly (normalisation is
+ * linear, so blending before or after it is the same). `labels` keep each sample's own label;
+ * blocks that already have soft labels (after `cutmix()`) have them blended.
+ *
+ * Trainers that expect soft targets read `softLabels` (e.g. PyTorch's `cross_entropy` accepts
+ * class probabilities as its target); the network frames and the NPY export carry them.
+ *
+ * @param options `alpha` (default 1), `classes` (default 10), `seed` (default 0), `p` (default 1).
+ *
+ * ## Example
+ * ```ts
+ * mnist().pipe(shuffleRows({ seed: 1 }), batch(128), augment({ rotate: 10, normalize: {} }, { seed: 1 }), mixup({ alpha: 0.2, seed: 1 }))
+ *   .subscribe((b) => train(b.images, b.softLabels!)); // softLabels: 128 x 10
+ * ```
+ */
+export function mixup(options: MixOptions = {}): OperatorFunction<Run, Block> {
+  const { alpha, classes, seed, p } = mixSpecOf(options);
+  return map((input: Run): Block => {
+    const block = blockOfRun('mixup()', input);
+    const [n, height, width] = block.shape;
+    const soft = softLabelsOf('mixup()', block, classes);
+    const randomStages = randomStagesOf(block) + 1;
+    const draws = drawsOf(block, RandomStage.mixup, seed);
+    if (n === 0 || !draws.applies(p)) return { ...block, softLabels: soft, randomStages };
+    const weight = draws.beta(alpha);
+    const partner = draws.pairing(n);
+    return {
+      ...block,
+      images: blendPixels(block.images, height * width, partner, weight),
+      softLabels: blendRows(soft, classes, partner, weight),
+      randomStages,
+    };
+  });
+}
