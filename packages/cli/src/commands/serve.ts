@@ -72,9 +72,9 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   );
   if (p.eval) return engine.normalization ? runs.pipe(normalize(engine.normalization)) : runs.pipe(gather());
   const options = { ...engine.augmentation, normalize: engine.normalization };
-  // One batch a task and a window of 2 tasks per worker: a client holds a few batches, whatever its speed.
+  // One batch a task and a window of one task per worker: a client holds a batch or two, whatever its speed.
   const pool = engine.pool;
-  return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window: 2 * pool.workers } : { seed: p.seed }));
+  return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window: pool.workers } : { seed: p.seed }));
 }
 
 function parseNormalize(text: unknown): { mean: number; std: number } | undefined {
