@@ -6,15 +6,8 @@ import { affineMatrix, augment, normalize, rotate, shift, toFloat, warpResample 
 import { joinBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
 import { outcome } from '../fixtures/outcome.js';
+import { bytes, hashOf, run } from '../fixtures/hash.js';
 
-const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-/** One hash of all pixels, then all indices, then all labels: independent of block boundaries. */
-const hashOf = (blocks: Block[]): string => {
-  const h = createHash('sha256');
-  for (const field of ['images', 'indices', 'labels'] as const) for (const b of blocks) h.update(bytes(b[field]));
-  return h.digest('hex');
-};
-const run = (o: Observable<Block>): Promise<Block[]> => lastValueFrom(o.pipe(toArray()));
 const full = { rotate: 15, shift: 2, scale: [0.9, 1.1] as [number, number], shear: 5, elastic: { alpha: 34, sigma: 4 } };
 
 describe('augment() determinism', () => {

@@ -1,20 +1,13 @@
 // Each option's probability p, measured over 10,000 samples, and determinism with every new
 // option on: identical bytes for 0, 1 and 2 workers and blocks of 1, 7 and 1000.
-import { createHash } from 'node:crypto';
-import { lastValueFrom, of, toArray, type Observable } from 'rxjs';
+import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { batch, epochs, mnist, shuffle, shuffleRows, type Block } from '@idxflow/core';
 import { augment, normalize, type AugmentOptions } from '@idxflow/transforms';
+import { hashOf, run } from '../fixtures/hash.js';
 
 const N = 10_000;
 const SIDE = 28;
-const run = (o: Observable<Block>): Promise<Block[]> => lastValueFrom(o.pipe(toArray()));
-const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-const hashOf = (blocks: Block[]): string => {
-  const h = createHash('sha256');
-  for (const field of ['images', 'indices', 'labels'] as const) for (const b of blocks) h.update(bytes(b[field]));
-  return h.digest('hex');
-};
 
 /** N copies (indices 0..N-1: N independent draws) of `image`. */
 function copies(image: Uint8Array): Block {

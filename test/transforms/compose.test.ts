@@ -1,18 +1,11 @@
 // What runs is what is written: each augmentation stage is its own pass with its own random
 // stream, and RxJS operators placed anywhere between idxflow stages change nothing.
-import { createHash } from 'node:crypto';
-import { from, lastValueFrom, map, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
+import { from, map, tap, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { batch, epochs, mnist, shuffleRows, type Block } from '@idxflow/core';
 import { elastic, rotate } from '@idxflow/transforms';
+import { hashOf, run } from '../fixtures/hash.js';
 
-const run = (o: Observable<Block>): Promise<Block[]> => lastValueFrom(o.pipe(toArray()));
-const bytes = (v: ArrayBufferView): Uint8Array => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-const hashOf = (blocks: Block[]): string => {
-  const h = createHash('sha256');
-  for (const field of ['images', 'indices', 'labels'] as const) for (const b of blocks) h.update(bytes(b[field]));
-  return h.digest('hex');
-};
 
 const SIDE = 28;
 const CENTRE = (SIDE - 1) / 2; // rotation is about the image centre, pixel centres at integers
