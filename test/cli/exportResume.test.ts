@@ -3,7 +3,7 @@
 // redoes only the rest, and ends with the files of an uninterrupted run.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,5 +60,19 @@ describe('idxflow export resumes after SIGKILL', () => {
     // The moments did what they are for: most runs were cut, and some had shards to keep.
     expect(seen.killedMidway).toBeGreaterThanOrEqual(5);
     expect(seen.keptSome).toBeGreaterThanOrEqual(2);
+  });
+
+  it('killed after its last shard but before its manifest: the rerun writes no sample and the manifest it would have written', () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-resume-'));
+    const out = join(root, 'out');
+    expect(spawnSync(process.execPath, args(out), { encoding: 'utf8' }).status).toBe(0);
+    const manifest = readFileSync(join(out, 'manifest.json'));
+    // What a kill between the last journal write and the manifest leaves: every shard, the journal.
+    writeFileSync(join(out, '.manifest.json.journal'), JSON.stringify({ ...JSON.parse(manifest.toString()), complete: false }));
+    rmSync(join(out, 'manifest.json'));
+    const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toMatch(/^exported 0 images \(wds\) .*kept 20 complete files \(20000 images\) of an interrupted run/);
+    expect(readFileSync(join(out, 'manifest.json')).equals(manifest)).toBe(true);
   });
 });

@@ -63,6 +63,7 @@ export class ExportInterruptedError extends IdxflowError {
   }
 }
 
+/** One split's stretch of positions in this run's part, and where its files go. */
 interface Plan {
   section: ExportSection;
   prefix: string;
@@ -70,28 +71,78 @@ interface Plan {
   count: number;
 }
 
-function plansOf(options: RunExportOptions, unit: number): Plan[] {
+/** What an export is, before anything is read from or written to its folder. */
+interface Layout {
+  plans: Plan[];
+  extra: ManifestExtra & { format: ExportFormat };
+  part: PartRecord | undefined;
+  tag: string;
+  shardSize: number;
+  fingerprint: string;
+  /** Whether a file belongs to `plan`'s positions `[from, to)` (under any of `tags`). */
+  stretch: (plan: Plan, from: number, to: number, tags: string[]) => (name: string) => boolean;
+}
+
+function layoutOf(options: RunExportOptions): Layout {
   const { sections, part, format } = options;
+  if (!EXPORT_FORMATS.includes(format)) throw new TypeError(`Expected one of ${EXPORT_FORMATS.join(', ')} for format but received ${String(format)}`);
   if (sections.length < 1 || sections.length > 2) throw new RangeError(`Expected one or two sections but received ${sections.length}`);
   if (sections.length === 2 && part) throw new RangeError('Expected the whole export with two splits: a split export takes one split at a time');
-  return sections.map((section) => {
-    const { first, count } = partRange(section.total, unit, part);
+  const shardSize = options.shardSize ?? 10000;
+  const plans = sections.map((section) => {
+    const { first, count } = partRange(section.total, format === 'wds' ? shardSize : 1, part);
     const prefix = sections.length === 2 && (format === 'png' || format === 'wds') ? `${section.split}/` : '';
     return { section, prefix, first, count };
   });
+  const extra = { ...options.manifest, format };
+  checkManifestExtra(extra);
+  const total = plans.reduce((n, p) => n + p.section.total, 0);
+  const record = part && { index: part.index, of: part.of, first: plans[0].first, count: plans[0].count, total };
+  const keras = format === 'npz' && plans.length === 2; // both splits in one mnist.npz
+  return {
+    plans,
+    extra,
+    part: record,
+    tag: partTag(part),
+    shardSize,
+    fingerprint: fingerprintOf({ idxflow: extra.version, format, seed: extra.seed ?? null, pipeline: extra.pipeline ?? null, part: record }),
+    stretch: (plan, from, to, tags) => (name) => (keras ? name === 'mnist.npz' : namesOf(format, plan.section.split, plan.prefix, from, to, tags, shardSize)(name)),
+  };
 }
 
-/** Shards (or whole-split files) of `kept` that let a plan start later: the samples they hold. */
-function resumeOffset(plan: Plan, format: ExportFormat, kept: Set<string>, shardSize: number, tag: string): number {
-  if (format === 'wds') {
+/** Samples of a plan that `kept` files hold already, from its first position on. */
+function resumeOffset(layout: Layout, plan: Plan, kept: Set<string>): number {
+  const { extra, shardSize, tag } = layout;
+  if (extra.format === 'wds') {
     let at = plan.first;
     while (at < plan.first + plan.count && kept.has(`${plan.prefix}shard-${String(at / shardSize).padStart(6, '0')}.tar`)) at += shardSize;
     return Math.min(at, plan.first + plan.count) - plan.first;
   }
-  const names = namesOf(format, plan.section.split, plan.prefix, plan.first, plan.first + plan.count, [tag], shardSize);
+  // Array formats hold a split whole: kept, or written again. A PNG folder is written again.
+  const names = layout.stretch(plan, plan.first, plan.first + plan.count, [tag]);
   const whole = [...kept].filter(names).length;
-  const expected = format === 'npz' ? 1 : 2;
-  return format !== 'png' && whole === expected ? plan.count : 0;
+  return extra.format !== 'png' && whole === (extra.format === 'npz' ? 1 : 2) ? plan.count : 0;
+}
+
+/** Where a run starts: the files of an interrupted run it keeps, and per plan the samples they hold. */
+interface Resume {
+  files: ExportedFile[];
+  offsets: number[];
+  samples: number;
+  /** The image shape and dtype the interrupted run recorded. */
+  shape: [number, number];
+  dtype: 'uint8' | 'float32';
+}
+
+async function resumeOf(dir: string, layout: Layout, record: Manifest | undefined): Promise<Resume> {
+  const { plans, tag } = layout;
+  const mine = (name: string): boolean => plans.some((p) => layout.stretch(p, p.first, p.first + p.count, [tag])(name));
+  const kept = (await verifiedFiles(dir, record)).filter((f) => mine(f.name));
+  const names = new Set(kept.map((f) => f.name));
+  const offsets = plans.map((p) => resumeOffset(layout, p, names));
+  // What stays: the files of each plan's stretch that is not written again.
+  const files = kept.filter((f) => plans.some((p, k) => layout.stretch(p, p.first, p.first + offsets[k], [tag])(f.name)));
+  return { files, offsets, samples: offsets.reduce((a, b) => a + b, 0), shape: record?.shape ?? [0, 0], dtype: record?.dtype ?? 'uint8' };
 }
 
 /**
@@ -112,102 +163,91 @@ function resumeOffset(plan: Plan, format: ExportFormat, kept: Set<string>, shard
  * ```
  */
 export async function runExport(options: RunExportOptions): Promise<ExportRun> {
-  const { dir, format, part, signal } = options;
-  if (!EXPORT_FORMATS.includes(format)) throw new TypeError(`Expected one of ${EXPORT_FORMATS.join(', ')} for format but received ${String(format)}`);
-  const shardSize = options.shardSize ?? 10000;
-  const unit = format === 'wds' ? shardSize : 1;
-  const plans = plansOf(options, unit);
-  const extra = { ...options.manifest, format };
-  checkManifestExtra(extra);
-  const total = plans.reduce((n, p) => n + p.section.total, 0);
-  const partRecord: PartRecord | undefined = part && { index: part.index, of: part.of, first: plans[0].first, count: plans[0].count, total };
-  const tag = partTag(part);
-  const fingerprint = fingerprintOf({ idxflow: extra.version, format, seed: extra.seed ?? null, pipeline: extra.pipeline ?? null, part: partRecord });
+  const { dir } = options;
+  const layout = layoutOf(options);
+  const { plans, part, tag } = layout;
   const allTags = part ? Array.from({ length: part.of }, (_, index) => partTag({ index, of: part.of })) : [''];
-  const keras = format === 'npz' && plans.length === 2; // both splits in one mnist.npz
-  const stretch = (p: Plan, from: number, to: number, tags: string[]) => (name: string): boolean =>
-    keras ? name === 'mnist.npz' : namesOf(format, p.section.split, p.prefix, from, to, tags, shardSize)(name);
-  const ours = (name: string): boolean => plans.some((p) => stretch(p, 0, p.section.total, allTags)(name));
-  const mine = (name: string): boolean => plans.some((p) => stretch(p, p.first, p.first + p.count, [tag])(name));
-  const state = await prepareExportDir({ dir, fingerprint, ours, mine, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
+  const state = await prepareExportDir({
+    dir,
+    fingerprint: layout.fingerprint,
+    ours: (name) => plans.some((p) => layout.stretch(p, 0, p.section.total, allTags)(name)),
+    mine: (name) => plans.some((p) => layout.stretch(p, p.first, p.first + p.count, [tag])(name)),
+    inputs: options.inputs ?? [],
+    overwrite: options.overwrite ?? false,
+  });
   const names = { manifest: manifestName(part), journal: journalName(part) };
-  const partSamples = plans.reduce((n, p) => n + p.count, 0);
-
   const finished = state.records.get(names.manifest);
-  if (finished) {
-    const valid = await verifiedFiles(dir, finished);
-    if (valid.length === finished.files.length) {
-      const summary = { dir, files: valid, count: finished.count, shape: finished.shape, dtype: finished.dtype };
-      return { manifest: names.manifest, summary, kept: valid, keptSamples: finished.count, alreadyComplete: true, removed: state.removed };
-    }
+  const verified = await verifiedFiles(dir, finished);
+  if (finished && verified.length === finished.files.length) {
+    const summary = { dir, files: verified, count: finished.count, shape: finished.shape, dtype: finished.dtype };
+    return { manifest: names.manifest, summary, kept: verified, keptSamples: finished.count, alreadyComplete: true, removed: state.removed };
   }
-  const record = finished ?? state.records.get(names.journal);
-  const kept = (await verifiedFiles(dir, record)).filter((f) => mine(f.name));
-  const keptNames = new Set(kept.map((f) => f.name));
-  const offsets = keras ? plans.map((p) => (keptNames.has('mnist.npz') ? p.count : 0)) : plans.map((p) => resumeOffset(p, format, keptNames, shardSize, tag));
-  const keptSamples = offsets.reduce((a, b) => a + b, 0);
-  let shape: [number, number] = record?.shape ?? [0, 0];
-  let dtype: 'uint8' | 'float32' = record?.dtype ?? 'uint8';
-  // What stays: the files of each split's stretch that is not written again.
-  const files = kept.filter((f) => plans.some((p, k) => (offsets[k] === p.count ? stretch(p, p.first, p.first + p.count, [tag]) : stretch(p, p.first, p.first + offsets[k], [tag]))(f.name)));
+  const resume = await resumeOf(dir, layout, finished ?? state.records.get(names.journal));
+  const summary = await writeRest(options, layout, resume, state.created);
+  await writeManifestFile(dir, names.manifest, manifestOf(summary, layout.extra, part));
+  await rm(join(dir, names.journal), { force: true });
+  return { manifest: names.manifest, summary, kept: resume.files, keptSamples: resume.samples, alreadyComplete: false, removed: state.removed };
+}
+
+/**
+ * Writes what `resume` does not hold, journaling each file as it completes. On an interruption
+ * the complete files stay (ExportInterruptedError); on a failure this run's files go, and the
+ * journal is put back as it was.
+ */
+async function writeRest(options: RunExportOptions, layout: Layout, resume: Resume, created: boolean): Promise<ExportSummary> {
+  const { dir, format, signal } = options;
+  const { plans, shardSize, tag, extra, part } = layout;
+  const journalFile = journalName(part);
+  const partSamples = plans.reduce((n, p) => n + p.count, 0);
+  const record = { shape: resume.shape, dtype: resume.dtype };
   const written: ExportedFile[] = [];
+  let done = resume.samples;
+  let writtenSamples = 0; // in the shards this run completed: what an interruption keeps
   const journal = (): Promise<unknown> =>
-    writeManifestFile(dir, names.journal, { ...manifestOf({ files: [...files, ...written], count: keptSamples, shape, dtype }, extra, partRecord), complete: false });
-  await rm(join(dir, names.manifest), { force: true });
+    writeManifestFile(dir, journalFile, { ...manifestOf({ files: [...resume.files, ...written], count: resume.samples + writtenSamples, ...record }, extra, part), complete: false });
+  const completed = async (file: ExportedFile, plan: Plan): Promise<void> => {
+    written.push({ ...file, name: plan.prefix + file.name });
+    const shard = /^shard-(\d{6})\.tar$/.exec(file.name);
+    if (shard) writtenSamples += Math.min(shardSize, plan.first + plan.count - Number(shard[1]) * shardSize);
+    await journal();
+  };
+  await rm(join(dir, manifestName(part)), { force: true });
   await journal();
-  let done = keptSamples;
-  let writtenSamples = 0; // in the shards this run completed (what an interruption keeps)
+  const common = { signal, tag, recycle: options.recycle, onProgress: (n: number) => options.onProgress?.(done + n, partSamples) };
   try {
-    const report = (n: number): void => options.onProgress?.(done + n, partSamples);
-    const record = async (file: ExportedFile, prefix: string, plan?: Plan): Promise<void> => {
-      written.push({ ...file, name: prefix + file.name });
-      // The samples a complete file holds: a shard its stretch of positions, another file its whole split's.
-      const shard = /^shard-(\d{6})\.tar$/.exec(file.name);
-      if (plan && shard) writtenSamples += Math.min(shardSize, plan.first + plan.count - Number(shard[1]) * shardSize);
-      await journal();
-    };
-    if (format === 'npz' && plans.length === 2 && offsets[0] < plans[0].count) {
+    if (format === 'npz' && plans.length === 2 && resume.offsets[0] < plans[0].count) {
       const [train, test] = plans;
-      const summary = await toKerasNpz(
-        { train: train.section.source(train.first, train.count), test: test.section.source(test.first, test.count) },
-        { dir, signal, onProgress: report, onFile: (file) => record(file, ''), recycle: options.recycle },
-      );
-      ({ shape, dtype } = summary);
-    } else {
-      for (const [k, plan] of plans.entries()) {
-        const from = plan.first + offsets[k];
-        const count = plan.count - offsets[k];
-        if (count === 0) continue;
-        const summary = await writeSplit(plan.section.source(from, count), format, {
-          dir: join(dir, plan.prefix),
-          split: plan.section.split,
-          expectedCount: count,
-          position: from,
-          tag,
-          signal,
-          shardSize: format === 'wds' ? shardSize : undefined,
-          workers: options.workers,
-          onProgress: report,
-          onFile: (file) => record(file, plan.prefix, plan),
-          recycle: options.recycle,
-        });
-        done += count;
-        if (summary.count > 0) ({ shape, dtype } = summary);
-      }
+      const sources = { train: train.section.source(train.first, train.count), test: test.section.source(test.first, test.count) };
+      const summary = await toKerasNpz(sources, { ...common, dir, onFile: (file) => completed(file, train) });
+      Object.assign(record, { shape: summary.shape, dtype: summary.dtype });
+    }
+    for (const [k, plan] of plans.entries()) {
+      const from = plan.first + resume.offsets[k];
+      const count = plan.count - resume.offsets[k];
+      if (count === 0 || (format === 'npz' && plans.length === 2)) continue;
+      const summary = await writeSplit(plan.section.source(from, count), format, {
+        ...common,
+        dir: join(dir, plan.prefix),
+        split: plan.section.split,
+        expectedCount: count,
+        position: from,
+        shardSize: format === 'wds' ? shardSize : undefined,
+        workers: options.workers,
+        onFile: (file) => completed(file, plan),
+      });
+      done += count;
+      if (summary.count > 0) Object.assign(record, { shape: summary.shape, dtype: summary.dtype });
     }
   } catch (error) {
-    if (signal?.aborted) {
-      throw new ExportInterruptedError(dir, files.length + written.length, keptSamples + writtenSamples);
-    }
+    if (signal?.aborted) throw new ExportInterruptedError(dir, resume.files.length + written.length, resume.samples + writtenSamples);
     await removeWritten(dir, written.map((f) => f.name), false);
-    if (files.length === 0) await removeWritten(dir, [names.journal], state.created);
+    written.length = 0;
+    writtenSamples = 0;
+    if (resume.files.length === 0) await removeWritten(dir, [journalFile], created);
     else await journal().catch(() => undefined);
     throw error;
   }
-  const summary = { dir, files: [...files, ...written], count: partSamples, shape, dtype };
-  await writeManifestFile(dir, names.manifest, manifestOf(summary, extra, partRecord));
-  await rm(join(dir, names.journal), { force: true });
-  return { manifest: names.manifest, summary, kept: files, keptSamples, alreadyComplete: false, removed: state.removed };
+  return { dir, files: [...resume.files, ...written], count: partSamples, ...record };
 }
 
 export type { Manifest };
