@@ -20,19 +20,22 @@ describe('idxflow export resumes after SIGKILL', () => {
   it('at 10 random moments: each rerun keeps the journaled shards, redoes the rest, and ends identical', async () => {
     const root = mkdtempSync(join(tmpdir(), 'idxflow-resume-'));
     const reference = join(root, 'reference');
-    const started = performance.now();
     expect(spawnSync(process.execPath, args(reference), { encoding: 'utf8' }).status).toBe(0);
-    const runMs = performance.now() - started;
     const expected = new Map(shardsIn(reference).map((n) => [n, sha(join(reference, n))]));
     expect(expected.size).toBe(TOTAL / SHARD);
 
-    const moments = Array.from(lcgBytes(10, 77), (r) => 0.05 + 0.9 * (r / 256));
+    // A moment: once a random number of shards (0 to 19) is on disk, plus a random 0-40 ms, so
+    // that the kills fall at every stage of the run whatever the speed of the machine.
+    const random = lcgBytes(20, 77);
+    const moments = Array.from({ length: 10 }, (_, k) => ({ shards: random[2 * k] % 20, ms: random[2 * k + 1] % 41 }));
     const seen = { killedMidway: 0, keptSome: 0 };
-    for (const [k, fraction] of moments.entries()) {
+    for (const [k, moment] of moments.entries()) {
       const out = join(root, `run-${k}`);
       const child = spawn(process.execPath, args(out), { stdio: 'ignore' });
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await new Promise((resolve) => setTimeout(resolve, fraction * runMs));
+      let running = true;
+      const exited = new Promise((resolve) => child.once('exit', () => resolve((running = false))));
+      while (running && !(existsSync(out) && shardsIn(out).length >= moment.shards)) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, moment.ms));
       child.kill('SIGKILL');
       await exited;
       if (existsSync(join(out, 'manifest.json'))) continue; // it finished first: nothing to resume
@@ -47,7 +50,7 @@ describe('idxflow export resumes after SIGKILL', () => {
       expect(rerun.stderr).toBe('');
       expect(rerun.status).toBe(0);
       const made = Number(/^exported (\d+) images/.exec(rerun.stdout)![1]);
-      expect(made, `kill ${k} at ${(fraction * 100).toFixed(0)}%`).toBe(TOTAL - proven.length * SHARD);
+      expect(made, `kill ${k} after ${moment.shards} shards and ${moment.ms} ms`).toBe(TOTAL - proven.length * SHARD);
       if (proven.length > 0) {
         seen.keptSome++;
         expect(rerun.stdout).toContain(`kept ${proven.length} complete files (${proven.length * SHARD} images) of an interrupted run`);
