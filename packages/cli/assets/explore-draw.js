@@ -112,5 +112,6 @@ export function paintHistogram(canvas, angles, samples) {
   context.fillText(`${angles.min}°`, plot.left, plot.bottom + 3);
   const right = `${angles.max}°`;
   context.fillText(right, plot.left + plot.width - context.measureText(right).width, plot.bottom + 3);
-  context.fillText(`drawn angles of ${samples} samples (tallest bar ${top})`, plot.left, 2);
+  const title = angles.min === angles.max ? `every one of ${samples} samples drawn ${angles.min}° (no --rotate range)` : `drawn angles of ${samples} samples (tallest bar ${top})`;
+  context.fillText(title, plot.left, 2);
 }

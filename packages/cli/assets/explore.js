@@ -53,13 +53,15 @@ async function pump() {
   dirtySince = null;
   inFlight = true;
   try {
-    const body = new DataView(await (await get('/api/grid')).arrayBuffer());
+    const response = await get('/api/grid');
+    const server = Number(/dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1]);
+    const body = new DataView(await response.arrayBuffer());
     const length = body.getUint32(0, true);
     const grid = JSON.parse(new TextDecoder().decode(new Uint8Array(body.buffer, 4, length)));
     paintGrid($('grid'), grid, new Uint8Array(body.buffer, 4 + length));
     const drawn = performance.now() - since;
     await new Promise((resolve) => requestAnimationFrame(resolve)); // the frame that shows it
-    explore.latencies.push({ drawn, painted: performance.now() - since });
+    explore.latencies.push({ drawn, painted: performance.now() - since, server });
     explore.grid = grid;
     showGrid(grid, drawn);
     explore.version++;
@@ -94,13 +96,16 @@ function select(cell) {
 
 const number = (v, digits = 3) => (v === undefined || v === null ? 'off' : Number(v.toFixed(digits)).toString());
 
+let sampleAsked = 0;
 async function showSample(cell) {
   select(cell);
   const grid = explore.grid;
   const index = grid.indices[cell.row];
   const at = grid.epoch + cell.col - 1;
+  const asked = ++sampleAsked;
   try {
     const sample = await (await get('/api/sample', { index, at })).json();
+    if (asked !== sampleAsked) return; // a newer click or grid asked since
     explore.sample = sample;
     const d = sample.draws;
     $('sample-title').textContent = `sample ${index} (label ${sample.label}), epoch ${at}${cell.col === 0 ? ' (source shown in the grid)' : ''}`;
@@ -121,7 +126,7 @@ async function showSample(cell) {
     }));
     $('sample-command').textContent = sample.command;
     $('sample-note').textContent = `It writes one part of the export; this sample is image ${sample.offset} of its images file.`;
-    $('sample').dataset.version = String(explore.version);
+    $('sample').dataset.shown = `${explore.version} ${cell.row} ${cell.col}`;
   } catch (error) {
     showError(error);
   }
@@ -133,6 +138,7 @@ let statsAbort;
 function scheduleStats() {
   clearTimeout(statsTimer);
   statsAbort?.abort();
+  explore.stats = undefined; // those shown are of older settings
   statsTimer = setTimeout(async () => {
     statsAbort = new AbortController();
     try {

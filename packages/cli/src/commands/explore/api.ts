@@ -25,6 +25,7 @@ export interface ApiContext {
 async function grid(context: ApiContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const view = parseView(query, context.base);
   const block = await context.data.get(view.dataset, view.split);
+  const start = performance.now();
   const grid = renderGrid(view, context.data, block);
   const header = Buffer.from(
     JSON.stringify({
@@ -43,7 +44,8 @@ async function grid(context: ApiContext, query: URLSearchParams, res: ServerResp
   );
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
-  send(res, 200, Buffer.concat([length, header, grid.pixels]), { 'content-type': 'application/octet-stream' });
+  const timing = `render;dur=${(performance.now() - start).toFixed(1)}`; // the page records it beside its own latency
+  send(res, 200, Buffer.concat([length, header, grid.pixels]), { 'content-type': 'application/octet-stream', 'server-timing': timing });
 }
 
 async function sample(context: ApiContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
