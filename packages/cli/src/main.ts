@@ -6,6 +6,7 @@ import { preview, PREVIEW_FLAGS, previewUsage } from './commands/preview.js';
 import { exportCommand, EXPORT_FLAGS, exportUsage } from './commands/export.js';
 import { serveCommand, SERVE_FLAGS, serveUsage } from './commands/serve.js';
 import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
+import { exploreCommand, EXPLORE_FLAGS, exploreUsage } from './commands/explore.js';
 import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks';
 
 const USAGE = `Usage: idxflow <command> [options]
@@ -15,6 +16,7 @@ Commands:
   preview          PNG contact sheet of augmented digits
   export           write the (augmented) dataset as IDX, NPY/NPZ, PNG folders or WebDataset shards
   serve            stream augmented batches to trainers over HTTP and WebSocket
+  explore          a local web page to choose augmentations by looking at them
   merge-manifests  join the manifests of the parts of a split export
 
 Run "idxflow <command> --help" for a command's options.`;
@@ -65,6 +67,17 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${serveUsage}`);
       const server = await serveCommand(values);
       process.stdout.write(`serving batches at ${server.url}/batches (Ctrl-C stops)\n`);
+      const stop = (): void => void server.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
+    case 'explore': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: EXPLORE_FLAGS });
+      if (values.help) return void process.stdout.write(`${exploreUsage}\n`);
+      if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}".\n\n${exploreUsage}`);
+      const server = await exploreCommand(values);
+      process.stdout.write(`exploring at ${server.pageUrl} (Ctrl-C stops)\n`);
       const stop = (): void => void server.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -1,9 +1,9 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
-import { randomBetween, RandomStage, reusablePixels, stageTag, streamKey } from '@idxflow/core';
-import { applies, PIXEL_DRAWS } from './draws.js';
-import { affineMatrix, elasticField, flipAffine, gatherLookup, lookupBytes, multiplyAffine, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
+import { reusablePixels, streamKey } from '@idxflow/core';
+import { gatherLookup, lookupBytes, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
+import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags } from './sampleGeometry.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
-import type { AffineStep, AugmentSpec, ElasticStep } from './spec.js';
+import type { AugmentSpec, ElasticStep } from './spec.js';
 
 /** One block's worth of work. */
 export interface AugmentJob {
@@ -24,16 +24,9 @@ export interface AugmentJob {
   output?: Uint8Array | Float32Array;
 }
 
-// Draws per affine step; each step owns a fixed slice of the sample's stream so adding a
-// parameter or a step never changes the draws of the others.
-const DRAWS_PER_STEP = 8;
-
 /** Scratch buffers reused across samples (one set per thread). */
 class Scratch {
-  matrix: Affine = new Float64Array(6);
-  step: Affine = new Float64Array(6);
-  product: Affine = new Float64Array(6);
-  flip: Affine = new Float64Array(6);
+  geometry = new GeometryScratch();
   keys: SampleKeys = { pixel: 0, noise: 0 };
   pixels = new PixelScratch();
   dx = new Float32Array(0);
@@ -56,51 +49,6 @@ class Scratch {
 }
 
 const scratch = new Scratch();
-const IDENTITY: readonly number[] = [1, 0, 0, 0, 1, 0];
-
-/** Whether parameter `k` of the step (rotate, shift, scale, shear, shearY) applies to the sample: its chance, pixel draw `k`. */
-function chance(step: AffineStep, k: number, pixelKey: number): boolean {
-  return applies(pixelKey, PIXEL_DRAWS.affineChance + k, step.p[k]);
-}
-
-/** `scratch.step` preceded by this sample's flips (mirroring comes first), if any. */
-function flipped(step: AffineStep, pixelKey: number, width: number, height: number): Affine {
-  const horizontal = applies(pixelKey, PIXEL_DRAWS.flipHorizontal, step.flip[0]);
-  const vertical = applies(pixelKey, PIXEL_DRAWS.flipVertical, step.flip[1]);
-  if (!horizontal && !vertical) return scratch.step;
-  // The change applied first goes on the left of an output-to-input product.
-  multiplyAffine(flipAffine(horizontal, vertical, width, height, scratch.flip), scratch.step, scratch.product);
-  scratch.step.set(scratch.product);
-  return scratch.step;
-}
-
-/** Fills `scratch.matrix` with the composed affine map of every affine step for one sample. */
-function sampleMatrix(spec: AugmentSpec, key: number, pixelKey: number, width: number, height: number): Affine {
-  scratch.matrix.set(IDENTITY);
-  spec.steps.forEach((step, k) => {
-    if (step.kind !== 'affine') return;
-    const c = k * DRAWS_PER_STEP;
-    const shift = chance(step, 1, pixelKey);
-    // The affine stream's counters c to c + 4 are those of the first release; shearY took c + 5.
-    affineMatrix(
-      {
-        angle: chance(step, 0, pixelKey) ? randomBetween(key, c, step.rotate[0], step.rotate[1]) : 0,
-        shiftX: shift ? randomBetween(key, c + 1, step.shift[0], step.shift[1]) : 0,
-        shiftY: shift ? randomBetween(key, c + 2, step.shift[0], step.shift[1]) : 0,
-        scale: chance(step, 2, pixelKey) ? randomBetween(key, c + 3, step.scale[0], step.scale[1]) : 1,
-        shear: chance(step, 3, pixelKey) ? randomBetween(key, c + 4, step.shear[0], step.shear[1]) : 0,
-        shearY: chance(step, 4, pixelKey) ? randomBetween(key, c + 5, step.shearY[0], step.shearY[1]) : 0,
-      },
-      width,
-      height,
-      scratch.step,
-    );
-    // Steps apply in order; the resampler's matrix maps output to input, so later steps go on the right.
-    multiplyAffine(scratch.matrix, flipped(step, pixelKey, width, height), scratch.product);
-    scratch.matrix.set(scratch.product);
-  });
-  return scratch.matrix;
-}
 
 /**
  * Applies the spec's geometry to every image of the job in one resampling per image, then its
@@ -139,7 +87,7 @@ interface SampleContext {
   height: number;
   seed: number;
   epoch: number;
-  tags: { affine: number; elastic: number; pixel: number; noise: number };
+  tags: StreamTags;
   elastic: ElasticStep | undefined;
   /** Whether any draw of the pixel stream can be read (a chance below 1, a flip, a pixel step). */
   pixelDraws: boolean;
@@ -161,17 +109,12 @@ function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: 
     height,
     seed,
     epoch,
-    tags: {
-      affine: stageTag(RandomStage.augment, stage),
-      elastic: stageTag(RandomStage.elastic, stage),
-      pixel: stageTag(RandomStage.pixel, stage),
-      noise: stageTag(RandomStage.noise, stage),
-    },
+    tags: streamTags(stage),
     elastic: spec.steps.find((s): s is ElasticStep => s.kind === 'elastic'),
     pixelDraws: spec.pixels !== undefined || spec.steps.some((s) => (s.kind === 'affine' ? s.p.some((p) => p < 1) || s.flip.some((p) => p > 0) : s.p < 1)),
     resampling: { interpolation: spec.interpolation, fill: spec.fill, table }, // normalised in the resampling pass
     warp: {
-      matrix: scratch.matrix,
+      matrix: scratch.geometry.matrix,
       dx: undefined,
       dy: undefined,
       moved: false,
@@ -193,14 +136,11 @@ function augmentSample(src: Uint8Array | Float32Array, dst: Uint8Array | Float32
   const { spec, width, height, seed, epoch, tags, elastic } = context;
   const keys = scratch.keys;
   keys.pixel = context.pixelDraws ? streamKey(seed, tags.pixel, epoch, index) : 0;
-  const matrix = sampleMatrix(spec, streamKey(seed, tags.affine, epoch, index), keys.pixel, width, height);
-  let dx: Float32Array | undefined;
-  let dy: Float32Array | undefined;
-  if (elastic && elastic.alpha > 0 && applies(keys.pixel, PIXEL_DRAWS.elasticChance, elastic.p)) {
-    elasticField(scratch.dx, scratch.dy, width, height, elastic.alpha, elastic.sigma, streamKey(seed, tags.elastic, epoch, index));
-    dx = scratch.dx;
-    dy = scratch.dy;
-  }
+  const matrix = sampleMatrix(spec, streamKey(seed, tags.affine, epoch, index), keys.pixel, width, height, scratch.geometry);
+  const elasticKey = elastic ? streamKey(seed, tags.elastic, epoch, index) : 0;
+  const warped = sampleField(elastic, keys.pixel, elasticKey, width, height, scratch.dx, scratch.dy);
+  const dx = warped ? scratch.dx : undefined;
+  const dy = warped ? scratch.dy : undefined;
   // Nothing moves: resampling would return every pixel exactly.
   const moved = dx !== undefined || !isIdentity(matrix);
   const pixels = spec.pixels;

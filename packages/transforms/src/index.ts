@@ -7,3 +7,4 @@ export * from './normalize.js';
 export { BatchDraws, type MixOptions } from './mixing.js';
 export * from './mixup.js';
 export * from './cutmix.js';
+export * from './sampleDraws.js';

@@ -28,7 +28,7 @@ import {
 import type { PixelSteps } from './specPixels.js';
 
 /** One sample's draws: what its pixel steps do (0 radius or sigma, and NaN factors, mean none). */
-class Plan {
+export class Plan {
   radius = 0;
   brightness = NaN;
   contrast = NaN;
@@ -82,7 +82,7 @@ export interface Warp {
 }
 
 /** Draws the sample's pixel steps into `scratch.plan` (and its erasing box into `scratch.box`). */
-function drawPlan(steps: PixelSteps, key: number, width: number, height: number, scratch: PixelScratch): Plan {
+export function drawPlan(steps: PixelSteps, key: number, width: number, height: number, scratch: PixelScratch): Plan {
   const plan = scratch.plan;
   plan.radius = steps.thickness ? drawnValue(key, PIXEL_DRAWS.thickness, steps.thickness, 0) : 0;
   if (Math.abs(plan.radius) < 1) plan.radius = 0;

@@ -1,0 +1,162 @@
+// The explore page's HTTP server: a static page and four small endpoints, behind the checks
+// that keep a user's data on their machine. Every request passes, in order: GET only, an
+// origin-form target, a Host naming this server (so a DNS-rebound name is refused), and for
+// the data endpoints no foreign Origin or cross-site fetch, and the token when there is one.
+// No CORS header is ever sent, so other origins cannot read a response. As in `serve`, every
+// handler runs inside an error boundary: a request gets an answer, never the process's end.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { ExploreData } from './data.js';
+import { routeApi } from './api.js';
+import { send } from './send.js';
+import { isBadRequest, type ExploreBase } from './view.js';
+
+/** How `idxflow explore` serves. */
+export interface ExploreServerOptions {
+  host: string;
+  port: number;
+  /** Required as "Authorization: Bearer <token>" by the data endpoints, when set. */
+  token: string | undefined;
+  base: ExploreBase;
+  /** The loaded splits, if some are already (else loaded on first use). */
+  data?: ExploreData;
+  /** What the page starts with: the augmentation flags and seed of the command line. */
+  initial: { flags: [string, string][]; seed: number };
+}
+
+/** A running explore server. */
+export interface ExploreServer {
+  /** `http://host:port` as bound. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const ASSETS = new URL('../../../assets/', import.meta.url);
+const asset = (name: string): Buffer => readFileSync(new URL(name, ASSETS));
+
+const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** What is checked before routing: the server's names, and its token's digest. */
+interface Gate {
+  /** Host header values this server answers to (lower case), or undefined for any (a wildcard bind). */
+  hosts: Set<string> | undefined;
+  tokenDigest: Buffer | undefined;
+}
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/** The names a browser may use for the bound address: it, and the loopback names when it is loopback or a wildcard. */
+function hostsOf(host: string, port: number): Set<string> | undefined {
+  if (host === '0.0.0.0' || host === '::') return undefined; // any name reaches it: the token guards it
+  const bracketed = isIP(host) === 6 ? `[${host}]` : host;
+  const names = [bracketed.toLowerCase(), 'localhost', '127.0.0.1', '[::1]'];
+  return new Set(names.flatMap((name) => (port === 80 ? [name, `${name}:${port}`] : [`${name}:${port}`])));
+}
+
+/** Why the request is refused before routing, or undefined. */
+function refusal(gate: Gate, req: IncomingMessage, url: URL | undefined): { status: number; error: string } | undefined {
+  if (req.method !== 'GET') return { status: 405, error: `Expected GET for method but received ${String(req.method).slice(0, 20)}` };
+  if (!url) return { status: 400, error: `Expected an origin-form request target such as /api/grid?rotate=15 but received ${JSON.stringify(String(req.url).slice(0, 200))}` };
+  const host = req.headers.host;
+  if (!host) return { status: 400, error: 'Expected a Host header but received none' };
+  if (gate.hosts && !gate.hosts.has(host.toLowerCase())) {
+    return { status: 403, error: `Expected this server's own address in the Host header (${[...gate.hosts][0]}) but received ${JSON.stringify(host.slice(0, 100))}` };
+  }
+  if (!url.pathname.startsWith('/api/')) return undefined;
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host.toLowerCase()}`) {
+    return { status: 403, error: `Expected no Origin or this page's own (http://${host}) for the data endpoints but received ${JSON.stringify(origin.slice(0, 100))}` };
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, error: `Expected a same-origin request for the data endpoints but received Sec-Fetch-Site ${JSON.stringify(String(site).slice(0, 40))}` };
+  if (gate.tokenDigest) {
+    const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given === undefined || !timingSafeEqual(digest(given), gate.tokenDigest)) {
+      return { status: 401, error: `Expected the server's token in "Authorization: Bearer <token>" for authorization but received ${given === undefined ? 'no token' : 'a different token'}` };
+    }
+  }
+  return undefined;
+}
+
+/** The request target as a URL, or undefined when it is not an origin-form one. */
+function targetOf(req: IncomingMessage): URL | undefined {
+  const target = req.url ?? '';
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(target, 'http://explore.invalid');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The static files of the page, read once. */
+function pagesOf(): Map<string, { body: Buffer; headers: Record<string, string> }> {
+  return new Map<string, { body: Buffer; headers: Record<string, string> }>([
+    ['/', { body: asset('explore.html'), headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_POLICY } }],
+    ...['explore.js', 'explore-controls.js', 'explore-draw.js'].map((name): [string, { body: Buffer; headers: Record<string, string> }] => [`/${name}`, { body: asset(name), headers: { 'content-type': 'text/javascript; charset=utf-8' } }]),
+    ['/explore.css', { body: asset('explore.css'), headers: { 'content-type': 'text/css; charset=utf-8' } }],
+    ['/favicon.ico', { body: Buffer.alloc(0), headers: { 'content-type': 'image/x-icon' } }], // none: spares the browser's 404
+  ]);
+}
+
+/**
+ * Starts the explore server: the page at `/`, its data at `/api/info`, `/api/grid`,
+ * `/api/sample` and `/api/stats`. Binding a non-loopback address without a token is the
+ * caller's decision (the command refuses it without `--insecure-no-token`).
+ */
+export async function startExploreServer(options: ExploreServerOptions): Promise<ExploreServer> {
+  const data = options.data ?? new ExploreData(options.base);
+  const pages = pagesOf();
+  const gate: Gate = { hosts: undefined, tokenDigest: options.token === undefined ? undefined : digest(options.token) };
+  const context = { data, base: options.base, initial: options.initial, tokenRequired: options.token !== undefined, stats: undefined as AbortController | undefined };
+  const fail = (res: ServerResponse, error: unknown): void => {
+    if (res.headersSent) return void res.destroy();
+    send(res, isBadRequest(error) ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = targetOf(req);
+    const refused = refusal(gate, req, url);
+    if (refused) return send(res, refused.status, { error: refused.error }, refused.status === 405 ? { allow: 'GET' } : {});
+    const page = pages.get(url!.pathname);
+    if (page) return send(res, 200, page.body, page.headers);
+    if (url!.pathname.startsWith('/api/')) return routeApi(context, url!, res);
+    send(res, 404, { error: `Expected /, /api/info, /api/grid, /api/sample or /api/stats for path but received ${JSON.stringify(url!.pathname.slice(0, 200))}` });
+  };
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res).catch((error: unknown) => fail(res, error));
+    } catch (error) {
+      fail(res, error);
+    }
+  });
+  // Bytes that are not HTTP (bad request line, header, or size) never reach a handler: 400, then close.
+  server.on('clientError', (_error, socket: Socket) => {
+    socket.on('error', () => undefined);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  // Nothing here upgrades (no WebSocket): refuse, rather than leave the socket to hang.
+  server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => undefined);
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.listen(options.port, options.host);
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  gate.hosts = hostsOf(options.host, address.port);
+  const shown = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shown}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        context.stats?.abort();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
