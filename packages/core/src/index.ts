@@ -37,3 +37,5 @@ export * from './datasets/emnist.js';
 export * from './datasets/qmnist.js';
 export * from './datasets/cards.js';
 export * from './datasets/catalog.js';
+export * from './npy/decode.js';
+export * from './datasets/npy.js';
