@@ -39,3 +39,4 @@ export * from './datasets/cards.js';
 export * from './datasets/catalog.js';
 export * from './npy/decode.js';
 export * from './datasets/npy.js';
+export * from './datasets/parquet.js';

@@ -6,7 +6,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdxflowError, type Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
-import { verifiedFiles, writeSplit, type ExportOptions } from './export.js';
+import { DIGIT_NAMES, verifiedFiles, writeSplit, type ExportOptions } from './export.js';
+import { writeHfCard } from './hfCard.js';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, partRange, partTag, type ExportFormat, type ExportPart } from './exportPlan.js';
 import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
@@ -23,7 +24,7 @@ export interface ExportSection {
 }
 
 /** Options of `runExport()`. */
-export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal' | 'recycle'> {
+export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal' | 'recycle' | 'hf'> {
   dir: string;
   format: ExportFormat;
   /** One split, or train then test: `png` and `wds` put them in `train/` and `test/`, `npz` in Keras' `mnist.npz`. */
@@ -82,15 +83,15 @@ function plansOf(options: RunExportOptions, unit: number): Plan[] {
 }
 
 /** Shards (or whole-split files) of `kept` that let a plan start later: the samples they hold. */
-function resumeOffset(plan: Plan, format: ExportFormat, kept: Set<string>, shardSize: number, tag: string): number {
+function resumeOffset(plan: Plan, format: ExportFormat, kept: Set<string>, shardSize: number, tag: string, config?: string): number {
   if (format === 'wds') {
     let at = plan.first;
     while (at < plan.first + plan.count && kept.has(`${plan.prefix}shard-${String(at / shardSize).padStart(6, '0')}.tar`)) at += shardSize;
     return Math.min(at, plan.first + plan.count) - plan.first;
   }
-  const names = namesOf(format, plan.section.split, plan.prefix, plan.first, plan.first + plan.count, [tag], shardSize);
+  const names = namesOf(format, plan.section.split, plan.prefix, plan.first, plan.first + plan.count, [tag], shardSize, config);
   const whole = [...kept].filter(names).length;
-  const expected = format === 'npz' ? 1 : 2;
+  const expected = format === 'npz' || format === 'hf' ? 1 : 2;
   return format !== 'png' && whole === expected ? plan.count : 0;
 }
 
@@ -126,9 +127,12 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   const allTags = part ? Array.from({ length: part.of }, (_, index) => partTag({ index, of: part.of })) : [''];
   const keras = format === 'npz' && plans.length === 2; // both splits in one mnist.npz
   const stretch = (p: Plan, from: number, to: number, tags: string[]) => (name: string): boolean =>
-    keras ? name === 'mnist.npz' : namesOf(format, p.section.split, p.prefix, from, to, tags, shardSize)(name);
-  const ours = (name: string): boolean => plans.some((p) => stretch(p, 0, p.section.total, allTags)(name));
-  const mine = (name: string): boolean => plans.some((p) => stretch(p, p.first, p.first + p.count, [tag])(name));
+    keras ? name === 'mnist.npz' : namesOf(format, p.section.split, p.prefix, from, to, tags, shardSize, options.hf?.config)(name);
+  // The card of an hf export is written by the whole export, or by its part 0, after the splits.
+  const writesCard = format === 'hf' && (!part || part.index === 0);
+  const card = (name: string): boolean => format === 'hf' && name === 'README.md';
+  const ours = (name: string): boolean => card(name) || plans.some((p) => stretch(p, 0, p.section.total, allTags)(name));
+  const mine = (name: string): boolean => (writesCard && card(name)) || plans.some((p) => stretch(p, p.first, p.first + p.count, [tag])(name));
   const state = await prepareExportDir({ dir, fingerprint, ours, mine, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
   const names = { manifest: manifestName(part), journal: journalName(part) };
   const partSamples = plans.reduce((n, p) => n + p.count, 0);
@@ -144,7 +148,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   const record = finished ?? state.records.get(names.journal);
   const kept = (await verifiedFiles(dir, record)).filter((f) => mine(f.name));
   const keptNames = new Set(kept.map((f) => f.name));
-  const offsets = keras ? plans.map((p) => (keptNames.has('mnist.npz') ? p.count : 0)) : plans.map((p) => resumeOffset(p, format, keptNames, shardSize, tag));
+  const offsets = keras ? plans.map((p) => (keptNames.has('mnist.npz') ? p.count : 0)) : plans.map((p) => resumeOffset(p, format, keptNames, shardSize, tag, options.hf?.config));
   const keptSamples = offsets.reduce((a, b) => a + b, 0);
   let shape: [number, number] = record?.shape ?? [0, 0];
   let dtype: 'uint8' | 'float32' = record?.dtype ?? 'uint8';
@@ -187,6 +191,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
           signal,
           shardSize: format === 'wds' ? shardSize : undefined,
           workers: options.workers,
+          hf: format === 'hf' ? options.hf : undefined,
           onProgress: report,
           onFile: (file) => record(file, plan.prefix, plan),
           recycle: options.recycle,
@@ -194,6 +199,11 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
         done += count;
         if (summary.count > 0) ({ shape, dtype } = summary);
       }
+    }
+    if (writesCard) {
+      const splits = plans.map((p) => ({ name: p.section.split, count: p.section.total }));
+      const hf = options.hf;
+      await record(await writeHfCard(dir, { ...hf?.card, classes: hf?.classes ?? DIGIT_NAMES, config: hf?.config, splits, pipeline: extra.pipeline, seed: extra.seed, version: extra.version }), '');
     }
   } catch (error) {
     if (signal?.aborted) {
