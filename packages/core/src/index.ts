@@ -40,3 +40,6 @@ export * from './datasets/catalog.js';
 export * from './npy/decode.js';
 export * from './datasets/npy.js';
 export * from './datasets/parquet.js';
+export * from './datasets/imageFolder.js';
+export { centreOfMass, mnistStyle } from './images/mnistStyle.js';
+export { decodeGrey, type GreyImage } from './images/decodeGrey.js';
