@@ -1,8 +1,9 @@
 // Command-line flags shared by preview, export and serve: which data, which augmentation.
-import { DATASETS, datasetById, idx, type Block, type DatasetProgress, type Split } from '@idxflow/core';
+import { CATALOG, datasetEntry, idx, type Block, type DatasetProgress, type Split } from '@idxflow/core';
 import type { AugmentOptions, Chance } from '@idxflow/transforms';
 import type { Observable } from 'rxjs';
 import { UsageError } from './commands/info.js';
+import { fileSourceOf } from './dataSources.js';
 
 /** parseArgs option table of the data-selection and augmentation flags. */
 export const DATA_FLAGS = {
@@ -11,6 +12,12 @@ export const DATA_FLAGS = {
   images: { type: 'string' },
   labels: { type: 'string' },
   dir: { type: 'string' },
+  'images-dir': { type: 'string' },
+  'mnist-style': { type: 'boolean', default: false },
+  parquet: { type: 'string' },
+  npz: { type: 'string' },
+  npy: { type: 'string' },
+  orientation: { type: 'string' },
   rotate: { type: 'string' },
   shift: { type: 'string' },
   scale: { type: 'string' },
@@ -35,10 +42,17 @@ export const DATA_FLAGS = {
 } as const;
 
 export const DATA_USAGE = `Data:
-  --dataset mnist|fashion-mnist|kmnist   named dataset (default mnist)
-  --split train|test                     split (default train)
-  --images FILE --labels FILE            any IDX pair instead (raw or .gz)
-  --dir DIR                              look for the dataset's files in DIR only
+  --dataset NAME           mnist (default), fashion-mnist, kmnist, qmnist, emnist-byclass,
+                           emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist
+  --split train|test       split (default train)
+  --dir DIR                look for the dataset's files in DIR only
+  --orientation upright|stored   EMNIST: upright (default) or as stored (transposed)
+Or one of these sources instead of --dataset:
+  --images FILE --labels FILE    any IDX pair (raw, .gz or .xz)
+  --images-dir DIR [--mnist-style]   DIR/<class>/<image>.png|.jpg; --mnist-style: MNIST's 20x20 fit, centred
+  --parquet FILE[,FILE...]       Parquet in the Hugging Face layout (image struct<bytes, path>, label)
+  --npz FILE                     an npz export (x, y) or Keras' mnist.npz (with --split)
+  --npy IMAGES.npy,LABELS.npy    an npy export
 Augmentation (all off by default; DEG, PX or R alone means -X:X, a factor F alone exactly F;
 @P after a value applies it to a share P of the samples, e.g. --rotate 15@0.5):
   --rotate DEG|MIN:MAX[@P]     degrees, counter-clockwise
@@ -198,12 +212,17 @@ export function seedOf(flags: Flags): number {
 export function sourceOf(flags: Flags, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split } {
   const split = flags.split ?? 'train';
   if (split !== 'train' && split !== 'test') throw new UsageError(`Expected train or test for --split but received "${String(split)}"`);
+  const file = fileSourceOf(flags, split);
+  if (file) return { source: file.source, name: file.name, split };
   if (typeof flags.images === 'string' || typeof flags.labels === 'string') {
     if (typeof flags.images !== 'string' || typeof flags.labels !== 'string') throw new UsageError('Expected both --images FILE and --labels FILE');
     return { source: idx({ images: flags.images, labels: flags.labels }), name: flags.images, split };
   }
   const id = String(flags.dataset ?? 'mnist');
-  if (!(id in DATASETS)) throw new UsageError(`Expected one of ${Object.keys(DATASETS).join(', ')} for --dataset but received "${id}"`);
+  const entry = datasetEntry(id);
+  if (!entry) throw new UsageError(`Expected one of ${Object.keys(CATALOG).join(', ')} for --dataset but received "${id}"`);
   const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
-  return { source: datasetById(id as keyof typeof DATASETS, { split, dir, onProgress }), name: `${id} ${split}`, split };
+  const orientation = flags.orientation;
+  if (orientation !== undefined && (!id.startsWith('emnist-') || (orientation !== 'upright' && orientation !== 'stored'))) throw new UsageError(`Expected --orientation upright or stored with an emnist-* --dataset but received "${String(orientation)}" with ${id}`);
+  return { source: entry.open({ split, dir, onProgress, orientation: orientation as 'upright' | 'stored' | undefined }), name: `${id} ${split}`, split };
 }

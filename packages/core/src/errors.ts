@@ -63,3 +63,18 @@ export class DatasetNotFoundError extends IdxflowError {}
  * names the stage (for example `batch(128)`), since the problem is in the stream, not a file.
  */
 export class BlockMismatchError extends IdxflowError {}
+
+/** A zip archive that cannot be read: no end record, a broken central directory, a member that does not inflate or check. */
+export class ZipError extends IdxflowError {}
+
+/** The bytes start like xz but do not decompress. */
+export class XzError extends IdxflowError {}
+
+/** The bytes are not a NumPy `.npy` array of the kind expected: magic, header, dtype or shape. */
+export class NpyFormatError extends IdxflowError {}
+
+/** A Parquet file without the columns of an image dataset, or with values that do not fit. */
+export class ParquetFormatError extends IdxflowError {}
+
+/** An image file that does not decode, or a folder that holds no classes or no images. */
+export class ImageFolderError extends IdxflowError {}

@@ -14,6 +14,7 @@ const FILES: Record<ExportFormat, string[]> = {
   npz: ['test.npz'],
   png: ['labels.csv', 'SHA256SUMS'],
   wds: ['shard-000000.tar', 'shard-000001.tar'],
+  hf: ['README.md', 'data/test-00000-of-00001.parquet'],
 };
 
 describe('exportTo', () => {
@@ -108,7 +109,7 @@ describe('exportTo', () => {
     const dir = join(tmp(), 'never');
     const source = from(randomDataset(3, [3]).blocks);
     const cases: [object, string][] = [
-      [{ format: 'jpeg' }, 'Expected one of idx, idx.gz, npy, npz, png, wds for format but received "jpeg" of type string'],
+      [{ format: 'jpeg' }, 'Expected one of idx, idx.gz, npy, npz, png, wds, hf for format but received "jpeg" of type string'],
       [{ format: 'wds', shardSize: 0 }, 'Expected integer >= 1 for shardSize but received 0 of type number'],
       [{ format: 'png', workers: 1.5 }, 'Expected integer between 0 and 256 for workers but received 1.5 of type number'],
       [{ format: 'npy', workers: 1 }, 'Expected workers only with format png or wds (PNG encoding) but received it with npy'],

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { asRows, batch, DATASETS, epochs, loadBlock, resolveDataset, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split } from '@idxflow/core';
+import { asRows, batch, datasetEntry, epochs, loadBlock, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split } from '@idxflow/core';
 import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks';
 import { augment, augmentPool, type AugmentOptions } from '@idxflow/transforms';
 import { of, type Observable } from 'rxjs';
@@ -8,6 +8,7 @@ import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './info.js';
 import { partOf } from './exportPart.js';
+import { fileSourceOf, hfDescription } from '../dataSources.js';
 
 export const EXPORT_FLAGS = {
   ...DATA_FLAGS,
@@ -36,7 +37,7 @@ Export:
   --copies N             N augmented passes over the split (epochs 0..N-1; default 1)
   --shuffle              shuffle each pass (seeded by --seed)
   --normalize MEAN:STD   float32 output (v/255 - MEAN)/STD; npy and npz only
-  --format idx|idx.gz|npy|npz|png|wds   (default idx)
+  --format idx|idx.gz|npy|npz|png|wds|hf   (default idx; hf: Hugging Face Parquet + README.md card)
   --shard-size N         samples per WebDataset shard (wds only; default 10000)
   --workers N            augmentation (and PNG) threads (default: cores - 1, at least 1)
   --out DIR              output directory: new, empty, or holding this same export (default: none)
@@ -68,15 +69,17 @@ function parseNormalize(text: unknown, format: ExportFormat): { mean: number; st
 async function splitsOf(flags: Record<string, string | boolean | undefined>): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
   const which = String(flags.split);
   if (which !== 'train' && which !== 'test' && which !== 'all') throw new UsageError(`Expected train, test or all for --split but received "${which}"`);
-  if (which === 'all' && typeof flags.images === 'string') throw new UsageError('Expected a named --dataset with --split all (--images and --labels give one split)');
+  if (which === 'all' && (typeof flags.images === 'string' || fileSourceOf(flags, 'train'))) throw new UsageError('Expected a named --dataset with --split all (--images and --labels, or a file source, give one split)');
   const splits: Split[] = which === 'all' ? ['train', 'test'] : [which];
   const out = [];
   for (const split of splits) {
     const { source, name } = sourceOf({ ...flags, split });
-    const inputs =
-      typeof flags.images === 'string'
+    const file = fileSourceOf(flags, split);
+    const inputs = file
+      ? file.inputs
+      : typeof flags.images === 'string'
         ? [flags.images, String(flags.labels)]
-        : Object.values(await resolveDataset(DATASETS[String(flags.dataset) as keyof typeof DATASETS], { split, dir: typeof flags.dir === 'string' ? flags.dir : undefined }));
+        : await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined });
     const data = await loadBlock(source);
     if (data.shape[1] < 1 || data.shape[2] < 1) throw new UsageError(`Expected images of at least 1 x 1 pixels in ${inputs[0]} but received ${data.shape[1]} x ${data.shape[2]}`);
     out.push({ split, data, inputs, name });
@@ -123,6 +126,7 @@ export async function exportCommand(flags: Record<string, string | boolean | und
       part,
       shardSize,
       workers: format === 'png' || format === 'wds' ? workers : undefined,
+      hf: format === 'hf' ? await hfDescription(flags) : undefined,
       manifest: { version: VERSION, seed, pipeline: pipelineRecord(flags, options, normalize, copies, String(flags.split), splits.map((s) => s.name).join(' + ')) },
       inputs: splits.flatMap((s) => s.inputs),
       overwrite: flags.overwrite === true,

@@ -1,6 +1,6 @@
 import { map, Observable, switchMap, toArray, zip, type OperatorFunction } from 'rxjs';
 import type { Block } from '../block.js';
-import { DatasetMismatchError } from '../errors.js';
+import { DatasetMismatchError, IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';
 import { decodeIdx } from '../idx/decode.js';
 import type { IdxHeader, IdxRecords } from '../idx/types.js';
@@ -8,31 +8,39 @@ import { operate } from '../operate.js';
 import { fromFile } from '../sources/file.js';
 import { fromUrl } from '../sources/url.js';
 import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';
+import { unxz } from '../unxz.js';
 
 /** Options of `idx()`. */
 export interface IdxSourceOptions {
-  /** Path or http(s) URL of the images file: u8, three dimensions, raw or gzipped. */
+  /** Path or http(s) URL of the images file: u8, three dimensions, raw, gzipped or xz. */
   images: string;
-  /** Path or http(s) URL of the labels file: u8, one dimension, raw or gzipped. */
+  /**
+   * Path or http(s) URL of the labels file, raw, gzipped or xz: u8 with one dimension, or i32
+   * with two (a table such as QMNIST's, whose column 0 is the label).
+   */
   labels: string;
   /** Bytes read per chunk. Default 65,536. */
   chunkSize?: number;
 }
 
-function bytesOf(location: string, chunkSize: number): Observable<Uint8Array> {
-  return /^https?:\/\//.test(location) ? fromUrl(location) : fromFile(location, { chunkSize });
+/** One IDX file of a pair: its name (for messages) and a way to read its (compressed) bytes, afresh at each call. */
+export interface IdxInput {
+  readonly name: string;
+  readonly bytes: () => Observable<Uint8Array>;
+}
+
+function decoded(input: IdxInput): Observable<Uint8Array> {
+  return input.bytes().pipe(gunzip({ file: input.name }), unxz({ file: input.name }));
 }
 
 /** The header of an IDX file: reads until it is decoded (a chunk or so), then stops reading. */
-function headerOf(file: string, chunkSize: number, ndims: number): Observable<IdxHeader> {
+function headerOf(input: IdxInput, images: boolean): Observable<IdxHeader> {
   return new Observable<IdxHeader>((subscriber) =>
-    bytesOf(file, chunkSize)
+    decoded(input)
       .pipe(
-        gunzip({ file }),
         decodeIdx({
-          file,
-          type: 'u8',
-          ndims,
+          file: input.name,
+          ...(images ? { type: 'u8' as const, ndims: 3 } : {}),
           onHeader(header) {
             subscriber.next(header);
             subscriber.complete(); // unsubscribes: the file is read no further
@@ -51,22 +59,31 @@ function mismatch(imagesFile: string, labelsFile: string, images: number, labels
   });
 }
 
+function checkLabelsHeader(file: string, header: IdxHeader): void {
+  const table = header.type === 'i32' && header.dims.length === 2 && header.dims[1] >= 1;
+  if (!table && !(header.type === 'u8' && header.dims.length === 1)) {
+    throw new IdxFormatError({ file, offset: 2, expected: 'labels: u8 with 1 dimension, or an i32 table (n, columns) whose column 0 is the label', found: `${header.type} with dims ${header.dims.join(' x ')}` });
+  }
+}
+
+/** Column 0 of a decoded label file as bytes; a value outside 0-255 is an `IdxFormatError`. */
+function labelColumn(file: string, groups: IdxRecords[]): Uint8Array {
+  const count = groups.reduce((n, g) => n + g.count, 0); // what came, not what a header claims
+  const labels = new Uint8Array(count);
+  for (const { header, first, count: n, data } of groups) {
+    const width = header.dims.length === 2 ? header.dims[1] : 1;
+    for (let i = 0; i < n; i++) {
+      const value = data[i * width];
+      if (value < 0 || value > 255) throw new IdxFormatError({ file, offset: header.headerBytes + (first + i) * header.recordBytes, expected: `a label from 0 to 255 in column 0 of record ${first + i}`, found: String(value) });
+      labels[first + i] = value;
+    }
+  }
+  return labels;
+}
+
 /** The labels, read whole: only once the headers agree, so their count is the images' count. */
-function labelsOf(file: string, chunkSize: number): Observable<Uint8Array> {
-  return bytesOf(file, chunkSize).pipe(
-    gunzip({ file }),
-    decodeIdx({ file, type: 'u8', ndims: 1 }),
-    toArray(),
-    map((groups) => {
-      const labels = new Uint8Array(groups.reduce((n, g) => n + g.count, 0)); // what came, not what a header claims
-      let at = 0;
-      for (const g of groups) {
-        labels.set(g.data as Uint8Array, at);
-        at += g.count;
-      }
-      return labels;
-    }),
-  );
+function labelsOf(input: IdxInput): Observable<Uint8Array> {
+  return decoded(input).pipe(decodeIdx({ file: input.name }), toArray(), map((groups) => labelColumn(input.name, groups)));
 }
 
 function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): OperatorFunction<IdxRecords, Block<Uint8Array>> {
@@ -100,8 +117,40 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
 }
 
 /**
- * Streams any MNIST-style pair of IDX files (images u8 `[n, h, w]`, labels u8 `[n]`, each raw
- * or gzipped) as Blocks of epoch 0.
+ * Streams a pair of IDX files read from any byte source (a file, a URL, a zip member) as Blocks
+ * of epoch 0; see `idx()`, which is this for paths and URLs.
+ *
+ * @param images The images file: u8 `[n, h, w]`, raw, gzipped or xz.
+ * @param labels The labels file: u8 `[n]`, or an i32 table `[n, k]` whose column 0 is the label.
+ *
+ * ## Example
+ * ```ts
+ * import { fromZipMember, idxPair } from '@idxflow/core';
+ * const member = (name: string) => ({ name, bytes: () => fromZipMember('gzip.zip', name) });
+ * idxPair(member('emnist-digits-test-images-idx3-ubyte.gz'), member('emnist-digits-test-labels-idx1-ubyte.gz'));
+ * ```
+ */
+export function idxPair(images: IdxInput, labels: IdxInput): Observable<Block<Uint8Array>> {
+  return zip(headerOf(labels, false), headerOf(images, true)).pipe(
+    map(([labelsHeader, imagesHeader]) => {
+      checkLabelsHeader(labels.name, labelsHeader);
+      const count = imagesHeader.dims[0];
+      if (labelsHeader.dims[0] !== count) throw mismatch(images.name, labels.name, count, labelsHeader.dims[0]);
+      return count;
+    }),
+    switchMap(() => labelsOf(labels)),
+    switchMap((labelValues) => decoded(images).pipe(decodeIdx({ file: images.name, type: 'u8', ndims: 3 }), toBlocks(images.name, labels.name, labelValues))),
+  );
+}
+
+/** A path or http(s) URL as an `IdxInput`. */
+export function idxInput(location: string, chunkSize = DEFAULT_CHUNK_SIZE): IdxInput {
+  return { name: location, bytes: () => (/^https?:\/\//.test(location) ? fromUrl(location) : fromFile(location, { chunkSize })) };
+}
+
+/**
+ * Streams any MNIST-style pair of IDX files (images u8 `[n, h, w]`, labels u8 `[n]` or an i32
+ * table `[n, k]` whose column 0 is the label; each raw, gzipped or xz) as Blocks of epoch 0.
  *
  * Both headers are read first, and a pair whose counts differ fails with
  * `DatasetMismatchError` before either file is read further. The labels (one byte a sample)
@@ -121,20 +170,5 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
  */
 export function idx(options: IdxSourceOptions): Observable<Block<Uint8Array>> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const { images, labels } = options;
-  return zip(headerOf(labels, chunkSize, 1), headerOf(images, chunkSize, 3)).pipe(
-    map(([labelsHeader, imagesHeader]) => {
-      const count = imagesHeader.dims[0];
-      if (labelsHeader.dims[0] !== count) throw mismatch(images, labels, count, labelsHeader.dims[0]);
-      return count;
-    }),
-    switchMap(() => labelsOf(labels, chunkSize)),
-    switchMap((labelValues) =>
-      bytesOf(images, chunkSize).pipe(
-        gunzip({ file: images }),
-        decodeIdx({ file: images, type: 'u8', ndims: 3 }),
-        toBlocks(images, labels, labelValues),
-      ),
-    ),
-  );
+  return idxPair(idxInput(options.images, chunkSize), idxInput(options.labels, chunkSize));
 }

@@ -75,7 +75,7 @@ export const KMNIST: DatasetSpec = {
 
 export const DATASETS = { mnist: MNIST, 'fashion-mnist': FASHION_MNIST, kmnist: KMNIST } as const;
 
-/** The file name without a `.gz` suffix. */
+/** The file name without a `.gz` or `.xz` suffix. */
 export function rawName(name: string): string {
-  return name.endsWith('.gz') ? name.slice(0, -3) : name;
+  return /\.(gz|xz)$/.test(name) ? name.slice(0, -3) : name;
 }

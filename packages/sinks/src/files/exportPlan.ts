@@ -1,14 +1,15 @@
 // Which samples and which files a part of an export holds. Every sample of an export is a pure
 // function of its position (seed, epoch and source index follow from it), so a part needs only
 // its stretch of positions: parts run anywhere, in any order, with no coordinator.
+import { hfFileName } from './hfParquet.js';
 import { mnistFileNames } from './idx.js';
 import { taggedName } from './options.js';
 
 /** The formats `exportTo()` writes. */
-export type ExportFormat = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds';
+export type ExportFormat = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf';
 
 /** Every `ExportFormat`, for option parsers. */
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds'];
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'hf'];
 
 /** Part `index` of `of` of an export split across machines. */
 export interface ExportPart {
@@ -45,8 +46,9 @@ export function partTag(part?: ExportPart): string {
   return `part-${pad(part.index)}-of-${pad(part.of)}`;
 }
 
-/** The names of the files that hold a split's samples as a whole, in an array format (`idx`, `idx.gz`, `npy`, `npz`). */
-export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', tag: string): string[] {
+/** The names of the files that hold a split's samples as a whole, in an array format (`idx`, `idx.gz`, `npy`, `npz`, `hf` in its `config` folder). */
+export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', tag: string, config = 'data'): string[] {
+  if (format === 'hf') return [hfFileName(config, split, tag)];
   if (format === 'idx' || format === 'idx.gz') {
     const names = mnistFileNames(split, format === 'idx.gz');
     return [taggedName(names.images, tag), taggedName(names.labels, tag)];
@@ -60,8 +62,8 @@ export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', ta
  * A test of the relative file names (with `/`) that the files of positions `[first, end)` of one
  * split may have, under `prefix` (`train/`, `test/` or nothing).
  */
-export function namesOf(format: ExportFormat, split: 'train' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number): (name: string) => boolean {
-  const exact = new Set(tags.flatMap((tag) => arrayFileNames(format, split, tag)).map((n) => prefix + n));
+export function namesOf(format: ExportFormat, split: 'train' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
+  const exact = new Set(tags.flatMap((tag) => arrayFileNames(format, split, tag, config)).map((n) => prefix + n));
   return (name) => {
     if (!name.startsWith(prefix)) return false;
     const rest = name.slice(prefix.length);

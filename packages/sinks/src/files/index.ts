@@ -14,3 +14,5 @@ export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from 
 export { partRange, partTag, type ExportPart } from './exportPlan.js';
 export { ExportRefusedError } from './exportDir.js';
 export { ExportInterruptedError, runExport, type ExportRun, type ExportSection, type RunExportOptions } from './runExport.js';
+export { hfFeatures, hfFileName, toHfParquet, type HfParquetOptions } from './hfParquet.js';
+export { hfDatasetCard, sizeCategory, writeHfCard, type HfCardInfo, type HfExportOptions } from './hfCard.js';

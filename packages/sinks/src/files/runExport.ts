@@ -6,7 +6,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdxflowError, type Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
-import { verifiedFiles, writeSplit, type ExportOptions } from './export.js';
+import { DIGIT_NAMES, verifiedFiles, writeSplit, type ExportOptions } from './export.js';
+import { writeHfCard } from './hfCard.js';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, partRange, partTag, type ExportFormat, type ExportPart } from './exportPlan.js';
 import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
@@ -23,7 +24,7 @@ export interface ExportSection {
 }
 
 /** Options of `runExport()`. */
-export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal' | 'recycle'> {
+export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal' | 'recycle' | 'hf'> {
   dir: string;
   format: ExportFormat;
   /** One split, or train then test: `png` and `wds` put them in `train/` and `test/`, `npz` in Keras' `mnist.npz`. */
@@ -81,7 +82,12 @@ interface Layout {
   fingerprint: string;
   /** Whether a file belongs to `plan`'s positions `[from, to)` (under any of `tags`). */
   stretch: (plan: Plan, from: number, to: number, tags: string[]) => (name: string) => boolean;
+  /** Whether this run writes the dataset card of an `hf` export (the whole export, or its part 0, after the splits). */
+  writesCard: boolean;
 }
+
+/** The dataset card of an `hf` export. */
+const isCard = (format: ExportFormat, name: string): boolean => format === 'hf' && name === 'README.md';
 
 function layoutOf(options: RunExportOptions): Layout {
   const { sections, part, format } = options;
@@ -106,7 +112,8 @@ function layoutOf(options: RunExportOptions): Layout {
     tag: partTag(part),
     shardSize,
     fingerprint: fingerprintOf({ idxflow: extra.version, format, seed: extra.seed ?? null, pipeline: extra.pipeline ?? null, part: record }),
-    stretch: (plan, from, to, tags) => (name) => (keras ? name === 'mnist.npz' : namesOf(format, plan.section.split, plan.prefix, from, to, tags, shardSize)(name)),
+    stretch: (plan, from, to, tags) => (name) => (keras ? name === 'mnist.npz' : namesOf(format, plan.section.split, plan.prefix, from, to, tags, shardSize, options.hf?.config)(name)),
+    writesCard: format === 'hf' && (!part || part.index === 0),
   };
 }
 
@@ -121,7 +128,7 @@ function resumeOffset(layout: Layout, plan: Plan, kept: Set<string>): number {
   // Array formats hold a split whole: kept, or written again. A PNG folder is written again.
   const names = layout.stretch(plan, plan.first, plan.first + plan.count, [tag]);
   const whole = [...kept].filter(names).length;
-  return extra.format !== 'png' && whole === (extra.format === 'npz' ? 1 : 2) ? plan.count : 0;
+  return extra.format !== 'png' && whole === (extra.format === 'npz' || extra.format === 'hf' ? 1 : 2) ? plan.count : 0;
 }
 
 /** Where a run starts: the files of an interrupted run it keeps, and per plan the samples they hold. */
@@ -170,8 +177,8 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   const state = await prepareExportDir({
     dir,
     fingerprint: layout.fingerprint,
-    ours: (name) => plans.some((p) => layout.stretch(p, 0, p.section.total, allTags)(name)),
-    mine: (name) => plans.some((p) => layout.stretch(p, p.first, p.first + p.count, [tag])(name)),
+    ours: (name) => isCard(options.format, name) || plans.some((p) => layout.stretch(p, 0, p.section.total, allTags)(name)),
+    mine: (name) => (layout.writesCard && isCard(options.format, name)) || plans.some((p) => layout.stretch(p, p.first, p.first + p.count, [tag])(name)),
     inputs: options.inputs ?? [],
     overwrite: options.overwrite ?? false,
   });
@@ -233,10 +240,18 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
         position: from,
         shardSize: format === 'wds' ? shardSize : undefined,
         workers: options.workers,
+        hf: format === 'hf' ? options.hf : undefined,
         onFile: (file) => completed(file, plan),
       });
       done += count;
       if (summary.count > 0) Object.assign(record, { shape: summary.shape, dtype: summary.dtype });
+    }
+    if (layout.writesCard) {
+      const splits = plans.map((p) => ({ name: p.section.split, count: p.section.total }));
+      const hf = options.hf;
+      const card = await writeHfCard(dir, { ...hf?.card, classes: hf?.classes ?? DIGIT_NAMES, config: hf?.config, splits, pipeline: extra.pipeline, seed: extra.seed, version: extra.version });
+      written.push(card);
+      await journal();
     }
   } catch (error) {
     if (signal?.aborted) throw new ExportInterruptedError(dir, resume.files.length + written.length, resume.samples + writtenSamples);

@@ -1,0 +1,55 @@
+// The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
+// layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
+import { datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core';
+import type { Observable } from 'rxjs';
+import { UsageError } from './commands/info.js';
+
+type Flags = Record<string, string | boolean | string[] | undefined>;
+
+/** The flags that choose a file source, each alone. */
+const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'images'] as const;
+
+/** The parquet files of `--parquet`, repeated or comma-separated. */
+function parquetFiles(value: unknown): string[] {
+  const list = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter((f) => f !== '');
+  if (list.length === 0) throw new UsageError('Expected one or more files for --parquet FILE[,FILE...]');
+  return list;
+}
+
+/**
+ * The source of `--images-dir`, `--parquet`, `--npz` or `--npy`, or undefined when none is given.
+ * Refuses two sources at once, and `--dataset` beside one.
+ */
+export function fileSourceOf(flags: Flags, split: string): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
+  const given = FILE_SOURCES.filter((f) => flags[f] !== undefined);
+  if (given.length > 1) throw new UsageError(`Expected one source but received --${given[0]} and --${given[1]}`);
+  const flag = given[0];
+  if (flag === undefined || flag === 'images') return undefined;
+  if (flags.dir !== undefined) throw new UsageError(`Expected --dir only with a --dataset, not with --${flag}`);
+  if (flag === 'images-dir') {
+    const root = String(flags['images-dir']);
+    return { source: imageFolder({ root, mnistStyle: flags['mnist-style'] === true }), name: root, inputs: [root] };
+  }
+  if (flag === 'parquet') {
+    const files = parquetFiles(flags.parquet);
+    return { source: parquet({ files }), name: files.join(','), inputs: files };
+  }
+  if (flag === 'npz') {
+    const path = String(flags.npz);
+    if (split !== 'train' && split !== 'test') throw new UsageError(`Expected train or test for --split with --npz but received "${split}"`);
+    return { source: npz({ path, split }) as Observable<Block<Uint8Array>>, name: path, inputs: [path] };
+  }
+  const parts = String(flags.npy).split(',');
+  if (parts.length !== 2 || parts.some((p) => p === '')) throw new UsageError(`Expected IMAGES.npy,LABELS.npy for --npy but received "${String(flags.npy)}"`);
+  return { source: npy({ images: parts[0], labels: parts[1] }) as Observable<Block<Uint8Array>>, name: parts[0], inputs: parts };
+}
+
+/** What an hf export names: its config folder, class names and card, from the source flags. */
+export async function hfDescription(flags: Flags): Promise<{ config: string; classes?: readonly string[]; card?: DatasetCard }> {
+  if (typeof flags['images-dir'] === 'string') return { config: 'data', classes: await imageFolderClasses(flags['images-dir']) };
+  if (flags.parquet !== undefined) return { config: 'data', classes: await parquetClassNames(parquetFiles(flags.parquet)) };
+  if (flags.npz !== undefined || flags.npy !== undefined || flags.images !== undefined) return { config: 'data' };
+  const entry = datasetEntry(String(flags.dataset ?? 'mnist'));
+  if (!entry) return { config: 'data' };
+  return { config: entry.name, classes: entry.classes, card: DATASET_CARDS[entry.name.startsWith('emnist-') ? 'emnist' : entry.name] };
+}

@@ -1,0 +1,104 @@
+// What a dataset card (a Hugging Face README.md) says of each registered dataset: its name,
+// licence, where it comes from and how to cite it. The exports' cards and manifests quote it.
+
+/** The facts of a dataset that its card states. */
+export interface DatasetCard {
+  /** Human name, e.g. `MNIST`. */
+  readonly prettyName: string;
+  /** Licence identifier as the Hugging Face Hub spells it (`mit`, `cc-by-sa-4.0`, `other`). */
+  readonly license: string;
+  /** Where the data is described. */
+  readonly homepage: string;
+  /** The Hub's `source_datasets` entries. */
+  readonly sourceDatasets: readonly string[];
+  /** BibTeX of the paper to cite. */
+  readonly citation: string;
+  /** One paragraph: what the images are. */
+  readonly summary: string;
+}
+
+const MNIST_CITATION = `@article{lecun2010mnist,
+  title={MNIST handwritten digit database},
+  author={LeCun, Yann and Cortes, Corinna and Burges, CJ},
+  journal={ATT Labs [Online]. Available: http://yann.lecun.com/exdb/mnist},
+  volume={2},
+  year={2010}
+}`;
+
+const EMNIST_CARD: DatasetCard = {
+  prettyName: 'EMNIST',
+  license: 'other',
+  homepage: 'https://www.nist.gov/itl/products-and-services/emnist-dataset',
+  sourceDatasets: ['extended|other-nist'],
+  citation: `@inproceedings{cohen2017emnist,
+  title={EMNIST: Extending MNIST to handwritten letters},
+  author={Cohen, Gregory and Afshar, Saeed and Tapson, Jonathan and van Schaik, Andr{\\'e}},
+  booktitle={2017 International Joint Conference on Neural Networks (IJCNN)},
+  pages={2921--2926},
+  year={2017},
+  doi={10.1109/IJCNN.2017.7966217}
+}`,
+  summary: 'Handwritten characters of NIST Special Database 19, converted to 28 x 28 grey images in the format of MNIST.',
+};
+
+/** Cards of the registered datasets, by `--dataset` name (the EMNIST variants share one). */
+export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
+  mnist: {
+    prettyName: 'MNIST',
+    license: 'mit',
+    homepage: 'http://yann.lecun.com/exdb/mnist/',
+    sourceDatasets: ['extended|other-nist'],
+    citation: MNIST_CITATION,
+    summary: '70,000 handwritten digits, 28 x 28 grey images, white on black, size-normalised and centred by their centre of mass.',
+  },
+  'fashion-mnist': {
+    prettyName: 'Fashion-MNIST',
+    license: 'mit',
+    homepage: 'https://github.com/zalandoresearch/fashion-mnist',
+    sourceDatasets: ['original'],
+    citation: `@article{xiao2017fashion,
+  title={Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms},
+  author={Xiao, Han and Rasul, Kashif and Vollgraf, Roland},
+  journal={arXiv preprint arXiv:1708.07747},
+  year={2017}
+}`,
+    summary: "Zalando's article images in 10 classes, 28 x 28 grey images in the format of MNIST.",
+  },
+  kmnist: {
+    prettyName: 'Kuzushiji-MNIST',
+    license: 'cc-by-sa-4.0',
+    homepage: 'https://github.com/rois-codh/kmnist',
+    sourceDatasets: ['original'],
+    citation: `@article{clanuwat2018deep,
+  title={Deep Learning for Classical Japanese Literature},
+  author={Clanuwat, Tarin and Bober-Irizar, Mikel and Kitamoto, Asanobu and Lamb, Alex and Yamamoto, Kazuaki and Ha, David},
+  journal={arXiv preprint arXiv:1812.01718},
+  year={2018}
+}`,
+    summary: '10 classes of cursive Japanese (Kuzushiji) characters, 28 x 28 grey images in the format of MNIST.',
+  },
+  emnist: EMNIST_CARD,
+  qmnist: {
+    prettyName: 'QMNIST',
+    license: 'bsd-3-clause',
+    homepage: 'https://github.com/facebookresearch/qmnist',
+    sourceDatasets: ['extended|mnist', 'extended|other-nist'],
+    citation: `@incollection{qmnist-2019,
+  title={Cold Case: The Lost MNIST Digits},
+  author={Yadav, Chhavi and Bottou, L{\\'e}on},
+  booktitle={Advances in Neural Information Processing Systems 32},
+  year={2019}
+}`,
+    summary: "MNIST's preprocessing reconstructed and applied to NIST Special Database 19 again: the training set, the full 60,000-digit test set, and every NIST digit.",
+  },
+};
+
+/** A card for data of unknown provenance (files given on the command line). */
+export const UNKNOWN_CARD: DatasetCard = {
+  prettyName: 'Images',
+  license: 'other',
+  homepage: '',
+  sourceDatasets: ['original'],
+  citation: '',
+  summary: 'Grey images with class labels.',
+};

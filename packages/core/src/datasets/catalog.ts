@@ -1,0 +1,88 @@
+// Every dataset that has a name (`--dataset NAME`): how to open a split, which files it reads,
+// its classes and its card, behind one interface.
+import type { Observable } from 'rxjs';
+import type { Block } from '../block.js';
+import { DATASET_CARDS, type DatasetCard } from './cards.js';
+import { EMNIST_COUNTS, EMNIST_VARIANTS, emnist, emnistClasses, resolveEmnist, type EmnistVariant } from './emnist.js';
+import { QMNIST_COUNTS, QMNIST_SPLITS, qmnist, resolveQmnist, type QmnistSplit } from './qmnist.js';
+import { DATASETS, type Split } from './registry.js';
+import { resolveDataset, type ResolveOptions } from './resolve.js';
+import { datasetById } from './sources.js';
+
+/** Options of `CatalogEntry.open()` and `files()`. */
+export interface CatalogOptions extends Omit<ResolveOptions, 'split'> {
+  /** One of the entry's `splits`. Default `'train'`. */
+  split?: string;
+  /** Bytes read per chunk. Default 65,536. */
+  chunkSize?: number;
+  /** EMNIST only: `'upright'` (default) or `'stored'`; see `EmnistOptions`. */
+  orientation?: 'upright' | 'stored';
+}
+
+/** A named dataset. */
+export interface CatalogEntry {
+  /** The `--dataset` name. */
+  readonly name: string;
+  /** Its splits, the first the default. */
+  readonly splits: readonly string[];
+  /** Class names, index = label value. */
+  readonly classes: readonly string[];
+  /** Samples of each split, as published. */
+  readonly counts: Readonly<Record<string, number>>;
+  /** What its dataset card says. */
+  readonly card: DatasetCard;
+  /** The samples of a split. */
+  open(options?: CatalogOptions): Observable<Block<Uint8Array>>;
+  /** The files a split is read from (found or downloaded). */
+  files(options?: CatalogOptions): Promise<string[]>;
+}
+
+const idxEntry = (name: keyof typeof DATASETS): CatalogEntry => ({
+  name,
+  splits: ['train', 'test'],
+  classes: DATASETS[name].classes,
+  counts: { train: 60000, test: 10000 },
+  card: DATASET_CARDS[name],
+  open: (options = {}) => datasetById(name, { ...options, split: options.split as Split }),
+  files: async (options = {}) => Object.values(await resolveDataset(DATASETS[name], { ...options, split: options.split as Split })),
+});
+
+const emnistEntry = (variant: EmnistVariant): CatalogEntry => ({
+  name: `emnist-${variant}`,
+  splits: ['train', 'test'],
+  classes: emnistClasses(variant),
+  counts: EMNIST_COUNTS[variant],
+  card: DATASET_CARDS.emnist,
+  open: (options = {}) => emnist({ ...options, variant, split: options.split as Split }),
+  files: async (options = {}) => (await resolveEmnist({ ...options, variant, split: options.split as Split })).inputs,
+});
+
+const qmnistEntry: CatalogEntry = {
+  name: 'qmnist',
+  splits: QMNIST_SPLITS,
+  classes: DATASETS.mnist.classes,
+  counts: QMNIST_COUNTS,
+  card: DATASET_CARDS.qmnist,
+  open: (options = {}) => qmnist({ ...options, split: options.split as QmnistSplit }),
+  files: async (options = {}) => Object.values(await resolveQmnist({ ...options, split: options.split as QmnistSplit })),
+};
+
+/** Every named dataset, by name. */
+export const CATALOG: Readonly<Record<string, CatalogEntry>> = Object.fromEntries(
+  [idxEntry('mnist'), idxEntry('fashion-mnist'), idxEntry('kmnist'), ...EMNIST_VARIANTS.map(emnistEntry), qmnistEntry].map((e) => [e.name, e]),
+);
+
+/**
+ * The named dataset `name` (`mnist`, `fashion-mnist`, `kmnist`, `emnist-byclass`,
+ * `emnist-bymerge`, `emnist-balanced`, `emnist-letters`, `emnist-digits`, `emnist-mnist`,
+ * `qmnist`), or undefined.
+ *
+ * ## Example
+ * ```ts
+ * const letters = datasetEntry('emnist-letters')!;
+ * letters.open({ split: 'test' }).subscribe((b) => console.log(b.labels[0], letters.classes[b.labels[0]]));
+ * ```
+ */
+export function datasetEntry(name: string): CatalogEntry | undefined {
+  return Object.hasOwn(CATALOG, name) ? CATALOG[name] : undefined;
+}

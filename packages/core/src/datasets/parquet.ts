@@ -1,0 +1,125 @@
+// Parquet files in the Hugging Face Hub's image-classification layout (the MNIST card's): rows of
+// `image` (struct<bytes, path>, an encoded PNG or JPEG) and `label` (an integer ClassLabel), read
+// with hyparquet a slice of rows at a time and decoded to one grey channel with sharp.
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
+import { Observable } from 'rxjs';
+import type { Block } from '../block.js';
+import { ParquetFormatError } from '../errors.js';
+import { DemandWindow } from '../flow.js';
+import { settle } from '../operate.js';
+import * as validate from '../validate.js';
+import { decodeGrey } from '../images/decodeGrey.js';
+
+/** Options of `parquet()`. */
+export interface ParquetSourceOptions {
+  /** The Parquet files, read in this order (e.g. `train-00000-of-00002.parquet`, `train-00001-of-00002.parquet`). Required. */
+  files: readonly string[];
+  /** Rows decoded per Block. Default 1,024. */
+  blockSize?: number;
+  /** The image column: a struct with `bytes`, or binary. Default `'image'`. */
+  imageColumn?: string;
+  /** The label column: integers 0-255. Default `'label'`. */
+  labelColumn?: string;
+}
+
+/** The class names a file's `huggingface` schema metadata gives its label column, if any. */
+export function hfClassNames(metadata: Pick<FileMetaData, 'key_value_metadata'>, labelColumn = 'label'): string[] | undefined {
+  const value = metadata.key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
+  if (!value) return undefined;
+  try {
+    const names = (JSON.parse(value) as { info?: { features?: Record<string, { names?: unknown }> } }).info?.features?.[labelColumn]?.names;
+    return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The class names of Parquet files in the Hub's layout, from the first file's `huggingface`
+ * metadata (its ClassLabel's names); undefined when it has none.
+ *
+ * ## Example
+ * ```ts
+ * await parquetClassNames(['mnist/train-00000-of-00001.parquet']); // ['0', '1', ..., '9']
+ * ```
+ */
+export async function parquetClassNames(files: readonly string[], labelColumn = 'label'): Promise<string[] | undefined> {
+  if (files.length === 0) return undefined;
+  return hfClassNames(await parquetMetadataAsync(await asyncBufferFromFile(files[0])), labelColumn);
+}
+
+function imageBytes(file: string, row: number, value: unknown): Uint8Array {
+  const bytes = value instanceof Uint8Array ? value : (value as { bytes?: unknown } | null)?.bytes;
+  if (!(bytes instanceof Uint8Array)) throw new ParquetFormatError({ file, expected: `an image (struct with bytes, or binary) in row ${row}`, found: bytes === null || bytes === undefined ? 'null' : typeof bytes });
+  return bytes;
+}
+
+function labelByte(file: string, row: number, value: unknown): number {
+  const n = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 255) throw new ParquetFormatError({ file, expected: `a label from 0 to 255 in row ${row}`, found: String(value) });
+  return n;
+}
+
+/** Rows `[start, end)` of one file as a Block (pixels decoded), its samples numbered from `index`. */
+async function readRows(path: string, file: Awaited<ReturnType<typeof asyncBufferFromFile>>, metadata: FileMetaData, range: { start: number; end: number; index: number }, columns: [string, string], like: { shape?: [number, number] }): Promise<Block<Uint8Array>> {
+  const rows = await parquetReadObjects({ file, metadata, columns, rowStart: range.start, rowEnd: range.end, utf8: false });
+  const n = rows.length;
+  const decoded = await Promise.all(rows.map((row, i) => decodeGrey(imageBytes(path, range.start + i, row[columns[0]]), `${path} row ${range.start + i}`)));
+  like.shape ??= decoded.length > 0 ? [decoded[0].height, decoded[0].width] : undefined;
+  const [h, w] = like.shape ?? [0, 0];
+  const images = new Uint8Array(n * h * w);
+  const labels = new Uint8Array(n);
+  decoded.forEach((image, i) => {
+    if (image.height !== h || image.width !== w) throw new ParquetFormatError({ file: path, expected: `images of ${h} x ${w} like the first (row ${range.start + i})`, found: `${image.height} x ${image.width}` });
+    images.set(image.pixels, i * h * w);
+    labels[i] = labelByte(path, range.start + i, rows[i][columns[1]]);
+  });
+  return { images, labels, indices: Uint32Array.from({ length: n }, (_, i) => range.index + i), epoch: 0, shape: [n, h, w] };
+}
+
+/**
+ * Reads Parquet files in the Hugging Face Hub's image-classification layout (what `toHfParquet()`
+ * writes, and the Hub's MNIST): each row's `image` (a PNG or JPEG file, struct<bytes, path> or
+ * binary) decoded to one grey channel, its `label` (integer, 0-255) as the label. Blocks of
+ * `blockSize` rows, epoch 0, numbered across the files in order; every image must have the size
+ * of the first. Rows are read a slice at a time, on demand, so memory stays at a block or two.
+ * Class names: `parquetClassNames()`. Codecs: those hyparquet reads without plug-ins
+ * (uncompressed, snappy).
+ *
+ * @param options See `ParquetSourceOptions`.
+ *
+ * ## Example
+ * ```ts
+ * import { parquet } from '@idxflow/core';
+ * parquet({ files: ['mnist/test-00000-of-00001.parquet'] }).subscribe((b) => console.log(b.shape));
+ * ```
+ */
+export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Array>> {
+  const blockSize = validate.integer('blockSize', options.blockSize ?? 1024, 1);
+  const columns: [string, string] = [options.imageColumn ?? 'image', options.labelColumn ?? 'label'];
+  if (!Array.isArray(options.files) || options.files.length === 0) throw new TypeError('Expected at least one Parquet file for files');
+  return new Observable<Block<Uint8Array>>((subscriber) => {
+    const window = new DemandWindow(2);
+    const like: { shape?: [number, number] } = {};
+    const pump = async (): Promise<void> => {
+      let index = 0;
+      for (const path of options.files) {
+        const file = await asyncBufferFromFile(path);
+        const metadata = await parquetMetadataAsync(file).catch((error: Error) => {
+          throw new ParquetFormatError({ file: path, expected: 'a Parquet file (magic PAR1 and a footer)', found: error.message });
+        });
+        const names = metadata.schema.map((s) => s.name);
+        const missing = columns.find((c) => !names.includes(c));
+        if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
+        const rows = Number(metadata.num_rows);
+        for (let start = 0; start < rows && !subscriber.closed; start += blockSize) {
+          const block = await readRows(path, file, metadata, { start, end: Math.min(rows, start + blockSize), index }, columns, like);
+          index += block.shape[0];
+          await window.emit(subscriber, block);
+        }
+      }
+      subscriber.complete();
+    };
+    settle(subscriber, pump());
+  });
+}

@@ -1,0 +1,140 @@
+// The Hugging Face Hub's layout of an image-classification dataset (the MNIST card's): Parquet
+// files whose rows are `image`, a struct of the PNG file's `bytes` and its `path` (null), and
+// `label`, an int64 ClassLabel; the schema's `huggingface` metadata names the features, so that
+// `datasets` decodes the images and knows the class names. Files are named as the Hub names
+// them: `<config>/<split>-00000-of-00001.parquet` (`-00001-of-00003` for part 1 of 3).
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BlockMismatchError, type Block } from '@idxflow/core';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { Observable } from 'rxjs';
+import { AtomicFile } from './atomic.js';
+import { countError } from './errors.js';
+import { ExportShape } from './exportShape.js';
+import { checkSinkOptions } from './options.js';
+import { encodeGreyPng } from './png.js';
+import type { ExportSummary, FileSinkOptions } from './types.js';
+import { writeBlocks, type BlockWriter } from './writeBlocks.js';
+
+/** Options of `toHfParquet()`. */
+export interface HfParquetOptions extends FileSinkOptions {
+  /** The Hub config (subset) name, the folder of the split files. Default `'data'`. */
+  config?: string;
+  /** Class names, index = label value, recorded as the ClassLabel's names. Default: `'0'` to the largest label seen. */
+  classes?: readonly string[];
+  /** Rows per Parquet row group. Default 10,000. */
+  rowGroupSize?: number;
+}
+
+/** The `huggingface` schema metadata `datasets` reads its features from (`Features.from_arrow_schema`). */
+export function hfFeatures(classes: readonly string[]): { info: { features: Record<string, unknown> } } {
+  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' } } } };
+}
+
+/** `<config>/<split>-IIIII-of-NNNNN.parquet`, numbered from the tag of a part (`part-00001-of-00003`) or 00000-of-00001. */
+export function hfFileName(config: string, split: string, tag: string): string {
+  const part = /^part-(\d{5})-of-(\d{5})$/.exec(tag);
+  return `${config}/${split}-${part ? part[1] : '00000'}-of-${part ? part[2] : '00001'}.parquet`;
+}
+
+// image: struct<bytes: binary, path: string>, label: int64, as `datasets` stores an Image and a ClassLabel.
+const SCHEMA = [
+  { name: 'schema', num_children: 2 },
+  { name: 'image', repetition_type: 'OPTIONAL' as const, num_children: 2 },
+  { name: 'bytes', type: 'BYTE_ARRAY' as const, repetition_type: 'OPTIONAL' as const },
+  { name: 'path', type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const },
+  { name: 'label', type: 'INT64' as const, repetition_type: 'OPTIONAL' as const },
+];
+
+/** A block writer of one Parquet file: rows gathered into row groups, each encoded and appended to `file`. */
+function parquetWriter(file: AtomicFile, options: { classes?: readonly string[]; rowGroupSize: number; expectedCount?: number; onProgress: (n: number) => void }): BlockWriter<{ count: number; shape: [number, number] }> {
+  const bytes = new ByteWriter();
+  let parquet: ParquetWriter | undefined;
+  const kind = new ExportShape('toHfParquet()');
+  let rows: { bytes: Uint8Array; path: null }[] = [];
+  let labels: bigint[] = [];
+  let count = 0;
+  let maxLabel = -1;
+  const drain = async (): Promise<void> => {
+    const out = bytes.getBytes().slice();
+    bytes.index = 0;
+    await file.write(out);
+  };
+  const flush = async (): Promise<void> => {
+    if (rows.length === 0) return;
+    parquet ??= new ParquetWriter({ writer: bytes, schema: SCHEMA, codec: 'UNCOMPRESSED', statistics: false });
+    parquet.write({ columnData: [{ name: 'image', data: rows }, { name: 'label', data: labels }], rowGroupSize: rows.length });
+    rows = [];
+    labels = [];
+    await drain();
+  };
+  return {
+    async write(block: Block) {
+      kind.first(block);
+      if (!(block.images instanceof Uint8Array) || block.softLabels !== undefined) {
+        throw new BlockMismatchError({ file: 'toHfParquet()', expected: 'uint8 images with hard labels (the Hub layout holds PNG files and one ClassLabel)', found: block.softLabels ? 'soft labels' : 'float32 images' });
+      }
+      const [n, h, w] = block.shape;
+      if (options.expectedCount !== undefined && count + n > options.expectedCount) throw countError(file.path, options.expectedCount, count + n, true);
+      for (let i = 0; i < n; i++) {
+        rows.push({ bytes: encodeGreyPng(block.images.subarray(i * h * w, (i + 1) * h * w), w, h), path: null });
+        labels.push(BigInt(block.labels[i]));
+        maxLabel = Math.max(maxLabel, block.labels[i]);
+      }
+      count += n;
+      if (rows.length >= options.rowGroupSize) await flush();
+      options.onProgress(count);
+    },
+    async end() {
+      if (options.expectedCount !== undefined && count !== options.expectedCount) throw countError(file.path, options.expectedCount, count);
+      await flush();
+      const classes = options.classes ?? Array.from({ length: Math.max(maxLabel + 1, 1) }, (_, k) => String(k));
+      if (maxLabel >= classes.length) throw new BlockMismatchError({ file: 'toHfParquet()', expected: `labels below ${classes.length} (one per class name)`, found: `label ${maxLabel}` });
+      parquet ??= new ParquetWriter({ writer: bytes, schema: SCHEMA, codec: 'UNCOMPRESSED', statistics: false });
+      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes)) }];
+      parquet.finish();
+      await drain();
+      return { count, shape: kind.shape ?? [0, 0] };
+    },
+    abort: () => file.abort(),
+  };
+}
+
+/**
+ * Writes one split in the Hugging Face Hub's layout: `<config>/<split>-00000-of-00001.parquet`,
+ * rows of `image` (`struct<bytes: binary, path: string>`, the PNG file, path null) and `label`
+ * (int64), with the `huggingface` features metadata (`Image`, `ClassLabel` with `classes`) in
+ * the schema, so `datasets.load_dataset('parquet', ...)` decodes images and names classes.
+ * Written with hyparquet-writer, uncompressed (PNG bytes do not compress further), under a
+ * temporary name until complete.
+ *
+ * @param source The pipeline: uint8 images, hard labels.
+ * @param options See `HfParquetOptions`.
+ * @returns What was written: the one Parquet file and its SHA-256.
+ *
+ * ## Example
+ * ```ts
+ * import { mnist } from '@idxflow/core';
+ * import { toHfParquet } from '@idxflow/sinks';
+ * await toHfParquet(mnist({ split: 'test' }), { dir: 'out/hf', split: 'test', config: 'mnist' }); // out/hf/mnist/test-00000-of-00001.parquet
+ * ```
+ */
+export async function toHfParquet(source: Observable<Block>, options: HfParquetOptions): Promise<ExportSummary> {
+  const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
+  const config = options.config ?? 'data';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(config)) throw new TypeError(`Expected letters, digits, '.', '_' or '-' for config but received ${JSON.stringify(config)}`);
+  const rowGroupSize = options.rowGroupSize ?? 10000;
+  if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) throw new RangeError(`Expected integer >= 1 for rowGroupSize but received ${String(rowGroupSize)}`);
+  const name = hfFileName(config, split, tag);
+  await mkdir(dirname(join(dir, name)), { recursive: true });
+  const file = await AtomicFile.create(join(dir, name));
+  const result = await writeBlocks(source, parquetWriter(file, { classes: options.classes, rowGroupSize, expectedCount, onProgress }), signal, written);
+  try {
+    const entry = { name, ...(await file.commit()) };
+    await onFile(entry);
+    return { dir, files: [entry], count: result.count, shape: result.shape, dtype: 'uint8' };
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}
