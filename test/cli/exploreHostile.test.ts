@@ -130,7 +130,7 @@ describe('idxflow explore flags', () => {
       [['--port', 'x'], 'Expected a number for --port but received "x"'],
       [['--host', '0.0.0.0'], 'Expected --token T (or --insecure-no-token) to bind --host 0.0.0.0, which is not loopback: anyone who can reach it could read the data'],
       [['--split', 'val'], 'Expected train or test for --split but received "val"'],
-      [['--dataset', 'cifar'], 'Expected one of mnist, fashion-mnist, kmnist for --dataset but received "cifar"'],
+      [['--dataset', 'cifar'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for --dataset but received "cifar"'],
     ];
     for (const [args, message] of cases) {
       const run = spawnSync(process.execPath, [CLI, 'explore', ...args], { encoding: 'utf8' });
