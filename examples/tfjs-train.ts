@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { batch, mnist, shuffle } from '@idxflow/core';
-import { toTfDataset } from '@idxflow/sinks';
+import { toTfDataset } from '@idxflow/sinks/tfjs';
 import { augment, normalize } from '@idxflow/transforms';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' } } });

@@ -1,5 +1,5 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
-import { randomBetween, RandomStage, reusablePixels, stageTag, streamKey } from '@idxflow/core';
+import { randomBetween, RandomStage, reusablePixels, stageTag, streamKey } from '@idxflow/core/internal';
 import { applies, PIXEL_DRAWS } from './draws.js';
 import { affineMatrix, elasticField, flipAffine, gatherLookup, lookupBytes, multiplyAffine, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defer, finalize, from } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batch, mnist } from '@idxflow/core';
-import { toTfDataset } from '../../../packages/sinks/src/tensors/index.js';
+import { toTfDataset } from '../../../packages/sinks/src/tfjs.js';
 import { importTensorFlow } from '../../../packages/sinks/src/tensors/tfjs.js';
 import { syntheticBlocks } from '../../fixtures/blocks.js';
 

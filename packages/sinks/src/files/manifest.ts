@@ -5,7 +5,7 @@
 // already complete, so that a rerun keeps them.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IdxflowError, validate } from '@idxflow/core';
+import { IdxflowError, validate } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
 import type { ExportFormat } from './export.js';
 import type { ExportedFile, ExportSummary } from './types.js';

@@ -1,6 +1,7 @@
-import { DemandWindow, type Block } from '@idxflow/core';
 import { Observable } from 'rxjs';
-import { BATCHES_MEDIA_TYPE, decodeFrames } from './framing.js';
+import type { Block } from '../block.js';
+import { DemandWindow } from '../flow.js';
+import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
 
 /** The server refused the request; `status` is its HTTP status and the message its explanation. */
 export class ServerError extends Error {
@@ -52,7 +53,7 @@ async function connect(url: string, options: FromServerOptions, signal: AbortSig
  * Streams batches from an idxflow server (`serve()`, `idxflow serve`) as Blocks.
  *
  * The next chunk of the body is read only once the consumer's holds on the previous ones
- * have settled (core's flow.ts, through a `DemandWindow`), so a slow trainer stops reading,
+ * have settled (flow.ts, through a `DemandWindow`), so a slow trainer stops reading,
  * TCP fills, and the server's pipeline waits. Unsubscribing aborts the request. A refused
  * request errors with a `ServerError` carrying the status and the server's message; a
  * pipeline that fails on the server errors with its message (`RemotePipelineError`).

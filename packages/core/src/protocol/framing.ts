@@ -17,7 +17,9 @@
 // with its JSON library), while the three arrays travel as raw bytes that numpy, PyTorch or
 // a typed array view without parsing. Labels and indices follow the images so the images start
 // right after the header, and a frame's size is known once its header is read.
-import { IdxflowError, operate, type Block } from '@idxflow/core';
+import type { Block } from '../block.js';
+import { IdxflowError } from '../errors.js';
+import { operate } from '../operate.js';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /** The media type of a batch stream over HTTP. */
