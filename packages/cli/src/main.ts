@@ -6,7 +6,7 @@ import { preview, PREVIEW_FLAGS, previewUsage } from './commands/preview.js';
 import { exportCommand, EXPORT_FLAGS, exportUsage } from './commands/export.js';
 import { serveCommand, SERVE_FLAGS, serveUsage } from './commands/serve.js';
 import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
-import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks';
+import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks/internal';
 
 const USAGE = `Usage: idxflow <command> [options]
 

@@ -1,7 +1,11 @@
-// @idxflow/core: what a pipeline is made of. The Block, the sources (datasets, IDX files,
-// bytes, a batch server), the IDX and gzip decoders, the stages that reorder, group and split
-// samples, flow control for custom sinks, and the typed errors. Plumbing shared with the other
-// idxflow packages is in `@idxflow/core/internal`.
+/**
+ * What a pipeline is made of. The Block, the sources (datasets, IDX files, bytes, a batch
+ * server), the IDX and gzip decoders, the stages that reorder, group and split samples, flow
+ * control for custom sinks, and the typed errors. Plumbing shared with the other idxflow
+ * packages is in `@idxflow/core/internal`.
+ *
+ * @module @idxflow/core
+ */
 
 export type { Block, PixelArray } from './block.js';
 export type { Rows, Run } from './stages/rows.js';

@@ -1,7 +1,11 @@
-// @idxflow/sinks: where a pipeline ends. Files (IDX, NPY/NPZ, PNG folders, WebDataset shards)
-// written atomically with a manifest, a batch server for trainers in other processes, and
-// typed arrays for tensor libraries. TensorFlow.js has its own entry point,
-// `@idxflow/sinks/tfjs`; plumbing shared with the CLI is in `@idxflow/sinks/internal`.
+/**
+ * Where a pipeline ends. Files (IDX, NPY/NPZ, PNG folders, WebDataset shards) written
+ * atomically with a manifest, a batch server for trainers in other processes, and typed arrays
+ * for tensor libraries. TensorFlow.js has its own entry point, `@idxflow/sinks/tfjs`; plumbing
+ * shared with the CLI is in `@idxflow/sinks/internal`.
+ *
+ * @module @idxflow/sinks
+ */
 
 // Files
 export { exportTo, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './files/export.js';
@@ -14,8 +18,6 @@ export { toWebDataset, type WebDatasetOptions } from './files/webDataset.js';
 export type { Manifest } from './files/manifest.js';
 export { ExportCountError } from './files/errors.js';
 export { ExportRefusedError } from './files/exportDir.js';
-export { ExportInterruptedError } from './files/runExport.js';
-export { ManifestError } from './files/manifest.js';
 
 // Network
 export { serve, type BatchServer, type PipelineFactory, type ServeOptions } from './network/serve.js';

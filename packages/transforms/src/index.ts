@@ -1,7 +1,11 @@
-// @idxflow/transforms: the stages that change pixels. `augment()` runs geometry (one
-// resampling), stroke and tone steps, erasing and normalisation in one pass, on worker threads
-// when asked; the single-step operators, `normalize()`, and the batch mixers `mixup()` and
-// `cutmix()`. Kernels and plumbing are in `@idxflow/transforms/internal`.
+/**
+ * The stages that change pixels. `augment()` runs geometry (one resampling), stroke and tone
+ * steps, erasing and normalisation in one pass, on worker threads when asked; the single-step
+ * operators, `normalize()`, and the batch mixers `mixup()` and `cutmix()`. Kernels and
+ * plumbing are in `@idxflow/transforms/internal`.
+ *
+ * @module @idxflow/transforms
+ */
 export { augment, augmentPool, type RunOptions } from './augment.js';
 export type { AugmentOptions, Chance, ElasticOptions, EraseOptions, Factor, FlipOptions, NormalizeOptions, Range } from './spec.js';
 export { elastic, rotate, scale, shear, shift } from './geometric.js';

@@ -3,10 +3,20 @@ import type { Block } from '../block.js';
 import { DemandWindow } from '../flow.js';
 import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
 
-/** The server refused the request; `status` is its HTTP status and the message its explanation. */
+/**
+ * The server refused the request; `status` is its HTTP status and the message its explanation.
+ *
+ * ## Example
+ * ```ts
+ * fromServer('http://127.0.0.1:8080/batches?batch=0').subscribe({
+ *   error: (e) => e instanceof ServerError && console.error(e.status, e.message), // 400 Expected integer >= 1 for batch ...
+ * });
+ * ```
+ */
 export class ServerError extends Error {
   override name = 'ServerError';
   constructor(
+    /** The HTTP status of the refusal (400, 401, 503, ...). */
     readonly status: number,
     message: string,
   ) {
