@@ -8,7 +8,7 @@ describe('importOptional', () => {
     expect(error).toBeInstanceOf(MissingPackageError);
     expect((error as MissingPackageError).packageName).toBe('idxflow-no-such-package');
     expect((error as Error).message).toBe(
-      'Expected the optional peer dependency idxflow-no-such-package to be installed for a test feature, but it could not be imported: ' +
+      'Expected the optional package idxflow-no-such-package to be installed for a test feature, but it could not be imported: ' +
         'install it next to idxflow (npm install idxflow-no-such-package, or pnpm add idxflow-no-such-package)',
     );
     expect((error as Error).cause).toBeInstanceOf(Error);

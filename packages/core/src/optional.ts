@@ -18,6 +18,8 @@
  */
 export class MissingPackageError extends Error {
   override name = 'MissingPackageError';
+  /** `'IDXFLOW_MISSING_PACKAGE'`, for code that tells errors apart by code (as the CLI does). */
+  readonly code = 'IDXFLOW_MISSING_PACKAGE';
 
   /**
    * @param packageName The package to install, e.g. `'ws'`.
@@ -30,7 +32,7 @@ export class MissingPackageError extends Error {
     cause?: unknown,
   ) {
     super(
-      `Expected the optional peer dependency ${packageName} to be installed for ${feature}, but it could not be imported: ` +
+      `Expected the optional package ${packageName} to be installed for ${feature}, but it could not be imported: ` +
         `install it next to idxflow (npm install ${packageName}, or pnpm add ${packageName})`,
       { cause },
     );

@@ -85,7 +85,7 @@ describe('toTfDataset', () => {
 
   it('explains a missing peer dependency', async () => {
     await expect(importTensorFlow('@tensorflow/tfjs-not-installed')).rejects.toThrow(
-      'Expected the optional peer dependency @tensorflow/tfjs-not-installed to be installed',
+      'Expected the optional package @tensorflow/tfjs-not-installed to be installed',
     );
   });
 
