@@ -5,9 +5,9 @@
 //   node --import tsx examples/tfjs-train.ts            # wasm backend (default)
 //   node --import tsx examples/tfjs-train.ts --backend cpu
 //
-// The network is a 784-256-10 MLP: on this 2-core machine it reaches about 96.5% in ~25 s with
-// the wasm backend. A small CNN cannot train on wasm (tfjs 4.22 has no Conv2DBackpropFilter
-// kernel there) and takes over 15 minutes per epoch on the pure-JS cpu backend.
+// The network is a 784-256-10 MLP (examples/README.md has its accuracy and time). A small CNN
+// cannot train on wasm (tfjs 4.22 has no Conv2DBackpropFilter kernel there), and is far slower
+// on the pure-JS cpu backend.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
