@@ -5,11 +5,11 @@
 //
 // Rounds: the cases run `--rounds N` times (default 3), one round after another (a, b, c, a,
 // b, c, ...), each time in a new process, and a row gives the median over its rounds and
-// their range. On a VM one process can run 1.6x slower than the next for its whole life (the
-// same case pinned to the same vCPU ran at 115k and 195k images/s seconds apart: where the
-// host runs that vCPU while the process keeps it busy), and slow spells last seconds to
+// their range. On a VM one process can run much slower than the next for its whole life (where
+// the host runs that vCPU while the process keeps it busy), and slow spells last seconds to
 // minutes; a figure from one process, or from runs of one case back to back, is a draw.
-// pyperf runs each benchmark in several processes for the same reason.
+// pyperf runs each benchmark in several processes for the same reason. docs/benchmarks.md
+// has the figures.
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -26,8 +26,8 @@ const CASES: [group: string, which: string][] = [
   ...['readers:1', 'readers:8', 'readers:32', 'readers:64', 'job:8', 'idle:64', 'mixed:64'].map((c): [string, string] => ['serve', c]),
 ];
 
-// Compiled JavaScript, as users run the library: under `--import tsx` (which worker threads
-// inherit) case (a) with 2 workers measured about 10% slower.
+// Compiled JavaScript, as users run the library: `--import tsx`, which worker threads inherit,
+// slows the cases down (docs/benchmarks.md).
 function runCase(group: string, which: string): CaseResult {
   const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'dist', 'case.js'), group, which], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`bench case ${group}/${which} failed:\n${r.stderr}`);

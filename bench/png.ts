@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zlibSync } from 'fflate';
 import { deflateSync } from 'node:zlib';
-import { deflateRle, encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type PngFilter } from '@idxflow/sinks';
+import { deflateRle, encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type PngFilter } from '@idxflow/sinks/internal';
 import sharp from 'sharp';
 import { median, RAW_DIR } from './harness.js';
 

@@ -5,16 +5,16 @@
 //   node --import tsx examples/tfjs-train.ts            # wasm backend (default)
 //   node --import tsx examples/tfjs-train.ts --backend cpu
 //
-// The network is a 784-256-10 MLP: on this 2-core machine it reaches about 96.5% in ~25 s with
-// the wasm backend. A small CNN cannot train on wasm (tfjs 4.22 has no Conv2DBackpropFilter
-// kernel there) and takes over 15 minutes per epoch on the pure-JS cpu backend.
+// The network is a 784-256-10 MLP (examples/README.md has its accuracy and time). A small CNN
+// cannot train on wasm (tfjs 4.22 has no Conv2DBackpropFilter kernel there), and is far slower
+// on the pure-JS cpu backend.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { batch, mnist, shuffle } from '@idxflow/core';
-import { toTfDataset } from '@idxflow/sinks';
+import { toTfDataset } from '@idxflow/sinks/tfjs';
 import { augment, normalize } from '@idxflow/transforms';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'wasm' } } });

@@ -3,8 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { batch, idx, shuffle } from '@idxflow/core';
-import { exportTo, fromServer, serve, type ExportFormat } from '@idxflow/sinks';
+import { batch, fromServer, idx, shuffle } from '@idxflow/core';
+import { exportTo, serve, type ExportFormat } from '@idxflow/sinks';
 import { augment } from '@idxflow/transforms';
 import { lastValueFrom, reduce } from 'rxjs';
 import { gzippedMnist, type CaseResult } from '../harness.js';

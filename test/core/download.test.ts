@@ -15,7 +15,7 @@ import {
   resolveDataset,
   type DatasetProgress,
   type DatasetSpec,
-} from '@idxflow/core';
+} from '@idxflow/core/internal';
 import { joinBlocks } from '../fixtures/blocks.js';
 import { gz, raw } from '../fixtures/mnist.js';
 

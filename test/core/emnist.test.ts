@@ -18,7 +18,7 @@ import {
   resolvePublishedFile,
   ZipError,
   type Block,
-} from '@idxflow/core';
+} from '@idxflow/core/internal';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
 import { emnistArchive, idxBytes, transpose, uprightImage, VARIANTS } from '../fixtures/emnistArchive.js';
 import { ROOT } from '../fixtures/mnist.js';

@@ -80,8 +80,8 @@ describe('two installed copies of @idxflow/core', () => {
   it('share one hold list: a hold made through one copy reaches a producer of the other', async () => {
     // Two module instances of flow.js, as two copies of the package in node_modules would be.
     const url = new URL('../../packages/core/dist/flow.js', import.meta.url).href;
-    const a = (await import(`${url}?copy=a`)) as typeof import('@idxflow/core');
-    const b = (await import(`${url}?copy=b`)) as typeof import('@idxflow/core');
+    const a = (await import(`${url}?copy=a`)) as typeof import('@idxflow/core/internal');
+    const b = (await import(`${url}?copy=b`)) as typeof import('@idxflow/core/internal');
     expect(a.emit).not.toBe(b.emit);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { imageFolder, imageFolderClasses, imageFolderFiles, ImageFolderError, loadBlock } from '@idxflow/core';
+import { imageFolder, imageFolderClasses, imageFolderFiles, ImageFolderError, loadBlock } from '@idxflow/core/internal';
 
 const grey = (pixels: Uint8Array, width: number, height: number) => sharp(pixels, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
 const fill = (n: number, f: (i: number) => number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => f(i));

@@ -18,7 +18,7 @@ import {
   shuffleWindow,
   workerMap,
   type Block,
-} from '@idxflow/core';
+} from '@idxflow/core/internal';
 import { syntheticBlock } from '../fixtures/blocks.js';
 import { outcome } from '../fixtures/outcome.js';
 

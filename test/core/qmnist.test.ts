@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetNotFoundError, DownloadError, IdxFormatError, loadBlock, QMNIST, qmnist, qmnistColumns, QMNIST_COLUMNS, resolvePublishedFile, XzError } from '@idxflow/core';
+import { DatasetNotFoundError, DownloadError, IdxFormatError, loadBlock, QMNIST, qmnist, qmnistColumns, QMNIST_COLUMNS, resolvePublishedFile, XzError } from '@idxflow/core/internal';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
 import { idxBytes, uprightImage } from '../fixtures/emnistArchive.js';
 

@@ -1,6 +1,6 @@
 import { lastValueFrom, of, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { adoptPixels, epochs, RECYCLE_LIMIT_BYTES, recycle, recycledBytes, reusablePixels, sliceBlock, type Block } from '@idxflow/core';
+import { adoptPixels, epochs, RECYCLE_LIMIT_BYTES, recycle, recycledBytes, reusablePixels, sliceBlock, type Block } from '@idxflow/core/internal';
 import { normalize } from '@idxflow/transforms';
 import { syntheticBlock } from '../fixtures/blocks.js';
 

@@ -2,7 +2,7 @@
 // stage that moves samples, and blocks with and without them are never joined.
 import { from, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, BlockMismatchError, gather, samples, shuffle, shuffleRows, shuffleWindow, sliceBlock, softLabelClasses, type Block } from '@idxflow/core';
+import { batch, BlockMismatchError, gather, samples, shuffle, shuffleRows, shuffleWindow, sliceBlock, softLabelClasses, type Block } from '@idxflow/core/internal';
 import { syntheticBlock } from '../fixtures/blocks.js';
 import { outcome } from '../fixtures/outcome.js';
 

@@ -1,7 +1,7 @@
 import { from, lastValueFrom, map, of, toArray, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { batch, epochs, gather, gatherRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleRows, shuffleWindow, type Block } from '@idxflow/core';
+import { batch, epochs, gather, gatherRows, mnist, permutation, RandomStage, samples, shard, shuffle, shuffleRows, shuffleWindow, type Block } from '@idxflow/core/internal';
 import { joinBlocks, syntheticBlock, syntheticBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromServer } from '../../packages/sinks/src/network/index.js';
+import { fromServer } from '@idxflow/core';
 import { CLI, RAW_DIR, raw, ROOT } from '../fixtures/mnist.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

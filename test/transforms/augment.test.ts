@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { from, lastValueFrom, map, of, take, tap, toArray, type Observable, type OperatorFunction } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { batch, BlockMismatchError, epochs, mnist, recycle, shuffle, shuffleRows, type Block, type Run } from '@idxflow/core';
-import { affineMatrix, augment, normalize, rotate, shift, toFloat, warpResample } from '@idxflow/transforms';
+import { affineMatrix, augment, normalize, rotate, shift, toFloat, warpResample } from '@idxflow/transforms/internal';
 import { joinBlocks } from '../fixtures/blocks.js';
 import { slowSink } from '../fixtures/flow.js';
 import { outcome } from '../fixtures/outcome.js';

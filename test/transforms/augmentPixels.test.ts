@@ -4,7 +4,7 @@
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { batch, mnist, type Block } from '@idxflow/core';
-import { augment, thickenStroke, toFloat, type AugmentOptions } from '@idxflow/transforms';
+import { augment, thickenStroke, toFloat, type AugmentOptions } from '@idxflow/transforms/internal';
 import { lcgBytes } from '../fixtures/blocks.js';
 
 const first = async <P extends Block['images']>(block: Block, options: AugmentOptions, seed = 1): Promise<P> =>

@@ -2,8 +2,8 @@
 // equal to the blend or the pasted box computed here from what the labels say was mixed.
 import { from, lastValueFrom, of, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, mnist, softLabelClasses, streamKey, type Block } from '@idxflow/core';
-import { BatchDraws, cutmix, mixup } from '@idxflow/transforms';
+import { batch, mnist, softLabelClasses, streamKey, type Block } from '@idxflow/core/internal';
+import { BatchDraws, cutmix, mixup } from '@idxflow/transforms/internal';
 import { lcgBytes } from '../fixtures/blocks.js';
 import { outcome } from '../fixtures/outcome.js';
 

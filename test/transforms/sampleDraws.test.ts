@@ -4,8 +4,8 @@
 // factor), for the first and a second random stage.
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { batch, mnist, RandomStage, stageTag, streamKey, type Block } from '@idxflow/core';
-import { augmentImages, elasticField, sampleDraws, specOf, warpResample, type AugmentOptions } from '@idxflow/transforms';
+import { batch, mnist, RandomStage, stageTag, streamKey, type Block } from '@idxflow/core/internal';
+import { augmentImages, elasticField, sampleDraws, specOf, warpResample, type AugmentOptions } from '@idxflow/transforms/internal';
 
 const testDigits = async (n: number): Promise<Block<Uint8Array>> => (await lastValueFrom(mnist({ split: 'test' }).pipe(batch(n), toArray())))[0] as Block<Uint8Array>;
 

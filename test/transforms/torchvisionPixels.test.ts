@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { lastValueFrom, of } from 'rxjs';
 import { expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
-import { augment, ERASE_ATTEMPTS, eraseBox, type AugmentOptions } from '@idxflow/transforms';
+import { augment, ERASE_ATTEMPTS, eraseBox, type AugmentOptions } from '@idxflow/transforms/internal';
 import { raw } from '../fixtures/mnist.js';
 import { describeWithPython, python } from '../fixtures/python.js';
 

@@ -1,6 +1,6 @@
 """The batch stream of an idxflow server (``idxflow serve``), read with the standard library and numpy.
 
-The framing is specified in ``packages/sinks/src/network/PROTOCOL.md`` of the idxflow repository.
+The framing is specified in ``packages/core/src/protocol/PROTOCOL.md`` of the idxflow repository.
 """
 import http.client
 import json

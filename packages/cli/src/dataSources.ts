@@ -1,6 +1,6 @@
 // The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
-import { datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core';
+import { datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { UsageError } from './commands/info.js';
 

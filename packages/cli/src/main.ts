@@ -7,7 +7,7 @@ import { exportCommand, EXPORT_FLAGS, exportUsage } from './commands/export.js';
 import { serveCommand, SERVE_FLAGS, serveUsage } from './commands/serve.js';
 import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
 import { exploreCommand, EXPLORE_FLAGS, exploreUsage } from './commands/explore.js';
-import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks';
+import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks/internal';
 
 const USAGE = `Usage: idxflow <command> [options]
 

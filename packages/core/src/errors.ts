@@ -14,11 +14,22 @@ export interface ErrorDetails {
  * Base of every error idxflow throws on bad input: it names the file, the byte offset
  * when known, what was expected and what was found, so a user can act on it without
  * reading the source.
+ *
+ * ## Example
+ * ```ts
+ * idx({ images: 'my-images-idx3-ubyte', labels: 'my-labels-idx1-ubyte' }).subscribe({
+ *   error: (e) => console.error(e instanceof IdxflowError ? `${e.file} at byte ${e.offset}: ${e.expected}` : e),
+ * });
+ * ```
  */
 export class IdxflowError extends Error {
+  /** The file, URL or stage where the problem was found. */
   readonly file: string;
+  /** Byte offset in the (decompressed) stream, when known. */
   readonly offset: number | undefined;
+  /** What the reader expected. */
   readonly expected: string;
+  /** What it found instead. */
   readonly found: string;
 
   constructor(details: ErrorDetails, options?: { cause?: unknown }) {
@@ -32,20 +43,67 @@ export class IdxflowError extends Error {
   }
 }
 
-/** The bytes are not a well-formed IDX file: magic, type code, dimensions or length. */
+/**
+ * The bytes are not a well-formed IDX file: magic, type code, dimensions or length.
+ *
+ * ## Example
+ * ```ts
+ * fromBytes(Uint8Array.of(0x1f, 0x8b, 8, 8)).pipe(decodeIdx()).subscribe({
+ *   error: (e) => console.error(e instanceof IdxFormatError, e.message), // a .gz file without gunzip()
+ * });
+ * ```
+ */
 export class IdxFormatError extends IdxflowError {}
 
-/** The bytes start like gzip but do not decompress. */
+/**
+ * The bytes start like gzip but do not decompress.
+ *
+ * ## Example
+ * ```ts
+ * fromBytes(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff)).pipe(gunzip()).subscribe({
+ *   error: (e) => console.error(e instanceof GzipError, e.offset), // true, where the stream broke
+ * });
+ * ```
+ */
 export class GzipError extends IdxflowError {}
 
-/** Downloaded or cached bytes do not have the published SHA-256. */
+/**
+ * Downloaded or cached bytes do not have the published SHA-256 (one mirror's failure; the
+ * download goes on to the next mirror and ends in a `DownloadError` that lists it).
+ *
+ * ## Example
+ * ```ts
+ * mnist({ mirrors: ['https://example.org/not-mnist/'] }).subscribe({
+ *   error: (e) => e instanceof DownloadError && console.error(e.attempts.some((a) => a instanceof ChecksumError)),
+ * });
+ * ```
+ */
 export class ChecksumError extends IdxflowError {}
 
-/** An images file and a labels file that do not describe the same samples. */
+/**
+ * An images file and a labels file that do not describe the same samples.
+ *
+ * ## Example
+ * ```ts
+ * idx({ images: 'train-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' }).subscribe({
+ *   error: (e) => console.error(e instanceof DatasetMismatchError, e.message), // 60000 images, 10000 labels
+ * });
+ * ```
+ */
 export class DatasetMismatchError extends IdxflowError {}
 
-/** Every mirror of a file failed; `attempts` says how each one did. */
+/**
+ * Every mirror of a file failed; `attempts` says how each one did.
+ *
+ * ## Example
+ * ```ts
+ * fashionMnist({ mirrors: ['http://127.0.0.1:9/'] }).subscribe({
+ *   error: (e) => e instanceof DownloadError && e.attempts.forEach((a) => console.error(a.message)),
+ * });
+ * ```
+ */
 export class DownloadError extends IdxflowError {
+  /** Each mirror's failure, in the order they were tried. */
   readonly attempts: readonly Error[];
 
   constructor(details: ErrorDetails, attempts: readonly Error[]) {
@@ -54,27 +112,83 @@ export class DownloadError extends IdxflowError {
   }
 }
 
-/** A dataset file could not be found anywhere it may live. */
+/**
+ * A dataset file could not be found anywhere it may live.
+ *
+ * ## Example
+ * ```ts
+ * mnist({ dir: '/data/mnist' }).subscribe({
+ *   error: (e) => e instanceof DatasetNotFoundError && console.error(`put ${e.expected}`),
+ * });
+ * ```
+ */
 export class DatasetNotFoundError extends IdxflowError {}
 
 /**
  * Blocks that a stage must join (into a batch, an epoch, a file) disagree in sample shape,
  * pixel type or random-stage count, or a block's arrays disagree with its own shape. `file`
  * names the stage (for example `batch(128)`), since the problem is in the stream, not a file.
+ *
+ * ## Example
+ * ```ts
+ * concat(mnist(), idx({ images: 'letters-32x32-idx3-ubyte', labels: 'letters-idx1-ubyte' }))
+ *   .pipe(batch(128))
+ *   .subscribe({ error: (e) => console.error(e instanceof BlockMismatchError, e.file) }); // true 'batch(128)'
+ * ```
  */
 export class BlockMismatchError extends IdxflowError {}
 
-/** A zip archive that cannot be read: no end record, a broken central directory, a member that does not inflate or check. */
+/**
+ * A zip archive that cannot be read: no end record, a broken central directory, a member that
+ * does not inflate or check.
+ *
+ * ## Example
+ * ```ts
+ * fromZipMember('emnist/gzip.zip', 'gzip/emnist-letters-train-images-idx3-ubyte.gz')
+ *   .subscribe({ error: (e) => console.error(e instanceof ZipError, e.offset) });
+ * ```
+ */
 export class ZipError extends IdxflowError {}
 
-/** The bytes start like xz but do not decompress. */
+/**
+ * The bytes start like xz but do not decompress.
+ *
+ * ## Example
+ * ```ts
+ * fromFile('qmnist-nist-images-idx3-ubyte.xz').pipe(unxz({ file: 'qmnist-nist-images-idx3-ubyte.xz' }))
+ *   .subscribe({ error: (e) => console.error(e instanceof XzError) });
+ * ```
+ */
 export class XzError extends IdxflowError {}
 
-/** The bytes are not a NumPy `.npy` array of the kind expected: magic, header, dtype or shape. */
+/**
+ * The bytes are not a NumPy `.npy` array of the kind expected: magic, header, dtype or shape.
+ *
+ * ## Example
+ * ```ts
+ * npy({ images: 'out/train-images.npy', labels: 'out/train-labels.npy' })
+ *   .subscribe({ error: (e) => console.error(e instanceof NpyFormatError, e.expected) });
+ * ```
+ */
 export class NpyFormatError extends IdxflowError {}
 
-/** A Parquet file without the columns of an image dataset, or with values that do not fit. */
+/**
+ * A Parquet file without the columns of an image dataset, or with values that do not fit.
+ *
+ * ## Example
+ * ```ts
+ * parquet({ files: ['mnist/train-00000-of-00001.parquet'] })
+ *   .subscribe({ error: (e) => console.error(e instanceof ParquetFormatError, e.found) });
+ * ```
+ */
 export class ParquetFormatError extends IdxflowError {}
 
-/** An image file that does not decode, or a folder that holds no classes or no images. */
+/**
+ * An image file that does not decode, or a folder that holds no classes or no images.
+ *
+ * ## Example
+ * ```ts
+ * imageFolder({ root: 'my-digits' }).subscribe({ error: (e) => console.error(e instanceof ImageFolderError, e.file) });
+ * ```
+ */
 export class ImageFolderError extends IdxflowError {}

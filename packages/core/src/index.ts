@@ -1,45 +1,78 @@
-export * from './block.js';
-export * from './recycle.js';
-export * from './errors.js';
-export * from './flow.js';
-export * from './operate.js';
-export * from './rng.js';
-export * from './crc32.js';
-export * from './gunzip.js';
-export * as validate from './validate.js';
-export * from './idx/types.js';
-export * from './idx/decode.js';
-export * from './idx/encode.js';
-export * from './sources/bytes.js';
-export * from './sources/file.js';
-export * from './sources/url.js';
-export * from './datasets/registry.js';
-export * from './datasets/download.js';
-export * from './datasets/resolve.js';
-export * from './datasets/idx.js';
+/**
+ * What a pipeline is made of. The Block, the sources (datasets, IDX files, bytes, a batch
+ * server), the IDX and gzip decoders, the stages that reorder, group and split samples, flow
+ * control for custom sinks, and the typed errors. Plumbing shared with the other idxflow
+ * packages is in `@idxflow/core/internal`.
+ *
+ * @module @idxflow/core
+ */
+
+export type { Block, PixelArray } from './block.js';
+export type { Rows, Run } from './stages/rows.js';
+export type { Sample } from './stages/samples.js';
+
+// Sources
 export * from './datasets/sources.js';
-export * from './stages/batch.js';
-export * from './stages/epochs.js';
-export * from './stages/mapAsync.js';
-export * from './stages/samples.js';
-export * from './stages/shard.js';
-export * from './stages/shuffle.js';
-export * from './stages/shuffleWindow.js';
-export * from './stages/skipSamples.js';
-export * from './stages/takeSamples.js';
-export * from './loadBlock.js';
-export { asRows, checkRows, gather, gatherRows, inSharedMemory, isRows, layoutOf, runLength, sharedBlock, type Rows, type Run } from './stages/rows.js';
-export * from './pool.js';
-export * from './unxz.js';
-export * from './sources/zipMember.js';
-export { findZipEntry, readZipDirectory, type ZipEntry } from './zip/centralDirectory.js';
-export * from './datasets/emnist.js';
-export * from './datasets/qmnist.js';
-export * from './datasets/cards.js';
-export * from './datasets/catalog.js';
-export * from './npy/decode.js';
-export * from './datasets/npy.js';
-export * from './datasets/parquet.js';
-export * from './datasets/imageFolder.js';
-export { centreOfMass, mnistStyle } from './images/mnistStyle.js';
-export { decodeGrey, type GreyImage } from './images/decodeGrey.js';
+export { DATASETS, type DatasetSpec, type RemoteFile, type Split } from './datasets/registry.js';
+export { defaultCacheDir, resolveDataset, type ResolveOptions } from './datasets/resolve.js';
+export type { DatasetProgress } from './datasets/download.js';
+export { idx, type IdxSourceOptions } from './datasets/idx.js';
+export { fromBytes, type ByteSourceOptions } from './sources/bytes.js';
+export { fromFile } from './sources/file.js';
+export { fromUrl, type UrlSourceOptions } from './sources/url.js';
+export { fromServer, type FromServerOptions } from './sources/server.js';
+export { loadBlock } from './loadBlock.js';
+export { emnist, emnistClasses, EMNIST_VARIANTS, type EmnistOptions, type EmnistVariant } from './datasets/emnist.js';
+export { qmnist, qmnistColumns, QMNIST_COLUMNS, QMNIST_SPLITS, type QmnistOptions, type QmnistSplit, type QmnistTable } from './datasets/qmnist.js';
+export { npy, npz, type NpySourceOptions, type NpzSourceOptions } from './datasets/npy.js';
+export { parquet, parquetClassNames, type ParquetSourceOptions } from './datasets/parquet.js';
+export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
+export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
+export { fromZipMember } from './sources/zipMember.js';
+
+// Decoding
+export { gunzip, type GunzipOptions } from './gunzip.js';
+export { unxz, type UnxzOptions } from './unxz.js';
+export { decodeIdx, type DecodeIdxOptions } from './idx/decode.js';
+export { encodeIdx } from './idx/encode.js';
+export type { IdxArray, IdxHeader, IdxRecords, IdxType } from './idx/types.js';
+export { decodeFrames, FrameDecoder, type FrameHeader } from './protocol/framing.js';
+
+// Stages
+export { batch, type BatchOptions } from './stages/batch.js';
+export { epochs } from './stages/epochs.js';
+export { shuffle, shuffleRows, type ShuffleOptions } from './stages/shuffle.js';
+export { asRows, gather } from './stages/rows.js';
+export { shuffleWindow, type ShuffleWindowOptions } from './stages/shuffleWindow.js';
+export { shard, type ShardOptions } from './stages/shard.js';
+export { samples } from './stages/samples.js';
+export { skipSamples } from './stages/skipSamples.js';
+export { takeSamples } from './stages/takeSamples.js';
+export { mapAsync, type MapAsyncOptions } from './stages/mapAsync.js';
+
+// Memory and flow control
+export { recycle } from './recycle.js';
+export { holdUntil, UNBOUNDED_WARNING } from './flow.js';
+export type { WorkerPool } from './pool.js';
+
+// Errors
+export {
+  BlockMismatchError,
+  ChecksumError,
+  DatasetMismatchError,
+  DatasetNotFoundError,
+  DownloadError,
+  GzipError,
+  IdxflowError,
+  IdxFormatError,
+  ImageFolderError,
+  NpyFormatError,
+  ParquetFormatError,
+  XzError,
+  ZipError,
+  type ErrorDetails,
+} from './errors.js';
+export { HttpStatusError } from './sources/url.js';
+export { ServerError } from './sources/server.js';
+export { MissingPackageError } from './optional.js';
+export { FrameError, RemotePipelineError } from './protocol/framing.js';

@@ -14,7 +14,7 @@ import {
   type PixelArray,
   type Run,
   type TaskStaging,
-} from '@idxflow/core';
+} from '@idxflow/core/internal';
 import { concatAll, map, type OperatorFunction } from 'rxjs';
 import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
 import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';

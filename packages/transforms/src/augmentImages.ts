@@ -1,5 +1,5 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
-import { reusablePixels, streamKey } from '@idxflow/core';
+import { reusablePixels, streamKey } from '@idxflow/core/internal';
 import { gatherLookup, lookupBytes, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
 import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags } from './sampleGeometry.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
@@ -168,7 +168,7 @@ function augmentSample(src: Uint8Array | Float32Array, dst: Uint8Array | Float32
  * Reads one value per 64-byte cache line of the sample at `start`, the next one to resample,
  * so that its cache misses overlap one another and the current sample's work instead of
  * stalling the kernel a line at a time: rows of a shuffled epoch are random reads from
- * memory (4% more images/s in the bench's case (b) on 2 workers).
+ * memory (docs/benchmarks.md has what it gains).
  */
 function touchSample(images: Uint8Array | Float32Array, start: number, size: number): void {
   const step = 64 / images.BYTES_PER_ELEMENT;

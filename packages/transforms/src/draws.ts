@@ -2,7 +2,7 @@
 // fixed slice, so adding an option (or a parameter) never changes the draws of the others, and
 // options that existed before this stream keep their own streams (RandomStage.augment and
 // .elastic) untouched.
-import { randomBetween, randomUniform } from '@idxflow/core';
+import { randomBetween, randomUniform } from '@idxflow/core/internal';
 
 /** Counters of the pixel stream: a probability draw, then the option's own draws. */
 export const PIXEL_DRAWS = {

@@ -1,10 +1,16 @@
-export * from './kernels/index.js';
-export * from './spec.js';
-export * from './augmentImages.js';
-export * from './augment.js';
-export * from './geometric.js';
-export * from './normalize.js';
-export { BatchDraws, type MixOptions } from './mixing.js';
-export * from './mixup.js';
-export * from './cutmix.js';
-export * from './sampleDraws.js';
+/**
+ * The stages that change pixels. `augment()` runs geometry (one resampling), stroke and tone
+ * steps, erasing and normalisation in one pass, on worker threads when asked; the single-step
+ * operators, `normalize()`, and the batch mixers `mixup()` and `cutmix()`. Kernels and
+ * plumbing are in `@idxflow/transforms/internal`.
+ *
+ * @module @idxflow/transforms
+ */
+export { augment, augmentPool, type RunOptions } from './augment.js';
+export type { AugmentOptions, Chance, ElasticOptions, EraseOptions, Factor, FlipOptions, NormalizeOptions, Range } from './spec.js';
+export { elastic, rotate, scale, shear, shift } from './geometric.js';
+export { normalize, toFloat } from './normalize.js';
+export { mixup } from './mixup.js';
+export { cutmix } from './cutmix.js';
+export type { MixOptions } from './mixing.js';
+export { sampleDraws, type EraseBox, type SampleDraws, type SampleKey } from './sampleDraws.js';

@@ -1,6 +1,6 @@
 // What mixup() and cutmix() share: their options, the per-batch draws (the weight lambda from
 // Beta(alpha, alpha), the partner of each sample) and the soft labels they blend. No RxJS here.
-import { checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core';
+import { checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core/internal';
 import { probability, received } from './ranges.js';
 
 /** Options of `mixup()` and `cutmix()`. */

@@ -1,4 +1,4 @@
-import { RandomStage, randomStagesOf, type Block, type Run } from '@idxflow/core';
+import { RandomStage, randomStagesOf, type Block, type Run } from '@idxflow/core/internal';
 import { map, type OperatorFunction } from 'rxjs';
 import { blendRows, blockOfRun, pixelsLike, drawsOf, mixSpecOf, softLabelsOf, type MixOptions } from './mixing.js';
 

@@ -1,4 +1,4 @@
-import { checkBlock, checkRows, gatherRows, isRows, layoutOf, reusablePixels, sampleSize, type Block, type Run } from '@idxflow/core';
+import { checkBlock, checkRows, gatherRows, isRows, layoutOf, reusablePixels, sampleSize, type Block, type Run } from '@idxflow/core/internal';
 import { map, type OperatorFunction } from 'rxjs';
 import { byteTable, normalizeInPlace } from './augmentImages.js';
 import { gatherLookup, lookupBytes } from './kernels/index.js';

@@ -1,6 +1,6 @@
 // What augment() drew for one sample, from the functions that draw for augmentImages: for
 // tools that show a user why a sample looks as it does (idxflow explore).
-import { streamKey } from '@idxflow/core';
+import { streamKey } from '@idxflow/core/internal';
 import { drawPlan, PixelScratch } from './samplePixels.js';
 import { affineParamsOf, flipsOf, GeometryScratch, sampleField, sampleMatrix, streamTags } from './sampleGeometry.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';

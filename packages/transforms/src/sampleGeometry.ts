@@ -1,7 +1,7 @@
 // One sample's geometry as augment() draws it: its affine parameters, flips and composed
 // matrix, and its elastic field. augmentImages resamples by it; sampleDraws reports it. One
 // place draws, so what a user inspects is what the pipeline does. No RxJS here.
-import { randomBetween, RandomStage, stageTag } from '@idxflow/core';
+import { randomBetween, RandomStage, stageTag } from '@idxflow/core/internal';
 import { applies, PIXEL_DRAWS } from './draws.js';
 import { affineMatrix, elasticField, flipAffine, multiplyAffine, type Affine, type AffineParams } from './kernels/index.js';
 import type { AffineStep, AugmentSpec, ElasticStep } from './spec.js';

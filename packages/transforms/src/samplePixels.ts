@@ -6,7 +6,7 @@
 // gets (besides erasing) their table is composed with the normalisation's and the resampling
 // stores the final values directly: no pass of their own. Contrast needs the mean of the
 // resampled image, thickness and noise its pixels: then the sample is resampled to bytes first.
-import { randomUniform } from '@idxflow/core';
+import { randomUniform } from '@idxflow/core/internal';
 import { applies, drawnValue, PIXEL_DRAWS, valueDraw } from './draws.js';
 import {
   addGaussianNoise,

@@ -1,6 +1,6 @@
 // The grouping before the worker pool: consecutive inputs go to a worker as one task, so the
 // pool's fixed cost per task (about 0.1 ms) is paid per thousand images, not per batch.
-import { emit, holdUntil, operate, runLength, type Run } from '@idxflow/core';
+import { emit, holdUntil, operate, runLength, type Run } from '@idxflow/core/internal';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /**

@@ -4,7 +4,7 @@
 // `slowAfter` samples are produced it slows to one block per 50 ms and prints "slow" when they
 // are written, so the parent can kill it midway; prints "done" on completion.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DemandWindow, type Block } from '@idxflow/core';
+import { DemandWindow, type Block } from '@idxflow/core/internal';
 import { Observable } from 'rxjs';
 import { exportTo, type ExportFormat } from '../../../packages/sinks/src/files/index.js';
 import { positionalBlock } from './positional.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { DemandWindow, type Block } from '@idxflow/core';
+import { DemandWindow, type Block } from '@idxflow/core/internal';
 import { Observable } from 'rxjs';
 import { afterAll, expect } from 'vitest';
 import { lcgBytes } from '../../fixtures/blocks.js';

@@ -1,15 +1,8 @@
 import { get, type IncomingMessage } from 'node:http';
-import { batch, epochs, mnist, shard, shuffle, type Block } from '@idxflow/core';
+import { batch, epochs, fromServer, mnist, RemotePipelineError, ServerError, shard, shuffle, type Block } from '@idxflow/core';
 import { concat, defer, finalize, lastValueFrom, take, tap, throwError, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  fromServer,
-  RemotePipelineError,
-  serve,
-  ServerError,
-  type BatchServer,
-  type ServeParams,
-} from '../../../packages/sinks/src/network/index.js';
+import { serve, type BatchServer, type ServeParams } from '../../../packages/sinks/src/network/index.js';
 import { testSplit } from './rawMnist.js';
 
 /** Per seed: pipelines subscribed, completed and finalized (completed, failed or unsubscribed). */

@@ -1,8 +1,8 @@
-import { batch, epochs, mnist, shuffle, type Block } from '@idxflow/core';
+import { batch, decodeFrames, epochs, fromServer, mnist, shuffle, type Block } from '@idxflow/core';
 import { finalize, from, lastValueFrom, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { decodeFrames, fromServer, serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
+import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
 import { testSplit } from './rawMnist.js';
 
 let server: BatchServer;

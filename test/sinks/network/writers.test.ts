@@ -5,8 +5,8 @@ import { get } from 'node:http';
 import { concat, config, lastValueFrom, of, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Block } from '@idxflow/core';
-import { decodeFrames, fromServer, RemotePipelineError, serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
+import { decodeFrames, fromServer, RemotePipelineError, type Block } from '@idxflow/core';
+import { serve, type BatchServer } from '../../../packages/sinks/src/network/index.js';
 import { syntheticBlock } from '../../fixtures/blocks.js';
 
 const good = (first: number): Block => syntheticBlock(first, 4);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defer, finalize, from } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batch, mnist } from '@idxflow/core';
-import { toTfDataset } from '../../../packages/sinks/src/tensors/index.js';
+import { toTfDataset } from '../../../packages/sinks/src/tfjs.js';
 import { importTensorFlow } from '../../../packages/sinks/src/tensors/tfjs.js';
 import { syntheticBlocks } from '../../fixtures/blocks.js';
 
@@ -85,7 +85,7 @@ describe('toTfDataset', () => {
 
   it('explains a missing peer dependency', async () => {
     await expect(importTensorFlow('@tensorflow/tfjs-not-installed')).rejects.toThrow(
-      'Expected the optional peer dependency @tensorflow/tfjs-not-installed to be installed',
+      'Expected the optional package @tensorflow/tfjs-not-installed to be installed',
     );
   });
 

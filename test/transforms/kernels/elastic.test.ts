@@ -1,4 +1,4 @@
-import { randomUniform, streamKey } from '@idxflow/core';
+import { randomUniform, streamKey } from '@idxflow/core/internal';
 import { describe, expect, it } from 'vitest';
 import { ELASTIC_MAX_RELATIVE_ERROR, elasticField } from '../../../packages/transforms/src/kernels/index.js';
 import { dericheRecursive, dericheTap, exactGaussian, uniformDraws } from './reference.js';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { asRows, batch, datasetEntry, epochs, loadBlock, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split } from '@idxflow/core';
-import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks';
+import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
 import { augment, augmentPool, type AugmentOptions } from '@idxflow/transforms';
 import { of, type Observable } from 'rxjs';
 import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';

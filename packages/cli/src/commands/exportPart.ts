@@ -1,7 +1,7 @@
 // Which part of an export this process writes: from --shard I/N, or from the environment that
 // common schedulers set for each task of an array job. Every part is a pure function of its
 // index, so the parts need no coordinator: the scheduler only has to give each one its index.
-import type { ExportPart } from '@idxflow/sinks';
+import type { ExportPart } from '@idxflow/sinks/internal';
 import { UsageError } from './info.js';
 
 const INTEGER = /^\d+$/;

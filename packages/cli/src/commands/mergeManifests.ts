@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { manifestName, mergeManifests, readManifest, type Manifest } from '@idxflow/sinks';
+import { manifestName, mergeManifests, readManifest, type Manifest } from '@idxflow/sinks/internal';
 import { writeManifestFileInto } from './writeManifest.js';
 import { UsageError } from './info.js';
 

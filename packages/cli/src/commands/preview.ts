@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { copySample, allocateBlock, type Block } from '@idxflow/core';
-import { writeFileAtomic } from '@idxflow/sinks';
-import { augmentImages, specOf } from '@idxflow/transforms';
+import { copySample, allocateBlock, importOptional, type Block } from '@idxflow/core/internal';
+import { writeFileAtomic } from '@idxflow/sinks/internal';
+import { augmentImages, specOf } from '@idxflow/transforms/internal';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
-import sharp from 'sharp';
 import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';
 import { UsageError } from './info.js';
 
@@ -79,6 +78,8 @@ export async function preview(flags: Record<string, string | boolean | undefined
       }
     }
   });
+  // sharp (native) is an optional dependency of the CLI: only preview needs it.
+  const { default: sharp } = await importOptional('sharp', 'idxflow preview', () => import('sharp'));
   const png = await sharp(sheet, { raw: { width: cols * cellW, height: rows * cellH, channels: 1 } })
     .resize({ width: cols * cellW * zoom, height: rows * cellH * zoom, kernel: 'nearest' })
     .toColourspace('b-w')

@@ -26,7 +26,7 @@ trainers in any language. One copy of each split and one worker pool serve every
 Query parameters: seed, epoch, epochs, batch, rank, worldSize, start (samples of the first
 epoch's share to skip, to resume), part and parts (DataLoader workers), split, eval (1: the
 split in order, not shuffled, not augmented). The framing is documented in
-packages/sinks/src/network/PROTOCOL.md.
+packages/core/src/protocol/PROTOCOL.md.
 
 ${DATA_USAGE}
   --split NAMES          splits to serve, comma-separated, the first the default (default train,test)

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManifestError, manifestName, writeManifest, type Manifest } from '@idxflow/sinks';
+import { ManifestError, manifestName, writeManifest, type Manifest } from '@idxflow/sinks/internal';
 
 /** Checks that each file `whole` lists is in `dir` with its size, then writes `dir/manifest.json` (not over one, unless `force`). */
 export async function writeManifestFileInto(dir: string, whole: Manifest, force: boolean): Promise<{ sha256: string }> {

@@ -3,8 +3,11 @@ export type Split = 'train' | 'test';
 
 /** One published file: its name and the SHA-256 and size of the published (gzipped) bytes. */
 export interface RemoteFile {
+  /** File name as published, e.g. `train-images-idx3-ubyte.gz`. */
   readonly name: string;
+  /** SHA-256 of the published bytes, lower-case hex. */
   readonly sha256: string;
+  /** Size of the published bytes. */
   readonly size: number;
 }
 
@@ -14,6 +17,7 @@ export interface DatasetSpec {
   readonly id: 'mnist' | 'fashion-mnist' | 'kmnist';
   /** Base URLs tried in order; each file is `base + name`. */
   readonly mirrors: readonly string[];
+  /** The images and labels file of each split. */
   readonly files: Readonly<Record<Split, { readonly images: RemoteFile; readonly labels: RemoteFile }>>;
   /** Label names, index = label value. */
   readonly classes: readonly string[];
@@ -73,6 +77,10 @@ export const KMNIST: DatasetSpec = {
   classes: ['o', 'ki', 'su', 'tsu', 'na', 'ha', 'ma', 'ya', 're', 'wo'],
 };
 
+/**
+ * The datasets idxflow knows by name (the CLI's `--dataset`): where each is published and
+ * what its files hash to. `resolveDataset(DATASETS.mnist)` finds or downloads the files.
+ */
 export const DATASETS = { mnist: MNIST, 'fashion-mnist': FASHION_MNIST, kmnist: KMNIST } as const;
 
 /** The file name without a `.gz` or `.xz` suffix. */

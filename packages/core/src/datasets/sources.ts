@@ -32,17 +32,39 @@ export function mnist(options: DatasetOptions = {}): Observable<Block<Uint8Array
   return dataset(DATASETS.mnist, options);
 }
 
-/** Fashion-MNIST (Xiao et al. 2017): 10 clothing classes in MNIST's format; see `mnist()`. */
+/**
+ * Fashion-MNIST (Xiao et al. 2017): 10 clothing classes in MNIST's format; see `mnist()`.
+ *
+ * ## Example
+ * ```ts
+ * fashionMnist({ split: 'test' }).pipe(batch(100)).subscribe((b) => console.log(b.labels[0])); // 9: ankle boot
+ * ```
+ */
 export function fashionMnist(options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
   return dataset(DATASETS['fashion-mnist'], options);
 }
 
-/** Kuzushiji-MNIST (Clanuwat et al. 2018): 10 cursive Japanese characters; see `mnist()`. */
+/**
+ * Kuzushiji-MNIST (Clanuwat et al. 2018): 10 cursive Japanese characters; see `mnist()`.
+ *
+ * ## Example
+ * ```ts
+ * kmnist({ split: 'train' }).pipe(shuffle({ seed: 1 }), batch(128)).subscribe((b) => console.log(b.shape));
+ * ```
+ */
 export function kmnist(options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
   return dataset(DATASETS.kmnist, options);
 }
 
-/** The named dataset source for a `--dataset` id. */
+/**
+ * The named dataset source for a `--dataset` id (a key of `DATASETS`).
+ *
+ * ## Example
+ * ```ts
+ * const name = process.argv[2] as keyof typeof DATASETS; // 'mnist', 'fashion-mnist' or 'kmnist'
+ * datasetById(name, { split: 'test' }).subscribe((block) => console.log(block.shape));
+ * ```
+ */
 export function datasetById(id: keyof typeof DATASETS, options: DatasetOptions = {}): Observable<Block<Uint8Array>> {
   return dataset(DATASETS[id], options);
 }

@@ -43,6 +43,7 @@ export function idxTypeOf(data: IdxArray): IdxType {
 
 /** What an IDX header says. */
 export interface IdxHeader {
+  /** Element type, from the third byte of the magic number. */
   readonly type: IdxType;
   /** Dimensions; the first is the number of records. */
   readonly dims: readonly number[];
@@ -54,6 +55,7 @@ export interface IdxHeader {
 
 /** Records decoded from an IDX stream: `count` records from record `first` on. */
 export interface IdxRecords {
+  /** The header of the file the records come from. */
   readonly header: IdxHeader;
   /** Index of the first record in this group. */
   readonly first: number;

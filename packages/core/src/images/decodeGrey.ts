@@ -1,5 +1,6 @@
 // One image file (PNG, JPEG, or anything else sharp reads) decoded to 8-bit grey pixels.
 import { ImageFolderError } from '../errors.js';
+import { importOptional } from '../optional.js';
 
 /** A decoded grey image. */
 export interface GreyImage {
@@ -11,9 +12,12 @@ export interface GreyImage {
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 
-/** sharp, loaded on first use: only the image sources need it. */
+/** sharp, loaded on first use: only the image sources (imageFolder, parquet) need it, and it is an optional peer. */
 export function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => ((m as { default?: Sharp }).default ?? m) as Sharp);
+  sharpModule ??= importOptional('sharp', 'decoding images (imageFolder, parquet)', () => import('sharp')).then(
+    (m) => ((m as { default?: Sharp }).default ?? m) as Sharp,
+  );
+  sharpModule.catch(() => (sharpModule = undefined)); // installed later: try again
   return sharpModule;
 }
 

@@ -4,8 +4,18 @@ import { DemandWindow } from '../flow.js';
 import { settle } from '../operate.js';
 import { integer } from '../validate.js';
 
-/** The server answered, but not with the bytes asked for. */
+/**
+ * The server answered, but not with the bytes asked for.
+ *
+ * ## Example
+ * ```ts
+ * fromUrl('https://example.org/no-such-file.gz').subscribe({
+ *   error: (e) => console.error(e instanceof HttpStatusError && e.status), // 404
+ * });
+ * ```
+ */
 export class HttpStatusError extends IdxflowError {
+  /** The HTTP status code the server answered with. */
   readonly status: number;
 
   constructor(url: string, status: number, statusText: string) {

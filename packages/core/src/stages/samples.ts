@@ -6,11 +6,15 @@ import { operate } from '../operate.js';
 export interface Sample<P extends PixelArray = PixelArray> {
   /** `height * width` pixels; a view into the block it came from. */
   readonly image: P;
+  /** The class label. */
   readonly label: number;
   /** Index in the source file. */
   readonly index: number;
+  /** The epoch of the block it came from. */
   readonly epoch: number;
+  /** Image height in pixels. */
   readonly height: number;
+  /** Image width in pixels. */
   readonly width: number;
   /** The sample's soft-label row (a view), when the block has soft labels (after `mixup()` or `cutmix()`). */
   readonly softLabel?: Float32Array;

@@ -3,6 +3,13 @@ import { IdxflowError } from '@idxflow/core';
 /**
  * A pipeline produced a different number of samples than the export was told to expect
  * (`expectedCount`). Nothing is left under a final name: a header already holds the count.
+ *
+ * ## Example
+ * ```ts
+ * await toNpy(mnist({ split: 'test' }), { dir: 'out', split: 'test', expectedCount: 60000 }).catch((e) => {
+ *   if (e instanceof ExportCountError) console.error(e.expected, e.found); // 60000 samples (expectedCount) 10000
+ * });
+ * ```
  */
 export class ExportCountError extends IdxflowError {}
 

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { validate, type Block } from '@idxflow/core';
+import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, type ExportFormat } from './exportPlan.js';

@@ -8,7 +8,16 @@ import { join, relative, resolve, sep } from 'node:path';
 import { IdxflowError } from '@idxflow/core';
 import { fingerprintOf, ManifestError, readManifest, type Manifest } from './manifest.js';
 
-/** An export that would destroy data or leave stale files, refused before anything is written. */
+/**
+ * An export that would destroy data or leave stale files, refused before anything is written.
+ *
+ * ## Example
+ * ```ts
+ * await exportTo(mnist(), { dir: 'my-thesis', format: 'npy' }).catch((e) => {
+ *   if (e instanceof ExportRefusedError) console.error(e.message); // the folder holds files that are not an export's
+ * });
+ * ```
+ */
 export class ExportRefusedError extends IdxflowError {}
 
 /** What `prepareExportDir` needs to know of the export about to run. */

@@ -1,4 +1,4 @@
-import { BlockMismatchError, checkBlock, type Block } from '@idxflow/core';
+import { BlockMismatchError, checkBlock, type Block } from '@idxflow/core/internal';
 
 /** The element type of a block's images, as NumPy names it. */
 export function dtypeOf(images: Uint8Array | Float32Array): 'uint8' | 'float32' {

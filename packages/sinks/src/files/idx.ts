@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { idxBody, idxHeader, type Block, type IdxType } from '@idxflow/core';
+import { idxBody, idxHeader, type Block, type IdxType } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';

@@ -5,7 +5,7 @@
 // already complete, so that a rerun keeps them.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IdxflowError, validate } from '@idxflow/core';
+import { IdxflowError, validate } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
 import type { ExportFormat } from './export.js';
 import type { ExportedFile, ExportSummary } from './types.js';
@@ -38,12 +38,19 @@ export interface PartRecord {
 
 /** The contents of manifest.json (and of part manifests and journals). */
 export interface Manifest {
+  /** The idxflow version that wrote the export. */
   idxflow: string;
+  /** The export format, or null when the writer did not say. */
   format: ExportFormat | null;
+  /** Samples in the export. */
   count: number;
+  /** Height and width of every image. */
   shape: [number, number];
+  /** Element type of the images. */
   dtype: 'uint8' | 'float32';
+  /** The seed the pipeline was built with, or null. */
   seed: number | null;
+  /** The options that built the pipeline (JSON), or null. */
   pipeline: object | null;
   /** Every file of the export, sorted by name. */
   files: ExportedFile[];

@@ -1,6 +1,6 @@
 // The soft labels of an NPY export (after mixup() or cutmix()): `<split>-soft-labels.npy`,
 // float32 (n, classes), written beside the images and labels when the blocks carry them.
-import { softLabelClasses, type Block } from '@idxflow/core';
+import { softLabelClasses, type Block } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
 import { npyDescr, npyHeader, type NpyPair } from './npy.js';
 import type { BlockWriter } from './writeBlocks.js';

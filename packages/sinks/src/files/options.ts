@@ -1,6 +1,6 @@
 // The one place the file sinks check their options, when a sink is called and before anything
 // is written. Messages follow core's shape: "Expected <what> for <name> but received <value>".
-import { recycle, validate, type Block } from '@idxflow/core';
+import { recycle, validate, type Block } from '@idxflow/core/internal';
 import type { ExportedFile, FileSinkOptions } from './types.js';
 
 function received(value: unknown): string {

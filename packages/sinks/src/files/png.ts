@@ -1,7 +1,7 @@
 // An encoder of 8-bit greyscale PNGs (W3C PNG Specification, 2nd edition, = ISO/IEC 15948):
 // signature, IHDR, one IDAT compressed with fflate's zlib, IEND. Pure functions over typed
 // arrays, no Node API, so that a worker thread (or a browser) can run them.
-import { crc32, validate } from '@idxflow/core';
+import { crc32, validate } from '@idxflow/core/internal';
 import { zlibSync, type DeflateOptions } from 'fflate';
 
 /** A scanline filter (PNG section 9.2), or `adaptive` to choose one per row. */

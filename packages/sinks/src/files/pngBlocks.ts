@@ -1,4 +1,4 @@
-import { checkBlock, workerMap, type Block, type TaskStaging } from '@idxflow/core';
+import { checkBlock, workerMap, type Block, type TaskStaging } from '@idxflow/core/internal';
 import { map, type OperatorFunction } from 'rxjs';
 import { encodeGreyPngs, type GreyPngs } from './png.js';
 import { exportDeflate, type PngTask } from './pngWorker.js';

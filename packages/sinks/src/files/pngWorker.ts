@@ -1,6 +1,6 @@
 // The worker_threads entry point of the PNG sinks: blocks of pixels in, each block's PNGs out
 // as one byte array and its offsets, both moved back (not copied).
-import { transferWith } from '@idxflow/core';
+import { transferWith } from '@idxflow/core/internal';
 import { deflateRle } from './deflateRle.js';
 import { encodeGreyPngs, type GreyPngs } from './png.js';
 

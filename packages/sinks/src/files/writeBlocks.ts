@@ -1,4 +1,4 @@
-import { consume, holdUntil, type Block } from '@idxflow/core';
+import { consume, holdUntil, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 
 /** What a sequential file sink does with the blocks (or other values) of a pipeline. */

@@ -3,7 +3,7 @@
 // ZIP64 extra fields and end records are used when a size or offset reaches 4 GiB, so an
 // MNIST8M-sized NPZ (6 GB of uint8 images) stays readable; fflate's Zip writes no ZIP64.
 import { open } from 'node:fs/promises';
-import { crc32 } from '@idxflow/core';
+import { crc32 } from '@idxflow/core/internal';
 import type { AtomicFile } from './atomic.js';
 
 const MAX32 = 0xffffffff;

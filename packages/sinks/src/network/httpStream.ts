@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { consume, holdUntil, type Block } from '@idxflow/core';
+import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
-import { BATCHES_MEDIA_TYPE, encodeErrorFrame, encodeFrame } from './framing.js';
 
 /** Answers with a JSON body (errors are `{ "error": message }`). */
 export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { validate, type Block } from '@idxflow/core';
+import { importOptional, MissingPackageError, validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { BufferMeter, type ServerStats } from './bufferMeter.js';
 import { messageOf, sendJson, streamHttp } from './httpStream.js';
 import { parseServeParams, type ParamLimits, type ServeParams } from './params.js';
@@ -143,10 +143,11 @@ function refuseUpgrade(socket: Duplex, status: number, error: string, headers: R
   );
 }
 
-function handleUpgrade(endpoint: Endpoint, sockets: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function handleUpgrade(endpoint: Endpoint, sockets: WebSocketServer | MissingPackageError, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const url = targetOf(req);
   if (!url) return refuseUpgrade(socket, 400, badTarget(req));
   if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, `Expected /ws for path but received ${JSON.stringify(url.pathname.slice(0, 200))}`);
+  if (sockets instanceof MissingPackageError) return refuseUpgrade(socket, 501, sockets.message);
   const unauthorised = tokenProblem(endpoint, req, url.searchParams.get('token'));
   if (unauthorised) return refuseUpgrade(socket, 401, unauthorised);
   const opened = openPipeline(endpoint, url, true);
@@ -201,6 +202,22 @@ function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
   };
 }
 
+/**
+ * The WebSocket server of `/ws`, from the optional peer `ws`; without it, the error that `/ws`
+ * answers with (501, naming the package), while `/batches` works as ever.
+ */
+async function webSocketServer(): Promise<WebSocketServer | MissingPackageError> {
+  try {
+    const { WebSocketServer } = await importOptional('ws', 'the WebSocket endpoint /ws of serve()', () => import('ws'));
+    const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 16 });
+    sockets.on('error', () => undefined);
+    return sockets;
+  } catch (error) {
+    if (error instanceof MissingPackageError) return error;
+    throw error;
+  }
+}
+
 /** `http://address:port` for what the server is bound to (IPv6 in brackets). */
 function urlOf(address: AddressInfo): string {
   const host = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
@@ -211,7 +228,7 @@ function urlOf(address: AddressInfo): string {
  * Serves pipelines to trainers over HTTP (`GET /batches`) and WebSocket (`/ws`): each client
  * gets a fresh pipeline, built by `pipelineFactory` from its query parameters (seed, epoch,
  * epochs, batch, rank, worldSize, start, part, parts, split, eval), streamed as the frames
- * PROTOCOL.md specifies.
+ * core's PROTOCOL.md (`packages/core/src/protocol/`) specifies.
  *
  * A client costs what its pipeline holds: build pipelines from data loaded once (`loadBlock`)
  * and an `augmentPool()` shared by all, as `idxflow serve` does. A slow client slows its own
@@ -219,6 +236,8 @@ function urlOf(address: AddressInfo): string {
  * disconnects unsubscribes its pipeline while the others go on. No request can end the process:
  * a malformed target, header or handshake gets 400, a query parameter given twice 400, a client
  * beyond `maxClients` 503. `GET /health` says `{"ok":true}`, with counts when the token is given.
+ * The WebSocket endpoint needs the optional peer dependency `ws`; without it `/ws` answers 501
+ * with a message naming it, and `/batches` works as ever.
  *
  * @param pipelineFactory Builds one client's pipeline; a RangeError or TypeError it throws becomes a 400.
  * @param options Address, token, limits and defaults: see `ServeOptions`.
@@ -250,8 +269,7 @@ export async function serve(pipelineFactory: PipelineFactory, options: ServeOpti
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
   });
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 16 });
-  sockets.on('error', () => undefined);
+  const sockets = await webSocketServer();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     guarded(
       () => handleUpgrade(endpoint, sockets, req, socket, head),
@@ -268,8 +286,10 @@ export async function serve(pipelineFactory: PipelineFactory, options: ServeOpti
     stats: () => endpoint.meter.stats(),
     close: () =>
       (closed ??= new Promise<void>((resolve) => {
-        for (const ws of sockets.clients) ws.terminate();
-        sockets.close();
+        if (!(sockets instanceof MissingPackageError)) {
+          for (const ws of sockets.clients) ws.terminate();
+          sockets.close();
+        }
         server.closeAllConnections();
         server.close(() => resolve());
       })),

@@ -1,8 +1,7 @@
-import { consume, holdUntil, type Block } from '@idxflow/core';
+import { consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { BufferMeter } from './bufferMeter.js';
-import { encodeErrorFrame, encodeFrame } from './framing.js';
 import { messageOf } from './httpStream.js';
 
 /** Bytes queued on a WebSocket above which the pipeline waits: a socket's default high-water mark. */
@@ -38,7 +37,7 @@ export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, mete
   });
   subscription = consume(pipeline, {
     next(block) {
-      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.readyState !== ws.OPEN) return;
       const parts = encodeFrame(block);
       const last = parts.length - 1;
       const sent = new Promise<void>((resolve) => {
@@ -50,7 +49,7 @@ export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, mete
     },
     error(error: unknown) {
       onError(error);
-      if (ws.readyState !== WebSocket.OPEN) return;
+      if (ws.readyState !== ws.OPEN) return;
       ws.send(encodeErrorFrame(messageOf(error)), { binary: true });
       ws.close(1011, closeReason(messageOf(error)));
     },

@@ -1,4 +1,2 @@
 export * from './iterateBlocks.js';
 export * from './toTensors.js';
-export * from './toTfDataset.js';
-export type { TensorFlow } from './tfjs.js';

@@ -1,4 +1,4 @@
-import { consume, holdUntil, validate, type Block, type PixelArray } from '@idxflow/core';
+import { consume, holdUntil, validate, type Block, type PixelArray } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 
 /*

@@ -1,4 +1,4 @@
-import { validate, type Block } from '@idxflow/core';
+import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { iterateBlocks } from './iterateBlocks.js';
 

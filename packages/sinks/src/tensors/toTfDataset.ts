@@ -1,4 +1,4 @@
-import { validate, type Block } from '@idxflow/core';
+import { validate, type Block } from '@idxflow/core/internal';
 import type { Tensor2D, Tensor4D, data } from '@tensorflow/tfjs';
 import type { Observable } from 'rxjs';
 import { importTensorFlow, type TensorFlow } from './tfjs.js';

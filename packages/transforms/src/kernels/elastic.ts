@@ -11,8 +11,7 @@
  * Gaussian, and float32 rounding.
  *
  * The draws and the smoothing run in WebAssembly SIMD (elastic.wat, four columns per f32x4),
- * about 6x faster than scalar JavaScript: 3.3 us instead of 19 for a 28 x 28 field pair (median,
- * one thread of a 2-core AMD EPYC VM; measured apart, the draws take 0.55 us, the smoothing 2.9).
+ * several times faster than scalar JavaScript (docs/benchmarks.md has the figures).
  * The arithmetic is float32 (coefficients rounded from double), which adds about 1e-6 of the
  * field's peak, a thousandth of Deriche's own error. It is deterministic: standard SIMD only,
  * no FMA, no relaxed SIMD, every operation IEEE-rounded in a fixed order, so every machine gives

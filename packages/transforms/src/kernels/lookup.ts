@@ -1,9 +1,9 @@
 // Byte-to-float lookup, the whole of normalisation: dst[i] = table[src[i]].
 //
 // The loop runs in WebAssembly (lookup.wat): bytes are staged into the kernel's memory a chunk
-// at a time, looked up there and the values copied out. For 784-byte images gathered from a
-// shuffled epoch that takes 0.65-0.75 us an image against 1.0-1.15 us for the same loop in
-// JavaScript, staging and copying included (one thread of a 2-core AMD EPYC VM, real MNIST).
+// at a time, looked up there and the values copied out. Staging and copying included, that is
+// faster than the same loop in JavaScript on images gathered from a shuffled epoch
+// (docs/benchmarks.md has the figures).
 // Table entries are moved as they are, never computed, so every path gives the same bits.
 import { LOOKUP_WASM } from './lookup.wasm.js';
 import { instantiateKernel, type WasmMemory } from './wasm.js';

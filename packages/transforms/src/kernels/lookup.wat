@@ -5,10 +5,10 @@
 ;; Source of lookup.wasm.ts: after editing, run `pnpm --filter @idxflow/transforms wasm`;
 ;; test/transforms/kernels/wasm.test.ts fails while the two differ.
 ;;
-;; Why WebAssembly for a table lookup: measured, on one thread of a 2-core AMD EPYC VM, the
-;; same loop in JavaScript takes 1.0-1.15 us per 784-byte image gathered from a shuffled MNIST
-;; epoch, this one 0.65-0.75 us with lookup.ts's staging and copying included. A JavaScript
-;; version moving the values as 32-bit integers (no float loads) was no faster.
+;; Why WebAssembly for a table lookup: it is faster than the same loop in JavaScript on images
+;; gathered from a shuffled epoch, lookup.ts's staging and copying included, and a JavaScript
+;; version moving the values as 32-bit integers (no float loads) was no faster
+;; (docs/benchmarks.md has the figures).
 ;;
 ;; The same on every machine: table entries are moved as 32-bit words, never as floats, so no
 ;; value is converted or canonicalised, and byte order does not matter (the table is written

@@ -52,7 +52,8 @@ export interface Tones {
  */
 export function toneTable(table: Uint8Array, tones: Tones): Uint8Array {
   const { brightness, contrast, gamma } = tones;
-  // One tight loop per step (a loop testing for every step per entry ran 3x slower); the first
+  // One tight loop per step (a loop testing for every step per entry is several times slower,
+  // docs/benchmarks.md); the first
   // step maps the bytes themselves, the others what the table holds.
   let first = true;
   if (brightness === brightness) {

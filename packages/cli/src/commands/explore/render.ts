@@ -1,7 +1,7 @@
 // What the explore page draws, computed by the pipeline's own code: augmentImages on the chosen
 // samples (the bytes `idxflow export` writes for them), sampleDraws for a sample's parameters.
 import type { Block } from '@idxflow/core';
-import { augmentImages, sampleDraws, type SampleDraws } from '@idxflow/transforms';
+import { augmentImages, sampleDraws, type SampleDraws } from '@idxflow/transforms/internal';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
 

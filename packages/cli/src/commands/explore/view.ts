@@ -1,8 +1,8 @@
 // What the explore page asks for: the query string of its requests, checked before any work.
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
-import { DATASETS, validate } from '@idxflow/core';
-import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms';
+import { DATASETS, validate } from '@idxflow/core/internal';
+import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms/internal';
 import { augmentOptions, DATA_FLAGS, seedOf } from '../../options.js';
 import { UsageError } from '../info.js';
 

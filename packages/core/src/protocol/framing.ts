@@ -17,7 +17,9 @@
 // with its JSON library), while the three arrays travel as raw bytes that numpy, PyTorch or
 // a typed array view without parsing. Labels and indices follow the images so the images start
 // right after the header, and a frame's size is known once its header is read.
-import { IdxflowError, operate, type Block } from '@idxflow/core';
+import type { Block } from '../block.js';
+import { IdxflowError } from '../errors.js';
+import { operate } from '../operate.js';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /** The media type of a batch stream over HTTP. */
@@ -35,10 +37,28 @@ export interface FrameHeader {
   classes?: number;
 }
 
-/** A byte stream that is not a well-formed sequence of frames (names the stream and the byte offset). */
+/**
+ * A byte stream that is not a well-formed sequence of frames (names the stream and the byte offset).
+ *
+ * ## Example
+ * ```ts
+ * of(new TextEncoder().encode('HTTP/1.1 200 OK')).pipe(decodeFrames('a web page')).subscribe({
+ *   error: (e) => console.error(e instanceof FrameError, e.offset), // true 0: not a header length
+ * });
+ * ```
+ */
 export class FrameError extends IdxflowError {}
 
-/** The server's pipeline failed mid-stream and said why in an error frame. */
+/**
+ * The server's pipeline failed mid-stream and said why in an error frame.
+ *
+ * ## Example
+ * ```ts
+ * fromServer('http://127.0.0.1:8080/batches').subscribe({
+ *   error: (e) => e instanceof RemotePipelineError && console.error('the server failed:', e.message),
+ * });
+ * ```
+ */
 export class RemotePipelineError extends Error {
   override name = 'RemotePipelineError';
 }

@@ -1,11 +1,22 @@
-import { DemandWindow, type Block } from '@idxflow/core';
 import { Observable } from 'rxjs';
-import { BATCHES_MEDIA_TYPE, decodeFrames } from './framing.js';
+import type { Block } from '../block.js';
+import { DemandWindow } from '../flow.js';
+import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
 
-/** The server refused the request; `status` is its HTTP status and the message its explanation. */
+/**
+ * The server refused the request; `status` is its HTTP status and the message its explanation.
+ *
+ * ## Example
+ * ```ts
+ * fromServer('http://127.0.0.1:8080/batches?batch=0').subscribe({
+ *   error: (e) => e instanceof ServerError && console.error(e.status, e.message), // 400 Expected integer >= 1 for batch ...
+ * });
+ * ```
+ */
 export class ServerError extends Error {
   override name = 'ServerError';
   constructor(
+    /** The HTTP status of the refusal (400, 401, 503, ...). */
     readonly status: number,
     message: string,
   ) {
@@ -52,7 +63,7 @@ async function connect(url: string, options: FromServerOptions, signal: AbortSig
  * Streams batches from an idxflow server (`serve()`, `idxflow serve`) as Blocks.
  *
  * The next chunk of the body is read only once the consumer's holds on the previous ones
- * have settled (core's flow.ts, through a `DemandWindow`), so a slow trainer stops reading,
+ * have settled (flow.ts, through a `DemandWindow`), so a slow trainer stops reading,
  * TCP fills, and the server's pipeline waits. Unsubscribing aborts the request. A refused
  * request errors with a `ServerError` carrying the status and the server's message; a
  * pipeline that fails on the server errors with its message (`RemotePipelineError`).

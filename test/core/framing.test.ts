@@ -1,8 +1,8 @@
-import type { Block } from '@idxflow/core';
+import { decodeFrames, FrameError, RemotePipelineError, type Block } from '@idxflow/core';
+import { encodeErrorFrame, encodeFrame } from '@idxflow/core/internal';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeErrorFrame, encodeFrame, FrameError, RemotePipelineError } from '../../../packages/sinks/src/network/index.js';
-import { lcgBytes, syntheticBlocks } from '../../fixtures/blocks.js';
+import { lcgBytes, syntheticBlocks } from '../fixtures/blocks.js';
 
 /** Splits `bytes` into chunks of `size` bytes (the last may be shorter). */
 const chunked = (bytes: Uint8Array, size: number): Uint8Array[] =>
