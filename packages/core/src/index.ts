@@ -42,7 +42,7 @@ export { decodeFrames, FrameDecoder, type FrameHeader } from './protocol/framing
 export { batch, type BatchOptions } from './stages/batch.js';
 export { epochs } from './stages/epochs.js';
 export { shuffle, shuffleRows, type ShuffleOptions } from './stages/shuffle.js';
-export { asRows, gather } from './stages/rows.js';
+export { asRows, gather, gatherRows } from './stages/rows.js';
 export { shuffleWindow, type ShuffleWindowOptions } from './stages/shuffleWindow.js';
 export { shard, type ShardOptions } from './stages/shard.js';
 export { samples } from './stages/samples.js';

@@ -19,9 +19,13 @@ export interface SampleKey {
 
 /** An erasing box: rows `[top, top + height)`, columns `[left, left + width)`. */
 export interface EraseBox {
+  /** First erased row. */
   top: number;
+  /** First erased column. */
   left: number;
+  /** Erased rows. */
   height: number;
+  /** Erased columns. */
   width: number;
 }
 

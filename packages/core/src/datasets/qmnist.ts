@@ -90,6 +90,7 @@ export function qmnist(options: QmnistOptions = {}): Observable<Block<Uint8Array
 export interface QmnistTable {
   /** Row `i` (the sample of source index `i`) is `values[8 * i .. 8 * i + 8)`. */
   readonly values: Int32Array;
+  /** Rows in the table: the split's samples. */
   readonly count: number;
   /** The column names, `QMNIST_COLUMNS`. */
   readonly columns: readonly string[];

@@ -36,6 +36,15 @@ export function layoutOf<P extends PixelArray>(value: Run<P>): Block<P> {
 /**
  * The rows' samples as a Block; `images`, when given, are its pixels already gathered (by a
  * worker). Labels and indices are gathered here.
+ *
+ * @param rows Which samples of which block, in order.
+ * @param images The pixels of those samples, when something gathered them already.
+ *
+ * ## Example
+ * ```ts
+ * const test = await loadBlock(mnist({ split: 'test' }));
+ * const picked = gatherRows({ from: test, rows: Uint32Array.of(3, 2, 1) }); // samples 3, 2 and 1
+ * ```
  */
 export function gatherRows<P extends PixelArray>(rows: Rows<P>): Block<P>;
 export function gatherRows<Q extends PixelArray>(rows: Rows, images: Q): Block<Q>;
