@@ -12,7 +12,13 @@ export interface GreyImage {
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 
-/** sharp, loaded on first use: only the image sources (imageFolder, parquet) need it, and it is an optional peer. */
+/**
+ * sharp, loaded on first use: only the image sources (imageFolder, parquet) need it, and it is
+ * an optional peer. Kept out of the declaration files (`@internal`, stripped), whose readers may
+ * not have sharp's types.
+ *
+ * @internal
+ */
 export function loadSharp(): Promise<Sharp> {
   sharpModule ??= importOptional('sharp', 'decoding images (imageFolder, parquet)', () => import('sharp')).then(
     (m) => ((m as { default?: Sharp }).default ?? m) as Sharp,
