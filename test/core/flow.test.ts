@@ -42,6 +42,14 @@ describe('read-ahead with RxJS operators in the pipe: 2 ms/batch sink behind mni
     });
   }
 
+  it('a partial batch flushed on completion and held by the sink is no unbounded read-ahead: no warning', async () => {
+    // 10,000 samples in batches of 300: the last 100 leave when the source completes, with no
+    // producer left to slow, and the sink holds them like any other.
+    const { ahead, warned } = await readAhead(batch(300) as OperatorFunction<Block, Block>);
+    expect(warned).toBe(false);
+    expect(ahead).toBeLessThanOrEqual(2 * 300 + 299);
+  });
+
   for (const [name, op] of [
     ['concatMap(async b => b)', concatMap(async (b: Block) => b)],
     ['observeOn(asapScheduler)', observeOn(asapScheduler)],

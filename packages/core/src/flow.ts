@@ -85,6 +85,21 @@ export function holdUntil(until: PromiseLike<unknown>): void {
 const ready = (): void => undefined;
 
 /**
+ * Runs `deliver` (a stage's completion) with a hold list of its own that nothing waits on: a
+ * stage that emits its last values on completion (batch's partial batch) may be held below, and
+ * there is no producer left to slow, so the hold is dropped rather than reported as unbounded.
+ */
+export function completing(deliver: () => void): void {
+  if (state.open) return deliver();
+  state.open = [];
+  try {
+    deliver();
+  } finally {
+    state.open = undefined;
+  }
+}
+
+/**
  * Delivers `value` to `subscriber` and collects the holds its consumers make.
  *
  * @returns a promise that settles when every hold has settled, or `undefined` when no

@@ -5,6 +5,7 @@
 // an exception thrown in a handler passed to `subscribe()` escapes as an uncaught error beside
 // a stream that goes on, or completes, as if nothing happened.
 import { Subscriber, type Observable, type Subscription } from 'rxjs';
+import { completing } from './flow.js';
 
 /** What a stage does with each notification from upstream; a handler left out passes it on. */
 export interface StageHandlers<T> {
@@ -46,7 +47,7 @@ class StageSubscriber<T> extends Subscriber<T> {
     if (complete) {
       this._complete = (): void => {
         try {
-          complete();
+          completing(complete); // what it emits on completion may be held: no producer is left to slow
         } catch (thrown) {
           destination.error(thrown);
         } finally {
