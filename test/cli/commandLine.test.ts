@@ -114,5 +114,5 @@ describe('the command line, part 1: commands and the flags of export and the dat
 });
 
 describe('the command line, part 1: commands and the flags of export and the data: as processes', () => {
-  for (const row of rows.filter((r) => r.process)) it.concurrent(rowName(row.args), () => checkRow(row));
+  for (const row of rows.filter((r) => r.process)) it(rowName(row.args), () => checkRow(row));
 });

@@ -114,5 +114,5 @@ describe('the command line, part 2: augmentation, preview and serve: read by mai
 });
 
 describe('the command line, part 2: augmentation, preview and serve: as processes', () => {
-  for (const row of rows.filter((r) => r.process)) it.concurrent(rowName(row.args), () => checkRow(row));
+  for (const row of rows.filter((r) => r.process)) it(rowName(row.args), () => checkRow(row));
 });
