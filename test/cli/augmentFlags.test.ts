@@ -55,22 +55,22 @@ describe('augmentation flags', () => {
 
   it('exit 2 with a one-line message naming the flag', () => {
     const cases: [string[], string][] = [
-      [['--rotate', '15@1.5'], 'Expected a probability between 0 and 1 after @ for --rotate but received "15@1.5"'],
-      [['--rotate=-15'], 'Expected X >= 0 or MIN:MAX for --rotate but received "-15"'],
+      [['--rotate', '15@1.5'], 'Expected a probability from 0 to 1 after @ for --rotate but received "15@1.5"'],
+      [['--rotate=-15'], 'Expected X >= 0 (meaning -X:X) or MIN:MAX for --rotate but received "-15"'],
       [['--shear-y', '95'], 'Expected degrees within (-90, 90) for --shear-y but received "95"'],
-      [['--scale', '0'], 'Expected positive factors for --scale but received "0"'],
-      [['--hflip', '2'], 'Expected a probability between 0 and 1 for --hflip but received "2"'],
-      [['--vflip', 'x'], 'Expected a number for --vflip but received "x"'],
-      [['--brightness=-0.5:1'], 'Expected non-negative values for --brightness but received "-0.5:1"'],
+      [['--scale', '0'], 'Expected factors within [0.1, 10] for --scale but received "0"'],
+      [['--hflip', '2'], 'Expected a probability from 0 to 1 for --hflip but received "2"'],
+      [['--vflip', 'x'], 'Expected a decimal number for --vflip but received "x"'],
+      [['--brightness=-0.5:1'], 'Expected factors within [0, 10] for --brightness but received "-0.5:1"'],
       [['--contrast', '1.2:0.8'], 'Expected MIN <= MAX for --contrast but received "1.2:0.8"'],
-      [['--gamma', '1@'], 'Expected a probability between 0 and 1 after @ for --gamma but received "1@"'],
-      [['--noise', 'loud'], 'Expected a number for --noise but received "loud"'],
+      [['--gamma', '1@'], 'Expected a probability from 0 to 1 after @ for --gamma but received "1@"'],
+      [['--noise', 'loud'], 'Expected a decimal number for --noise but received "loud"'],
       [['--thickness', '100'], 'Expected radii within [-64, 64] for --thickness but received "100"'],
-      [['--elastic', '34:4@x'], 'Expected a probability between 0 and 1 after @ for --elastic but received "34:4@x"'],
-      [['--erase-scale', '0.1:0.2'], 'Expected --erase P with --erase-scale'],
+      [['--elastic', '34:4@x'], 'Expected a probability from 0 to 1 after @ for --elastic but received "34:4@x"'],
+      [['--erase-scale', '0.1:0.2'], 'Expected --erase-scale only with --erase P but received no --erase'],
       [['--erase', '0.5', '--erase-scale', '0.1:1.5'], 'Expected MIN:MAX with 0 <= MIN <= MAX <= 1 for --erase-scale but received "0.1:1.5"'],
-      [['--erase', '0.5', '--erase-ratio', '0:2'], 'Expected MIN:MAX with 0 < MIN <= MAX <= Infinity for --erase-ratio but received "0:2"'],
-      [['--erase', '0.5', '--erase-value', '300'], 'Expected a value between 0 and 255 for --erase-value but received "300"'],
+      [['--erase', '0.5', '--erase-ratio', '0:2'], 'Expected MIN:MAX with 0.01 <= MIN <= MAX <= 100 for --erase-ratio but received "0:2"'],
+      [['--erase', '0.5', '--erase-value', '300'], 'Expected a value from 0 to 255 for --erase-value but received "300"'],
     ];
     for (const [args, message] of cases) {
       const r = idxflow('preview', '--split', 'test', ...args, '--out', join(tmpdir(), 'never.png'));

@@ -113,11 +113,11 @@ describe('idxflow explore under hostile requests (loopback)', () => {
 
   it("answers a bad flag value with 400 and the CLI's one-line message naming the flag", async () => {
     const answer = await fetchJson<{ error: string }>(`${open.url}/api/grid?rotate=15@1.5`);
-    expect(answer).toEqual({ status: 400, body: { error: 'Expected a probability between 0 and 1 after @ for --rotate but received "15@1.5"' } });
+    expect(answer).toEqual({ status: 400, body: { error: 'Expected a probability from 0 to 1 after @ for --rotate but received "15@1.5"' } });
     expect((await fetchJson<{ error: string }>(`${open.url}/api/grid?erase-value=9`)).body.error).toBe('Expected --erase P with --erase-value');
     for (const name of ['constructor', '__proto__', 'cifar']) {
       const refused = await fetchJson<{ error: string }>(`${open.url}/api/grid?dataset=${name}`);
-      expect(refused).toEqual({ status: 400, body: { error: `Expected one of mnist, fashion-mnist, kmnist for dataset but received "${name}"` } });
+      expect(refused).toEqual({ status: 400, body: { error: `Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for dataset but received "${name}"` } });
     }
   });
 });
@@ -125,11 +125,12 @@ describe('idxflow explore under hostile requests (loopback)', () => {
 describe('idxflow explore flags', () => {
   it('exit 2 with a one-line message naming the flag', () => {
     const cases: [string[], string][] = [
-      [['--rotate', 'abc'], 'Expected a number for --rotate but received "abc"'],
-      [['--port', '70000'], 'Expected a port between 0 and 65535 for --port but received "70000"'],
-      [['--port', 'x'], 'Expected a number for --port but received "x"'],
+      [['--rotate', 'abc'], 'Expected a decimal number for --rotate but received "abc"'],
+      [['--port', '70000'], 'Expected an integer from 0 to 65535 for --port but received "70000"'],
+      [['--port', 'x'], 'Expected an integer from 0 to 65535 for --port but received "x"'],
+      [['--parquet', 'train.parquet'], "Expected no --parquet for idxflow explore, whose page reads a --dataset's whole splits or --images and --labels (export and preview take --parquet)"],
       [['--host', '0.0.0.0'], 'Expected --token T (or --insecure-no-token) to bind --host 0.0.0.0, which is not loopback: anyone who can reach it could read the data'],
-      [['--split', 'val'], 'Expected train or test for --split but received "val"'],
+      [['--split', 'val'], 'Expected one of train, test for --split but received "val"'],
       [['--dataset', 'cifar'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for --dataset but received "cifar"'],
     ];
     for (const [args, message] of cases) {

@@ -30,10 +30,10 @@ describe('idxflow export', () => {
   it('exits 2 with a message naming the flag for bad flags', () => {
     const cases: [string[], string][] = [
       [['--format', 'jpeg', '--out', 'x'], 'Expected one of idx, idx.gz, npy, npz, png, wds, hf for --format but received "jpeg"'],
-      [['--rotate', 'abc', '--out', 'x'], 'Expected a number for --rotate but received "abc"'],
+      [['--rotate', 'abc', '--out', 'x'], 'Expected a decimal number for --rotate but received "abc"'],
       [['--scale', '2:1', '--out', 'x'], 'Expected MIN <= MAX for --scale but received "2:1"'],
       [['--elastic', '34', '--out', 'x'], 'Expected ALPHA:SIGMA for --elastic but received "34"'],
-      [['--normalize', '0.1:0.3', '--format', 'png', '--out', 'x'], 'Expected --format npy or npz with --normalize'],
+      [['--normalize', '0.1:0.3', '--format', 'png', '--out', 'x'], 'Expected --normalize only with --format npy or npz but received --format png'],
       [['--dataset', 'cifar', '--out', 'x'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for --dataset but received "cifar"'],
       [[], 'Expected --out DIR'],
     ];

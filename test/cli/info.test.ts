@@ -57,7 +57,7 @@ describe('idxflow info', () => {
     expect(missing.stderr).toContain(`ENOENT: no such file or directory, open '${join(dir, 'nope')}'`);
     const usage = idxflow('info');
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain('Usage: idxflow info FILE [--json]');
+    expect(usage.stderr).toBe('idxflow: Expected FILE for idxflow info but received none (idxflow help info shows its usage)\n');
     expect(idxflow('frobnicate').status).toBe(2);
   });
 });

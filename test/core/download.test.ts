@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChecksumError,
+  DatasetNotFoundError,
   DownloadError,
   downloadFile,
   HttpStatusError,
@@ -120,5 +121,33 @@ describe('download from mirrors', () => {
     expect((error as DownloadError).attempts.map((e) => e.constructor)).toEqual([HttpStatusError, ChecksumError]);
     expect((error as Error).message).toContain(`labels.gz: expected a mirror serving bytes with SHA-256 ${sha256(labels)}, found ${base}/missing/`);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('names every place it tried when no mirror serves the file (one refuses, one answers 404), and leaves no folder it made', async () => {
+    // A port nothing listens on: bound once, then closed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-offline-'));
+    const cacheDir = join(root, 'cache', 'nested'); // neither exists yet: the download would make both
+    const error = await resolveDataset(spec, { split: 'test', cacheDir, mirrors: [refused, `${base}/missing/`] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetNotFoundError);
+    const { tried, dataset, split, cause } = error as DatasetNotFoundError;
+    expect([dataset, split]).toEqual([spec.id, 'test']);
+    expect(tried).toEqual([
+      { kind: 'cache', where: join(cacheDir, spec.id), found: 'no t10k-images-idx3-ubyte.gz or t10k-images-idx3-ubyte' },
+      { kind: 'mirror', where: `${refused}t10k-images-idx3-ubyte.gz`, found: expect.stringMatching(/^expected an HTTP response, found no response \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/) },
+      { kind: 'mirror', where: `${base}/missing/t10k-images-idx3-ubyte.gz`, found: 'expected HTTP status 200, found HTTP status 404 Not Found' },
+    ]);
+    expect(cause).toBeInstanceOf(DownloadError);
+    for (const place of tried) expect((error as Error).message).toContain(`${place.kind} ${place.where}: ${place.found}`);
+    expect(readdirSync(root)).toEqual([]); // no cache/nested/mnist-test-mirror left empty
+
+    // A cache folder that was there before stays, and so does its parent: only what the download made goes.
+    const existing = mkdtempSync(join(tmpdir(), 'idxflow-offline-cache-'));
+    await resolveDataset(spec, { split: 'test', cacheDir: existing, mirrors: [`${base}/missing/`] }).catch(() => undefined);
+    expect(existsSync(existing)).toBe(true);
+    expect(readdirSync(existing)).toEqual([]);
   });
 });

@@ -77,9 +77,13 @@ describe('emnist()', () => {
   it('is pinned to the published SHA-256: the test archive from a mirror is refused', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'idxflow-emnist-pinned-'));
     const error = await read(emnist({ cacheDir: empty, mirrors: [`${server.base}/good/`] })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).attempts[0]).toBeInstanceOf(ChecksumError);
-    expect((error as Error).message).toContain(`expected a mirror serving bytes with SHA-256 ${EMNIST_ARCHIVE.file.sha256}`);
+    // Nowhere else to look: the not-found error lists the cache and the mirror, and carries the download's failure.
+    expect(error).toBeInstanceOf(DatasetNotFoundError);
+    expect((error as DatasetNotFoundError).tried.map((t) => t.kind)).toEqual(['cache', 'mirror']);
+    const download = (error as Error).cause;
+    expect(download).toBeInstanceOf(DownloadError);
+    expect((download as DownloadError).attempts[0]).toBeInstanceOf(ChecksumError);
+    expect((error as Error).message).toContain(`: expected SHA-256 ${EMNIST_ARCHIVE.file.sha256}, found SHA-256 `);
   });
 
   it('reads extracted members from dir (raw or .gz), or the archive in dir, and names both when neither is there', async () => {

@@ -74,8 +74,9 @@ describe('qmnist()', () => {
   it('is pinned to the published SHA-256, and reports a missing dir file by name', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'idxflow-qmnist-empty-'));
     const error = await loadBlock(qmnist({ split: 'test', cacheDir: empty, mirrors: [`${server.base}/q/`] })).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DownloadError);
-    expect((error as Error).message).toContain(`expected a mirror serving bytes with SHA-256 ${QMNIST.files.test.images.sha256}`);
+    expect(error).toBeInstanceOf(DatasetNotFoundError);
+    expect((error as Error).cause).toBeInstanceOf(DownloadError);
+    expect((error as Error).message).toContain(`: expected SHA-256 ${QMNIST.files.test.images.sha256}, found SHA-256 `);
     const missing = await loadBlock(qmnist({ split: 'nist', dir: empty })).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(DatasetNotFoundError);
     expect((missing as Error).message).toBe(`${join(empty, 'xnist-images-idx3-ubyte.xz')}: expected xnist-images-idx3-ubyte.xz or xnist-images-idx3-ubyte in ${empty}, found neither`);

@@ -2,18 +2,27 @@
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
 import { datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
-import { UsageError } from './commands/info.js';
+import { resolvePath } from './flags.js';
+import { shown } from './numbers.js';
+import { UsageError } from './usageError.js';
 
 type Flags = Record<string, string | boolean | string[] | undefined>;
 
 /** The flags that choose a file source, each alone. */
 const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'images'] as const;
 
-/** The parquet files of `--parquet`, repeated or comma-separated. */
-function parquetFiles(value: unknown): string[] {
-  const list = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).filter((f) => f !== '');
-  if (list.length === 0) throw new UsageError('Expected one or more files for --parquet FILE[,FILE...]');
-  return list;
+/** The parquet files of `--parquet`, comma-separated, each from the directory the command was run from. */
+export function parquetFiles(value: unknown): string[] {
+  const list = String(value).split(',');
+  if (list.some((f) => f === '')) throw new UsageError(`Expected one or more comma-separated files for --parquet FILE[,FILE...] but received ${shown(String(value))}`);
+  return list.map((f) => resolvePath(f));
+}
+
+/** The images and labels files of `--npy IMAGES.npy,LABELS.npy`. */
+export function npyFiles(value: unknown): [string, string] {
+  const parts = String(value).split(',');
+  if (parts.length !== 2 || parts.some((p) => p === '')) throw new UsageError(`Expected IMAGES.npy,LABELS.npy for --npy but received ${shown(String(value))}`);
+  return [resolvePath(parts[0]), resolvePath(parts[1])];
 }
 
 /**
@@ -39,8 +48,7 @@ export function fileSourceOf(flags: Flags, split: string): { source: Observable<
     if (split !== 'train' && split !== 'test') throw new UsageError(`Expected train or test for --split with --npz but received "${split}"`);
     return { source: npz({ path, split }) as Observable<Block<Uint8Array>>, name: path, inputs: [path] };
   }
-  const parts = String(flags.npy).split(',');
-  if (parts.length !== 2 || parts.some((p) => p === '')) throw new UsageError(`Expected IMAGES.npy,LABELS.npy for --npy but received "${String(flags.npy)}"`);
+  const parts = npyFiles(flags.npy);
   return { source: npy({ images: parts[0], labels: parts[1] }) as Observable<Block<Uint8Array>>, name: parts[0], inputs: parts };
 }
 

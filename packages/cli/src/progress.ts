@@ -1,7 +1,7 @@
 // Progress of long work: a bar with rate and ETA redrawn in place on a terminal; off a terminal
 // (a log, a CI job, a scheduler's output file) one line every few seconds, so that a long export
 // is never silent until it ends.
-import { UsageError } from './commands/info.js';
+import { UsageError } from './usageError.js';
 
 export interface Progress {
   update(done: number, total: number | undefined): void;

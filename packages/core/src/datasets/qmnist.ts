@@ -60,9 +60,8 @@ export interface QmnistOptions extends Omit<ResolveOptions, 'split'> {
  */
 export async function resolveQmnist(options: QmnistOptions = {}): Promise<{ images: string; labels: string }> {
   const split = validate.oneOf('split', options.split ?? 'train', QMNIST_SPLITS);
-  const { split: _split, ...rest } = options;
-  const images = await resolvePublishedFile(QMNIST, QMNIST.files[split].images, rest);
-  const labels = await resolvePublishedFile(QMNIST, QMNIST.files[split].labels, rest);
+  const images = await resolvePublishedFile(QMNIST, QMNIST.files[split].images, { ...options, split });
+  const labels = await resolvePublishedFile(QMNIST, QMNIST.files[split].labels, { ...options, split });
   return { images, labels };
 }
 

