@@ -2,11 +2,10 @@
 // WebSocket handshakes and random bytes, each sent over a raw socket on 127.0.0.1 to the CLI
 // server running as its own process. After every one the server must answer /health and
 // stream a correct epoch (the test split in order, compared with the raw MNIST file).
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lcgBytes } from '../../fixtures/blocks.js';
 import { readSamples } from '../../fixtures/frames.js';
-import { getText, startServer, type RunningServer } from '../../fixtures/server.js';
+import { exchange as exchangeWith, getText, startServer, type RunningServer } from '../../fixtures/server.js';
 import { testSplit } from './rawMnist.js';
 
 let server: RunningServer;
@@ -20,26 +19,8 @@ afterAll(async () => {
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const AUTH = 'Authorization: Bearer secret\r\n';
 
-/** Sends `bytes`, reads what comes back for at most 300 ms (or 64 KiB), then closes. Resolves with the first line. */
-function exchange(bytes: Buffer | string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(server.port, '127.0.0.1');
-    let received = Buffer.alloc(0);
-    const done = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(received.toString('latin1').split('\r\n')[0]);
-    };
-    const timer = setTimeout(done, 300);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length > 65536) done();
-    });
-    socket.on('end', done);
-    socket.on('error', done);
-    socket.write(bytes);
-  });
-}
+/** Sends `bytes` to the server, reads what comes back for at most 300 ms (or 64 KiB), then closes. Resolves with the first line. */
+const exchange = (bytes: Buffer | string): Promise<string> => exchangeWith(server.port, bytes);
 
 const request = (target: string, headers = AUTH, method = 'GET'): string => `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`;
 const upgrade = (target: string, extra = ''): string =>

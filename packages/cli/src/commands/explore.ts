@@ -1,27 +1,13 @@
 // `idxflow explore`: a local web page to choose augmentations by looking at them.
-import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
-import { integerIn, shown } from '../numbers.js';
+import { usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
 import { DATA_FLAGS, DATA_RULES, dataUsage, seedOf, sourceOf } from '../options.js';
+import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
 import { UsageError } from '../usageError.js';
 import { ExploreData } from './explore/data.js';
 import { startExploreServer, type ExploreServer } from './explore/server.js';
 import { AUGMENT_FLAGS, type ExploreBase } from './explore/view.js';
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-const SERVER_FLAGS = {
-  host: { type: 'string', arg: 'H', default: '127.0.0.1', help: 'address to bind (127.0.0.1: this machine only); any other needs --token, or --insecure-no-token to serve anyone who can reach it' },
-  port: { type: 'string', arg: 'P', default: '8090', help: 'port, 0 to 65535 (0 picks a free one)', check: (t) => integerIn('port', t, 0, 65535) },
-  token: {
-    type: 'string',
-    arg: 'T',
-    help: 'require it from the page (open the printed URL, which carries it); 1 to 4096 visible ASCII characters',
-    check: (t) => {
-      if (!/^[\x21-\x7e]{1,4096}$/.test(t)) throw new UsageError(`Expected 1 to 4096 visible ASCII characters (no spaces) for --token but received ${shown(t)}`);
-    },
-  },
-  'insecure-no-token': { type: 'boolean', help: 'serve a non-loopback --host without a token' },
-} as const satisfies Record<string, FlagSpec>;
+const SERVER_FLAGS = listenFlags('8090', 'require it from the page (open the printed URL, which carries it)');
 
 export const EXPLORE_FLAGS = { ...DATA_FLAGS, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
 
@@ -33,12 +19,7 @@ export const EXPLORE_RULES: readonly FlagRule[] = [
     const other = OTHER_SOURCES.find((flag) => given.has(flag));
     if (other !== undefined) throw new UsageError(`Expected no --${other} for idxflow explore, whose page reads a --dataset's whole splits or --images and --labels (export and preview take --${other})`);
   },
-  ({ given, values }) => {
-    const host = String(values.host);
-    if (LOOPBACK.test(host) || given.has('token') || given.has('insecure-no-token')) return;
-    throw new UsageError(`Expected --token T (or --insecure-no-token) to bind --host ${host}, which is not loopback: anyone who can reach it could read the data`);
-  },
-  onlyWith('insecure-no-token', ({ given, values }) => !given.has('token') && !LOOPBACK.test(String(values.host)), 'a non-loopback --host and no --token', ({ given, values }) => (given.has('token') ? '--token' : `--host ${String(values.host)}`)),
+  ...LISTEN_RULES,
   ...DATA_RULES,
 ];
 

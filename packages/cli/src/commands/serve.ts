@@ -2,15 +2,14 @@ import { asRows, batch, epochs, gather, loadBlock, shard, shuffleRows, skipSampl
 import { serve, type BatchServer, type ServeParams } from '@idxflow/sinks';
 import { augment, augmentPool, normalize, type AugmentOptions } from '@idxflow/transforms';
 import { filter, map, of, type Observable } from 'rxjs';
-import { onlyWith, usageOf, type FlagRule, type FlagSpec } from '../flags.js';
+import { usageOf, type FlagRule, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
+import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
 import { UsageError } from '../usageError.js';
 
 const MAX_BATCH = 65536; // the server's largest batch a client may ask for
 const MAX_CLIENTS = 4096; // each holds a batch or two and a socket
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** "train,test" → distinct names. */
 function splitNamesOf(text: string): string[] {
@@ -30,17 +29,7 @@ const SPLIT: FlagSpec = {
 };
 
 const SERVER_FLAGS = {
-  host: { type: 'string', arg: 'H', default: '127.0.0.1', help: 'address to bind (127.0.0.1: this machine only); any other needs --token, or --insecure-no-token to serve anyone who can reach it' },
-  port: { type: 'string', arg: 'P', default: '8080', help: 'port, 0 to 65535 (0 picks a free one)', check: (t) => integerIn('port', t, 0, 65535) },
-  token: {
-    type: 'string',
-    arg: 'T',
-    help: 'require "Authorization: Bearer T"; 1 to 4096 visible ASCII characters',
-    check: (t) => {
-      if (!/^[\x21-\x7e]{1,4096}$/.test(t)) throw new UsageError(`Expected 1 to 4096 visible ASCII characters (no spaces) for --token but received ${shown(t)}`);
-    },
-  },
-  'insecure-no-token': { type: 'boolean', help: 'serve a non-loopback --host without a token' },
+  ...listenFlags('8080', 'require "Authorization: Bearer T"'),
   batch: { type: 'string', arg: 'N', default: '128', help: `default batch size, 1 to ${MAX_BATCH} (clients may ask for another)`, check: (t) => integerIn('batch', t, 1, MAX_BATCH) },
   normalize: { ...NORMALIZE_FLAG, help: `send ${NORMALIZE_FLAG.help}` },
   workers: { ...WORKERS_FLAG, help: `${WORKERS_FLAG.help}; shared by all clients` },
@@ -62,12 +51,7 @@ export const SERVE_RULES: readonly FlagRule[] = [
     const other = names.find((name) => name !== 'train' && name !== 'test');
     if (!given.has('images') && other !== undefined) throw new UsageError(`Expected train or test in --split for --dataset ${String(values.dataset)} but received ${shown(other)}`);
   },
-  ({ given, values }) => {
-    const host = String(values.host);
-    if (LOOPBACK.test(host) || given.has('token') || given.has('insecure-no-token')) return;
-    throw new UsageError(`Expected --token T (or --insecure-no-token) to bind --host ${host}, which is not loopback: anyone who can reach it could read the data`);
-  },
-  onlyWith('insecure-no-token', ({ given, values }) => !given.has('token') && !LOOPBACK.test(String(values.host)), 'a non-loopback --host and no --token', ({ given, values }) => (given.has('token') ? '--token' : `--host ${String(values.host)}`)),
+  ...LISTEN_RULES,
   ...DATA_RULES,
 ];
 
@@ -119,6 +103,7 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window: pool.workers } : { seed: p.seed }));
 }
 
+/** Loads the splits and starts the server; `flags` as readCommandLine checked them (SERVE_RULES). */
 export async function serveCommand(flags: Record<string, string | boolean | undefined>): Promise<BatchServer & { close(): Promise<void> }> {
   const augmentation = augmentOptions(flags);
   const workers = workersOf(flags);
@@ -128,14 +113,7 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
   const host = String(flags.host);
   const port = integerIn('port', String(flags.port), 0, 65535);
   const token = typeof flags.token === 'string' ? flags.token : undefined;
-  const insecureNoToken = flags['insecure-no-token'] === true;
-  if (!LOOPBACK.test(host) && token === undefined && !insecureNoToken) {
-    throw new UsageError(`Expected --token T (or --insecure-no-token) to bind --host ${host}, which is not loopback: anyone who can reach it could read the data`);
-  }
   const names = splitNamesOf(String(flags.split));
-  if (typeof flags.images === 'string' && names.length > 1 && flags.split !== SERVE_FLAGS.split.default) {
-    throw new UsageError('Expected one --split name with --images and --labels');
-  }
   const own = typeof flags.images === 'string' ? [flags.split === SERVE_FLAGS.split.default ? 'train' : names[0]] : names;
   const splits = new Map<string, Block>();
   for (const name of own) {
@@ -149,7 +127,7 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
       host,
       port,
       token,
-      insecureNoToken,
+      insecureNoToken: flags['insecure-no-token'] === true,
       defaultBatch,
       defaultSeed: seedOf(flags),
       splits: [...splits.keys()],
