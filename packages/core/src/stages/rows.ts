@@ -34,11 +34,9 @@ export function layoutOf<P extends PixelArray>(value: Run<P>): Block<P> {
 }
 
 /**
- * The rows' samples as a Block; `images`, when given, are its pixels already gathered (by a
- * worker). Labels and indices are gathered here.
+ * The rows' samples as a Block: pixels, labels and indices gathered here.
  *
  * @param rows Which samples of which block, in order.
- * @param images The pixels of those samples, when something gathered them already.
  *
  * ## Example
  * ```ts
@@ -47,6 +45,13 @@ export function layoutOf<P extends PixelArray>(value: Run<P>): Block<P> {
  * ```
  */
 export function gatherRows<P extends PixelArray>(rows: Rows<P>): Block<P>;
+/**
+ * The rows' samples as a Block whose pixels something gathered already (a worker); labels and
+ * indices are gathered here.
+ *
+ * @param rows Which samples of which block, in order.
+ * @param images The pixels of those samples, in the rows' order.
+ */
 export function gatherRows<Q extends PixelArray>(rows: Rows, images: Q): Block<Q>;
 export function gatherRows({ from, rows }: Rows, images?: PixelArray): Block {
   const n = rows.length;
