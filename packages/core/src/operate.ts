@@ -4,8 +4,8 @@
 // `error` (which unsubscribes upstream), never up the stack of whoever called `next`. Without it
 // an exception thrown in a handler passed to `subscribe()` escapes as an uncaught error beside
 // a stream that goes on, or completes, as if nothing happened.
-import { Subscriber, type Observable, type Subscription } from 'rxjs';
-import { completing } from './flow.js';
+import { Observable, Subscriber, type Subscription } from 'rxjs';
+import { completing, DemandWindow } from './flow.js';
 
 /** What a stage does with each notification from upstream; a handler left out passes it on. */
 export interface StageHandlers<T> {
@@ -126,5 +126,34 @@ export function consume<T>(source: Observable<T>, handlers: SinkHandlers<T>): Su
 export function settle(subscriber: Subscriber<unknown>, work: Promise<unknown>): void {
   work.catch((error: unknown) => {
     if (!subscriber.closed) subscriber.error(error);
+  });
+}
+
+/**
+ * A source whose values `body` emits at the pace downstream takes them: each `emit` resolves
+ * once fewer than `window` emissions wait on holds (see `DemandWindow`), or as soon as the
+ * subscriber has gone, so a body whose consumer left without settling its holds still reaches
+ * its `finally` (closing what it opened) instead of waiting forever. The body stops when
+ * `subscriber.closed`; its return completes the stream, its failure errors it (`settle`).
+ *
+ * @param window How many emissions may wait on holds at once.
+ * @param body Produces the values of one subscription through `emit`; `signal` aborts when the
+ *   subscription ends (pass it to a fetch).
+ *
+ * ## Example
+ * ```ts
+ * const chunks = produce<Uint8Array>(2, async (emit, subscriber) => {
+ *   for (const chunk of [a, b, c]) if (!subscriber.closed) await emit(chunk);
+ * });
+ * ```
+ */
+export function produce<T>(window: number, body: (emit: (value: T) => Promise<void>, subscriber: Subscriber<T>, signal: AbortSignal) => Promise<void>): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const demand = new DemandWindow(window);
+    const ended = new AbortController();
+    const stopped = new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const emit = (value: T): Promise<void> => Promise.race([demand.emit(subscriber, value), stopped]);
+    settle(subscriber, body(emit, subscriber, ended.signal).then(() => subscriber.complete()));
+    return () => ended.abort();
   });
 }

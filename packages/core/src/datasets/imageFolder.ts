@@ -1,13 +1,12 @@
 // A folder of your own images, one subfolder per class, as torchvision's ImageFolder reads it.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
-import { DemandWindow } from '../flow.js';
 import { decodeGrey, loadSharp } from '../images/decodeGrey.js';
 import { mnistStyle } from '../images/mnistStyle.js';
-import { settle } from '../operate.js';
+import { produce } from '../operate.js';
 import * as validate from '../validate.js';
 
 /** Options of `imageFolder()`. */
@@ -96,24 +95,18 @@ export function imageFolder(options: ImageFolderOptions): Observable<Block<Uint8
   size.forEach((d, i) => validate.integer(`size[${i}]`, d, 1, 65535));
   const blockSize = validate.integer('blockSize', options.blockSize ?? 256, 1);
   const prepared = { size: options.mnistStyle ? ([28, 28] as [number, number]) : size, grey: options.grey ?? true, mnistStyle: options.mnistStyle ?? false };
-  return new Observable<Block<Uint8Array>>((subscriber) => {
-    const window = new DemandWindow(2);
-    const pump = async (): Promise<void> => {
-      const classes = await imageFolderClasses(options.root);
-      const files: { path: string; label: number }[] = [];
-      for (const [label, name] of classes.entries()) for (const path of await imagesUnder(join(options.root, name))) files.push({ path, label });
-      if (files.length === 0) throw new ImageFolderError({ file: options.root, expected: `image files (${IMAGE_EXTENSIONS.join(', ')}) in the class folders`, found: 'none' });
-      const [h, w] = prepared.size;
-      for (let at = 0; at < files.length && !subscriber.closed; at += blockSize) {
-        const slice = files.slice(at, at + blockSize);
-        const images = new Uint8Array(slice.length * h * w);
-        (await Promise.all(slice.map((f) => prepare(f.path, prepared)))).forEach((pixels, i) => images.set(pixels, i * h * w));
-        const block = { images, labels: Uint8Array.from(slice, (f) => f.label), indices: Uint32Array.from(slice, (_, i) => at + i), epoch: 0, shape: [slice.length, h, w] as [number, number, number] };
-        await window.emit(subscriber, block);
-      }
-      subscriber.complete();
-    };
-    settle(subscriber, pump());
+  return produce<Block<Uint8Array>>(2, async (emit, subscriber) => {
+    const classes = await imageFolderClasses(options.root);
+    const files: { path: string; label: number }[] = [];
+    for (const [label, name] of classes.entries()) for (const path of await imagesUnder(join(options.root, name))) files.push({ path, label });
+    if (files.length === 0) throw new ImageFolderError({ file: options.root, expected: `image files (${IMAGE_EXTENSIONS.join(', ')}) in the class folders`, found: 'none' });
+    const [h, w] = prepared.size;
+    for (let at = 0; at < files.length && !subscriber.closed; at += blockSize) {
+      const slice = files.slice(at, at + blockSize);
+      const images = new Uint8Array(slice.length * h * w);
+      (await Promise.all(slice.map((f) => prepare(f.path, prepared)))).forEach((pixels, i) => images.set(pixels, i * h * w));
+      await emit({ images, labels: Uint8Array.from(slice, (f) => f.label), indices: Uint32Array.from(slice, (_, i) => at + i), epoch: 0, shape: [slice.length, h, w] });
+    }
   });
 }
 

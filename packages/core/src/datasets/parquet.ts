@@ -2,11 +2,10 @@
 // `image` (struct<bytes, path>, an encoded PNG or JPEG) and `label` (an integer ClassLabel), read
 // with hyparquet a slice of rows at a time and decoded to one grey channel with sharp.
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
 import { ParquetFormatError } from '../errors.js';
-import { DemandWindow } from '../flow.js';
-import { settle } from '../operate.js';
+import { produce } from '../operate.js';
 import * as validate from '../validate.js';
 import { decodeGrey } from '../images/decodeGrey.js';
 
@@ -98,28 +97,23 @@ export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Ar
   const blockSize = validate.integer('blockSize', options.blockSize ?? 1024, 1);
   const columns: [string, string] = [options.imageColumn ?? 'image', options.labelColumn ?? 'label'];
   if (!Array.isArray(options.files) || options.files.length === 0) throw new TypeError('Expected at least one Parquet file for files');
-  return new Observable<Block<Uint8Array>>((subscriber) => {
-    const window = new DemandWindow(2);
+  return produce<Block<Uint8Array>>(2, async (emit, subscriber) => {
     const like: { shape?: [number, number] } = {};
-    const pump = async (): Promise<void> => {
-      let index = 0;
-      for (const path of options.files) {
-        const file = await asyncBufferFromFile(path);
-        const metadata = await parquetMetadataAsync(file).catch((error: Error) => {
-          throw new ParquetFormatError({ file: path, expected: 'a Parquet file (magic PAR1 and a footer)', found: error.message });
-        });
-        const names = metadata.schema.map((s) => s.name);
-        const missing = columns.find((c) => !names.includes(c));
-        if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
-        const rows = Number(metadata.num_rows);
-        for (let start = 0; start < rows && !subscriber.closed; start += blockSize) {
-          const block = await readRows(path, file, metadata, { start, end: Math.min(rows, start + blockSize), index }, columns, like);
-          index += block.shape[0];
-          await window.emit(subscriber, block);
-        }
+    let index = 0;
+    for (const path of options.files) {
+      const file = await asyncBufferFromFile(path);
+      const metadata = await parquetMetadataAsync(file).catch((error: Error) => {
+        throw new ParquetFormatError({ file: path, expected: 'a Parquet file (magic PAR1 and a footer)', found: error.message });
+      });
+      const names = metadata.schema.map((s) => s.name);
+      const missing = columns.find((c) => !names.includes(c));
+      if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
+      const rows = Number(metadata.num_rows);
+      for (let start = 0; start < rows && !subscriber.closed; start += blockSize) {
+        const block = await readRows(path, file, metadata, { start, end: Math.min(rows, start + blockSize), index }, columns, like);
+        index += block.shape[0];
+        await emit(block);
       }
-      subscriber.complete();
-    };
-    settle(subscriber, pump());
+    }
   });
 }

@@ -1,6 +1,5 @@
-import { Observable } from 'rxjs';
-import { DemandWindow } from '../flow.js';
-import { settle } from '../operate.js';
+import type { Observable } from 'rxjs';
+import { produce } from '../operate.js';
 import { integer } from '../validate.js';
 
 /** Options shared by the byte sources. */
@@ -28,14 +27,7 @@ export const DEFAULT_CHUNK_SIZE = 1 << 16;
 export function fromBytes(bytes: Uint8Array, options: ByteSourceOptions = {}): Observable<Uint8Array> {
   const chunkSize = integer('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE, 1);
   const size = integer('window', options.window ?? 2, 1);
-  return new Observable<Uint8Array>((subscriber) => {
-    const window = new DemandWindow(size);
-    const pump = async (): Promise<void> => {
-      for (let at = 0; at < bytes.length && !subscriber.closed; at += chunkSize) {
-        await window.emit(subscriber, bytes.subarray(at, at + chunkSize));
-      }
-      subscriber.complete();
-    };
-    settle(subscriber, pump());
+  return produce<Uint8Array>(size, async (emit, subscriber) => {
+    for (let at = 0; at < bytes.length && !subscriber.closed; at += chunkSize) await emit(bytes.subarray(at, at + chunkSize));
   });
 }

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
-import { Observable } from 'rxjs';
-import { DemandWindow } from '../flow.js';
-import { settle } from '../operate.js';
+import type { Observable } from 'rxjs';
+import { produce } from '../operate.js';
 import { integer } from '../validate.js';
 import { DEFAULT_CHUNK_SIZE, type ByteSourceOptions } from './bytes.js';
 
@@ -22,32 +21,27 @@ import { DEFAULT_CHUNK_SIZE, type ByteSourceOptions } from './bytes.js';
 export function fromFile(path: string, options: ByteSourceOptions = {}): Observable<Uint8Array> {
   const chunkSize = integer('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE, 1);
   const size = integer('window', options.window ?? 2, 1);
-  return new Observable<Uint8Array>((subscriber) => {
-    const window = new DemandWindow(size);
-    // Resolves at teardown. A consumer that leaves may never settle the holds it made, so the
-    // pump stops waiting on them then, and closes the file itself instead of leaving the handle
-    // to the garbage collector.
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const pump = async (): Promise<void> => {
-      const handle = await open(path, 'r');
-      try {
-        while (!subscriber.closed) {
-          const buffer = new Uint8Array(chunkSize);
-          const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
-          if (bytesRead === 0) break;
-          await Promise.race([window.emit(subscriber, bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead)), stopped]);
-        }
-      } finally {
-        await handle.close();
+  // produce() ends the wait on holds at teardown, so the file is closed here, not left to the
+  // garbage collector, when a consumer leaves without settling them.
+  return produce<Uint8Array>(size, async (emit, subscriber) => {
+    const handle = await open(path, 'r').catch(named(path));
+    try {
+      while (!subscriber.closed) {
+        const buffer = new Uint8Array(chunkSize);
+        const { bytesRead } = await handle.read(buffer, 0, chunkSize, null).catch(named(path));
+        if (bytesRead === 0) break;
+        await emit(bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead));
       }
-      subscriber.complete();
-    };
-    const named = pump().catch((error: NodeJS.ErrnoException) => {
-      if (error && typeof error === 'object' && error.code && !error.path) error.path = path; // read() errors omit it
-      throw error;
-    });
-    settle(subscriber, named);
-    return stop;
+    } finally {
+      await handle.close();
+    }
   });
 }
+
+/** Rethrows a file system error with `path` set: read() errors omit it. */
+const named =
+  (path: string) =>
+  (error: NodeJS.ErrnoException): never => {
+    if (error && typeof error === 'object' && error.code && !error.path) error.path = path;
+    throw error;
+  };

@@ -1,6 +1,6 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
-import { DemandWindow } from '../flow.js';
+import { produce } from '../operate.js';
 import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
 
 /**
@@ -78,21 +78,13 @@ async function connect(url: string, options: FromServerOptions, signal: AbortSig
  * ```
  */
 export function fromServer(url: string, options: FromServerOptions = {}): Observable<Block> {
-  const bytes = new Observable<Uint8Array>((subscriber) => {
-    const abort = new AbortController();
-    const window = new DemandWindow(2);
-    void (async () => {
-      const reader = await connect(url, options, abort.signal);
-      while (!subscriber.closed) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        await window.emit(subscriber, value);
-      }
-      subscriber.complete();
-    })().catch((error: unknown) => {
-      if (!subscriber.closed) subscriber.error(error);
-    });
-    return () => abort.abort();
+  const bytes = produce<Uint8Array>(2, async (emit, subscriber, signal) => {
+    const reader = await connect(url, options, signal);
+    while (!subscriber.closed) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await emit(value);
+    }
   });
   return bytes.pipe(decodeFrames(url));
 }

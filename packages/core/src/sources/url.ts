@@ -1,7 +1,6 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { IdxflowError } from '../errors.js';
-import { DemandWindow } from '../flow.js';
-import { settle } from '../operate.js';
+import { produce } from '../operate.js';
 import { integer } from '../validate.js';
 
 /**
@@ -47,33 +46,26 @@ export interface UrlSourceOptions {
  */
 export function fromUrl(url: string, options: UrlSourceOptions = {}): Observable<Uint8Array> {
   const size = integer('window', options.window ?? 2, 1);
-  return new Observable<Uint8Array>((subscriber) => {
-    const abort = new AbortController();
-    const window = new DemandWindow(size);
-    const pump = async (): Promise<void> => {
-      const response = await fetch(url, { signal: abort.signal });
-      if (!response.ok || !response.body) {
-        await response.body?.cancel();
-        throw new HttpStatusError(url, response.status, response.statusText);
+  return produce<Uint8Array>(size, async (emit, subscriber, signal) => {
+    const response = await fetch(url, { signal });
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw new HttpStatusError(url, response.status, response.statusText);
+    }
+    const length = Number(response.headers.get('content-length'));
+    const total = Number.isFinite(length) && length > 0 ? length : undefined;
+    let received = 0;
+    const reader = response.body.getReader();
+    try {
+      while (!subscriber.closed) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.length;
+        options.onProgress?.(received, total);
+        await emit(value);
       }
-      const length = Number(response.headers.get('content-length'));
-      const total = Number.isFinite(length) && length > 0 ? length : undefined;
-      let received = 0;
-      const reader = response.body.getReader();
-      try {
-        while (!subscriber.closed) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          received += value.length;
-          options.onProgress?.(received, total);
-          await window.emit(subscriber, value);
-        }
-      } finally {
-        reader.releaseLock();
-      }
-      subscriber.complete();
-    };
-    settle(subscriber, pump());
-    return () => abort.abort();
+    } finally {
+      reader.releaseLock();
+    }
   });
 }

@@ -1,10 +1,9 @@
 import { open } from 'node:fs/promises';
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { crc32 } from '../crc32.js';
 import { ZipError } from '../errors.js';
-import { DemandWindow } from '../flow.js';
-import { settle } from '../operate.js';
+import { produce } from '../operate.js';
 import { integer } from '../validate.js';
 import { findZipEntry, readZipDirectory, type ZipEntry } from '../zip/centralDirectory.js';
 import { DEFAULT_CHUNK_SIZE, type ByteSourceOptions } from './bytes.js';
@@ -65,34 +64,25 @@ function memberUnzip(path: string, entry: ZipEntry, out: Uint8Array[]): { push: 
 export function fromZipMember(path: string, member: string, options: ByteSourceOptions = {}): Observable<Uint8Array> {
   const chunkSize = integer('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE, 1);
   const size = integer('window', options.window ?? 2, 1);
-  return new Observable<Uint8Array>((subscriber) => {
-    const window = new DemandWindow(size);
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const pump = async (): Promise<void> => {
-      const entries = await readZipDirectory(path);
-      const entry = findZipEntry(entries, member);
-      if (!entry) throw new ZipError({ file: path, expected: `a member named ${member}`, found: `${entries.length} other members (${entries.slice(0, 4).map((e) => e.name).join(', ')}${entries.length > 4 ? ', ...' : ''})` });
-      const out: Uint8Array[] = [];
-      const unzip = memberUnzip(path, entry, out);
-      const handle = await open(path, 'r');
-      try {
-        for (let at = entry.offset; at < entry.end && !subscriber.closed; ) {
-          const buffer = new Uint8Array(Math.min(chunkSize, entry.end - at));
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
-          if (bytesRead === 0) throw new ZipError({ file: path, offset: at, expected: `member ${entry.name} to end at byte ${entry.end}`, found: 'the end of the file' });
-          at += bytesRead;
-          unzip.push(buffer.subarray(0, bytesRead), at >= entry.end);
-          for (const data of out.splice(0)) await Promise.race([window.emit(subscriber, data), stopped]);
-        }
-      } finally {
-        await handle.close();
+  return produce<Uint8Array>(size, async (emit, subscriber) => {
+    const entries = await readZipDirectory(path);
+    const entry = findZipEntry(entries, member);
+    if (!entry) throw new ZipError({ file: path, expected: `a member named ${member}`, found: `${entries.length} other members (${entries.slice(0, 4).map((e) => e.name).join(', ')}${entries.length > 4 ? ', ...' : ''})` });
+    const out: Uint8Array[] = [];
+    const unzip = memberUnzip(path, entry, out);
+    const handle = await open(path, 'r');
+    try {
+      for (let at = entry.offset; at < entry.end && !subscriber.closed; ) {
+        const buffer = new Uint8Array(Math.min(chunkSize, entry.end - at));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
+        if (bytesRead === 0) throw new ZipError({ file: path, offset: at, expected: `member ${entry.name} to end at byte ${entry.end}`, found: 'the end of the file' });
+        at += bytesRead;
+        unzip.push(buffer.subarray(0, bytesRead), at >= entry.end);
+        for (const data of out.splice(0)) await emit(data);
       }
-      if (subscriber.closed) return;
-      unzip.check();
-      subscriber.complete();
-    };
-    settle(subscriber, pump());
-    return stop;
+    } finally {
+      await handle.close();
+    }
+    if (!subscriber.closed) unzip.check();
   });
 }
