@@ -6,10 +6,10 @@ import { resolvePath } from './flags.js';
 import { shown } from './numbers.js';
 import { UsageError } from './usageError.js';
 
-type Flags = Record<string, string | boolean | string[] | undefined>;
+type Flags = Record<string, string | boolean | undefined>;
 
-/** The flags that choose a file source, each alone. */
-const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'images'] as const;
+/** The flags that choose a file source, each alone (DATA_RULES refuses two). */
+export const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'images'] as const;
 
 /** The parquet files of `--parquet`, comma-separated, each from the directory the command was run from. */
 export function parquetFiles(value: unknown): string[] {
@@ -25,16 +25,10 @@ export function npyFiles(value: unknown): [string, string] {
   return [resolvePath(parts[0]), resolvePath(parts[1])];
 }
 
-/**
- * The source of `--images-dir`, `--parquet`, `--npz` or `--npy`, or undefined when none is given.
- * Refuses two sources at once, and `--dataset` beside one.
- */
-export function fileSourceOf(flags: Flags, split: string): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
-  const given = FILE_SOURCES.filter((f) => flags[f] !== undefined);
-  if (given.length > 1) throw new UsageError(`Expected one source but received --${given[0]} and --${given[1]}`);
-  const flag = given[0];
+/** The source of `--images-dir`, `--parquet`, `--npz` or `--npy` (DATA_RULES let one through), or undefined when none is given. */
+export function fileSourceOf(flags: Flags, split: 'train' | 'test'): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
+  const flag = FILE_SOURCES.find((f) => flags[f] !== undefined);
   if (flag === undefined || flag === 'images') return undefined;
-  if (flags.dir !== undefined) throw new UsageError(`Expected --dir only with a --dataset, not with --${flag}`);
   if (flag === 'images-dir') {
     const root = String(flags['images-dir']);
     return { source: imageFolder({ root, mnistStyle: flags['mnist-style'] === true }), name: root, inputs: [root] };
@@ -45,7 +39,6 @@ export function fileSourceOf(flags: Flags, split: string): { source: Observable<
   }
   if (flag === 'npz') {
     const path = String(flags.npz);
-    if (split !== 'train' && split !== 'test') throw new UsageError(`Expected train or test for --split with --npz but received "${split}"`);
     return { source: npz({ path, split }) as Observable<Block<Uint8Array>>, name: path, inputs: [path] };
   }
   const parts = npyFiles(flags.npy);

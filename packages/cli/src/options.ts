@@ -2,7 +2,7 @@
 // the thread and normalisation flags of export and serve.
 import { availableParallelism } from 'node:os';
 import { CATALOG, datasetEntry, idx, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
-import { fileSourceOf, npyFiles, parquetFiles } from './dataSources.js';
+import { FILE_SOURCES, fileSourceOf, npyFiles, parquetFiles } from './dataSources.js';
 import type { Observable } from 'rxjs';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
 import { UsageError } from './usageError.js';
@@ -63,6 +63,9 @@ export const DATA_RULES: readonly FlagRule[] = [
     for (const flag of ['dataset', 'dir']) {
       if (given.has('images') && given.has(flag)) throw new UsageError(`Expected --${flag} only without --images and --labels (they name the files) but received both`);
     }
+    const sources = FILE_SOURCES.filter((flag) => given.has(flag));
+    if (sources.length > 1) throw new UsageError(`Expected one source but received --${sources[0]} and --${sources[1]}`);
+    if (sources.length === 1 && sources[0] !== 'images' && given.has('dir')) throw new UsageError(`Expected --dir only with a --dataset, not with --${sources[0]}`);
     if (given.has('mnist-style') && !given.has('images-dir')) throw new UsageError('Expected --mnist-style only with --images-dir');
     if (given.has('orientation') && !String(values.dataset).startsWith('emnist-')) {
       throw new UsageError(`Expected --orientation upright or stored with an emnist-* --dataset but received ${shown(String(values.orientation))} with ${String(values.dataset)}`);
@@ -115,16 +118,20 @@ export function seedOf(flags: { seed?: unknown }): number {
   return integerIn('seed', String(flags.seed ?? '0'), -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
 }
 
-/** The source the flags select (its first --limit samples), and a label for messages. */
-export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split } {
+/**
+ * The source the flags select (its first --limit samples), a label for messages, and the files
+ * it reads: known here for files named by the flags, left to the dataset's `files()` (which
+ * resolves them) for a named dataset.
+ */
+export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[] } {
   const split = choice('split', String(flags.split ?? 'train'), ['train', 'test']) as Split;
   const limit = flags.limit === undefined ? undefined : integerIn('limit', String(flags.limit), 1, MAX_SAMPLES);
   const first = (source: Observable<Block<Uint8Array>>): Observable<Block<Uint8Array>> => (limit === undefined ? source : source.pipe(takeSamples(limit)));
-  const file = fileSourceOf(flags as Parameters<typeof fileSourceOf>[0], split);
-  if (file) return { source: first(file.source), name: file.name, split };
+  const file = fileSourceOf(flags as Record<string, string | boolean | undefined>, split);
+  if (file) return { source: first(file.source), name: file.name, split, inputs: file.inputs };
   if (typeof flags.images === 'string' || typeof flags.labels === 'string') {
     if (typeof flags.images !== 'string' || typeof flags.labels !== 'string') throw new UsageError('Expected both --images FILE and --labels FILE');
-    return { source: first(idx({ images: flags.images, labels: flags.labels })), name: flags.images, split };
+    return { source: first(idx({ images: flags.images, labels: flags.labels })), name: flags.images, split, inputs: [flags.images, flags.labels] };
   }
   const id = choice('dataset', String(flags.dataset ?? 'mnist'), datasetIds);
   const entry = datasetEntry(id)!;

@@ -1,6 +1,6 @@
 // `idxflow explore`: a local web page to choose augmentations by looking at them.
 import { usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
-import { DATA_FLAGS, DATA_RULES, dataUsage, seedOf, sourceOf } from '../options.js';
+import { DATA_FLAGS, DATA_RULES, dataUsage, seedOf } from '../options.js';
 import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
 import { UsageError } from '../usageError.js';
 import { ExploreData } from './explore/data.js';
@@ -49,7 +49,7 @@ export interface ExploreCommand extends ExploreServer {
 export async function exploreCommand({ values, given }: Pick<CommandLine, 'values' | 'given'>): Promise<ExploreCommand> {
   const initialFlags = AUGMENT_FLAGS.filter((name) => given.has(name) && typeof values[name] === 'string').map((name): [string, string] => [name, String(values[name])]);
   const seed = seedOf(values);
-  const { split } = sourceOf(values);
+  const split = values.split === 'test' ? 'test' : 'train';
   const token = typeof values.token === 'string' ? values.token : undefined;
   const base: ExploreBase = {
     dataset: String(values.dataset ?? 'mnist'),

@@ -1,6 +1,6 @@
 import { asRows, batch, datasetEntry, epochs, loadBlock, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
 import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
-import { fileSourceOf, hfDescription } from '../dataSources.js';
+import { hfDescription } from '../dataSources.js';
 import { augment, augmentPool } from '@idxflow/transforms';
 import { of, type Observable } from 'rxjs';
 import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
@@ -100,13 +100,8 @@ async function splitsOf(flags: Flags): Promise<{ split: Split; data: Block<Uint8
   const splits: Split[] = flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' ? 'test' : 'train'];
   const out = [];
   for (const split of splits) {
-    const { source, name } = sourceOf({ ...flags, split });
-    const file = fileSourceOf(flags, split);
-    const inputs = file
-      ? file.inputs
-      : typeof flags.images === 'string'
-        ? [flags.images, String(flags.labels)]
-        : await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined });
+    const { source, name, inputs: named } = sourceOf({ ...flags, split });
+    const inputs = named ?? (await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined }));
     const data = await loadBlock(source);
     if (data.shape[1] < 1 || data.shape[2] < 1) throw new UsageError(`Expected images of at least 1 x 1 pixels in ${inputs[0]} but received ${data.shape[1]} x ${data.shape[2]}`);
     out.push({ split, data, inputs, name });
@@ -118,13 +113,10 @@ type Flags = Record<string, string | boolean | undefined>;
 type Settings = ReturnType<typeof settingsOf>;
 type Splits = Awaited<ReturnType<typeof splitsOf>>;
 
-/** What the flags ask of the export, each converted (and checked, for a caller that did not parse them). */
+/** What the flags ask of the export, each converted (EXPORT_RULES checked them). */
 function settingsOf(flags: Flags) {
-  if (typeof flags.out !== 'string') throw new UsageError('Expected --out DIR (idxflow help export lists the options)');
-  const part = partOf(flags, process.env);
-  if (part && flags.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
   return {
-    out: flags.out,
+    out: String(flags.out),
     format: formatOf(String(flags.format)),
     copies: integerIn('copies', String(flags.copies), 1, MAX_SAMPLES),
     workers: workersOf(flags),
@@ -133,7 +125,7 @@ function settingsOf(flags: Flags) {
     normalize: normalizeOf(flags.normalize),
     shardSize: flags['shard-size'] === undefined ? undefined : integerIn('shard-size', String(flags['shard-size']), 1, MAX_SHARD_SIZE),
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
-    part,
+    part: partOf(flags, process.env),
   };
 }
 
