@@ -105,6 +105,11 @@ const rows: Row[] = [
   proc(over('dataset', 'cifar', 'one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist')),
   no(X('--dataset', 'kmnist', ...IMAGES), 'Expected --dataset only without --images and --labels (they name the files) but received both'),
   no(X('--dir', '/tmp', ...IMAGES), 'Expected --dir only without --images and --labels (they name the files) but received both'),
+  // One source: a named dataset beside another source is refused, not ignored.
+  proc(no(X('--dataset', 'fashion-mnist', '--images-dir', '/tmp'), 'Expected --dataset only without --images-dir (it names the data) but received both')),
+  no(X('--dataset', 'kmnist', '--npz', 'x.npz'), 'Expected --dataset only without --npz (it names the data) but received both'),
+  no(X('--dir', '/tmp', '--parquet', 'a.parquet'), 'Expected --dir only with a --dataset, not with --parquet'),
+  no(X('--npy', 'a.npy,b.npy', '--npz', 'x.npz'), 'Expected one source but received --npz and --npy'),
   no(X('--images', raw('t10k-images-idx3-ubyte')), 'Expected both --images FILE and --labels FILE'),
   proc(ok(['export', '--limit', '20', ...IMAGES], /^exported 20 images \(idx\)/)),
 ];

@@ -66,6 +66,9 @@ export const DATA_RULES: readonly FlagRule[] = [
     const sources = FILE_SOURCES.filter((flag) => given.has(flag));
     if (sources.length > 1) throw new UsageError(`Expected one source but received --${sources[0]} and --${sources[1]}`);
     if (sources.length === 1 && sources[0] !== 'images' && given.has('dir')) throw new UsageError(`Expected --dir only with a --dataset, not with --${sources[0]}`);
+    if (sources.length === 1 && sources[0] !== 'images' && given.has('dataset')) {
+      throw new UsageError(`Expected --dataset only without --${sources[0]} (it names the data) but received both`);
+    }
     if (given.has('mnist-style') && !given.has('images-dir')) throw new UsageError('Expected --mnist-style only with --images-dir');
     if (given.has('orientation') && !String(values.dataset).startsWith('emnist-')) {
       throw new UsageError(`Expected --orientation upright or stored with an emnist-* --dataset but received ${shown(String(values.orientation))} with ${String(values.dataset)}`);
