@@ -201,6 +201,20 @@ export function copySamples(src: Block, from: number, dst: Block, to: number, co
   }
 }
 
+/**
+ * The samples of `blocks`, in order, in one new block in shared memory laid out like `like`
+ * (by default the first block, epoch included). The blocks must agree in layout (`checkBlock`).
+ */
+export function joinBlocks<P extends PixelArray>(blocks: readonly Block<P>[], like: Block<P> = blocks[0]): Block<P> {
+  const all = allocateBlock(like, blocks.reduce((sum, b) => sum + blockLength(b), 0), true);
+  let at = 0;
+  for (const block of blocks) {
+    copySamples(block, 0, all, at, blockLength(block));
+    at += blockLength(block);
+  }
+  return all;
+}
+
 /** A view of samples `[start, end)` of a block; shares memory with it. */
 export function sliceBlock<P extends PixelArray>(block: Block<P>, start: number, end: number): Block<P> {
   const size = sampleSize(block);

@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { GzipDecoder } from './gzip/decoder.js';
 import { operate } from './operate.js';
+import { concatBytes } from './sources/bytes.js';
 
 /** Options of `gunzip()`. */
 export interface GunzipOptions {
@@ -71,12 +72,7 @@ export function gunzip(options: GunzipOptions = {}): OperatorFunction<Uint8Array
             else subscriber.next(chunk);
             return;
           }
-          let joined = chunk;
-          if (head.length > 0) {
-            joined = new Uint8Array(head.length + chunk.length);
-            joined.set(head);
-            joined.set(chunk, head.length);
-          }
+          const joined = concatBytes(head, chunk);
           if (joined.length < 2) {
             head = joined;
             return;

@@ -1,5 +1,5 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
-import { allocateBlock, blockLength, checkBlock, copySamples, type Block, type PixelArray } from './block.js';
+import { checkBlock, joinBlocks, type Block, type PixelArray } from './block.js';
 import { BlockMismatchError } from './errors.js';
 
 /**
@@ -20,12 +20,5 @@ export async function loadBlock<P extends PixelArray>(source: Observable<Block<P
   const blocks = await lastValueFrom(source.pipe(toArray()));
   if (blocks.length === 0) throw new BlockMismatchError({ file: 'loadBlock()', expected: 'at least one block', found: 'an empty source' });
   blocks.forEach((block) => checkBlock('loadBlock()', block, blocks[0]));
-  const n = blocks.reduce((sum, b) => sum + blockLength(b), 0);
-  const all = allocateBlock({ ...blocks[0], epoch: 0 }, n, true);
-  let at = 0;
-  for (const block of blocks) {
-    copySamples(block, 0, all, at, blockLength(block));
-    at += blockLength(block);
-  }
-  return all;
+  return joinBlocks(blocks, { ...blocks[0], epoch: 0 });
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { IdxflowError, XzError } from './errors.js';
 import { DemandWindow, holdUntil } from './flow.js';
 import { operate, settle } from './operate.js';
+import { concatBytes } from './sources/bytes.js';
 
 /** Options of `unxz()`. */
 export interface UnxzOptions {
@@ -98,7 +99,7 @@ export function unxz(options: UnxzOptions = {}): OperatorFunction<Uint8Array, Ui
       operate(source, subscriber, {
         next(chunk) {
           if (!head) return xz ? feed(chunk) : subscriber.next(chunk);
-          const joined = head.length === 0 ? chunk : new Uint8Array([...head, ...chunk]);
+          const joined = concatBytes(head, chunk);
           if (joined.length < MAGIC.length) return void (head = joined);
           head = undefined;
           start(joined);

@@ -92,13 +92,3 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
     summary: "MNIST's preprocessing reconstructed and applied to NIST Special Database 19 again: the training set, the full 60,000-digit test set, and every NIST digit.",
   },
 };
-
-/** A card for data of unknown provenance (files given on the command line). */
-export const UNKNOWN_CARD: DatasetCard = {
-  prettyName: 'Images',
-  license: 'other',
-  homepage: '',
-  sourceDatasets: ['original'],
-  citation: '',
-  summary: 'Grey images with class labels.',
-};

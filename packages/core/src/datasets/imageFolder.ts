@@ -24,7 +24,7 @@ export interface ImageFolderOptions {
 }
 
 /** The file name extensions read (case-insensitive), those of torchvision's IMG_EXTENSIONS that sharp decodes. */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const;
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const;
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0); // Python's sorted() on str
 

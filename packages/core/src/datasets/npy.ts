@@ -60,7 +60,7 @@ function imageBlocks(images: IdxInput, labels: Uint8Array, labelsName: string): 
 }
 
 /** Images and labels NPY arrays from any byte sources, as Blocks (labels read whole first). */
-export function npyPair(images: IdxInput, labels: IdxInput): Observable<Block<PixelArray>> {
+function npyPair(images: IdxInput, labels: IdxInput): Observable<Block<PixelArray>> {
   return labels.bytes().pipe(
     decodeNpy({ file: labels.name }),
     toArray(),

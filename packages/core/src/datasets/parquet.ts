@@ -22,7 +22,7 @@ export interface ParquetSourceOptions {
 }
 
 /** The class names a file's `huggingface` schema metadata gives its label column, if any. */
-export function hfClassNames(metadata: Pick<FileMetaData, 'key_value_metadata'>, labelColumn = 'label'): string[] | undefined {
+function hfClassNames(metadata: Pick<FileMetaData, 'key_value_metadata'>, labelColumn = 'label'): string[] | undefined {
   const value = metadata.key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
   if (!value) return undefined;
   try {

@@ -12,7 +12,7 @@ const BOX = 20;
 const FIELD = 28;
 
 /** White digits on black: an image whose border is mostly light (ink on paper) is inverted. */
-export function whiteOnBlack(image: GreyImage): Uint8Array {
+function whiteOnBlack(image: GreyImage): Uint8Array {
   const { pixels, width: w, height: h } = image;
   let sum = 0;
   for (let x = 0; x < w; x++) sum += pixels[x] + pixels[(h - 1) * w + x];
@@ -37,7 +37,7 @@ function inkBox(pixels: Uint8Array, w: number, h: number): { left: number; top: 
 }
 
 /** The centre of mass of `pixels` (w x h), pixel centres at integer coordinates. */
-export function centreOfMass(pixels: Uint8Array, w: number, h: number): { x: number; y: number } {
+function centreOfMass(pixels: Uint8Array, w: number, h: number): { x: number; y: number } {
   let [m, mx, my] = [0, 0, 0];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {

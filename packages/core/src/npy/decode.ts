@@ -4,6 +4,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { NpyFormatError } from '../errors.js';
 import { operate } from '../operate.js';
+import { concatBytes } from '../sources/bytes.js';
 
 /** What an NPY header says. */
 export interface NpyHeader {
@@ -22,14 +23,6 @@ export interface NpyRecords {
   readonly first: number;
   readonly count: number;
   readonly bytes: Uint8Array;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -86,13 +79,16 @@ export function decodeNpy(options: { file?: string; onHeader?: (header: NpyHeade
       let offset = 0; // bytes received
       const total = (): number => header!.shape[0];
       const records = (chunk: Uint8Array): void => {
-        const bytes = concat(carry, chunk);
+        const bytes = concatBytes(carry, chunk);
         const size = header!.recordBytes;
         const whole = size === 0 ? total() - next : Math.min(Math.floor(bytes.length / size), total() - next);
         if (whole * size < bytes.length && next + whole >= total()) {
           throw new NpyFormatError({ file, offset: header!.headerBytes + total() * size, expected: `the end of the array after ${total()} records`, found: 'more bytes' });
         }
-        if (whole > 0) subscriber.next({ header: header!, first: next, count: whole, bytes: bytes.slice(0, whole * size) });
+        // Records start at offset 0 of a buffer of their own (typed views need that): the joined
+        // bytes already are one; the upstream chunk is copied.
+        const own = bytes === chunk ? bytes.slice(0, whole * size) : bytes.subarray(0, whole * size);
+        if (whole > 0) subscriber.next({ header: header!, first: next, count: whole, bytes: own });
         next += whole;
         carry = bytes.slice(whole * size);
       };
@@ -100,7 +96,7 @@ export function decodeNpy(options: { file?: string; onHeader?: (header: NpyHeade
         next(chunk) {
           offset += chunk.length;
           if (header) return records(chunk);
-          head = concat(head, chunk);
+          head = concatBytes(head, chunk);
           header = parseHeader(file, head);
           if (!header) return;
           options.onHeader?.(header);

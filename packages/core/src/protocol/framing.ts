@@ -17,7 +17,7 @@
 // with its JSON library), while the three arrays travel as raw bytes that numpy, PyTorch or
 // a typed array view without parsing. Labels and indices follow the images so the images start
 // right after the header, and a frame's size is known once its header is read.
-import type { Block } from '../block.js';
+import { softLabelClasses, type Block } from '../block.js';
 import { IdxflowError } from '../errors.js';
 import { operate } from '../operate.js';
 import { Observable, type OperatorFunction } from 'rxjs';
@@ -120,7 +120,7 @@ export function encodeFrame(block: Block): Uint8Array[] {
   };
   const parts = [littleEndianBytes(block.images), block.labels, littleEndianBytes(block.indices)];
   if (block.softLabels !== undefined) {
-    const classes = n === 0 ? 0 : block.softLabels.length / n;
+    const classes = softLabelClasses(block);
     if (!Number.isInteger(classes) || (n > 0 && classes === 0)) {
       throw new RangeError(`Expected n * classes soft labels for a block of ${n} samples but received ${block.softLabels.length}`);
     }
@@ -270,10 +270,7 @@ function blockOf(h: FrameHeader, body: Uint8Array): Block {
   const imageBytes = h.dtype === 'float32' ? 4 * pixels : pixels;
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let images: Uint8Array | Float32Array = body.subarray(0, pixels);
-  if (h.dtype === 'float32') {
-    images = LITTLE_ENDIAN ? new Float32Array(body.buffer, body.byteOffset, pixels) : new Float32Array(pixels);
-    if (!LITTLE_ENDIAN) for (let i = 0; i < pixels; i++) images[i] = view.getFloat32(4 * i, true);
-  }
+  if (h.dtype === 'float32') images = LITTLE_ENDIAN ? new Float32Array(body.buffer, body.byteOffset, pixels) : floatsAt(view, 0, pixels);
   const indices = new Uint32Array(n); // the offset is rarely 4-aligned: copy (4 bytes a sample)
   for (let i = 0, at = imageBytes + n; i < n; i++, at += 4) indices[i] = view.getUint32(at, true);
   const block: Block = { images, labels: body.subarray(imageBytes, imageBytes + n), indices, epoch: h.epoch, shape: [n, height, width] };

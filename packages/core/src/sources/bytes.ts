@@ -12,6 +12,15 @@ export interface ByteSourceOptions {
 
 export const DEFAULT_CHUNK_SIZE = 1 << 16;
 
+/** `a` then `b` in one array: `b` itself when `a` is empty, else a new array. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
  * Emits `bytes` in chunks of `chunkSize`, as a file or socket would deliver them.
  * Chunks are views of `bytes`, not copies. Respects downstream holds (see `flow.ts`).

@@ -39,16 +39,15 @@ export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Samp
           const size = sampleSize(block);
           const [n, height, width] = block.shape;
           const k = softLabelClasses(block);
+          const soft = block.softLabels;
           for (let i = 0; i < n && !subscriber.closed; i++) {
-            subscriber.next({
-              ...(block.softLabels === undefined ? {} : { softLabel: block.softLabels.subarray(i * k, (i + 1) * k) }),
-              image: block.images.subarray(i * size, (i + 1) * size) as P,
-              label: block.labels[i],
-              index: block.indices[i],
-              epoch: block.epoch,
-              height,
-              width,
-            });
+            const image = block.images.subarray(i * size, (i + 1) * size) as P;
+            const { epoch } = block;
+            subscriber.next(
+              soft === undefined
+                ? { image, label: block.labels[i], index: block.indices[i], epoch, height, width }
+                : { softLabel: soft.subarray(i * k, (i + 1) * k), image, label: block.labels[i], index: block.indices[i], epoch, height, width },
+            );
           }
         },
       });

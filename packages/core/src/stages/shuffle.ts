@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, checkBlock, copySamples, type Block, type PixelArray } from '../block.js';
+import { blockLength, checkBlock, joinBlocks, type Block, type PixelArray } from '../block.js';
 import { DemandWindow, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';
 import { permutation, RandomStage } from '../rng.js';
@@ -16,15 +16,7 @@ export interface ShuffleOptions {
 
 /** Joins the blocks of one epoch into one block in shared memory (workers read it in place). */
 function concatenate<P extends PixelArray>(blocks: Block<P>[]): Block<P> {
-  if (blocks.length === 1) return sharedBlock(blocks[0]);
-  const n = blocks.reduce((sum, b) => sum + blockLength(b), 0);
-  const all = allocateBlock(blocks[0], n, true);
-  let at = 0;
-  for (const b of blocks) {
-    copySamples(b, 0, all, at, blockLength(b));
-    at += blockLength(b);
-  }
-  return all;
+  return blocks.length === 1 ? sharedBlock(blocks[0]) : joinBlocks(blocks);
 }
 
 /**
