@@ -70,4 +70,35 @@ describe('toPngFolder', () => {
     expect(existsSync(join(dir, 'labels.csv'))).toBe(false);
     expect(listFiles(dir)).toEqual([]); // a failed export removes the PNGs it wrote, and their folders
   });
+
+  it('writes the labels.csv header once, whatever blocks come first (an empty block, or none at all)', async () => {
+    const empty = { ...randomDataset(1, [1]).blocks[0], images: new Uint8Array(0), labels: new Uint8Array(0), indices: new Uint32Array(0), shape: [0, 28, 28] as [number, number, number] };
+    const { blocks, labels } = randomDataset(3, [3]);
+    const dir = tmp();
+    await toPngFolder(from([empty, ...blocks]), { dir });
+    const rows = readFileSync(join(dir, 'labels.csv'), 'utf8').split('\n');
+    expect(rows.filter((r) => r === 'path,label,index,epoch')).toHaveLength(1);
+    expect(rows.length).toBe(1 + 3 + 1); // header, 3 rows, the final newline
+    expect(rows[1].split(',')[1]).toBe(String(labels[0]));
+    const none = tmp();
+    await toPngFolder(from([empty]), { dir: none });
+    expect(readFileSync(join(none, 'labels.csv'), 'utf8')).toBe('path,label,index,epoch\n');
+  });
+
+  it('a failed part removes the PNGs of its own positions only: another part writing into the same folders keeps its own', async () => {
+    const dir = tmp();
+    const { blocks, labels } = randomDataset(10, [10]);
+    // Part 2 of 2 (positions 10-19) is complete in the same label folders.
+    await toPngFolder(from(blocks), { dir, position: 10, tag: 'part-2' });
+    const theirs = listFiles(dir).filter((f) => f.endsWith('.png'));
+    expect(theirs).toHaveLength(10);
+    // Part 1 (positions 0-9) writes its block of the same labels, then is stopped.
+    const controller = new AbortController();
+    const onProgress = (n: number): void => void (n >= 10 && controller.abort(new Error('user pressed ^C')));
+    const part1 = toPngFolder(from(blocks), { dir, position: 0, tag: 'part-1', signal: controller.signal, onProgress, expectedCount: 20 });
+    await expect(part1).rejects.toThrow('user pressed ^C');
+    expect(listFiles(dir).filter((f) => f.endsWith('.png'))).toEqual(theirs);
+    expect(theirs.every((f) => Number(/(\d{8})\.png$/.exec(f)![1]) >= 10)).toBe(true);
+    expect(new Set(theirs.map((f) => f.split('/')[0]))).toEqual(new Set(Array.from(labels, String)));
+  });
 });

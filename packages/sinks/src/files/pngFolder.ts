@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Block } from '@idxflow/core';
 import type { Observable } from 'rxjs';
@@ -49,7 +49,7 @@ export async function removePositions(dir: string, labels: number[], from: numbe
       await rm(join(folder, name), { force: true });
       removed++;
     }
-    if ((await readdir(folder).catch(() => ['?'])).length === 0) await rm(folder, { recursive: true, force: true });
+    await rmdir(folder).catch(() => undefined); // only if empty: another part may be writing into it
   }
   return removed;
 }
@@ -94,14 +94,17 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
     await csv.abort();
     throw error;
   });
+  await csv.write(encoder.encode('path,label,index,epoch\n'));
   const kind = new ExportShape('toPngFolder()');
   const folders = new Map<number, Promise<unknown>>();
   let count = 0;
+  let reached = position; // the end of the positions this run may have written
   const writer: BlockWriter<ExportedFile[], PngBlock> = {
     async write({ block, pngs }) {
-      if (kind.first(block)) await csv.write(encoder.encode('path,label,index,epoch\n'));
+      kind.first(block);
       const n = block.shape[0];
       if (expectedCount !== undefined && count + n > expectedCount) throw countError(dir, expectedCount, count + n, true);
+      reached = position + count + n;
       const rows = Array.from({ length: n }, () => '');
       const lines = Array.from({ length: n }, () => '');
       await forEachLimited(n, concurrency, async (i) => {
@@ -122,7 +125,6 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
     },
     async end() {
       if (expectedCount !== undefined && count !== expectedCount) throw countError(dir, expectedCount, count);
-      if (count === 0) await csv.write(encoder.encode('path,label,index,epoch\n'));
       const files = [
         { name: names.csv, ...(await csv.commit()) },
         { name: names.sums, ...(await sums.commit()) },
@@ -131,8 +133,9 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
       return files;
     },
     async abort() {
-      // A failed export leaves nothing of its own: the PNGs of its positions, in every folder it wrote to.
-      await Promise.all([csv.abort(), sums.abort(), removePositions(dir, [...folders.keys()], position, Number.MAX_SAFE_INTEGER)]);
+      // A failed export leaves nothing of its own, and only that: the PNGs of the positions it
+      // wrote, in every folder it wrote to (the other parts of a split export share the folders).
+      await Promise.all([csv.abort(), sums.abort(), removePositions(dir, [...folders.keys()], position, reached)]);
     },
   };
   const files = await writeBlocks(source.pipe(pngBlocks('toPngFolder()', workers)), writer, signal, (encoded) => written(encoded.block));
