@@ -1,10 +1,9 @@
 // The flags of the commands that listen (serve, explore): where they bind and who may connect.
 // Loopback unless a token is given, or the user says in so many words that anyone may read.
+import { isLoopback } from '@idxflow/sinks/internal';
 import { onlyWith, type FlagRule, type FlagSpec } from './flags.js';
 import { integerIn, shown } from './numbers.js';
 import { UsageError } from './usageError.js';
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 /** --host, --port (default `port`), --token (with `tokenHelp` saying how it is sent) and --insecure-no-token. */
 export function listenFlags(port: string, tokenHelp: string) {
@@ -27,8 +26,8 @@ export function listenFlags(port: string, tokenHelp: string) {
 export const LISTEN_RULES: readonly FlagRule[] = [
   ({ given, values }) => {
     const host = String(values.host);
-    if (LOOPBACK.test(host) || given.has('token') || given.has('insecure-no-token')) return;
+    if (isLoopback(host) || given.has('token') || given.has('insecure-no-token')) return;
     throw new UsageError(`Expected --token T (or --insecure-no-token) to bind --host ${host}, which is not loopback: anyone who can reach it could read the data`);
   },
-  onlyWith('insecure-no-token', ({ given, values }) => !given.has('token') && !LOOPBACK.test(String(values.host)), 'a non-loopback --host and no --token', ({ given, values }) => (given.has('token') ? '--token' : `--host ${String(values.host)}`)),
+  onlyWith('insecure-no-token', ({ given, values }) => !given.has('token') && !isLoopback(String(values.host)), 'a non-loopback --host and no --token', ({ given, values }) => (given.has('token') ? '--token' : `--host ${String(values.host)}`)),
 ];

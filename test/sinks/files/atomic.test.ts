@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AtomicFile, partialPath, removeStalePartials, writeFileAtomic } from '../../../packages/sinks/src/files/index.js';
+import { AtomicFile, finalNameOf, partialPath, writeFileAtomic } from '../../../packages/sinks/src/files/index.js';
 import { sha256, tmp } from './fixtures.js';
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * seed + (i >> 9)) & 255);
@@ -55,21 +55,14 @@ describe('AtomicFile', () => {
   });
 });
 
-describe('removeStalePartials', () => {
-  it('deletes .*.partial files in the directory and one level down, and nothing else', async () => {
-    const dir = tmp();
-    mkdirSync(join(dir, '3', 'deeper'), { recursive: true });
-    const stale = [
-      partialPath(join(dir, 'train-images.npy')),
-      partialPath(join(dir, 'shard-000001.tar')),
-      partialPath(join(dir, '3', '00000012.png')),
-    ];
-    for (const path of stale) writeFileSync(path, 'half');
-    const kept = [join(dir, 'train-images.npy'), join(dir, 'notes.partial'), join(dir, '3', '00000012.png'), join(dir, '3', 'deeper', '.x.partial')];
-    for (const path of kept) writeFileSync(path, 'whole');
-    expect(await removeStalePartials(dir)).toBe(3);
-    for (const path of stale) expect(existsSync(path)).toBe(false);
-    for (const path of kept) expect(existsSync(path)).toBe(true);
-    expect(await removeStalePartials(join(dir, 'missing'))).toBe(0);
+describe('finalNameOf', () => {
+  it("undoes partialPath's naming, in a subfolder too, and names nothing else", () => {
+    for (const name of ['train-images.npy', 'shard-000001.tar', '3/00000012.png', 'train/3/00000012.png']) {
+      const slash = name.lastIndexOf('/');
+      const temp = name.slice(0, slash + 1) + basename(partialPath(join('/x', name)));
+      expect(temp).toMatch(/\/?\.[^/]+\.[0-9a-f]{12}\.partial$/);
+      expect(finalNameOf(temp)).toBe(name);
+    }
+    for (const name of ['notes.partial', '.x.partial', '.a.png.0123.partial', 'a/.b.png.0123456789AB.partial', 'train-images.npy']) expect(finalNameOf(name)).toBeUndefined();
   });
 });

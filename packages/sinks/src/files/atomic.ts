@@ -2,10 +2,10 @@
 // one and renamed into place once complete. rename(2) within a directory is atomic, so a reader
 // (or the next run) sees either the whole file or nothing, whenever the writer dies.
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-const PARTIAL = /^\..+\.partial$/;
+const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/;
 
 /** Small writes are gathered up to this many bytes before they reach the disk. */
 const GATHER_BYTES = 1 << 18;
@@ -29,38 +29,13 @@ export function partialPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
 }
 
-/**
- * Deletes the temporaries (`.<name>.<random>.partial`) that an export killed earlier left in
- * `dir` and in its subdirectories down to `depth` levels (the label folders of a PNG export).
- *
- * They are the only debris an interrupted run leaves, since a final name appears only by rename
- * of a complete file; every export calls this first. A missing `dir` counts as clean.
- *
- * @param dir The export directory.
- * @param depth How many levels of subdirectories to visit. Default 1.
- * @returns The number of temporaries removed.
- *
- * ## Example
- * ```ts
- * const removed = await removeStalePartials('out/mnist-npz');
- * ```
- */
-export async function removeStalePartials(dir: string, depth = 1): Promise<number> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
-  let removed = 0;
-  for (const entry of entries) {
-    if (PARTIAL.test(entry.name)) {
-      await rm(join(dir, entry.name), { force: true, recursive: true });
-      removed++;
-    } else if (entry.isDirectory() && depth > 0) {
-      removed += await removeStalePartials(join(dir, entry.name), depth - 1);
-    }
-  }
-  return removed;
+/** The final name of a temporary that `partialPath` named (`a/.b.png.0123456789ab.partial` → `a/b.png`), or undefined. */
+export function finalNameOf(name: string): string | undefined {
+  const slash = name.lastIndexOf('/');
+  const match = PARTIAL.exec(name.slice(slash + 1));
+  return match ? name.slice(0, slash + 1) + match[1] : undefined;
 }
+
 
 /**
  * Writes `bytes` to `path` through a temporary and a rename. Not fsynced: it serves the many

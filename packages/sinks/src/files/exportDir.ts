@@ -6,6 +6,7 @@
 import { lstat, mkdir, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { IdxflowError } from '@idxflow/core';
+import { finalNameOf } from './atomic.js';
 import { fingerprintOf, ManifestError, readManifest, type Manifest } from './manifest.js';
 
 /**
@@ -46,7 +47,6 @@ export interface ExportDirState {
 }
 
 const RECORD = /^(manifest(\.part-\d{5}-of-\d{5})?\.json|\.manifest(\.part-\d{5}-of-\d{5})?\.json\.journal)$/;
-const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/;
 
 /** Every file under `dir` (three levels: splits, label folders, files), as relative paths with `/`. */
 async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]> {
@@ -57,13 +57,6 @@ async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]
     else out.push(name);
   }
   return out;
-}
-
-/** The temporary's final name (`a/.b.png.0123456789ab.partial` → `a/b.png`), or undefined. */
-function finalNameOf(name: string): string | undefined {
-  const slash = name.lastIndexOf('/');
-  const match = PARTIAL.exec(name.slice(slash + 1));
-  return match ? name.slice(0, slash + 1) + match[1] : undefined;
 }
 
 async function refuseInputsInside(dir: string, inputs: readonly string[]): Promise<void> {

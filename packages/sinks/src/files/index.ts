@@ -1,6 +1,6 @@
 export type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 export { ExportCountError } from './errors.js';
-export { AtomicFile, partialPath, removeStalePartials, writeFileAtomic } from './atomic.js';
+export { AtomicFile, finalNameOf, partialPath, writeFileAtomic } from './atomic.js';
 export { mnistFileNames, toIdx, type IdxSinkOptions } from './idx.js';
 export { npyDescr, npyHeader, toNpy } from './npy.js';
 export { toKerasNpz, toNpz } from './npz.js';
@@ -8,7 +8,7 @@ export { pngPath, toPngFolder, type PngSinkOptions } from './pngFolder.js';
 export { encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type GreyPngs, type PngFilter } from './png.js';
 export { deflateRle } from './deflateRle.js';
 export { shardName, toWebDataset, type WebDatasetOptions } from './webDataset.js';
-export { tarEnd, tarHeader, tarMember } from './tar.js';
+export { tarEnd, tarHeader } from './tar.js';
 export { checkManifestExtra, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifest, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
 export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from './export.js';
 export { partRange, partTag, type ExportPart } from './exportPlan.js';

@@ -112,7 +112,7 @@ function layoutOf(options: RunExportOptions): Layout {
     tag: partTag(part),
     shardSize,
     fingerprint: fingerprintOf({ idxflow: extra.version, format, seed: extra.seed ?? null, pipeline: extra.pipeline ?? null, part: record }),
-    stretch: (plan, from, to, tags) => (name) => (keras ? name === 'mnist.npz' : namesOf(format, plan.section.split, plan.prefix, from, to, tags, shardSize, options.hf?.config)(name)),
+    stretch: (plan, from, to, tags) => (keras ? (name) => name === 'mnist.npz' : namesOf(format, plan.section.split, plan.prefix, from, to, tags, shardSize, options.hf?.config)),
     writesCard: format === 'hf' && (!part || part.index === 0),
   };
 }
@@ -141,16 +141,24 @@ interface Resume {
   dtype: 'uint8' | 'float32';
 }
 
-async function resumeOf(dir: string, layout: Layout, record: Manifest | undefined): Promise<Resume> {
+/** Where to start, from `record` (the interrupted run's manifest or journal) and those of its files that hash as listed. */
+function resumeOf(layout: Layout, record: Manifest | undefined, verified: ExportedFile[]): Resume {
   const { plans, tag } = layout;
-  const mine = (name: string): boolean => plans.some((p) => layout.stretch(p, p.first, p.first + p.count, [tag])(name));
-  const kept = (await verifiedFiles(dir, record)).filter((f) => mine(f.name));
+  const mine = anyOf(plans.map((p) => layout.stretch(p, p.first, p.first + p.count, [tag])));
+  const kept = verified.filter((f) => mine(f.name));
   const names = new Set(kept.map((f) => f.name));
   const offsets = plans.map((p) => resumeOffset(layout, p, names));
   // What stays: the files of each plan's stretch that is not written again.
-  const files = kept.filter((f) => plans.some((p, k) => layout.stretch(p, p.first, p.first + offsets[k], [tag])(f.name)));
+  const stays = anyOf(plans.map((p, k) => layout.stretch(p, p.first, p.first + offsets[k], [tag])));
+  const files = kept.filter((f) => stays(f.name));
   return { files, offsets, samples: offsets.reduce((a, b) => a + b, 0), shape: record?.shape ?? [0, 0], dtype: record?.dtype ?? 'uint8' };
 }
+
+/** A name test that holds when one of `tests` does. */
+const anyOf =
+  (tests: ((name: string) => boolean)[]) =>
+  (name: string): boolean =>
+    tests.some((test) => test(name));
 
 /**
  * Runs an export, or one part of it, into `dir`, resuming an interrupted run of the same
@@ -174,22 +182,26 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   const layout = layoutOf(options);
   const { plans, part, tag } = layout;
   const allTags = part ? Array.from({ length: part.of }, (_, index) => partTag({ index, of: part.of })) : [''];
+  // The name tests, built once: a folder of an interrupted PNG export holds millions of names.
+  const ours = anyOf(plans.map((p) => layout.stretch(p, 0, p.section.total, allTags)));
+  const mine = anyOf(plans.map((p) => layout.stretch(p, p.first, p.first + p.count, [tag])));
   const state = await prepareExportDir({
     dir,
     fingerprint: layout.fingerprint,
-    ours: (name) => isCard(options.format, name) || plans.some((p) => layout.stretch(p, 0, p.section.total, allTags)(name)),
-    mine: (name) => (layout.writesCard && isCard(options.format, name)) || plans.some((p) => layout.stretch(p, p.first, p.first + p.count, [tag])(name)),
+    ours: (name) => isCard(options.format, name) || ours(name),
+    mine: (name) => (layout.writesCard && isCard(options.format, name)) || mine(name),
     inputs: options.inputs ?? [],
     overwrite: options.overwrite ?? false,
   });
   const names = { manifest: manifestName(part), journal: journalName(part) };
   const finished = state.records.get(names.manifest);
-  const verified = await verifiedFiles(dir, finished);
+  const record = finished ?? state.records.get(names.journal);
+  const verified = await verifiedFiles(dir, record); // each file read once, whether the run finished or not
   if (finished && verified.length === finished.files.length) {
     const summary = { dir, files: verified, count: finished.count, shape: finished.shape, dtype: finished.dtype };
     return { manifest: names.manifest, summary, kept: verified, keptSamples: finished.count, alreadyComplete: true, removed: state.removed };
   }
-  const resume = await resumeOf(dir, layout, finished ?? state.records.get(names.journal));
+  const resume = resumeOf(layout, record, verified);
   const summary = await writeRest(options, layout, resume, state.created);
   await writeManifestFile(dir, names.manifest, manifestOf(summary, layout.extra, part));
   await rm(join(dir, names.journal), { force: true });

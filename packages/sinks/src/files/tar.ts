@@ -78,13 +78,6 @@ export function writeTarMember(out: Uint8Array, at: number, name: string, body: 
   return at + tarMemberBytes(body.length);
 }
 
-/** Header, contents and zero padding to a whole block, as one array: one member of an archive. */
-export function tarMember(name: string, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(tarMemberBytes(body.length));
-  writeTarMember(out, 0, name, body);
-  return out;
-}
-
 /** The end of an archive: two zero blocks. */
 export function tarEnd(): Uint8Array {
   return new Uint8Array(2 * BLOCK);

@@ -173,7 +173,8 @@ function guarded(handle: () => void, fail: (error: unknown) => void): void {
   }
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+/** Whether `host` is this machine only (127.x.x.x, ::1, localhost): no token needed to bind it. */
+export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
 
 /** Checks the options when the server is built, not when the first client comes. */
 function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
@@ -184,7 +185,7 @@ function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
     throw new TypeError(`Expected a non-empty string for token but received ${JSON.stringify(options.token)}`);
   }
   const host = options.host ?? '127.0.0.1';
-  if (!LOOPBACK.test(host) && options.token === undefined && options.insecureNoToken !== true) {
+  if (!isLoopback(host) && options.token === undefined && options.insecureNoToken !== true) {
     throw new TypeError(`Expected a token to bind ${host}, which is not loopback (anyone who can reach it could read the data), but received none: give a token, or set insecureNoToken`);
   }
   const splits = options.splits ?? ['train'];
