@@ -5,7 +5,8 @@ import { unzipSync } from 'fflate';
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { idx } from '@idxflow/core';
-import { AtomicFile, toNpz } from '../../../packages/sinks/src/files/index.js';
+import { BlockMismatchError } from '@idxflow/core';
+import { AtomicFile, toKerasNpz, toNpz } from '../../../packages/sinks/src/files/index.js';
 import { writeStoredZip } from '../../../packages/sinks/src/files/zip.js';
 import { python, pythonWith } from '../../fixtures/python.js';
 import { mnistTest, parseNpy, randomDataset, tmp } from './fixtures.js';
@@ -133,6 +134,16 @@ describe('toNpz', () => {
     const dir = tmp();
     const mixed = [...blocks, ...randomDataset(2, [2], { float: true }).blocks];
     await expect(toNpz(from(mixed), { dir })).rejects.toThrow('toNpy(): expected samples of 28 x 28 uint8 like the blocks before (epoch 0), found 28 x 28 float32 in a block of 2 samples of epoch 0');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('toKerasNpz: test images of another shape than the training ones are refused, and no temporary of either split is left', async () => {
+    const dir = tmp();
+    const train = randomDataset(5, [5]).blocks;
+    const test = randomDataset(4, [4], { height: 32, width: 32 }).blocks;
+    const error = await toKerasNpz({ train: from(train), test: from(test) }, { dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BlockMismatchError);
+    expect((error as Error).message).toContain('expected test images of 28 x 28 uint8 like the training images, found 32 x 32 uint8');
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -54,6 +54,23 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
 }
 
 /**
+ * Writes `bytes` to `path` through an `AtomicFile`: synced and renamed into place, or removed on
+ * failure. For the small files that must survive a crash of the machine (manifests, cards).
+ *
+ * @returns The file's size and SHA-256.
+ */
+export async function commitFile(path: string, bytes: Uint8Array): Promise<{ bytes: number; sha256: string }> {
+  const file = await AtomicFile.create(path);
+  try {
+    await file.write(bytes);
+    return await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}
+
+/**
  * A file written under a temporary name beside its final one and renamed into place by
  * `commit()`. Appends are gathered into large writes and hashed as they go, so the SHA-256
  * that `commit()` returns costs no second read unless a header was patched.

@@ -3,7 +3,7 @@
 // the summary, fields, splits, how it was made (the augmentation pipeline and seed), licence and
 // citation.
 import { join } from 'node:path';
-import { AtomicFile } from './atomic.js';
+import { commitFile } from './atomic.js';
 import type { ExportedFile } from './types.js';
 
 /** What a card says of an export. */
@@ -133,14 +133,7 @@ ${info.citation ? `\`\`\`bibtex\n${info.citation}\n\`\`\`` : 'None recorded.'}
 
 /** Writes `README.md` (the card) into `dir` atomically; returns its entry. */
 export async function writeHfCard(dir: string, info: HfCardInfo): Promise<ExportedFile> {
-  const file = await AtomicFile.create(join(dir, 'README.md'));
-  try {
-    await file.write(new TextEncoder().encode(hfDatasetCard(info)));
-    return { name: 'README.md', ...(await file.commit()) };
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
+  return { name: 'README.md', ...(await commitFile(join(dir, 'README.md'), new TextEncoder().encode(hfDatasetCard(info)))) };
 }
 
 /** The `hf` format's options of `exportTo()` and `runExport()`. */

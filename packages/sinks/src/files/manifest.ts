@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdxflowError, validate } from '@idxflow/core/internal';
-import { AtomicFile } from './atomic.js';
+import { commitFile } from './atomic.js';
 import type { ExportFormat } from './export.js';
 import type { ExportedFile, ExportSummary } from './types.js';
 
@@ -110,15 +110,7 @@ export function fingerprintOf(manifest: Pick<Manifest, 'idxflow' | 'format' | 's
 
 /** Writes `manifest` to `<dir>/<name>` atomically; returns the file's own entry. */
 export async function writeManifestFile(dir: string, name: string, manifest: Manifest): Promise<ExportedFile> {
-  const bytes = new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n');
-  const file = await AtomicFile.create(join(dir, name));
-  try {
-    await file.write(bytes);
-    return { name, ...(await file.commit()) };
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
+  return { name, ...(await commitFile(join(dir, name), new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))) };
 }
 
 /**

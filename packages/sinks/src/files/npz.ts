@@ -61,9 +61,12 @@ async function zipArrays(path: string, members: ZipMember[], arrays: NpyPair[]):
     await out?.abort();
     throw error;
   } finally {
-    await Promise.all(arrays.flatMap((a) => [rm(a.images.temp, { force: true }), rm(a.labels.temp, { force: true })]));
+    await removeTemporaries(arrays);
   }
 }
+
+/** Deletes the NPY temporaries of `arrays`. */
+const removeTemporaries = (arrays: NpyPair[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [rm(a.images.temp, { force: true }), rm(a.labels.temp, { force: true })]));
 
 /**
  * Writes `mnist.npz` in the layout of Keras' `keras.datasets.mnist.load_data()`: a stored zip of
@@ -88,14 +91,14 @@ export async function toKerasNpz(sources: { train: Observable<Block>; test: Obse
   await mkdir(dir, { recursive: true });
   const path = join(dir, taggedName('mnist.npz', tag));
   const train = await npyArrays(sources.train, `${path}.train`, undefined, onProgress, signal, written);
-  let test: NpyPair;
+  let test: NpyPair | undefined;
   try {
     test = await npyArrays(sources.test, `${path}.test`, undefined, (n) => onProgress(train.count + n), signal, written);
     if (test.count > 0 && train.count > 0 && (test.shape.join() !== train.shape.join() || test.dtype !== train.dtype)) {
       throw new BlockMismatchError({ file: 'toKerasNpz()', expected: `test images of ${train.shape.join(' x ')} ${train.dtype} like the training images`, found: `${test.shape.join(' x ')} ${test.dtype}` });
     }
   } catch (error) {
-    await Promise.all([rm(train.images.temp, { force: true }), rm(train.labels.temp, { force: true })]);
+    await removeTemporaries(test ? [train, test] : [train]); // the test pair too, when its images do not match
     throw error;
   }
   const file = await zipArrays(path, [
