@@ -26,23 +26,20 @@ export function shardName(k: number): string {
   return `shard-${String(k).padStart(6, '0')}.tar`;
 }
 
+/** The `.cls` member of each label byte: the label as decimal ASCII. */
+const CLASS_TEXT = Array.from({ length: 256 }, (_, label) => encoder.encode(String(label)));
+
 /** The tar members of samples `[from, to)` of a block, as one array, keys counted from `position`. */
 function members(encoded: PngBlock, from: number, to: number, position: number): Uint8Array {
   const { block, pngs } = encoded;
-  const names: string[] = [];
-  const classes: Uint8Array[] = [];
   let size = 0;
-  for (let i = from; i < to; i++) {
-    const key = String(position + i - from).padStart(9, '0');
-    names.push(`${key}.png`, `${key}.cls`);
-    classes.push(encoder.encode(String(block.labels[i])));
-    size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(classes.at(-1)!.length);
-  }
+  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(CLASS_TEXT[block.labels[i]].length);
   const out = new Uint8Array(size);
   let at = 0;
   for (let i = from; i < to; i++) {
-    at = writeTarMember(out, at, names[2 * (i - from)], pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]));
-    at = writeTarMember(out, at, names[2 * (i - from) + 1], classes[i - from]);
+    const key = String(position + i - from).padStart(9, '0');
+    at = writeTarMember(out, at, `${key}.png`, pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]));
+    at = writeTarMember(out, at, `${key}.cls`, CLASS_TEXT[block.labels[i]]);
   }
   return out;
 }
