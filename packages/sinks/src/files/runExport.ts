@@ -12,6 +12,7 @@ import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, partRange, partTag, type ExportFormat, type ExportPart } from './exportPlan.js';
 import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
 import { toKerasNpz } from './npz.js';
+import { shardName } from './webDataset.js';
 import type { ExportedFile, ExportSummary } from './types.js';
 
 /** One split of an export: its samples, as a function of their positions. */
@@ -122,7 +123,7 @@ function resumeOffset(layout: Layout, plan: Plan, kept: Set<string>): number {
   const { extra, shardSize, tag } = layout;
   if (extra.format === 'wds') {
     let at = plan.first;
-    while (at < plan.first + plan.count && kept.has(`${plan.prefix}shard-${String(at / shardSize).padStart(6, '0')}.tar`)) at += shardSize;
+    while (at < plan.first + plan.count && kept.has(`${plan.prefix}${shardName(at / shardSize)}`)) at += shardSize;
     return Math.min(at, plan.first + plan.count) - plan.first;
   }
   // Array formats hold a split whole: kept, or written again. A PNG folder is written again.
