@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Manifest } from '@idxflow/sinks';
 import { lcgBytes } from '../fixtures/blocks.js';
 import { CLI } from '../fixtures/mnist.js';
 
@@ -42,9 +43,11 @@ describe('idxflow export resumes after SIGKILL', () => {
       seen.killedMidway++;
       // What the killed run proved complete: the shards its journal lists that hash as listed.
       const journalPath = join(out, '.manifest.json.journal');
-      const journal = existsSync(journalPath) ? (JSON.parse(readFileSync(journalPath, 'utf8')) as { files: { name: string; sha256: string }[] }) : { files: [] };
+      const journal = existsSync(journalPath) ? (JSON.parse(readFileSync(journalPath, 'utf8')) as Pick<Manifest, 'files' | 'shape' | 'dtype'>) : { files: [] };
       const proven = journal.files.filter((f) => existsSync(join(out, f.name)) && sha(join(out, f.name)) === f.sha256);
       for (const f of proven) expect(f.sha256, f.name).toBe(expected.get(f.name)); // and they are the right shards
+      // A journal that lists a shard knows the images' shape: a rerun with every shard kept reads no image to learn it.
+      if (journal.files.length > 0) expect(journal).toMatchObject({ shape: [28, 28], dtype: 'uint8' });
 
       const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
       expect(rerun.stderr).toBe('');

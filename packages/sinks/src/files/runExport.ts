@@ -5,8 +5,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdxflowError, type Block } from '@idxflow/core';
-import type { Observable } from 'rxjs';
+import { tap, type Observable } from 'rxjs';
 import { DIGIT_NAMES, verifiedFiles, writeSplit, type ExportOptions } from './export.js';
+import { dtypeOf } from './exportShape.js';
 import { writeHfCard } from './hfCard.js';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, partRange, partTag, type ExportFormat, type ExportPart } from './exportPlan.js';
@@ -223,6 +224,16 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
   const written: ExportedFile[] = [];
   let done = resume.samples;
   let writtenSamples = 0; // in the shards this run completed: what an interruption keeps
+  // The journal records the images' shape and dtype from the first block this run reads (not
+  // from the end of a split): a rerun that finds every file journaled has nothing left to read them from.
+  const noted = (source: Observable<Block>): Observable<Block> =>
+    source.pipe(
+      tap((block) => {
+        if (record.shape[0] > 0) return;
+        record.shape = [block.shape[1], block.shape[2]];
+        record.dtype = dtypeOf(block.images);
+      }),
+    );
   const journal = (): Promise<unknown> =>
     writeManifestFile(dir, journalFile, { ...manifestOf({ files: [...resume.files, ...written], count: resume.samples + writtenSamples, ...record }, extra, part), complete: false });
   const completed = async (file: ExportedFile, plan: Plan): Promise<void> => {
@@ -237,7 +248,7 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
   try {
     if (format === 'npz' && plans.length === 2 && resume.offsets[0] < plans[0].count) {
       const [train, test] = plans;
-      const sources = { train: train.section.source(train.first, train.count), test: test.section.source(test.first, test.count) };
+      const sources = { train: noted(train.section.source(train.first, train.count)), test: noted(test.section.source(test.first, test.count)) };
       const summary = await toKerasNpz(sources, { ...common, dir, onFile: (file) => completed(file, train) });
       Object.assign(record, { shape: summary.shape, dtype: summary.dtype });
     }
@@ -245,7 +256,7 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
       const from = plan.first + resume.offsets[k];
       const count = plan.count - resume.offsets[k];
       if (count === 0 || (format === 'npz' && plans.length === 2)) continue;
-      const summary = await writeSplit(plan.section.source(from, count), format, {
+      const summary = await writeSplit(noted(plan.section.source(from, count)), format, {
         ...common,
         dir: join(dir, plan.prefix),
         split: plan.section.split,
