@@ -70,12 +70,29 @@ async function baseline(kind: string, workers: number): Promise<number | undefin
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { images_per_second: number }).images_per_second;
 }
 
-const { values: flags, positionals: only } = parseArgs({ options: { rounds: { type: 'string', default: '3' } }, allowPositionals: true });
-const rounds = Number(flags.rounds);
-if (!Number.isInteger(rounds) || rounds < 1) {
-  console.error(`bench: --rounds expects a whole number >= 1, got ${flags.rounds}`);
+const GROUPS = [...new Set(CASES.map(([g]) => g)), 'baseline'];
+const USAGE = `usage: pnpm bench [--rounds N] [GROUP ...]   (groups: ${GROUPS.join(', ')}; default all)`;
+/** A bad command line: one line and the usage on stderr, exit 2, as the CLI does. */
+function refuse(message: string): never {
+  console.error(`bench: ${message}\n${USAGE}`);
   process.exit(2);
 }
+function commandLine() {
+  try {
+    return parseArgs({ options: { rounds: { type: 'string', default: '3' }, help: { type: 'boolean' } }, allowPositionals: true });
+  } catch (error) {
+    return refuse((error as Error).message.split('.')[0]);
+  }
+}
+const { values: flags, positionals: only } = commandLine();
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const rounds = Number(flags.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) refuse(`--rounds expects a whole number >= 1, got ${flags.rounds}`);
+const unknown = only.filter((g) => !GROUPS.includes(g));
+if (unknown.length > 0) refuse(`no group ${unknown.join(', ')}`);
 const wanted = (group: string): boolean => only.length === 0 || only.includes(group);
 const cases = CASES.filter(([g]) => wanted(g));
 console.log(`idxflow bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
