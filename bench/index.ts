@@ -53,9 +53,10 @@ function summarise(rounds: CaseResult[]): Summary {
 function print({ result: r, rates, peakRssMiB }: Summary): void {
   const workers = !r.workers ? 'single-core' : `${r.workers} worker${r.workers > 1 ? 's' : ''}`;
   const range = rates.length > 1 ? `, ${rates.length} rounds ${formatRate(Math.min(...rates))}–${formatRate(Math.max(...rates))}` : '';
+  // A case that moves no images (idle clients) measures memory only.
+  const speed = r.images === 0 ? `${'-'.padStart(8)} images/s  (${rates.length} rounds)` : `${formatRate(r.imagesPerSecond).padStart(8)} images/s  (median ${r.medianSeconds.toFixed(3)} s / ${r.images}${range})`;
   console.log(
-    `${r.name.padEnd(62)} ${workers.padEnd(11)} ${formatRate(r.imagesPerSecond).padStart(8)} images/s  ` +
-      `(median ${r.medianSeconds.toFixed(3)} s / ${r.images}${range})  peak RSS ${peakRssMiB.toFixed(0)} MiB` +
+    `${r.name.padEnd(62)} ${workers.padEnd(11)} ${speed}  peak RSS ${peakRssMiB.toFixed(0)} MiB` +
       (r.extra ? `  ${JSON.stringify(r.extra)}` : ''),
   );
 }
