@@ -1,6 +1,6 @@
-import { RandomStage, randomStagesOf, type Block, type Run } from '@idxflow/core/internal';
+import { RandomStage, type Block, type Run } from '@idxflow/core/internal';
 import { map, type OperatorFunction } from 'rxjs';
-import { blendRows, blockOfRun, pixelsLike, BOX, drawsOf, mixSpecOf, softLabelsOf, type BatchDraws, type MixOptions } from './mixing.js';
+import { BOX, mixBatch, mixSpecOf, pixelsLike, type BatchDraws, type MixOptions } from './mixing.js';
 
 /** The pasted box `[x1, y1, x2, y2)` (columns, rows) and the share of each image it leaves. */
 export interface CutBox {
@@ -74,21 +74,12 @@ function pasteBoxes(images: Block['images'], height: number, width: number, part
  * ```
  */
 export function cutmix(options: MixOptions = {}): OperatorFunction<Run, Block> {
-  const { alpha, classes, seed, p } = mixSpecOf(options);
-  return map((input: Run): Block => {
-    const block = blockOfRun('cutmix()', input);
-    const [n, height, width] = block.shape;
-    const soft = softLabelsOf('cutmix()', block, classes);
-    const randomStages = randomStagesOf(block) + 1;
-    const draws = drawsOf(block, RandomStage.cutmix, seed);
-    if (n === 0 || !draws.applies(p)) return { ...block, softLabels: soft, randomStages };
-    const box = cutBox(draws, draws.beta(alpha), height, width);
-    const partner = draws.pairing(n);
-    return {
-      ...block,
-      images: pasteBoxes(block.images, height, width, partner, box),
-      softLabels: blendRows(soft, classes, partner, box.weight),
-      randomStages,
-    };
-  });
+  const spec = mixSpecOf(options);
+  return map((input: Run): Block =>
+    mixBatch('cutmix()', RandomStage.cutmix, spec, input, (block, partner, lambda, draws) => {
+      const [, height, width] = block.shape;
+      const box = cutBox(draws, lambda, height, width);
+      return { images: pasteBoxes(block.images, height, width, partner, box), weight: box.weight };
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 // What mixup() and cutmix() share: their options, the per-batch draws (the weight lambda from
-// Beta(alpha, alpha), the partner of each sample) and the soft labels they blend. No RxJS here.
+// Beta(alpha, alpha), the partner of each sample), the soft labels they blend, and the batch
+// step around their pixel work (mixBatch). No RxJS here.
 import { checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core/internal';
 import { probability, received } from './ranges.js';
 
@@ -120,7 +121,7 @@ export function pixelsLike(images: Block['images']): Block['images'] {
 }
 
 /** The input as a Block, checked (Rows are gathered first). */
-export function blockOfRun(stage: string, input: Run): Block {
+function blockOfRun(stage: string, input: Run): Block {
   if (isRows(input)) {
     checkRows(stage, input);
     return gatherRows(input);
@@ -130,7 +131,7 @@ export function blockOfRun(stage: string, input: Run): Block {
 }
 
 /** The draws of `block`, keyed by (seed, the stage's tag at its random-stage count, epoch, first sample's index). */
-export function drawsOf(block: Block, kind: number, seed: number): BatchDraws {
+function drawsOf(block: Block, kind: number, seed: number): BatchDraws {
   const first = block.shape[0] > 0 ? block.indices[0] : 0;
   return new BatchDraws(streamKey(seed, stageTag(kind, randomStagesOf(block)), block.epoch, first));
 }
@@ -140,7 +141,7 @@ export function drawsOf(block: Block, kind: number, seed: number): BatchDraws {
  * rows of its labels. Throws a RangeError for a label outside the classes, or soft labels of
  * another width.
  */
-export function softLabelsOf(stage: string, block: Block, classes: number): Float32Array {
+function softLabelsOf(stage: string, block: Block, classes: number): Float32Array {
   const n = block.shape[0];
   if (block.softLabels !== undefined) {
     if (n > 0 && softLabelClasses(block) !== classes) {
@@ -158,7 +159,7 @@ export function softLabelsOf(stage: string, block: Block, classes: number): Floa
 }
 
 /** Row i of the result: `weight` times row i of `soft` plus `1 - weight` times row `partner[i]`. */
-export function blendRows(soft: Float32Array, classes: number, partner: Uint32Array, weight: number): Float32Array {
+function blendRows(soft: Float32Array, classes: number, partner: Uint32Array, weight: number): Float32Array {
   const out = new Float32Array(soft.length);
   for (let i = 0; i < partner.length; i++) {
     const a = i * classes;
@@ -166,4 +167,30 @@ export function blendRows(soft: Float32Array, classes: number, partner: Uint32Ar
     for (let c = 0; c < classes; c++) out[a + c] = weight * soft[a + c] + (1 - weight) * soft[b + c];
   }
   return out;
+}
+
+/** What a mixing stage does to a batch's pixels, given each sample's partner and the weight lambda. */
+export type Mix = (block: Block, partner: Uint32Array, lambda: number, draws: BatchDraws) => {
+  images: Block['images'];
+  /** The weight of each sample's own label (lambda, or what the pixels made of it). */
+  weight: number;
+};
+
+/**
+ * One batch through `mixup()` or `cutmix()` (`kind`: their `RandomStage`): the input checked (Rows gathered), its soft labels
+ * (one-hot rows of its labels, or its own), the batch's draws; when the batch mixes, `mix` gives
+ * the pixels and the labels are blended with the same partners and weight. Counts the stage as
+ * a random stage either way.
+ */
+export function mixBatch(stage: string, kind: number, spec: MixSpec, input: Run, mix: Mix): Block {
+  const block = blockOfRun(stage, input);
+  const n = block.shape[0];
+  const soft = softLabelsOf(stage, block, spec.classes);
+  const randomStages = randomStagesOf(block) + 1;
+  const draws = drawsOf(block, kind, spec.seed);
+  if (n === 0 || !draws.applies(spec.p)) return { ...block, softLabels: soft, randomStages };
+  // The weight, the pairing and cutmix's box read counters of their own: their order is free.
+  const partner = draws.pairing(n);
+  const { images, weight } = mix(block, partner, draws.beta(spec.alpha), draws);
+  return { ...block, images, softLabels: blendRows(soft, spec.classes, partner, weight), randomStages };
 }

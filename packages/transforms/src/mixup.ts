@@ -1,6 +1,6 @@
-import { RandomStage, randomStagesOf, type Block, type Run } from '@idxflow/core/internal';
+import { RandomStage, type Block, type Run } from '@idxflow/core/internal';
 import { map, type OperatorFunction } from 'rxjs';
-import { blendRows, blockOfRun, pixelsLike, drawsOf, mixSpecOf, softLabelsOf, type MixOptions } from './mixing.js';
+import { mixBatch, mixSpecOf, pixelsLike, type MixOptions } from './mixing.js';
 
 /** `weight * a + (1 - weight) * b` per pixel: Float32 as computed, bytes rounded to nearest (ties up). */
 function blendPixels(images: Block['images'], size: number, partner: Uint32Array, weight: number): Block['images'] {
@@ -44,21 +44,11 @@ function blendPixels(images: Block['images'], size: number, partner: Uint32Array
  * ```
  */
 export function mixup(options: MixOptions = {}): OperatorFunction<Run, Block> {
-  const { alpha, classes, seed, p } = mixSpecOf(options);
-  return map((input: Run): Block => {
-    const block = blockOfRun('mixup()', input);
-    const [n, height, width] = block.shape;
-    const soft = softLabelsOf('mixup()', block, classes);
-    const randomStages = randomStagesOf(block) + 1;
-    const draws = drawsOf(block, RandomStage.mixup, seed);
-    if (n === 0 || !draws.applies(p)) return { ...block, softLabels: soft, randomStages };
-    const weight = draws.beta(alpha);
-    const partner = draws.pairing(n);
-    return {
-      ...block,
-      images: blendPixels(block.images, height * width, partner, weight),
-      softLabels: blendRows(soft, classes, partner, weight),
-      randomStages,
-    };
-  });
+  const spec = mixSpecOf(options);
+  return map((input: Run): Block =>
+    mixBatch('mixup()', RandomStage.mixup, spec, input, (block, partner, lambda) => ({
+      images: blendPixels(block.images, block.shape[1] * block.shape[2], partner, lambda),
+      weight: lambda,
+    })),
+  );
 }
