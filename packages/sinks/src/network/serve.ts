@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import type { WebSocketServer } from 'ws';
 import { BufferMeter, type ServerStats } from './bufferMeter.js';
 import { messageOf, sendJson, streamHttp } from './httpStream.js';
 import { parseServeParams, type ParamLimits, type ServeParams } from './params.js';
+import { requestTarget, tokenDigest, tokenProblem } from './requestChecks.js';
 import { streamWebSocket } from './webSocketStream.js';
 
 /** Options of `serve()`. */
@@ -62,32 +62,10 @@ interface Endpoint {
   onError: (error: unknown, params: ServeParams) => void;
 }
 
-const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
-const BASE = 'http://idxflow.invalid';
+/** Why the request lacks the server's token, or undefined (always, for a server without one). */
+const missingToken = (endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): string | undefined =>
+  endpoint.tokenDigest && tokenProblem(req, endpoint.tokenDigest, queryToken);
 
-/** Whether the request carries the server's token (always, for a server without one). Constant-time compare. */
-function authorised(endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): boolean {
-  if (!endpoint.tokenDigest) return true;
-  const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? queryToken ?? undefined;
-  return given !== undefined && timingSafeEqual(digest(given), endpoint.tokenDigest);
-}
-
-function tokenProblem(endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): string | undefined {
-  if (authorised(endpoint, req, queryToken)) return undefined;
-  const given = req.headers.authorization !== undefined || queryToken !== null;
-  return `Expected the server's token in "Authorization: Bearer <token>" for authorization but received ${given ? 'a different token' : 'no token'}`;
-}
-
-/** The request target as a URL, or undefined when it is not one (`//`, `http://[`, ...). */
-function targetOf(req: IncomingMessage): URL | undefined {
-  const target = req.url ?? '';
-  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
-  try {
-    return new URL(target, BASE);
-  } catch {
-    return undefined;
-  }
-}
 const badTarget = (req: IncomingMessage): string => `Expected an origin-form request target such as /batches?seed=1 but received ${JSON.stringify(String(req.url).slice(0, 200))}`;
 
 /** Parses the query and builds the pipeline, or says which status and message to answer with. */
@@ -112,10 +90,10 @@ function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pi
 const RETRY = { 'retry-after': '1' };
 
 function handleRequest(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): void {
-  const url = targetOf(req);
+  const url = requestTarget(req);
   if (!url) return sendJson(res, 400, { error: badTarget(req) });
   if (url.pathname === '/health') {
-    const stats = authorised(endpoint, req, null) ? { ...endpoint.meter.stats(), maxClients: endpoint.maxClients } : {};
+    const stats = missingToken(endpoint, req, null) === undefined ? { ...endpoint.meter.stats(), maxClients: endpoint.maxClients } : {};
     return sendJson(res, 200, { ok: true, ...stats });
   }
   if (url.pathname === '/ws') return sendJson(res, 426, { error: 'Expected a WebSocket upgrade for /ws but received a plain request' });
@@ -123,7 +101,7 @@ function handleRequest(endpoint: Endpoint, req: IncomingMessage, res: ServerResp
     return sendJson(res, 404, { error: `Expected /batches, /ws or /health for path but received ${JSON.stringify(url.pathname.slice(0, 200))}` });
   }
   if (req.method !== 'GET') return sendJson(res, 405, { error: `Expected GET for method but received ${req.method}` }, { allow: 'GET' });
-  const unauthorised = tokenProblem(endpoint, req, null);
+  const unauthorised = missingToken(endpoint, req, null);
   if (unauthorised) return sendJson(res, 401, { error: unauthorised }, { 'www-authenticate': 'Bearer' });
   const opened = openPipeline(endpoint, url, false);
   if ('error' in opened) return sendJson(res, opened.status, { error: opened.error }, opened.status === 503 ? RETRY : {});
@@ -144,11 +122,11 @@ function refuseUpgrade(socket: Duplex, status: number, error: string, headers: R
 }
 
 function handleUpgrade(endpoint: Endpoint, sockets: WebSocketServer | MissingPackageError, req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  const url = targetOf(req);
+  const url = requestTarget(req);
   if (!url) return refuseUpgrade(socket, 400, badTarget(req));
   if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, `Expected /ws for path but received ${JSON.stringify(url.pathname.slice(0, 200))}`);
   if (sockets instanceof MissingPackageError) return refuseUpgrade(socket, 501, sockets.message);
-  const unauthorised = tokenProblem(endpoint, req, url.searchParams.get('token'));
+  const unauthorised = missingToken(endpoint, req, url.searchParams.get('token'));
   if (unauthorised) return refuseUpgrade(socket, 401, unauthorised);
   const opened = openPipeline(endpoint, url, true);
   if ('error' in opened) return refuseUpgrade(socket, opened.status, opened.error, opened.status === 503 ? RETRY : {});
@@ -194,7 +172,7 @@ function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
   }
   return {
     factory,
-    tokenDigest: options.token === undefined ? undefined : digest(options.token),
+    tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token),
     limits: { defaultBatch, maxBatch, defaultSeed: validate.seed('defaultSeed', options.defaultSeed ?? 0), splits },
     maxClients: validate.integer('maxClients', options.maxClients ?? 256, 1),
     streams: 0,

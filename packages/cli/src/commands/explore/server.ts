@@ -4,11 +4,11 @@
 // the data endpoints no foreign Origin or cross-site fetch, and the token when there is one.
 // No CORS header is ever sent, so other origins cannot read a response. As in `serve`, every
 // handler runs inside an error boundary: a request gets an answer, never the process's end.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { requestTarget, tokenDigest, tokenProblem } from '@idxflow/sinks/internal';
 import { ExploreData } from './data.js';
 import { routeApi } from './api.js';
 import { send } from './send.js';
@@ -47,8 +47,6 @@ interface Gate {
   tokenDigest: Buffer | undefined;
 }
 
-const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
-
 /** The names a browser may use for the bound address: it, and the loopback names when it is loopback or a wildcard. */
 function hostsOf(host: string, port: number): Set<string> | undefined {
   if (host === '0.0.0.0' || host === '::') return undefined; // any name reaches it: the token guards it
@@ -73,24 +71,8 @@ function refusal(gate: Gate, req: IncomingMessage, url: URL | undefined): { stat
   }
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, error: `Expected a same-origin request for the data endpoints but received Sec-Fetch-Site ${JSON.stringify(String(site).slice(0, 40))}` };
-  if (gate.tokenDigest) {
-    const given = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (given === undefined || !timingSafeEqual(digest(given), gate.tokenDigest)) {
-      return { status: 401, error: `Expected the server's token in "Authorization: Bearer <token>" for authorization but received ${given === undefined ? 'no token' : 'a different token'}` };
-    }
-  }
-  return undefined;
-}
-
-/** The request target as a URL, or undefined when it is not an origin-form one. */
-function targetOf(req: IncomingMessage): URL | undefined {
-  const target = req.url ?? '';
-  if (!target.startsWith('/') || target.startsWith('//')) return undefined;
-  try {
-    return new URL(target, 'http://explore.invalid');
-  } catch {
-    return undefined;
-  }
+  const unauthorised = gate.tokenDigest && tokenProblem(req, gate.tokenDigest);
+  return unauthorised ? { status: 401, error: unauthorised } : undefined;
 }
 
 /** The static files of the page, read once. */
@@ -111,14 +93,14 @@ function pagesOf(): Map<string, { body: Buffer; headers: Record<string, string> 
 export async function startExploreServer(options: ExploreServerOptions): Promise<ExploreServer> {
   const data = options.data ?? new ExploreData(options.base);
   const pages = pagesOf();
-  const gate: Gate = { hosts: undefined, tokenDigest: options.token === undefined ? undefined : digest(options.token) };
+  const gate: Gate = { hosts: undefined, tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token) };
   const context = { data, base: options.base, initial: options.initial, tokenRequired: options.token !== undefined, stats: undefined as AbortController | undefined };
   const fail = (res: ServerResponse, error: unknown): void => {
     if (res.headersSent) return void res.destroy();
     send(res, isBadRequest(error) ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = targetOf(req);
+    const url = requestTarget(req);
     const refused = refusal(gate, req, url);
     if (refused) return send(res, refused.status, { error: refused.error }, refused.status === 405 ? { allow: 'GET' } : {});
     const page = pages.get(url!.pathname);
