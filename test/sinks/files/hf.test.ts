@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { of } from 'rxjs';
+import { concat, of, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { asRows, batch, DATASET_CARDS, gather, loadBlock, parquet, parquetClassNames, skipSamples, takeSamples, type Block } from '@idxflow/core/internal';
 import { exportTo, hfFeatures, runExport } from '@idxflow/sinks/internal';
@@ -91,6 +91,36 @@ describe('--format hf', () => {
     expect([...back.labels]).toEqual([...labels.subarray(0, 20)]);
     expect([...back.indices]).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect((await parquetClassNames([join(dir, 'a.parquet')]))?.[9]).toBe('nine');
+  });
+
+  it('without class names: 0 to 9, or 0 to the largest label above 9; the card lists what the files record', async () => {
+    // Labels 0..25 (EMNIST letters' range) on the first 52 digits: names '0' to '25', by the rule.
+    const wide: Block<Uint8Array> = { ...source, labels: Uint8Array.from({ length: N }, (_, i) => i % 26) };
+    const cases: [Block<Uint8Array>, string[]][] = [
+      [wide, Array.from({ length: 26 }, (_, k) => String(k))],
+      [{ ...source, labels: Uint8Array.from({ length: N }, (_, i) => i % 3) }, DIGITS], // a split without every digit still names ten
+    ];
+    for (const [block, names] of cases) {
+      const dir = mkdtempSync(join(tmpdir(), 'idxflow-hf-'));
+      await exportTo(of(block), { format: 'hf', dir, split: 'train', manifest: { version: '0.1.0' } });
+      const read = readWithArrow(readFileSync(join(dir, 'data', 'train-00000-of-00001.parquet')));
+      expect(JSON.parse(read.metadata.get('huggingface')!).info.features.label.names).toEqual(names);
+      expect(readFileSync(join(dir, 'README.md'), 'utf8')).toContain(`a ClassLabel of ${names.length} names`);
+    }
+  });
+
+  it('a failed export leaves neither its file nor the folder it made for it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-hf-'));
+    const fails = concat(of(source), throwError(() => new Error('source failed')));
+    await expect(exportTo(fails, { format: 'hf', dir: join(root, 'new'), split: 'train', manifest: { version: '0.1.0' } })).rejects.toThrow('source failed');
+    expect(readdirSync(root)).toEqual([]); // the folder the export created is gone, its config folder with it
+    mkdirSync(join(root, 'empty'));
+    const two = { format: 'hf' as const, dir: join(root, 'empty'), manifest: { version: '0.1.0' }, sections: [{ split: 'train' as const, total: N, source: () => fails }] };
+    await expect(runExport(two)).rejects.toThrow('source failed');
+    expect(readdirSync(join(root, 'empty'))).toEqual([]); // an existing --out stays, empty
+    const labels27 = { ...source, labels: Uint8Array.from({ length: N }, (_, i) => i % 27) };
+    await expect(exportTo(of(labels27), { format: 'hf', dir: join(root, 'named'), split: 'train', hf: { classes: DIGITS }, manifest: { version: '0.1.0' } })).rejects.toThrow('labels below 10');
+    expect(readdirSync(root).sort()).toEqual(['empty']);
   });
 });
 

@@ -7,7 +7,7 @@ import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, type ExportFormat } from './exportPlan.js';
-import { writeHfCard, type HfExportOptions } from './hfCard.js';
+import { writeExportCard, type HfExportOptions } from './hfCard.js';
 import { toHfParquet } from './hfParquet.js';
 import { toIdx } from './idx.js';
 import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra } from './manifest.js';
@@ -59,7 +59,7 @@ export function writeSplit(source: Observable<Block>, format: ExportFormat, opti
     case 'wds':
       return toWebDataset(source, { ...common, workers, shardSize });
     case 'hf':
-      return toHfParquet(source, { ...common, config: hf?.config, classes: hf?.classes ?? DIGIT_NAMES });
+      return toHfParquet(source, { ...common, config: hf?.config, classes: hf?.classes });
   }
 }
 
@@ -124,7 +124,7 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
     const { manifest: _m, overwrite: _o, inputs: _i, format: _f, ...sinkOptions } = options;
     const summary = await writeSplit(source, format, { ...sinkOptions, onFile: (file) => void written.push(file.name) });
     if (format === 'hf') {
-      const card = await writeHfCard(dir, { ...options.hf?.card, classes: options.hf?.classes ?? DIGIT_NAMES, config: options.hf?.config, splits: [{ name: split, count: summary.count }], pipeline: extra.pipeline, seed: extra.seed, version: extra.version });
+      const card = await writeExportCard(dir, summary.files.map((f) => f.name), options.hf, { splits: [{ name: split, count: summary.count }], pipeline: extra.pipeline, seed: extra.seed, version: extra.version });
       written.push(card.name);
       summary.files.push(card);
     }
@@ -132,13 +132,10 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
     await rm(join(dir, journalName()), { force: true });
     return summary;
   } catch (error) {
-    await removeWritten(dir, [...written, journalName()], state.created);
+    await removeWritten(dir, [...written, journalName()], state.created, format === 'hf' ? [options.hf?.config ?? 'data'] : []);
     throw error;
   }
 }
-
-/** The class names of an `hf` export that names none: MNIST's digits. */
-export const DIGIT_NAMES: readonly string[] = Array.from({ length: 10 }, (_, k) => String(k));
 
 /** SHA-256 of a file, or undefined when it cannot be read. */
 function sha256Of(path: string): Promise<string | undefined> {

@@ -163,9 +163,13 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
   return { created: false, records, removed };
 }
 
-/** Removes files a failed run wrote (relative names), their emptied folders, and `dir` itself if the run created it and it is empty. */
-export async function removeWritten(dir: string, names: readonly string[], created: boolean): Promise<void> {
+/**
+ * Removes files a failed run wrote (relative names), their emptied folders, the `folders` the
+ * run may have made before any file of theirs was complete (a split's `train/`, a config's
+ * folder) when they are empty, and `dir` itself if the run created it and it is empty.
+ */
+export async function removeWritten(dir: string, names: readonly string[], created: boolean, folders: readonly string[] = []): Promise<void> {
   for (const name of names) await rm(join(dir, name), { force: true });
-  await removeEmptyFolders(dir, [...names]);
+  await removeEmptyFolders(dir, [...names, ...folders.map((folder) => `${folder}/`)]);
   if (created) await rmdir(dir).catch(() => undefined);
 }

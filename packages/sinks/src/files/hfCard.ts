@@ -3,7 +3,9 @@
 // the summary, fields, splits, how it was made (the augmentation pipeline and seed), licence and
 // citation.
 import { join } from 'node:path';
+import { parquetClassNames } from '@idxflow/core/internal';
 import { commitFile } from './atomic.js';
+import { numberedClasses } from './hfParquet.js';
 import type { ExportedFile } from './types.js';
 
 /** What a card says of an export. */
@@ -129,6 +131,19 @@ ${info.license ?? 'other'}, as the source dataset's.
 
 ${info.citation ? `\`\`\`bibtex\n${info.citation}\n\`\`\`` : 'None recorded.'}
 `;
+}
+
+/**
+ * Writes the card of an `hf` export whose Parquet files are in `dir`: the class names given, else
+ * those the files record (the longest list: a split may lack the largest labels).
+ */
+export async function writeExportCard(dir: string, files: readonly string[], hf: HfExportOptions | undefined, info: Pick<HfCardInfo, 'splits' | 'pipeline' | 'seed' | 'version'>): Promise<ExportedFile> {
+  let classes = hf?.classes;
+  for (const file of hf?.classes ? [] : files.filter((name) => name.endsWith('.parquet'))) {
+    const recorded = (await parquetClassNames([join(dir, file)])) ?? [];
+    if (recorded.length > (classes?.length ?? 0)) classes = recorded;
+  }
+  return writeHfCard(dir, { ...hf?.card, ...info, classes: classes ?? numberedClasses(-1), config: hf?.config });
 }
 
 /** Writes `README.md` (the card) into `dir` atomically; returns its entry. */

@@ -20,10 +20,25 @@ import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 export interface HfParquetOptions extends FileSinkOptions {
   /** The Hub config (subset) name, the folder of the split files. Default `'data'`. */
   config?: string;
-  /** Class names, index = label value, recorded as the ClassLabel's names. Default: `'0'` to the largest label seen. */
+  /** Class names, index = label value, recorded as the ClassLabel's names. Default: `numberedClasses()` of the largest label. */
   classes?: readonly string[];
   /** Rows per Parquet row group. Default 10,000. */
   rowGroupSize?: number;
+}
+
+/**
+ * The class names of a split that names none: `'0'` to `'9'` (MNIST's digits, so that splits
+ * and parts without every digit agree), or to the largest label when it is above 9.
+ *
+ * @param maxLabel The largest label written.
+ *
+ * ## Example
+ * ```ts
+ * numberedClasses(25).length; // 26: EMNIST letters, labels 0 to 25
+ * ```
+ */
+export function numberedClasses(maxLabel: number): string[] {
+  return Array.from({ length: Math.max(maxLabel + 1, 10) }, (_, k) => String(k));
 }
 
 /** The `huggingface` schema metadata `datasets` reads its features from (`Features.from_arrow_schema`). */
@@ -88,7 +103,7 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
     async end() {
       if (options.expectedCount !== undefined && count !== options.expectedCount) throw countError(file.path, options.expectedCount, count);
       await flush();
-      const classes = options.classes ?? Array.from({ length: Math.max(maxLabel + 1, 1) }, (_, k) => String(k));
+      const classes = options.classes ?? numberedClasses(maxLabel);
       if (maxLabel >= classes.length) throw new BlockMismatchError({ file: 'toHfParquet()', expected: `labels below ${classes.length} (one per class name)`, found: `label ${maxLabel}` });
       parquet ??= new ParquetWriter({ writer: bytes, schema: SCHEMA, codec: 'UNCOMPRESSED', statistics: false });
       parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes)) }];

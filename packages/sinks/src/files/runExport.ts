@@ -6,9 +6,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdxflowError, type Block } from '@idxflow/core';
 import { tap, type Observable } from 'rxjs';
-import { DIGIT_NAMES, verifiedFiles, writeSplit, type ExportOptions } from './export.js';
+import { verifiedFiles, writeSplit, type ExportOptions } from './export.js';
 import { dtypeOf } from './exportShape.js';
-import { writeHfCard } from './hfCard.js';
+import { writeExportCard } from './hfCard.js';
 import { prepareExportDir, removeWritten } from './exportDir.js';
 import { EXPORT_FORMATS, namesOf, partRange, partTag, type ExportFormat, type ExportPart } from './exportPlan.js';
 import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
@@ -272,14 +272,16 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
     }
     if (layout.writesCard) {
       const splits = plans.map((p) => ({ name: p.section.split, count: p.section.total }));
-      const hf = options.hf;
-      const card = await writeHfCard(dir, { ...hf?.card, classes: hf?.classes ?? DIGIT_NAMES, config: hf?.config, splits, pipeline: extra.pipeline, seed: extra.seed, version: extra.version });
+      const files = [...resume.files, ...written].map((f) => f.name);
+      const card = await writeExportCard(dir, files, options.hf, { splits, pipeline: extra.pipeline, seed: extra.seed, version: extra.version });
       written.push(card);
       await journal();
     }
   } catch (error) {
     if (signal?.aborted) throw new ExportInterruptedError(dir, resume.files.length + written.length, resume.samples + writtenSamples);
-    await removeWritten(dir, written.map((f) => f.name), false);
+    // The folders this run may have made before a file in them was complete: the splits', the config's.
+    const folders = [...plans.map((p) => p.prefix.slice(0, -1)).filter((f) => f !== ''), ...(format === 'hf' ? [options.hf?.config ?? 'data'] : [])];
+    await removeWritten(dir, written.map((f) => f.name), false, folders);
     written.length = 0;
     writtenSamples = 0;
     if (resume.files.length === 0) await removeWritten(dir, [journalFile], created);
