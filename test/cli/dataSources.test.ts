@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,6 +9,16 @@ import { CLI, raw } from '../fixtures/mnist.js';
 import { readWithArrow } from '../sinks/files/hfReaders.js';
 
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+/** An NPY v1.0 file of uint8 `data`, its header written here by the format's spec (magic, version, length, dict, padding to 64). */
+function npyFile(path: string, shape: number[], data: Uint8Array): void {
+  const dict = `{'descr': '|u1', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  const padded = dict.padEnd(Math.ceil((10 + dict.length + 1) / 64) * 64 - 10 - 1) + '\n';
+  const header = Buffer.alloc(10);
+  Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0]).copy(header);
+  header.writeUInt16LE(padded.length, 8);
+  writeFileSync(path, Buffer.concat([header, Buffer.from(padded, 'latin1'), data]));
+}
 
 describe('idxflow export: the new sources and --format hf', () => {
   it('exports MNIST test as hf (mnist/ config, card), and --parquet reads it back into an npz export', async () => {
@@ -26,6 +36,20 @@ describe('idxflow export: the new sources and --format hf', () => {
     const again = run('export', '--parquet', file, '--format', 'npy', '--out', join(out, 'npy'), '--workers', '0');
     expect(again.status).toBe(0);
     expect(Buffer.compare(readFileSync(join(out, 'npy', 'train-images.npy')).subarray(128), readFileSync(raw('t10k-images-idx3-ubyte')).subarray(16))).toBe(0);
+  });
+
+  it('exports --npy of 26 unnamed classes as hf: ClassLabel names "0" to "25", and the card lists 26', () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-cli-hf26-'));
+    const n = 52;
+    npyFile(join(root, 'x.npy'), [n, 28, 28], readFileSync(raw('t10k-images-idx3-ubyte')).subarray(16, 16 + n * 784));
+    npyFile(join(root, 'y.npy'), [n], Uint8Array.from({ length: n }, (_, i) => i % 26));
+    const r = run('export', '--npy', `${join(root, 'x.npy')},${join(root, 'y.npy')}`, '--format', 'hf', '--out', join(root, 'hf'), '--workers', '0');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const read = readWithArrow(readFileSync(join(root, 'hf', 'data', 'train-00000-of-00001.parquet')));
+    expect(JSON.parse(read.metadata.get('huggingface')!).info.features.label.names).toEqual(Array.from({ length: 26 }, (_, k) => String(k)));
+    expect(read.labels).toEqual(Array.from({ length: n }, (_, i) => BigInt(i % 26)));
+    expect(readFileSync(join(root, 'hf', 'README.md'), 'utf8')).toContain('a ClassLabel of 26 names');
   });
 
   it('reads --images-dir and --npy, and refuses two sources or a bad --npy with exit 2', async () => {
