@@ -72,6 +72,34 @@ describe('idxflow export in parts (Kubernetes, Slurm and torchrun environments)'
     expect(readdirSync(dir)).not.toContain('manifest.json');
   });
 
+  it('more parts than shards: the empty parts merge, into the single export\'s manifest', () => {
+    // 300 samples in shards of 100: 3 shards over 4 parts, so one part holds none.
+    const small = ['export', '--split', 'test', '--limit', '300', '--seed', '3', '--format', 'wds', '--shard-size', '100', '--workers', '0'];
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-parts-'));
+    expect(idxflow([...small, '--out', join(root, 'single')]).status).toBe(0);
+    for (const k of [0, 1, 2, 3]) expect(idxflow([...small, '--out', join(root, 'parts'), '--shard', `${k}/4`]).status).toBe(0);
+    const counts = [0, 1, 2, 3].map((k) => JSON.parse(readFileSync(join(root, 'parts', `manifest.part-0000${k}-of-00004.json`), 'utf8')).count);
+    expect(counts.filter((n) => n === 0)).toHaveLength(1);
+    const merged = idxflow(['merge-manifests', join(root, 'parts')]);
+    expect(merged.stderr).toBe('');
+    expect(merged.status).toBe(0);
+    expect(bytesOf(join(root, 'parts'), 'manifest.json').equals(bytesOf(join(root, 'single'), 'manifest.json'))).toBe(true);
+  });
+
+  it('merge-manifests refuses a part that lists a file outside its folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-parts-'));
+    const dir = join(root, 'parts');
+    for (const k of [0, 1, 2]) expect(idxflow([...EXPORT, '--out', dir, '--shard', `${k}/3`]).status).toBe(0);
+    writeFileSync(join(root, 'victim.txt'), 'victim\n');
+    const path = join(dir, 'manifest.part-00001-of-00003.json');
+    const forged = JSON.parse(readFileSync(path, 'utf8'));
+    forged.files.push({ name: '../victim.txt', bytes: 7, sha256: '0'.repeat(64) });
+    writeFileSync(path, JSON.stringify(forged));
+    const r = idxflow(['merge-manifests', dir]);
+    expect([r.status, r.stderr]).toEqual([1, `idxflow: ManifestError: ${path}: expected file names inside the export's folder (relative, no '..'), found "../victim.txt"\n`]);
+    expect(readdirSync(dir)).not.toContain('manifest.json');
+  });
+
   it('refuses a part index out of range, and a count missing for Kubernetes, with exit 2', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'idxflow-parts-')), 'x');
     const cases: [string[], Record<string, string>, string][] = [

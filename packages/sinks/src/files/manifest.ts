@@ -153,6 +153,9 @@ export async function readManifest(path: string): Promise<Manifest | undefined> 
   if (typeof value !== 'object' || value === null || typeof value.idxflow !== 'string' || !Array.isArray(value.files) || !value.files.every(fileOk) || !Number.isSafeInteger(value.count)) {
     throw new ManifestError({ file: path, expected: 'an idxflow manifest (idxflow, count, files with name, bytes and sha256)', found: 'other JSON' });
   }
+  // A manifest names files of its own folder: a forged one must not point a merge or --overwrite elsewhere.
+  const outside = value.files.find((f) => f.name.startsWith('/') || f.name.split('/').some((part) => part === '' || part === '.' || part === '..'));
+  if (outside) throw new ManifestError({ file: path, expected: "file names inside the export's folder (relative, no '..')", found: JSON.stringify(outside.name.slice(0, 200)) });
   return value as Manifest;
 }
 
@@ -180,6 +183,9 @@ export function mergeManifests(parts: Manifest[], where: string): Manifest {
   const sorted = [...parts].sort((a, b) => (a.part?.index ?? -1) - (b.part?.index ?? -1));
   const of = sorted[0].part?.of ?? 0;
   const fingerprint = fingerprintOf(sorted[0]);
+  // The images' shape and dtype: those of the parts that hold samples (an empty part, where
+  // there are more parts than shards, records none).
+  const like = sorted.find((m) => m.count > 0) ?? sorted[0];
   let next = 0;
   sorted.forEach((m, k) => {
     if (!m.part) fail('only part manifests', 'a whole export manifest among them');
@@ -187,12 +193,12 @@ export function mergeManifests(parts: Manifest[], where: string): Manifest {
     if (fingerprintOf(m) !== fingerprint) fail(`every part made by the same export as part ${sorted[0].part!.index}`, `part ${m.part!.index} made with other flags (${fingerprintOf(m)})`);
     if (m.part!.index !== k) fail(`part ${k} of ${of}`, k < m.part!.index ? `part ${m.part!.index} next (part ${k} is missing)` : `part ${m.part!.index} twice`);
     if (m.part!.first !== next) fail(`part ${k} to start at sample ${next}`, `sample ${m.part!.first}`);
-    if (m.shape.join() !== sorted[0].shape.join() || m.dtype !== sorted[0].dtype) fail(`every part of ${sorted[0].shape.join(' x ')} ${sorted[0].dtype}`, `part ${k} of ${m.shape.join(' x ')} ${m.dtype}`);
+    if (m.count > 0 && (m.shape.join() !== like.shape.join() || m.dtype !== like.dtype)) fail(`every part of ${like.shape.join(' x ')} ${like.dtype}`, `part ${k} of ${m.shape.join(' x ')} ${m.dtype}`);
     next += m.part!.count;
   });
   if (sorted.length !== of) fail(`${of} parts`, `${sorted.length}`);
   if (next !== sorted[0].part!.total) fail(`parts covering all ${sorted[0].part!.total} samples`, `${next}`);
   const { part: _part, ...first } = sorted[0];
   const files = sorted.flatMap((m) => m.files);
-  return manifestOf({ files, count: next, shape: first.shape, dtype: first.dtype }, { version: first.idxflow, format: first.format ?? undefined, seed: first.seed ?? undefined, pipeline: first.pipeline ?? undefined });
+  return manifestOf({ files, count: next, shape: like.shape, dtype: like.dtype }, { version: first.idxflow, format: first.format ?? undefined, seed: first.seed ?? undefined, pipeline: first.pipeline ?? undefined });
 }
