@@ -109,9 +109,11 @@ describe('a failed export removes what it wrote', () => {
     if (mounted.status !== 0 && process.env.CI !== 'true') return void console.warn(`skipping the full-disk export: mount failed (${mounted.stderr.toString().trim()})`);
     expect(mounted.status, mounted.stderr.toString()).toBe(0);
     try {
-      for (const format of ['npy', 'wds', 'png']) {
-        const out = join(mountPoint, `out-${format}`);
-        const r = idxflow('export', ...TEST, '--format', format, '--out', out);
+      // Shards of 50 fill the disk at a shard's end (its commit), of 100 at a journal write, large ones midway.
+      for (const args of [['npy'], ['wds'], ['wds', '--shard-size', '50'], ['wds', '--shard-size', '100'], ['png'], ['hf'], ['idx.gz']]) {
+        const format = args.join(' ');
+        const out = join(mountPoint, `out-${args.join('')}`);
+        const r = idxflow('export', ...TEST, '--format', ...args, '--out', out);
         expect(r.status, format).toBe(1);
         expect(r.stderr, format).toMatch(new RegExp(`^idxflow: Error: ENOSPC: no space left on device, \\w+ \\(${out.replace(/[/.-]/g, '\\$&')}/[^)]+\\)\\n$`));
         expect(existsSync(out), format).toBe(false);

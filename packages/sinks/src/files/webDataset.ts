@@ -80,12 +80,13 @@ export async function toWebDataset(source: Observable<Block>, options: WebDatase
   const files: ExportedFile[] = [];
   let shard: AtomicFile | undefined;
   let count = 0;
+  // The shard stays this writer's to abort until it is committed: a full disk at its last
+  // write or its commit must not leave its temporary behind.
   const close = async (): Promise<void> => {
     if (!shard) return;
-    const done = shard;
+    await shard.write(tarEnd());
+    const file = { name: basename(shard.path), ...(await shard.commit()) };
     shard = undefined;
-    await done.write(tarEnd());
-    const file = { name: basename(done.path), ...(await done.commit()) };
     files.push(file);
     await onFile(file);
   };
