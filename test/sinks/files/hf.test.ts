@@ -109,6 +109,21 @@ describe('--format hf', () => {
     }
   });
 
+  it('a damaged file (page header, footer) is a ParquetFormatError naming it, not an error from inside the reader', async () => {
+    const dir = await exported();
+    const good = readFileSync(join(dir, 'mnist', 'test-00000-of-00001.parquet'));
+    const pageHeader = Buffer.from(good);
+    pageHeader.fill(0xff, 4, 12); // the first page's header, right after the magic PAR1
+    const truncated = Buffer.concat([good.subarray(0, good.length >> 1), good.subarray(good.length - 8)]); // footer length and PAR1 kept, footer gone
+    for (const [name, bytes, expected] of [['page.parquet', pageHeader, 'expected readable rows 0 to 299'], ['footer.parquet', truncated, 'expected a Parquet file (magic PAR1 and a footer)']] as const) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const error = await loadBlock(parquet({ files: [path] })).then(() => undefined, (e: Error) => e);
+      expect(error?.name, name).toBe('ParquetFormatError');
+      expect(error?.message, name).toMatch(new RegExp(`^${path.replace(/[/.-]/g, '\\$&')}: ${expected.replace(/[()]/g, '\\$&')}.*, found a damaged file \\(.+\\)$`));
+    }
+  });
+
   it('a failed export leaves neither its file nor the folder it made for it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'idxflow-hf-'));
     const fails = concat(of(source), throwError(() => new Error('source failed')));

@@ -44,7 +44,7 @@ function hfClassNames(metadata: Pick<FileMetaData, 'key_value_metadata'>, labelC
  */
 export async function parquetClassNames(files: readonly string[], labelColumn = 'label'): Promise<string[] | undefined> {
   if (files.length === 0) return undefined;
-  return hfClassNames(await parquetMetadataAsync(await asyncBufferFromFile(files[0])), labelColumn);
+  return hfClassNames(await metadataOf(files[0], await asyncBufferFromFile(files[0])), labelColumn);
 }
 
 function imageBytes(file: string, row: number, value: unknown): Uint8Array {
@@ -59,9 +59,27 @@ function labelByte(file: string, row: number, value: unknown): number {
   return n;
 }
 
+/** A ParquetFormatError for what hyparquet could not read in a damaged file (its own errors name no file). */
+function damaged(file: string, expected: string, error: unknown): ParquetFormatError {
+  return new ParquetFormatError({ file, expected, found: `a damaged file (${error instanceof Error ? error.message : String(error)})` });
+}
+
+/** The file's footer, its schema checked to be there. */
+async function metadataOf(path: string, file: Awaited<ReturnType<typeof asyncBufferFromFile>>): Promise<FileMetaData> {
+  try {
+    const metadata = await parquetMetadataAsync(file);
+    if (!Array.isArray(metadata.schema) || !Array.isArray(metadata.row_groups)) throw new Error('no schema or row groups');
+    return metadata;
+  } catch (error) {
+    throw damaged(path, 'a Parquet file (magic PAR1 and a footer)', error);
+  }
+}
+
 /** Rows `[start, end)` of one file as a Block (pixels decoded), its samples numbered from `index`. */
 async function readRows(path: string, file: Awaited<ReturnType<typeof asyncBufferFromFile>>, metadata: FileMetaData, range: { start: number; end: number; index: number }, columns: [string, string], like: { shape?: [number, number] }): Promise<Block<Uint8Array>> {
-  const rows = await parquetReadObjects({ file, metadata, columns, rowStart: range.start, rowEnd: range.end, utf8: false });
+  const rows = await parquetReadObjects({ file, metadata, columns, rowStart: range.start, rowEnd: range.end, utf8: false }).catch((error: unknown) => {
+    throw damaged(path, `readable rows ${range.start} to ${range.end - 1} (their pages decode)`, error);
+  });
   const n = rows.length;
   const decoded = await Promise.all(rows.map((row, i) => decodeGrey(imageBytes(path, range.start + i, row[columns[0]]), `${path} row ${range.start + i}`)));
   like.shape ??= decoded.length > 0 ? [decoded[0].height, decoded[0].width] : undefined;
@@ -102,9 +120,7 @@ export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Ar
     let index = 0;
     for (const path of options.files) {
       const file = await asyncBufferFromFile(path);
-      const metadata = await parquetMetadataAsync(file).catch((error: Error) => {
-        throw new ParquetFormatError({ file: path, expected: 'a Parquet file (magic PAR1 and a footer)', found: error.message });
-      });
+      const metadata = await metadataOf(path, file);
       const names = metadata.schema.map((s) => s.name);
       const missing = columns.find((c) => !names.includes(c));
       if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
