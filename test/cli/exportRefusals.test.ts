@@ -39,6 +39,35 @@ describe('idxflow export refuses to destroy data (exit 2, one line, nothing chan
     expect(snapshot(out)).toEqual(before);
   });
 
+  it('an --out inside the --images-dir it reads, or equal to it; a preview --out that is an input image or inside the folder', () => {
+    // An image folder written by hand: class folders of PNGs (bytes from a PNG export of 4 digits).
+    const root = tmp();
+    const images = join(root, 'images');
+    expect(idxflow('export', ...TEST, '--limit', '4', '--format', 'png', '--out', join(root, 'png')).status).toBe(0);
+    for (const label of ['0', '1', '2', '7']) {
+      mkdirSync(join(images, label), { recursive: true });
+      for (const name of readdirSync(join(root, 'png', label))) copyFileSync(join(root, 'png', label, name), join(images, label, name));
+    }
+    const before = snapshot(images);
+    const png = join(images, '7', readdirSync(join(images, '7'))[0]);
+    const cases: [string[], string, string][] = [
+      [['export', '--images-dir', images, '--format', 'png', '--out', join(images, 'c')], join(images, 'c'), `expected an output outside the input folders (its files would join the data it reads), found a path inside the input ${images}`],
+      [['export', '--images-dir', images, '--format', 'npy', '--out', images], images, `expected an output that is not an input (it would be overwritten), found the input ${images}`],
+      [['preview', '--images-dir', images, '--grid', '1x2', '--out', png], png, `expected an output outside the input folders (its files would join the data it reads), found a path inside the input ${images}`],
+    ];
+    for (const [args, out, message] of cases) {
+      const r = idxflow(...args);
+      expect([r.status, r.stderr], args.join(' ')).toEqual([2, `idxflow: ExportRefusedError: ${out}: ${message}\n`]);
+      expect(snapshot(images)).toEqual(before);
+    }
+    // Beside IDX inputs, not over them: allowed.
+    copyFileSync(raw('t10k-images-idx3-ubyte'), join(root, 'images.idx'));
+    copyFileSync(raw('t10k-labels-idx1-ubyte'), join(root, 'labels.idx'));
+    const beside = idxflow('preview', '--images', join(root, 'images.idx'), '--labels', join(root, 'labels.idx'), '--grid', '1x2', '--out', join(root, 'sheet.png'));
+    expect([beside.status, beside.stderr]).toEqual([0, '']);
+    expect(existsSync(join(root, 'sheet.png'))).toBe(true);
+  });
+
   it('a non-empty --out that holds no manifest of this export', () => {
     const out = tmp();
     writeFileSync(join(out, 'thesis.tex'), 'two years of work');

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { copySample, allocateBlock, importOptional, type Block } from '@idxflow/core/internal';
-import { writeFileAtomic } from '@idxflow/sinks/internal';
+import { refuseOutputAmongInputs, writeFileAtomic } from '@idxflow/sinks/internal';
 import { augmentImages, specOf } from '@idxflow/transforms/internal';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { usageOf, type FlagSpec } from '../flags.js';
@@ -94,7 +94,9 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const options = augmentOptions(flags);
   const spec = specOf(options);
   const seed = seedOf(flags);
-  const base = await pickRows(sourceOf(flags).source, rows, (h, w) => checkSheet(rows, cols, zoom, h, w));
+  const { source, inputs } = sourceOf(flags);
+  await refuseOutputAmongInputs(out, inputs ?? []); // before any work: the sheet must not replace or join its data
+  const base = await pickRows(source, rows, (h, w) => checkSheet(rows, cols, zoom, h, w));
   const [, h, w] = base.shape;
   const gap = 1;
   const cellW = w + gap;

@@ -59,13 +59,28 @@ async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]
   return out;
 }
 
-async function refuseInputsInside(dir: string, inputs: readonly string[]): Promise<void> {
-  const home = await realpath(dir).catch(() => resolve(dir));
+/**
+ * Refuses (ExportRefusedError, naming both) an output that is one of the inputs, holds one, or
+ * lies inside an input folder (an image folder's tree: the output would join the data it reads).
+ *
+ * @param out The output folder or file.
+ * @param inputs The files and folders the run reads.
+ *
+ * ## Example
+ * ```ts
+ * await refuseOutputAmongInputs('data/cats/preview.png', ['data']); // throws: inside the input data
+ * ```
+ */
+export async function refuseOutputAmongInputs(out: string, inputs: readonly string[]): Promise<void> {
+  const home = await realpath(out).catch(() => resolve(out));
   for (const input of inputs) {
     const real = await realpath(input).catch(() => resolve(input));
-    if (real === home || real.startsWith(home + sep)) {
-      throw new ExportRefusedError({ file: dir, expected: 'an output folder that holds none of the inputs (an export would overwrite them)', found: `the input ${input}` });
-    }
+    const refuse = (expected: string, found: string): never => {
+      throw new ExportRefusedError({ file: out, expected, found });
+    };
+    if (real === home) refuse('an output that is not an input (it would be overwritten)', `the input ${input}`);
+    if (real.startsWith(home + sep)) refuse('an output folder that holds none of the inputs (an export would overwrite them)', `the input ${input}`);
+    if (home.startsWith(real + sep)) refuse('an output outside the input folders (its files would join the data it reads)', `a path inside the input ${input}`);
   }
 }
 
@@ -101,7 +116,7 @@ async function removeEmptyFolders(dir: string, names: string[]): Promise<void> {
  */
 export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDirState> {
   const { dir } = check;
-  await refuseInputsInside(dir, check.inputs);
+  await refuseOutputAmongInputs(dir, check.inputs);
   const stat = await lstat(dir).catch(() => undefined);
   if (stat === undefined) {
     await mkdir(dir, { recursive: true });

@@ -12,7 +12,7 @@ export { tarEnd, tarHeader } from './tar.js';
 export { checkManifestExtra, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifest, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
 export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from './export.js';
 export { partRange, partTag, type ExportPart } from './exportPlan.js';
-export { ExportRefusedError } from './exportDir.js';
+export { ExportRefusedError, refuseOutputAmongInputs } from './exportDir.js';
 export { ExportInterruptedError, runExport, type ExportRun, type ExportSection, type RunExportOptions } from './runExport.js';
 export { hfFeatures, hfFileName, toHfParquet, type HfParquetOptions } from './hfParquet.js';
 export { hfDatasetCard, sizeCategory, writeHfCard, type HfCardInfo, type HfExportOptions } from './hfCard.js';
