@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,5 +59,14 @@ describe('idxflow info', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toBe('idxflow: Expected FILE for idxflow info but received none (idxflow help info shows its usage)\n');
     expect(idxflow('frobnicate').status).toBe(2);
+  });
+
+  it('names a folder given as a file, even by a one-letter relative path (a read error carries no path of its own)', () => {
+    mkdirSync(join(dir, 'd'));
+    const inFolder = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+    for (const args of [['info', 'd'], ['export', '--npz', 'd', '--out', 'o'], ['export', '--npy', 'd,d', '--out', 'o']]) {
+      const r = inFolder(...args);
+      expect([r.status, r.stderr], args.join(' ')).toEqual([1, 'idxflow: Error: EISDIR: illegal operation on a directory, read (d)\n']);
+    }
   });
 });

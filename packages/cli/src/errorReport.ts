@@ -16,7 +16,9 @@ export function errorReport(error: unknown): { code: number; text: string } {
   if (error instanceof DatasetNotFoundError && error.tried.length > 0) return { code: 1, text: `idxflow: ${datasetNotFoundMessage(error)}\n` };
   if (error instanceof IdxflowError || error instanceof RangeError || error instanceof TypeError || (error as NodeJS.ErrnoException).code) {
     const { name, message, path } = error as NodeJS.ErrnoException;
-    const where = path && !message.includes(path) ? ` (${path})` : '';
+    // Node quotes the path in an open() error ('x.npy'); a read() error has none, and a short
+    // path may well be a substring of the words ('d' of 'directory').
+    const where = path && !message.includes(`'${path}'`) && !message.includes(`(${path})`) ? ` (${path})` : '';
     return { code: 1, text: `idxflow: ${name}: ${message}${where}\n` };
   }
   return { code: 1, text: `idxflow: unexpected error: ${(error as Error).stack ?? String(error)}\n` };

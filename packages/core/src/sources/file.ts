@@ -38,8 +38,8 @@ export function fromFile(path: string, options: ByteSourceOptions = {}): Observa
   });
 }
 
-/** Rethrows a file system error with `path` set: read() errors omit it. */
-const named =
+/** Rethrows a file system error with `path` set: read() errors omit it (the CLI prints it beside the message). */
+export const named =
   (path: string) =>
   (error: NodeJS.ErrnoException): never => {
     if (error && typeof error === 'object' && error.code && !error.path) error.path = path;

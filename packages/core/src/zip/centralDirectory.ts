@@ -4,6 +4,7 @@
 // starts, its method, sizes and CRC-32. Only the directory is read, never the members.
 import { open, type FileHandle } from 'node:fs/promises';
 import { ZipError } from '../errors.js';
+import { named } from '../sources/file.js';
 
 /** One member of a zip archive, as its central directory describes it. */
 export interface ZipEntry {
@@ -92,7 +93,7 @@ function zip64Values(dir: Uint8Array, at: number, extraStart: number, extraEnd: 
  * ```
  */
 export async function readZipDirectory(path: string): Promise<ZipEntry[]> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, 'r').catch(named(path));
   try {
     const { size } = await handle.stat();
     const bounds = await directoryBounds(handle, path, size);
@@ -113,6 +114,8 @@ export async function readZipDirectory(path: string): Promise<ZipEntry[]> {
     const starts = entries.map((e) => e.offset).sort((a, b) => a - b);
     for (const entry of entries) entry.end = starts.find((s) => s > entry.offset) ?? bounds.offset;
     return entries;
+  } catch (error) {
+    return named(path)(error as NodeJS.ErrnoException); // a read error (a folder, say) names the file
   } finally {
     await handle.close();
   }
