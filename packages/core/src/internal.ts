@@ -50,3 +50,4 @@ export * from './datasets/parquet.js';
 export * from './datasets/imageFolder.js';
 export * from './images/mnistStyle.js';
 export * from './images/decodeGrey.js';
+export * from './folders.js';

@@ -1,6 +1,5 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { copySample, allocateBlock, importOptional, type Block } from '@idxflow/core/internal';
+import { copySample, allocateBlock, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
 import { refuseOutputAmongInputs, writeFileAtomic } from '@idxflow/sinks/internal';
 import { augmentImages, specOf } from '@idxflow/transforms/internal';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
@@ -123,7 +122,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
     .toBuffer();
   // As the exports do: the directory is made if need be, and the file appears whole or not at
   // all (a file-system error names the path, and no temporary is left behind).
-  await mkdir(dirname(out), { recursive: true });
+  await makeFolders(dirname(out));
   await writeFileAtomic(out, png);
   return out;
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
+import { open, rename, rm, rmdir } from 'node:fs/promises';
+import { makeFolders } from '../folders.js';
 import { basename, dirname, join } from 'node:path';
 import { ChecksumError, DownloadError } from '../errors.js';
 import { HttpStatusError } from '../sources/url.js';
@@ -32,7 +33,7 @@ async function request(url: string): Promise<Response> {
   }
 }
 
-/** Removes the folders `mkdir(dir, { recursive: true })` made (`made`, the first, and those below it) while empty. */
+/** Removes the folders `makeFolders(dir)` made (`made`, the first, and those below it) while empty. */
 async function removeMadeFolders(dir: string, made: string | undefined): Promise<void> {
   if (made === undefined) return;
   for (let at = dir; at.length >= made.length; at = dirname(at)) {
@@ -78,7 +79,7 @@ async function fetchTo(url: string, temp: string, file: string, options: Downloa
  */
 export async function downloadFile(options: DownloadOptions): Promise<string> {
   const file = basename(options.dest);
-  const made = await mkdir(dirname(options.dest), { recursive: true });
+  const made = await makeFolders(dirname(options.dest));
   const attempts: Error[] = [];
   for (const url of options.urls) {
     const temp = join(dirname(options.dest), `.${file}.${randomBytes(6).toString('hex')}.partial`);

@@ -3,9 +3,10 @@
 // when an export starts: nothing; or this same export (its manifests and journals, the files they
 // list, and the files its plan names, left by an interrupted run or by other parts); or, with
 // `overwrite`, an earlier idxflow export, whose listed files are removed first.
-import { lstat, mkdir, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { IdxflowError } from '@idxflow/core';
+import { makeFolders } from '@idxflow/core/internal';
 import { finalNameOf } from './atomic.js';
 import { fingerprintOf, ManifestError, readManifest, type Manifest } from './manifest.js';
 
@@ -119,7 +120,7 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
   await refuseOutputAmongInputs(dir, check.inputs);
   const stat = await lstat(dir).catch(() => undefined);
   if (stat === undefined) {
-    await mkdir(dir, { recursive: true });
+    await makeFolders(dir);
     return { created: true, records: new Map(), removed: [] };
   }
   if (!stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for --out', found: 'a file' });

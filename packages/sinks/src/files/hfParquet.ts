@@ -3,9 +3,9 @@
 // `label`, an int64 ClassLabel; the schema's `huggingface` metadata names the features, so that
 // `datasets` decodes the images and knows the class names. Files are named as the Hub names
 // them: `<config>/<split>-00000-of-00001.parquet` (`-00001-of-00003` for part 1 of 3).
-import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BlockMismatchError, type Block } from '@idxflow/core';
+import { makeFolders } from '@idxflow/core/internal';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
@@ -141,7 +141,7 @@ export async function toHfParquet(source: Observable<Block>, options: HfParquetO
   const rowGroupSize = options.rowGroupSize ?? 10000;
   if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) throw new RangeError(`Expected integer >= 1 for rowGroupSize but received ${String(rowGroupSize)}`);
   const name = hfFileName(config, split, tag);
-  await mkdir(dirname(join(dir, name)), { recursive: true });
+  await makeFolders(dirname(join(dir, name)));
   const file = await AtomicFile.create(join(dir, name));
   const result = await writeBlocks(source, parquetWriter(file, { classes: options.classes, rowGroupSize, expectedCount, onProgress }), signal, written);
   try {

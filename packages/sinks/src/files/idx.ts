@@ -1,6 +1,6 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { idxBody, idxHeader, type Block, type IdxType } from '@idxflow/core/internal';
+import { idxBody, idxHeader, makeFolders, type Block, type IdxType } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
@@ -104,7 +104,7 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   const gzip = options.gzip ?? false;
   if (typeof gzip !== 'boolean') throw new TypeError(`Expected a boolean for gzip but received ${String(gzip)} of type ${typeof gzip}`);
-  await mkdir(dir, { recursive: true });
+  await makeFolders(dir);
   const mnistNames = mnistFileNames(split, gzip);
   const names = { images: taggedName(mnistNames.images, tag), labels: taggedName(mnistNames.labels, tag) };
   const images = await IdxOutput.create(join(dir, names.images), gzip, expectedCount);

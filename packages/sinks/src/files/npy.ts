@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Block } from '@idxflow/core';
+import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
@@ -139,7 +139,7 @@ export async function npyPairWriter(
  */
 export async function toNpy(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
-  await mkdir(dir, { recursive: true });
+  await makeFolders(dir);
   const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag), softLabels: taggedName(`${split}-soft-labels.npy`, tag) };
   const pair = await npyPairWriter({ images: join(dir, names.images), labels: join(dir, names.labels) }, expectedCount, onProgress);
   const all = withSoftLabels(pair, join(dir, names.softLabels), expectedCount);

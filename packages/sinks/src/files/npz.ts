@@ -1,6 +1,7 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BlockMismatchError, type Block } from '@idxflow/core';
+import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { npyPairWriter, type NpyPair } from './npy.js';
@@ -31,7 +32,7 @@ import { writeStoredZip, type ZipMember } from './zip.js';
  */
 export async function toNpz(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
-  await mkdir(dir, { recursive: true });
+  await makeFolders(dir);
   const name = taggedName(`${split}.npz`, tag);
   const arrays = await npyArrays(source, join(dir, name), expectedCount, onProgress, signal, written);
   const file = await zipArrays(join(dir, name), [
@@ -88,7 +89,7 @@ const removeTemporaries = (arrays: NpyPair[]): Promise<unknown> => Promise.all(a
  */
 export async function toKerasNpz(sources: { train: Observable<Block>; test: Observable<Block> }, options: FileSinkOptions): Promise<ExportSummary> {
   const { dir, onProgress, signal, tag, onFile, written } = checkSinkOptions({ ...options, split: undefined, expectedCount: undefined });
-  await mkdir(dir, { recursive: true });
+  await makeFolders(dir);
   const path = join(dir, taggedName('mnist.npz', tag));
   const train = await npyArrays(sources.train, `${path}.train`, undefined, onProgress, signal, written);
   let test: NpyPair | undefined;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Block } from '@idxflow/core';
+import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile, writeFileAtomic } from './atomic.js';
 import { countError } from './errors.js';
@@ -87,7 +88,7 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
   const concurrency = positiveInteger('concurrency', options.concurrency, 8);
   const workers = options.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
-  await mkdir(dir, { recursive: true });
+  await makeFolders(dir);
   const names = { csv: taggedName('labels.csv', tag), sums: taggedName('SHA256SUMS', tag) };
   const csv = await AtomicFile.create(join(dir, names.csv));
   const sums = await AtomicFile.create(join(dir, names.sums)).catch(async (error: unknown) => {
@@ -110,7 +111,7 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
       await forEachLimited(n, concurrency, async (i) => {
         const label = block.labels[i];
         let folder = folders.get(label);
-        if (!folder) folders.set(label, (folder = mkdir(join(dir, String(label)), { recursive: true })));
+        if (!folder) folders.set(label, (folder = makeFolders(join(dir, String(label)))));
         await folder;
         const name = pngPath(label, position + count + i);
         const png = pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]);

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Block } from '@idxflow/core';
+import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
@@ -75,7 +75,7 @@ export async function toWebDataset(source: Observable<Block>, options: WebDatase
   const workers = options.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
   if (position % shardSize !== 0) throw new RangeError(`Expected position to be a multiple of shardSize ${shardSize} but received ${position}`);
-  await mkdir(dir, { recursive: true });
+  await makeFolders(dir);
   const kind = new ExportShape('toWebDataset()');
   const files: ExportedFile[] = [];
   let shard: AtomicFile | undefined;
