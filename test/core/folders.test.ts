@@ -14,6 +14,7 @@ describe('makeFolders', () => {
     expect(await makeFolders(join(root, 'a', 'b'))).toBeUndefined();
     writeFileSync(join(root, 'file'), 'x');
     await expect(makeFolders(join(root, 'file', 'below'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(makeFolders(join(root, 'file'))).rejects.toMatchObject({ code: 'ENOTDIR', path: join(root, 'file') }); // a file where the folder goes
   });
 
   it("refuses a folder under /proc with mkdir's ENOENT (Node 20's recursive mkdir loops there forever), and so do export and preview", async () => {

@@ -7,7 +7,8 @@ import { dirname, resolve } from 'node:path';
 /**
  * Makes `path` and the folders above it that are missing, one mkdir each; returns the first it
  * made (as `mkdir(path, { recursive: true })` does), or undefined when `path` was there.
- * A folder that cannot be made is its mkdir error (ENOENT, ENOTDIR, EACCES), naming it.
+ * A folder that cannot be made is its mkdir error (ENOENT, EACCES), and a file in the way is
+ * ENOTDIR, each naming the path.
  *
  * @param path The folder.
  *
@@ -19,10 +20,8 @@ import { dirname, resolve } from 'node:path';
 export async function makeFolders(path: string): Promise<string | undefined> {
   const missing: string[] = [];
   for (let at = resolve(path); ; at = dirname(at)) {
-    const found = await stat(at).then(
-      () => true,
-      (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
-    );
+    const found = await stat(at).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+    if (found && !found.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: at });
     if (found || dirname(at) === at) break;
     missing.push(at);
   }
