@@ -57,6 +57,27 @@ describe('the NPY and NPZ exports read back as sources', () => {
     const labelsAsImages = await loadBlock(npy({ images: join(dir, 'train-labels.npy'), labels: join(dir, 'train-labels.npy') })).catch((e: unknown) => e);
     expect((labelsAsImages as Error).message).toContain('expected images of shape (n, h, w) and dtype |u1 or <f4, found shape (37) of |u1');
   });
+
+  it("refuses the header dicts numpy refuses: no closing brace, a key twice, a key of its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idxflow-npy-dict-'));
+    await toNpy(of(train), { dir });
+    const labels = join(dir, 'train-labels.npy');
+    const body = new Uint8Array(37 * 20);
+    const dicts = [
+      "{'descr': '|u1', 'fortran_order': False, 'shape': (37, 5, 4), ",
+      "{'descr': '|u1', 'descr': '<f8', 'fortran_order': False, 'shape': (37, 5, 4), }",
+      "{'descr': '|u1', 'fortran_order': False, 'shape': (37, 5, 4), 'extra': 1, }",
+    ];
+    for (const [k, dict] of dicts.entries()) {
+      // An NPY 1.0 header by the format's spec: magic, version, u16 length, the dict padded to 64 bytes with '\n' last.
+      const text = dict.padEnd(128 - 10 - 1) + '\n';
+      const file = join(dir, `bad-${k}.npy`);
+      writeFileSync(file, Buffer.concat([Buffer.from([0x93, ...Buffer.from('NUMPY'), 1, 0, text.length, 0]), Buffer.from(text, 'latin1'), body]));
+      const error = await loadBlock(npy({ images: file, labels })).catch((e: unknown) => e);
+      expect(error, dict).toBeInstanceOf(NpyFormatError);
+      expect((error as Error).message, dict).toBe(`${file} at byte 10: expected one header dict with the keys 'descr', 'fortran_order' and 'shape', each once, found ${JSON.stringify(dict.trim())}`);
+    }
+  });
 });
 
 describeWithPython(['numpy'], 'archives numpy wrote', () => {

@@ -41,6 +41,11 @@ function parseHeader(file: string, head: Uint8Array): NpyHeader | undefined {
   const headerBytes = start + (major === 1 ? view.getUint16(8, true) : view.getUint32(8, true));
   if (head.length < headerBytes) return undefined;
   const dict = new TextDecoder().decode(head.subarray(start, headerBytes));
+  // As numpy (ast.literal_eval, then the keys compared): one dict literal, exactly these three keys, each once.
+  const keys = [...dict.matchAll(/'([^']*)'\s*:/g)].map((m) => m[1]).sort();
+  if (!/^\{[^{}]*\}\s*$/.test(dict.trim()) || keys.join() !== 'descr,fortran_order,shape') {
+    throw new NpyFormatError({ file, offset: start, expected: "one header dict with the keys 'descr', 'fortran_order' and 'shape', each once", found: JSON.stringify(dict.trim().slice(0, 80)) });
+  }
   const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(dict)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
