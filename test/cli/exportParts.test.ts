@@ -84,6 +84,10 @@ describe('idxflow export in parts (Kubernetes, Slurm and torchrun environments)'
     expect(merged.stderr).toBe('');
     expect(merged.status).toBe(0);
     expect(bytesOf(join(root, 'parts'), 'manifest.json').equals(bytesOf(join(root, 'single'), 'manifest.json'))).toBe(true);
+    // Again: a manifest.json is there, so a refusal (exit 2, nothing written) unless --force.
+    const again = idxflow(['merge-manifests', join(root, 'parts')]);
+    expect([again.status, again.stderr]).toEqual([2, `idxflow: ExportRefusedError: ${join(root, 'parts', 'manifest.json')}: expected no manifest.json yet (--force replaces it), found one\n`]);
+    expect(idxflow(['merge-manifests', join(root, 'parts'), '--force']).status).toBe(0);
   });
 
   it('merge-manifests refuses a part that lists a file outside its folder', () => {

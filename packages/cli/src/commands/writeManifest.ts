@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManifestError, manifestName, writeManifest, type Manifest } from '@idxflow/sinks/internal';
+import { ExportRefusedError, ManifestError, manifestName, writeManifest, type Manifest } from '@idxflow/sinks/internal';
 
 /** Checks that each file `whole` lists is in `dir` with its size, then writes `dir/manifest.json` (not over one, unless `force`). */
 export async function writeManifestFileInto(dir: string, whole: Manifest, force: boolean): Promise<{ sha256: string }> {
@@ -9,7 +9,8 @@ export async function writeManifestFileInto(dir: string, whole: Manifest, force:
     if (size !== file.bytes) throw new ManifestError({ file: join(dir, file.name), expected: `a file of ${file.bytes} bytes, as its part manifest lists`, found: size === undefined ? 'no such file' : `${size} bytes` });
   }
   const existing = await stat(join(dir, manifestName())).then(() => true, () => false);
-  if (existing && !force) throw new ManifestError({ file: join(dir, manifestName()), expected: 'no manifest.json yet (--force replaces it)', found: 'one' });
+  // A refusal, as export's (exit 2): nothing was written.
+  if (existing && !force) throw new ExportRefusedError({ file: join(dir, manifestName()), expected: 'no manifest.json yet (--force replaces it)', found: 'one' });
   const { files, count, shape, dtype, seed, pipeline, format, idxflow } = whole;
   return writeManifest(dir, { dir, files, count, shape, dtype }, { version: idxflow, format: format ?? undefined, seed: seed ?? undefined, pipeline: pipeline ?? undefined });
 }
