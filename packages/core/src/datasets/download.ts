@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, rmdir } from 'node:fs/promises';
-import { makeFolders } from '../folders.js';
 import { basename, dirname, join } from 'node:path';
 import { ChecksumError, DownloadError } from '../errors.js';
+import { makeFolders } from '../folders.js';
 import { HttpStatusError } from '../sources/url.js';
 
 /** Progress of a dataset source: where each file came from, and download progress. */

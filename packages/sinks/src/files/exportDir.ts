@@ -74,11 +74,11 @@ async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]
  */
 export async function refuseOutputAmongInputs(out: string, inputs: readonly string[]): Promise<void> {
   const home = await realpath(out).catch(() => resolve(out));
+  const refuse = (expected: string, found: string): never => {
+    throw new ExportRefusedError({ file: out, expected, found });
+  };
   for (const input of inputs) {
     const real = await realpath(input).catch(() => resolve(input));
-    const refuse = (expected: string, found: string): never => {
-      throw new ExportRefusedError({ file: out, expected, found });
-    };
     if (real === home) refuse('an output that is not an input (it would be overwritten)', `the input ${input}`);
     if (real.startsWith(home + sep)) refuse('an output folder that holds none of the inputs (an export would overwrite them)', `the input ${input}`);
     if (home.startsWith(real + sep)) refuse('an output outside the input folders (its files would join the data it reads)', `a path inside the input ${input}`);
@@ -102,11 +102,13 @@ async function filesOf(dir: string, manifest: Manifest): Promise<string[]> {
   return names;
 }
 
-/** Removes empty folders left under `dir` (deepest first), never `dir` itself. */
-async function removeEmptyFolders(dir: string, names: string[]): Promise<void> {
-  const folders = [...new Set(names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/'))))];
-  folders.sort((a, b) => b.length - a.length);
-  for (const folder of folders) await rmdir(join(dir, folder)).catch(() => undefined);
+/** The folders (relative to the export's) that hold the files `names`. */
+const foldersOf = (names: readonly string[]): string[] => names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/')));
+
+/** Removes those of `folders` (relative to `dir`) that are empty, deepest first; never `dir` itself. */
+async function removeEmptyFolders(dir: string, folders: readonly string[]): Promise<void> {
+  const deepestFirst = [...new Set(folders)].sort((a, b) => b.length - a.length);
+  for (const folder of deepestFirst) await rmdir(join(dir, folder)).catch(() => undefined);
 }
 
 /**
@@ -175,7 +177,7 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
     removed.push(file);
   }
   for (const name of debris) await rm(join(dir, name), { force: true });
-  await removeEmptyFolders(dir, removed);
+  await removeEmptyFolders(dir, foldersOf(removed));
   return { created: false, records, removed };
 }
 
@@ -186,6 +188,6 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
  */
 export async function removeWritten(dir: string, names: readonly string[], created: boolean, folders: readonly string[] = []): Promise<void> {
   for (const name of names) await rm(join(dir, name), { force: true });
-  await removeEmptyFolders(dir, [...names, ...folders.map((folder) => `${folder}/`)]);
+  await removeEmptyFolders(dir, [...foldersOf(names), ...folders]);
   if (created) await rmdir(dir).catch(() => undefined);
 }

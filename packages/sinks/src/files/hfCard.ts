@@ -138,12 +138,17 @@ ${info.citation ? `\`\`\`bibtex\n${info.citation}\n\`\`\`` : 'None recorded.'}
  * those the files record (the longest list: a split may lack the largest labels).
  */
 export async function writeExportCard(dir: string, files: readonly string[], hf: HfExportOptions | undefined, info: Pick<HfCardInfo, 'splits' | 'pipeline' | 'seed' | 'version'>): Promise<ExportedFile> {
-  let classes = hf?.classes;
-  for (const file of hf?.classes ? [] : files.filter((name) => name.endsWith('.parquet'))) {
+  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config });
+}
+
+/** The longest class-name list the Parquet files among `files` record; the digits when none does. */
+async function recordedClasses(dir: string, files: readonly string[]): Promise<readonly string[]> {
+  let classes = numberedClasses(-1);
+  for (const file of files.filter((name) => name.endsWith('.parquet'))) {
     const recorded = (await parquetClassNames([join(dir, file)])) ?? [];
-    if (recorded.length > (classes?.length ?? 0)) classes = recorded;
+    if (recorded.length > classes.length) classes = recorded;
   }
-  return writeHfCard(dir, { ...hf?.card, ...info, classes: classes ?? numberedClasses(-1), config: hf?.config });
+  return classes;
 }
 
 /** Writes `README.md` (the card) into `dir` atomically; returns its entry. */
