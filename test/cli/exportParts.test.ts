@@ -13,7 +13,8 @@ const SCHEDULER_VARS = ['JOB_COMPLETION_INDEX', 'IDXFLOW_SHARDS', 'SLURM_ARRAY_T
 /** Runs the CLI with the scheduler variables of `env` only (none inherited from this process). */
 function idxflow(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCHEDULER_VARS.includes(k)));
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } });
+  // No progress lines on a slow machine: the tests read stderr whole.
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, IDXFLOW_PROGRESS_SECONDS: '86400', ...env } });
 }
 
 const EXPORT = ['export', '--split', 'test', '--copies', '2', '--shuffle', '--rotate', '10', '--seed', '3', '--format', 'wds', '--shard-size', '2000', '--workers', '1'];
@@ -61,7 +62,7 @@ describe('idxflow export in parts (Kubernetes, Slurm and torchrun environments)'
     for (const [k, seed] of [[0, '3'], [2, '3']] as const) expect(idxflow([...EXPORT.map((a) => (a === '3' ? seed : a)), '--out', dir, '--shard', `${k}/3`]).status).toBe(0);
     const missing = idxflow(['merge-manifests', dir]);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toBe(`idxflow: ManifestError: ${dir}: expected part 1 of 3, found part 2 next (part 1 is missing)\n`);
+    expect(missing.stderr).toBe(`idxflow: ManifestError: ${dir}: expected the manifests of all 3 parts (merge once every part has finished), found 1 missing: part 1 not there\n`);
     const other = idxflow([...EXPORT.map((a) => (a === '3' ? '4' : a)), '--out', join(root, 'other'), '--shard', '1/3']);
     expect(other.status).toBe(0);
     const shifted = readFileSync(join(root, 'other', 'manifest.part-00001-of-00003.json'));
@@ -84,10 +85,18 @@ describe('idxflow export in parts (Kubernetes, Slurm and torchrun environments)'
     expect(merged.stderr).toBe('');
     expect(merged.status).toBe(0);
     expect(bytesOf(join(root, 'parts'), 'manifest.json').equals(bytesOf(join(root, 'single'), 'manifest.json'))).toBe(true);
-    // Again: a manifest.json is there, so a refusal (exit 2, nothing written) unless --force.
+    // Again: the same manifest.json is there, so nothing to do (exit 0, the same bytes).
+    const before = bytesOf(join(root, 'parts'), 'manifest.json');
     const again = idxflow(['merge-manifests', join(root, 'parts')]);
-    expect([again.status, again.stderr]).toEqual([2, `idxflow: ExportRefusedError: ${join(root, 'parts', 'manifest.json')}: expected no manifest.json yet (--force replaces it), found one\n`]);
+    expect([again.status, again.stderr]).toEqual([0, '']);
+    expect(again.stdout).toBe(`${join(root, 'parts', 'manifest.json')}: already merged (300 images, 3 files verified): nothing to do\n`);
+    expect(bytesOf(join(root, 'parts'), 'manifest.json').equals(before)).toBe(true);
+    // A different manifest.json: refused (exit 2, nothing written) unless --force.
+    writeFileSync(join(root, 'parts', 'manifest.json'), '{"other": true}\n');
+    const other = idxflow(['merge-manifests', join(root, 'parts')]);
+    expect([other.status, other.stderr]).toEqual([2, `idxflow: ExportRefusedError: ${join(root, 'parts', 'manifest.json')}: expected no manifest.json yet, or the one this merge writes (force replaces another), found a different one (16 bytes)\n`]);
     expect(idxflow(['merge-manifests', join(root, 'parts'), '--force']).status).toBe(0);
+    expect(bytesOf(join(root, 'parts'), 'manifest.json').equals(before)).toBe(true);
   });
 
   it('merge-manifests refuses a part that lists a file outside its folder', () => {

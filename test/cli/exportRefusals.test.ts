@@ -89,7 +89,7 @@ describe('idxflow export refuses to destroy data (exit 2, one line, nothing chan
     expect(Object.keys(earlier).filter((n) => n.endsWith('.png'))).toHaveLength(10000);
     const refused = idxflow('export', ...TEST, '--format', 'npy', '--out', out);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toContain('found an earlier idxflow export (manifest.json: png, 10000 samples, 2 files): add --overwrite to replace it');
+    expect(refused.stderr).toContain('found an earlier idxflow export of other flags (manifest.json: png, 10000 samples, 2 files): choose another folder, or overwrite it (--overwrite) to remove the files that export lists');
     expect(snapshot(out)).toEqual(earlier);
 
     // A file of the user's beside it: --overwrite refuses too, before removing anything.

@@ -49,7 +49,7 @@ describe('idxflow export resumes after SIGKILL', () => {
       // A journal that lists a shard knows the images' shape: a rerun with every shard kept reads no image to learn it.
       if (journal.files.length > 0) expect(journal).toMatchObject({ shape: [28, 28], dtype: 'uint8' });
 
-      const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+      const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8', env: { ...process.env, IDXFLOW_PROGRESS_SECONDS: '86400' } });
       expect(rerun.stderr).toBe('');
       expect(rerun.status).toBe(0);
       const made = Number(/^exported (\d+) images/.exec(rerun.stdout)![1]);
@@ -76,7 +76,7 @@ describe('idxflow export resumes after SIGKILL', () => {
     // What a kill between the last journal write and the manifest leaves: every shard, the journal.
     writeFileSync(join(out, '.manifest.json.journal'), JSON.stringify({ ...JSON.parse(manifest.toString()), complete: false }));
     rmSync(join(out, 'manifest.json'));
-    const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8' });
+    const rerun = spawnSync(process.execPath, args(out), { encoding: 'utf8', env: { ...process.env, IDXFLOW_PROGRESS_SECONDS: '86400' } });
     expect(rerun.status).toBe(0);
     expect(rerun.stdout).toMatch(/^exported 0 images \(wds\) .*kept 20 complete files \(20000 images\) of an interrupted run/);
     expect(readFileSync(join(out, 'manifest.json')).equals(manifest)).toBe(true);

@@ -1,7 +1,7 @@
 // What idxflow prints for an error and the exit code it ends with: 2 for a command line that
-// cannot run (nothing was done), 130 for an interrupted export, 1 for the rest.
+// cannot run or an export refused (nothing was done), 130 for an interrupted export, 1 for the rest.
 import { DatasetNotFoundError, IdxflowError } from '@idxflow/core';
-import { ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks/internal';
+import { ExportBusyError, ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks/internal';
 import { datasetNotFoundMessage } from './datasetMessage.js';
 import { UsageError } from './usageError.js';
 
@@ -11,7 +11,7 @@ export function errorReport(error: unknown): { code: number; text: string } {
     const files = `${error.kept} complete file${error.kept === 1 ? '' : 's'} (${error.keptSamples} images)`;
     return { code: 130, text: `idxflow: interrupted: kept ${files} in ${error.file}, removed the incomplete one; rerun the same command to resume\n` };
   }
-  if (error instanceof ExportRefusedError) return { code: 2, text: `idxflow: ${error.name}: ${error.message}\n` };
+  if (error instanceof ExportRefusedError || error instanceof ExportBusyError) return { code: 2, text: `idxflow: ${error.name}: ${error.message}\n` };
   if (error instanceof UsageError) return { code: 2, text: `idxflow: ${error.message}\n` };
   if (error instanceof DatasetNotFoundError && error.tried.length > 0) return { code: 1, text: `idxflow: ${datasetNotFoundMessage(error)}\n` };
   if (error instanceof IdxflowError || error instanceof RangeError || error instanceof TypeError || (error as NodeJS.ErrnoException).code) {

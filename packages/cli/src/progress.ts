@@ -11,12 +11,12 @@ export interface Progress {
 const rate = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
 const duration = (s: number): string => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
 
-/** The text of one report: done of total, percentage, images/s, ETA. */
-export function progressText(label: string, done: number, total: number | undefined, seconds: number): string {
+/** The text of one report: done of total, percentage, images/s (or another unit), ETA. */
+export function progressText(label: string, done: number, total: number | undefined, seconds: number, unit = 'images'): string {
   const speed = seconds > 0 ? done / seconds : 0;
   const of = total ? `/${total} (${((done / total) * 100).toFixed(0)}%)` : '';
   const eta = total && speed > 0 ? `, ETA ${duration((total - done) / speed)}` : '';
-  return `${label}: ${done}${of} images, ${rate(speed)} images/s${eta}`;
+  return `${label}: ${done}${of} ${unit}, ${rate(speed)} ${unit}/s${eta}`;
 }
 
 /** The interval of progress lines off a terminal, in ms: IDXFLOW_PROGRESS_SECONDS (default 5). */
@@ -32,7 +32,7 @@ export function progressInterval(env: NodeJS.ProcessEnv): number {
  * Reports on `stream` (stderr): a bar redrawn at most every 100 ms on a terminal, a line every
  * `every` ms elsewhere.
  */
-export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, every = 5000): Progress {
+export function progressReporter(label: string, stream: NodeJS.WriteStream = process.stderr, every = 5000, unit = 'images'): Progress {
   const start = performance.now();
   let last = start;
   const tty = stream.isTTY === true;
@@ -41,7 +41,7 @@ export function progressReporter(label: string, stream: NodeJS.WriteStream = pro
       const now = performance.now();
       if (now - last < (tty ? 100 : every)) return;
       last = now;
-      const text = progressText(label, done, total, (now - start) / 1000);
+      const text = progressText(label, done, total, (now - start) / 1000, unit);
       if (!tty) return void stream.write(`${text}\n`);
       const width = 24;
       const bar = total ? `[${'#'.repeat(Math.round((done / total) * width)).padEnd(width, '.')}] ` : '';

@@ -18,6 +18,8 @@ export { toWebDataset, type WebDatasetOptions } from './files/webDataset.js';
 export type { Manifest } from './files/manifest.js';
 export { ExportCountError } from './files/errors.js';
 export { ExportRefusedError } from './files/exportDir.js';
+export { ExportBusyError } from './files/exportLock.js';
+export { mergeExportParts, type MergeOptions, type MergeResult } from './files/mergeParts.js';
 
 // Network
 export { serve, type BatchServer, type PipelineFactory, type ServeOptions } from './network/serve.js';

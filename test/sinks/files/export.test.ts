@@ -99,7 +99,7 @@ describe('exportTo', () => {
     const earlier = tmp();
     await exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 1 } });
     const before = listFiles(earlier).map((n) => sha256(readFileSync(join(earlier, n))));
-    await expect(exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 2 } })).rejects.toThrow('found an earlier idxflow export (manifest.json: npy, 12 samples, 2 files): add --overwrite');
+    await expect(exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 2 } })).rejects.toThrow('found an earlier idxflow export of other flags (manifest.json: npy, 12 samples, 2 files): choose another folder, or overwrite it (--overwrite)');
     expect(listFiles(earlier).map((n) => sha256(readFileSync(join(earlier, n))))).toEqual(before); // intact
     await exportTo(from(blocks), { format: 'idx', dir: earlier, manifest: { version: '1', seed: 2 }, overwrite: true });
     expect(listFiles(earlier)).toEqual(['manifest.json', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']); // no stale npy beside it

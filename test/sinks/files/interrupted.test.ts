@@ -41,7 +41,9 @@ function runToEnd(format: string, dir: string, count: number): void {
 const partials = (dir: string): string[] => listFiles(dir).filter((p) => /(^|\/)\.[^/]+\.partial$/.test(p));
 /** The journal an export keeps while it runs (hidden): a rerun of the same export may go on. */
 const journals = (dir: string): string[] => listFiles(dir).filter((p) => p.endsWith('.journal'));
-const finals = (dir: string): string[] => listFiles(dir).filter((p) => !/(^|\/)\.[^/]+\.partial$/.test(p) && !p.endsWith('.journal'));
+/** The lock a killed run leaves (its holder gone, the rerun takes it over). */
+const locks = (dir: string): string[] => listFiles(dir).filter((p) => p.endsWith('.lock'));
+const finals = (dir: string): string[] => listFiles(dir).filter((p) => !/(^|\/)\.[^/]+\.partial$/.test(p) && !p.endsWith('.journal') && !p.endsWith('.lock'));
 
 /** Checks a complete images/labels pair of `count` positional samples. */
 function checkArrays(images: Uint8Array, labels: Uint8Array, count: number): void {
@@ -83,11 +85,12 @@ describe('an export killed with SIGKILL', () => {
     await killMidway('npy', dir, 200_000, 50_000);
     expect(existsSync(join(dir, 'manifest.json'))).toBe(false); // removed before writing began
     expect(journals(dir)).toEqual(['.manifest.json.journal']);
+    expect(locks(dir)).toEqual(['.manifest.json.lock']);
     expect(partials(dir).length).toBeGreaterThan(0);
     expect(finals(dir)).toEqual(['train-images.npy', 'train-labels.npy']);
     checkNpy(dir, 200_000);
     runToEnd('npy', dir, 200_000);
-    expect([...partials(dir), ...journals(dir)]).toEqual([]);
+    expect([...partials(dir), ...journals(dir), ...locks(dir)]).toEqual([]);
     checkNpy(dir, 200_000);
     checkManifest(dir, 200_000);
   });
@@ -100,7 +103,7 @@ describe('an export killed with SIGKILL', () => {
       expect(partials(dir).length).toBeGreaterThan(0);
       expect(journals(dir)).toEqual(['.manifest.json.journal']);
       runToEnd(format, dir, 200_000);
-      expect([...partials(dir), ...journals(dir)]).toEqual([]);
+      expect([...partials(dir), ...journals(dir), ...locks(dir)]).toEqual([]);
       if (format === 'npz') {
         const members = unzipSync(readFileSync(join(dir, 'train.npz')));
         checkArrays(parseNpy(members['x.npy']).body, parseNpy(members['y.npy']).body, 200_000);
@@ -127,7 +130,7 @@ describe('an export killed with SIGKILL', () => {
       expect(pixels.equals(pixelsAt(position))).toBe(true);
     }
     runToEnd('png', dir, 3000);
-    expect([...partials(dir), ...journals(dir)]).toEqual([]);
+    expect([...partials(dir), ...journals(dir), ...locks(dir)]).toEqual([]);
     const rows = readFileSync(join(dir, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
     const paths = Array.from({ length: 3000 }, (_, i) => `${labelAt(i)}/${String(i).padStart(8, '0')}.png`);
     expect(rows).toEqual(paths.map((p, i) => `${p},${labelAt(i)},${i},0`));
@@ -144,7 +147,7 @@ describe('an export killed with SIGKILL', () => {
     expect(shards.length).toBeLessThan(6);
     for (let k = 0; k < shards.length; k++) await checkShard(dir, k);
     runToEnd('wds', dir, 3000);
-    expect([...partials(dir), ...journals(dir)]).toEqual([]);
+    expect([...partials(dir), ...journals(dir), ...locks(dir)]).toEqual([]);
     expect(finals(dir)).toEqual(['manifest.json', ...[0, 1, 2, 3, 4, 5].map((k) => `shard-00000${k}.tar`)]);
     for (let k = 0; k < 6; k++) await checkShard(dir, k);
     checkManifest(dir, 3000);

@@ -197,6 +197,7 @@ async function writeExport(flags: Flags, settings: Settings, splits: Splits, sec
       overwrite: flags.overwrite === true,
       recycle: true, // nothing keeps the blocks once written: their memory serves the next ones
       onProgress: (done, of) => progress.update(done, of),
+      onWait: (holder) => process.stderr.write(`idxflow: waiting for the run that holds this part of ${out} (${holder}): it may be alive on another host\n`),
       signal,
     });
     const seconds = (performance.now() - start) / 1000;

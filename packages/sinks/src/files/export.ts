@@ -5,12 +5,13 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
-import { prepareExportDir, removeWritten } from './exportDir.js';
+import { closeExportDir, prepareExportDir, removeWritten } from './exportDir.js';
+import { lockName } from './exportLock.js';
 import { EXPORT_FORMATS, namesOf, type ExportFormat } from './exportPlan.js';
 import { writeExportCard, type HfExportOptions } from './hfCard.js';
 import { toHfParquet } from './hfParquet.js';
 import { toIdx } from './idx.js';
-import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra } from './manifest.js';
+import { checkManifestExtra, fingerprintOf, identityOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra } from './manifest.js';
 import { toNpy } from './npy.js';
 import { toNpz } from './npz.js';
 import { checkSinkOptions, positiveInteger } from './options.js';
@@ -115,11 +116,22 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
   const names = namesOf(format, split, '', 0, Number.MAX_SAFE_INTEGER, [''], options.shardSize ?? 10000, options.hf?.config);
   const ours = (name: string): boolean => names(name) || (format === 'hf' && name === 'README.md');
   const empty = manifestOf({ files: [], count: 0, shape: [0, 0], dtype: 'uint8' }, extra);
-  const state = await prepareExportDir({ dir, fingerprint: fingerprintOf(empty), ours, mine: ours, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
+  const state = await prepareExportDir({
+    dir,
+    fingerprint: fingerprintOf(empty),
+    identity: identityOf(empty),
+    own: [manifestName(), journalName()],
+    lock: lockName(),
+    ours,
+    mine: ours,
+    inputs: options.inputs ?? [],
+    overwrite: options.overwrite ?? false,
+  });
   // The journal marks the folder as this export's while it runs: a rerun after a crash may write over its files.
   await rm(join(dir, manifestName()), { force: true });
   await writeManifestFile(dir, journalName(), { ...empty, complete: false });
   const written: string[] = [];
+  let failed = true;
   try {
     const { manifest: _m, overwrite: _o, inputs: _i, format: _f, ...sinkOptions } = options;
     const summary = await writeSplit(source, format, { ...sinkOptions, onFile: (file) => void written.push(file.name) });
@@ -130,10 +142,13 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
     }
     await writeManifestFile(dir, manifestName(), manifestOf(summary, extra));
     await rm(join(dir, journalName()), { force: true });
+    failed = false;
     return summary;
   } catch (error) {
-    await removeWritten(dir, [...written, journalName()], state.created, format === 'hf' ? [options.hf?.config ?? 'data'] : []);
+    await removeWritten(dir, [...written, journalName()], format === 'hf' ? [options.hf?.config ?? 'data'] : []);
     throw error;
+  } finally {
+    await closeExportDir(dir, state, failed);
   }
 }
 

@@ -2,13 +2,16 @@
 // it did not make, and never leaves stale files beside a new manifest. What a directory may hold
 // when an export starts: nothing; or this same export (its manifests and journals, the files they
 // list, and the files its plan names, left by an interrupted run or by other parts); or, with
-// `overwrite`, an earlier idxflow export, whose listed files are removed first.
+// `overwrite`, an earlier idxflow export, whose listed files are removed first. Many parts of
+// one export share a folder: a part takes its own lock first (one writer per part), removes only
+// its own leftovers, and leaves every other part's files, temporaries, journals and locks alone.
 import { lstat, readdir, readFile, realpath, rm, rmdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { IdxflowError } from '@idxflow/core';
 import { makeFolders } from '@idxflow/core/internal';
 import { finalNameOf } from './atomic.js';
-import { fingerprintOf, ManifestError, readManifest, type Manifest } from './manifest.js';
+import { acquireExportLock, LOCK_FILE, type ExportLock } from './exportLock.js';
+import { fingerprintOf, identityOf, ManifestError, readManifest, totalOf, type Manifest } from './manifest.js';
 
 /**
  * An export that would destroy data or leave stale files, refused before anything is written.
@@ -25,8 +28,20 @@ export class ExportRefusedError extends IdxflowError {}
 /** What `prepareExportDir` needs to know of the export about to run. */
 export interface ExportDirCheck {
   dir: string;
-  /** `fingerprintOf` this export's manifest: records with the same one are this export's. */
+  /** `fingerprintOf` this export's manifest: records with the same one are this export's (this partition of it). */
   fingerprint: string;
+  /** `identityOf` this export's manifest: records with the same one and the same total are the same export, split otherwise (its merged manifest, for a part). */
+  identity: string;
+  /** Samples of the whole export; without it, no record counts as the same export split otherwise. */
+  total?: number;
+  /** This run's own records (its manifest and journal): their stale temporaries are removed. */
+  own: readonly string[];
+  /** This run's lock file (`lockName()`): taken before anything is read or removed. */
+  lock: string;
+  /** Called when the lock is held by a run on another host, before waiting for it. */
+  onWait?: (holder: string) => void;
+  /** Stops a wait for the lock. */
+  signal?: AbortSignal;
   /** Whether a relative path (with `/`) is a file this export (any part of it) may write. */
   ours: (name: string) => boolean;
   /** Whether a relative path is a file of this run's part (its stale temporaries are removed). */
@@ -43,6 +58,10 @@ export interface ExportDirState {
   created: boolean;
   /** This export's manifests and journals found, by file name. */
   records: Map<string, Manifest>;
+  /** Records of the same export split otherwise: a part finds the merged manifest.json here. */
+  siblings: Map<string, Manifest>;
+  /** This run's lock: `closeExportDir()` releases it. */
+  lock: ExportLock;
   /** Files of an earlier export removed by `overwrite`. */
   removed: string[];
 }
@@ -112,54 +131,77 @@ async function removeEmptyFolders(dir: string, folders: readonly string[]): Prom
 }
 
 /**
- * Checks `dir` for the export about to run and prepares it: creates it, or removes stale
- * temporaries of this part, or (with `overwrite`) an earlier export's listed files. Refuses,
- * with an `ExportRefusedError` naming the folder and a file, an input inside it, a file that is
- * not a directory, and files that belong to no manifest of this export.
+ * Checks `dir` for the export about to run and prepares it: creates it, takes this run's lock
+ * (ExportBusyError when a live run holds it), then removes stale temporaries of this part, or
+ * (with `overwrite`) an earlier export's listed files. Refuses, with an `ExportRefusedError`
+ * naming the folder and a file, an input inside it, a file that is not a directory, and files
+ * that belong to no manifest of this export. The caller ends with `closeExportDir()`.
  */
 export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDirState> {
   const { dir } = check;
   await refuseOutputAmongInputs(dir, check.inputs);
   const stat = await lstat(dir).catch(() => undefined);
-  if (stat === undefined) {
-    await makeFolders(dir);
-    return { created: true, records: new Map(), removed: [] };
+  if (stat !== undefined && !stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for --out', found: 'a file' });
+  if (stat === undefined) await makeFolders(dir);
+  const lock = await acquireExportLock(dir, check.lock, { onWait: check.onWait, signal: check.signal });
+  const state = { created: stat === undefined, lock };
+  try {
+    return { ...state, ...(await prepareLocked(check)) };
+  } catch (error) {
+    await closeExportDir(dir, state, true);
+    throw error;
   }
-  if (!stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for --out', found: 'a file' });
+}
+
+/** Releases the lock of a run; after a failure, removes `dir` too when the run made it and it is empty. */
+export async function closeExportDir(dir: string, state: Pick<ExportDirState, 'created' | 'lock'>, failed: boolean): Promise<void> {
+  await state.lock.release();
+  if (failed && state.created) await rmdir(dir).catch(() => undefined);
+}
+
+/** `prepareExportDir`'s work once the lock is held. */
+async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState, 'records' | 'siblings' | 'removed'>> {
+  const { dir } = check;
   const names = await filesUnder(dir);
   const records = new Map<string, Manifest>();
+  const siblings = new Map<string, Manifest>();
   const foreign = new Map<string, Manifest>();
   for (const name of names.filter((n) => RECORD.test(n))) {
     const manifest = await readManifest(join(dir, name)).catch((error: unknown) => {
       if (error instanceof ManifestError) return undefined; // not an idxflow manifest: a file like any other
       throw error;
     });
-    if (manifest && fingerprintOf(manifest) === check.fingerprint) records.set(name, manifest);
-    else if (manifest) foreign.set(name, manifest);
+    if (!manifest) continue;
+    if (fingerprintOf(manifest) === check.fingerprint) records.set(name, manifest);
+    else if (check.total !== undefined && identityOf(manifest) === check.identity && (totalOf(manifest) ?? check.total) === check.total) siblings.set(name, manifest);
+    else foreign.set(name, manifest);
   }
   if (foreign.size > 0 && !check.overwrite) {
     const [name, manifest] = [...foreign][0];
     throw new ExportRefusedError({
       file: dir,
       expected: 'an empty folder, or one holding this same export (to resume it)',
-      found: `an earlier idxflow export (${name}: ${manifest.format ?? 'unknown format'}, ${manifest.count} samples, ${manifest.files.length} files): add --overwrite to replace it (its listed files are removed), or choose another --out`,
+      found: `an earlier idxflow export of other flags (${name}: ${manifest.format ?? 'unknown format'}, ${manifest.count} samples, ${manifest.files.length} files): choose another folder, or overwrite it (--overwrite) to remove the files that export lists`,
     });
   }
   // Decide everything before removing anything: an export refused leaves the folder as it was.
   const replaced = new Set<string>();
   for (const [record, earlier] of foreign) for (const name of [record, ...(await filesOf(dir, earlier))]) replaced.add(name);
   const listed = new Set<string>();
-  for (const record of records.values()) for (const name of await filesOf(dir, record)) listed.add(name);
+  for (const record of [...records.values(), ...siblings.values()]) for (const name of await filesOf(dir, record)) listed.add(name);
+  const own = new Set(check.own);
   const left: string[] = [];
   const debris: string[] = [];
   for (const name of names) {
-    if (replaced.has(name) || records.has(name) || listed.has(name)) continue;
+    if (replaced.has(name) || records.has(name) || siblings.has(name) || listed.has(name) || LOCK_FILE.test(name)) continue;
     const final = finalNameOf(name);
     if (final !== undefined) {
-      if (check.mine(final) || !check.ours(final)) debris.push(name); // a temporary of a killed run
+      // A temporary of a killed run of this part. Those of other parts (their files, journals
+      // and manifests) belong to runs that may be writing them now: never removed here.
+      if (check.mine(final) || own.has(final) || (!check.ours(final) && !RECORD.test(final))) debris.push(name);
       continue;
     }
-    if (check.ours(name) && records.size > 0) continue; // left by an interrupted run or another part of this export
+    if (check.ours(name) && records.size + siblings.size > 0) continue; // left by an interrupted run or another part of this export
     left.push(name);
   }
   if (left.length > 0) {
@@ -178,16 +220,15 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
   }
   for (const name of debris) await rm(join(dir, name), { force: true });
   await removeEmptyFolders(dir, foldersOf(removed));
-  return { created: false, records, removed };
+  return { records, siblings, removed };
 }
 
 /**
- * Removes files a failed run wrote (relative names), their emptied folders, the `folders` the
- * run may have made before any file of theirs was complete (a split's `train/`, a config's
- * folder) when they are empty, and `dir` itself if the run created it and it is empty.
+ * Removes files a failed run wrote (relative names), their emptied folders, and the `folders`
+ * the run may have made before any file of theirs was complete (a split's `train/`, a config's
+ * folder) when they are empty. `closeExportDir()` removes `dir` itself.
  */
-export async function removeWritten(dir: string, names: readonly string[], created: boolean, folders: readonly string[] = []): Promise<void> {
+export async function removeWritten(dir: string, names: readonly string[], folders: readonly string[] = []): Promise<void> {
   for (const name of names) await rm(join(dir, name), { force: true });
   await removeEmptyFolders(dir, [...foldersOf(names), ...folders]);
-  if (created) await rmdir(dir).catch(() => undefined);
 }

@@ -13,6 +13,8 @@ export { checkManifestExtra, journalName, ManifestError, manifestName, mergeMani
 export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from './export.js';
 export { partRange, partTag, type ExportPart } from './exportPlan.js';
 export { ExportRefusedError, refuseOutputAmongInputs } from './exportDir.js';
+export { acquireExportLock, ExportBusyError, lockName, type ExportLock, type ExportLockOptions } from './exportLock.js';
+export { mergeExportParts, type MergeOptions, type MergeResult } from './mergeParts.js';
 export { ExportInterruptedError, runExport, type ExportRun, type ExportSection, type RunExportOptions } from './runExport.js';
 export { hfFeatures, hfFileName, toHfParquet, type HfParquetOptions } from './hfParquet.js';
 export { hfDatasetCard, sizeCategory, writeHfCard, type HfCardInfo, type HfExportOptions } from './hfCard.js';

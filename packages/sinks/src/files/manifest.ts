@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IdxflowError, validate } from '@idxflow/core/internal';
 import { commitFile } from './atomic.js';
-import type { ExportFormat } from './export.js';
+import { partRange, partTag, type ExportFormat } from './exportPlan.js';
 import type { ExportedFile, ExportSummary } from './types.js';
 
 /** What a manifest records besides the export's summary. */
@@ -34,6 +34,8 @@ export interface PartRecord {
   count: number;
   /** Samples of the whole export. */
   total: number;
+  /** Samples a part's stretch is a multiple of (a WebDataset shard's; 1 for the other formats): with `index`, `of` and `total` it fixes `first` and `count` (see `partRange`). Absent in parts written before it was recorded. */
+  unit?: number;
 }
 
 /** The contents of manifest.json (and of part manifests and journals). */
@@ -108,6 +110,17 @@ export function fingerprintOf(manifest: Pick<Manifest, 'idxflow' | 'format' | 's
   return JSON.stringify({ idxflow, format, seed, pipeline, of: part?.of ?? 1, total: part?.total ?? null });
 }
 
+/** What makes two manifests records of one export, however it was split: the version, format, seed and pipeline. */
+export function identityOf(manifest: Pick<Manifest, 'idxflow' | 'format' | 'seed' | 'pipeline'>): string {
+  const { idxflow, format, seed, pipeline } = manifest;
+  return JSON.stringify({ idxflow, format, seed, pipeline });
+}
+
+/** The samples of the whole export a record belongs to, where it says (a part, or a complete whole manifest); undefined for a whole export's journal. */
+export function totalOf(manifest: Pick<Manifest, 'part' | 'count' | 'complete'>): number | undefined {
+  return manifest.part?.total ?? (manifest.complete === false ? undefined : manifest.count);
+}
+
 /** Writes `manifest` to `<dir>/<name>` atomically; returns the file's own entry. */
 export async function writeManifestFile(dir: string, name: string, manifest: Manifest): Promise<ExportedFile> {
   return { name, ...(await commitFile(join(dir, name), new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))) };
@@ -162,8 +175,9 @@ export async function readManifest(path: string): Promise<Manifest | undefined> 
 /**
  * Joins the manifests of the parts of one export into the manifest of the whole: checks that
  * they are records of the same export (same version, format, seed, pipeline, part count and
- * total), that every part from 0 to N - 1 is there once and complete, and that their stretches
- * follow one another from 0 to the total.
+ * total), that every part from 0 to N - 1 is there once and complete, that each part holds the
+ * stretch its index gives and as many samples as its stretch, and that no file is listed twice
+ * or by the wrong part. The files themselves are checked by `mergeExportParts()`.
  *
  * @param parts Part manifests, any order.
  * @param where The directory they came from, for messages.
@@ -180,25 +194,62 @@ export function mergeManifests(parts: Manifest[], where: string): Manifest {
     throw new ManifestError({ file: where, expected, found });
   };
   if (parts.length === 0) fail('part manifests (manifest.part-NNNNN-of-NNNNN.json)', 'none');
-  const sorted = [...parts].sort((a, b) => (a.part?.index ?? -1) - (b.part?.index ?? -1));
-  const of = sorted[0].part?.of ?? 0;
+  const whole = parts.find((m) => !m.part);
+  if (whole) fail('only part manifests', `a whole export's manifest among them (${whole.count} samples)`);
+  const sorted = [...parts].sort((a, b) => a.part!.index - b.part!.index);
+  const { of, total } = sorted[0].part!;
   const fingerprint = fingerprintOf(sorted[0]);
+  const other = sorted.find((m) => fingerprintOf(m) !== fingerprint);
+  if (other) fail(`every part made by the same export as part ${sorted[0].part!.index}`, `part ${other.part!.index} made with other flags (${fingerprintOf(other)})`);
+  const indices = sorted.map((m) => m.part!.index);
+  const twice = indices.filter((k, n) => indices[n - 1] === k);
+  if (twice.length > 0) fail('each part once', `part ${twice[0]} twice`);
+  const missing = Array.from({ length: of }, (_, k) => k).filter((k) => !indices.includes(k));
+  if (missing.length > 0) fail(`all ${of} parts`, `part${missing.length > 1 ? 's' : ''} ${listed(missing)} missing`);
+  const running = sorted.filter((m) => m.complete === false).map((m) => m.part!.index);
+  if (running.length > 0) fail(`all ${of} parts complete`, `part${running.length > 1 ? 's' : ''} ${listed(running)} still running or interrupted (a journal)`);
   // The images' shape and dtype: those of the parts that hold samples (an empty part, where
   // there are more parts than shards, records none).
   const like = sorted.find((m) => m.count > 0) ?? sorted[0];
+  const seen = new Set<string>();
   let next = 0;
-  sorted.forEach((m, k) => {
-    if (!m.part) fail('only part manifests', 'a whole export manifest among them');
-    if (m.complete === false) fail(`part ${k} complete`, 'a journal of a part still running or interrupted');
-    if (fingerprintOf(m) !== fingerprint) fail(`every part made by the same export as part ${sorted[0].part!.index}`, `part ${m.part!.index} made with other flags (${fingerprintOf(m)})`);
-    if (m.part!.index !== k) fail(`part ${k} of ${of}`, k < m.part!.index ? `part ${m.part!.index} next (part ${k} is missing)` : `part ${m.part!.index} twice`);
-    if (m.part!.first !== next) fail(`part ${k} to start at sample ${next}`, `sample ${m.part!.first}`);
+  for (const m of sorted) {
+    const part = m.part!;
+    const k = part.index;
+    if (part.first !== next) fail(`part ${k} to start at sample ${next}`, `sample ${part.first}`);
+    if (part.unit !== undefined) {
+      const range = partRange(total, part.unit, part);
+      if (range.first !== part.first || range.count !== part.count) fail(`part ${k} of ${of} to hold samples ${range.first} to ${range.first + range.count} of ${total}`, `${part.first} to ${part.first + part.count}`);
+    }
+    if (m.count !== part.count) fail(`part ${k} to count the ${part.count} samples of its stretch`, `count ${m.count}`);
     if (m.count > 0 && (m.shape.join() !== like.shape.join() || m.dtype !== like.dtype)) fail(`every part of ${like.shape.join(' x ')} ${like.dtype}`, `part ${k} of ${m.shape.join(' x ')} ${m.dtype}`);
-    next += m.part!.count;
-  });
-  if (sorted.length !== of) fail(`${of} parts`, `${sorted.length}`);
-  if (next !== sorted[0].part!.total) fail(`parts covering all ${sorted[0].part!.total} samples`, `${next}`);
+    for (const file of m.files) {
+      if (seen.has(file.name)) fail('every file listed once', `${file.name} listed twice (part ${k})`);
+      seen.add(file.name);
+      if (!fileOfPart(m.format, part, file.name)) fail(`files of part ${k} only in its manifest`, `${file.name}`);
+    }
+    next += part.count;
+  }
+  if (next !== total) fail(`parts covering all ${total} samples`, `${next}`);
   const { part: _part, ...first } = sorted[0];
   const files = sorted.flatMap((m) => m.files);
   return manifestOf({ files, count: next, shape: like.shape, dtype: like.dtype }, { version: first.idxflow, format: first.format ?? undefined, seed: first.seed ?? undefined, pipeline: first.pipeline ?? undefined });
+}
+
+/** `1, 3 and 4`. */
+const listed = (indices: number[]): string => (indices.length === 1 ? String(indices[0]) : `${indices.slice(0, -1).join(', ')} and ${indices[indices.length - 1]}`);
+
+/**
+ * Whether `name` may be a file of `part`: a WebDataset shard of its stretch (when its unit is
+ * recorded), the dataset card of an hf export's part 0, or a file tagged with the part's tag.
+ */
+function fileOfPart(format: ExportFormat | null, part: PartRecord, name: string): boolean {
+  if (format === 'wds') {
+    const shard = /^shard-(\d{6})\.tar$/.exec(name);
+    if (!shard) return false;
+    const at = Number(shard[1]) * (part.unit ?? 0);
+    return part.unit === undefined || (at >= part.first && at < part.first + part.count);
+  }
+  if (format === 'hf') return name === 'README.md' ? part.index === 0 : name.endsWith(`-${String(part.index).padStart(5, '0')}-of-${String(part.of).padStart(5, '0')}.parquet`);
+  return part.of === 1 || name.includes(partTag(part));
 }

@@ -9,9 +9,10 @@ import { tap, type Observable } from 'rxjs';
 import { verifiedFiles, writeSplit, type ExportOptions } from './export.js';
 import { dtypeOf } from './exportShape.js';
 import { writeExportCard } from './hfCard.js';
-import { prepareExportDir, removeWritten } from './exportDir.js';
+import { closeExportDir, prepareExportDir, removeWritten, type ExportDirState } from './exportDir.js';
+import { lockName } from './exportLock.js';
 import { EXPORT_FORMATS, namesOf, partRange, partTag, type ExportFormat, type ExportPart } from './exportPlan.js';
-import { checkManifestExtra, fingerprintOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
+import { checkManifestExtra, fingerprintOf, identityOf, journalName, manifestName, manifestOf, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
 import { toKerasNpz } from './npz.js';
 import { shardName } from './webDataset.js';
 import type { ExportedFile, ExportSummary } from './types.js';
@@ -37,6 +38,8 @@ export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'wor
   manifest: ManifestExtra;
   /** Called with the samples done (kept ones included) and the part's total. */
   onProgress?: (done: number, total: number) => void;
+  /** Called once when another host's run holds this part's lock, before waiting for it to end or go stale. */
+  onWait?: (holder: string) => void;
 }
 
 /** How a run ended. */
@@ -49,7 +52,7 @@ export interface ExportRun {
   kept: ExportedFile[];
   /** Samples those files held, not computed again. */
   keptSamples: number;
-  /** True when the part was complete already: nothing was written. */
+  /** True when the part was complete already (or merged into the whole export's manifest.json): nothing was written. */
   alreadyComplete: boolean;
   /** Files of an earlier export removed by `overwrite`. */
   removed: string[];
@@ -79,9 +82,13 @@ interface Layout {
   plans: Plan[];
   extra: ManifestExtra & { format: ExportFormat };
   part: PartRecord | undefined;
+  /** Samples of the whole export (both splits). */
+  total: number;
   tag: string;
   shardSize: number;
   fingerprint: string;
+  /** The export whatever its partition: see `identityOf`. */
+  identity: string;
   /** Whether a file belongs to `plan`'s positions `[from, to)` (under any of `tags`). */
   stretch: (plan: Plan, from: number, to: number, tags: string[]) => (name: string) => boolean;
   /** Whether this run writes the dataset card of an `hf` export (the whole export, or its part 0, after the splits). */
@@ -105,15 +112,17 @@ function layoutOf(options: RunExportOptions): Layout {
   const extra = { ...options.manifest, format };
   checkManifestExtra(extra);
   const total = plans.reduce((n, p) => n + p.section.total, 0);
-  const record = part && { index: part.index, of: part.of, first: plans[0].first, count: plans[0].count, total };
+  const record = part && { index: part.index, of: part.of, first: plans[0].first, count: plans[0].count, total, unit: format === 'wds' ? shardSize : 1 };
   const keras = format === 'npz' && plans.length === 2; // both splits in one mnist.npz
   return {
     plans,
     extra,
     part: record,
+    total,
     tag: partTag(part),
     shardSize,
     fingerprint: fingerprintOf({ idxflow: extra.version, format, seed: extra.seed ?? null, pipeline: extra.pipeline ?? null, part: record }),
+    identity: identityOf({ idxflow: extra.version, format, seed: extra.seed ?? null, pipeline: extra.pipeline ?? null }),
     stretch: (plan, from, to, tags) => (keras ? (name) => name === 'mnist.npz' : namesOf(format, plan.section.split, plan.prefix, from, to, tags, shardSize, options.hf?.config)),
     writesCard: format === 'hf' && (!part || part.index === 0),
   };
@@ -187,25 +196,55 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   // The name tests, built once: a folder of an interrupted PNG export holds millions of names.
   const ours = anyOf(plans.map((p) => layout.stretch(p, 0, p.section.total, allTags)));
   const mine = anyOf(plans.map((p) => layout.stretch(p, p.first, p.first + p.count, [tag])));
+  const names = { manifest: manifestName(part), journal: journalName(part) };
   const state = await prepareExportDir({
     dir,
     fingerprint: layout.fingerprint,
+    identity: layout.identity,
+    total: layout.total,
+    own: [names.manifest, names.journal],
+    lock: lockName(part),
     ours: (name) => isCard(options.format, name) || ours(name),
     mine: (name) => (layout.writesCard && isCard(options.format, name)) || mine(name),
     inputs: options.inputs ?? [],
     overwrite: options.overwrite ?? false,
+    onWait: options.onWait,
+    signal: options.signal,
   });
-  const names = { manifest: manifestName(part), journal: journalName(part) };
-  const finished = state.records.get(names.manifest);
-  const record = finished ?? state.records.get(names.journal);
-  const verified = await verifiedFiles(dir, record); // each file read once, whether the run finished or not
-  if (finished && verified.length === finished.files.length) {
-    const summary = { dir, files: verified, count: finished.count, shape: finished.shape, dtype: finished.dtype };
-    return { manifest: names.manifest, summary, kept: verified, keptSamples: finished.count, alreadyComplete: true, removed: state.removed };
+  let failed = true;
+  try {
+    const run = (await completeRun(layout, state, names, mine, dir)) ?? (await resumeRun(options, layout, state, names));
+    failed = false;
+    return run;
+  } finally {
+    await closeExportDir(dir, state, failed);
   }
+}
+
+/**
+ * The run of a part that is complete already: its own manifest lists files that all hash as
+ * listed, or (for a part) the whole export's merged manifest.json is there and the part's
+ * files it lists (none, once a merge joined them into one file) hash as listed. Else undefined.
+ */
+async function completeRun(layout: Layout, state: ExportDirState, names: { manifest: string }, mine: (name: string) => boolean, dir: string): Promise<ExportRun | undefined> {
+  const finished = state.records.get(names.manifest);
+  const merged = layout.part ? state.siblings.get(manifestName()) : undefined;
+  const record = finished ?? (merged && { ...merged, files: merged.files.filter((f) => mine(f.name)), count: layout.part!.count });
+  if (!record || record.complete === false) return undefined;
+  const verified = await verifiedFiles(dir, record);
+  if (verified.length !== record.files.length) return undefined;
+  const summary = { dir, files: verified, count: record.count, shape: record.shape, dtype: record.dtype };
+  return { manifest: finished ? names.manifest : manifestName(), summary, kept: verified, keptSamples: record.count, alreadyComplete: true, removed: state.removed };
+}
+
+/** Writes the rest of the part (all of it, when nothing was kept) and its manifest. */
+async function resumeRun(options: RunExportOptions, layout: Layout, state: ExportDirState, names: { manifest: string; journal: string }): Promise<ExportRun> {
+  const { dir } = options;
+  const record = state.records.get(names.manifest) ?? state.records.get(names.journal);
+  const verified = await verifiedFiles(dir, record); // each file read once, whether the run finished or not
   const resume = resumeOf(layout, record, verified);
-  const summary = await writeRest(options, layout, resume, state.created);
-  await writeManifestFile(dir, names.manifest, manifestOf(summary, layout.extra, part));
+  const summary = await writeRest(options, layout, resume);
+  await writeManifestFile(dir, names.manifest, manifestOf(summary, layout.extra, layout.part));
   await rm(join(dir, names.journal), { force: true });
   return { manifest: names.manifest, summary, kept: resume.files, keptSamples: resume.samples, alreadyComplete: false, removed: state.removed };
 }
@@ -215,7 +254,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
  * the complete files stay (ExportInterruptedError); on a failure this run's files go, and the
  * journal is put back as it was.
  */
-async function writeRest(options: RunExportOptions, layout: Layout, resume: Resume, created: boolean): Promise<ExportSummary> {
+async function writeRest(options: RunExportOptions, layout: Layout, resume: Resume): Promise<ExportSummary> {
   const { dir, format, signal } = options;
   const { plans, shardSize, tag, extra, part } = layout;
   const journalFile = journalName(part);
@@ -281,10 +320,10 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
     if (signal?.aborted) throw new ExportInterruptedError(dir, resume.files.length + written.length, resume.samples + writtenSamples);
     // The folders this run may have made before a file in them was complete: the splits', the config's.
     const folders = [...plans.map((p) => p.prefix.slice(0, -1)).filter((f) => f !== ''), ...(format === 'hf' ? [options.hf?.config ?? 'data'] : [])];
-    await removeWritten(dir, written.map((f) => f.name), false, folders);
+    await removeWritten(dir, written.map((f) => f.name), folders);
     written.length = 0;
     writtenSamples = 0;
-    if (resume.files.length === 0) await removeWritten(dir, [journalFile], created);
+    if (resume.files.length === 0) await rm(join(dir, journalFile), { force: true });
     else await journal().catch(() => undefined);
     throw error;
   }
