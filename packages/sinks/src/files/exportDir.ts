@@ -71,7 +71,11 @@ const RECORD = /^(manifest(\.part-\d{5}-of-\d{5})?\.json|\.manifest(\.part-\d{5}
 /** Every file under `dir` (three levels: splits, label folders, files), as relative paths with `/`. */
 async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(join(dir, prefix), { withFileTypes: true })) {
+  const entries = await readdir(join(dir, prefix), { withFileTypes: true }).catch((error: unknown) => {
+    if (prefix !== '' && (error as NodeJS.ErrnoException).code === 'ENOENT') return []; // a folder another part just emptied and removed
+    throw error;
+  });
+  for (const entry of entries) {
     const name = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory() && depth > 1) out.push(...(await filesUnder(dir, depth - 1, name)));
     else out.push(name);
@@ -166,11 +170,13 @@ async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState
   const records = new Map<string, Manifest>();
   const siblings = new Map<string, Manifest>();
   const foreign = new Map<string, Manifest>();
+  const gone = new Set<string>(); // removed since the listing: another part's journal, as that part ended
   for (const name of names.filter((n) => RECORD.test(n))) {
     const manifest = await readManifest(join(dir, name)).catch((error: unknown) => {
-      if (error instanceof ManifestError) return undefined; // not an idxflow manifest: a file like any other
+      if (error instanceof ManifestError) return null; // not an idxflow manifest: a file like any other
       throw error;
     });
+    if (manifest === undefined) gone.add(name);
     if (!manifest) continue;
     if (fingerprintOf(manifest) === check.fingerprint) records.set(name, manifest);
     else if (check.total !== undefined && identityOf(manifest) === check.identity && (totalOf(manifest) ?? check.total) === check.total) siblings.set(name, manifest);
@@ -193,7 +199,7 @@ async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState
   const left: string[] = [];
   const debris: string[] = [];
   for (const name of names) {
-    if (replaced.has(name) || records.has(name) || siblings.has(name) || listed.has(name) || LOCK_FILE.test(name)) continue;
+    if (replaced.has(name) || records.has(name) || siblings.has(name) || listed.has(name) || gone.has(name) || LOCK_FILE.test(name)) continue;
     const final = finalNameOf(name);
     if (final !== undefined) {
       // A temporary of a killed run of this part. Those of other parts (their files, journals

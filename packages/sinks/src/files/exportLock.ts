@@ -115,6 +115,14 @@ function alive(holder: Holder | undefined): boolean | undefined {
 const described = (holder: Holder | undefined, age: number): string =>
   holder ? `pid ${holder.pid} on ${holder.host}, heartbeat ${Math.round(age)} s ago` : `a lock written ${Math.round(age)} s ago`;
 
+/** Whether the lock at `path` is held by a run that is alive, or may be (another host's, its heartbeat fresh). */
+export async function lockHeld(path: string): Promise<boolean> {
+  const found = await readHolder(path);
+  if (found === undefined) return false;
+  const live = alive(found.holder);
+  return live ?? found.age <= staleSeconds();
+}
+
 /** Creates `path` holding `holder`; false when it exists. */
 async function create(path: string, holder: Holder): Promise<boolean> {
   const handle = await open(path, 'wx').catch((error: unknown) => {

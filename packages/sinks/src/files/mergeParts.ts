@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { closeExportDir, ExportRefusedError } from './exportDir.js';
-import { acquireExportLock, lockName } from './exportLock.js';
+import { acquireExportLock, lockHeld, lockName } from './exportLock.js';
 import { journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifestFile, type Manifest } from './manifest.js';
 import type { ExportedFile } from './types.js';
 
@@ -62,10 +62,10 @@ async function verify(dir: string, manifest: Manifest, onProgress: MergeOptions[
   }
 }
 
-/** Why part `index` of `of` has no manifest in `names`: what the folder shows of it. */
-function absence(names: Set<string>, index: number, of: number): string {
+/** Why part `index` of `of` has no manifest in `dir`: what the folder shows of it. */
+async function absence(dir: string, names: Set<string>, index: number, of: number): Promise<string> {
   const part = { index, of };
-  if (names.has(lockName(part))) return `part ${index} running (its lock is held)`;
+  if (names.has(lockName(part)) && (await lockHeld(join(dir, lockName(part))))) return `part ${index} running (its lock is held)`;
   if (names.has(journalName(part))) return `part ${index} interrupted or running (its journal is there)`;
   return `part ${index} not there`;
 }
@@ -79,7 +79,7 @@ async function partsOf(dir: string, names: Set<string>): Promise<Manifest[]> {
   const present = new Set(parts.filter((m) => m.part?.of === of).map((m) => m.part!.index));
   const missing = Array.from({ length: of }, (_, k) => k).filter((k) => !present.has(k));
   if (missing.length > 0) {
-    const shown = missing.slice(0, 8).map((k) => absence(names, k, of));
+    const shown = await Promise.all(missing.slice(0, 8).map((k) => absence(dir, names, k, of)));
     throw new ManifestError({ file: dir, expected: `the manifests of all ${of} parts (merge once every part has finished)`, found: `${missing.length} missing: ${shown.join('; ')}${missing.length > 8 ? '; ...' : ''}` });
   }
   return parts;
