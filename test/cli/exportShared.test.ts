@@ -120,6 +120,10 @@ describe('parts of one export in one folder', () => {
     expect(busy.status).toBe(2);
     expect(busy.stderr).toMatch(new RegExp(`^idxflow: ExportBusyError: ${lock}: expected no other run writing this export \\(or this part of it\\) into the folder, found one running \\(pid ${process.pid} on ${hostname()}, heartbeat \\d+ s ago\\): wait for it to end, or stop it\\n$`));
     expect(readdirSync(dir)).toEqual(['.manifest.part-00002-of-00004.json.lock']); // nothing touched
+    // The whole export (or parts of another count) beside a live part of 4: refused too.
+    const whole = idxflow([...EXPORT, '--out', dir]);
+    expect([whole.status, whole.stderr]).toEqual([2, `idxflow: ExportBusyError: ${lock}: expected no run of another partition of this export, or of another export, writing into the folder, found one running (its lock is held): wait for it to end, or choose another folder\n`]);
+    expect(readdirSync(dir)).toEqual(['.manifest.part-00002-of-00004.json.lock']);
     // A pid that no process has (above the kernel's pid_max of 2^22).
     writeFileSync(lock, JSON.stringify({ host: hostname(), pid: 2 ** 22 + 1, started: '1', token: 'y' }));
     expect(idxflow([...EXPORT, '--out', dir, '--shard', '2/4']).status).toBe(0);

@@ -10,7 +10,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { IdxflowError } from '@idxflow/core';
 import { makeFolders } from '@idxflow/core/internal';
 import { finalNameOf } from './atomic.js';
-import { acquireExportLock, LOCK_FILE, type ExportLock } from './exportLock.js';
+import { acquireExportLock, ExportBusyError, LOCK_FILE, lockHeld, type ExportLock } from './exportLock.js';
 import { fingerprintOf, identityOf, ManifestError, readManifest, totalOf, type Manifest } from './manifest.js';
 
 /**
@@ -163,6 +163,22 @@ export async function closeExportDir(dir: string, state: Pick<ExportDirState, 'c
   if (failed && state.created) await rmdir(dir).catch(() => undefined);
 }
 
+/**
+ * Refuses (ExportBusyError) to start beside a live run of another partition of the folder's
+ * export (a whole export beside its parts, parts of 4 beside parts of 3) or of another export:
+ * their files' names overlap ours, and one would remove the other's temporaries. Parts of the
+ * same count are one export's, written side by side.
+ */
+async function refuseOtherWriters(dir: string, names: readonly string[], ownLock: string): Promise<void> {
+  const countOf = (lock: string): string => /-of-(\d{5})\./.exec(lock)?.[1] ?? 'whole';
+  for (const name of names) {
+    if (!LOCK_FILE.test(name) || name.endsWith('.break') || countOf(name) === countOf(ownLock)) continue;
+    if (await lockHeld(join(dir, name))) {
+      throw new ExportBusyError({ file: join(dir, name), expected: 'no run of another partition of this export, or of another export, writing into the folder', found: 'one running (its lock is held): wait for it to end, or choose another folder' });
+    }
+  }
+}
+
 /** `prepareExportDir`'s work once the lock is held. */
 async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState, 'records' | 'siblings' | 'removed'>> {
   const { dir } = check;
@@ -182,6 +198,7 @@ async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState
     else if (check.total !== undefined && identityOf(manifest) === check.identity && (totalOf(manifest) ?? check.total) === check.total) siblings.set(name, manifest);
     else foreign.set(name, manifest);
   }
+  await refuseOtherWriters(dir, names, check.lock);
   if (foreign.size > 0 && !check.overwrite) {
     const [name, manifest] = [...foreign][0];
     throw new ExportRefusedError({
