@@ -54,6 +54,8 @@ export interface ExportDirCheck {
 
 /** What the directory held, once checked and prepared. */
 export interface ExportDirState {
+  /** The directory. */
+  dir: string;
   /** The directory was made by this export (a failed run removes it again). */
   created: boolean;
   /** This export's manifests and journals found, by file name. */
@@ -148,7 +150,7 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
   if (stat !== undefined && !stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for --out', found: 'a file' });
   if (stat === undefined) await makeFolders(dir);
   const lock = await acquireExportLock(dir, check.lock, { onWait: check.onWait, signal: check.signal });
-  const state = { created: stat === undefined, lock };
+  const state = { dir, created: stat === undefined, lock };
   try {
     return { ...state, ...(await prepareLocked(check)) };
   } catch (error) {

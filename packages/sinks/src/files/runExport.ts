@@ -213,7 +213,10 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   });
   let failed = true;
   try {
-    const run = (await completeRun(layout, state, names, mine, dir)) ?? (await resumeRun(options, layout, state, names));
+    const record = state.records.get(names.manifest) ?? state.records.get(names.journal);
+    const verified = await verifiedFiles(dir, record); // each file read once, whether the run finished or not
+    const complete = record?.complete !== false && record?.files.length === verified.length;
+    const run = (complete ? completeRun(state, names.manifest, record!, verified) : await mergedRun(layout, state, mine)) ?? (await resumeRun(options, layout, state, record, verified));
     failed = false;
     return run;
   } finally {
@@ -221,27 +224,29 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
   }
 }
 
+/** The run of a part that is complete already: `record` lists the `verified` files, and nothing is written. */
+function completeRun(state: ExportDirState, manifest: string, record: Manifest, verified: ExportedFile[]): ExportRun {
+  const summary = { dir: state.dir, files: verified, count: record.count, shape: record.shape, dtype: record.dtype };
+  return { manifest, summary, kept: verified, keptSamples: record.count, alreadyComplete: true, removed: state.removed };
+}
+
 /**
- * The run of a part that is complete already: its own manifest lists files that all hash as
- * listed, or (for a part) the whole export's merged manifest.json is there and the part's
- * files it lists (none, once a merge joined them into one file) hash as listed. Else undefined.
+ * The run of a part whose export is merged already: the whole export's manifest.json is there,
+ * and the part's files it lists (none, once a merge joined them into one file) hash as listed.
+ * Else undefined.
  */
-async function completeRun(layout: Layout, state: ExportDirState, names: { manifest: string }, mine: (name: string) => boolean, dir: string): Promise<ExportRun | undefined> {
-  const finished = state.records.get(names.manifest);
-  const merged = layout.part ? state.siblings.get(manifestName()) : undefined;
-  const record = finished ?? (merged && { ...merged, files: merged.files.filter((f) => mine(f.name)), count: layout.part!.count });
-  if (!record || record.complete === false) return undefined;
-  const verified = await verifiedFiles(dir, record);
-  if (verified.length !== record.files.length) return undefined;
-  const summary = { dir, files: verified, count: record.count, shape: record.shape, dtype: record.dtype };
-  return { manifest: finished ? names.manifest : manifestName(), summary, kept: verified, keptSamples: record.count, alreadyComplete: true, removed: state.removed };
+async function mergedRun(layout: Layout, state: ExportDirState, mine: (name: string) => boolean): Promise<ExportRun | undefined> {
+  const merged = layout.part && state.siblings.get(manifestName());
+  if (!merged) return undefined;
+  const record = { ...merged, files: merged.files.filter((f) => mine(f.name)), count: layout.part!.count };
+  const verified = await verifiedFiles(state.dir, record);
+  return verified.length === record.files.length ? completeRun(state, manifestName(), record, verified) : undefined;
 }
 
 /** Writes the rest of the part (all of it, when nothing was kept) and its manifest. */
-async function resumeRun(options: RunExportOptions, layout: Layout, state: ExportDirState, names: { manifest: string; journal: string }): Promise<ExportRun> {
+async function resumeRun(options: RunExportOptions, layout: Layout, state: ExportDirState, record: Manifest | undefined, verified: ExportedFile[]): Promise<ExportRun> {
   const { dir } = options;
-  const record = state.records.get(names.manifest) ?? state.records.get(names.journal);
-  const verified = await verifiedFiles(dir, record); // each file read once, whether the run finished or not
+  const names = { manifest: manifestName(layout.part), journal: journalName(layout.part) };
   const resume = resumeOf(layout, record, verified);
   const summary = await writeRest(options, layout, resume);
   await writeManifestFile(dir, names.manifest, manifestOf(summary, layout.extra, layout.part));
