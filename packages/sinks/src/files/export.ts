@@ -115,7 +115,8 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
   const names = namesOf(format, split, '', 0, Number.MAX_SAFE_INTEGER, [''], options.shardSize ?? 10000, options.hf?.config);
   const ours = (name: string): boolean => names(name) || (format === 'hf' && name === 'README.md');
   const empty = manifestOf({ files: [], count: 0, shape: [0, 0], dtype: 'uint8' }, extra);
-  const state = await prepareExportDir({ dir, fingerprint: fingerprintOf(empty), ours, mine: ours, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
+  const mine = (name: string): boolean => ours(name) || name === manifestName() || name === journalName();
+  const state = await prepareExportDir({ dir, fingerprint: fingerprintOf(empty), ours, mine, inputs: options.inputs ?? [], overwrite: options.overwrite ?? false });
   // The journal marks the folder as this export's while it runs: a rerun after a crash may write over its files.
   await rm(join(dir, manifestName()), { force: true });
   await writeManifestFile(dir, journalName(), { ...empty, complete: false });

@@ -29,7 +29,7 @@ export interface ExportDirCheck {
   fingerprint: string;
   /** Whether a relative path (with `/`) is a file this export (any part of it) may write. */
   ours: (name: string) => boolean;
-  /** Whether a relative path is a file of this run's part (its stale temporaries are removed). */
+  /** Whether a relative path is a file of this run's part, its manifest or journal included (its stale temporaries are removed). */
   mine: (name: string) => boolean;
   /** Input files of the export: none may lie inside `dir`. */
   inputs: readonly string[];
@@ -102,6 +102,12 @@ async function filesOf(dir: string, manifest: Manifest): Promise<string[]> {
   return names;
 }
 
+/**
+ * The export file a temporary is written for: an NPZ's arrays stream to temporaries of their own
+ * (`train.npz.x.npy`, Keras' `mnist.npz.train.x.npy`) before they are zipped into it.
+ */
+const ownerOf = (final: string): string => final.replace(/(\.npz)(\.train|\.test)?\.[xy]\.npy$/, '$1');
+
 /** The folders (relative to the export's) that hold the files `names`. */
 const foldersOf = (names: readonly string[]): string[] => names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/')));
 
@@ -154,9 +160,12 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
   const debris: string[] = [];
   for (const name of names) {
     if (replaced.has(name) || records.has(name) || listed.has(name)) continue;
-    const final = finalNameOf(name);
-    if (final !== undefined) {
-      if (check.mine(final) || !check.ours(final)) debris.push(name); // a temporary of a killed run
+    const partial = finalNameOf(name);
+    if (partial !== undefined) {
+      // A temporary of a killed run of this part, or of no export; another part's (a file, its
+      // manifest or its journal, on a shared folder) is that part's business.
+      const final = ownerOf(partial);
+      if (RECORD.test(final) ? check.mine(final) : check.mine(final) || !check.ours(final)) debris.push(name);
       continue;
     }
     if (check.ours(name) && records.size > 0) continue; // left by an interrupted run or another part of this export

@@ -191,7 +191,7 @@ export async function runExport(options: RunExportOptions): Promise<ExportRun> {
     dir,
     fingerprint: layout.fingerprint,
     ours: (name) => isCard(options.format, name) || ours(name),
-    mine: (name) => (layout.writesCard && isCard(options.format, name)) || mine(name),
+    mine: (name) => (layout.writesCard && isCard(options.format, name)) || name === manifestName(part) || name === journalName(part) || mine(name),
     inputs: options.inputs ?? [],
     overwrite: options.overwrite ?? false,
   });
