@@ -1,0 +1,108 @@
+// joinParts() through the public road the CLI takes (runExport per part, mergeManifests,
+// joinParts, writeManifest, removeParts), in process: every array format, uint8 and float32
+// images, soft labels, the test split's names, parts that hold no sample, and parts of more than
+// the 1 MiB the join reads at a time. The reference is the same export run as one part, and the
+// positional samples themselves.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { from } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { Block } from '@idxflow/core';
+import { JOINED_FORMATS, joinParts, manifestName, mergeManifests, readManifest, removeParts, runExport, writeManifest, type ExportFormat, type ExportSection, type Manifest } from '../../../packages/sinks/src/files/index.js';
+import { parseNpy, sha256, tmp } from './fixtures.js';
+import { positionalBlock, positionalData, SIDE } from './positional.js';
+
+type Kind = 'uint8' | 'float32' | 'soft';
+const CLASSES = 3;
+
+/** Sample `position`'s soft labels: a function of the position only. */
+const softAt = (position: number, c: number): number => ((position * 5 + c * 3) % 11) / 11;
+
+/** Samples `[first, first + count)` in blocks of 700, as `kind`. */
+function blocksOf(kind: Kind, first: number, count: number): Block[] {
+  const blocks: Block[] = [];
+  for (let at = first; at < first + count; at += 700) {
+    const block = positionalBlock(at, Math.min(700, first + count - at));
+    const n = block.shape[0];
+    if (kind === 'float32') blocks.push({ ...block, images: Float32Array.from(block.images, (v) => v / 255 - 0.5) });
+    else if (kind === 'soft') blocks.push({ ...block, softLabels: Float32Array.from({ length: n * CLASSES }, (_, i) => softAt(at + Math.floor(i / CLASSES), i % CLASSES)) });
+    else blocks.push(block);
+  }
+  return blocks;
+}
+
+const sectionOf = (split: 'train' | 'test', total: number, kind: Kind): ExportSection => ({ split, total, source: (first, count) => from(blocksOf(kind, first, count)) });
+
+/** Every name in `dir` (hidden ones too) with the SHA-256 of its bytes. */
+const contents = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256(readFileSync(join(dir, n)))]));
+
+/** Writes the export whole into one folder and in `of` parts into another, then joins the parts as `merge-manifests` does. */
+async function exportAndJoin(format: ExportFormat, split: 'train' | 'test', total: number, of: number, kind: Kind): Promise<{ single: string; parts: string; joined: Manifest; counts: number[] }> {
+  const manifest = { version: '0.0.0-test', seed: 5, pipeline: { kind } };
+  const single = tmp();
+  await runExport({ dir: single, format, sections: [sectionOf(split, total, kind)], manifest });
+  const parts = tmp();
+  for (let index = 0; index < of; index++) await runExport({ dir: parts, format, part: { index, of }, sections: [sectionOf(split, total, kind)], manifest });
+  const manifests: Manifest[] = [];
+  for (let index = 0; index < of; index++) manifests.push((await readManifest(join(parts, manifestName({ index, of }))))!);
+  const joined = await joinParts(parts, manifests, mergeManifests(manifests, parts));
+  const { files, count, shape, dtype, idxflow, seed, pipeline } = joined;
+  await writeManifest(parts, { dir: parts, files, count, shape, dtype }, { version: idxflow, format, seed: seed ?? undefined, pipeline: pipeline ?? undefined });
+  await removeParts(parts, manifests, joined);
+  return { single, parts, joined, counts: manifests.map((m) => m.count) };
+}
+
+describe('joinParts', () => {
+  for (const format of JOINED_FORMATS) {
+    it(`${format}: 3 parts of over 1 MiB each join into the single export's files and manifest`, async () => {
+      // 50,001 samples of 64 bytes: parts of 16,667 samples, 1,066,688 bytes of images each.
+      const { single, parts, joined, counts } = await exportAndJoin(format, 'train', 50001, 3, 'uint8');
+      expect(counts).toEqual([16667, 16667, 16667]);
+      expect(contents(parts)).toEqual(contents(single));
+      expect(joined).toEqual(JSON.parse(readFileSync(join(single, 'manifest.json'), 'utf8')));
+    });
+  }
+
+  it('npy: the joined arrays are the samples themselves (numpy layout, parsed here)', async () => {
+    const { parts } = await exportAndJoin('npy', 'train', 50001, 3, 'uint8');
+    const expected = positionalData(50001);
+    const images = parseNpy(readFileSync(join(parts, 'train-images.npy')));
+    expect([images.descr, images.shape]).toEqual(['|u1', [50001, SIDE, SIDE]]);
+    expect(Buffer.from(images.body).equals(Buffer.from(expected.images))).toBe(true);
+    const labels = parseNpy(readFileSync(join(parts, 'train-labels.npy')));
+    expect(Buffer.from(labels.body).equals(Buffer.from(expected.labels))).toBe(true);
+  });
+
+  for (const format of ['idx', 'npy', 'npz'] as const) {
+    it(`${format}: float32 images of the test split, over 5 parts of which one holds no sample`, async () => {
+      const { single, parts, counts } = await exportAndJoin(format, 'test', 4, 5, 'float32');
+      expect(counts).toEqual([0, 1, 1, 1, 1]);
+      const names = { idx: ['manifest.json', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'], npy: ['manifest.json', 'test-images.npy', 'test-labels.npy'], npz: ['manifest.json', 'test.npz'] }[format];
+      expect(Object.keys(contents(single))).toEqual(names);
+      expect(contents(parts)).toEqual(contents(single));
+    });
+  }
+
+  it('npy: soft labels join into <split>-soft-labels.npy, as the single export writes it', async () => {
+    const { single, parts } = await exportAndJoin('npy', 'train', 2500, 3, 'soft');
+    expect(Object.keys(contents(parts))).toEqual(['manifest.json', 'train-images.npy', 'train-labels.npy', 'train-soft-labels.npy']);
+    expect(contents(parts)).toEqual(contents(single));
+    const soft = parseNpy(readFileSync(join(parts, 'train-soft-labels.npy')));
+    expect([soft.descr, soft.shape]).toEqual(['<f4', [2500, CLASSES]]);
+    const expected = Float32Array.from({ length: 2500 * CLASSES }, (_, i) => softAt(Math.floor(i / CLASSES), i % CLASSES));
+    expect(Buffer.from(soft.body).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it('wds parts are the whole export\'s shards: the manifest comes back as it is, nothing joined', async () => {
+    const parts = tmp();
+    const manifests: Manifest[] = [];
+    for (let index = 0; index < 2; index++) {
+      await runExport({ dir: parts, format: 'wds', shardSize: 10, part: { index, of: 2 }, sections: [sectionOf('train', 40, 'uint8')], manifest: { version: '0.0.0-test' } });
+      manifests.push((await readManifest(join(parts, manifestName({ index, of: 2 }))))!);
+    }
+    const whole = mergeManifests(manifests, parts);
+    const before = contents(parts);
+    expect(await joinParts(parts, manifests, whole)).toBe(whole);
+    expect(contents(parts)).toEqual(before);
+  });
+});
