@@ -13,7 +13,7 @@ const SCHEDULER_VARS = ['JOB_COMPLETION_INDEX', 'IDXFLOW_SHARDS', 'SLURM_ARRAY_T
 /** Runs the CLI with the scheduler variables of `env` only (none inherited from this process). */
 function idxflow(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCHEDULER_VARS.includes(k)));
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } });
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, IDXFLOW_PROGRESS_SECONDS: '86400', ...env } }); // no progress line from a slow run
 }
 
 const EXPORT = ['export', '--split', 'test', '--copies', '2', '--shuffle', '--rotate', '10', '--seed', '3', '--format', 'wds', '--shard-size', '2000', '--workers', '1'];
