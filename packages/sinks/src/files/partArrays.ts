@@ -112,20 +112,25 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes.subarray(0, 32)).to
  */
 export async function* dataOf(part: PartArray): AsyncGenerator<Uint8Array> {
   const base = part.offset ?? 0;
-  const reader = new ByteReader(part.bytes()[Symbol.asyncIterator]());
-  const header = await reader.take(part.header.length);
-  if (Buffer.compare(header, part.header) !== 0) {
-    throw new PartJoinError({ file: part.file, offset: base, expected: `the ${part.header.length}-byte header of the part's samples (${hex(part.header)})`, found: header.length < part.header.length ? `${header.length} bytes` : hex(header) });
+  const chunks = part.bytes()[Symbol.asyncIterator]();
+  try {
+    const reader = new ByteReader(chunks);
+    const header = await reader.take(part.header.length);
+    if (Buffer.compare(header, part.header) !== 0) {
+      throw new PartJoinError({ file: part.file, offset: base, expected: `the ${part.header.length}-byte header of the part's samples (${hex(part.header)})`, found: header.length < part.header.length ? `${header.length} bytes` : hex(header) });
+    }
+    const length = (found: string): PartJoinError =>
+      new PartJoinError({ file: part.file, offset: base + part.header.length, expected: `${part.dataBytes} bytes of samples after the header`, found });
+    let seen = 0;
+    for await (const chunk of reader.rest()) {
+      seen += chunk.length;
+      if (seen > part.dataBytes) throw length('more');
+      yield chunk;
+    }
+    if (seen !== part.dataBytes) throw length(`${seen}`);
+  } finally {
+    await chunks.return?.(); // closes the part file (and its gunzip) when the join stops early
   }
-  const length = (found: string): PartJoinError =>
-    new PartJoinError({ file: part.file, offset: base + part.header.length, expected: `${part.dataBytes} bytes of samples after the header`, found });
-  let seen = 0;
-  for await (const chunk of reader.rest()) {
-    seen += chunk.length;
-    if (seen > part.dataBytes) throw length('more');
-    yield chunk;
-  }
-  if (seen !== part.dataBytes) throw length(`${seen}`);
 }
 
 /** A stored member of a zip: where its bytes are. */
