@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, raw } from '../fixtures/mnist.js';
 import { python, pythonWith } from '../fixtures/python.js';
@@ -24,12 +24,21 @@ function idxflow(args: string[]) {
 
 // 6001 samples: parts of 2000, 2000 and 2001, each over 1 MiB of images (the join reads 1 MiB at a time).
 const LIMIT = 6001;
+/** The samples of `format`'s export: fewer for a PNG folder, a file per sample. */
+const limitOf = (format: string): number => (format === 'png' ? 1201 : LIMIT);
 const exportArgs = (format: string, out: string, extra: string[] = [], limit = LIMIT): string[] => ['export', '--split', 'train', '--limit', String(limit), '--rotate', '10', '--seed', '3', '--format', format, '--out', out, ...extra];
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Every name in `dir` (hidden ones too) with the SHA-256 of its bytes. */
-const contents = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256(readFileSync(join(dir, n)))]));
+/** Every file under `dir` (hidden ones too, a PNG folder's images), by relative path, with the SHA-256 of its bytes. */
+const contents = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+      .sort()
+      .map((n) => [n, sha256(readFileSync(join(dir, n)))]),
+  );
 
 /** Runs the CLI without waiting: the single export and the parts run at the same time, as on many machines. */
 function idxflowAsync(args: string[]): Promise<{ status: number | null; stderr: string }> {
@@ -45,7 +54,8 @@ function idxflowAsync(args: string[]): Promise<{ status: number | null; stderr: 
 async function exportBoth(format: string, root: string): Promise<{ single: string; parts: string }> {
   const single = join(root, 'single');
   const parts = join(root, 'parts');
-  const runs = await Promise.all([idxflowAsync(exportArgs(format, single)), ...[0, 1, 2].map((k) => idxflowAsync(exportArgs(format, parts, ['--shard', `${k}/3`])))]);
+  const limit = limitOf(format);
+  const runs = await Promise.all([idxflowAsync(exportArgs(format, single, [], limit)), ...[0, 1, 2].map((k) => idxflowAsync(exportArgs(format, parts, ['--shard', `${k}/3`], limit)))]);
   expect(runs.map((r) => [r.status, r.stderr]), format).toEqual(Array(4).fill([0, '']));
   return { single, parts };
 }
@@ -66,6 +76,7 @@ const JOINED: Record<string, string[]> = {
   'idx.gz': ['manifest.json', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'],
   npy: ['manifest.json', 'train-images.npy', 'train-labels.npy'],
   npz: ['manifest.json', 'train.npz'],
+  png: ['SHA256SUMS', 'labels.csv', 'manifest.json'], // beside the images, <label>/<position>.png
 };
 
 describe('idxflow merge-manifests joins the parts of an array-format export', () => {
@@ -82,9 +93,10 @@ describe('idxflow merge-manifests joins the parts of an array-format export', ()
       expect(merged.stderr).toBe('');
       expect(merged.status).toBe(0);
       const files = JOINED[format].filter((n) => n !== 'manifest.json');
-      expect(merged.stdout).toBe(`merged 3 parts into ${join(dirs.parts, 'manifest.json')}: ${LIMIT} images, ${files.length} files (${sha256(readFileSync(join(dirs.parts, 'manifest.json'))).slice(0, 12)}): ${files.join(', ')}; removed ${3 * files.length} part files and 3 part manifests\n`);
+      expect(merged.stdout).toBe(`merged 3 parts into ${join(dirs.parts, 'manifest.json')}: ${limitOf(format)} images, ${files.length} files (${sha256(readFileSync(join(dirs.parts, 'manifest.json'))).slice(0, 12)}): ${files.join(', ')}; removed ${3 * files.length} part files and 3 part manifests\n`);
       const single = contents(dirs.single);
-      expect(Object.keys(single)).toEqual(JOINED[format]);
+      expect(Object.keys(single).filter((n) => !n.endsWith('.png'))).toEqual(JOINED[format]);
+      expect(Object.keys(single).filter((n) => n.endsWith('.png'))).toHaveLength(format === 'png' ? limitOf('png') : 0);
       expect(contents(dirs.parts)).toEqual(single);
     });
   }

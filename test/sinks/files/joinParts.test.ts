@@ -3,14 +3,14 @@
 // images, soft labels, the test split's names, parts that hold no sample, and parts of more than
 // the 1 MiB the join reads at a time. The reference is the same export run as one part, and the
 // positional samples themselves.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
 import { JOINED_FORMATS, joinParts, manifestName, mergeManifests, readManifest, removeParts, runExport, writeManifest, type ExportFormat, type ExportSection, type Manifest } from '../../../packages/sinks/src/files/index.js';
-import { parseNpy, sha256, tmp } from './fixtures.js';
-import { positionalBlock, positionalData, SIDE } from './positional.js';
+import { listFiles, parseNpy, sha256, tmp } from './fixtures.js';
+import { labelAt, positionalBlock, positionalData, SIDE } from './positional.js';
 
 type Kind = 'uint8' | 'float32' | 'soft';
 const CLASSES = 3;
@@ -33,8 +33,8 @@ function blocksOf(kind: Kind, first: number, count: number): Block[] {
 
 const sectionOf = (split: 'train' | 'test', total: number, kind: Kind): ExportSection => ({ split, total, source: (first, count) => from(blocksOf(kind, first, count)) });
 
-/** Every name in `dir` (hidden ones too) with the SHA-256 of its bytes. */
-const contents = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir).sort().map((n) => [n, sha256(readFileSync(join(dir, n)))]));
+/** Every file under `dir` (hidden ones too), by relative path, with the SHA-256 of its bytes. */
+const contents = (dir: string): Record<string, string> => Object.fromEntries(listFiles(dir).map((n) => [n, sha256(readFileSync(join(dir, n)))]));
 
 /** Writes the export whole into one folder and in `of` parts into another, then joins the parts as `merge-manifests` does. */
 async function exportAndJoin(format: ExportFormat, split: 'train' | 'test', total: number, of: number, kind: Kind): Promise<{ single: string; parts: string; joined: Manifest; counts: number[] }> {
@@ -53,7 +53,9 @@ async function exportAndJoin(format: ExportFormat, split: 'train' | 'test', tota
 }
 
 describe('joinParts', () => {
-  for (const format of JOINED_FORMATS) {
+  it('joins the array formats and PNG folders', () => expect(JOINED_FORMATS).toEqual(['idx', 'idx.gz', 'npy', 'npz', 'png']));
+
+  for (const format of ['idx', 'idx.gz', 'npy', 'npz'] as const) {
     it(`${format}: 3 parts of over 1 MiB each join into the single export's files and manifest`, async () => {
       // 50,001 samples of 64 bytes: parts of 16,667 samples, 1,066,688 bytes of images each.
       const { single, parts, joined, counts } = await exportAndJoin(format, 'train', 50001, 3, 'uint8');
@@ -82,6 +84,15 @@ describe('joinParts', () => {
       expect(contents(parts)).toEqual(contents(single));
     });
   }
+
+  it('png: labels.csv and SHA256SUMS join into the single export\'s, beside the images the parts wrote', async () => {
+    const { single, parts, joined } = await exportAndJoin('png', 'train', 500, 3, 'uint8');
+    expect(joined.files.map((f) => f.name)).toEqual(['SHA256SUMS', 'labels.csv']);
+    expect(contents(parts)).toEqual(contents(single));
+    const rows = readFileSync(join(parts, 'labels.csv'), 'utf8').split('\n');
+    expect(rows.slice(0, 2)).toEqual(['path,label,index,epoch', `${labelAt(0)}/00000000.png,${labelAt(0)},0,0`]);
+    expect(rows.slice(-2)).toEqual([`${labelAt(499)}/00000499.png,${labelAt(499)},499,0`, '']);
+  });
 
   it('npy: soft labels join into <split>-soft-labels.npy, as the single export writes it', async () => {
     const { single, parts } = await exportAndJoin('npy', 'train', 2500, 3, 'soft');

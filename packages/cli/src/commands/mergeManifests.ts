@@ -18,9 +18,10 @@ complete and made with the same flags, that the parts cover every sample once, a
 file they list is in DIR with its size. The result is the manifest one machine would have
 written. WebDataset (wds) parts write the whole export's shards already. The parts of an idx,
 idx.gz, npy or npz export, each a file set of its own (train-images.part-00000-of-00003.npy,
-...), are joined into the files one machine writes (train-images.npy, ...), byte for byte,
-streamed; once those and manifest.json are in place, the part files and part manifests are
-removed. A join that fails leaves the parts as they were.
+...), and the labels.csv and SHA256SUMS of each part of a png export, are joined into the files
+one machine writes (train-images.npy, labels.csv, ...), byte for byte, streamed; once those and
+manifest.json are in place, the part files and part manifests are removed. A join that fails
+leaves the parts as they were.
 ${usageOf('Options', MERGE_FLAGS)}`;
 
 /** Merges DIR's part manifests into DIR/manifest.json; returns the summary line. */

@@ -1,9 +1,10 @@
-// The join of a split export in an array format. Each part of an `idx`, `idx.gz`, `npy` or `npz`
-// export writes whole files of its own, with their own headers
-// (`train-images.part-00001-of-00003.npy`); the join writes the files one machine writes
-// (`train-images.npy`), byte for byte: one new header for the whole count, then each part's data
-// after its header, streamed in order. Gzip and zip are produced by the very code the
-// single-machine export uses (GzipFile, writeStoredZip), so their bytes match too.
+// The join of a split export whose parts write files of their own. Each part of an `idx`,
+// `idx.gz`, `npy` or `npz` export writes whole files with their own headers
+// (`train-images.part-00001-of-00003.npy`), and each part of a `png` export its own `labels.csv`
+// and `SHA256SUMS` beside its images; the join writes the files one machine writes
+// (`train-images.npy`, `labels.csv`), byte for byte: one new header for the whole count, then
+// each part's data after its header, streamed in order. Gzip and zip are produced by the very
+// code the single-machine export uses (GzipFile, writeStoredZip), so their bytes match too.
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { idxHeader } from '@idxflow/core/internal';
@@ -19,8 +20,14 @@ import { writeStoredZipOf } from './zip.js';
 
 export { PartJoinError } from './partArrays.js';
 
-/** The formats whose parts `joinParts` joins: those that hold a split in one file or pair of files. */
-export const JOINED_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 'npz'];
+/**
+ * The formats whose parts `joinParts` joins: those that hold a split in one file or pair of files,
+ * and `png`, whose parts write the whole's images but a `labels.csv` and `SHA256SUMS` each.
+ */
+export const JOINED_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 'npz', 'png'];
+
+/** The first line of a PNG folder's `labels.csv`, in every part's file too (see `toPngFolder`). */
+const LABELS_CSV_HEADER = new TextEncoder().encode('path,label,index,epoch\n');
 
 /** One array of the whole export: its header, and the arrays of the parts that hold samples. */
 interface JoinedArray {
@@ -98,11 +105,14 @@ interface JoinContext {
 type ArraySource = (part: PartFiles) => Promise<Pick<PartArray, 'file' | 'bytes' | 'offset'>>;
 
 /** A joined array: the whole's header, and each part's array with the header and length it must have. */
-async function arrayOf(c: JoinContext, header: (n: number) => Uint8Array, recordBytes: number, source: ArraySource): Promise<JoinedArray> {
+async function arrayOf(c: JoinContext, header: (n: number) => Uint8Array, dataBytes: (part: PartFiles) => number, source: ArraySource): Promise<JoinedArray> {
   const parts: PartArray[] = [];
-  for (const p of c.holding) parts.push({ ...(await source(p)), header: header(p.manifest.count), dataBytes: p.manifest.count * recordBytes });
+  for (const p of c.holding) parts.push({ ...(await source(p)), header: header(p.manifest.count), dataBytes: dataBytes(p) });
   return { header: header(c.whole.count), parts };
 }
+
+/** The data bytes of a part's array of `recordBytes` per sample. */
+const records = (recordBytes: number) => (part: PartFiles): number => part.manifest.count * recordBytes;
 
 /** The headers of the images and labels arrays of `n` samples in the context's format. */
 function headersOf(c: JoinContext): { images: (n: number) => Uint8Array; labels: (n: number) => Uint8Array; imageBytes: number } {
@@ -122,8 +132,8 @@ async function npzFile(c: JoinContext): Promise<JoinedFile> {
     if (!entry) throw new PartJoinError({ file, expected: `a member ${name}`, found: 'none' });
     return { file, offset: entry.start, bytes: () => fileRange(file, entry.start, entry.start + entry.size) };
   };
-  const x = await arrayOf(c, headers.images, headers.imageBytes, member('x.npy'));
-  const y = await arrayOf(c, headers.labels, 1, member('y.npy'));
+  const x = await arrayOf(c, headers.images, records(headers.imageBytes), member('x.npy'));
+  const y = await arrayOf(c, headers.labels, records(1), member('y.npy'));
   return { name: arrayFileNames(c.format, c.split, '')[0], arrays: [{ member: 'x.npy', array: x }, { member: 'y.npy', array: y }] };
 }
 
@@ -144,11 +154,26 @@ async function softLabelsFile(c: JoinContext): Promise<JoinedFile | undefined> {
   const name = softLabelsName(c.split, first.tag);
   const classes = await softLabelClasses(join(c.dir, name), listedBytes(first, name));
   const header = (n: number): Uint8Array => npyHeader(npyDescr('float32'), [n, classes]);
-  const array = await arrayOf(c, header, classes * 4, async (p) => {
+  const array = await arrayOf(c, header, records(classes * 4), async (p) => {
     const file = join(c.dir, softLabelsName(c.split, p.tag));
     return { file, bytes: () => fileRange(file, 0, listedBytes(p, softLabelsName(c.split, p.tag))) };
   });
   return { name: softLabelsName(c.split, ''), arrays: [{ member: softLabelsName(c.split, ''), array }] };
+}
+
+/** The joined `labels.csv` (one header line, then every part's rows) and `SHA256SUMS` (every part's lines) of a PNG folder. */
+async function pngFiles(c: JoinContext): Promise<JoinedFile[]> {
+  const [csv, sums] = arrayFileNames('png', c.split, '');
+  const nameOf = (p: PartFiles, k: number): string => arrayFileNames('png', c.split, p.tag)[k];
+  const text = (k: number, header: Uint8Array): Promise<JoinedArray> =>
+    arrayOf(c, () => header, (p) => listedBytes(p, nameOf(p, k)) - header.length, async (p) => {
+      const file = join(c.dir, nameOf(p, k));
+      return { file, bytes: () => fileRange(file, 0, listedBytes(p, nameOf(p, k))) };
+    });
+  return [
+    { name: csv, arrays: [{ member: csv, array: await text(0, LABELS_CSV_HEADER) }] },
+    { name: sums, arrays: [{ member: sums, array: await text(1, new Uint8Array(0)) }] },
+  ];
 }
 
 /** The whole export's files, each with its arrays and the parts' arrays in them. */
@@ -157,11 +182,12 @@ async function joinedFiles(dir: string, format: ExportFormat, whole: Manifest, p
   const c: JoinContext = { dir, format, whole, split: splitOf(format, holding[0]), holding };
   for (const p of holding.slice(1)) splitOf(format, p);
   if (format === 'npz') return [await npzFile(c)];
+  if (format === 'png') return pngFiles(c);
   const headers = headersOf(c);
   const [images, labels] = arrayFileNames(format, c.split, '');
   const files: JoinedFile[] = [
-    { name: images, arrays: [{ member: images, array: await arrayOf(c, headers.images, headers.imageBytes, partFile(c, 0)) }] },
-    { name: labels, arrays: [{ member: labels, array: await arrayOf(c, headers.labels, 1, partFile(c, 1)) }] },
+    { name: images, arrays: [{ member: images, array: await arrayOf(c, headers.images, records(headers.imageBytes), partFile(c, 0)) }] },
+    { name: labels, arrays: [{ member: labels, array: await arrayOf(c, headers.labels, records(1), partFile(c, 1)) }] },
   ];
   const soft = format === 'npy' ? await softLabelsFile(c) : undefined;
   return soft ? [...files, soft] : files;
@@ -198,7 +224,8 @@ async function writeJoined(dir: string, format: ExportFormat, file: JoinedFile, 
  * Joins the files of the parts of a split export in an array format (`idx`, `idx.gz`, `npy`,
  * `npz`) into the files one machine writes, byte for byte (`train-images-idx3-ubyte`,
  * `train-images.npy`, `train.npz`, ..., and the soft labels' `<split>-soft-labels.npy` when the
- * parts have them); returns the whole export's manifest listing them.
+ * parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
+ * are the whole's already); returns the whole export's manifest listing them.
  *
  * It streams: each joined file gets one header for the whole count, then each part's bytes after
  * its own header, read 1 MiB at a time (gunzipped, or from inside the part's zip), then gzipped or
