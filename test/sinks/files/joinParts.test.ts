@@ -3,12 +3,12 @@
 // images, soft labels, the test split's names, parts that hold no sample, and parts of more than
 // the 1 MiB the join reads at a time. The reference is the same export run as one part, and the
 // positional samples themselves.
-import { readFileSync } from 'node:fs';
+import { readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
-import { JOINED_FORMATS, joinParts, manifestName, mergeManifests, readManifest, removeParts, runExport, writeManifest, type ExportFormat, type ExportSection, type Manifest } from '../../../packages/sinks/src/files/index.js';
+import { JOINED_FORMATS, joinParts, manifestName, PartJoinError, mergeManifests, readManifest, removeParts, runExport, writeManifest, type ExportFormat, type ExportSection, type Manifest } from '../../../packages/sinks/src/files/index.js';
 import { listFiles, parseNpy, sha256, tmp } from './fixtures.js';
 import { labelAt, positionalBlock, positionalData, SIDE } from './positional.js';
 
@@ -102,6 +102,23 @@ describe('joinParts', () => {
     expect([soft.descr, soft.shape]).toEqual(['<f4', [2500, CLASSES]]);
     const expected = Float32Array.from({ length: 2500 * CLASSES }, (_, i) => softAt(Math.floor(i / CLASSES), i % CLASSES));
     expect(Buffer.from(soft.body).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it('a part cut short: PartJoinError naming the file and offset, the parts as they were and no joined file or temporary', async () => {
+    const parts = tmp();
+    const manifests: Manifest[] = [];
+    for (let index = 0; index < 3; index++) {
+      await runExport({ dir: parts, format: 'npy', part: { index, of: 3 }, sections: [sectionOf('train', 30000, 'uint8')], manifest: { version: '0.0.0-test' } });
+      manifests.push((await readManifest(join(parts, manifestName({ index, of: 3 }))))!);
+    }
+    const cut = join(parts, 'train-images.part-00002-of-00003.npy');
+    truncateSync(cut, 128 + 10000 * SIDE * SIDE - 5);
+    manifests[2].files = manifests[2].files.map((f) => (f.name.startsWith('train-images') ? { ...f, bytes: 128 + 10000 * SIDE * SIDE - 5 } : f));
+    const before = contents(parts);
+    const error = await joinParts(parts, manifests, mergeManifests(manifests, parts)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartJoinError);
+    expect(error).toMatchObject({ file: cut, offset: 128, expected: `${10000 * SIDE * SIDE} bytes of samples after the header`, found: `${10000 * SIDE * SIDE - 5}` });
+    expect(contents(parts)).toEqual(before);
   });
 
   it('wds parts are the whole export\'s shards: the manifest comes back as it is, nothing joined', async () => {

@@ -256,7 +256,7 @@ export async function joinParts(dir: string, parts: Manifest[], whole: Manifest)
   const format = whole.format;
   const of = parts[0]?.part?.of ?? 1;
   if (format === null || !JOINED_FORMATS.includes(format) || of === 1 || whole.count === 0) return whole;
-  const files = parts.map((manifest, k) => ({ manifest, where: join(dir, manifestName(manifest.part)), tag: partTag({ index: k, of }) }));
+  const files = parts.map((manifest) => ({ manifest, where: join(dir, manifestName(manifest.part)), tag: partTag({ index: manifest.part?.index ?? 0, of }) }));
   await checkSizes(dir, files);
   const plan = await joinedFiles(dir, format, whole, files);
   const opened: Output[] = [];
