@@ -16,6 +16,7 @@ export { toKerasNpz, toNpz } from './files/npz.js';
 export { toPngFolder, type PngSinkOptions } from './files/pngFolder.js';
 export { toWebDataset, type WebDatasetOptions } from './files/webDataset.js';
 export type { Manifest } from './files/manifest.js';
+export { JOINED_FORMATS, joinParts, PartJoinError, removeParts } from './files/joinParts.js';
 export { ExportCountError } from './files/errors.js';
 export { ExportRefusedError } from './files/exportDir.js';
 export { ExportBusyError } from './files/exportLock.js';

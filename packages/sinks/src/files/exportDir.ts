@@ -44,7 +44,7 @@ export interface ExportDirCheck {
   signal?: AbortSignal;
   /** Whether a relative path (with `/`) is a file this export (any part of it) may write. */
   ours: (name: string) => boolean;
-  /** Whether a relative path is a file of this run's part (its stale temporaries are removed). */
+  /** Whether a relative path is a file of this run's part, its manifest or journal included (its stale temporaries are removed). */
   mine: (name: string) => boolean;
   /** Input files of the export: none may lie inside `dir`. */
   inputs: readonly string[];
@@ -126,6 +126,12 @@ async function filesOf(dir: string, manifest: Manifest): Promise<string[]> {
   }
   return names;
 }
+
+/**
+ * The export file a temporary is written for: an NPZ's arrays stream to temporaries of their own
+ * (`train.npz.x.npy`, Keras' `mnist.npz.train.x.npy`) before they are zipped into it.
+ */
+const ownerOf = (final: string): string => final.replace(/(\.npz)(\.train|\.test)?\.[xy]\.npy$/, '$1');
 
 /** The folders (relative to the export's) that hold the files `names`. */
 const foldersOf = (names: readonly string[]): string[] => names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/')));
@@ -219,10 +225,11 @@ async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState
   const debris: string[] = [];
   for (const name of names) {
     if (replaced.has(name) || records.has(name) || siblings.has(name) || listed.has(name) || gone.has(name) || LOCK_FILE.test(name)) continue;
-    const final = finalNameOf(name);
-    if (final !== undefined) {
-      // A temporary of a killed run of this part. Those of other parts (their files, journals
-      // and manifests) belong to runs that may be writing them now: never removed here.
+    const partial = finalNameOf(name);
+    if (partial !== undefined) {
+      // A temporary of a killed run of this part, or of no export. Those of other parts (their
+      // files, journals and manifests) belong to runs that may be writing them now: never removed here.
+      const final = ownerOf(partial);
       if (check.mine(final) || own.has(final) || (!check.ours(final) && !RECORD.test(final))) debris.push(name);
       continue;
     }

@@ -10,6 +10,7 @@ export { deflateRle } from './deflateRle.js';
 export { shardName, toWebDataset, type WebDatasetOptions } from './webDataset.js';
 export { tarEnd, tarHeader } from './tar.js';
 export { checkManifestExtra, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifest, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
+export { JOINED_FORMATS, joinParts, PartJoinError, removeParts } from './joinParts.js';
 export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from './export.js';
 export { partRange, partTag, type ExportPart } from './exportPlan.js';
 export { ExportRefusedError, refuseOutputAmongInputs } from './exportDir.js';

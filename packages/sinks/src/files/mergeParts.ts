@@ -2,14 +2,17 @@
 // holds them all. It trusts nothing it reads: the part manifests must agree (mergeManifests),
 // every part must be there and complete (a missing one is named, with what its folder shows of
 // it), and every file must have the size and SHA-256 its part manifest lists, before the whole
-// export's manifest.json is written. Merging again gives the same bytes and writes nothing.
+// export's manifest.json is written. The parts of array formats (and a PNG folder's lists) are
+// then joined into the files one machine writes, and removed (joinParts). Merging again gives
+// the same bytes and writes nothing.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { closeExportDir, ExportRefusedError } from './exportDir.js';
 import { acquireExportLock, lockHeld, lockName } from './exportLock.js';
-import { journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifestFile, type Manifest } from './manifest.js';
+import { JOINED_FORMATS, joinParts, removeParts } from './joinParts.js';
+import { identityOf, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifestFile, type Manifest } from './manifest.js';
 import type { ExportedFile } from './types.js';
 
 /** Options of `mergeExportParts()`. */
@@ -30,6 +33,10 @@ export interface MergeResult {
   alreadyMerged: boolean;
   /** manifest.json's own size and SHA-256. */
   file: ExportedFile;
+  /** The files of the parts joined into the whole's (array formats, a PNG folder's lists); none for WebDataset and hf, whose parts are the whole's files. */
+  joined: string[];
+  /** Part files and part manifests removed once joined. */
+  removed: string[];
 }
 
 const PART_MANIFEST = /^manifest\.part-(\d{5})-of-(\d{5})\.json$/;
@@ -89,8 +96,11 @@ async function partsOf(dir: string, names: Set<string>): Promise<Manifest[]> {
  * Merges the parts of an export in `dir` into the whole export's `manifest.json`, the manifest
  * one machine would have written, byte for byte: checks that every part is there and complete
  * and made with the same flags, that the parts cover every sample once with no file listed
- * twice, and that every file has the size and SHA-256 its part manifest lists. Run again, it
- * finds the same manifest and writes nothing; a different manifest.json is refused unless `force`.
+ * twice, and that every file has the size and SHA-256 its part manifest lists. The parts of an
+ * `idx`, `idx.gz`, `npy` or `npz` export, and a PNG folder's `labels.csv` and `SHA256SUMS`, are
+ * joined into the files one machine writes and then removed (see `joinParts`), so that the
+ * folder holds what one machine writes. Run again, it finds the same manifest and writes
+ * nothing; a different manifest.json is refused unless `force`.
  *
  * @param dir The folder that holds every part's files and manifest.
  * @param options See `MergeOptions`.
@@ -113,21 +123,38 @@ export async function mergeExportParts(dir: string, options: MergeOptions = {}):
     const names = new Set(await readdir(dir));
     const parts = await partsOf(dir, names);
     const existing = await readFile(join(dir, manifestName())).catch(() => undefined);
+    const prior = existing && (await readManifest(join(dir, manifestName())).catch(() => undefined));
+    const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
     if (parts.length === 0) {
-      const merged = existing && (await readManifest(join(dir, manifestName())));
-      if (!merged) throw new ManifestError({ file: dir, expected: 'part manifests (manifest.part-NNNNN-of-NNNNN.json)', found: 'none' });
-      await verify(dir, merged, options.onProgress);
-      return { manifest: merged, parts: 0, alreadyMerged: true, file: { name: manifestName(), bytes: existing.length, sha256: createHash('sha256').update(existing).digest('hex') } };
+      if (!prior) throw new ManifestError({ file: dir, expected: 'part manifests (manifest.part-NNNNN-of-NNNNN.json)', found: 'none' });
+      await verify(dir, prior, options.onProgress);
+      return { manifest: prior, parts: 0, alreadyMerged: true, file: { name: manifestName(), bytes: existing!.length, sha256: sha256(existing!) }, joined: [], removed: [] };
     }
     const whole = mergeManifests(parts, dir);
+    const sorted = [...parts].sort((a, b) => a.part!.index - b.part!.index);
+    const joining = whole.format !== null && JOINED_FORMATS.includes(whole.format) && sorted.length > 1 && whole.count > 0;
     const bytes = Buffer.from(JSON.stringify(whole, null, 2) + '\n');
-    const same = existing !== undefined && existing.equals(bytes);
-    if (existing !== undefined && !same && options.force !== true) {
+    // Merged already: the same manifest, or (joined formats) the same export's, whose part files
+    // a removal that was cut short may not all have gone yet.
+    const same = existing !== undefined && (joining ? prior !== undefined && prior.complete !== false && identityOf(prior) === identityOf(whole) && prior.count === whole.count : existing.equals(bytes));
+    if (same) {
+      await verify(dir, prior!, options.onProgress);
+      const removed = joining ? await removeParts(dir, sorted, prior!) : [];
+      return { manifest: prior!, parts: parts.length, alreadyMerged: true, file: { name: manifestName(), bytes: existing!.length, sha256: sha256(existing!) }, joined: [], removed };
+    }
+    if (existing !== undefined && options.force !== true) {
       throw new ExportRefusedError({ file: join(dir, manifestName()), expected: 'no manifest.json yet, or the one this merge writes (force replaces another)', found: `a different one (${existing.length} bytes)` });
     }
     await verify(dir, whole, options.onProgress);
-    const file = same ? { name: manifestName(), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } : await writeManifestFile(dir, manifestName(), whole);
-    return { manifest: whole, parts: parts.length, alreadyMerged: same, file };
+    if (!joining) return { manifest: whole, parts: parts.length, alreadyMerged: false, file: await writeManifestFile(dir, manifestName(), whole), joined: [], removed: [] };
+    const joined = await joinParts(dir, sorted, whole);
+    const file = await writeManifestFile(dir, manifestName(), joined).catch(async (error: unknown) => {
+      // Without its manifest the joined files are no export: the parts stay, to merge again.
+      await Promise.all(joined.files.map((f) => rm(join(dir, f.name), { force: true })));
+      throw error;
+    });
+    const removed = await removeParts(dir, sorted, joined);
+    return { manifest: joined, parts: parts.length, alreadyMerged: false, file, joined: whole.files.map((f) => f.name), removed };
   } finally {
     await closeExportDir(dir, { created: false, lock }, false);
   }

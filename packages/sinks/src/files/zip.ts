@@ -19,6 +19,18 @@ export interface ZipMember {
   path: string;
 }
 
+/**
+ * Bytes to store in the archive under `name`, from a function that streams them to `each`, in
+ * order, and returns their length. It is called twice (for the CRC-32, then to copy): it must
+ * give the same bytes both times.
+ */
+export interface ZipSource {
+  name: string;
+  /** Where the bytes come from, for messages. Default: `name`. */
+  file?: string;
+  read: (each: (chunk: Uint8Array) => Promise<void> | void) => Promise<number>;
+}
+
 interface Entry {
   name: Uint8Array;
   crc: number;
@@ -114,15 +126,20 @@ function endRecords(entries: number, cdOffset: number, cdSize: number, force64: 
  *
  * @param forceZip64 Use ZIP64 records even for small archives (for tests of that path).
  */
-export async function writeStoredZip(out: AtomicFile, members: readonly ZipMember[], forceZip64 = false): Promise<void> {
+export function writeStoredZip(out: AtomicFile, members: readonly ZipMember[], forceZip64 = false): Promise<void> {
+  return writeStoredZipOf(out, members.map(({ name, path }) => ({ name, file: path, read: (each) => readAll(path, each) })), forceZip64);
+}
+
+/** `writeStoredZip` of members streamed by functions (`ZipSource`) rather than read from files. */
+export async function writeStoredZipOf(out: AtomicFile, members: readonly ZipSource[], forceZip64 = false): Promise<void> {
   const entries: Entry[] = [];
   for (const member of members) {
     let crc = 0;
-    const size = await readAll(member.path, (chunk) => void (crc = crc32(chunk, crc)));
+    const size = await member.read((chunk) => void (crc = crc32(chunk, crc)));
     const entry = { name: new TextEncoder().encode(member.name), crc, size, offset: out.size, zip64: forceZip64 || size >= MAX32 };
     await out.write(localHeader(entry));
-    const copied = await readAll(member.path, (chunk) => out.write(chunk));
-    if (copied !== size) throw new Error(`${member.path} changed size while being zipped (${size} then ${copied} bytes)`);
+    const copied = await member.read((chunk) => out.write(chunk));
+    if (copied !== size) throw new Error(`${member.file ?? member.name} changed size while being zipped (${size} then ${copied} bytes)`);
     entries.push(entry);
   }
   const cdOffset = out.size;
