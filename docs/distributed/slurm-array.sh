@@ -23,7 +23,7 @@ export IDXFLOW_SHARDS=${IDXFLOW_SHARDS:-8}
 OUT=${OUT:-$HOME/data/mnist8m}
 COPIES=${COPIES:-135}
 SHARD_SIZE=${SHARD_SIZE:-10000}
-echo "task $SLURM_ARRAY_TASK_ID of job $SLURM_ARRAY_JOB_ID (part $SLURM_ARRAY_TASK_ID of $IDXFLOW_SHARDS), run ${SLURM_RESTART_COUNT:-0} after a requeue, on $(hostname)"
+echo "task $SLURM_ARRAY_TASK_ID of job $SLURM_ARRAY_JOB_ID (part $SLURM_ARRAY_TASK_ID of $IDXFLOW_SHARDS), restart ${SLURM_RESTART_COUNT:-0}, on $(hostname)"
 # exec: idxflow replaces the shell, so Slurm's SIGTERM (scancel, requeue, time limit) reaches it
 # and it stops cleanly, keeping its complete shards for the rerun.
 exec idxflow export --dataset mnist --split train --copies "$COPIES" --shuffle --seed 1 \
