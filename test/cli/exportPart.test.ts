@@ -105,7 +105,7 @@ describe('partOf: Kubernetes, torchrun, and conflicts', () => {
 
   it('the CLI prints a refusal as one line and exits 2 before writing anything', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'idxflow-part-')), 'x');
-    const env = { ...process.env, ...slurm(3, 3, 3, 1, 1) };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...slurm(3, 3, 3, 1, 1), IDXFLOW_PROGRESS_SECONDS: '86400' };
     for (const name of ['JOB_COMPLETION_INDEX', 'IDXFLOW_SHARDS', 'RANK', 'WORLD_SIZE']) delete env[name];
     const r = spawnSync(process.execPath, [CLI, 'export', '--split', 'test', '--limit', '10', '--out', out], { encoding: 'utf8', env });
     expect([r.status, r.stderr.split('\n').length]).toEqual([2, 2]);

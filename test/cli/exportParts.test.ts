@@ -10,10 +10,13 @@ import { CLI } from '../fixtures/mnist.js';
 
 const SCHEDULER_VARS = ['JOB_COMPLETION_INDEX', 'IDXFLOW_SHARDS', 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_STEP', 'RANK', 'WORLD_SIZE'];
 
-/** Runs the CLI with the scheduler variables of `env` only (none inherited from this process). */
+/**
+ * Runs the CLI with the scheduler variables of `env` only (none inherited from this process), and
+ * no progress line on stderr however long a loaded machine takes.
+ */
 function idxflow(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCHEDULER_VARS.includes(k)));
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, ...env } });
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...clean, IDXFLOW_PROGRESS_SECONDS: '86400', ...env } });
 }
 
 const EXPORT = ['export', '--split', 'test', '--copies', '2', '--shuffle', '--rotate', '10', '--seed', '3', '--format', 'wds', '--shard-size', '2000', '--workers', '1'];
