@@ -5,7 +5,7 @@
 // the same export written by one process, and the merge must have run exactly once.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,9 @@ const sha256 = (file: string): string => createHash('sha256').update(readFileSyn
 const filesOf = (dir: string): string[] => readdirSync(dir).sort();
 
 let cluster: SlurmCluster;
+/** The first test's folder, export and Slurm runner, for the reruns after it. */
+let finished: { work: string; out: string; slurm: (command: string, args: string[]) => string } | undefined;
+const hashes = (dir: string): Record<string, string> => Object.fromEntries(filesOf(dir).map((n) => [n, sha256(join(dir, n))]));
 beforeAll(async () => {
   cluster = await startSlurm();
 }, 90_000);
@@ -98,5 +101,33 @@ describe('the Slurm array recipe on a real Slurm cluster', () => {
     const mergeLog = readFileSync(join(work, mergeLogs[0]), 'utf8');
     expect(mergeLog.match(/^merge job /gm)).toHaveLength(1);
     expect(mergeLog).toMatch(/merged 4 parts into .*manifest\.json: 8000 images, 32 files/);
+    finished = { work, out, slurm };
   }, 240_000);
+
+  it('after the merge, a part resubmitted is already complete and the merge run again gives the same bytes', async () => {
+    expect(finished, 'the first test ran').toBeDefined();
+    const { work, out, slurm } = finished!;
+    const before = hashes(out);
+    const again = slurm('sbatch', ['--parsable', '--array=0', '--cpus-per-task=1', join(RECIPE, 'slurm-array.sh')]);
+    await waitFor(() => slurm('squeue', ['-h']) === '', 60_000, `job ${again} to leave the queue`);
+    expect(slurm('scontrol', ['show', 'job', again])).toMatch(/JobState=COMPLETED/);
+    expect(readFileSync(join(work, `idxflow-mnist8m-${again}_0.log`), 'utf8')).toMatch(/already complete/);
+    expect(hashes(out)).toEqual(before);
+    const merged = spawnSync(join(work, 'bin', 'idxflow'), ['merge-manifests', out], { encoding: 'utf8' });
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(hashes(out)).toEqual(before);
+  }, 120_000);
+
+  it('a merge run with a part missing names it and exits non-zero, writing nothing', () => {
+    expect(finished, 'the first test ran').toBeDefined();
+    const { work, out } = finished!;
+    const early = join(work, 'early');
+    mkdirSync(early);
+    for (const name of filesOf(out)) if (name !== 'manifest.json' && !name.startsWith('manifest.part-00002-')) copyFileSync(join(out, name), join(early, name));
+    const merged = spawnSync(join(work, 'bin', 'idxflow'), ['merge-manifests', early], { encoding: 'utf8' });
+    expect(merged.status).not.toBe(0);
+    expect(merged.stderr).toMatch(/part 2\b.*missing/);
+    expect(merged.stderr.trim().split('\n')).toHaveLength(1);
+    expect(filesOf(early)).not.toContain('manifest.json');
+  });
 });
