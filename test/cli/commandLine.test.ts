@@ -90,7 +90,7 @@ const rows: Row[] = [
   no(X('--shard', 'a/b'), 'Expected I/N with 0 <= I < N for --shard but received "a/b"'),
   no(X('--shard', '0/1000001'), 'Expected at most 1000000 parts from --shard but received 1000001'),
   no(['export', '--split', 'all', '--shard', '0/2'], 'Expected one split (train or test) for a part of an export: run the parts of each split on their own'),
-  proc(no(X('--shards', '2'), 'Expected --shards N only with JOB_COMPLETION_INDEX set (or use --shard I/N)')),
+  proc(no(X('--shards', '2'), 'Expected a part index beside --shards=2 (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or RANK), found none: give the part with --shard I/N')),
   over('shards', '0', 'an integer from 1 to 1000000'),
   // --shuffle, --overwrite (switches), --limit, --seed.
   ok(X('--shuffle', '--overwrite')),

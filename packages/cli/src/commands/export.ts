@@ -52,10 +52,10 @@ const PART_FLAGS = {
   shard: {
     type: 'string',
     arg: 'I/N',
-    help: `this machine's part, 0 <= I < N <= ${MAX_PARTS}; without it, from the scheduler's environment: JOB_COMPLETION_INDEX (Kubernetes; N from --shards N or IDXFLOW_SHARDS), SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, or RANK/WORLD_SIZE`,
+    help: `this machine's part, 0 <= I < N <= ${MAX_PARTS} (wins over the environment); without it, from the scheduler's environment: JOB_COMPLETION_INDEX (Kubernetes; N from --shards N or IDXFLOW_SHARDS), SLURM_ARRAY_TASK_ID (the part itself with --shards N or IDXFLOW_SHARDS; else (ID - MIN) / STEP of SLURM_ARRAY_TASK_COUNT), or RANK/WORLD_SIZE`,
     check: (t) => partOf({ shard: t }, {}),
   },
-  shards: { type: 'string', arg: 'N', help: `the part count (1 to ${MAX_PARTS}), with JOB_COMPLETION_INDEX`, check: (t) => integerIn('shards', t, 1, MAX_PARTS) },
+  shards: { type: 'string', arg: 'N', help: `the part count (1 to ${MAX_PARTS}), as IDXFLOW_SHARDS does: with JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (then the task ID is the part: --array=0-(N-1)) or RANK`, check: (t) => integerIn('shards', t, 1, MAX_PARTS) },
 } as const satisfies Record<string, FlagSpec>;
 
 export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
