@@ -117,7 +117,7 @@ export function parseCommandLine(command: string, args: readonly string[], table
     const value = line.values[name];
     if (typeof value !== 'string') continue;
     if (value === '') throw new UsageError(`Expected a value for --${name} but received ""`);
-    table[name].check?.(value);
+    if (!table[name].repeatable) table[name].check?.(value); // a repeatable one's values were checked one by one
   }
   for (const rule of rules) rule(line);
   const base = invocationDir();

@@ -13,6 +13,7 @@ import { ExploreData } from './data.js';
 import { routeApi } from './api.js';
 import { send } from './send.js';
 import { isBadRequest, type ExploreBase } from './view.js';
+import { BusyError, CancelledError, WorkQueue } from './workQueue.js';
 
 /** How `idxflow explore` serves. */
 export interface ExploreServerOptions {
@@ -25,6 +26,8 @@ export interface ExploreServerOptions {
   data?: ExploreData;
   /** What the page starts with: the augmentation flags and seed of the command line. */
   initial: { flags: [string, string][]; seed: number };
+  /** Grids and statistics computed at once, and admitted at once (running or waiting; more get 503). Default 2 and 8. */
+  queue?: { running: number; limit: number };
 }
 
 /** A running explore server. */
@@ -81,10 +84,14 @@ export async function startExploreServer(options: ExploreServerOptions): Promise
   const data = options.data ?? new ExploreData(options.base);
   const pages = pagesOf();
   const gate: Gate = { hosts: undefined, tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token) };
-  const context = { data, base: options.base, initial: options.initial, tokenRequired: options.token !== undefined, stats: undefined as AbortController | undefined };
+  const queue = new WorkQueue(options.queue?.running ?? 2, options.queue?.limit ?? 8);
+  const context = { data, base: options.base, initial: options.initial, tokenRequired: options.token !== undefined, stats: undefined as AbortController | undefined, queue };
   const fail = (res: ServerResponse, error: unknown): void => {
-    if (res.headersSent) return void res.destroy();
-    send(res, isBadRequest(error) ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+    // A request whose client left gets no answer: there is nobody to read it, and it is no fault.
+    if (res.headersSent || res.destroyed || (error instanceof CancelledError && !error.replaced)) return void res.destroy();
+    const message = { error: error instanceof Error ? error.message : String(error) };
+    if (error instanceof BusyError) return send(res, 503, message, { 'retry-after': '1' });
+    send(res, error instanceof CancelledError ? 409 : isBadRequest(error) ? 400 : 500, message);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestTarget(req);
