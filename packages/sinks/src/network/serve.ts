@@ -206,6 +206,11 @@ function urlOf(address: AddressInfo): string {
  * const server = await serve(({ seed, batch: size, rank, worldSize }) =>
  *   of(train).pipe(shuffle({ seed }), shard({ rank, worldSize }), batch(size)), { port: 8080 });
  * console.log(`${server.url}/batches?seed=1&batch=64`);
+ * // In a cluster: every address, a token, the Service's names, and 64 clients of at most 32 MiB each.
+ * const shared = await serve(({ seed }) => of(train).pipe(shuffle({ seed }), batch(128)), {
+ *   host: '0.0.0.0', port: 8081, token: 's3cret', allowHosts: ['idxflow-serve', 'idxflow-serve.ml.svc.cluster.local'],
+ *   maxClients: 64, clientMemory: 32 * 2 ** 20, maxBatch: 4096,
+ * });
  * ```
  */
 export async function serve(pipelineFactory: PipelineFactory, options: ServeOptions = {}): Promise<BatchServer> {
