@@ -3,6 +3,7 @@
 // another page gets 403 on /batches and /ws, with or without the token; the same requests with
 // a loopback Host and no Origin stream. Raw sockets on 127.0.0.1, so every header is ours.
 import { connect } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSamples } from '../../fixtures/frames.js';
 import { startServer, type RunningServer } from '../../fixtures/server.js';
@@ -96,7 +97,8 @@ describe('idxflow serve in a cluster (--host 0.0.0.0 --token, --allow-host, --al
   it('takes the allowed names at any port and IP addresses, still refusing other names and origins', async () => {
     const { port } = guarded;
     const auth = 'Authorization: Bearer secret\r\n';
-    for (const host of ['idxflow-serve', 'idxflow-serve:80', 'IDXFLOW-SERVE.ml.svc.cluster.local:8080', '10.1.2.3:8080', '[fd00::1]:8080']) {
+    // The machine's own name too (a Slurm node's trainers reach it as node01).
+    for (const host of ['idxflow-serve', 'idxflow-serve:80', 'IDXFLOW-SERVE.ml.svc.cluster.local:8080', '10.1.2.3:8080', '[fd00::1]:8080', `${hostname()}:${port}`]) {
       expect((await answer(port, request('/batches?eval=1&batch=10', host, auth))).status, host).toBe('200');
     }
     for (const host of ['idxflow-serve.evil.example', 'other-service:8080']) {
@@ -106,8 +108,9 @@ describe('idxflow serve in a cluster (--host 0.0.0.0 --token, --allow-host, --al
     expect((await answer(port, request('/ws?eval=1&batch=10', `127.0.0.1:${port}`, `${auth}${UPGRADE}Origin: http://dash.example.evil\r\n`))).status).toBe('403');
   });
 
-  it('a token-less loopback server takes no IP address but its own', async () => {
+  it("a token-less loopback server takes no IP address but its own, nor the machine's name", async () => {
     expect((await answer(open.port, request('/batches?eval=1&batch=10', `10.1.2.3:${open.port}`))).status).toBe('403');
+    if (hostname() !== 'localhost') expect((await answer(open.port, request('/batches?eval=1&batch=10', `${hostname()}:${open.port}`))).status).toBe('403');
   });
 });
 

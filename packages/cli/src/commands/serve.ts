@@ -96,10 +96,11 @@ epoch's share to skip, to resume), part and parts (DataLoader workers), split, e
 split in order, not shuffled, not augmented). The framing is documented in
 packages/core/src/protocol/PROTOCOL.md. --seed is the seed of requests that give none.
 A request whose Host header names another server (127.0.0.1, localhost, the --host address,
---allow-host names and, with a non-loopback --host, IP addresses are this one) gets 403, and so
-does a browser's request to /batches or /ws from a page of another origin (--allow-origin
-names those allowed), token or not. Each client may hold --max-memory / --max-clients bytes of
-batches, which caps the batch size a client may ask for; GET /health shows both figures.
+--allow-host names and, with a non-loopback --host, this machine's name and IP addresses are
+this one) gets 403, and so does a browser's request to /batches or /ws from a page of another
+origin (--allow-origin names those allowed), token or not. Each client may hold --max-memory /
+--max-clients bytes of batches, which caps the batch size a client may ask for; GET /health
+shows both figures.
 
 ${dataUsage(SPLIT)}
 ${usageOf('Server', SERVER_FLAGS)}`;

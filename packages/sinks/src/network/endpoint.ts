@@ -2,6 +2,7 @@
 // pipeline is built: the Host and Origin headers (other sites' pages), the token, the number of
 // streams and the query.
 import type { IncomingMessage } from 'node:http';
+import { hostname } from 'node:os';
 import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { BufferMeter } from './bufferMeter.js';
@@ -50,8 +51,10 @@ export function foreignRequest(endpoint: Endpoint, req: IncomingMessage, withOri
  * a rebinding page sends its own name, which no port makes acceptable.
  */
 export function listeningOn(endpoint: Endpoint, host: string, port: number): void {
-  const own = hostNamesOf(host, port).own;
-  endpoint.hosts = hostNamesOf(host, port, [...new Set([...own].map((name) => name.replace(/:\d+$/, ''))), ...endpoint.allowHosts]);
+  const own = [...hostNamesOf(host, port).own].map((name) => name.replace(/:\d+$/, ''));
+  // Bound beyond loopback, the machine's own name too: a Slurm job's trainers reach node01 as node01.
+  const machine = isLoopback(host) ? [] : [hostname(), hostname().split('.')[0]];
+  endpoint.hosts = hostNamesOf(host, port, [...new Set([...own, ...machine]), ...endpoint.allowHosts]);
 }
 
 /** Parses the query and builds the pipeline, or says which status and message to answer with. */

@@ -44,7 +44,8 @@ export interface ServeOptions {
    * port): the names a cluster reaches the server by, such as a Kubernetes Service's
    * (`idxflow-serve`, `idxflow-serve.ml.svc.cluster.local`), at any port. A request naming
    * another host gets 403, so a page whose name resolves to this machine (DNS rebinding) reads
-   * nothing. With a non-loopback `host`, IP addresses are accepted too; `'*'` accepts any name.
+   * nothing. With a non-loopback `host`, IP addresses and the machine's host name are accepted
+   * too; `'*'` accepts any name.
    * Default none.
    */
   allowHosts?: readonly string[];
@@ -187,8 +188,8 @@ function urlOf(address: AddressInfo): string {
  * (`clientMemory`, and `maxMemory` for all clients) when the token is given.
  *
  * Other sites' pages read nothing, token or not: every request must name this server in its
- * Host header (the bound address or a loopback name at its port, `allowHosts`, and with a
- * non-loopback bind any IP address), else 403, which defeats DNS rebinding; and a browser's
+ * Host header (the bound address or a loopback name, `allowHosts`, and with a non-loopback bind
+ * the machine's host name and any IP address), else 403, which defeats DNS rebinding; and a browser's
  * request to `/ws` or `/batches` from a page of another origin (its `Origin` header) gets 403
  * unless `allowOrigins` names it.
  * The WebSocket endpoint needs the optional peer dependency `ws`; without it `/ws` answers 501
