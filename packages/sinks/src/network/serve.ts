@@ -33,15 +33,14 @@ export interface ServeOptions {
   /** Streams at once; a client beyond gets 503 with `Retry-After`. Default 256. */
   maxClients?: number;
   /**
-   * Bytes of frames one client may cost the server: a frame larger than this ends its stream
-   * with an error frame instead of being sent. Keep `maxBatch` within it: a client holds the
+   * Bytes of frames one client may cost the server: a frame larger than this is not sent, and
+   * ends its stream (500 when it is the first, else an error frame). Keep `maxBatch` within it: a client holds the
    * frame being sent and those its pipeline has in flight (`idxflow serve` derives its batch
    * ceiling from it). `GET /health` reports it and `maxClients` times it. Default 16 MiB.
    */
   clientMemory?: number;
   /**
-   * Host header names accepted besides the bound address and the loopback names (at the bound
-   * port): the names a cluster reaches the server by, such as a Kubernetes Service's
+   * Host header names accepted besides the bound address and the loopback names: the names a cluster reaches the server by, such as a Kubernetes Service's
    * (`idxflow-serve`, `idxflow-serve.ml.svc.cluster.local`), at any port. A request naming
    * another host gets 403, so a page whose name resolves to this machine (DNS rebinding) reads
    * nothing. With a non-loopback `host`, IP addresses and the machine's host name are accepted
