@@ -23,7 +23,7 @@ const CASES: [group: string, which: string][] = [
   ...[0, 2].map((w): [string, string] => ['transforms', `d:${w}`]),
   ...['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'serve'].map((f): [string, string] => ['sinks', f]),
   ...['npy', 'wds'].map((f): [string, string] => ['export', f]),
-  ...['readers:1', 'readers:8', 'readers:32', 'readers:64', 'job:8', 'idle:64', 'mixed:64'].map((c): [string, string] => ['serve', c]),
+  ...['readers:1', 'readers:8', 'readers:32', 'readers:64', 'job:8', 'idle:64', 'mixed:64', 'stalled:64'].map((c): [string, string] => ['serve', c]),
 ];
 
 // Compiled JavaScript, as users run the library: `--import tsx`, which worker threads inherit,

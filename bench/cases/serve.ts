@@ -5,6 +5,9 @@
 // connect and never read; 64 readers beside 64 idle clients. Reported: aggregate images/s, the
 // server's peak RSS (VmHWM of its process, worker thread included), its RSS with only idle
 // clients, and errors (refusals, error frames, broken sockets). uint8, no augmentation, batch 128.
+// And stalled:64, the memory bound: a normalising server (float32) with --max-clients 65 and
+// --max-memory 512, 64 clients that ask for its largest batch (what /health says) and never read,
+// and one reader beside them (batch 128), whose rate alone and beside them are both reported.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -21,8 +24,8 @@ interface Server {
   child: ChildProcess;
 }
 
-function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--split', 'train', '--workers', '1', '--port', '0', '--max-clients', '512'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function startServer(flags = ['--max-clients', '512']): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--split', 'train', '--workers', '1', '--port', '0', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -65,11 +68,11 @@ class FrameCounter {
         this.need = 4 + this.head.readUInt32BE(0);
         continue;
       }
-      const header = JSON.parse(this.head.subarray(4).toString()) as { shape?: number[]; error?: string };
+      const header = JSON.parse(this.head.subarray(4).toString()) as { shape?: number[]; dtype?: string; error?: string };
       if (header.error) this.error = header.error;
       const [n = 0, h = 0, w = 0] = header.shape ?? [];
       this.samples += n;
-      this.skip = n * h * w + 5 * n;
+      this.skip = n * h * w * (header.dtype === 'float32' ? 4 : 1) + 5 * n;
       this.head = Buffer.alloc(0);
       this.need = 4;
     }
@@ -106,7 +109,49 @@ function idleClient(port: number, query: string): Promise<Socket> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One reader's epoch of train: its rate in images/s and whether it got every sample without error. */
+async function timedEpoch(url: string): Promise<{ rate: number; complete: boolean }> {
+  const start = performance.now();
+  const result = await readStream(url);
+  return { rate: result.samples / ((performance.now() - start) / 1000), complete: result.samples === TRAIN && result.error === undefined };
+}
+
+/** 64 clients at the largest batch (float32) that never read, and one reader beside them. */
+async function stalledCase(): Promise<CaseResult> {
+  const server = await startServer(['--max-clients', '65', '--max-memory', '512', '--normalize', '0.1307:0.3081']);
+  await sleep(500);
+  const baseline = memoryMiB(server.child.pid!, 'VmRSS');
+  const health = (await (await fetch(`${server.url}/health`)).json()) as { maxBatch: number; clientMemory: number; maxMemory: number };
+  const alone = await timedEpoch(`${server.url}/batches?seed=1&batch=128`);
+  const idle: Socket[] = [];
+  for (let k = 0; k < 64; k++) idle.push(await idleClient(server.port, `seed=${1000 + k}&batch=${health.maxBatch}&epochs=100`));
+  await sleep(10_000); // every stalled pipeline has filled what it may hold
+  const stalledMiB = memoryMiB(server.child.pid!, 'VmRSS') - baseline;
+  const beside = await timedEpoch(`${server.url}/batches?seed=2&batch=128`);
+  const peak = memoryMiB(server.child.pid!, 'VmHWM');
+  for (const socket of idle) socket.destroy();
+  server.child.kill('SIGTERM');
+  return {
+    name: `serve: 1 reader beside 64 stalled clients at batch ${health.maxBatch} (float32)`,
+    images: TRAIN,
+    runs: [TRAIN / beside.rate],
+    medianSeconds: TRAIN / beside.rate,
+    imagesPerSecond: beside.rate,
+    peakRssMiB: peak,
+    workers: 1,
+    extra: {
+      readerAloneImagesPerSecond: Math.round(alone.rate),
+      serverBaselineMiB: Math.round(baseline),
+      stalledClientsMiB: Math.round(stalledMiB),
+      boundMiB: Math.round(health.maxMemory / 2 ** 20),
+      clientMiB: Math.round((health.clientMemory / 2 ** 20) * 10) / 10,
+      errors: (alone.complete ? 0 : 1) + (beside.complete ? 0 : 1),
+    },
+  };
+}
+
 export async function serveCases(which: string): Promise<CaseResult> {
+  if (which === 'stalled:64') return stalledCase();
   const server = await startServer();
   await sleep(500);
   const baseline = memoryMiB(server.child.pid!, 'VmRSS');

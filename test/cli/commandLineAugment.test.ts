@@ -93,7 +93,14 @@ const rows: Row[] = [
   no(P('x'), 'Expected options only for idxflow preview but received "x"'),
   // serve: its flags checked before it binds or loads anything.
   proc(ok(S('--workers', '0'))),
-  proc(ok(S('--workers', '1', '--rotate', '-5:5', '--seed', '-1', '--normalize', '0.5:0.5', '--batch', '65536', '--max-clients', '4096'))),
+  proc(ok(S('--workers', '1', '--rotate', '-5:5', '--seed', '-1', '--normalize', '0.5:0.5', '--batch', '65536', '--max-clients', '1', '--max-memory', '1048576'))),
+  // Each client may hold --max-memory / --max-clients: 4096 MiB / 4096 = 1048576 bytes, three batches of 28 * 28 * 4 + 5 bytes a sample.
+  proc(no(S('--normalize', '0.5:0.5', '--batch', '112', '--max-clients', '4096'), 'Expected --batch at most 111 (--max-memory 4096 MiB shared by --max-clients 4096 gives each client 1048576 bytes, 3 batches of 3141 bytes a sample) but received 112: raise --max-memory or lower --max-clients'), 'data'),
+  proc(ok(S('--normalize', '0.5:0.5', '--batch', '111', '--max-clients', '4096')), 'data'),
+  ...over('max-memory', ['15', '1048577', '1.5'], 'an integer from 16 to 1048576', S),
+  ok(S('--workers', '0', '--allow-host', 'idxflow-serve', '--allow-host', 'idxflow-serve.ml.svc.cluster.local', '--allow-host', '[fd00::1]', '--allow-origin', 'https://dash.example:8443')),
+  ...['a b', 'x/y', 'a,b'].map((v) => no(S('--allow-host', 'ok', '--allow-host', v), bound('allow-host', 'a host name (letters, digits, _ . -), [IPv6] or *', v))),
+  ...['dash.example', 'https://dash.example/', 'ftp://x'].map((v) => no(S('--allow-origin', v), bound('allow-origin', 'an origin such as https://dashboard.example (scheme and host, no path)', v))),
   proc(ok(S('--workers', '0', '--host', '0.0.0.0', '--token', 't0k3n'), /^serving batches at http:\/\/0\.0\.0\.0:\d+\/batches/)),
   ...over('workers', ['1000', String(MAX_WORKERS + 1)], `an integer from 0 to ${MAX_WORKERS} (4 x ${availableParallelism()} cores)`, S),
   ...over('port', ['65536', '-1', '80.5', 'http'], 'an integer from 0 to 65535', (...f) => ['serve', ...f]),

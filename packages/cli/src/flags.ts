@@ -20,6 +20,8 @@ export interface FlagSpec {
   readonly check?: (text: string) => unknown;
   /** A path: a relative value resolves against the directory the command was run from. */
   readonly path?: boolean;
+  /** May be given more than once: the values are joined with commas (each checked on its own). */
+  readonly repeatable?: boolean;
 }
 
 /** The flags of a command, by name (without the dashes). */
@@ -85,7 +87,7 @@ function parseErrorOf(error: Error & { code?: string }, command: string): UsageE
  * more than `maxArguments` arguments are refused. With --help, nothing is checked.
  */
 export function parseCommandLine(command: string, args: readonly string[], table: FlagTable, rules: readonly FlagRule[] = [], maxArguments = 0): CommandLine {
-  const options = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, name === 'help' ? { type: spec.type, short: 'h' } : { type: spec.type }]));
+  const options = Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, name === 'help' ? { type: spec.type, short: 'h' } : { type: spec.type, multiple: spec.repeatable === true }]));
   let parsed;
   try {
     parsed = parseArgs({ args: joinNegativeValues(args, table), options, allowPositionals: true, strict: true, tokens: true });
@@ -95,7 +97,15 @@ export function parseCommandLine(command: string, args: readonly string[], table
   const given = new Set(Object.keys(parsed.values));
   const values: CommandLine['values'] = {};
   for (const [name, spec] of Object.entries(table)) values[name] = spec.default;
-  const line: CommandLine = { values: { ...values, ...parsed.values }, given, positionals: parsed.positionals };
+  const lists = Object.entries(parsed.values).filter(([name]) => table[name]?.repeatable === true);
+  for (const [name, list] of lists) {
+    for (const text of list as string[]) {
+      if (text === '') throw new UsageError(`Expected a value for --${name} but received ""`);
+      table[name].check?.(text);
+    }
+  }
+  const joined = Object.fromEntries(lists.map(([name, list]) => [name, (list as string[]).join(',')]));
+  const line: CommandLine = { values: { ...values, ...(parsed.values as CommandLine['values']), ...joined }, given, positionals: parsed.positionals };
   if (line.values.help === true) return line;
   if (line.positionals.length > maxArguments) {
     const expected = maxArguments === 0 ? 'options only' : `at most ${maxArguments} argument${maxArguments === 1 ? '' : 's'}`;
@@ -103,11 +113,11 @@ export function parseCommandLine(command: string, args: readonly string[], table
   }
   for (const name of given) {
     const times = parsed.tokens.filter((t) => t.kind === 'option' && t.name === name).length;
-    if (times > 1) throw new UsageError(`Expected --${name} at most once but received it ${times} times`);
+    if (times > 1 && !table[name].repeatable) throw new UsageError(`Expected --${name} at most once but received it ${times} times`);
     const value = line.values[name];
     if (typeof value !== 'string') continue;
     if (value === '') throw new UsageError(`Expected a value for --${name} but received ""`);
-    table[name].check?.(value);
+    if (!table[name].repeatable) table[name].check?.(value); // a repeatable one's values were checked one by one
   }
   for (const rule of rules) rule(line);
   const base = invocationDir();

@@ -139,7 +139,11 @@ describe('idxflow serve under hostile requests (loopback)', () => {
 
   it('/health gives the counts only with the token', async () => {
     const withToken = JSON.parse((await getText(`${server.url}/health`, { authorization: 'Bearer secret' })).body) as Record<string, unknown>;
-    expect(Object.keys(withToken).sort()).toEqual(['bufferedBytes', 'clients', 'maxBufferedBytes', 'maxClients', 'ok']);
+    expect(Object.keys(withToken).sort()).toEqual(['bufferedBytes', 'clientMemory', 'clients', 'maxBatch', 'maxBufferedBytes', 'maxClients', 'maxMemory', 'ok']);
     expect(withToken.maxClients).toBe(256);
+    // --max-memory 4096 MiB by default, shared by 256 clients; 3 batches of 28 x 28 uint8 + label + index a client.
+    expect(withToken.clientMemory).toBe((4096 * 1024 * 1024) / 256);
+    expect(withToken.maxMemory).toBe(4096 * 1024 * 1024);
+    expect(withToken.maxBatch).toBe(Math.floor((16 * 1024 * 1024) / (3 * (28 * 28 + 1 + 4))));
   });
 });

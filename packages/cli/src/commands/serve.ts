@@ -9,7 +9,14 @@ import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
 import { UsageError } from '../usageError.js';
 
 const MAX_BATCH = 65536; // the server's largest batch a client may ask for
-const MAX_CLIENTS = 4096; // each holds a batch or two and a socket
+const MAX_CLIENTS = 4096; // each holds a few batches and a socket
+/**
+ * Batches of the largest size one client's stream holds at most: the frame queued on its socket,
+ * the worker tasks in flight (as many batches as fit in one largest batch, see pipelineFor), and
+ * the one waiting between them. (Measured: a client that never reads holds about two largest
+ * batches; bench/cases/serve.ts, case stalled:64.)
+ */
+const FRAMES_PER_CLIENT = 3;
 
 /** "train,test" → distinct names. */
 function splitNamesOf(text: string): string[] {
@@ -40,6 +47,31 @@ const SERVER_FLAGS = {
     help: `streams at once, 1 to ${MAX_CLIENTS}; more get 503 with Retry-After`,
     check: (t) => integerIn('max-clients', t, 1, MAX_CLIENTS),
   },
+  'max-memory': {
+    type: 'string',
+    arg: 'MIB',
+    default: '4096',
+    help: `MiB that the batches of all clients may hold, 16 to 1048576: each client gets its share (--max-memory / --max-clients, shown by /health) and may ask for batches of at most a third of it`,
+    check: (t) => integerIn('max-memory', t, 16, 1_048_576),
+  },
+  'allow-host': {
+    type: 'string',
+    arg: 'NAME',
+    repeatable: true,
+    help: 'a name clients reach the server by (a Kubernetes Service name), accepted in the Host header at any port besides 127.0.0.1, localhost and the --host address; repeatable; * accepts any. Other names get 403 (a page of another site whose name leads here)',
+    check: (t) => {
+      if (!/^(\*|[\w.-]+|\[[\da-fA-F:.]+\])$/.test(t)) throw new UsageError(`Expected a host name (letters, digits, _ . -), [IPv6] or * for --allow-host but received ${shown(t)}`);
+    },
+  },
+  'allow-origin': {
+    type: 'string',
+    arg: 'ORIGIN',
+    repeatable: true,
+    help: 'a web page origin (https://dashboard.example) allowed to open /ws and /batches from a browser; repeatable. Pages of other origins get 403',
+    check: (t) => {
+      if (!/^https?:\/\/[^/\s]+$/.test(t)) throw new UsageError(`Expected an origin such as https://dashboard.example (scheme and host, no path) for --allow-origin but received ${shown(t)}`);
+    },
+  },
 } as const satisfies Record<string, FlagSpec>;
 
 export const SERVE_FLAGS = { ...DATA_FLAGS, split: SPLIT, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
@@ -63,6 +95,12 @@ Query parameters: seed, epoch, epochs, batch, rank, worldSize, start (samples of
 epoch's share to skip, to resume), part and parts (DataLoader workers), split, eval (1: the
 split in order, not shuffled, not augmented). The framing is documented in
 packages/core/src/protocol/PROTOCOL.md. --seed is the seed of requests that give none.
+A request whose Host header names another server (127.0.0.1, localhost, the --host address,
+--allow-host names and, with a non-loopback --host, this machine's name and IP addresses are
+this one) gets 403, and so does a browser's request to /batches or /ws from a page of another
+origin (--allow-origin names those allowed), token or not. Each client may hold --max-memory /
+--max-clients bytes of batches, which caps the batch size a client may ask for; GET /health
+shows both figures.
 
 ${dataUsage(SPLIT)}
 ${usageOf('Server', SERVER_FLAGS)}`;
@@ -73,6 +111,8 @@ interface Engine {
   augmentation: AugmentOptions;
   normalization: { mean: number; std: number } | undefined;
   pool: WorkerPool | undefined;
+  /** The largest batch a client may ask for (memoryOf). */
+  maxBatch: number;
 }
 
 /** Samples in one rank's share of an epoch of `n` (shard() pads to a multiple of worldSize). */
@@ -98,10 +138,31 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   );
   if (p.eval) return engine.normalization ? runs.pipe(normalize(engine.normalization)) : runs.pipe(gather());
   const options = { ...engine.augmentation, normalize: engine.normalization };
-  // One batch a task and a window of one task per worker: a client holds a batch or two, whatever its speed.
+  // One batch a task, and a window of one task per worker but at most one largest batch of
+  // samples in flight: a client holds FRAMES_PER_CLIENT largest batches, whatever its speed.
   const pool = engine.pool;
-  return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window: pool.workers } : { seed: p.seed }));
+  const window = pool && Math.max(1, Math.min(pool.workers, Math.floor(engine.maxBatch / p.batch)));
+  return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed }));
 }
+
+/**
+ * What each client may hold (`--max-memory` shared by `--max-clients`) and the largest batch
+ * that keeps to it: FRAMES_PER_CLIENT frames of `bytesPerSample` bytes a sample.
+ */
+function memoryOf(flags: Record<string, string | boolean | undefined>, maxClients: number, bytesPerSample: number, defaultBatch: number): { clientMemory: number; maxBatch: number } {
+  const maxMemory = integerIn('max-memory', String(flags['max-memory']), 16, 1_048_576);
+  const clientMemory = Math.floor((maxMemory * 2 ** 20) / maxClients);
+  const maxBatch = Math.min(MAX_BATCH, Math.floor(clientMemory / (FRAMES_PER_CLIENT * bytesPerSample)));
+  const why = `--max-memory ${maxMemory} MiB shared by --max-clients ${maxClients} gives each client ${clientMemory} bytes, ${FRAMES_PER_CLIENT} batches of ${bytesPerSample} bytes a sample`;
+  if (maxBatch < defaultBatch) throw new UsageError(`Expected --batch at most ${maxBatch} (${why}) but received ${defaultBatch}: raise --max-memory or lower --max-clients`);
+  return { clientMemory, maxBatch };
+}
+
+/** Bytes a sample takes in a frame: its pixels (4 each when normalised), its label and its index. */
+const bytesPerSampleOf = (splits: Map<string, Block>, normalised: boolean): number =>
+  Math.max(...[...splits.values()].map((b) => b.shape[1] * b.shape[2])) * (normalised ? 4 : 1) + 5;
+
+const listOf = (value: string | boolean | undefined): string[] => (typeof value === 'string' ? value.split(',') : []);
 
 /** Loads the splits and starts the server; `flags` as readCommandLine checked them (SERVE_RULES). */
 export async function serveCommand(flags: Record<string, string | boolean | undefined>): Promise<BatchServer & { close(): Promise<void> }> {
@@ -120,8 +181,9 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
     const { source } = sourceOf({ ...flags, split: typeof flags.images === 'string' ? 'train' : name });
     splits.set(name, await loadBlock(source)); // validates the data flags before binding
   }
+  const memory = memoryOf(flags, maxClients, bytesPerSampleOf(splits, normalization !== undefined), defaultBatch);
   const pool = workers > 0 ? augmentPool(workers) : undefined;
-  const engine: Engine = { splits, augmentation, normalization, pool };
+  const engine: Engine = { splits, augmentation, normalization, pool, maxBatch: memory.maxBatch };
   try {
     const server = await serve((p) => pipelineFor(engine, p), {
       host,
@@ -132,6 +194,9 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
       defaultSeed: seedOf(flags),
       splits: [...splits.keys()],
       maxClients,
+      ...memory,
+      allowHosts: listOf(flags['allow-host']),
+      allowOrigins: listOf(flags['allow-origin']),
     });
     return { ...server, close: () => server.close().then(() => pool?.destroy()) };
   } catch (error) {

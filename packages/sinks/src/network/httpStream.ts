@@ -10,6 +10,19 @@ export function sendJson(res: ServerResponse, status: number, body: object, head
   res.end(text);
 }
 
+/**
+ * The frame of `block`, or a RangeError when it is larger than `limit` bytes (the server's
+ * `clientMemory`): the factory's batches outgrew what a client may hold.
+ */
+export function checkedFrame(block: Block, limit: number): Uint8Array[] {
+  const parts = encodeFrame(block);
+  const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  if (bytes > limit) {
+    throw new RangeError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
+  }
+  return parts;
+}
+
 /** The message of anything thrown. */
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -40,9 +53,10 @@ function drainWatcher(res: ServerResponse): () => Promise<void> {
  * @param res The response to stream into.
  * @param pipeline A fresh pipeline for this client.
  * @param meter Counts this client's queued bytes.
+ * @param frameLimit The largest frame sent, in bytes; a larger one ends the stream with an error frame.
  * @param onError Told of a pipeline's failure.
  */
-export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, meter: BufferMeter, onError: (error: unknown) => void): void {
+export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, meter: BufferMeter, frameLimit: number, onError: (error: unknown) => void): void {
   const stopCounting = meter.add(() => res.writableLength);
   const whenDrained = drainWatcher(res);
   const start = (): void => {
@@ -56,10 +70,11 @@ export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, met
   subscription = consume(pipeline, {
     next(block) {
       if (res.destroyed) return; // the client left; unsubscribing is under way
+      const parts = checkedFrame(block, frameLimit);
       start();
       res.cork(); // one writev for the four parts
       let ok = true;
-      for (const part of encodeFrame(block)) ok = res.write(part);
+      for (const part of parts) ok = res.write(part);
       meter.sample();
       res.uncork();
       if (!ok) holdUntil(whenDrained());

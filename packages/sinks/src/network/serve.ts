@@ -5,10 +5,11 @@ import type { Duplex } from 'node:stream';
 import { importOptional, MissingPackageError, validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import type { WebSocketServer } from 'ws';
-import { BufferMeter, type ServerStats } from './bufferMeter.js';
+import type { ServerStats } from './bufferMeter.js';
+import { endpointOf, foreignRequest, listeningOn, missingToken, openPipeline, type Endpoint } from './endpoint.js';
 import { messageOf, sendJson, streamHttp } from './httpStream.js';
-import { parseServeParams, type ParamLimits, type ServeParams } from './params.js';
-import { requestTarget, tokenDigest, tokenProblem } from './requestChecks.js';
+import type { ServeParams } from './params.js';
+import { requestTarget } from './requestChecks.js';
 import { streamWebSocket } from './webSocketStream.js';
 
 /** Options of `serve()`. */
@@ -31,6 +32,28 @@ export interface ServeOptions {
   splits?: readonly string[];
   /** Streams at once; a client beyond gets 503 with `Retry-After`. Default 256. */
   maxClients?: number;
+  /**
+   * Bytes of frames one client may cost the server: a frame larger than this is not sent, and
+   * ends its stream (500 when it is the first, else an error frame). Keep `maxBatch` within it: a client holds the
+   * frame being sent and those its pipeline has in flight (`idxflow serve` derives its batch
+   * ceiling from it). `GET /health` reports it and `maxClients` times it. Default 16 MiB.
+   */
+  clientMemory?: number;
+  /**
+   * Host header names accepted besides the bound address and the loopback names: the names a cluster reaches the server by, such as a Kubernetes Service's
+   * (`idxflow-serve`, `idxflow-serve.ml.svc.cluster.local`), at any port. A request naming
+   * another host gets 403, so a page whose name resolves to this machine (DNS rebinding) reads
+   * nothing. With a non-loopback `host`, IP addresses and the machine's host name are accepted
+   * too; `'*'` accepts any name.
+   * Default none.
+   */
+  allowHosts?: readonly string[];
+  /**
+   * Origins whose web pages may open `/ws` and `/batches` (`'https://dashboard.example'`):
+   * a browser's request from any other page (it carries an `Origin` header) gets 403, token or
+   * not. Default none: no page of another origin.
+   */
+  allowOrigins?: readonly string[];
   /** Told of each pipeline that fails (its client gets the message too). Default: `console.error`. */
   onError?: (error: unknown, params: ServeParams) => void;
 }
@@ -50,52 +73,25 @@ export interface BatchServer {
   close(): Promise<void>;
 }
 
-/** What both endpoints need to answer a request. */
-interface Endpoint {
-  factory: PipelineFactory;
-  tokenDigest: Buffer | undefined;
-  limits: Omit<ParamLimits, 'tokenInQuery'>;
-  maxClients: number;
-  /** Streams admitted and not yet closed (a WebSocket counts from its upgrade request). */
-  streams: number;
-  meter: BufferMeter;
-  onError: (error: unknown, params: ServeParams) => void;
-}
-
-/** Why the request lacks the server's token, or undefined (always, for a server without one). */
-const missingToken = (endpoint: Endpoint, req: IncomingMessage, queryToken: string | null): string | undefined =>
-  endpoint.tokenDigest && tokenProblem(req, endpoint.tokenDigest, queryToken);
-
 const badTarget = (req: IncomingMessage): string => `Expected an origin-form request target such as /batches?seed=1 but received ${JSON.stringify(String(req.url).slice(0, 200))}`;
 
-/** Parses the query and builds the pipeline, or says which status and message to answer with. */
-function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pipeline: Observable<Block>; params: ServeParams } | { status: number; error: string } {
-  if (endpoint.streams >= endpoint.maxClients) {
-    return { status: 503, error: `Expected at most ${endpoint.maxClients} clients at once (maxClients) but ${endpoint.streams} are streaming: retry later` };
-  }
-  let params: ServeParams;
-  try {
-    params = parseServeParams(url.searchParams, { ...endpoint.limits, tokenInQuery });
-  } catch (error) {
-    return { status: 400, error: messageOf(error) };
-  }
-  try {
-    return { pipeline: endpoint.factory(params), params };
-  } catch (error) {
-    // Stages validate their options when built and throw RangeError or TypeError: the request asked for it.
-    return { status: error instanceof RangeError || error instanceof TypeError ? 400 : 500, error: messageOf(error) };
-  }
-}
-
 const RETRY = { 'retry-after': '1' };
+
+/** What `/health` adds for a client with the token: the counts, and the memory bound per client and in all. */
+const healthOf = (endpoint: Endpoint): object => ({
+  ...endpoint.meter.stats(),
+  maxClients: endpoint.maxClients,
+  clientMemory: endpoint.clientMemory,
+  maxMemory: endpoint.clientMemory * endpoint.maxClients,
+  maxBatch: endpoint.limits.maxBatch,
+});
 
 function handleRequest(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): void {
   const url = requestTarget(req);
   if (!url) return sendJson(res, 400, { error: badTarget(req) });
-  if (url.pathname === '/health') {
-    const stats = missingToken(endpoint, req, null) === undefined ? { ...endpoint.meter.stats(), maxClients: endpoint.maxClients } : {};
-    return sendJson(res, 200, { ok: true, ...stats });
-  }
+  const foreign = foreignRequest(endpoint, req, url.pathname !== '/health');
+  if (foreign) return sendJson(res, foreign.status, { error: foreign.error });
+  if (url.pathname === '/health') return sendJson(res, 200, { ok: true, ...(missingToken(endpoint, req, null) === undefined ? healthOf(endpoint) : {}) });
   if (url.pathname === '/ws') return sendJson(res, 426, { error: 'Expected a WebSocket upgrade for /ws but received a plain request' });
   if (url.pathname !== '/batches') {
     return sendJson(res, 404, { error: `Expected /batches, /ws or /health for path but received ${JSON.stringify(url.pathname.slice(0, 200))}` });
@@ -107,7 +103,7 @@ function handleRequest(endpoint: Endpoint, req: IncomingMessage, res: ServerResp
   if ('error' in opened) return sendJson(res, opened.status, { error: opened.error }, opened.status === 503 ? RETRY : {});
   endpoint.streams++;
   res.once('close', () => endpoint.streams--);
-  streamHttp(res, opened.pipeline, endpoint.meter, (error) => endpoint.onError(error, opened.params));
+  streamHttp(res, opened.pipeline, endpoint.meter, endpoint.clientMemory, (error) => endpoint.onError(error, opened.params));
 }
 
 /** Answers a refused upgrade on the raw socket, as a JSON HTTP response. */
@@ -124,6 +120,8 @@ function refuseUpgrade(socket: Duplex, status: number, error: string, headers: R
 function handleUpgrade(endpoint: Endpoint, sockets: WebSocketServer | MissingPackageError, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   const url = requestTarget(req);
   if (!url) return refuseUpgrade(socket, 400, badTarget(req));
+  const foreign = foreignRequest(endpoint, req, true);
+  if (foreign) return refuseUpgrade(socket, foreign.status, foreign.error);
   if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, `Expected /ws for path but received ${JSON.stringify(url.pathname.slice(0, 200))}`);
   if (sockets instanceof MissingPackageError) return refuseUpgrade(socket, 501, sockets.message);
   const unauthorised = missingToken(endpoint, req, url.searchParams.get('token'));
@@ -135,7 +133,7 @@ function handleUpgrade(endpoint: Endpoint, sockets: WebSocketServer | MissingPac
   // ws answers a malformed handshake (bad key, version, extensions) with 400 itself; the
   // callback runs only for a good one.
   sockets.handleUpgrade(req, socket, head, (ws) =>
-    streamWebSocket(ws, opened.pipeline, endpoint.meter, (error) => endpoint.onError(error, opened.params)),
+    streamWebSocket(ws, opened.pipeline, endpoint.meter, endpoint.clientMemory, (error) => endpoint.onError(error, opened.params)),
   );
 }
 
@@ -151,35 +149,6 @@ function guarded(handle: () => void, fail: (error: unknown) => void): void {
   }
 }
 
-/** Whether `host` is this machine only (127.x.x.x, ::1, localhost): no token needed to bind it. */
-export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
-
-/** Checks the options when the server is built, not when the first client comes. */
-function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
-  if (typeof factory !== 'function') throw new TypeError(`Expected a function for pipelineFactory but received ${String(factory)}`);
-  const maxBatch = validate.integer('maxBatch', options.maxBatch ?? 65536, 1);
-  const defaultBatch = validate.integer('defaultBatch', options.defaultBatch ?? 128, 1, maxBatch);
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
-    throw new TypeError(`Expected a non-empty string for token but received ${JSON.stringify(options.token)}`);
-  }
-  const host = options.host ?? '127.0.0.1';
-  if (!isLoopback(host) && options.token === undefined && options.insecureNoToken !== true) {
-    throw new TypeError(`Expected a token to bind ${host}, which is not loopback (anyone who can reach it could read the data), but received none: give a token, or set insecureNoToken`);
-  }
-  const splits = options.splits ?? ['train'];
-  if (!Array.isArray(splits) || splits.length === 0 || !splits.every((s) => typeof s === 'string' && s !== '')) {
-    throw new TypeError(`Expected a non-empty array of split names for splits but received ${JSON.stringify(splits)}`);
-  }
-  return {
-    factory,
-    tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token),
-    limits: { defaultBatch, maxBatch, defaultSeed: validate.seed('defaultSeed', options.defaultSeed ?? 0), splits },
-    maxClients: validate.integer('maxClients', options.maxClients ?? 256, 1),
-    streams: 0,
-    meter: new BufferMeter(),
-    onError: options.onError ?? ((error, params) => console.error('idxflow serve: pipeline failed for', params, error)),
-  };
-}
 
 /**
  * The WebSocket server of `/ws`, from the optional peer `ws`; without it, the error that `/ws`
@@ -214,7 +183,14 @@ function urlOf(address: AddressInfo): string {
  * pipeline through backpressure instead of filling the server's memory; a client that
  * disconnects unsubscribes its pipeline while the others go on. No request can end the process:
  * a malformed target, header or handshake gets 400, a query parameter given twice 400, a client
- * beyond `maxClients` 503. `GET /health` says `{"ok":true}`, with counts when the token is given.
+ * beyond `maxClients` 503. `GET /health` says `{"ok":true}`, with counts and the memory bound
+ * (`clientMemory`, and `maxMemory` for all clients) when the token is given.
+ *
+ * Other sites' pages read nothing, token or not: every request must name this server in its
+ * Host header (the bound address or a loopback name, `allowHosts`, and with a non-loopback bind
+ * the machine's host name and any IP address), else 403, which defeats DNS rebinding; and a browser's
+ * request to `/ws` or `/batches` from a page of another origin (its `Origin` header) gets 403
+ * unless `allowOrigins` names it.
  * The WebSocket endpoint needs the optional peer dependency `ws`; without it `/ws` answers 501
  * with a message naming it, and `/batches` works as ever.
  *
@@ -230,6 +206,11 @@ function urlOf(address: AddressInfo): string {
  * const server = await serve(({ seed, batch: size, rank, worldSize }) =>
  *   of(train).pipe(shuffle({ seed }), shard({ rank, worldSize }), batch(size)), { port: 8080 });
  * console.log(`${server.url}/batches?seed=1&batch=64`);
+ * // In a cluster: every address, a token, the Service's names, and 64 clients of at most 32 MiB each.
+ * const shared = await serve(({ seed }) => of(train).pipe(shuffle({ seed }), batch(128)), {
+ *   host: '0.0.0.0', port: 8081, token: 's3cret', allowHosts: ['idxflow-serve', 'idxflow-serve.ml.svc.cluster.local'],
+ *   maxClients: 64, clientMemory: 32 * 2 ** 20, maxBatch: 4096,
+ * });
  * ```
  */
 export async function serve(pipelineFactory: PipelineFactory, options: ServeOptions = {}): Promise<BatchServer> {
@@ -258,6 +239,7 @@ export async function serve(pipelineFactory: PipelineFactory, options: ServeOpti
   server.listen(port, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
+  listeningOn(endpoint, options.host ?? '127.0.0.1', address.port);
   let closed: Promise<void> | undefined;
   return {
     url: urlOf(address),

@@ -1,8 +1,8 @@
-import { consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
+import { consume, encodeErrorFrame, holdUntil, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { WebSocket } from 'ws';
 import type { BufferMeter } from './bufferMeter.js';
-import { messageOf } from './httpStream.js';
+import { checkedFrame, messageOf } from './httpStream.js';
 
 /** Bytes queued on a WebSocket above which the pipeline waits: a socket's default high-water mark. */
 const HIGH_WATER = 16 * 1024;
@@ -25,9 +25,10 @@ function closeReason(message: string): string {
  * @param ws The accepted WebSocket.
  * @param pipeline A fresh pipeline for this client.
  * @param meter Counts this client's queued bytes.
+ * @param frameLimit The largest frame sent, in bytes; a larger one ends the stream with an error frame.
  * @param onError Told of a pipeline's failure.
  */
-export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, meter: BufferMeter, onError: (error: unknown) => void): void {
+export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, meter: BufferMeter, frameLimit: number, onError: (error: unknown) => void): void {
   const stopCounting = meter.add(() => ws.bufferedAmount);
   let subscription: Subscription | undefined;
   ws.on('error', () => undefined); // a protocol error from the client: 'close' follows and ends the stream
@@ -38,7 +39,7 @@ export function streamWebSocket(ws: WebSocket, pipeline: Observable<Block>, mete
   subscription = consume(pipeline, {
     next(block) {
       if (ws.readyState !== ws.OPEN) return;
-      const parts = encodeFrame(block);
+      const parts = checkedFrame(block, frameLimit);
       const last = parts.length - 1;
       const sent = new Promise<void>((resolve) => {
         // The callback of the last fragment runs once it is written, or with an error once the socket closed.

@@ -11,6 +11,7 @@ import { augmentCode, gridCommand, sampleCommand } from './reproduce.js';
 import { send } from './send.js';
 import { statistics } from './stats.js';
 import { AUGMENT_FLAGS, integerParam, parseView, ViewError, type ExploreBase } from './view.js';
+import { CancelledError, type WorkQueue } from './workQueue.js';
 
 /** What the endpoints share. */
 export interface ApiContext {
@@ -20,13 +21,25 @@ export interface ApiContext {
   tokenRequired: boolean;
   /** The statistics being computed: a newer request abandons them. */
   stats: AbortController | undefined;
+  /** Grids and statistics, bounded across requests. */
+  queue: WorkQueue;
+}
+
+/** Aborted when the client closes the request before its answer is sent. */
+function closeSignal(res: ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort(new CancelledError('the client closed the request'));
+  });
+  return controller;
 }
 
 async function grid(context: ApiContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const view = parseView(query, context.base);
   const block = await context.data.get(view.dataset, view.split);
+  const { signal } = closeSignal(res);
   const start = performance.now();
-  const grid = renderGrid(view, context.data, block);
+  const grid = await context.queue.run(() => renderGrid(view, context.data, block, signal), signal);
   const header = Buffer.from(
     JSON.stringify({
       rows: grid.indices.length,
@@ -62,11 +75,11 @@ async function stats(context: ApiContext, query: URLSearchParams, res: ServerRes
   const view = parseView(query, context.base, ['samples']);
   const count = integerParam('samples', view.extra.get('samples') ?? '2000', 1, 10_000);
   const block = await context.data.get(view.dataset, view.split);
-  context.stats?.abort(); // the page wants the newest settings' figures only
-  const controller = new AbortController();
+  // The page wants the newest settings' figures only: a newer request replaces these (409).
+  context.stats?.abort(new CancelledError('Expected to finish these statistics but a newer request of the page replaced them', true));
+  const controller = closeSignal(res); // or the page gave up on them
   context.stats = controller;
-  res.once('close', () => controller.abort()); // the page gave up on them
-  const result = await statistics(view, context.data, block, count, controller.signal);
+  const result = await context.queue.run(() => statistics(view, context.data, block, count, controller.signal), controller.signal);
   send(res, 200, result);
 }
 

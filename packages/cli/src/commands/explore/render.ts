@@ -1,9 +1,11 @@
 // What the explore page draws, computed by the pipeline's own code: augmentImages on the chosen
 // samples (the bytes `idxflow export` writes for them), sampleDraws for a sample's parameters.
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Block } from '@idxflow/core';
 import { augmentImages, sampleDraws, type SampleDraws } from '@idxflow/transforms/internal';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
+import { throwIfCancelled } from './workQueue.js';
 
 /** The grid: `rows` source samples, each followed by `draws` augmented draws (epochs epoch, epoch + 1, ...). */
 export interface Grid {
@@ -43,23 +45,32 @@ function picked(block: Block<Uint8Array>, positions: number[]): { images: Uint8A
   return { images, indices: Uint32Array.from(positions, (p) => block.indices[p]) };
 }
 
+/** Rows augmented per call: small enough that a chunk of the largest grid (elastic) takes tens of milliseconds. */
+const ROWS_PER_CHUNK = 8;
+
 /**
- * The grid of a view: each draw is one `augmentImages` call over the rows at one epoch, the
- * first random stage of the pipeline, as in `idxflow export` (`--copies`, not `--shuffle`).
+ * The grid of a view: each draw is `augmentImages` over the rows at one epoch, the first random
+ * stage of the pipeline, as in `idxflow export` (`--copies`, not `--shuffle`). Every sample is a
+ * pure function of (seed, epoch, index), so the rows go through in chunks, between which the
+ * event loop answers other requests and `signal` can stop the work (CancelledError).
  */
-export function renderGrid(view: View, data: ExploreData, block: Block<Uint8Array>): Grid {
+export async function renderGrid(view: View, data: ExploreData, block: Block<Uint8Array>, signal: AbortSignal): Promise<Grid> {
   const [total, height, width] = block.shape;
   const positions = rowsOf(view, data, block);
   const { images, indices } = picked(block, positions);
   const size = height * width;
   const cols = 1 + view.draws;
   const pixels = new Uint8Array(positions.length * cols * size);
-  const columns = [images];
+  for (let r = 0; r < positions.length; r++) pixels.set(images.subarray(r * size, (r + 1) * size), r * cols * size);
   for (let j = 0; j < view.draws; j++) {
-    columns.push(augmentImages({ images, indices, epoch: view.epoch + j, seed: view.seed, stage: 0, height, width, spec: view.spec }) as Uint8Array);
-  }
-  for (let r = 0; r < positions.length; r++) {
-    columns.forEach((column, c) => pixels.set(column.subarray(r * size, (r + 1) * size), (r * cols + c) * size));
+    for (let first = 0; first < positions.length; first += ROWS_PER_CHUNK) {
+      await yieldToEvents();
+      throwIfCancelled(signal);
+      const last = Math.min(positions.length, first + ROWS_PER_CHUNK);
+      const chunk = { images: images.subarray(first * size, last * size), indices: indices.subarray(first, last) };
+      const drawn = augmentImages({ ...chunk, epoch: view.epoch + j, seed: view.seed, stage: 0, height, width, spec: view.spec }) as Uint8Array;
+      for (let r = first; r < last; r++) pixels.set(drawn.subarray((r - first) * size, (r - first + 1) * size), (r * cols + 1 + j) * size);
+    }
   }
   return { height, width, indices: Array.from(indices), labels: positions.map((p) => block.labels[p]), total, pixels };
 }

@@ -8,11 +8,12 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
-import { requestTarget, tokenDigest, tokenProblem } from '@idxflow/sinks/internal';
+import { hostNamesOf, hostProblem, originProblem, requestTarget, tokenDigest, tokenProblem, type HostNames } from '@idxflow/sinks/internal';
 import { ExploreData } from './data.js';
 import { routeApi } from './api.js';
 import { send } from './send.js';
 import { isBadRequest, type ExploreBase } from './view.js';
+import { BusyError, CancelledError, WorkQueue } from './workQueue.js';
 
 /** How `idxflow explore` serves. */
 export interface ExploreServerOptions {
@@ -25,6 +26,8 @@ export interface ExploreServerOptions {
   data?: ExploreData;
   /** What the page starts with: the augmentation flags and seed of the command line. */
   initial: { flags: [string, string][]; seed: number };
+  /** Grids and statistics computed at once, and admitted at once (running or waiting; more get 503). Default 2 and 8. */
+  queue?: { running: number; limit: number };
 }
 
 /** A running explore server. */
@@ -42,33 +45,20 @@ const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; im
 
 /** What is checked before routing: the server's names, and its token's digest. */
 interface Gate {
-  /** Host header values this server answers to (lower case), or undefined for any (a wildcard bind). */
-  hosts: Set<string> | undefined;
+  /** Host header values this server answers to, known once it listens. */
+  hosts: HostNames | undefined;
   tokenDigest: Buffer | undefined;
-}
-
-/** The names a browser may use for the bound address: it, and the loopback names when it is loopback or a wildcard. */
-function hostsOf(host: string, port: number): Set<string> | undefined {
-  if (host === '0.0.0.0' || host === '::') return undefined; // any name reaches it: the token guards it
-  const bracketed = isIP(host) === 6 ? `[${host}]` : host;
-  const names = [bracketed.toLowerCase(), 'localhost', '127.0.0.1', '[::1]'];
-  return new Set(names.flatMap((name) => (port === 80 ? [name, `${name}:${port}`] : [`${name}:${port}`])));
 }
 
 /** Why the request is refused before routing, or undefined. */
 function refusal(gate: Gate, req: IncomingMessage, url: URL | undefined): { status: number; error: string } | undefined {
   if (req.method !== 'GET') return { status: 405, error: `Expected GET for method but received ${String(req.method).slice(0, 20)}` };
   if (!url) return { status: 400, error: `Expected an origin-form request target such as /api/grid?rotate=15 but received ${JSON.stringify(String(req.url).slice(0, 200))}` };
-  const host = req.headers.host;
-  if (!host) return { status: 400, error: 'Expected a Host header but received none' };
-  if (gate.hosts && !gate.hosts.has(host.toLowerCase())) {
-    return { status: 403, error: `Expected this server's own address in the Host header (${[...gate.hosts][0]}) but received ${JSON.stringify(host.slice(0, 100))}` };
-  }
+  const wrongHost = gate.hosts && hostProblem(req, gate.hosts);
+  if (wrongHost) return wrongHost;
   if (!url.pathname.startsWith('/api/')) return undefined;
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `http://${host.toLowerCase()}`) {
-    return { status: 403, error: `Expected no Origin or this page's own (http://${host}) for the data endpoints but received ${JSON.stringify(origin.slice(0, 100))}` };
-  }
+  const foreign = originProblem(req);
+  if (foreign) return { status: 403, error: `${foreign} for the data endpoints` };
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, error: `Expected a same-origin request for the data endpoints but received Sec-Fetch-Site ${JSON.stringify(String(site).slice(0, 40))}` };
   const unauthorised = gate.tokenDigest && tokenProblem(req, gate.tokenDigest);
@@ -94,10 +84,14 @@ export async function startExploreServer(options: ExploreServerOptions): Promise
   const data = options.data ?? new ExploreData(options.base);
   const pages = pagesOf();
   const gate: Gate = { hosts: undefined, tokenDigest: options.token === undefined ? undefined : tokenDigest(options.token) };
-  const context = { data, base: options.base, initial: options.initial, tokenRequired: options.token !== undefined, stats: undefined as AbortController | undefined };
+  const queue = new WorkQueue(options.queue?.running ?? 2, options.queue?.limit ?? 8);
+  const context = { data, base: options.base, initial: options.initial, tokenRequired: options.token !== undefined, stats: undefined as AbortController | undefined, queue };
   const fail = (res: ServerResponse, error: unknown): void => {
-    if (res.headersSent) return void res.destroy();
-    send(res, isBadRequest(error) ? 400 : 500, { error: error instanceof Error ? error.message : String(error) });
+    // A request whose client left gets no answer: there is nobody to read it, and it is no fault.
+    if (res.headersSent || res.destroyed || (error instanceof CancelledError && !error.replaced)) return void res.destroy();
+    const message = { error: error instanceof Error ? error.message : String(error) };
+    if (error instanceof BusyError) return send(res, 503, message, { 'retry-after': '1' });
+    send(res, error instanceof CancelledError ? 409 : isBadRequest(error) ? 400 : 500, message);
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestTarget(req);
@@ -129,7 +123,8 @@ export async function startExploreServer(options: ExploreServerOptions): Promise
   server.listen(options.port, options.host);
   await once(server, 'listening');
   const address = server.address() as AddressInfo;
-  gate.hosts = hostsOf(options.host, address.port);
+  // A wildcard bind answers to any name (the token guards it), as before.
+  gate.hosts = hostNamesOf(options.host, address.port, options.host === '0.0.0.0' || options.host === '::' ? ['*'] : []);
   const shown = isIP(address.address) === 6 ? `[${address.address}]` : address.address;
   return {
     url: `http://${shown}:${address.port}`,

@@ -5,6 +5,7 @@ import type { Block } from '@idxflow/core';
 import { augmentImages, invertAffine, sampleDraws, type SampleDraws } from '@idxflow/transforms/internal';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
+import { throwIfCancelled } from './workQueue.js';
 
 /** What the statistics panel shows. */
 export interface Stats {
@@ -21,7 +22,7 @@ export interface Stats {
 }
 
 const BINS = 24;
-const CHUNK = 250;
+const CHUNK = 25; // samples between two turns of the event loop: tens of milliseconds with an elastic field
 
 /** Field value at a (fractional) output position, bilinear, the position clamped into the frame. */
 function fieldAt(field: Float32Array, width: number, height: number, x: number, y: number): number {
@@ -81,7 +82,8 @@ function positionsOf(view: View, data: ExploreData, block: Block<Uint8Array>, co
 
 /**
  * The statistics of the view's augmentation over `count` samples, in chunks that let other
- * requests in between (the page asks again as the user moves a control: `signal` stops this one).
+ * requests in between (the page asks again as the user moves a control: `signal` stops this one
+ * with CancelledError).
  */
 export async function statistics(view: View, data: ExploreData, block: Block<Uint8Array>, count: number, signal: AbortSignal): Promise<Stats> {
   const [, height, width] = block.shape;
@@ -96,7 +98,7 @@ export async function statistics(view: View, data: ExploreData, block: Block<Uin
   let total = 0;
   for (let at = 0; at < positions.length; at += CHUNK) {
     if (at > 0) await yieldToEvents();
-    if (signal.aborted) throw new Error('statistics abandoned: the page asked for newer ones');
+    throwIfCancelled(signal);
     const chunk = positions.subarray(at, at + CHUNK);
     const images = new Uint8Array(chunk.length * size);
     chunk.forEach((p, i) => images.set(block.images.subarray(p * size, (p + 1) * size), i * size));
