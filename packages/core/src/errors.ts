@@ -187,6 +187,18 @@ export class BlockMismatchError extends IdxflowError {}
 export class ZipError extends IdxflowError {}
 
 /**
+ * Compressed bytes (a gzip file, a zip member) that inflate, or declare that they inflate,
+ * beyond the ceiling `maxInflateRatio` sets: a decompression bomb, stopped before its memory
+ * is spent. Raise the ratio (the CLI's `--max-inflate-ratio`) for data that truly is that regular.
+ *
+ * ## Example
+ * ```ts
+ * npz({ path: 'bomb.npz' }).subscribe({ error: (e) => console.error(e instanceof InflateLimitError, e.file) });
+ * ```
+ */
+export class InflateLimitError extends IdxflowError {}
+
+/**
  * The bytes start like xz but do not decompress.
  *
  * ## Example
