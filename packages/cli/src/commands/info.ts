@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { decodeIdx, fromFile, gunzip, type IdxHeader } from '@idxflow/core';
 import { inflateCeiling, inflateLimitError, DEFAULT_MAX_INFLATE_RATIO } from '@idxflow/core/internal';
 import { lastValueFrom, Observable, reduce } from 'rxjs';
