@@ -47,7 +47,7 @@ export interface IdxPairOptions extends InflateLimitOptions {
 }
 
 function decoded(input: IdxInput, options: InflateLimitOptions): Observable<Uint8Array> {
-  return input.bytes().pipe(gunzip({ file: input.name, maxInflateRatio: options.maxInflateRatio }), unxz({ file: input.name }));
+  return input.bytes().pipe(gunzip({ file: input.name, maxInflateRatio: options.maxInflateRatio }), unxz({ file: input.name, maxInflateRatio: options.maxInflateRatio }));
 }
 
 /** Refuses a header announcing more samples than the dataset publishes, or images of another size. */
