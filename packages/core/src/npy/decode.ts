@@ -40,6 +40,75 @@ function joined(pieces: readonly Uint8Array[], length: number, tail: Uint8Array)
   return out;
 }
 
+/** Splits the bytes after an NPY header into groups of whole records, whatever the chunk boundaries. */
+class RecordSplitter {
+  /** Records emitted. */
+  next = 0;
+  private pending: Uint8Array[] = []; // copies of the pieces of a partial record, joined once it is whole
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly file: string,
+    readonly header: NpyHeader,
+    private readonly emit: (records: NpyRecords) => void,
+  ) {}
+
+  /** Whether a record has begun and not ended. */
+  get partial(): boolean {
+    return this.pendingBytes > 0;
+  }
+
+  push(chunk: Uint8Array): void {
+    const { recordBytes: size, shape } = this.header;
+    const total = shape[0];
+    if (size === 0) {
+      if (this.next < total) this.hand(new Uint8Array(0), total - this.next);
+      if (chunk.length > 0) this.trailing();
+      return;
+    }
+    let at = 0;
+    if (this.pendingBytes > 0 || chunk.length < size) {
+      if (this.next >= total && chunk.length > 0) this.trailing();
+      const need = size - this.pendingBytes;
+      if (chunk.length < need) {
+        this.pending.push(chunk.slice());
+        this.pendingBytes += chunk.length;
+        return;
+      }
+      this.hand(joined(this.pending, this.pendingBytes, chunk.subarray(0, need)), 1);
+      this.pending = [];
+      this.pendingBytes = 0;
+      at = need;
+    }
+    const whole = Math.min(Math.floor((chunk.length - at) / size), total - this.next);
+    // Records start at offset 0 of a buffer of their own (typed views need that): copied.
+    if (whole > 0) this.hand(chunk.slice(at, at + whole * size), whole);
+    at += whole * size;
+    if (at === chunk.length) return;
+    if (this.next >= total) this.trailing();
+    this.pending.push(chunk.slice(at));
+    this.pendingBytes = chunk.length - at;
+  }
+
+  private hand(bytes: Uint8Array, count: number): void {
+    const first = this.next;
+    this.next += count;
+    this.emit({ header: this.header, first, count, bytes });
+  }
+
+  private trailing(): never {
+    const { headerBytes, recordBytes, shape } = this.header;
+    throw new NpyFormatError({ file: this.file, offset: headerBytes + shape[0] * recordBytes, expected: `the end of the array after ${shape[0]} records`, found: 'more bytes' });
+  }
+}
+
+/** Refuses a header whose shape does not fill the bytes an archive declares for the array. */
+function checkDeclared(file: string, h: NpyHeader, declared: number | undefined): void {
+  const bytes = h.headerBytes + h.shape[0] * h.recordBytes;
+  if (declared === undefined || bytes === declared) return;
+  throw new NpyFormatError({ file, offset: 10, expected: `a shape that fills the ${declared} bytes the archive lists`, found: `shape (${h.shape.join(', ')}) of ${h.descr}: ${bytes} bytes with the header` });
+}
+
 /**
  * Decodes an NPY byte stream into groups of whole records (indices of the first dimension),
  * emitted as their last byte arrives, whatever the chunk boundaries. The stream must hold
@@ -61,69 +130,25 @@ export function decodeNpy(options: DecodeNpyOptions = {}): OperatorFunction<Uint
   return (source) =>
     new Observable<NpyRecords>((subscriber) => {
       let head: Uint8Array = new Uint8Array(0);
-      let header: NpyHeader | undefined;
-      let pending: Uint8Array[] = []; // copies of the pieces of a partial record
-      let pendingBytes = 0;
-      let next = 0; // records emitted
+      let records: RecordSplitter | undefined;
       let offset = 0; // bytes received
-      const total = (): number => header!.shape[0];
-      const emit = (bytes: Uint8Array, count: number): void => {
-        subscriber.next({ header: header!, first: next, count, bytes });
-        next += count;
-      };
-      const trailing = (): never => {
-        throw new NpyFormatError({ file, offset: header!.headerBytes + total() * header!.recordBytes, expected: `the end of the array after ${total()} records`, found: 'more bytes' });
-      };
-      const records = (chunk: Uint8Array): void => {
-        const size = header!.recordBytes;
-        if (size === 0) {
-          if (next < total()) emit(new Uint8Array(0), total() - next);
-          if (chunk.length > 0) trailing();
-          return;
-        }
-        let at = 0;
-        if (pendingBytes > 0 || chunk.length < size) {
-          if (next >= total() && chunk.length > 0) trailing();
-          const need = size - pendingBytes;
-          if (chunk.length < need) {
-            pending.push(chunk.slice());
-            pendingBytes += chunk.length;
-            return;
-          }
-          emit(joined(pending, pendingBytes, chunk.subarray(0, need)), 1);
-          pending = [];
-          pendingBytes = 0;
-          at = need;
-        }
-        const whole = Math.min(Math.floor((chunk.length - at) / size), total() - next);
-        // Records start at offset 0 of a buffer of their own (typed views need that): copied.
-        if (whole > 0) emit(chunk.slice(at, at + whole * size), whole);
-        at += whole * size;
-        if (at === chunk.length) return;
-        if (next >= total()) trailing();
-        pending.push(chunk.slice(at));
-        pendingBytes = chunk.length - at;
-      };
-      const checkDeclared = (h: NpyHeader): void => {
-        const bytes = h.headerBytes + h.shape[0] * h.recordBytes;
-        if (options.declaredBytes === undefined || bytes === options.declaredBytes) return;
-        throw new NpyFormatError({ file, offset: 10, expected: `a shape that fills the ${options.declaredBytes} bytes the archive lists`, found: `shape (${h.shape.join(', ')}) of ${h.descr}: ${bytes} bytes with the header` });
-      };
       return operate(source, subscriber, {
         next(chunk) {
           offset += chunk.length;
-          if (header) return records(chunk);
+          if (records) return records.push(chunk);
           head = concatBytes(head, chunk);
-          header = parseNpyHeader(file, head);
+          const header = parseNpyHeader(file, head);
           if (!header) return;
-          checkDeclared(header);
+          checkDeclared(file, header, options.declaredBytes);
           options.onHeader?.(header);
-          records(head.subarray(header.headerBytes));
+          records = new RecordSplitter(file, header, (r) => subscriber.next(r));
+          records.push(head.subarray(header.headerBytes));
         },
         complete() {
-          if (!header) throw new NpyFormatError({ file, offset, expected: 'a complete NPY header', found: `the end of the data after ${offset} bytes` });
-          if (next < total() || pendingBytes > 0) {
-            throw new NpyFormatError({ file, offset, expected: `${total()} records of ${header.recordBytes} bytes after the ${header.headerBytes}-byte header`, found: `the end of the data after ${next} records (the file is truncated)` });
+          if (!records) throw new NpyFormatError({ file, offset, expected: 'a complete NPY header', found: `the end of the data after ${offset} bytes` });
+          const { header, next } = records;
+          if (next < header.shape[0] || records.partial) {
+            throw new NpyFormatError({ file, offset, expected: `${header.shape[0]} records of ${header.recordBytes} bytes after the ${header.headerBytes}-byte header`, found: `the end of the data after ${next} records (the file is truncated)` });
           }
           subscriber.complete();
         },
