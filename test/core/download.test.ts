@@ -72,6 +72,7 @@ const spec: DatasetSpec = {
     },
   },
   classes: [],
+  counts: { train: 60000, test: 10000 },
 };
 
 describe('download from mirrors', () => {

@@ -82,3 +82,13 @@ describe('dataset source errors', () => {
     expect(() => shuffle({ seed: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe('error codes', () => {
+  it('each IdxflowError carries IDXFLOW_ and its class name in upper snake case, not among its printed fields', async () => {
+    const { InflateLimitError, NpyFormatError, ZipError } = await import('@idxflow/core');
+    const details = { file: 'f', expected: 'e', found: 'x' };
+    const codes = [new ZipError(details), new InflateLimitError(details), new NpyFormatError(details), new IdxFormatError(details), new DatasetNotFoundError(details, { dataset: 'mnist', split: 'train', tried: [] })].map((e) => e.code);
+    expect(codes).toEqual(['IDXFLOW_ZIP', 'IDXFLOW_INFLATE_LIMIT', 'IDXFLOW_NPY_FORMAT', 'IDXFLOW_IDX_FORMAT', 'IDXFLOW_DATASET_NOT_FOUND']);
+    expect(Object.keys(new ZipError(details))).not.toContain('code');
+  });
+});

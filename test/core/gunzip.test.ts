@@ -1,7 +1,8 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fromBytes, gunzip, GzipError } from '@idxflow/core';
+import { fromBytes, gunzip, GzipError, InflateLimitError } from '@idxflow/core';
+import { gzipBomb, MIB } from '../fixtures/hostile.js';
 import { lcgBytes } from '../fixtures/blocks.js';
 import { filled, gzipHeader, gzipMember } from '../fixtures/gzip.js';
 
@@ -160,5 +161,24 @@ describe('gunzip() member boundaries and headers', () => {
     expect(chunks.reduce((n, chunk) => n + chunk.length, 0)).toBe(zeros.length);
     expect(Math.max(...chunks.map((chunk) => chunk.length))).toBeLessThanOrEqual(1 << 18);
     expect(chunks.every((chunk) => chunk.every((v) => v === 0))).toBe(true);
+  });
+
+  it('stops a bomb within 256 KiB past max(64 MiB, maxInflateRatio x the input read), and inflates it whole under a higher ratio', async () => {
+    const bomb = gzipBomb(new Uint8Array(0), 80); // 80 MiB of zeros in about 80 KiB
+    let inflated = 0;
+    const error = await lastValueFrom(fromBytes(bomb, { chunkSize: 1 << 16 }).pipe(gunzip({ file: 'bomb.gz' }), toArray()))
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InflateLimitError);
+    const message = (error as Error).message;
+    const ceiling = Math.max(64 * MIB, 100 * bomb.length);
+    expect(message).toMatch(new RegExp(`^bomb\\.gz at byte \\d+: expected at most ${ceiling} inflated bytes from \\d+ compressed ones \\(100 times as many, or 64 MiB; .*\\), found (\\d+) bytes or more$`));
+    const found = Number(/found (\d+) bytes/.exec(message)![1]);
+    expect(found).toBeGreaterThan(ceiling);
+    expect(found).toBeLessThanOrEqual(ceiling + (1 << 18));
+    await new Promise<void>((resolve, reject) =>
+      fromBytes(bomb).pipe(gunzip({ file: 'bomb.gz', maxInflateRatio: 1032 })).subscribe({ next: (c) => (inflated += c.length), error: (e: unknown) => (e instanceof GzipError ? resolve() : reject(e)), complete: resolve }),
+    );
+    expect(inflated).toBe(80 * MIB); // then its zero CRC-32 fails: the test's bomb does not carry the real one
   });
 });

@@ -3,6 +3,7 @@
 import { exploreCommand, EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } from './commands/explore.js';
 import { exportCommand, EXPORT_FLAGS, EXPORT_RULES, exportUsage } from './commands/export.js';
 import { info, INFO_FLAGS, infoUsage } from './commands/info.js';
+import { inflateRatioOf } from './options.js';
 import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
 import { preview, PREVIEW_FLAGS, PREVIEW_RULES, previewUsage } from './commands/preview.js';
 import { serveCommand, SERVE_FLAGS, SERVE_RULES, serveUsage } from './commands/serve.js';
@@ -31,7 +32,7 @@ export const COMMANDS: Record<string, Command> = {
     flags: INFO_FLAGS,
     usage: infoUsage,
     arguments: 1,
-    run: ({ positionals, values }) => info({ positionals: positionals.map((p) => resolvePath(p)), json: values.json === true }, process.stdout),
+    run: ({ positionals, values }) => info({ positionals: positionals.map((p) => resolvePath(p)), json: values.json === true, maxInflateRatio: inflateRatioOf(values['max-inflate-ratio']) }, process.stdout),
   },
   preview: {
     summary: 'PNG contact sheet of augmented digits',

@@ -26,7 +26,7 @@ export function npyFiles(value: unknown): [string, string] {
 }
 
 /** The source of `--images-dir`, `--parquet`, `--npz` or `--npy` (DATA_RULES let one through), or undefined when none is given. */
-export function fileSourceOf(flags: Flags, split: 'train' | 'test'): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
+export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRatio?: number): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
   const flag = FILE_SOURCES.find((f) => flags[f] !== undefined);
   if (flag === undefined || flag === 'images') return undefined;
   if (flag === 'images-dir') {
@@ -39,7 +39,7 @@ export function fileSourceOf(flags: Flags, split: 'train' | 'test'): { source: O
   }
   if (flag === 'npz') {
     const path = String(flags.npz);
-    return { source: npz({ path, split }) as Observable<Block<Uint8Array>>, name: path, inputs: [path] };
+    return { source: npz({ path, split, maxInflateRatio }) as Observable<Block<Uint8Array>>, name: path, inputs: [path] };
   }
   const parts = npyFiles(flags.npy);
   return { source: npy({ images: parts[0], labels: parts[1] }) as Observable<Block<Uint8Array>>, name: parts[0], inputs: parts };

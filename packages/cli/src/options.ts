@@ -1,7 +1,7 @@
 // Command-line flags shared by preview, export and serve: which data, which augmentation, and
 // the thread and normalisation flags of export and serve.
 import { availableParallelism } from 'node:os';
-import { CATALOG, datasetEntry, idx, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
+import { CATALOG, datasetEntry, DEFAULT_MAX_INFLATE_RATIO, idx, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
 import { FILE_SOURCES, fileSourceOf, npyFiles, parquetFiles } from './dataSources.js';
 import type { Observable } from 'rxjs';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
@@ -15,6 +15,22 @@ export { augmentOptions } from './augmentFlags.js';
 export const MAX_SAMPLES = 2 ** 31 - 1;
 
 const datasetIds = Object.keys(CATALOG);
+
+/** The most a --max-inflate-ratio may be: past deflate's own 1032, any ratio is the same as none. */
+const MAX_INFLATE_RATIO = 1032;
+
+/** --max-inflate-ratio of the commands that read compressed files. */
+export const MAX_INFLATE_RATIO_FLAG: FlagSpec = {
+  type: 'string',
+  arg: 'N',
+  help: `the most bytes a compressed byte (.gz, zip and npz members) may inflate to beyond a file's first 64 MiB, 1 to ${MAX_INFLATE_RATIO}: more stops a decompression bomb (default ${DEFAULT_MAX_INFLATE_RATIO})`,
+  check: (t) => inflateRatioOf(t),
+};
+
+/** --max-inflate-ratio as a number; undefined when not given. */
+export function inflateRatioOf(text: unknown): number | undefined {
+  return typeof text === 'string' ? integerIn('max-inflate-ratio', text, 1, MAX_INFLATE_RATIO) : undefined;
+}
 
 /** The flags that choose the data. */
 export const SOURCE_FLAGS = {
@@ -36,6 +52,7 @@ export const SOURCE_FLAGS = {
   npz: { type: 'string', arg: 'FILE', help: "an npz export (x, y) or Keras' mnist.npz instead (with --split)", path: true },
   npy: { type: 'string', arg: 'IMAGES.npy,LABELS.npy', help: 'an npy export instead', check: npyFiles },
   limit: { type: 'string', arg: 'N', help: `the first N samples of each split only (quick trials), 1 to ${MAX_SAMPLES}`, check: (t) => integerIn('limit', t, 1, MAX_SAMPLES) },
+  'max-inflate-ratio': MAX_INFLATE_RATIO_FLAG,
 } as const satisfies Record<string, FlagSpec>;
 
 /** --seed. */
@@ -130,15 +147,16 @@ export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: Da
   const split = choice('split', String(flags.split ?? 'train'), ['train', 'test']) as Split;
   const limit = flags.limit === undefined ? undefined : integerIn('limit', String(flags.limit), 1, MAX_SAMPLES);
   const first = (source: Observable<Block<Uint8Array>>): Observable<Block<Uint8Array>> => (limit === undefined ? source : source.pipe(takeSamples(limit)));
-  const file = fileSourceOf(flags as Record<string, string | boolean | undefined>, split);
+  const maxInflateRatio = inflateRatioOf(flags['max-inflate-ratio']);
+  const file = fileSourceOf(flags as Record<string, string | boolean | undefined>, split, maxInflateRatio);
   if (file) return { source: first(file.source), name: file.name, split, inputs: file.inputs };
   if (typeof flags.images === 'string' || typeof flags.labels === 'string') {
     if (typeof flags.images !== 'string' || typeof flags.labels !== 'string') throw new UsageError('Expected both --images FILE and --labels FILE');
-    return { source: first(idx({ images: flags.images, labels: flags.labels })), name: flags.images, split, inputs: [flags.images, flags.labels] };
+    return { source: first(idx({ images: flags.images, labels: flags.labels, maxInflateRatio })), name: flags.images, split, inputs: [flags.images, flags.labels] };
   }
   const id = choice('dataset', String(flags.dataset ?? 'mnist'), datasetIds);
   const entry = datasetEntry(id)!;
   const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
   const orientation = flags.orientation as 'upright' | 'stored' | undefined;
-  return { source: first(entry.open({ split, dir, onProgress, orientation })), name: `${id} ${split}`, split };
+  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio })), name: `${id} ${split}`, split };
 }

@@ -10,6 +10,11 @@ export interface ErrorDetails {
   found: string;
 }
 
+/** `IDXFLOW_` and a class name in upper snake case without "Error": `InflateLimitError` is `IDXFLOW_INFLATE_LIMIT`. */
+function errorCode(className: string): string {
+  return 'IDXFLOW_' + className.replace(/Error$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
 /**
  * Base of every error idxflow throws on bad input: it names the file, the byte offset
  * when known, what was expected and what was found, so a user can act on it without
@@ -31,11 +36,19 @@ export class IdxflowError extends Error {
   readonly expected: string;
   /** What it found instead. */
   readonly found: string;
+  /**
+   * A stable name of the kind of error for programs and servers to switch on: the class name in
+   * upper snake case without "Error", after `IDXFLOW_` (`IDXFLOW_ZIP` for a `ZipError`,
+   * `IDXFLOW_INFLATE_LIMIT` for an `InflateLimitError`). Not enumerable, as Node's own `code`s
+   * are not part of an error's printed fields.
+   */
+  declare readonly code: string;
 
   constructor(details: ErrorDetails, options?: { cause?: unknown }) {
     const where = details.offset === undefined ? details.file : `${details.file} at byte ${details.offset}`;
     super(`${where}: expected ${details.expected}, found ${details.found}`, options);
     this.name = new.target.name;
+    Object.defineProperty(this, 'code', { value: errorCode(new.target.name), enumerable: false, writable: true, configurable: true });
     this.file = details.file;
     this.offset = details.offset;
     this.expected = details.expected;
@@ -185,6 +198,18 @@ export class BlockMismatchError extends IdxflowError {}
  * ```
  */
 export class ZipError extends IdxflowError {}
+
+/**
+ * Compressed bytes (a gzip file, a zip member) that inflate, or declare that they inflate,
+ * beyond the ceiling `maxInflateRatio` sets: a decompression bomb, stopped before its memory
+ * is spent. Raise the ratio (the CLI's `--max-inflate-ratio`) for data that truly is that regular.
+ *
+ * ## Example
+ * ```ts
+ * npz({ path: 'bomb.npz' }).subscribe({ error: (e) => console.error(e instanceof InflateLimitError, e.file) });
+ * ```
+ */
+export class InflateLimitError extends IdxflowError {}
 
 /**
  * The bytes start like xz but do not decompress.

@@ -1,10 +1,11 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { GzipDecoder } from './gzip/decoder.js';
+import { inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';
 import { operate } from './operate.js';
 import { concatBytes } from './sources/bytes.js';
 
 /** Options of `gunzip()`. */
-export interface GunzipOptions {
+export interface GunzipOptions extends InflateLimitOptions {
   /** Name of the file or URL being read, for error messages. Default `'<bytes>'`. */
   file?: string;
 }
@@ -24,8 +25,10 @@ const MIN_PUSH = 16 * 1024;
  * (reserved flag bits, header CRC), its deflate stream, and its trailer's CRC-32 and size; and
  * nothing may follow the last member, not even zero padding. So a truncated or corrupted file
  * is an error, never short data. Compressed chunks smaller than 16 KiB are gathered first.
+ * Past 64 MiB, the output may not grow beyond `maxInflateRatio` (default 100) times the input
+ * read so far: a decompression bomb is an `InflateLimitError` within 256 KiB of that ceiling.
  *
- * @param options See `GunzipOptions`.
+ * @param options See `GunzipOptions`: `file` for messages, `maxInflateRatio`.
  *
  * ## Example
  * ```ts
@@ -36,6 +39,7 @@ const MIN_PUSH = 16 * 1024;
  */
 export function gunzip(options: GunzipOptions = {}): OperatorFunction<Uint8Array, Uint8Array> {
   const file = options.file ?? '<bytes>';
+  const ratio = inflateRatioOf(options);
   return (source) =>
     new Observable<Uint8Array>((subscriber) => {
       let head: Uint8Array | undefined = new Uint8Array(0); // until the first two bytes decide
@@ -58,7 +62,7 @@ export function gunzip(options: GunzipOptions = {}): OperatorFunction<Uint8Array
       };
       const start = (first: Uint8Array): void => {
         if (first[0] === 0x1f && first[1] === 0x8b) {
-          decoder = new GzipDecoder(file, (data) => subscriber.next(data));
+          decoder = new GzipDecoder(file, (data) => subscriber.next(data), ratio);
           feed(first);
         } else {
           subscriber.next(first);

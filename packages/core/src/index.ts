@@ -28,7 +28,8 @@ export { npy, npz, type NpySourceOptions, type NpzSourceOptions } from './datase
 export { parquet, parquetClassNames, type ParquetSourceOptions } from './datasets/parquet.js';
 export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
-export { fromZipMember } from './sources/zipMember.js';
+export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
+export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';
 
 // Decoding
 export { gunzip, type GunzipOptions } from './gunzip.js';
@@ -66,6 +67,7 @@ export {
   IdxflowError,
   IdxFormatError,
   ImageFolderError,
+  InflateLimitError,
   NpyFormatError,
   ParquetFormatError,
   XzError,

@@ -51,3 +51,4 @@ export * from './datasets/imageFolder.js';
 export * from './images/mnistStyle.js';
 export * from './images/decodeGrey.js';
 export * from './folders.js';
+export * from './inflateLimit.js';

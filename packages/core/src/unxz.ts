@@ -1,12 +1,13 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { createRequire } from 'node:module';
 import { IdxflowError, XzError } from './errors.js';
+import { inflateCeiling, inflateLimitError, inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';
 import { DemandWindow, holdUntil } from './flow.js';
 import { operate, settle } from './operate.js';
 import { concatBytes } from './sources/bytes.js';
 
 /** Options of `unxz()`. */
-export interface UnxzOptions {
+export interface UnxzOptions extends InflateLimitOptions {
   /** Name of the file or URL being read, for error messages. Default `'<bytes>'`. */
   file?: string;
 }
@@ -48,7 +49,8 @@ function compressedSide(queue: Queued[], state: { ended: boolean; wake?: () => v
  * wait (see `flow.ts`) until the decoder has taken each compressed chunk, and decompressed
  * pieces are handed on as the consumer takes them, so memory stays at a few chunks. A truncated
  * or corrupt stream is an `XzError` naming the file. The decoder allows one xz stream at a time
- * in a process: a second one waits for the first to end.
+ * in a process: a second one waits for the first to end. Past 64 MiB, the output may not grow
+ * beyond `maxInflateRatio` (default 100) times the input taken so far (`InflateLimitError`).
  *
  * @param options See `UnxzOptions`.
  *
@@ -61,6 +63,7 @@ function compressedSide(queue: Queued[], state: { ended: boolean; wake?: () => v
  */
 export function unxz(options: UnxzOptions = {}): OperatorFunction<Uint8Array, Uint8Array> {
   const file = options.file ?? '<bytes>';
+  const ratio = inflateRatioOf(options);
   return (source) =>
     new Observable<Uint8Array>((subscriber) => {
       let head: Uint8Array | undefined = new Uint8Array(0); // until the first six bytes decide
@@ -77,10 +80,13 @@ export function unxz(options: UnxzOptions = {}): OperatorFunction<Uint8Array, Ui
       const decode = async (): Promise<void> => {
         reader = new XzReadableStream(compressedSide(queue, state)).getReader();
         const window = new DemandWindow(2);
+        let inflated = 0;
         try {
           for (;;) {
             const { done, value } = await reader.read();
             if (done || subscriber.closed) break;
+            inflated += value.length;
+            if (inflated > inflateCeiling(taken, ratio)) throw inflateLimitError({ file, offset: taken }, taken, inflated, ratio);
             if (value.length > 0) await window.emit(subscriber, value);
           }
         } catch (error) {

@@ -102,7 +102,7 @@ async function splitsOf(flags: Flags): Promise<{ split: Split; data: Block<Uint8
   for (const split of splits) {
     const { source, name, inputs: named } = sourceOf({ ...flags, split });
     const inputs = named ?? (await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined }));
-    const data = await loadBlock(source);
+    const data = await loadBlock(source, { name: inputs.join(' and ') });
     if (data.shape[1] < 1 || data.shape[2] < 1) throw new UsageError(`Expected images of at least 1 x 1 pixels in ${inputs[0]} but received ${data.shape[1]} x ${data.shape[2]}`);
     out.push({ split, data, inputs, name });
   }

@@ -178,8 +178,8 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
   const own = typeof flags.images === 'string' ? [flags.split === SERVE_FLAGS.split.default ? 'train' : names[0]] : names;
   const splits = new Map<string, Block>();
   for (const name of own) {
-    const { source } = sourceOf({ ...flags, split: typeof flags.images === 'string' ? 'train' : name });
-    splits.set(name, await loadBlock(source)); // validates the data flags before binding
+    const { source, name: sourceName } = sourceOf({ ...flags, split: typeof flags.images === 'string' ? 'train' : name });
+    splits.set(name, await loadBlock(source, { name: sourceName })); // validates the data flags before binding
   }
   const memory = memoryOf(flags, maxClients, bytesPerSampleOf(splits, normalization !== undefined), defaultBatch);
   const pool = workers > 0 ? augmentPool(workers) : undefined;

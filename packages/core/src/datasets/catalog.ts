@@ -2,6 +2,7 @@
 // its classes and its card, behind one interface.
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
+import type { InflateLimitOptions } from '../inflateLimit.js';
 import { DATASET_CARDS, type DatasetCard } from './cards.js';
 import { EMNIST_COUNTS, EMNIST_VARIANTS, emnist, emnistClasses, resolveEmnist, type EmnistVariant } from './emnist.js';
 import { QMNIST_COUNTS, QMNIST_SPLITS, qmnist, resolveQmnist, type QmnistSplit } from './qmnist.js';
@@ -10,7 +11,7 @@ import { resolveDataset, type ResolveOptions } from './resolve.js';
 import { datasetById } from './sources.js';
 
 /** Options of `CatalogEntry.open()` and `files()`. */
-export interface CatalogOptions extends Omit<ResolveOptions, 'split'> {
+export interface CatalogOptions extends Omit<ResolveOptions, 'split'>, InflateLimitOptions {
   /** One of the entry's `splits`. Default `'train'`. */
   split?: string;
   /** Bytes read per chunk. Default 65,536. */
@@ -41,7 +42,7 @@ const idxEntry = (name: keyof typeof DATASETS): CatalogEntry => ({
   name,
   splits: ['train', 'test'],
   classes: DATASETS[name].classes,
-  counts: { train: 60000, test: 10000 },
+  counts: DATASETS[name].counts,
   card: DATASET_CARDS[name],
   open: (options = {}) => datasetById(name, { ...options, split: options.split as Split }),
   files: async (options = {}) => Object.values(await resolveDataset(DATASETS[name], { ...options, split: options.split as Split })),

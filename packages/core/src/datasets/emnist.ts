@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { defer, from, map, switchMap, type Observable } from 'rxjs';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError } from '../errors.js';
+import type { InflateLimitOptions } from '../inflateLimit.js';
 import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';
 import { fromZipMember } from '../sources/zipMember.js';
 import * as validate from '../validate.js';
@@ -67,7 +68,7 @@ export const EMNIST_COUNTS: Readonly<Record<EmnistVariant, Readonly<Record<Split
 };
 
 /** Options of `emnist()`. */
-export interface EmnistOptions extends ResolveOptions {
+export interface EmnistOptions extends ResolveOptions, InflateLimitOptions {
   /** Which of the six variants. Default `'digits'`. */
   variant?: EmnistVariant;
   /**
@@ -111,7 +112,7 @@ export async function resolveEmnist(options: EmnistOptions = {}): Promise<{ imag
     }
   }
   const zip = await resolvePublishedFile(EMNIST_ARCHIVE, EMNIST_ARCHIVE.file, options);
-  const member = (name: string): IdxInput => ({ name: `${zip}: ${name}`, bytes: () => fromZipMember(zip, name, { chunkSize }) });
+  const member = (name: string): IdxInput => ({ name: `${zip}: ${name}`, bytes: () => fromZipMember(zip, name, { chunkSize, maxInflateRatio: options.maxInflateRatio }) });
   return { images: member(names.images), labels: member(names.labels), inputs: [zip] };
 }
 
@@ -136,7 +137,10 @@ function transposed(block: Block<Uint8Array>): Block<Uint8Array> {
  * The files are found as extracted members in `dir` (or `dir/gzip`), or as the published zip in
  * `dir`, the cache, or downloaded from the mirrors with SHA-256 verification; the members are
  * streamed out of the zip without extracting it. Images come upright (EMNIST stores them
- * transposed) unless `orientation: 'stored'`. `letters` labels run from 1 to 26.
+ * transposed) unless `orientation: 'stored'`. `letters` labels run from 1 to 26. A file that
+ * announces more samples than the variant's split publishes (`EMNIST_COUNTS`), or images other
+ * than 28 x 28, is refused at its header: an archive given in `dir` is not checked against the
+ * published SHA-256, and a bomb in it stops before it is inflated.
  *
  * @param options See `EmnistOptions`.
  *
@@ -149,9 +153,11 @@ function transposed(block: Block<Uint8Array>): Block<Uint8Array> {
  */
 export function emnist(options: EmnistOptions = {}): Observable<Block<Uint8Array>> {
   const orientation = validate.oneOf('orientation', options.orientation ?? 'upright', ['upright', 'stored'] as const);
-  validate.oneOf('variant', options.variant ?? 'digits', EMNIST_VARIANTS);
+  const variant = validate.oneOf('variant', options.variant ?? 'digits', EMNIST_VARIANTS);
+  const split = options.split ?? 'train';
+  const published = { name: `EMNIST ${variant} ${split}`, count: EMNIST_COUNTS[variant][split], height: 28, width: 28 };
   return defer(() => from(resolveEmnist(options))).pipe(
-    switchMap(({ images, labels }) => idxPair(images, labels)),
+    switchMap(({ images, labels }) => idxPair(images, labels, { maxInflateRatio: options.maxInflateRatio, published })),
     map((block) => (orientation === 'upright' ? transposed(block) : block)),
   );
 }

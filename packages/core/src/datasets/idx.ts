@@ -2,6 +2,7 @@ import { map, Observable, switchMap, toArray, zip, type OperatorFunction } from 
 import type { Block } from '../block.js';
 import { DatasetMismatchError, IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';
+import type { InflateLimitOptions } from '../inflateLimit.js';
 import { decodeIdx } from '../idx/decode.js';
 import type { IdxHeader, IdxRecords } from '../idx/types.js';
 import { operate } from '../operate.js';
@@ -11,7 +12,7 @@ import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';
 import { unxz } from '../unxz.js';
 
 /** Options of `idx()`. */
-export interface IdxSourceOptions {
+export interface IdxSourceOptions extends InflateLimitOptions {
   /** Path or http(s) URL of the images file: u8, three dimensions, raw, gzipped or xz. */
   images: string;
   /**
@@ -29,19 +30,46 @@ export interface IdxInput {
   readonly bytes: () => Observable<Uint8Array>;
 }
 
-function decoded(input: IdxInput): Observable<Uint8Array> {
-  return input.bytes().pipe(gunzip({ file: input.name }), unxz({ file: input.name }));
+/** What a published dataset's split holds: a file that announces more, or other image sizes, is refused at its header. */
+export interface PublishedShape {
+  /** The dataset and split, for messages (`EMNIST digits train`). */
+  readonly name: string;
+  /** Samples of the split as published: the most a file may announce. */
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+/** Options of `idxPair()`. */
+export interface IdxPairOptions extends InflateLimitOptions {
+  /** A named dataset's published shape, checked against both headers before anything else is read. */
+  published?: PublishedShape;
+}
+
+function decoded(input: IdxInput, options: InflateLimitOptions): Observable<Uint8Array> {
+  return input.bytes().pipe(gunzip({ file: input.name, maxInflateRatio: options.maxInflateRatio }), unxz({ file: input.name, maxInflateRatio: options.maxInflateRatio }));
+}
+
+/** Refuses a header announcing more samples than the dataset publishes, or images of another size. */
+function checkPublished(file: string, header: IdxHeader, published: PublishedShape | undefined, images: boolean): void {
+  if (!published) return;
+  const [count, ...rest] = header.dims;
+  const size = images ? ` of ${published.height} x ${published.width}` : '';
+  if (count > published.count || (images && (rest[0] !== published.height || rest[1] !== published.width))) {
+    throw new IdxFormatError({ file, offset: 4, expected: `at most ${published.count} ${images ? 'images' : 'labels'}${size} (${published.name} as published)`, found: `${count}${images ? ` of ${rest.join(' x ')}` : ''}` });
+  }
 }
 
 /** The header of an IDX file: reads until it is decoded (a chunk or so), then stops reading. */
-function headerOf(input: IdxInput, images: boolean): Observable<IdxHeader> {
+function headerOf(input: IdxInput, images: boolean, options: IdxPairOptions): Observable<IdxHeader> {
   return new Observable<IdxHeader>((subscriber) =>
-    decoded(input)
+    decoded(input, options)
       .pipe(
         decodeIdx({
           file: input.name,
           ...(images ? { type: 'u8' as const, ndims: 3 } : {}),
           onHeader(header) {
+            checkPublished(input.name, header, options.published, images);
             subscriber.next(header);
             subscriber.complete(); // unsubscribes: the file is read no further
           },
@@ -82,8 +110,8 @@ function labelColumn(file: string, groups: IdxRecords[]): Uint8Array {
 }
 
 /** The labels, read whole: only once the headers agree, so their count is the images' count. */
-function labelsOf(input: IdxInput): Observable<Uint8Array> {
-  return decoded(input).pipe(decodeIdx({ file: input.name }), toArray(), map((groups) => labelColumn(input.name, groups)));
+function labelsOf(input: IdxInput, options: InflateLimitOptions): Observable<Uint8Array> {
+  return decoded(input, options).pipe(decodeIdx({ file: input.name }), toArray(), map((groups) => labelColumn(input.name, groups)));
 }
 
 function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): OperatorFunction<IdxRecords, Block<Uint8Array>> {
@@ -122,6 +150,7 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
  *
  * @param images The images file: u8 `[n, h, w]`, raw, gzipped or xz.
  * @param labels The labels file: u8 `[n]`, or an i32 table `[n, k]` whose column 0 is the label.
+ * @param options See `IdxPairOptions`: `maxInflateRatio` for gunzip, a named dataset's `published` shape.
  *
  * ## Example
  * ```ts
@@ -130,16 +159,16 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
  * idxPair(member('emnist-digits-test-images-idx3-ubyte.gz'), member('emnist-digits-test-labels-idx1-ubyte.gz'));
  * ```
  */
-export function idxPair(images: IdxInput, labels: IdxInput): Observable<Block<Uint8Array>> {
-  return zip(headerOf(labels, false), headerOf(images, true)).pipe(
+export function idxPair(images: IdxInput, labels: IdxInput, options: IdxPairOptions = {}): Observable<Block<Uint8Array>> {
+  return zip(headerOf(labels, false, options), headerOf(images, true, options)).pipe(
     map(([labelsHeader, imagesHeader]) => {
       checkLabelsHeader(labels.name, labelsHeader);
       const count = imagesHeader.dims[0];
       if (labelsHeader.dims[0] !== count) throw mismatch(images.name, labels.name, count, labelsHeader.dims[0]);
       return count;
     }),
-    switchMap(() => labelsOf(labels)),
-    switchMap((labelValues) => decoded(images).pipe(decodeIdx({ file: images.name, type: 'u8', ndims: 3 }), toBlocks(images.name, labels.name, labelValues))),
+    switchMap(() => labelsOf(labels, options)),
+    switchMap((labelValues) => decoded(images, options).pipe(decodeIdx({ file: images.name, type: 'u8', ndims: 3 }), toBlocks(images.name, labels.name, labelValues))),
   );
 }
 
@@ -170,5 +199,5 @@ export function idxInput(location: string, chunkSize = DEFAULT_CHUNK_SIZE): IdxI
  */
 export function idx(options: IdxSourceOptions): Observable<Block<Uint8Array>> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  return idxPair(idxInput(options.images, chunkSize), idxInput(options.labels, chunkSize));
+  return idxPair(idxInput(options.images, chunkSize), idxInput(options.labels, chunkSize), { maxInflateRatio: options.maxInflateRatio });
 }

@@ -33,19 +33,26 @@ function labelBytes(file: string, groups: NpyRecords[]): Uint8Array {
   for (const { header: h, first, count: n, bytes } of groups) {
     const size = h.recordBytes;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const unsigned = h.descr[1] === 'u';
     for (let i = 0; i < n; i++) {
-      const value = size === 1 ? bytes[i] : size === 4 ? view.getInt32(i * 4, true) : Number(view.getBigInt64(i * 8, true));
+      // Exact: a u4 of 4294967295 is 4294967295 (not -1), an 8-byte label stays a bigint.
+      const value = size === 1 ? bytes[i] : size === 4 ? (unsigned ? view.getUint32(i * 4, true) : view.getInt32(i * 4, true)) : unsigned ? view.getBigUint64(i * 8, true) : view.getBigInt64(i * 8, true);
       if (value < 0 || value > 255) throw new NpyFormatError({ file, offset: h.headerBytes + (first + i) * size, expected: `a label from 0 to 255 at index ${first + i}`, found: String(value) });
-      labels[first + i] = value;
+      labels[first + i] = Number(value);
     }
   }
   return labels;
 }
 
+/** An NPY input: its name, its bytes, and the size an archive declares for it (checked against its header). */
+interface NpyInput extends IdxInput {
+  readonly declaredBytes?: number;
+}
+
 /** Blocks from the decoded images, with `labels` (read before) and indices. */
-function imageBlocks(images: IdxInput, labels: Uint8Array, labelsName: string): Observable<Block<PixelArray>> {
+function imageBlocks(images: NpyInput, labels: Uint8Array, labelsName: string): Observable<Block<PixelArray>> {
   return new Observable<Block<PixelArray>>((subscriber) =>
-    operate(images.bytes().pipe(decodeNpy({ file: images.name })), subscriber, {
+    operate(images.bytes().pipe(decodeNpy({ file: images.name, declaredBytes: images.declaredBytes })), subscriber, {
       next({ header, first, count, bytes }) {
         const [n, h, w] = header.shape;
         if (header.shape.length !== 3 || (header.descr !== '|u1' && header.descr !== '<f4')) {
@@ -60,9 +67,9 @@ function imageBlocks(images: IdxInput, labels: Uint8Array, labelsName: string): 
 }
 
 /** Images and labels NPY arrays from any byte sources, as Blocks (labels read whole first). */
-function npyPair(images: IdxInput, labels: IdxInput): Observable<Block<PixelArray>> {
+function npyPair(images: NpyInput, labels: NpyInput): Observable<Block<PixelArray>> {
   return labels.bytes().pipe(
-    decodeNpy({ file: labels.name }),
+    decodeNpy({ file: labels.name, declaredBytes: labels.declaredBytes }),
     toArray(),
     map((groups) => labelBytes(labels.name, groups)),
     switchMap((values) => imageBlocks(images, values, labels.name)),
@@ -96,12 +103,17 @@ export interface NpzSourceOptions {
   split?: 'train' | 'test';
   /** Bytes read per chunk. Default 65,536. */
   chunkSize?: number;
+  /** Most bytes a compressed member may inflate to per compressed byte; see `InflateLimitOptions`. Default 100. */
+  maxInflateRatio?: number;
 }
 
 /**
  * Reads an `.npz` archive as Blocks: `x.npy` and `y.npy` (what `toNpz()` writes, `numpy.savez(path,
  * x=..., y=...)`), or `x_<split>.npy` and `y_<split>.npy` (Keras' `mnist.npz`, and `toKerasNpz()`).
- * Members are streamed out of the archive (stored or deflated, so `savez_compressed` too).
+ * Members are streamed out of the archive (stored or deflated, so `savez_compressed` too), each
+ * no further than its directory entry lists and `maxInflateRatio` allows, and each member's NPY
+ * header must describe exactly the bytes its directory entry lists (checked before its records
+ * are read): a decompression bomb or a lying archive is refused before its memory is spent.
  *
  * @param options See `NpzSourceOptions`.
  *
@@ -120,7 +132,10 @@ export function npz(options: NpzSourceOptions): Observable<Block<PixelArray>> {
       const names = keras ? [`x_${options.split ?? 'train'}.npy`, `y_${options.split ?? 'train'}.npy`] : ['x.npy', 'y.npy'];
       const missing = names.find((n) => findZipEntry(entries, n) === undefined);
       if (missing) throw new NpyFormatError({ file: path, expected: `members ${names.join(' and ')} (toNpz's x and y, or Keras' x_train, y_train, x_test, y_test)`, found: `${entries.map((e) => e.name).join(', ') || 'no members'}` });
-      const member = (name: string): IdxInput => ({ name: `${path}: ${name}`, bytes: () => fromZipMember(path, name, { chunkSize }) });
+      const member = (name: string): NpyInput => {
+        const entry = findZipEntry(entries, name)!;
+        return { name: `${path}: ${entry.name}`, declaredBytes: entry.size, bytes: () => fromZipMember(path, name, { chunkSize, maxInflateRatio: options.maxInflateRatio }) };
+      };
       return npyPair(member(names[0]), member(names[1]));
     }),
   );

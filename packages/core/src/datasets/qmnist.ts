@@ -5,11 +5,12 @@ import { defer, from, lastValueFrom, map, switchMap, toArray, type Observable } 
 import type { Block } from '../block.js';
 import { IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';
+import type { InflateLimitOptions } from '../inflateLimit.js';
 import { decodeIdx } from '../idx/decode.js';
 import { fromFile } from '../sources/file.js';
 import { unxz } from '../unxz.js';
 import * as validate from '../validate.js';
-import { idx } from './idx.js';
+import { idxInput, idxPair } from './idx.js';
 import type { RemoteFile } from './registry.js';
 import { resolvePublishedFile, type ResolveOptions } from './resolve.js';
 
@@ -47,7 +48,7 @@ export const QMNIST_COUNTS: Readonly<Record<QmnistSplit, number>> = { train: 600
 export const QMNIST_COLUMNS = ['class', 'hsfSeries', 'writer', 'writerDigit', 'nistClass', 'nistIndex', 'duplicate', 'unused'] as const;
 
 /** Options of `qmnist()` and `qmnistColumns()`. */
-export interface QmnistOptions extends Omit<ResolveOptions, 'split'> {
+export interface QmnistOptions extends Omit<ResolveOptions, 'split'>, InflateLimitOptions {
   /** Which split. Default `'train'`. */
   split?: QmnistSplit;
   /** Bytes read per chunk. Default 65,536. */
@@ -81,8 +82,10 @@ export async function resolveQmnist(options: QmnistOptions = {}): Promise<{ imag
  * ```
  */
 export function qmnist(options: QmnistOptions = {}): Observable<Block<Uint8Array>> {
-  validate.oneOf('split', options.split ?? 'train', QMNIST_SPLITS);
-  return defer(() => from(resolveQmnist(options))).pipe(switchMap((files) => idx({ ...files, chunkSize: options.chunkSize })));
+  const split = validate.oneOf('split', options.split ?? 'train', QMNIST_SPLITS);
+  const published = { name: `QMNIST ${split}`, count: QMNIST_COUNTS[split], height: 28, width: 28 };
+  const pair = { maxInflateRatio: options.maxInflateRatio, published };
+  return defer(() => from(resolveQmnist(options))).pipe(switchMap((files) => idxPair(idxInput(files.images, options.chunkSize), idxInput(files.labels, options.chunkSize), pair)));
 }
 
 /** A split's whole label table: `count` rows of `QMNIST_COLUMNS.length` values. */
@@ -113,8 +116,8 @@ export async function qmnistColumns(options: QmnistOptions = {}): Promise<Qmnist
   const width = QMNIST_COLUMNS.length;
   return lastValueFrom(
     fromFile(labels, { chunkSize: options.chunkSize }).pipe(
-      gunzip({ file: labels }),
-      unxz({ file: labels }),
+      gunzip({ file: labels, maxInflateRatio: options.maxInflateRatio }),
+      unxz({ file: labels, maxInflateRatio: options.maxInflateRatio }),
       decodeIdx({ file: labels, type: 'i32', ndims: 2 }),
       toArray(),
       map((groups) => {

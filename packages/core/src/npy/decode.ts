@@ -1,21 +1,11 @@
-// NumPy's .npy format (numpy/lib/format.py, NEP 1): "\x93NUMPY", a version (1.0: u16 header
-// length; 2.0 and 3.0: u32), a Python dict literal giving descr, fortran_order and shape, then
-// the array's bytes in C order.
+// Records of an NPY byte stream (see ./header.ts for the header), in C order after the header.
 import { Observable, type OperatorFunction } from 'rxjs';
 import { NpyFormatError } from '../errors.js';
 import { operate } from '../operate.js';
 import { concatBytes } from '../sources/bytes.js';
+import { parseNpyHeader, type NpyHeader } from './header.js';
 
-/** What an NPY header says. */
-export interface NpyHeader {
-  /** NumPy's dtype string: `|u1`, `<f4`, `<i8`, ... */
-  readonly descr: string;
-  readonly shape: readonly number[];
-  /** Bytes of magic, version, length and dict. */
-  readonly headerBytes: number;
-  /** Bytes of one record (one index of the first dimension). */
-  readonly recordBytes: number;
-}
+export type { NpyHeader } from './header.js';
 
 /** Records `[first, first + count)` of an NPY array, as raw little- or big-endian bytes (a fresh copy). */
 export interface NpyRecords {
@@ -25,47 +15,109 @@ export interface NpyRecords {
   readonly bytes: Uint8Array;
 }
 
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-const ITEM_BYTES: Record<string, number> = { b1: 1, u1: 1, i1: 1, u2: 2, i2: 2, u4: 4, i4: 4, f4: 4, u8: 8, i8: 8, f8: 8 };
+/** Options of `decodeNpy()`. */
+export interface DecodeNpyOptions {
+  /** Names the input in messages. Default `'<bytes>'`. */
+  file?: string;
+  /** Called once with the header. */
+  onHeader?: (header: NpyHeader) => void;
+  /**
+   * Bytes the whole stream is declared to hold (a zip member's size in its directory entry):
+   * a header whose shape says otherwise is refused before any record is read. Unchecked when unset.
+   */
+  declaredBytes?: number;
+}
 
-/** Parses the header at the start of `head` once it is all there; undefined while it is not. */
-function parseHeader(file: string, head: Uint8Array): NpyHeader | undefined {
-  if (head.length < 12) return undefined;
-  for (let i = 0; i < MAGIC.length; i++) {
-    if (head[i] !== MAGIC[i]) throw new NpyFormatError({ file, offset: i, expected: 'the NPY magic "\\x93NUMPY"', found: `byte 0x${head[i].toString(16).padStart(2, '0')}` });
+/** `pieces` (of `length` bytes in all) and then `tail`, in one fresh array. */
+function joined(pieces: readonly Uint8Array[], length: number, tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(length + tail.length);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
   }
-  const major = head[6];
-  if (major < 1 || major > 3) throw new NpyFormatError({ file, offset: 6, expected: 'NPY format version 1, 2 or 3', found: `version ${major}.${head[7]}` });
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  const start = major === 1 ? 10 : 12;
-  const headerBytes = start + (major === 1 ? view.getUint16(8, true) : view.getUint32(8, true));
-  if (head.length < headerBytes) return undefined;
-  const dict = new TextDecoder().decode(head.subarray(start, headerBytes));
-  // As numpy (ast.literal_eval, then the keys compared): one dict literal, exactly these three keys, each once.
-  const keys = [...dict.matchAll(/'([^']*)'\s*:/g)].map((m) => m[1]).sort();
-  if (!/^\{[^{}]*\}\s*$/.test(dict.trim()) || keys.join() !== 'descr,fortran_order,shape') {
-    throw new NpyFormatError({ file, offset: start, expected: "one header dict with the keys 'descr', 'fortran_order' and 'shape', each once", found: JSON.stringify(dict.trim().slice(0, 80)) });
+  out.set(tail, at);
+  return out;
+}
+
+/** Splits the bytes after an NPY header into groups of whole records, whatever the chunk boundaries. */
+class RecordSplitter {
+  /** Records emitted. */
+  next = 0;
+  private pending: Uint8Array[] = []; // copies of the pieces of a partial record, joined once it is whole
+  private pendingBytes = 0;
+
+  constructor(
+    private readonly file: string,
+    readonly header: NpyHeader,
+    private readonly emit: (records: NpyRecords) => void,
+  ) {}
+
+  /** Whether a record has begun and not ended. */
+  get partial(): boolean {
+    return this.pendingBytes > 0;
   }
-  const descr = /'descr':\s*'([^']+)'/.exec(dict)?.[1];
-  const fortran = /'fortran_order':\s*(True|False)/.exec(dict)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(dict)?.[1];
-  const item = descr === undefined ? undefined : ITEM_BYTES[descr.slice(1)];
-  if (item === undefined || fortran === undefined || shapeText === undefined) {
-    throw new NpyFormatError({ file, offset: start, expected: "a header dict with 'descr' (a numeric dtype), 'fortran_order' and 'shape'", found: JSON.stringify(dict.trim().slice(0, 80)) });
+
+  push(chunk: Uint8Array): void {
+    const { recordBytes: size, shape } = this.header;
+    const total = shape[0];
+    if (size === 0) {
+      if (this.next < total) this.hand(new Uint8Array(0), total - this.next);
+      if (chunk.length > 0) this.trailing();
+      return;
+    }
+    let at = 0;
+    if (this.pendingBytes > 0 || chunk.length < size) {
+      if (this.next >= total && chunk.length > 0) this.trailing();
+      const need = size - this.pendingBytes;
+      if (chunk.length < need) {
+        this.pending.push(chunk.slice());
+        this.pendingBytes += chunk.length;
+        return;
+      }
+      this.hand(joined(this.pending, this.pendingBytes, chunk.subarray(0, need)), 1);
+      this.pending = [];
+      this.pendingBytes = 0;
+      at = need;
+    }
+    const whole = Math.min(Math.floor((chunk.length - at) / size), total - this.next);
+    // Records start at offset 0 of a buffer of their own (typed views need that): copied.
+    if (whole > 0) this.hand(chunk.slice(at, at + whole * size), whole);
+    at += whole * size;
+    if (at === chunk.length) return;
+    if (this.next >= total) this.trailing();
+    this.pending.push(chunk.slice(at));
+    this.pendingBytes = chunk.length - at;
   }
-  if (fortran === 'True') throw new NpyFormatError({ file, offset: start, expected: 'a C-ordered array (fortran_order False)', found: 'fortran_order True' });
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (shape.length === 0 || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new NpyFormatError({ file, offset: start, expected: 'a shape of at least one non-negative dimension', found: `(${shapeText})` });
-  return { descr: descr!, shape, headerBytes, recordBytes: item * shape.slice(1).reduce((a, b) => a * b, 1) };
+
+  private hand(bytes: Uint8Array, count: number): void {
+    const first = this.next;
+    this.next += count;
+    this.emit({ header: this.header, first, count, bytes });
+  }
+
+  private trailing(): never {
+    const { headerBytes, recordBytes, shape } = this.header;
+    throw new NpyFormatError({ file: this.file, offset: headerBytes + shape[0] * recordBytes, expected: `the end of the array after ${shape[0]} records`, found: 'more bytes' });
+  }
+}
+
+/** Refuses a header whose shape does not fill the bytes an archive declares for the array. */
+function checkDeclared(file: string, h: NpyHeader, declared: number | undefined): void {
+  const bytes = h.headerBytes + h.shape[0] * h.recordBytes;
+  if (declared === undefined || bytes === declared) return;
+  throw new NpyFormatError({ file, offset: 10, expected: `a shape that fills the ${declared} bytes the archive lists`, found: `shape (${h.shape.join(', ')}) of ${h.descr}: ${bytes} bytes with the header` });
 }
 
 /**
  * Decodes an NPY byte stream into groups of whole records (indices of the first dimension),
  * emitted as their last byte arrives, whatever the chunk boundaries. The stream must hold
  * exactly the records its header announces: a short stream or trailing bytes are
- * `NpyFormatError`s naming the byte offset.
+ * `NpyFormatError`s naming the byte offset. A record that spans many chunks is gathered as a
+ * list of pieces and joined once, so decoding takes time linear in the bytes however large a
+ * record is and however small the chunks.
  *
- * @param options `file` names the input in messages (default `'<bytes>'`); `onHeader` is called once with the header.
+ * @param options See `DecodeNpyOptions`: `file` for messages, `onHeader`, `declaredBytes`.
  *
  * ## Example
  * ```ts
@@ -73,44 +125,30 @@ function parseHeader(file: string, head: Uint8Array): NpyHeader | undefined {
  *   .subscribe(({ header, first, count }) => console.log(header.shape, first, count));
  * ```
  */
-export function decodeNpy(options: { file?: string; onHeader?: (header: NpyHeader) => void } = {}): OperatorFunction<Uint8Array, NpyRecords> {
+export function decodeNpy(options: DecodeNpyOptions = {}): OperatorFunction<Uint8Array, NpyRecords> {
   const file = options.file ?? '<bytes>';
   return (source) =>
     new Observable<NpyRecords>((subscriber) => {
       let head: Uint8Array = new Uint8Array(0);
-      let header: NpyHeader | undefined;
-      let carry: Uint8Array = new Uint8Array(0); // bytes of a partial record
-      let next = 0; // records emitted
+      let records: RecordSplitter | undefined;
       let offset = 0; // bytes received
-      const total = (): number => header!.shape[0];
-      const records = (chunk: Uint8Array): void => {
-        const bytes = concatBytes(carry, chunk);
-        const size = header!.recordBytes;
-        const whole = size === 0 ? total() - next : Math.min(Math.floor(bytes.length / size), total() - next);
-        if (whole * size < bytes.length && next + whole >= total()) {
-          throw new NpyFormatError({ file, offset: header!.headerBytes + total() * size, expected: `the end of the array after ${total()} records`, found: 'more bytes' });
-        }
-        // Records start at offset 0 of a buffer of their own (typed views need that): the joined
-        // bytes already are one; the upstream chunk is copied.
-        const own = bytes === chunk ? bytes.slice(0, whole * size) : bytes.subarray(0, whole * size);
-        if (whole > 0) subscriber.next({ header: header!, first: next, count: whole, bytes: own });
-        next += whole;
-        carry = bytes.slice(whole * size);
-      };
       return operate(source, subscriber, {
         next(chunk) {
           offset += chunk.length;
-          if (header) return records(chunk);
+          if (records) return records.push(chunk);
           head = concatBytes(head, chunk);
-          header = parseHeader(file, head);
+          const header = parseNpyHeader(file, head);
           if (!header) return;
+          checkDeclared(file, header, options.declaredBytes);
           options.onHeader?.(header);
-          records(head.subarray(header.headerBytes));
+          records = new RecordSplitter(file, header, (r) => subscriber.next(r));
+          records.push(head.subarray(header.headerBytes));
         },
         complete() {
-          if (!header) throw new NpyFormatError({ file, offset, expected: 'a complete NPY header', found: `the end of the data after ${offset} bytes` });
-          if (next < total() || carry.length > 0) {
-            throw new NpyFormatError({ file, offset, expected: `${total()} records of ${header.recordBytes} bytes after the ${header.headerBytes}-byte header`, found: `the end of the data after ${next} records (the file is truncated)` });
+          if (!records) throw new NpyFormatError({ file, offset, expected: 'a complete NPY header', found: `the end of the data after ${offset} bytes` });
+          const { header, next } = records;
+          if (next < header.shape[0] || records.partial) {
+            throw new NpyFormatError({ file, offset, expected: `${header.shape[0]} records of ${header.recordBytes} bytes after the ${header.headerBytes}-byte header`, found: `the end of the data after ${next} records (the file is truncated)` });
           }
           subscriber.complete();
         },

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Observable } from 'rxjs';
+import { IdxflowError } from '../errors.js';
 import { produce } from '../operate.js';
 import { integer } from '../validate.js';
 import { DEFAULT_CHUNK_SIZE, type ByteSourceOptions } from './bytes.js';
@@ -42,6 +43,7 @@ export function fromFile(path: string, options: ByteSourceOptions = {}): Observa
 export const named =
   (path: string) =>
   (error: NodeJS.ErrnoException): never => {
-    if (error && typeof error === 'object' && error.code && !error.path) error.path = path;
+    // An IdxflowError names its file already, and its code is not a file-system one.
+    if (error && typeof error === 'object' && error.code && !error.path && !(error instanceof IdxflowError)) error.path = path;
     throw error;
   };

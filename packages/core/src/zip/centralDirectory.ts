@@ -35,7 +35,14 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 
 const u16 = (b: Uint8Array, at: number): number => b[at] | (b[at + 1] << 8);
 const u32 = (b: Uint8Array, at: number): number => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const u64 = (b: Uint8Array, at: number): number => u32(b, at) + u32(b, at + 4) * 2 ** 32;
+// A ZIP64 field, exact: past 2^53 - 1 a double would round it (and name a byte that is not the one read).
+const u64 = (b: Uint8Array, at: number): bigint => BigInt(u32(b, at)) + (BigInt(u32(b, at + 4)) << 32n);
+
+/** A ZIP64 `field` read at byte `at` as a number: values past 2^53 - 1 (no file is that large) are a ZipError giving the exact value. */
+function safe(file: string, at: number, field: string, value: bigint): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError({ file, offset: at, expected: `a ZIP64 ${field} of at most 2^53 - 1`, found: String(value) });
+  return Number(value);
+}
 
 /** Where the central directory is: from the end record, or the ZIP64 one it points to. */
 async function directoryBounds(handle: FileHandle, file: string, size: number): Promise<{ offset: number; length: number; count: number }> {
@@ -49,18 +56,19 @@ async function directoryBounds(handle: FileHandle, file: string, size: number): 
   let offset = u32(tail, at + 16);
   if (at >= 20 && u32(tail, at - 20) === ZIP64_LOCATOR) {
     const where = u64(tail, at - 12);
-    const record = await readAt(handle, where, 56);
-    if (record.length < 56 || u32(record, 0) !== ZIP64_EOCD) throw new ZipError({ file, offset: where, expected: 'a ZIP64 end of central directory record (0x06064b50)', found: 'other bytes' });
-    count = u64(record, 32);
-    length = u64(record, 40);
-    offset = u64(record, 48);
+    if (where > BigInt(size - 56)) throw new ZipError({ file, offset: tailStart + at - 12, expected: `a ZIP64 end of central directory record within the file's ${size} bytes`, found: `one said to be at byte ${where}` });
+    const record = await readAt(handle, Number(where), 56);
+    if (record.length < 56 || u32(record, 0) !== ZIP64_EOCD) throw new ZipError({ file, offset: Number(where), expected: 'a ZIP64 end of central directory record (0x06064b50)', found: 'other bytes' });
+    count = safe(file, Number(where) + 32, 'entry count', u64(record, 32));
+    length = safe(file, Number(where) + 40, 'central directory size', u64(record, 40));
+    offset = safe(file, Number(where) + 48, 'central directory offset', u64(record, 48));
   }
   if (offset + length > size) throw new ZipError({ file, offset: tailStart + at, expected: `a central directory within the file's ${size} bytes`, found: `one at byte ${offset} of ${length} bytes` });
   return { offset, length, count };
 }
 
 /** The sizes and offset of a file header, with the ZIP64 extra field's values where the header says 0xffffffff. */
-function zip64Values(dir: Uint8Array, at: number, extraStart: number, extraEnd: number): { size: number; compressedSize: number; offset: number } {
+function zip64Values(file: string, base: number, dir: Uint8Array, at: number, extraStart: number, extraEnd: number): { size: number; compressedSize: number; offset: number } {
   let size = u32(dir, at + 24);
   let compressedSize = u32(dir, at + 20);
   let offset = u32(dir, at + 42);
@@ -68,14 +76,14 @@ function zip64Values(dir: Uint8Array, at: number, extraStart: number, extraEnd: 
     if (u16(dir, e) !== 0x0001) continue;
     let v = e + 4; // the fields present are those the header left at 0xffffffff, in this order
     if (size === 0xffffffff) {
-      size = u64(dir, v);
+      size = safe(file, base + v, 'uncompressed size', u64(dir, v));
       v += 8;
     }
     if (compressedSize === 0xffffffff) {
-      compressedSize = u64(dir, v);
+      compressedSize = safe(file, base + v, 'compressed size', u64(dir, v));
       v += 8;
     }
-    if (offset === 0xffffffff) offset = u64(dir, v);
+    if (offset === 0xffffffff) offset = safe(file, base + v, 'local header offset', u64(dir, v));
   }
   return { size, compressedSize, offset };
 }
@@ -106,7 +114,7 @@ export async function readZipDirectory(path: string): Promise<ZipEntry[]> {
       const extraLength = u16(dir, at + 30);
       const commentLength = u16(dir, at + 32);
       const name = new TextDecoder().decode(dir.subarray(at + 46, at + 46 + nameLength));
-      const values = zip64Values(dir, at, at + 46 + nameLength, at + 46 + nameLength + extraLength);
+      const values = zip64Values(path, bounds.offset, dir, at, at + 46 + nameLength, at + 46 + nameLength + extraLength);
       entries.push({ name, method: u16(dir, at + 10), crc32: u32(dir, at + 16), ...values, end: bounds.offset });
       at += 46 + nameLength + extraLength + commentLength;
     }

@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { IdxflowError } from '@idxflow/core';
 
 const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/;
 
@@ -17,7 +18,7 @@ const FLUSH_BYTES = 1 << 27;
  * a file handle (`ENOSPC: no space left on device, write`) name no file.
  */
 export function withPath(error: unknown, path: string): unknown {
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code !== undefined && !error.message.includes(path)) {
+  if (error instanceof Error && !(error instanceof IdxflowError) && (error as NodeJS.ErrnoException).code !== undefined && !error.message.includes(path)) {
     error.message = `${error.message} (${path})`;
     (error as NodeJS.ErrnoException).path = path;
   }

@@ -17,7 +17,8 @@ export class ExploreData {
     let block = this.loaded.get(key);
     if (!block) {
       const flags = { ...this.base, dataset, split };
-      block = loadBlock(sourceOf(flags).source) as Promise<Block<Uint8Array>>;
+      const { source, name } = sourceOf(flags);
+      block = loadBlock(source, { name }) as Promise<Block<Uint8Array>>;
       this.loaded.set(key, block);
       block.catch(() => this.loaded.delete(key));
     }
