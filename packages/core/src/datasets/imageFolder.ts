@@ -101,14 +101,14 @@ export function imageFolder(options: ImageFolderOptions): Observable<Block<Uint8
   const blockSize = validate.integer('blockSize', options.blockSize ?? 256, 1);
   const maxPixels = validate.integer('maxImagePixels', options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS, 1);
   const prepared = { size: options.mnistStyle ? ([28, 28] as [number, number]) : size, grey: options.grey ?? true, mnistStyle: options.mnistStyle ?? false, maxPixels };
-  return produce<Block<Uint8Array>>(2, async (emit, subscriber) => {
+  return produce<Block<Uint8Array>>(2, async (emit, subscriber, signal) => {
     const files = await labelledFiles(options.root);
     if (files.length === 0) throw new ImageFolderError({ file: options.root, expected: `image files (${IMAGE_EXTENSIONS.join(', ')}) in the class folders`, found: 'none' });
     const [h, w] = prepared.size;
     for (let at = 0; at < files.length && !subscriber.closed; at += blockSize) {
       const slice = files.slice(at, at + blockSize);
       const images = new Uint8Array(slice.length * h * w);
-      (await mapBounded(slice, DECODING_AT_ONCE, (f) => prepare(f.path, prepared))).forEach((pixels, i) => images.set(pixels, i * h * w));
+      (await mapBounded(slice, DECODING_AT_ONCE, (f) => prepare(f.path, prepared), signal)).forEach((pixels, i) => images.set(pixels, i * h * w));
       await emit({ images, labels: Uint8Array.from(slice, (f) => f.label), indices: Uint32Array.from(slice, (_, i) => at + i), epoch: 0, shape: [slice.length, h, w] });
     }
   });

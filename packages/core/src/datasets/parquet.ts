@@ -90,13 +90,13 @@ async function metadataOf(thread: ParquetThread, path: string): Promise<FileMeta
 }
 
 /** Rows `[start, end)` of one file as a Block (pixels decoded), its samples numbered from `index`. */
-async function readRows(thread: ParquetThread, path: string, range: { start: number; end: number; index: number }, columns: [string, string], like: { shape?: [number, number]; maxPixels: number }): Promise<Block<Uint8Array>> {
+async function readRows(thread: ParquetThread, path: string, range: { start: number; end: number; index: number }, columns: [string, string], like: { shape?: [number, number]; maxPixels: number; signal: AbortSignal }): Promise<Block<Uint8Array>> {
   const rows = await thread.rows(path, range.start, range.end, columns).catch((error: unknown) => {
     if (error instanceof ParquetFormatError) throw error;
     throw damaged(path, `readable rows ${range.start} to ${range.end - 1} (their pages decode)`, error);
   });
   const n = rows.length;
-  const decoded = await mapBounded(rows, DECODING_AT_ONCE, (row, i) => decodeGrey(imageBytes(path, range.start + i, row[columns[0]]), `${path} row ${range.start + i}`, like.maxPixels));
+  const decoded = await mapBounded(rows, DECODING_AT_ONCE, (row, i) => decodeGrey(imageBytes(path, range.start + i, row[columns[0]]), `${path} row ${range.start + i}`, like.maxPixels), like.signal);
   like.shape ??= decoded.length > 0 ? [decoded[0].height, decoded[0].width] : undefined;
   const [h, w] = like.shape ?? [0, 0];
   const images = new Uint8Array(n * h * w);
@@ -134,7 +134,7 @@ export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Ar
   return produce<Block<Uint8Array>>(2, async (emit, subscriber, signal) => {
     const thread = ParquetThread.take(signal);
     try {
-      await readFiles(thread, options.files, columns, { blockSize, maxPixels }, emit, subscriber);
+      await readFiles(thread, options.files, columns, { blockSize, maxPixels, signal }, emit, subscriber);
     } finally {
       await thread.release();
     }
@@ -142,8 +142,8 @@ export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Ar
 }
 
 /** Every file's rows, a block at a time, until the subscriber leaves. */
-async function readFiles(thread: ParquetThread, files: readonly string[], columns: [string, string], sizes: { blockSize: number; maxPixels: number }, emit: (block: Block<Uint8Array>) => Promise<void>, subscriber: { closed: boolean }): Promise<void> {
-  const like: { shape?: [number, number]; maxPixels: number } = { maxPixels: sizes.maxPixels };
+async function readFiles(thread: ParquetThread, files: readonly string[], columns: [string, string], sizes: { blockSize: number; maxPixels: number; signal: AbortSignal }, emit: (block: Block<Uint8Array>) => Promise<void>, subscriber: { closed: boolean }): Promise<void> {
+  const like: { shape?: [number, number]; maxPixels: number; signal: AbortSignal } = { maxPixels: sizes.maxPixels, signal: sizes.signal };
   let index = 0;
   for (const path of files) {
     const metadata = await metadataOf(thread, path);

@@ -21,10 +21,10 @@ export class ParquetThread {
   private detach = (): void => {};
 
   private constructor() {
-    this.worker.unref();
     this.worker.on('message', (reply: ParquetReply) => this.settle(reply));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', () => this.fail(new Error('the Parquet reader thread ended')));
+    this.worker.unref(); // referenced only while a request waits: an idle thread keeps no process alive
   }
 
   /** A thread for one reader (the idle one, or a new one); `signal`'s abort terminates it. */
@@ -67,6 +67,7 @@ export class ParquetThread {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, expected });
+      this.worker.ref();
       this.worker.postMessage({ ...request, id } as ParquetRequest);
     });
   }
@@ -75,6 +76,7 @@ export class ParquetThread {
     const waiting = this.pending.get(reply.id);
     if (!waiting) return;
     this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
     if ('value' in reply) return waiting.resolve(reply.value);
     const { details, message } = reply.error;
     // hyparquet's own errors name no file: say which one, and what could not be read.
