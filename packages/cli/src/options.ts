@@ -40,7 +40,7 @@ export const SOURCE_FLAGS = {
     type: 'string',
     arg: 'N',
     default: String(DEFAULT_MAX_IMAGE_PIXELS),
-    help: `with --images-dir or --parquet: the most pixels (width x height) an image may declare, checked before it is decoded, 1 to ${MAX_IMAGE_PIXELS} (the default is PIL's MAX_IMAGE_PIXELS)`,
+    help: `with --images-dir or --parquet: the most pixels (width x height) an image may declare, checked before it is decoded, 1 to ${MAX_IMAGE_PIXELS}; the default is PIL's MAX_IMAGE_PIXELS`,
     check: (t) => integerIn('max-image-pixels', t, 1, MAX_IMAGE_PIXELS),
   },
   npz: { type: 'string', arg: 'FILE', help: "an npz export (x, y) or Keras' mnist.npz instead (with --split)", path: true },
