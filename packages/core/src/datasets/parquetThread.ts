@@ -15,7 +15,7 @@ const idle: ParquetThread[] = [];
 /** One worker thread that reads Parquet files with hyparquet; `close()` (or the signal) ends it. */
 export class ParquetThread {
   private readonly worker = new Worker(new URL('./parquetWorker.js', import.meta.url));
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void; expected: string }>();
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private next = 0;
   private ended: Error | undefined;
   private detach = (): void => {};
@@ -40,19 +40,19 @@ export class ParquetThread {
   async release(): Promise<void> {
     this.detach();
     if (this.ended || this.pending.size > 0 || idle.length > 0) return this.close();
-    await this.ask({ kind: 'forget', path: '' }, 'files forgotten').catch(() => undefined);
+    await this.ask({ kind: 'forget', path: '' }).catch(() => undefined);
     if (this.ended || idle.length > 0) return this.close();
     idle.push(this);
   }
 
   /** The footer of `path`. */
   metadata(path: string): Promise<FileMetaData> {
-    return this.ask({ kind: 'metadata', path }, 'a Parquet file (magic PAR1 and a footer)') as Promise<FileMetaData>;
+    return this.ask({ kind: 'metadata', path }) as Promise<FileMetaData>;
   }
 
   /** Rows `[start, end)` of `path`, the `columns` only, as hyparquet's objects. */
   rows(path: string, start: number, end: number, columns: string[]): Promise<Record<string, unknown>[]> {
-    return this.ask({ kind: 'rows', path, start, end, columns }, `readable rows ${start} to ${end - 1} (their pages decode)`) as Promise<Record<string, unknown>[]>;
+    return this.ask({ kind: 'rows', path, start, end, columns }) as Promise<Record<string, unknown>[]>;
   }
 
   /** Ends the thread (a request under way is refused). */
@@ -62,11 +62,11 @@ export class ParquetThread {
     await this.worker.terminate();
   }
 
-  private ask(request: Request, expected: string): Promise<unknown> {
+  private ask(request: Request): Promise<unknown> {
     if (this.ended) return Promise.reject(this.ended);
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, expected });
+      this.pending.set(id, { resolve, reject });
       this.worker.ref();
       this.worker.postMessage({ ...request, id } as ParquetRequest);
     });
