@@ -67,7 +67,7 @@ describe('Parquet', () => {
     bounded(run, out);
   });
 
-  it('stops within 1 s on SIGTERM and on SIGINT while it reads a large Parquet file, with nothing written', async () => {
+  it('export stops within 1 s on SIGTERM and on SIGINT while it reads a large Parquet file, preview on SIGTERM, with nothing written', async () => {
     const { images, labels } = readWithArrow(readFileSync(smallParquet));
     const n = 40_000; // a read of several seconds, under way at the signal
     const file = join(root, 'large.parquet');
@@ -82,6 +82,14 @@ describe('Parquet', () => {
       expect(run.stderr).toBe(`idxflow: interrupted while reading ${file}: nothing written\n`);
       expect(existsSync(out)).toBe(false);
     }
+    // preview (like info and explore) keeps the default disposition: the signal ends it where it is.
+    const sheet = join(root, 'sheet.png');
+    const preview = await stopWhileDecoding(['preview', '--parquet', file, '--out', sheet], 'SIGTERM');
+    console.log(`preview, SIGTERM while decoding: ended after ${preview.secondsToExit.toFixed(3)} s`);
+    expect(preview.runningAtSignal, preview.stderr).toBe(true);
+    expect(preview.secondsToExit).toBeLessThan(1);
+    expect(preview.status).toBe(null); // ended by the signal
+    expect(existsSync(sheet)).toBe(false);
   }, 60_000);
 
   it('500 byte flips across a small export, and every byte of its first page header flipped, each end: read, or refused with a typed error', async () => {
