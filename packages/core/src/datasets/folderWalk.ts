@@ -61,14 +61,15 @@ const isImageName = (name: Buffer): boolean => {
 
 /**
  * Image files under `dir`, in torchvision's order (folders sorted by path, files by name),
- * linked folders followed once each.
+ * linked folders followed once each (os.walk would follow a cycle until the path is too long).
  *
  * @throws ImageFolderError giving the count and the first of the image-named entries that are not regular files.
  */
 export async function imagesUnder(dir: Buffer): Promise<FolderPath[]> {
   const folders: [Buffer, FolderPath[]][] = [];
   const refused: { path: FolderPath; kind: Kind }[] = [];
-  const seen = new Set<string>();
+  const top = await stat(dir);
+  const seen = new Set<string>([`${top.dev}:${top.ino}`]); // a link back up to the class folder is not walked again
   const walk = async (path: Buffer): Promise<void> => {
     const entries = await folderEntries(path);
     const images = entries.filter((e) => e.kind !== 'folder' && isImageName(e.name));
