@@ -16,7 +16,7 @@ import { ParquetThread } from './parquetThread.js';
 export interface ParquetSourceOptions {
   /** The Parquet files, read in this order (e.g. `train-00000-of-00002.parquet`, `train-00001-of-00002.parquet`). Required. */
   files: readonly string[];
-  /** Rows decoded per Block. Default 1,024. */
+  /** Rows decoded per Block. Default 1,024; fewer when that many images would pass 64 MiB of pixels (2^26 / height / width rows, at least 1). */
   blockSize?: number;
   /** The image column: a struct with `bytes`, or binary. Default `'image'`. */
   imageColumn?: string;
@@ -28,6 +28,14 @@ export interface ParquetSourceOptions {
 
 /** Images decoded at once: each may be up to `maxImagePixels` (in RGBA while libvips converts it). */
 const DECODING_AT_ONCE = 4;
+
+/** The most pixels a block holds (64 MiB): `blockSize` rows of large images would not fit in memory. */
+const BLOCK_PIXELS = 2 ** 26;
+
+/** Rows per block: `blockSize`, fewer when that many images of `shape` would pass BLOCK_PIXELS (at least 1). */
+function rowsPerBlock(blockSize: number, shape: [number, number] | undefined): number {
+  return shape ? Math.max(1, Math.min(blockSize, Math.floor(BLOCK_PIXELS / (shape[0] * shape[1])))) : blockSize;
+}
 
 /** The class names a file's `huggingface` schema metadata gives its label column, if any. */
 function hfClassNames(metadata: Pick<FileMetaData, 'key_value_metadata'>, labelColumn = 'label'): string[] | undefined {
@@ -151,8 +159,11 @@ async function readFiles(thread: ParquetThread, files: readonly string[], column
     const missing = columns.find((c) => !names.includes(c));
     if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
     const rows = Number(metadata.num_rows);
-    for (let start = 0; start < rows && !subscriber.closed; start += sizes.blockSize) {
-      const block = await readRows(thread, path, { start, end: Math.min(rows, start + sizes.blockSize), index }, columns, like);
+    // The first image's size, before a block of them is decoded: large images make smaller blocks.
+    if (!like.shape && rows > 0) await readRows(thread, path, { start: 0, end: 1, index }, columns, like);
+    const step = rowsPerBlock(sizes.blockSize, like.shape);
+    for (let start = 0; start < rows && !subscriber.closed; start += step) {
+      const block = await readRows(thread, path, { start, end: Math.min(rows, start + step), index }, columns, like);
       index += block.shape[0];
       await emit(block);
     }
