@@ -48,9 +48,11 @@ export function loadSharp(): Promise<Sharp> {
  * @throws ImageTooLargeError when it declares more, PngFormatError for a damaged PNG, ImageFolderError naming it when sharp cannot decode it.
  */
 export async function decodeGrey(bytes: Uint8Array, name: string, maxPixels = DEFAULT_MAX_IMAGE_PIXELS): Promise<GreyImage> {
-  if (isPng(bytes)) checkPngChunks(bytes, name, maxPixels);
+  const png = isPng(bytes);
+  if (png) checkPngChunks(bytes, name, maxPixels);
   const sharp = await loadSharp();
-  const declared = await sharp(bytes).metadata().catch(() => undefined);
+  // Other formats: their header's size, read by sharp without decoding (a PNG's IHDR is checked above).
+  const declared = png ? undefined : await sharp(bytes).metadata().catch(() => undefined);
   if (declared?.width !== undefined && declared.height !== undefined && declared.width * declared.height > maxPixels) {
     throw new ImageTooLargeError({ file: name, expected: `at most ${maxPixels} pixels (maxImagePixels, --max-image-pixels)`, found: `${declared.width} x ${declared.height} = ${declared.width * declared.height} pixels` });
   }
