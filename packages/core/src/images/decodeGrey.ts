@@ -7,6 +7,11 @@ import { checkPngChunks, isPng } from './pngChunks.js';
  * The default ceiling on an image's pixels (width x height) before it is decoded: PIL's
  * `Image.MAX_IMAGE_PIXELS` (89,478,485, a quarter gigabyte of RGBA), so that what torchvision
  * reads without a DecompressionBombWarning, idxflow reads too.
+ *
+ * ## Example
+ * ```ts
+ * imageFolder({ root: 'scans', maxImagePixels: 4 * DEFAULT_MAX_IMAGE_PIXELS }); // larger scans, knowingly
+ * ```
  */
 export const DEFAULT_MAX_IMAGE_PIXELS = 89_478_485;
 
