@@ -5,7 +5,7 @@ import { checkPngChunks, isPng } from './pngChunks.js';
 
 /**
  * The default ceiling on an image's pixels (width x height) before it is decoded: PIL's
- * `Image.MAX_IMAGE_PIXELS` (89,478,485, a quarter gigabyte of RGBA), so that what torchvision
+ * `Image.MAX_IMAGE_PIXELS` (89,478,485 = 1024^3 / 4 / 3: a quarter GiB of 8-bit RGB), so that what torchvision
  * reads without a DecompressionBombWarning, idxflow reads too.
  *
  * ## Example
