@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -124,5 +124,35 @@ describe('imageFolder({ mnistStyle: true })', () => {
     // The L's box is not centred: its centre of mass is.
     const xs = [...ellImage].flatMap((v, i) => (v > 0 ? [i % 28] : []));
     expect(Math.abs((Math.min(...xs) + Math.max(...xs)) / 2 - 13.5)).toBeGreaterThan(1);
+  });
+});
+
+describe('imageFolder() and links', () => {
+  it('follows a link to a file and to a folder once, and a link back up to its class folder not at all', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-links-'));
+    const [one, two] = [fill(784, (i) => i % 256), fill(784, (i) => (i * 3) % 256)];
+    mkdirSync(join(root, 'a'), { recursive: true });
+    mkdirSync(join(root, 'store'));
+    await grey(one, 28, 28).png().toFile(join(root, 'a', '1.png'));
+    await grey(two, 28, 28).png().toFile(join(root, 'store', '2.png'));
+    symlinkSync(join(root, 'store', '2.png'), join(root, 'a', '2.png'));
+    symlinkSync(join(root, 'a'), join(root, 'a', 'up')); // a cycle
+    const block = await loadBlock(imageFolder({ root }));
+    expect(await imageFolderClasses(root)).toEqual(['a', 'store']);
+    expect(await imageFolderFiles(root)).toEqual(['a/1.png', 'a/2.png', 'store/2.png']);
+    expect(Array.from(block.labels)).toEqual([0, 0, 1]);
+    expect(Buffer.from(block.images)).toEqual(Buffer.concat([one, two, two]));
+  });
+});
+
+describe('imageFolder() maxImagePixels', () => {
+  it('a JPEG declaring 2000 x 1000 pixels is an ImageTooLargeError with a ceiling of 1,000,000, read with 2,000,000', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-jpeg-'));
+    mkdirSync(join(root, 'a'));
+    await sharp({ create: { width: 2000, height: 1000, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().toFile(join(root, 'a', 'wide.jpg'));
+    const error = await loadBlock(imageFolder({ root, maxImagePixels: 1_000_000 })).then(() => undefined, (e: Error) => e);
+    expect(error?.name).toBe('ImageTooLargeError');
+    expect(error?.message).toBe(`${join(root, 'a', 'wide.jpg')}: expected at most 1000000 pixels (maxImagePixels, --max-image-pixels), found 2000 x 1000 = ${2000 * 1000} pixels`);
+    expect((await loadBlock(imageFolder({ root, maxImagePixels: 2_000_000 }))).shape).toEqual([1, 28, 28]);
   });
 });

@@ -29,13 +29,14 @@ export function npyFiles(value: unknown): [string, string] {
 export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRatio?: number): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
   const flag = FILE_SOURCES.find((f) => flags[f] !== undefined);
   if (flag === undefined || flag === 'images') return undefined;
+  const maxImagePixels = flags['max-image-pixels'] === undefined ? undefined : Number(flags['max-image-pixels']);
   if (flag === 'images-dir') {
     const root = String(flags['images-dir']);
-    return { source: imageFolder({ root, mnistStyle: flags['mnist-style'] === true }), name: root, inputs: [root] };
+    return { source: imageFolder({ root, mnistStyle: flags['mnist-style'] === true, maxImagePixels }), name: root, inputs: [root] };
   }
   if (flag === 'parquet') {
     const files = parquetFiles(flags.parquet);
-    return { source: parquet({ files }), name: files.join(','), inputs: files };
+    return { source: parquet({ files, maxImagePixels }), name: files.join(','), inputs: files };
   }
   if (flag === 'npz') {
     const path = String(flags.npz);

@@ -3,6 +3,7 @@
 import { DatasetNotFoundError, IdxflowError } from '@idxflow/core';
 import { ExportBusyError, ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks/internal';
 import { datasetNotFoundMessage } from './datasetMessage.js';
+import { InterruptedError } from './interrupted.js';
 import { UsageError } from './usageError.js';
 
 /** The exit code and the stderr text (ending in a newline) of `error`. */
@@ -11,7 +12,10 @@ export function errorReport(error: unknown): { code: number; text: string } {
     const files = `${error.kept} complete file${error.kept === 1 ? '' : 's'} (${error.keptSamples} images)`;
     return { code: 130, text: `idxflow: interrupted: kept ${files} in ${error.file}, removed the incomplete one; rerun the same command to resume\n` };
   }
-  if (error instanceof ExportRefusedError || error instanceof ExportBusyError) return { code: 2, text: `idxflow: ${error.name}: ${error.message}\n` };
+  if (error instanceof InterruptedError) return { code: 130, text: `idxflow: ${error.message}
+` };
+  if (error instanceof ExportRefusedError || error instanceof ExportBusyError) return { code: 2, text: `idxflow: ${error.name}: ${error.message}
+` };
   if (error instanceof UsageError) return { code: 2, text: `idxflow: ${error.message}\n` };
   if (error instanceof DatasetNotFoundError && error.tried.length > 0) return { code: 1, text: `idxflow: ${datasetNotFoundMessage(error)}\n` };
   if (error instanceof IdxflowError || error instanceof RangeError || error instanceof TypeError || (error as NodeJS.ErrnoException).code) {

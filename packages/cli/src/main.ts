@@ -12,4 +12,6 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   const { code, text } = errorReport(error);
   process.stderr.write(text);
   process.exitCode = code;
+  // Interrupted: end now, not when the last image being decoded (or a thread) is done.
+  if (code === 130) process.exit(code);
 });

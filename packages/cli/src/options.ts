@@ -1,7 +1,7 @@
 // Command-line flags shared by preview, export and serve: which data, which augmentation, and
 // the thread and normalisation flags of export and serve.
 import { availableParallelism } from 'node:os';
-import { CATALOG, datasetEntry, DEFAULT_MAX_INFLATE_RATIO, idx, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
+import { CATALOG, datasetEntry, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, idx, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
 import { FILE_SOURCES, fileSourceOf, npyFiles, parquetFiles } from './dataSources.js';
 import type { Observable } from 'rxjs';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
@@ -32,6 +32,9 @@ export function inflateRatioOf(text: unknown): number | undefined {
   return typeof text === 'string' ? integerIn('max-inflate-ratio', text, 1, MAX_INFLATE_RATIO) : undefined;
 }
 
+/** The largest --max-image-pixels: 65535 x 65535 (any dimension sharp reads) rounded up to 2^32 - 1. */
+const MAX_IMAGE_PIXELS = 2 ** 32 - 1;
+
 /** The flags that choose the data. */
 export const SOURCE_FLAGS = {
   dataset: {
@@ -49,6 +52,13 @@ export const SOURCE_FLAGS = {
   'images-dir': { type: 'string', arg: 'DIR', help: 'your own images instead: DIR/<class>/<image>.png|.jpg', path: true },
   'mnist-style': { type: 'boolean', help: "with --images-dir: MNIST's own preprocessing (20 x 20 fit, centred by centre of mass, white on black)" },
   parquet: { type: 'string', arg: 'FILE[,FILE...]', help: 'Parquet files in the Hugging Face layout (image struct<bytes, path>, label) instead', check: parquetFiles },
+  'max-image-pixels': {
+    type: 'string',
+    arg: 'N',
+    default: String(DEFAULT_MAX_IMAGE_PIXELS),
+    help: `with --images-dir or --parquet: the most pixels (width x height) an image may declare, checked before it is decoded, 1 to ${MAX_IMAGE_PIXELS}; the default is PIL's MAX_IMAGE_PIXELS`,
+    check: (t) => integerIn('max-image-pixels', t, 1, MAX_IMAGE_PIXELS),
+  },
   npz: { type: 'string', arg: 'FILE', help: "an npz export (x, y) or Keras' mnist.npz instead (with --split)", path: true },
   npy: { type: 'string', arg: 'IMAGES.npy,LABELS.npy', help: 'an npy export instead', check: npyFiles },
   limit: { type: 'string', arg: 'N', help: `the first N samples of each split only (quick trials), 1 to ${MAX_SAMPLES}`, check: (t) => integerIn('limit', t, 1, MAX_SAMPLES) },
@@ -87,6 +97,7 @@ export const DATA_RULES: readonly FlagRule[] = [
       throw new UsageError(`Expected --dataset only without --${sources[0]} (it names the data) but received both`);
     }
     if (given.has('mnist-style') && !given.has('images-dir')) throw new UsageError('Expected --mnist-style only with --images-dir');
+    if (given.has('max-image-pixels') && !given.has('images-dir') && !given.has('parquet')) throw new UsageError('Expected --max-image-pixels only with --images-dir or --parquet');
     if (given.has('orientation') && !String(values.dataset).startsWith('emnist-')) {
       throw new UsageError(`Expected --orientation upright or stored with an emnist-* --dataset but received ${shown(String(values.orientation))} with ${String(values.dataset)}`);
     }

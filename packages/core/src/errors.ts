@@ -253,3 +253,28 @@ export class ParquetFormatError extends IdxflowError {}
  * ```
  */
 export class ImageFolderError extends IdxflowError {}
+
+/**
+ * An image whose header declares more pixels than the stated ceiling (`maxImagePixels`, the
+ * CLI's `--max-image-pixels`): refused before any pixel is decoded, as PIL refuses a
+ * decompression bomb.
+ *
+ * ## Example
+ * ```ts
+ * imageFolder({ root: 'scans', maxImagePixels: 2 ** 24 }).subscribe({
+ *   error: (e) => console.error(e instanceof ImageTooLargeError, e.found), // '16383 x 16383 = 268402689 pixels'
+ * });
+ * ```
+ */
+export class ImageTooLargeError extends IdxflowError {}
+
+/**
+ * A PNG file whose chunks do not hold together: a chunk running past the end, a CRC-32 that does
+ * not match its chunk (libvips would decode the damaged pixels), no IHDR first or no IEND.
+ *
+ * ## Example
+ * ```ts
+ * imageFolder({ root: 'my-digits' }).subscribe({ error: (e) => console.error(e instanceof PngFormatError, e.offset) });
+ * ```
+ */
+export class PngFormatError extends IdxflowError {}

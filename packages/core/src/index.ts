@@ -27,6 +27,7 @@ export { qmnist, qmnistColumns, QMNIST_COLUMNS, QMNIST_SPLITS, type QmnistOption
 export { npy, npz, type NpySourceOptions, type NpzSourceOptions } from './datasets/npy.js';
 export { parquet, parquetClassNames, type ParquetSourceOptions } from './datasets/parquet.js';
 export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
+export { DEFAULT_MAX_IMAGE_PIXELS } from './images/decodeGrey.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
 export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
 export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';
@@ -67,9 +68,11 @@ export {
   IdxflowError,
   IdxFormatError,
   ImageFolderError,
+  ImageTooLargeError,
   InflateLimitError,
   NpyFormatError,
   ParquetFormatError,
+  PngFormatError,
   XzError,
   ZipError,
   type DatasetPlace,

@@ -1,8 +1,11 @@
-import { asRows, batch, datasetEntry, epochs, loadBlock, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
-import { EXPORT_FORMATS, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
-import { hfDescription } from '../dataSources.js';
+import { open } from 'node:fs/promises';
+import { decodeNpy, fromBytes } from '@idxflow/core/internal';
+import { asRows, batch, datasetEntry, epochs, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
+import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
+import { loadUntilAborted } from '../interrupted.js';
+import { hfDescription, npyFiles } from '../dataSources.js';
 import { augment, augmentPool } from '@idxflow/transforms';
-import { of, type Observable } from 'rxjs';
+import { lastValueFrom, of, type Observable } from 'rxjs';
 import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, MAX_SAMPLES, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
@@ -96,20 +99,54 @@ function formatOf(text: string): ExportFormat {
 }
 
 /** The splits the flags ask for, each with its source (its first --limit samples) and input files. */
-async function splitsOf(flags: Flags): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
+async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
+  await refuseFloatNpy(flags);
   const splits: Split[] = flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' ? 'test' : 'train'];
   const out = [];
   for (const split of splits) {
     const { source, name, inputs: named } = sourceOf({ ...flags, split });
     const inputs = named ?? (await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined }));
-    const data = await loadBlock(source, { name: inputs.join(' and ') });
+    const data = await loadUntilAborted(source, name, signal, inputs.join(' and '));
     if (data.shape[1] < 1 || data.shape[2] < 1) throw new UsageError(`Expected images of at least 1 x 1 pixels in ${inputs[0]} but received ${data.shape[1]} x ${data.shape[2]}`);
+    refuseFloatPixels(String(flags.format), (data as Block).images, inputs[0]);
     out.push({ split, data, inputs, name });
   }
   return out;
 }
 
 type Flags = Record<string, string | boolean | undefined>;
+
+/** The formats that hold 8-bit PNG files (or IDX's bytes): float32 pixels (an npy/npz export of --normalize) cannot go there. */
+const BYTE_FORMATS = ['png', 'wds', 'hf'];
+
+/** The dtype an `--npy` images file's header declares (read from its first 64 KiB), undefined when it has no readable header. */
+async function npyDescr(path: string): Promise<string | undefined> {
+  const handle = await open(path).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const { buffer, bytesRead } = await handle.read({ buffer: new Uint8Array(65_536), position: 0 });
+    let descr: string | undefined;
+    await lastValueFrom(fromBytes(buffer.subarray(0, bytesRead)).pipe(decodeNpy({ file: path, onHeader: (h) => (descr = h.descr) })), { defaultValue: undefined }).catch(() => undefined);
+    return descr;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Refuses float32 `--npy` images for a format of PNG files from the header alone, before the images are read. */
+async function refuseFloatNpy(flags: Flags): Promise<void> {
+  if (typeof flags.npy !== 'string' || !BYTE_FORMATS.includes(String(flags.format))) return;
+  const [images] = npyFiles(flags.npy);
+  const descr = await npyDescr(images);
+  if (descr?.endsWith('f4') !== true) return;
+  throw new ExportRefusedError({ file: images, expected: `uint8 images for --format ${String(flags.format)} (PNG files hold 8-bit pixels; export float32 images as npy or npz)`, found: `float32 images (descr '${descr}')` });
+}
+
+/** Refuses, before anything is written, float32 pixels for a format of PNG files. */
+function refuseFloatPixels(format: string, images: Block['images'], input: string): void {
+  if (!(images instanceof Float32Array) || !BYTE_FORMATS.includes(format)) return;
+  throw new ExportRefusedError({ file: input, expected: `uint8 images for --format ${format} (PNG files hold 8-bit pixels; export float32 images as npy or npz)`, found: `float32 images (${images.length} values)` });
+}
 type Settings = ReturnType<typeof settingsOf>;
 type Splits = Awaited<ReturnType<typeof splitsOf>>;
 
@@ -167,7 +204,7 @@ function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, l
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {
   const settings = settingsOf(flags);
-  const splits = await splitsOf(flags);
+  const splits = await splitsOf(flags, signal);
   checkTotal(flags, settings, splits);
   const pool = settings.workers > 0 ? augmentPool(settings.workers) : undefined;
   try {

@@ -1,11 +1,12 @@
 // A folder of your own images, one subfolder per class, as torchvision's ImageFolder reads it.
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
-import { decodeGrey, loadSharp } from '../images/decodeGrey.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, decodeGrey, loadSharp } from '../images/decodeGrey.js';
+import { mapBounded } from '../images/mapBounded.js';
 import { mnistStyle } from '../images/mnistStyle.js';
+import { folderEntries, IMAGE_EXTENSIONS, imagesUnder, type FolderPath } from './folderWalk.js';
 import { produce } from '../operate.js';
 import * as validate from '../validate.js';
 
@@ -21,12 +22,20 @@ export interface ImageFolderOptions {
   mnistStyle?: boolean;
   /** Images per Block. Default 256. */
   blockSize?: number;
+  /** The most pixels (width x height) an image may declare; more is an ImageTooLargeError before decoding. Default `DEFAULT_MAX_IMAGE_PIXELS` (89,478,485, PIL's). */
+  maxImagePixels?: number;
 }
 
-/** The file name extensions read (case-insensitive), those of torchvision's IMG_EXTENSIONS that sharp decodes. */
-const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'] as const;
+/** Images decoded at once: each may be up to `maxImagePixels` (in RGBA while libvips converts it). */
+const DECODING_AT_ONCE = 4;
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0); // Python's sorted() on str
+/** The class folders of `root` (symbolic links to folders included, as os.scandir's is_dir() follows them), sorted by name. */
+async function classFolders(root: string): Promise<{ name: string; path: FolderPath }[]> {
+  const classes = (await folderEntries(Buffer.from(root))).filter((e) => e.kind === 'folder').map((e) => ({ name: e.name.toString(), path: e.path }));
+  if (classes.length === 0) throw new ImageFolderError({ file: root, expected: 'one subfolder per class', found: 'no subfolders' });
+  if (classes.length > 256) throw new ImageFolderError({ file: root, expected: 'at most 256 classes (labels are bytes)', found: `${classes.length} subfolders` });
+  return classes;
+}
 
 /**
  * The classes of an image folder: its subfolders' names, sorted as Python sorts strings (as
@@ -38,33 +47,24 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * ```
  */
 export async function imageFolderClasses(root: string): Promise<string[]> {
-  const entries = await readdir(root, { withFileTypes: true });
-  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodePoint);
-  if (classes.length === 0) throw new ImageFolderError({ file: root, expected: 'one subfolder per class', found: 'no subfolders' });
-  if (classes.length > 256) throw new ImageFolderError({ file: root, expected: 'at most 256 classes (labels are bytes)', found: `${classes.length} subfolders` });
-  return classes;
+  return (await classFolders(root)).map((c) => c.name);
 }
 
-/** Image files under `dir`, in torchvision's order: folders sorted by path, files by name. */
-async function imagesUnder(dir: string): Promise<string[]> {
-  const folders: [string, string[]][] = [];
-  const walk = async (path: string): Promise<void> => {
-    const entries = await readdir(path, { withFileTypes: true });
-    folders.push([path, entries.filter((e) => !e.isDirectory() && IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))).map((e) => e.name).sort(byCodePoint)]);
-    for (const e of entries) if (e.isDirectory()) await walk(join(path, e.name));
-  };
-  await walk(dir);
-  return folders.sort(([a], [b]) => byCodePoint(a, b)).flatMap(([path, files]) => files.map((f) => join(path, f)));
+/** Every image file of the folder with its label, in sample order. */
+async function labelledFiles(root: string): Promise<{ path: FolderPath; label: number }[]> {
+  const files: { path: FolderPath; label: number }[] = [];
+  for (const [label, folder] of (await classFolders(root)).entries()) for (const path of await imagesUnder(folder.path.bytes)) files.push({ path, label });
+  return files;
 }
 
 /** One file as `h x w` grey pixels. */
-async function prepare(path: string, options: { size: [number, number]; grey: boolean; mnistStyle: boolean }): Promise<Uint8Array> {
-  const bytes = await readFile(path);
+async function prepare(path: FolderPath, options: { size: [number, number]; grey: boolean; mnistStyle: boolean; maxPixels: number }): Promise<Uint8Array> {
+  const bytes = await readFile(path.bytes);
   if (!options.grey) {
     const { channels } = await (await loadSharp())(bytes).metadata().catch(() => ({ channels: 1 }));
-    if (channels !== undefined && channels > 2) throw new ImageFolderError({ file: path, expected: 'a grey image (grey: false refuses colour)', found: `${channels} channels` });
+    if (channels !== undefined && channels > 2) throw new ImageFolderError({ file: path.text, expected: 'a grey image (grey: false refuses colour)', found: `${channels} channels` });
   }
-  const image = await decodeGrey(bytes, path);
+  const image = await decodeGrey(bytes, path.text, options.maxPixels);
   if (options.mnistStyle) return mnistStyle(image);
   const [h, w] = options.size;
   if (image.height === h && image.width === w) return image.pixels;
@@ -78,7 +78,12 @@ async function prepare(path: string, options: { size: [number, number]; grey: bo
  * at any depth below, decoded with sharp to one grey channel and resized to `size` (a bilinear
  * resize that ignores the aspect ratio), or prepared as MNIST's digits were (`mnistStyle`).
  * Samples are numbered in torchvision's order (class by class, files sorted); a file that does not
- * decode is an `ImageFolderError` naming it.
+ * decode is an `ImageFolderError` naming it. As torchvision does, symbolic links to folders (class
+ * folders too) and to files are followed; an image-named entry that is not a regular file (a FIFO,
+ * a device, a socket, a dangling link) is refused before any file is read. Names are read as
+ * bytes, so a name that is not UTF-8 is read like any other. Each image's declared size is
+ * checked against `maxImagePixels` and a PNG's CRCs against its chunks before it is decoded,
+ * four images at a time.
  *
  * @param options See `ImageFolderOptions`.
  *
@@ -94,17 +99,16 @@ export function imageFolder(options: ImageFolderOptions): Observable<Block<Uint8
   const size: [number, number] = typeof options.size === 'number' || options.size === undefined ? [options.size ?? 28, options.size ?? 28] : [options.size[0], options.size[1]];
   size.forEach((d, i) => validate.integer(`size[${i}]`, d, 1, 65535));
   const blockSize = validate.integer('blockSize', options.blockSize ?? 256, 1);
-  const prepared = { size: options.mnistStyle ? ([28, 28] as [number, number]) : size, grey: options.grey ?? true, mnistStyle: options.mnistStyle ?? false };
-  return produce<Block<Uint8Array>>(2, async (emit, subscriber) => {
-    const classes = await imageFolderClasses(options.root);
-    const files: { path: string; label: number }[] = [];
-    for (const [label, name] of classes.entries()) for (const path of await imagesUnder(join(options.root, name))) files.push({ path, label });
+  const maxPixels = validate.integer('maxImagePixels', options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS, 1);
+  const prepared = { size: options.mnistStyle ? ([28, 28] as [number, number]) : size, grey: options.grey ?? true, mnistStyle: options.mnistStyle ?? false, maxPixels };
+  return produce<Block<Uint8Array>>(2, async (emit, subscriber, signal) => {
+    const files = await labelledFiles(options.root);
     if (files.length === 0) throw new ImageFolderError({ file: options.root, expected: `image files (${IMAGE_EXTENSIONS.join(', ')}) in the class folders`, found: 'none' });
     const [h, w] = prepared.size;
     for (let at = 0; at < files.length && !subscriber.closed; at += blockSize) {
       const slice = files.slice(at, at + blockSize);
       const images = new Uint8Array(slice.length * h * w);
-      (await Promise.all(slice.map((f) => prepare(f.path, prepared)))).forEach((pixels, i) => images.set(pixels, i * h * w));
+      (await mapBounded(slice, DECODING_AT_ONCE, (f) => prepare(f.path, prepared), signal)).forEach((pixels, i) => images.set(pixels, i * h * w));
       await emit({ images, labels: Uint8Array.from(slice, (f) => f.label), indices: Uint32Array.from(slice, (_, i) => at + i), epoch: 0, shape: [slice.length, h, w] });
     }
   });
@@ -112,7 +116,6 @@ export function imageFolder(options: ImageFolderOptions): Observable<Block<Uint8
 
 /** The file of each sample of an image folder, in sample order, relative to `root` (for a manifest). */
 export async function imageFolderFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await imageFolderClasses(root)) for (const path of await imagesUnder(join(root, name))) out.push(relative(root, path));
-  return out;
+  const prefix = Buffer.byteLength(root) + 1;
+  return (await labelledFiles(root)).map((f) => f.path.bytes.subarray(prefix).toString());
 }

@@ -1,24 +1,40 @@
 // Parquet files in the Hugging Face Hub's image-classification layout (the MNIST card's): rows of
 // `image` (struct<bytes, path>, an encoded PNG or JPEG) and `label` (an integer ClassLabel), read
-// with hyparquet a slice of rows at a time and decoded to one grey channel with sharp.
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
+// with hyparquet (in a thread of its own, parquetThread.ts) a slice of rows at a time and decoded
+// to one grey channel with sharp.
+import type { FileMetaData } from 'hyparquet';
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
 import { ParquetFormatError } from '../errors.js';
 import { produce } from '../operate.js';
 import * as validate from '../validate.js';
-import { decodeGrey } from '../images/decodeGrey.js';
+import { DEFAULT_MAX_IMAGE_PIXELS, decodeGrey } from '../images/decodeGrey.js';
+import { mapBounded } from '../images/mapBounded.js';
+import { ParquetThread } from './parquetThread.js';
 
 /** Options of `parquet()`. */
 export interface ParquetSourceOptions {
   /** The Parquet files, read in this order (e.g. `train-00000-of-00002.parquet`, `train-00001-of-00002.parquet`). Required. */
   files: readonly string[];
-  /** Rows decoded per Block. Default 1,024. */
+  /** Rows decoded per Block. Default 1,024; fewer when that many images would pass 64 MiB of pixels (2^26 / height / width rows, at least 1). */
   blockSize?: number;
   /** The image column: a struct with `bytes`, or binary. Default `'image'`. */
   imageColumn?: string;
   /** The label column: integers 0-255. Default `'label'`. */
   labelColumn?: string;
+  /** The most pixels (width x height) an image may declare; more is an ImageTooLargeError before decoding. Default `DEFAULT_MAX_IMAGE_PIXELS` (89,478,485, PIL's). */
+  maxImagePixels?: number;
+}
+
+/** Images decoded at once: each may be up to `maxImagePixels` (in RGBA while libvips converts it). */
+const DECODING_AT_ONCE = 4;
+
+/** The most pixels a block holds (64 MiB): `blockSize` rows of large images would not fit in memory. */
+const BLOCK_PIXELS = 2 ** 26;
+
+/** Rows per block: `blockSize`, fewer when that many images of `shape` would pass BLOCK_PIXELS (at least 1). */
+function rowsPerBlock(blockSize: number, shape: [number, number] | undefined): number {
+  return shape ? Math.max(1, Math.min(blockSize, Math.floor(BLOCK_PIXELS / (shape[0] * shape[1])))) : blockSize;
 }
 
 /** The class names a file's `huggingface` schema metadata gives its label column, if any. */
@@ -44,7 +60,12 @@ function hfClassNames(metadata: Pick<FileMetaData, 'key_value_metadata'>, labelC
  */
 export async function parquetClassNames(files: readonly string[], labelColumn = 'label'): Promise<string[] | undefined> {
   if (files.length === 0) return undefined;
-  return hfClassNames(await metadataOf(files[0], await asyncBufferFromFile(files[0])), labelColumn);
+  const thread = ParquetThread.take();
+  try {
+    return hfClassNames(await metadataOf(thread, files[0]), labelColumn);
+  } finally {
+    await thread.release();
+  }
 }
 
 function imageBytes(file: string, row: number, value: unknown): Uint8Array {
@@ -65,23 +86,25 @@ function damaged(file: string, expected: string, error: unknown): ParquetFormatE
 }
 
 /** The file's footer, its schema checked to be there. */
-async function metadataOf(path: string, file: Awaited<ReturnType<typeof asyncBufferFromFile>>): Promise<FileMetaData> {
+async function metadataOf(thread: ParquetThread, path: string): Promise<FileMetaData> {
   try {
-    const metadata = await parquetMetadataAsync(file);
+    const metadata = await thread.metadata(path);
     if (!Array.isArray(metadata.schema) || !Array.isArray(metadata.row_groups)) throw new Error('no schema or row groups');
     return metadata;
   } catch (error) {
+    if (error instanceof ParquetFormatError) throw error;
     throw damaged(path, 'a Parquet file (magic PAR1 and a footer)', error);
   }
 }
 
 /** Rows `[start, end)` of one file as a Block (pixels decoded), its samples numbered from `index`. */
-async function readRows(path: string, file: Awaited<ReturnType<typeof asyncBufferFromFile>>, metadata: FileMetaData, range: { start: number; end: number; index: number }, columns: [string, string], like: { shape?: [number, number] }): Promise<Block<Uint8Array>> {
-  const rows = await parquetReadObjects({ file, metadata, columns, rowStart: range.start, rowEnd: range.end, utf8: false }).catch((error: unknown) => {
+async function readRows(thread: ParquetThread, path: string, range: { start: number; end: number; index: number }, columns: [string, string], like: { shape?: [number, number]; maxPixels: number; signal: AbortSignal }): Promise<Block<Uint8Array>> {
+  const rows = await thread.rows(path, range.start, range.end, columns).catch((error: unknown) => {
+    if (error instanceof ParquetFormatError) throw error;
     throw damaged(path, `readable rows ${range.start} to ${range.end - 1} (their pages decode)`, error);
   });
   const n = rows.length;
-  const decoded = await Promise.all(rows.map((row, i) => decodeGrey(imageBytes(path, range.start + i, row[columns[0]]), `${path} row ${range.start + i}`)));
+  const decoded = await mapBounded(rows, DECODING_AT_ONCE, (row, i) => decodeGrey(imageBytes(path, range.start + i, row[columns[0]]), `${path} row ${range.start + i}`, like.maxPixels), like.signal);
   like.shape ??= decoded.length > 0 ? [decoded[0].height, decoded[0].width] : undefined;
   const [h, w] = like.shape ?? [0, 0];
   const images = new Uint8Array(n * h * w);
@@ -114,22 +137,35 @@ async function readRows(path: string, file: Awaited<ReturnType<typeof asyncBuffe
 export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Array>> {
   const blockSize = validate.integer('blockSize', options.blockSize ?? 1024, 1);
   const columns: [string, string] = [options.imageColumn ?? 'image', options.labelColumn ?? 'label'];
+  const maxPixels = validate.integer('maxImagePixels', options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS, 1);
   if (!Array.isArray(options.files) || options.files.length === 0) throw new TypeError('Expected at least one Parquet file for files');
-  return produce<Block<Uint8Array>>(2, async (emit, subscriber) => {
-    const like: { shape?: [number, number] } = {};
-    let index = 0;
-    for (const path of options.files) {
-      const file = await asyncBufferFromFile(path);
-      const metadata = await metadataOf(path, file);
-      const names = metadata.schema.map((s) => s.name);
-      const missing = columns.find((c) => !names.includes(c));
-      if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
-      const rows = Number(metadata.num_rows);
-      for (let start = 0; start < rows && !subscriber.closed; start += blockSize) {
-        const block = await readRows(path, file, metadata, { start, end: Math.min(rows, start + blockSize), index }, columns, like);
-        index += block.shape[0];
-        await emit(block);
-      }
+  return produce<Block<Uint8Array>>(2, async (emit, subscriber, signal) => {
+    const thread = ParquetThread.take(signal);
+    try {
+      await readFiles(thread, options.files, columns, { blockSize, maxPixels, signal }, emit, subscriber);
+    } finally {
+      await thread.release();
     }
   });
+}
+
+/** Every file's rows, a block at a time, until the subscriber leaves. */
+async function readFiles(thread: ParquetThread, files: readonly string[], columns: [string, string], sizes: { blockSize: number; maxPixels: number; signal: AbortSignal }, emit: (block: Block<Uint8Array>) => Promise<void>, subscriber: { closed: boolean }): Promise<void> {
+  const like: { shape?: [number, number]; maxPixels: number; signal: AbortSignal } = { maxPixels: sizes.maxPixels, signal: sizes.signal };
+  let index = 0;
+  for (const path of files) {
+    const metadata = await metadataOf(thread, path);
+    const names = metadata.schema.map((s) => s.name);
+    const missing = columns.find((c) => !names.includes(c));
+    if (missing) throw new ParquetFormatError({ file: path, expected: `columns ${columns.join(' and ')}`, found: `columns ${metadata.schema.slice(1).map((s) => s.name).join(', ')}` });
+    const rows = Number(metadata.num_rows);
+    // The first image's size, before a block of them is decoded: large images make smaller blocks.
+    if (!like.shape && rows > 0) await readRows(thread, path, { start: 0, end: 1, index }, columns, like);
+    const step = rowsPerBlock(sizes.blockSize, like.shape);
+    for (let start = 0; start < rows && !subscriber.closed; start += step) {
+      const block = await readRows(thread, path, { start, end: Math.min(rows, start + step), index }, columns, like);
+      index += block.shape[0];
+      await emit(block);
+    }
+  }
 }
