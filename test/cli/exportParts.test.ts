@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI } from '../fixtures/mnist.js';
 
-const SCHEDULER_VARS = ['JOB_COMPLETION_INDEX', 'IDXFLOW_SHARDS', 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_ARRAY_TASK_MIN', 'RANK', 'WORLD_SIZE'];
+const SCHEDULER_VARS = ['JOB_COMPLETION_INDEX', 'IDXFLOW_SHARDS', 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_MAX', 'SLURM_ARRAY_TASK_STEP', 'RANK', 'WORLD_SIZE'];
 
 /** Runs the CLI with the scheduler variables of `env` only (none inherited from this process). */
 function idxflow(args: string[], env: Record<string, string> = {}) {
@@ -31,7 +31,7 @@ describe('idxflow export in parts (Kubernetes, Slurm and torchrun environments)'
 
     const environments: Record<string, string>[] = [
       { JOB_COMPLETION_INDEX: '0', IDXFLOW_SHARDS: '3' }, // a Kubernetes Indexed Job
-      { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' }, // sbatch --array=1-3: the second task
+      { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3', SLURM_ARRAY_TASK_STEP: '1', SLURM_ARRAY_TASK_COUNT: '3' }, // sbatch --array=1-3: the second task
       { RANK: '2', WORLD_SIZE: '3' }, // torchrun
     ];
     environments.forEach((env, index) => {
@@ -113,19 +113,19 @@ describe('idxflow export in parts (Kubernetes, Slurm and torchrun environments)'
     expect(readdirSync(dir)).not.toContain('manifest.json');
   });
 
-  it('refuses a part index out of range, and a count missing for Kubernetes, with exit 2', () => {
+  it('refuses a part index out of range, a count missing for Kubernetes, and --shards without an index, with exit 2', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'idxflow-parts-')), 'x');
     const cases: [string[], Record<string, string>, string][] = [
       [['--shard', '3/3'], {}, 'Expected a part index below the count (3) from --shard but received 3'],
       [['--shard', '1/0'], {}, 'Expected I/N with 0 <= I < N for --shard but received "1/0"'],
       [[], { JOB_COMPLETION_INDEX: '1' }, 'Expected --shards N or IDXFLOW_SHARDS with JOB_COMPLETION_INDEX'],
       [[], { RANK: '4', WORLD_SIZE: '4' }, 'Expected a part index below the count (4) from RANK/WORLD_SIZE but received 4'],
-      [['--shards', '3'], {}, 'Expected --shards N only with JOB_COMPLETION_INDEX set'],
+      [['--shards', '3'], {}, 'Expected a part index beside --shards=3 (JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or RANK), found none: give the part with --shard I/N'],
     ];
     for (const [args, env, message] of cases) {
       const r = idxflow([...EXPORT, '--out', out, ...args], env);
       expect(r.status).toBe(2);
-      expect(r.stderr).toBe(`idxflow: ${message}${message.endsWith('JOB_COMPLETION_INDEX') ? ' (a Kubernetes Indexed Job gives the index, not the count)' : ''}${message.endsWith('set') ? ' (or use --shard I/N)' : ''}\n`);
+      expect(r.stderr).toBe(`idxflow: ${message}${message.endsWith('JOB_COMPLETION_INDEX') ? ' (a Kubernetes Indexed Job gives the index, not the count)' : ''}\n`);
     }
   });
 });
