@@ -31,7 +31,10 @@ function tally(indices: number[], n: number): { misses: number; duplicates: numb
   for (const i of indices) counts[i]++;
   let misses = 0;
   let duplicates = 0;
-  for (const c of counts) (c === 0 ? misses++ : (duplicates += c - 1));
+  for (const c of counts) {
+    if (c === 0) misses++;
+    else duplicates += c - 1;
+  }
   return { misses, duplicates };
 }
 
