@@ -163,7 +163,8 @@ describe.skipIf(lacks !== undefined && !required)(`clients/python installed with
     expect(seen.rankTwice).toEqual(['ValueError', 'Expected the states of ranks 0 to 1, each once, but received ranks [0, 0]']);
     expect(seen.otherEpochs).toEqual(['ValueError', 'Expected states of one job at one step (one epoch) but received epoch 1, 2']);
     expect(seen.pastTheEpoch).toEqual(['IdxflowError', expect.stringMatching(/: HTTP 400: Expected offset between 0 and 60000 \(the samples of an epoch of train\) but received 60001$/)]);
-    expect(seen.severalUrlsNoBatch).toEqual(['ValueError', 'Expected a batch_size with 2 URLs (a stream that moves to another server must be cut into the same batches) but received None']);
+    expect(seen.severalUrlsNoBatch).toEqual(['ValueError', 'Expected a batch_size with 2 URLs or attempts=2 (a stream that moves to another server must be cut into the same batches) but received None']);
+    expect(seen.oneUrlTwice).toEqual(['IdxflowError', expect.stringMatching(/every server failed in turn: (http:\/\/127\.0\.0\.1:9\/batches\?\S+: cannot reach the server: [^;]*(; )?){2}$/)]);
     expect(seen.refusalNotRetried).toEqual(['IdxflowError', expect.stringMatching(/: HTTP 400: Expected one of train, test for split but received "tset"$/)]);
     expect(seen.noServerOfTwo).toEqual(['IdxflowError', expect.stringMatching(/every server failed in turn: .*127\.0\.0\.1:9\/.*cannot reach the server.*; .*127\.0\.0\.1:10\/.*cannot reach the server/)]);
     expect(seen.persistentWorkers).toEqual(['ValueError', expect.stringContaining('persistent_workers')]);

@@ -69,6 +69,7 @@ print(json.dumps({
                                        rank=0, world_size=3)),
     'severalUrlsNoBatch': outcome(lambda: IdxflowDataset([url, 'http://127.0.0.1:9'])),
     'refusalNotRetried': outcome(lambda: next(iter(IdxflowDataset([url, 'http://127.0.0.1:9'], token=token, split='tset', batch_size=10)))),
+    'oneUrlTwice': outcome(lambda: next(iter(IdxflowDataset('http://127.0.0.1:9', attempts=2, batch_size=10)))),
     'noServerOfTwo': outcome(lambda: next(iter(IdxflowDataset(['http://127.0.0.1:9', 'http://127.0.0.1:10'], batch_size=10)))),
     'noServer': outcome(lambda: next(iter(IdxflowDataset('http://127.0.0.1:9', token=token)))),
 }))

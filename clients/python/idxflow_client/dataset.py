@@ -54,6 +54,10 @@ class IdxflowDataset(IterableDataset):
     :param world_size: number of ranks. Default: the ``WORLD_SIZE`` environment variable, else 1.
     :param with_indices: yield ``(x, y, indices)`` instead of ``(x, y)``. Default False.
     :param timeout: seconds connecting or waiting for the next bytes may take. Default 60.
+    :param attempts: connections in a row that may fail (as above) before the error is raised.
+        Default: one per URL. More cycle through the URLs again after a second's pause: a
+        Kubernetes Service's one URL in front of several replicas takes e.g. ``attempts=3``,
+        each reconnection reaching a live replica. More than 1 needs batch_size.
 
     Example::
 
@@ -66,15 +70,16 @@ class IdxflowDataset(IterableDataset):
     """
 
     def __init__(self, url, *, token=None, batch_size=None, seed=None, split=None, eval=False, rank=None,
-                 world_size=None, with_indices=False, timeout=DEFAULT_TIMEOUT):
+                 world_size=None, with_indices=False, timeout=DEFAULT_TIMEOUT, attempts=None):
         super().__init__()
         self.urls = server_urls(url)
         self.url = self.urls[0]
         self.token = token
         self.batch_size = None if batch_size is None else integer('batch_size', batch_size, 1)
-        if self.batch_size is None and len(self.urls) > 1:
-            raise ValueError(f'Expected a batch_size with {len(self.urls)} URLs (a stream that moves to another server '
-                             'must be cut into the same batches) but received None')
+        self.attempts = len(self.urls) if attempts is None else integer('attempts', attempts, 1)
+        if self.batch_size is None and self.attempts > 1:
+            raise ValueError(f'Expected a batch_size with {len(self.urls)} URLs or attempts={self.attempts} (a stream that '
+                             'moves to another server must be cut into the same batches) but received None')
         self.seed = None if seed is None else integer('seed', seed)
         self.split = split
         self.eval = bool(eval)
@@ -162,7 +167,7 @@ class IdxflowDataset(IterableDataset):
                      world_size=self.world_size, split=self.split, eval=True if self.eval else None)
         turn = (self.rank * parts + part) % len(self.urls)  # ranks and workers start at different servers
         batches = resumable_batches(self.urls[turn:] + self.urls[:turn], query, start=start, part=part, parts=parts,
-                                    batch_size=self.batch_size, token=self.token, timeout=self.timeout)
+                                    batch_size=self.batch_size, attempts=self.attempts, token=self.token, timeout=self.timeout)
         if not count:
             yield from map(self._tensors, batches)
             return

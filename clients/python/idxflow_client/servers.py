@@ -1,12 +1,13 @@
 """One stream read from several servers started with the same flags: when one dies, the next goes on."""
 import logging
+import time
 
 from .stream import IdxflowError, batches_url, iter_batches
 
 log = logging.getLogger('idxflow_client')
 
 
-def resumable_batches(urls, query, *, start, part, parts, batch_size, token, timeout):
+def resumable_batches(urls, query, *, start, part, parts, batch_size, attempts, token, timeout):
     """Yields the batches of the stream ``query`` + ``start``/``part``/``parts``, from ``urls[0]``,
     moving to the next URL when a server fails in a way another would not (``retriable``).
 
@@ -17,12 +18,14 @@ def resumable_batches(urls, query, *, start, part, parts, batch_size, token, tim
     where k0 = max(0, g - parts + 1): the batches are cut at the same samples (k0 is a
     whole number of batches past ``start``), batch g is number g - k0 of the new stream,
     and ``start`` stays within the stream (k0 is at most the end of a full batch received).
-    A short batch is the stream's last: after it nothing is left to resume.
+    A short batch is the stream's last: after it nothing is left to resume. Each move is
+    logged as a warning of the ``idxflow_client`` logger, with the failure.
 
-    :param urls: the servers' base URLs, tried in turn; with one, a failure is raised as it is.
+    :param urls: the servers' base URLs, tried in turn (again after a second's pause once
+        all have failed, while attempts are left).
     :param query: the other query parameters of ``batches_url``.
-    :param batch_size: samples per batch (given to the server); needed when ``len(urls) > 1``.
-    Each move is logged as a warning of the ``idxflow_client`` logger, with the failure.
+    :param batch_size: samples per batch (given to the server); needed when ``attempts > 1``.
+    :param attempts: connections in a row that may fail before the failure is raised; 1: no retry.
 
     :raises IdxflowError: a refusal, a pipeline failure, or every server failing in turn.
     """
@@ -42,12 +45,14 @@ def resumable_batches(urls, query, *, start, part, parts, batch_size, token, tim
                 yield batch
             return
         except IdxflowError as error:
-            if not error.retriable or len(urls) == 1:
+            if not error.retriable or attempts == 1:
                 raise
             if short:
                 return  # it broke after the stream's last batch
             failures.append(error)
-            if len(failures) == len(urls):
+            if len(failures) == attempts:
                 raise IdxflowError(url, 'every server failed in turn: ' + '; '.join(str(f) for f in failures)) from None
             index = (index + 1) % len(urls)
+            if len(failures) % len(urls) == 0:
+                time.sleep(1)  # every URL failed: give a Service time to route to a live replica
             log.warning('%s; going on from %s', error, urls[index])
