@@ -4,8 +4,9 @@ torch 1.13 launcher, torch.distributed.run, fails on Python 3.11, so the test st
 
     python distributed.py first URL CKPT STEPS      # epoch 0 for STEPS steps, then the checkpoint
     python distributed.py resume URL CKPT           # loads the checkpoint, trains to the end of epoch 0
-    python distributed.py failover URL1,URL2 PID STEP   # the whole epoch 0 with 2 DataLoader workers
-                                                        # from two servers; rank 0 kills PID at STEP
+    python distributed.py failover URL1,URL2 PID STEP [ATTEMPTS]
+        # the whole epoch 0 with 2 DataLoader workers from the servers at URL1, URL2 (or one URL
+        # tried ATTEMPTS times); rank 0 kills PID at STEP
 
 Each prints JSON: its rank, the indices of the samples it trained on in order, its steps, and
 for `first` the merged state rank 0 saved.
@@ -81,9 +82,9 @@ def resume(url, path):
     return {'rank': rank, 'indices': seen, 'steps': steps, 'end': loader.state_dict()}
 
 
-def failover(urls, pid, kill_at):
+def failover(urls, pid, kill_at, attempts):
     rank, model, optimizer = setup()
-    train = IdxflowDataset(urls.split(','), seed=SEED, batch_size=BATCH, with_indices=True)
+    train = IdxflowDataset(urls.split(','), seed=SEED, batch_size=BATCH, with_indices=True, attempts=attempts)
     loader = StatefulLoader(train, num_workers=2)
     seen, steps = [], 0
     for x, y, indices in loader:
@@ -102,6 +103,6 @@ if __name__ == '__main__':
     elif mode == 'resume':
         result = resume(sys.argv[2], sys.argv[3])
     else:
-        result = failover(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        result = failover(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]) if len(sys.argv) > 5 else None)
     dist.destroy_process_group()
     print(json.dumps(result))

@@ -5,7 +5,7 @@
 // (test/fixtures/frames.ts), DistributedSampler's striping and padding written out here, and
 // counts of the indices the Python ranks report, never from the client's own arithmetic.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,32 @@ function freePort(): Promise<number> {
     });
     probe.on('error', reject);
   });
+}
+
+/**
+ * A Kubernetes Service in miniature: one address whose every connection is forwarded to the
+ * first of `backends` that accepts it, as kube-proxy routes around a replica that died.
+ */
+async function service(backends: string[]): Promise<{ url: string; server: NetServer }> {
+  const server = createServer((client) => {
+    client.on('error', () => undefined);
+    const forward = (i: number): void => {
+      if (i === backends.length) return void client.destroy();
+      const { hostname, port } = new URL(backends[i]);
+      const upstream = connect(Number(port), hostname);
+      let connected = false;
+      upstream.once('connect', () => {
+        connected = true;
+        client.pipe(upstream).pipe(client);
+      });
+      upstream.on('error', () => (connected ? client.destroy() : forward(i + 1)));
+      upstream.on('close', () => connected && client.destroy());
+      client.on('close', () => upstream.destroy());
+    };
+    forward(0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
 
 interface RankResult { rank: number; indices: number[]; steps: number; merged?: Record<string, unknown>; end?: Record<string, unknown> }
@@ -158,5 +184,22 @@ describe.skipIf(lacks !== undefined && !required)(`a job that changes its number
     const { misses, duplicates } = tally(all, TRAIN);
     console.info(`a server killed at step 10 of 235: ${all.length} samples, ${duplicates} duplicates, ${misses} misses`);
     expect([all.length, misses, duplicates]).toEqual([TRAIN, 0, 0]);
+  }, 600_000);
+
+  it('one URL in front of two replicas (a Service) with attempts=3: the replica killed mid-epoch, the stream goes on through the other', async () => {
+    const replica = await startServer(['--split', 'train']);
+    const front = await service([replica.url, twin!.url]);
+    try {
+      const { ranks, stderr } = await job(1, ['failover', front.url, replica.pid, 10, 3]);
+      const order = await orderOf(twin!, 7, 0);
+      expect(ranks[0].indices).toEqual(order);
+      expect(stderr[0]).toContain(`; going on from ${front.url}`); // the same URL, reaching the live replica
+      const { misses, duplicates } = tally(ranks[0].indices, TRAIN);
+      console.info(`a replica behind one URL killed at step 10 of 469: ${ranks[0].indices.length} samples, ${duplicates} duplicates, ${misses} misses`);
+      expect([ranks[0].indices.length, misses, duplicates]).toEqual([TRAIN, 0, 0]);
+    } finally {
+      front.server.close();
+      await replica.stop();
+    }
   }, 600_000);
 });
