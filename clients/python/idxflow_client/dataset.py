@@ -30,11 +30,12 @@ class IdxflowDataset(IterableDataset):
     ``load_state_dict()`` makes the next pass resume there. Because the order does not depend
     on ``num_workers``, a state taken with some number of workers resumes with any other. To
     resume on another number of ranks, merge the states of all ranks at one step with
-    ``merge_states()`` and load that on each new rank: they stripe the rest of the epoch. The dataset counts what
-    it yields only when it runs in the process that consumes it (``num_workers=0``); with
-    workers it runs in copies, so take the state from ``StatefulLoader``, which counts batches
-    as the main process receives them. Do not use ``persistent_workers=True``: the workers'
-    copies would keep the epoch and resume point of the first pass.
+    ``merge_states()`` and load that on each new rank: they stripe the rest of the epoch. The
+    dataset counts what it yields only when it runs in the process that consumes it
+    (``num_workers=0``); with workers it runs in copies, so take the state from
+    ``StatefulLoader``, which counts batches as the main process receives them. Do not use
+    ``persistent_workers=True``: the workers' copies would keep the epoch and resume point of
+    the first pass.
 
     :param url: the server's base URL, e.g. ``http://127.0.0.1:8080``, or a list of the URLs of
         servers started with the same flags (they serve the same bytes): a stream whose server
