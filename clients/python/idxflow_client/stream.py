@@ -23,9 +23,9 @@ _QUERY_NAMES = {
     'epoch': 'epoch',
     'epochs': 'epochs',
     'batch': 'batch',
-    'offset': 'offset',
     'rank': 'rank',
     'world_size': 'worldSize',
+    'offset': 'offset',
     'start': 'start',
     'part': 'part',
     'parts': 'parts',
@@ -85,7 +85,7 @@ def batches_url(url, **query):
     sent as ``worldSize``, and booleans as ``1``/``0``.
 
     :param url: the server's base URL, e.g. ``http://127.0.0.1:8080`` (a trailing ``/batches`` is accepted).
-    :param query: any of seed, epoch, epochs, batch, offset, rank, world_size, start, part, parts, split, eval.
+    :param query: any of seed, epoch, epochs, batch, rank, world_size, offset, start, part, parts, split, eval.
 
     Example::
 
