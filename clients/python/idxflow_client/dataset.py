@@ -9,6 +9,9 @@ from .states import STREAM_KEYS, resume_point
 from .stream import DEFAULT_TIMEOUT
 
 
+_FROM_THE_START = (0, 0, False)  # (offset, start, ended) of a pass over the whole epoch
+
+
 class IdxflowDataset(IterableDataset):
     """Whole batches from an idxflow server: one pass is this rank's share of one epoch.
 
@@ -89,8 +92,8 @@ class IdxflowDataset(IterableDataset):
         self.with_indices = bool(with_indices)
         self.timeout = timeout
         self._epoch = 0
+        self._resume = _FROM_THE_START  # (offset, start, ended) where the next pass begins, then from the start again
         self._offset = 0  # positions of the epoch's order all ranks had consumed when this rank's stream began
-        self._start = 0  # samples of this rank's stream that the next pass skips: the resume point
         self._position = 0  # samples of this rank's stream consumed in this process
         self._ended = False  # the last of them was the stream's last: the epoch is done
 
@@ -107,7 +110,7 @@ class IdxflowDataset(IterableDataset):
         """
         epoch = integer('epoch', epoch, 0)
         if epoch != self._epoch:
-            self._epoch, self._offset, self._start, self._position, self._ended = epoch, 0, 0, 0, False
+            self._epoch, self._resume, self._offset, self._position, self._ended = epoch, _FROM_THE_START, 0, 0, False
 
     def state_dict(self):
         """Where this rank is: ``{'epoch', 'position', 'offset', 'rank', 'world_size', 'ended', 'seed', 'split', 'eval'}``.
@@ -137,22 +140,20 @@ class IdxflowDataset(IterableDataset):
             another rank or world size (merge the states instead), or lacks the keys that say
             which samples were consumed. The message says why in one line.
         """
-        self._epoch, self._offset, self._start, self._ended = resume_point(state, self)
-        self._position = self._start
+        self._epoch, offset, start, ended = resume_point(state, self)
+        self._resume = offset, start, ended
+        self._offset, self._position, self._ended = self._resume  # state_dict() says the same until the pass begins
 
     def __iter__(self):
         info = get_worker_info()
         if info is None:
             return self._stream(self._begin(), 0, 1, count=True)
-        return self._stream(self._resume_point(), info.id, info.num_workers, count=False)
-
-    def _resume_point(self):
-        return self._epoch, self._offset, self._start, self._ended
+        return self._stream((self._epoch,) + self._resume, info.id, info.num_workers, count=False)
 
     def _begin(self):
         """A pass starts in the consuming process: it takes the resume point and counts from there."""
-        resume = self._resume_point()
-        self._position, self._start = self._start, 0
+        self._offset, self._position, self._ended = self._resume
+        resume, self._resume = (self._epoch,) + self._resume, _FROM_THE_START
         return resume
 
     def _advance(self, samples, ended):
