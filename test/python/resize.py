@@ -6,7 +6,8 @@ next phase loads merge_states() of their state_dict()s on its own number of rank
 
 Prints JSON: for each scenario the phases, each with its world size, batch, DataLoader
 workers, batches per rank (None: to the end of the epoch), the indices each rank consumed,
-and the merged state it left.
+and the merged state it left; and `again`: rank 1 of 2 loading a merged state at offset 1000,
+then making two passes without set_epoch (the second is the whole share again).
 """
 import json
 import sys
@@ -59,6 +60,15 @@ def scenario(url, phases):
     return out
 
 
+def again(url):
+    dataset = IdxflowDataset(url, seed=SEED, batch_size=128, rank=1, world_size=2, with_indices=True)
+    loader = StatefulLoader(dataset, num_workers=2)
+    loader.load_state_dict({'epoch': EPOCH, 'offset': 1000, 'ended': False, 'seed': SEED, 'split': None, 'eval': False})
+    dataset.set_epoch(EPOCH)
+    return [torch.cat([got[2] for got in loader]).tolist() for _ in range(2)]
+
+
 if __name__ == '__main__':
     url = sys.argv[1]
-    print(json.dumps({'seed': SEED, 'epoch': EPOCH, 'scenarios': [{'name': name, 'phases': scenario(url, phases)} for name, phases in SCENARIOS]}))
+    print(json.dumps({'seed': SEED, 'epoch': EPOCH, 'again': again(url),
+                      'scenarios': [{'name': name, 'phases': scenario(url, phases)} for name, phases in SCENARIOS]}))

@@ -143,7 +143,7 @@ describe.skipIf(lacks !== undefined && !required)(`a job that changes its number
 
   it('6,000 samples: 2 -> 1, 2 -> 3, 3 -> 2, 4 -> 3 (and 2 -> 3 -> 2 -> 4) at several cut points: every sample once, repeats only DistributedSampler padding', async () => {
     interface Phase { worldSize: number; batch: number; steps: number | null; ranks: number[][]; merged: { offset: number; ended: boolean; epoch: number } }
-    const { result } = await runPython<{ seed: number; epoch: number; scenarios: { name: string; phases: Phase[] }[] }>(venvPython, temp, join(HERE, 'resize.py'), [small!.url], {}, 300_000);
+    const { result } = await runPython<{ seed: number; epoch: number; again: number[][]; scenarios: { name: string; phases: Phase[] }[] }>(venvPython, temp, join(HERE, 'resize.py'), [small!.url], {}, 300_000);
     const order = await orderOf(small!, result.seed, result.epoch);
     expect(order).toHaveLength(SMALL);
     const sizes = new Set(result.scenarios.map((s) => `${s.phases[0].worldSize} -> ${s.phases[1].worldSize}`));
@@ -169,6 +169,8 @@ describe.skipIf(lacks !== undefined && !required)(`a job that changes its number
       expect(duplicates - padding, `${name}: duplicates beyond the padding`).toBe(0);
     }
     expect(midBatch).toBeGreaterThan(2); // cuts that are not on a batch boundary of the epoch's order
+    // A loaded state resumes the next pass only: the one after it (no set_epoch) is the whole share again.
+    expect(result.again).toEqual([striped(order, 1000, 1, 2), striped(order, 0, 1, 2)]);
   }, 600_000);
 
   it('two servers with the same flags, one killed mid-epoch: 2 DDP ranks x 2 workers finish the epoch from the other, each sample once', async () => {
