@@ -3,75 +3,19 @@
 // next to this file print JSON; the expectations here come from the raw MNIST files, closed
 // forms (ceil(n / 2), DistributedSampler's padding) and the TypeScript client's reading of the
 // same streams, never from the Python client itself.
-import { execFile, spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromServer } from '@idxflow/core';
-import { CLI, RAW_DIR, raw, ROOT } from '../fixtures/mnist.js';
+import { RAW_DIR, raw } from '../fixtures/mnist.js';
+import { env, installClient, lacks, PYTHON, required, run, runPython, startServer, type Server } from './fixture.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PYTHON = '/usr/bin/python3';
 const TOKEN = 'py-secret';
-const run = promisify(execFile);
-
-/** What PYTHON lacks for these tests, or undefined (to swap for a shared fixture when there is one). */
-function pythonLacks(): string | undefined {
-  const modules = ['numpy', 'torch', 'venv', 'ensurepip', 'pip', 'setuptools', 'wheel'];
-  const probe = 'import importlib.util as u, sys; print(" ".join(m for m in sys.argv[1:] if u.find_spec(m) is None))';
-  const r = spawnSync(PYTHON, ['-c', probe, ...modules], { encoding: 'utf8' });
-  if (r.status !== 0) return `${PYTHON} does not run (${r.error?.message ?? r.stderr.trim()})`;
-  return r.stdout.trim() === '' ? undefined : `${PYTHON} lacks ${r.stdout.trim().split(' ').join(', ')}`;
-}
-const lacks = pythonLacks();
-const required = process.env.CI === 'true'; // CI installs them (.ci/run): there, missing is a failure
-if (lacks !== undefined && !required) console.warn(`Skipping the Python client tests: ${lacks}`);
-
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts `idxflow serve --port 0 ARGS` and reads its URL from the line it prints. */
-async function startServer(args: string[]): Promise<Server> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workers', '1', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`idxflow serve printed no URL in 30 s: ${output}`)), 30_000);
-    const read = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const match = /serving batches at (http:\/\/\S+)\/batches/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      resolve(match[1]);
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`idxflow serve exited: ${output}`));
-    });
-  });
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /** An IDX file of the first `count` records of `bytes`, an IDX file of unsigned bytes. */
 function firstRecords(bytes: Buffer, count: number): Buffer {
@@ -92,19 +36,10 @@ let pipOutput = '';
 let augmented: Server | undefined; // train and test, rotate 10 and shift 2, with a token
 let odd: Server | undefined; // 9,999 test images, no token
 let oddLabels: Buffer;
-const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
-for (const name of ['RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE', 'PYTHONPATH', 'PYTHONHOME', 'VIRTUAL_ENV']) delete env[name];
 
 /** Runs a script of this folder with the virtual environment's Python; its stdout is JSON. */
 async function python<T>(script: string, args: (string | number)[], extra: NodeJS.ProcessEnv = {}): Promise<T> {
-  const { stdout } = await run(venvPython, [join(HERE, script), ...args.map(String)], {
-    cwd: temp, // not the checkout: `import idxflow_client` must find the installed package
-    env: { ...env, ...extra },
-    encoding: 'utf8',
-    timeout: 100_000,
-    maxBuffer: 64 << 20,
-  });
-  return JSON.parse(stdout) as T;
+  return (await runPython<T>(venvPython, temp, join(HERE, script), args, extra)).result;
 }
 
 describe.skipIf(lacks !== undefined && !required)(`clients/python installed with pip (${PYTHON})`, () => {
@@ -116,14 +51,7 @@ describe.skipIf(lacks !== undefined && !required)(`clients/python installed with
     await writeFile(join(temp, 'odd-images'), images);
     await writeFile(join(temp, 'odd-labels'), oddLabels);
     const install = async (): Promise<void> => {
-      // pip builds in the source folder (build/, *.egg-info): build a copy, not the checkout.
-      const source = join(temp, 'idxflow-client');
-      await cp(join(ROOT, 'clients/python'), source, { recursive: true, filter: (path) => !/(^|\/)(build|__pycache__|[^/]*\.egg-info)$/.test(path) });
-      await run(PYTHON, ['-m', 'venv', '--system-site-packages', join(temp, 'venv')], { env });
-      venvPython = join(temp, 'venv/bin/python');
-      const pip = [join(temp, 'venv/bin/pip'), 'install', '--no-index', '--no-build-isolation', `${source}[torch]`];
-      const { stdout, stderr } = await run(pip[0], pip.slice(1), { env, encoding: 'utf8', timeout: 100_000 });
-      pipOutput = stdout + stderr;
+      ({ venvPython, pipOutput } = await installClient(temp));
     };
     [, augmented, odd] = await Promise.all([
       install(),
@@ -186,8 +114,8 @@ describe.skipIf(lacks !== undefined && !required)(`clients/python installed with
     interface Digest { samples: number; x: string; y: string; indices: string }
     const stateFile = join(temp, 'state.json');
     const cut = await python<{ state: Record<string, unknown>; consumed: Digest }>('resume.py', ['interrupt', augmented!.url, TOKEN, stateFile]);
-    const stream = { seed: 5, split: null, eval: false, world_size: 2 };
-    expect(cut.state).toEqual({ epoch: 2, position: 700, ...stream });
+    const stream = { seed: 5, split: null, eval: false, world_size: 2, rank: 1, offset: 0 };
+    expect(cut.state).toEqual({ epoch: 2, position: 700, ended: false, ...stream });
     const resumed = await python<{ afterOne: Record<string, unknown>; end: Record<string, unknown>; rest: Digest }>('resume.py', ['resume', augmented!.url, TOKEN, stateFile]);
     const whole = await python<{ head: Digest; tail: Digest; end: Record<string, unknown> }>('resume.py', ['whole', augmented!.url, TOKEN]);
     const share = Math.ceil(60_000 / 2);
@@ -195,9 +123,9 @@ describe.skipIf(lacks !== undefined && !required)(`clients/python installed with
     expect(whole.tail.samples).toBe(share - 700);
     expect(cut.consumed).toEqual(whole.head);
     expect(resumed.rest).toEqual(whole.tail); // images, labels and indices, byte for byte
-    expect(resumed.afterOne).toEqual({ epoch: 2, position: 700 + 128, ...stream }); // the dataset counts with 0 workers
-    expect(resumed.end).toEqual({ epoch: 2, position: share, ...stream });
-    expect(whole.end).toEqual({ epoch: 2, position: share, ...stream });
+    expect(resumed.afterOne).toEqual({ epoch: 2, position: 700 + 128, ended: false, ...stream }); // the dataset counts with 0 workers
+    expect(resumed.end).toEqual({ epoch: 2, position: share, ended: true, ...stream });
+    expect(whole.end).toEqual({ epoch: 2, position: share, ended: true, ...stream });
   });
 
   it('a one-epoch MLP trained through the client (rotate 10, shift 2) reaches 96% on the eval stream, which is the raw test split', async () => {
@@ -223,6 +151,22 @@ describe.skipIf(lacks !== undefined && !required)(`clients/python installed with
     expect(seen.pastTheShare).toEqual(['IdxflowError', expect.stringMatching(/: HTTP 400: Expected start between 0 and 30000 \(this rank's share of an epoch of train\) but received 30001$/)]);
     expect(seen.otherStream).toEqual(['ValueError', expect.stringContaining('seed=1')]);
     expect(seen.rankFromEnvironment).toEqual(['ValueError', 'Expected an integer between 0 and 1 for rank (the environment variable RANK) but received 2 of type int']);
+    const useMerge = 'merge the states of all ranks taken at one step with idxflow_client.merge_states() and load that on any number of ranks';
+    expect(seen.otherWorldSize).toEqual(['ValueError', `Expected the state of rank 0 of 3 (this dataset's) but received rank 0 of 2's: one rank's state resumes only that rank; ${useMerge}`]);
+    expect(seen.otherRank).toEqual(['ValueError', `Expected the state of rank 1 of 2 (this dataset's) but received rank 0 of 2's: one rank's state resumes only that rank; ${useMerge}`]);
+    expect(seen.withoutKeys).toEqual(['ValueError', `Expected a state from state_dict() or merge_states() but received one without offset, rank, ended, which cannot say which samples were consumed: ${useMerge}`]);
+    expect(seen.differentSteps).toEqual([
+      'ValueError',
+      "Expected the states of one step (every rank at the same position) but received positions rank 0: 700, rank 1: 600: states of different steps do not hold a prefix of the epoch's order",
+    ]);
+    expect(seen.rankMissing).toEqual(['ValueError', 'Expected the states of ranks 0 to 1, each once, but received ranks [0]']);
+    expect(seen.rankTwice).toEqual(['ValueError', 'Expected the states of ranks 0 to 1, each once, but received ranks [0, 0]']);
+    expect(seen.otherEpochs).toEqual(['ValueError', 'Expected states of one job at one step (one epoch) but received epoch 1, 2']);
+    expect(seen.pastTheEpoch).toEqual(['IdxflowError', expect.stringMatching(/: HTTP 400: Expected offset between 0 and 60000 \(the samples of an epoch of train\) but received 60001$/)]);
+    expect(seen.severalUrlsNoBatch).toEqual(['ValueError', 'Expected a batch_size with 2 URLs or attempts=2 (a stream that moves to another server must be cut into the same batches) but received None']);
+    expect(seen.oneUrlTwice).toEqual(['IdxflowError', expect.stringMatching(/every server failed in turn: (http:\/\/127\.0\.0\.1:9\/batches\?\S+: cannot reach the server: [^;]*(; )?){2}$/)]);
+    expect(seen.refusalNotRetried).toEqual(['IdxflowError', expect.stringMatching(/: HTTP 400: Expected one of train, test for split but received "tset"$/)]);
+    expect(seen.noServerOfTwo).toEqual(['IdxflowError', expect.stringMatching(/every server failed in turn: .*127\.0\.0\.1:9\/.*cannot reach the server.*; .*127\.0\.0\.1:10\/.*cannot reach the server/)]);
     expect(seen.persistentWorkers).toEqual(['ValueError', expect.stringContaining('persistent_workers')]);
     expect(seen.noServer).toEqual(['IdxflowError', expect.stringContaining('cannot reach the server')]);
   });

@@ -10,12 +10,15 @@ With PyTorch (``pip install 'idxflow-client[torch]'``), ``IdxflowDataset`` is an
 IterableDataset that takes its rank's share of each epoch (RANK and WORLD_SIZE as torchrun
 sets them), splits it between DataLoader workers, and resumes mid-epoch; ``StatefulLoader``
 is the DataLoader whose ``state_dict()`` is exact with any number of workers. They import
-torch when first used, so the numpy reader does not pay for it.
+torch when first used, so the numpy reader does not pay for it. ``merge_states`` turns the
+states of all ranks at one step into one state that resumes on any number of ranks, and a
+list of URLs (servers started with the same flags) lets a stream outlive its server.
 """
+from .states import merge_states
 from .stream import DEFAULT_TIMEOUT, Batch, IdxflowError, batches_url, iter_batches
 
 __version__ = '0.1.0'
-__all__ = ['Batch', 'DEFAULT_TIMEOUT', 'IdxflowDataset', 'IdxflowError', 'StatefulLoader', 'batches_url', 'iter_batches']
+__all__ = ['Batch', 'DEFAULT_TIMEOUT', 'IdxflowDataset', 'IdxflowError', 'StatefulLoader', 'batches_url', 'iter_batches', 'merge_states']
 
 _TORCH_NAMES = {'IdxflowDataset': 'dataset', 'StatefulLoader': 'loader'}
 

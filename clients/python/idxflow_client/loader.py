@@ -3,6 +3,7 @@ from torch.utils.data import DataLoader
 
 from .dataset import IdxflowDataset
 
+_END = object()  # what next() gives for a loader's iterator that has ended
 # The server batches and the dataset orders; these DataLoader options would undo either.
 _FIXED_OPTIONS = ('batch_size', 'shuffle', 'sampler', 'batch_sampler', 'collate_fn', 'drop_last')
 
@@ -56,14 +57,22 @@ class StatefulLoader(DataLoader):
         return self._counted(batches)
 
     def _counted(self, batches):
-        for batch in batches:
-            self.dataset._advance(len(batch[1]))  # before yielding, as the dataset counts
-            yield batch
+        # One batch read ahead, as the dataset reads: the state taken after the last batch says the epoch ended.
+        pending = next(batches, _END)
+        while pending is not _END:
+            following = next(batches, _END)
+            self.dataset._advance(len(pending[1]), following is _END)  # before yielding, as the dataset counts
+            yield pending
+            pending = following
+        self.dataset._ended = True
 
     def state_dict(self):
-        """The dataset's epoch and the samples of this rank's share that this loader has yielded."""
+        """The dataset's ``state_dict()``, its position the samples of this rank's stream that this loader has yielded.
+
+        Merge the states of all ranks at one step with ``merge_states()`` to resume on any number of ranks.
+        """
         return self.dataset.state_dict()
 
     def load_state_dict(self, state):
-        """Makes the next pass resume where ``state`` (from ``state_dict()``) was taken."""
+        """Makes the next pass resume where ``state`` (this rank's ``state_dict()``, or ``merge_states()``) was taken."""
         self.dataset.load_state_dict(state)

@@ -25,6 +25,7 @@ _QUERY_NAMES = {
     'batch': 'batch',
     'rank': 'rank',
     'world_size': 'worldSize',
+    'offset': 'offset',
     'start': 'start',
     'part': 'part',
     'parts': 'parts',
@@ -39,12 +40,17 @@ class IdxflowError(RuntimeError):
     The message starts with the URL and gives the server's own words when it sent any:
     ``http://127.0.0.1:8080/batches?batch=0: HTTP 400: Expected an integer between 1 and
     65536 for batch but received "0"``. ``status`` is the HTTP status of a refusal, else None.
+    ``retriable`` is True when the server may be gone while another could go on: it could not
+    be reached, the connection broke or timed out, or it had too many clients (503); False for
+    a refusal of the request (4xx) or a failure of the server's pipeline, which any server
+    started with the same flags would repeat.
     """
 
-    def __init__(self, url, message, status=None):
+    def __init__(self, url, message, status=None, retriable=False):
         super().__init__(f'{url}: {message}')
         self.url = url
         self.status = status
+        self.retriable = retriable
 
 
 class Batch:
@@ -79,7 +85,7 @@ def batches_url(url, **query):
     sent as ``worldSize``, and booleans as ``1``/``0``.
 
     :param url: the server's base URL, e.g. ``http://127.0.0.1:8080`` (a trailing ``/batches`` is accepted).
-    :param query: any of seed, epoch, epochs, batch, rank, world_size, start, part, parts, split, eval.
+    :param query: any of seed, epoch, epochs, batch, rank, world_size, offset, start, part, parts, split, eval.
 
     Example::
 
@@ -128,9 +134,9 @@ def iter_batches(url, token=None, timeout=DEFAULT_TIMEOUT):
             try:
                 batch = _read_frame(response, url)
             except socket.timeout:
-                raise IdxflowError(url, f'no data from the server for {timeout} s') from None
+                raise IdxflowError(url, f'no data from the server for {timeout} s', retriable=True) from None
             except (http.client.IncompleteRead, ConnectionError) as error:
-                raise IdxflowError(url, f'the connection broke inside the stream ({error!r})') from None
+                raise IdxflowError(url, f'the connection broke inside the stream ({error!r})', retriable=True) from None
             if batch is None:
                 return  # the stream ends between frames: every requested epoch was sent
             yield batch
@@ -146,9 +152,11 @@ def _open(url, token, timeout):
     except urllib.error.HTTPError as error:
         raise _refusal(url, error) from None
     except urllib.error.URLError as error:
-        raise IdxflowError(url, f'cannot reach the server: {error.reason}') from None
+        raise IdxflowError(url, f'cannot reach the server: {error.reason}', retriable=True) from None
+    except (http.client.HTTPException, ConnectionError) as error:
+        raise IdxflowError(url, f'the connection broke before the stream began ({error!r})', retriable=True) from None
     except socket.timeout:
-        raise IdxflowError(url, f'no answer from the server for {timeout} s') from None
+        raise IdxflowError(url, f'no answer from the server for {timeout} s', retriable=True) from None
     kind = response.headers.get('Content-Type', '')
     if kind.split(';')[0].strip() != CONTENT_TYPE:
         response.close()
@@ -167,7 +175,7 @@ def _refusal(url, error):
     retry = error.headers.get('Retry-After') if error.headers else None
     if retry:
         message += f' (Retry-After: {retry} s)'
-    return IdxflowError(url, f'HTTP {error.code}: {message}', status=error.code)
+    return IdxflowError(url, f'HTTP {error.code}: {message}', status=error.code, retriable=error.code == 503)
 
 
 def _read_frame(stream, url):
@@ -201,7 +209,7 @@ def _read_exactly(stream, size, url):
     while size > 0:
         chunk = stream.read(size)
         if not chunk:
-            raise IdxflowError(url, 'the stream ended inside a frame (the connection broke)')
+            raise IdxflowError(url, 'the stream ended inside a frame (the connection broke)', retriable=True)
         chunks.append(chunk)
         size -= len(chunk)
     return b''.join(chunks)

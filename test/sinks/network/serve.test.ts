@@ -82,7 +82,7 @@ describe('serve() over real sockets on 127.0.0.1', () => {
       ['batch=abc', 'Expected an integer between 1 and 1000 for batch but received "abc"'],
       ['batch=1001', 'Expected an integer between 1 and 1000 for batch but received "1001"'],
       ['seed=1.5', 'for seed but received "1.5"'],
-      ['worldsize=2', 'Expected only seed, epoch, epochs, batch, rank, worldSize, start, part, parts, split, eval as query parameters but received "worldsize"'],
+      ['worldsize=2', 'Expected only seed, epoch, epochs, batch, rank, worldSize, offset, start, part, parts, split, eval as query parameters but received "worldsize"'],
       ['token=secret', 'as query parameters but received "token"'], // the query token is for browsers on /ws only
       ['epochs=6', 'Expected at most 5 for epochs but received 6'], // a RangeError of the factory
     ];

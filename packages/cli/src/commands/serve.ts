@@ -91,9 +91,11 @@ export const serveUsage = `Usage: idxflow serve [options]
 
 Streams shuffled, augmented batches over HTTP (GET /batches) and WebSocket (/ws) to
 trainers in any language. One copy of each split and one worker pool serve every client.
-Query parameters: seed, epoch, epochs, batch, rank, worldSize, start (samples of the first
-epoch's share to skip, to resume), part and parts (DataLoader workers), split, eval (1: the
-split in order, not shuffled, not augmented). The framing is documented in
+Query parameters: seed, epoch, epochs, batch, rank, worldSize, offset (positions of the
+first epoch's order that all ranks consumed together: the rest is striped across worldSize
+ranks, to resume a job on another number of ranks), start (samples of the first epoch's
+share to skip, to resume), part and parts (DataLoader workers), split, eval (1: the split in
+order, not shuffled, not augmented). The framing is documented in
 packages/core/src/protocol/PROTOCOL.md. --seed is the seed of requests that give none.
 A request whose Host header names another server (127.0.0.1, localhost, the --host address,
 --allow-host names and, with a non-loopback --host, this machine's name and IP addresses are
@@ -115,22 +117,32 @@ interface Engine {
   maxBatch: number;
 }
 
-/** Samples in one rank's share of an epoch of `n` (shard() pads to a multiple of worldSize). */
+/** Samples in one rank's share of `n` positions of an epoch (shard() pads to a multiple of worldSize). */
 const shareOf = (n: number, worldSize: number): number => Math.ceil(n / worldSize);
+
+/** Refuses an `offset` past the epoch and a `start` past the rank's share of what remains: 400. */
+function checkResumePoint(n: number, p: ServeParams): void {
+  if (p.offset > n) throw new RangeError(`Expected offset between 0 and ${n} (the samples of an epoch of ${p.split}) but received ${p.offset}`);
+  const share = shareOf(n - p.offset, p.worldSize);
+  const of = p.offset === 0 ? `an epoch of ${p.split}` : `the ${n - p.offset} samples of ${p.split} after offset ${p.offset}`;
+  if (p.start > share) throw new RangeError(`Expected start between 0 and ${share} (this rank's share of ${of}) but received ${p.start}`);
+}
 
 /** One client's pipeline: what the query asks of the loaded split. */
 function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   const data = engine.splits.get(p.split)!;
-  const share = shareOf(data.shape[0], p.worldSize);
-  if (p.start > share) throw new RangeError(`Expected start between 0 and ${share} (this rank's share of an epoch of ${p.split}) but received ${p.start}`);
+  checkResumePoint(data.shape[0], p);
   const passes = of(data).pipe(
     epochs(p.epochs),
     map((block) => ({ ...block, epoch: block.epoch + p.epoch })),
   );
-  // The batches of this request: shuffled unless eval, this rank's share, resumed at `start`,
-  // and every parts-th batch for DataLoader worker `part` (row numbers only, so skipping is cheap).
+  // The batches of this request: shuffled unless eval, the first epoch's first `offset`
+  // positions dropped (what all ranks of a job consumed, whatever their number), this rank's
+  // share of the rest, resumed at `start`, and every parts-th batch for DataLoader worker
+  // `part` (row numbers only, so skipping is cheap).
   const ordered: Observable<Run> = p.eval ? passes.pipe(asRows()) : passes.pipe(shuffleRows({ seed: p.seed }));
   const runs = ordered.pipe(
+    skipSamples(p.offset),
     shard({ rank: p.rank, worldSize: p.worldSize }),
     skipSamples(p.start),
     batch(p.batch),

@@ -19,7 +19,15 @@ export interface ServeParams {
   /** Number of ranks sharing each epoch (PyTorch's DistributedSampler). Default 1. */
   worldSize: number;
   /**
-   * Samples of this rank's share of the first epoch to skip: a trainer that has consumed
+   * Positions of the first epoch's order (shuffled, or the file's with `eval`) that all ranks of
+   * a job have consumed together: the stream stripes the rest, positions [offset, n), across
+   * `worldSize` ranks (rank r gets offset + r, offset + r + worldSize, ...), so a job checkpointed
+   * on one number of ranks resumes on another. The factory applies it and checks it against n
+   * (`idxflow serve` skips `offset` samples before `shard()`). Later epochs start at 0. Default 0.
+   */
+  offset: number;
+  /**
+   * Samples of this rank's share of the first epoch (after `offset`) to skip: a trainer that has consumed
    * `start` samples resumes exactly where it stopped (mid-batch too). Default 0.
    */
   start: number;
@@ -55,7 +63,7 @@ export interface ParamLimits {
   splits?: readonly string[];
 }
 
-const NAMES = ['seed', 'epoch', 'epochs', 'batch', 'rank', 'worldSize', 'start', 'part', 'parts', 'split', 'eval'] as const;
+const NAMES = ['seed', 'epoch', 'epochs', 'batch', 'rank', 'worldSize', 'offset', 'start', 'part', 'parts', 'split', 'eval'] as const;
 const MAX_COUNT = 2 ** 31 - 1;
 
 /** The integer query parameter `name`, or `fallback` when absent. */
@@ -92,7 +100,7 @@ function flag(query: URLSearchParams, name: string): boolean {
  * ## Example
  * ```ts
  * parseServeParams(new URLSearchParams('seed=1&rank=1&worldSize=2'), { defaultBatch: 128, maxBatch: 4096, tokenInQuery: false });
- * // { seed: 1, epoch: 0, epochs: 1, batch: 128, rank: 1, worldSize: 2, start: 0, part: 0, parts: 1, split: 'train', eval: false }
+ * // { seed: 1, epoch: 0, epochs: 1, batch: 128, rank: 1, worldSize: 2, offset: 0, start: 0, part: 0, parts: 1, split: 'train', eval: false }
  * ```
  */
 export function parseServeParams(query: URLSearchParams, limits: ParamLimits): ServeParams {
@@ -116,6 +124,7 @@ export function parseServeParams(query: URLSearchParams, limits: ParamLimits): S
     batch: integer(query, 'batch', limits.defaultBatch, 1, limits.maxBatch),
     rank: integer(query, 'rank', 0, 0, worldSize - 1, ` (below worldSize ${worldSize})`),
     worldSize,
+    offset: integer(query, 'offset', 0, 0, MAX_COUNT),
     start: integer(query, 'start', 0, 0, MAX_COUNT),
     part: integer(query, 'part', 0, 0, parts - 1, ` (below parts ${parts})`),
     parts,
