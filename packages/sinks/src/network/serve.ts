@@ -200,11 +200,12 @@ function urlOf(address: AddressInfo): string {
  *
  * ## Example
  * ```ts
- * import { batch, loadBlock, mnist, shard, shuffle } from '@idxflow/core';
+ * import { batch, loadBlock, mnist, shard, shuffle, skipSamples } from '@idxflow/core';
  * import { of } from 'rxjs';
  * const train = await loadBlock(mnist());
- * const server = await serve(({ seed, batch: size, rank, worldSize }) =>
- *   of(train).pipe(shuffle({ seed }), shard({ rank, worldSize }), batch(size)), { port: 8080 });
+ * // offset (a resize's global position) before the ranks' striping, start (a rank's own resume point) after it.
+ * const server = await serve(({ seed, batch: size, rank, worldSize, offset, start }) =>
+ *   of(train).pipe(shuffle({ seed }), skipSamples(offset), shard({ rank, worldSize }), skipSamples(start), batch(size)), { port: 8080 });
  * console.log(`${server.url}/batches?seed=1&batch=64`);
  * // In a cluster: every address, a token, the Service's names, and 64 clients of at most 32 MiB each.
  * const shared = await serve(({ seed }) => of(train).pipe(shuffle({ seed }), batch(128)), {
