@@ -68,7 +68,7 @@ export interface ExportDirState {
   removed: string[];
 }
 
-const RECORD = /^(manifest(\.part-\d{5}-of-\d{5})?\.json|\.manifest(\.part-\d{5}-of-\d{5})?\.json\.journal)$/;
+const RECORD = /^(manifest(\.part-\d{5,}-of-\d{5,})?\.json|\.manifest(\.part-\d{5,}-of-\d{5,})?\.json\.journal)$/;
 
 /** Every file under `dir` (three levels: splits, label folders, files), as relative paths with `/`. */
 async function filesUnder(dir: string, depth = 3, prefix = ''): Promise<string[]> {
@@ -178,7 +178,7 @@ export async function closeExportDir(dir: string, state: Pick<ExportDirState, 'c
  * same count are one export's, written side by side.
  */
 async function refuseOtherWriters(dir: string, names: readonly string[], ownLock: string): Promise<void> {
-  const countOf = (lock: string): string => /-of-(\d{5})\./.exec(lock)?.[1] ?? 'whole';
+  const countOf = (lock: string): string => /-of-(\d{5,})\./.exec(lock)?.[1] ?? 'whole';
   for (const name of names) {
     if (!LOCK_FILE.test(name) || name.endsWith('.break') || countOf(name) === countOf(ownLock)) continue;
     if (await lockHeld(join(dir, name))) {

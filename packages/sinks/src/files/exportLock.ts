@@ -34,7 +34,7 @@ export function lockName(part?: Pick<PartRecord, 'index' | 'of'>): string {
 }
 
 /** Lock files (and their breakers) of any part: not an export's files, never removed by another part. */
-export const LOCK_FILE = /^\.manifest(\.part-\d{5}-of-\d{5})?\.json\.lock(\.break)?$/;
+export const LOCK_FILE = /^\.manifest(\.part-\d{5,}-of-\d{5,})?\.json\.lock(\.break)?$/;
 
 /** How often a holder refreshes its lock's mtime. */
 const HEARTBEAT_MS = 5_000;

@@ -48,7 +48,7 @@ export function hfFeatures(classes: readonly string[]): { info: { features: Reco
 
 /** `<config>/<split>-IIIII-of-NNNNN.parquet`, numbered from the tag of a part (`part-00001-of-00003`) or 00000-of-00001. */
 export function hfFileName(config: string, split: string, tag: string): string {
-  const part = /^part-(\d{5})-of-(\d{5})$/.exec(tag);
+  const part = /^part-(\d{5,})-of-(\d{5,})$/.exec(tag);
   return `${config}/${split}-${part ? part[1] : '00000'}-of-${part ? part[2] : '00001'}.parquet`;
 }
 

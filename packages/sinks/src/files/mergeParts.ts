@@ -39,7 +39,7 @@ export interface MergeResult {
   removed: string[];
 }
 
-const PART_MANIFEST = /^manifest\.part-(\d{5})-of-(\d{5})\.json$/;
+const PART_MANIFEST = /^manifest\.part-(\d{5,})-of-(\d{5,})\.json$/;
 
 /** SHA-256 of the file at `path`, adding its bytes to `progress` as they are read. */
 function sha256Of(path: string, progress: (bytes: number) => void): Promise<string> {
