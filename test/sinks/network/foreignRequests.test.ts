@@ -2,11 +2,10 @@
 // Host that is not the server's (a DNS-rebound name) gets 403 on every endpoint, an Origin of
 // another page gets 403 on /batches and /ws, with or without the token; the same requests with
 // a loopback Host and no Origin stream. Raw sockets on 127.0.0.1, so every header is ours.
-import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSamples } from '../../fixtures/frames.js';
-import { startServer, type RunningServer } from '../../fixtures/server.js';
+import { rawReply, startServer, type RunningServer } from '../../fixtures/server.js';
 import { testSplit } from './rawMnist.js';
 
 let open: RunningServer; // no token, loopback
@@ -28,30 +27,17 @@ const UPGRADE = `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Vers
  * Sends one request and resolves with the status and the body: the whole body of an answer with
  * a Content-Length, nothing of a stream (200 chunked, 101), whose headers are enough.
  */
-function answer(port: number, text: string): Promise<{ status: string; body: string }> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = Buffer.alloc(0);
-    const done = (): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      const all = received.toString('latin1');
-      const end = all.indexOf('\r\n\r\n');
-      resolve({ status: /^HTTP\/1\.1 (\d{3})/.exec(all)?.[1] ?? 'none', body: end < 0 ? '' : all.slice(end + 4) });
-    };
-    const timer = setTimeout(done, 20_000);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const all = received.toString('latin1');
-      const end = all.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const length = /\r\ncontent-length: (\d+)/i.exec(all.slice(0, end));
-      if (!length || all.length - end - 4 >= Number(length[1])) done();
-    });
-    socket.on('end', done);
-    socket.on('error', done);
-    socket.write(text);
-  });
+async function answer(port: number, text: string): Promise<{ status: string; body: string }> {
+  const headerEnd = (all: string): number => all.indexOf('\r\n\r\n');
+  const whole = (all: string): boolean => {
+    const end = headerEnd(all);
+    if (end < 0) return false;
+    const length = /\r\ncontent-length: (\d+)/i.exec(all.slice(0, end));
+    return !length || all.length - end - 4 >= Number(length[1]);
+  };
+  const all = await rawReply(port, text, whole, 20_000);
+  const end = headerEnd(all);
+  return { status: /^HTTP\/1\.1 (\d{3})/.exec(all)?.[1] ?? 'none', body: end < 0 ? '' : all.slice(end + 4) };
 }
 
 const request = (target: string, host: string, headers = ''): string => `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${headers}\r\n`;
