@@ -152,21 +152,24 @@ export async function exportTo(source: Observable<Block>, options: ExportOptions
   }
 }
 
-/** SHA-256 of a file, or undefined when it cannot be read. */
-function sha256Of(path: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
+/** SHA-256 of the file at `path`, adding the bytes of each chunk to `progress` as it is read. */
+export function sha256Of(path: string, progress?: (bytes: number) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
+      .on('data', (chunk) => {
+        hash.update(chunk);
+        progress?.(chunk.length);
+      })
       .on('end', () => resolve(hash.digest('hex')))
-      .on('error', () => resolve(undefined));
+      .on('error', reject);
   });
 }
 
-/** The files of `record` whose bytes still hash to what it lists. */
+/** The files of `record` whose bytes still hash to what it lists (an unreadable one is not kept). */
 export async function verifiedFiles(dir: string, record: Manifest | undefined): Promise<ExportedFile[]> {
   const kept: ExportedFile[] = [];
-  for (const file of record?.files ?? []) if ((await sha256Of(join(dir, file.name))) === file.sha256) kept.push(file);
+  for (const file of record?.files ?? []) if ((await sha256Of(join(dir, file.name)).catch(() => undefined)) === file.sha256) kept.push(file);
   return kept;
 }
 

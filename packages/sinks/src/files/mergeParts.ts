@@ -6,10 +6,10 @@
 // then joined into the files one machine writes, and removed (joinParts). Merging again gives
 // the same bytes and writes nothing.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { closeExportDir, ExportRefusedError } from './exportDir.js';
+import { sha256Of } from './export.js';
 import { acquireExportLock, lockHeld, lockName } from './exportLock.js';
 import { JOINED_FORMATS, joinParts, removeParts } from './joinParts.js';
 import { identityOf, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifestFile, type Manifest } from './manifest.js';
@@ -40,20 +40,6 @@ export interface MergeResult {
 }
 
 const PART_MANIFEST = /^manifest\.part-(\d{5,})-of-(\d{5,})\.json$/;
-
-/** SHA-256 of the file at `path`, adding its bytes to `progress` as they are read. */
-function sha256Of(path: string, progress: (bytes: number) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => {
-        hash.update(chunk);
-        progress(chunk.length);
-      })
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
 
 /** Checks that each file of `manifest` is in `dir` with its size, then with its SHA-256. */
 async function verify(dir: string, manifest: Manifest, onProgress: MergeOptions['onProgress']): Promise<void> {
