@@ -115,12 +115,15 @@ function alive(holder: Holder | undefined): boolean | undefined {
 const described = (holder: Holder | undefined, age: number): string =>
   holder ? `pid ${holder.pid} on ${holder.host}, heartbeat ${Math.round(age)} s ago` : `a lock written ${Math.round(age)} s ago`;
 
+/** Whether a lock is stale: its holder is gone, or cannot be seen (another host) and its heartbeat is older than the stale time. */
+function stale(found: { holder: Holder | undefined; age: number }): boolean {
+  return (alive(found.holder) ?? found.age <= staleSeconds()) === false;
+}
+
 /** Whether the lock at `path` is held by a run that is alive, or may be (another host's, its heartbeat fresh). */
 export async function lockHeld(path: string): Promise<boolean> {
   const found = await readHolder(path);
-  if (found === undefined) return false;
-  const live = alive(found.holder);
-  return live ?? found.age <= staleSeconds();
+  return found !== undefined && !stale(found);
 }
 
 /** Creates `path` holding `holder`; false when it exists. */
@@ -184,11 +187,10 @@ export async function acquireExportLock(dir: string, name: string, options: Expo
     if (await create(path, self)) return held(path, self.token);
     const found = await readHolder(path);
     if (found === undefined) continue; // released between the two calls
-    const live = alive(found.holder);
-    if (live === true) {
+    if (alive(found.holder) === true) {
       throw new ExportBusyError({ file: path, expected: 'no other run writing this export (or this part of it) into the folder', found: `one running (${described(found.holder, found.age)}): wait for it to end, or stop it` });
     }
-    if (live === false || found.age > staleSeconds()) {
+    if (stale(found)) {
       await breakStale(path, found.holder?.token, self);
       continue;
     }
