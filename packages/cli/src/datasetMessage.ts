@@ -1,10 +1,12 @@
 // What the command line says when a dataset's files are nowhere it looked: every place tried
 // with what was there, then the three ways to provide the files, in the flags' own words.
 import { join } from 'node:path';
-import { defaultCacheDir, type DatasetNotFoundError } from '@idxflow/core';
-import { DATASETS, rawName } from '@idxflow/core/internal';
+import { DATASETS, defaultCacheDir, type DatasetNotFoundError } from '@idxflow/core';
 
 const column = (text: string, width: number): string => text.padEnd(width);
+
+/** The name of a published file without its `.gz` or `.xz`: the name it has once decompressed. */
+const rawName = (name: string): string => name.replace(/\.(gz|xz)$/, '');
 
 /** The lines of a DatasetNotFoundError that has `tried` places (the first without "idxflow: "). */
 export function datasetNotFoundMessage(error: DatasetNotFoundError): string {

@@ -1,7 +1,7 @@
 // What idxflow prints for an error and the exit code it ends with: 2 for a command line that
 // cannot run or an export refused (nothing was done), 130 for an interrupted export, 1 for the rest.
 import { DatasetNotFoundError, IdxflowError } from '@idxflow/core';
-import { ExportBusyError, ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks/internal';
+import { ExportBusyError, ExportInterruptedError, ExportRefusedError } from '@idxflow/sinks';
 import { datasetNotFoundMessage } from './datasetMessage.js';
 import { InterruptedError } from './interrupted.js';
 import { UsageError } from './usageError.js';

@@ -1,6 +1,6 @@
 // The flags of the commands that listen (serve, explore): where they bind and who may connect.
 // Loopback unless a token is given, or the user says in so many words that anyone may read.
-import { isLoopback } from '@idxflow/sinks/internal';
+import { isLoopback } from '@idxflow/sinks';
 import { onlyWith, type FlagRule, type FlagSpec } from './flags.js';
 import { integerIn, shown } from './numbers.js';
 import { UsageError } from './usageError.js';

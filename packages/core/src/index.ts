@@ -16,7 +16,7 @@ export * from './datasets/sources.js';
 export { DATASETS, type DatasetSpec, type RemoteFile, type Split } from './datasets/registry.js';
 export { defaultCacheDir, resolveDataset, type ResolveOptions } from './datasets/resolve.js';
 export type { DatasetProgress } from './datasets/download.js';
-export { idx, type IdxSourceOptions } from './datasets/idx.js';
+export { idx, idxPair, type IdxInput, type IdxPairOptions, type IdxSourceOptions, type PublishedShape } from './datasets/idx.js';
 export { fromBytes, type ByteSourceOptions } from './sources/bytes.js';
 export { fromFile } from './sources/file.js';
 export { fromUrl, type UrlSourceOptions } from './sources/url.js';
@@ -29,6 +29,7 @@ export { parquet, parquetClassNames, type ParquetSourceOptions } from './dataset
 export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
 export { DEFAULT_MAX_IMAGE_PIXELS } from './images/decodeGrey.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
+export { DATASET_CARDS, type DatasetCard } from './datasets/cards.js';
 export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
 export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';
 
@@ -38,6 +39,8 @@ export { unxz, type UnxzOptions } from './unxz.js';
 export { decodeIdx, type DecodeIdxOptions } from './idx/decode.js';
 export { encodeIdx } from './idx/encode.js';
 export type { IdxArray, IdxHeader, IdxRecords, IdxType } from './idx/types.js';
+export { idxFileInfo, type IdxFileInfo } from './idx/info.js';
+export { decodeNpy, type DecodeNpyOptions, type NpyHeader, type NpyRecords } from './npy/decode.js';
 export { decodeFrames, FrameDecoder, type FrameHeader } from './protocol/framing.js';
 
 // Stages

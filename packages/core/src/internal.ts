@@ -15,6 +15,7 @@ export * as validate from './validate.js';
 export * from './idx/types.js';
 export * from './idx/decode.js';
 export * from './idx/encode.js';
+export * from './idx/info.js';
 export * from './protocol/framing.js';
 export * from './sources/bytes.js';
 export * from './sources/file.js';

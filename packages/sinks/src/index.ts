@@ -2,7 +2,7 @@
  * Where a pipeline ends. Files (IDX, NPY/NPZ, PNG folders, WebDataset shards) written
  * atomically with a manifest, a batch server for trainers in other processes, and typed arrays
  * for tensor libraries. TensorFlow.js has its own entry point, `@idxflow/sinks/tfjs`; plumbing
- * shared with the CLI is in `@idxflow/sinks/internal`.
+ * shared between the idxflow packages is in `@idxflow/sinks/internal`.
  *
  * @module @idxflow/sinks
  */
@@ -15,17 +15,25 @@ export { toNpy } from './files/npy.js';
 export { toKerasNpz, toNpz } from './files/npz.js';
 export { toPngFolder, type PngSinkOptions } from './files/pngFolder.js';
 export { toWebDataset, type WebDatasetOptions } from './files/webDataset.js';
-export type { Manifest } from './files/manifest.js';
-export { JOINED_FORMATS, joinParts, PartJoinError, removeParts } from './files/joinParts.js';
+export { toHfParquet, type HfParquetOptions } from './files/hfParquet.js';
+export { hfDatasetCard, type HfCardInfo, type HfExportOptions } from './files/hfCard.js';
+export { writeOutputFile, type OutputFileOptions } from './files/outputFile.js';
 export { ExportCountError } from './files/errors.js';
-export { ExportRefusedError } from './files/exportDir.js';
+export { ExportRefusedError, refuseOutputAmongInputs } from './files/exportDir.js';
 export { ExportBusyError } from './files/exportLock.js';
+
+// Resumable exports, exports in parts, and their merge
+export { runExport, ExportInterruptedError, type ExportRun, type ExportSection, type RunExportOptions } from './files/runExport.js';
+export { partRange, type ExportPart } from './files/exportPlan.js';
 export { mergeExportParts, type MergeOptions, type MergeResult } from './files/mergeParts.js';
+export { JOINED_FORMATS, joinParts, PartJoinError, removeParts } from './files/joinParts.js';
+export { ManifestError, manifestName, mergeManifests, readManifest, writeManifest, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './files/manifest.js';
 
 // Network
 export { serve, type BatchServer, type PipelineFactory, type ServeOptions } from './network/serve.js';
 export type { ServeParams } from './network/params.js';
 export type { ServerStats } from './network/bufferMeter.js';
+export { hostNamesOf, hostProblem, isLoopback, originProblem, requestTarget, tokenDigest, tokenProblem, type HostNames } from './network/requestChecks.js';
 
 // Tensors
 export { iterateBlocks } from './tensors/iterateBlocks.js';

@@ -13,12 +13,17 @@ export interface AugmentJob {
   indices: Uint32Array;
   /** The input samples to augment, in output order; all of them when absent (a gather in the same pass). */
   rows?: Uint32Array;
+  /** The samples' epoch (keys their random draws). */
   epoch: number;
+  /** The pipeline's seed, as `augment()`'s `seed`. */
   seed: number;
   /** The samples' random-stage count: which random stage of the pipeline this is (keys the draws). */
   stage: number;
+  /** Image height, in pixels. */
   height: number;
+  /** Image width, in pixels. */
   width: number;
+  /** What to do: `specOf(options)`. */
   spec: AugmentSpec;
   /** Where to write the result (`n * height * width` values of the output type), if not new memory. */
   output?: Uint8Array | Float32Array;
@@ -60,7 +65,21 @@ const scratch = new Scratch();
  * `augment({ ... })` followed by `normalize()`, only faster. With `rows`, the samples are
  * gathered in the same pass too.
  *
+ * This is the work `augment()` does on each block, for use outside a pipeline: a few samples
+ * for a preview, a check of what an export wrote. It runs on the calling thread.
+ *
+ * @param job The pixels, their keys and the spec: see `AugmentJob`.
  * @returns `job.output` (or new pixels): Float32 when normalising or when the input is Float32.
+ *
+ * ## Example
+ * ```ts
+ * import { loadBlock, mnist } from '@idxflow/core';
+ * import { augmentImages, specOf } from '@idxflow/transforms';
+ * const block = await loadBlock(mnist({ split: 'test' }));
+ * const [, height, width] = block.shape;
+ * // The bytes augment({ rotate: 15 }, { seed: 1 }) gives these samples in epoch 0.
+ * const rotated = augmentImages({ images: block.images, indices: block.indices, epoch: 0, seed: 1, stage: 0, height, width, spec: specOf({ rotate: 15 }) });
+ * ```
  */
 export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const { images, rows, height, width, spec } = job;

@@ -1,13 +1,17 @@
 /**
  * The stages that change pixels. `augment()` runs geometry (one resampling), stroke and tone
  * steps, erasing and normalisation in one pass, on worker threads when asked; the single-step
- * operators, `normalize()`, and the batch mixers `mixup()` and `cutmix()`. Kernels and
+ * operators, `normalize()`, and the batch mixers `mixup()` and `cutmix()`. Outside a pipeline,
+ * `specOf()` checks a stage's options once, `augmentImages()` augments a run of images with it
+ * (the bytes the stage gives), and `sampleDraws()` tells what one sample drew. Kernels and
  * plumbing are in `@idxflow/transforms/internal`.
  *
  * @module @idxflow/transforms
  */
 export { augment, augmentPool, type RunOptions } from './augment.js';
-export type { AugmentOptions, Chance, ElasticOptions, EraseOptions, Factor, FlipOptions, NormalizeOptions, Range } from './spec.js';
+export { specOf, type AugmentOptions, type AugmentSpec, type Chance, type ElasticOptions, type EraseOptions, type Factor, type FlipOptions, type NormalizeOptions, type Range } from './spec.js';
+export { augmentImages, type AugmentJob } from './augmentImages.js';
+export { invertAffine, type Affine } from './kernels/matrix.js';
 export { elastic, rotate, scale, shear, shift } from './geometric.js';
 export { normalize, toFloat } from './normalize.js';
 export { mixup } from './mixup.js';

@@ -125,18 +125,38 @@ export function normalizationOf(options: NormalizeOptions, prefix: string): { me
   return { mean, std };
 }
 
-/** Everything a worker needs to augment a block, minus the pixels and the keys. */
+/**
+ * One augmentation stage's options checked and resolved (`specOf()`): everything a worker needs
+ * to augment a block, minus the pixels and the keys. Treat it as opaque: make it with
+ * `specOf()`, hand it to `augmentImages()` and `sampleDraws()`.
+ */
 export interface AugmentSpec {
+  /** The geometric steps in the order they compose (flips, affine, elastic). */
   steps: Step[];
   /** What runs on each sample after the resampling; absent when nothing does. */
   pixels?: PixelSteps;
+  /** How the one resampling reads between pixels. */
   interpolation: 'bilinear' | 'nearest';
+  /** The value of pixels that come from outside the image. */
   fill: number;
   /** Normalise the output to Float32 `(v / 255 - mean) / std` (for u8 input) in the same pass. */
   normalize?: { mean: number; std: number };
 }
 
-/** The spec one `augment()` stage runs: its options checked, defaults applied. */
+/**
+ * The spec one `augment()` stage runs: its options checked (a `TypeError` or `RangeError`
+ * naming the option), defaults applied. Build it once and pass it to `augmentImages()` to
+ * augment images outside a pipeline, or to `sampleDraws()` to see what a sample drew.
+ *
+ * @param options The options `augment()` takes.
+ *
+ * ## Example
+ * ```ts
+ * import { sampleDraws, specOf } from '@idxflow/transforms';
+ * const spec = specOf({ rotate: 15, elastic: { alpha: 34, sigma: 4 } });
+ * console.log(sampleDraws(spec, { seed: 1, epoch: 0, index: 7 }, 28, 28).angle);
+ * ```
+ */
 export function specOf(options: AugmentOptions): AugmentSpec {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${received(options)}`);
   const spec: AugmentSpec = { steps: stepsOf(options), ...resamplingOf(options) };

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
-import { decodeNpy, fromBytes } from '@idxflow/core/internal';
-import { asRows, batch, datasetEntry, epochs, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
-import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
+import { asRows, batch, datasetEntry, decodeNpy, epochs, fromBytes, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
+import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks';
 import { loadUntilAborted } from '../interrupted.js';
 import { hfDescription, npyFiles } from '../dataSources.js';
 import { augment, augmentPool } from '@idxflow/transforms';

@@ -4,7 +4,7 @@
 // Nothing here is guessed: an environment that does not say one index and one count without
 // doubt (two schedulers at once, a variable without its partner, a Slurm array with gaps or of
 // one task) is refused with one line that says what to write instead.
-import type { ExportPart } from '@idxflow/sinks/internal';
+import type { ExportPart } from '@idxflow/sinks';
 import { UsageError } from '../usageError.js';
 
 const INTEGER = /^\d+$/;

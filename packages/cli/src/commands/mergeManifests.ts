@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { manifestName, mergeExportParts } from '@idxflow/sinks/internal';
+import { manifestName, mergeExportParts } from '@idxflow/sinks';
 import { HELP_FLAG, usageOf, type FlagSpec } from '../flags.js';
 import { progressInterval, progressReporter } from '../progress.js';
 import { UsageError } from '../usageError.js';

@@ -1,7 +1,6 @@
-import { dirname } from 'node:path';
-import { copySample, allocateBlock, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
-import { refuseOutputAmongInputs, writeFileAtomic } from '@idxflow/sinks/internal';
-import { augmentImages, specOf } from '@idxflow/transforms/internal';
+import { MissingPackageError, type Block } from '@idxflow/core';
+import { refuseOutputAmongInputs, writeOutputFile } from '@idxflow/sinks';
+import { augmentImages, specOf } from '@idxflow/transforms';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { usageOf, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
@@ -61,29 +60,53 @@ function checkSheet(rows: number, cols: number, zoom: number, height: number, wi
   }
 }
 
+/** The samples a sheet shows: their pixels and source indices, `height * width` bytes each. */
+interface Picked {
+  images: Uint8Array;
+  indices: Uint32Array;
+  height: number;
+  width: number;
+  count: number;
+}
+
 /** The next sample of each class in turn (0, 1, 2, ...), until `rows` samples. */
-async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number, check: (height: number, width: number) => void): Promise<Block<Uint8Array>> {
+async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number, check: (height: number, width: number) => void): Promise<Picked> {
+  const pick = (into: Picked, block: Block<Uint8Array>): Picked => {
+    const [n, height, width] = block.shape;
+    if (into.images.length === 0) {
+      check(height, width);
+      Object.assign(into, { images: new Uint8Array(rows * height * width), height, width });
+    }
+    const size = height * width;
+    for (let i = 0; i < n && into.count < rows; i++) {
+      if (block.labels[i] !== into.count % 10) continue; // classes 0, 1, 2, ... in turn
+      into.images.set(block.images.subarray(i * size, (i + 1) * size), into.count * size);
+      into.indices[into.count++] = block.indices[i];
+    }
+    return into;
+  };
   return firstValueFrom(
     source.pipe(
-      scan(
-        (picked: { block?: Block<Uint8Array>; count: number }, block) => {
-          if (!picked.block) check(block.shape[1], block.shape[2]);
-          for (let i = 0; i < block.shape[0] && picked.count < rows; i++) {
-            if (block.labels[i] !== picked.count % 10) continue; // classes 0, 1, 2, ... in turn
-            picked.block ??= allocateBlock({ ...block, epoch: 0 }, rows);
-            copySample(block, i, picked.block, picked.count++);
-          }
-          return picked;
-        },
-        { count: 0 },
-      ),
+      scan(pick, { images: new Uint8Array(0), indices: new Uint32Array(rows), height: 0, width: 0, count: 0 }),
       takeWhile((picked) => picked.count < rows, true),
       last(),
     ),
   ).then((picked) => {
-    if (!picked.block || picked.count < rows) throw new UsageError(`Expected at least ${rows} samples for --grid but the source has fewer`);
-    return picked.block;
+    if (picked.count < rows) throw new UsageError(`Expected at least ${rows} samples for --grid but the source has fewer`);
+    return picked;
   });
+}
+
+/** sharp, an optional dependency of the CLI that only preview needs; a MissingPackageError naming it when it is not installed. */
+async function loadSharp() {
+  try {
+    return await import('sharp');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /['"]sharp['"]/.test((error as Error).message);
+    if (missing) throw new MissingPackageError('sharp', 'idxflow preview', error);
+    throw error;
+  }
 }
 
 export async function preview(flags: Record<string, string | boolean | undefined>): Promise<string> {
@@ -96,7 +119,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const { source, inputs } = sourceOf(flags);
   await refuseOutputAmongInputs(out, inputs ?? []); // before any work: the sheet must not replace or join its data
   const base = await pickRows(source, rows, (h, w) => checkSheet(rows, cols, zoom, h, w));
-  const [, h, w] = base.shape;
+  const { height: h, width: w } = base;
   const gap = 1;
   const cellW = w + gap;
   const cellH = h + gap;
@@ -113,8 +136,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
       }
     }
   });
-  // sharp (native) is an optional dependency of the CLI: only preview needs it.
-  const { default: sharp } = await importOptional('sharp', 'idxflow preview', () => import('sharp'));
+  const { default: sharp } = await loadSharp();
   const png = await sharp(sheet, { limitInputPixels: MAX_SIDE * MAX_SIDE, raw: { width: cols * cellW, height: rows * cellH, channels: 1 } })
     .resize({ width: cols * cellW * zoom, height: rows * cellH * zoom, kernel: 'nearest' })
     .toColourspace('b-w')
@@ -122,7 +144,6 @@ export async function preview(flags: Record<string, string | boolean | undefined
     .toBuffer();
   // As the exports do: the directory is made if need be, and the file appears whole or not at
   // all (a file-system error names the path, and no temporary is left behind).
-  await makeFolders(dirname(out));
-  await writeFileAtomic(out, png);
+  await writeOutputFile(out, png, { inputs });
   return out;
 }

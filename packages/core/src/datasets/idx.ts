@@ -26,7 +26,9 @@ export interface IdxSourceOptions extends InflateLimitOptions {
 
 /** One IDX file of a pair: its name (for messages) and a way to read its (compressed) bytes, afresh at each call. */
 export interface IdxInput {
+  /** Names the file in messages. */
   readonly name: string;
+  /** Its bytes as stored (raw, gzipped or xz), read afresh at each call. */
   readonly bytes: () => Observable<Uint8Array>;
 }
 
@@ -36,7 +38,9 @@ export interface PublishedShape {
   readonly name: string;
   /** Samples of the split as published: the most a file may announce. */
   readonly count: number;
+  /** Image height, in pixels. */
   readonly height: number;
+  /** Image width, in pixels. */
   readonly width: number;
 }
 

@@ -9,9 +9,13 @@ export type { NpyHeader } from './header.js';
 
 /** Records `[first, first + count)` of an NPY array, as raw little- or big-endian bytes (a fresh copy). */
 export interface NpyRecords {
+  /** The array's header. */
   readonly header: NpyHeader;
+  /** Index of the first record here. */
   readonly first: number;
+  /** Records here. */
   readonly count: number;
+  /** Their bytes: `count * header.recordBytes`, in the array's byte order. */
   readonly bytes: Uint8Array;
 }
 

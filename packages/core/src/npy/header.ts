@@ -9,6 +9,7 @@ import { NpyFormatError } from '../errors.js';
 export interface NpyHeader {
   /** NumPy's dtype string: `|u1`, `<f4`, `<i8`, ... */
   readonly descr: string;
+  /** Dimensions, C order; the first is the number of records. */
   readonly shape: readonly number[];
   /** Bytes of magic, version, length and dict. */
   readonly headerBytes: number;

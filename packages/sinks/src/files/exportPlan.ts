@@ -13,7 +13,9 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 
 
 /** Part `index` of `of` of an export split across machines. */
 export interface ExportPart {
+  /** This part, from 0 to `of - 1`. */
   index: number;
+  /** Parts in all, at least 1. */
   of: number;
 }
 
@@ -28,6 +30,7 @@ export interface ExportPart {
  *
  * ## Example
  * ```ts
+ * import { partRange } from '@idxflow/sinks';
  * partRange(600000, 10000, { index: 1, of: 3 }); // { first: 200000, count: 200000 }
  * ```
  */

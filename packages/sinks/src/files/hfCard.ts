@@ -28,8 +28,9 @@ export interface HfCardInfo {
   config?: string;
   /** Samples of each split, in order. Required. */
   splits: readonly { name: string; count: number }[];
-  /** The augmentation pipeline that made the export (JSON), and its seed. Default: none. */
+  /** The augmentation pipeline that made the export (JSON). Default: none. */
   pipeline?: object | null;
+  /** The seed the pipeline was built with. Default: none. */
   seed?: number | null;
   /** idxflow's version. Required. */
   version: string;

@@ -1,6 +1,7 @@
 export type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 export { ExportCountError } from './errors.js';
 export { AtomicFile, finalNameOf, partialPath, writeFileAtomic } from './atomic.js';
+export { writeOutputFile, type OutputFileOptions } from './outputFile.js';
 export { mnistFileNames, toIdx, type IdxSinkOptions } from './idx.js';
 export { npyDescr, npyHeader, toNpy } from './npy.js';
 export { toKerasNpz, toNpz } from './npz.js';
@@ -9,7 +10,7 @@ export { encodeGreyPng, encodeGreyPngs, type GreyPngOptions, type GreyPngs, type
 export { deflateRle } from './deflateRle.js';
 export { shardName, toWebDataset, type WebDatasetOptions } from './webDataset.js';
 export { tarEnd, tarHeader } from './tar.js';
-export { checkManifestExtra, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifest, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
+export { checkManifestExtra, journalName, ManifestError, manifestName, mergeManifests, readManifest, writeManifest, writeManifestFile, type Manifest, type ManifestExtra, type PartRecord } from './manifest.js';
 export { JOINED_FORMATS, joinParts, PartJoinError, removeParts } from './joinParts.js';
 export { EXPORT_FORMATS, exportTo, type ExportFormat, type ExportOptions } from './export.js';
 export { partRange, partTag, type ExportPart } from './exportPlan.js';

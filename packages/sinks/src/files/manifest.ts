@@ -62,10 +62,32 @@ export interface Manifest {
   complete?: false;
 }
 
-/** A manifest that cannot be read or joined: names the file and what is wrong. */
+/**
+ * A manifest that cannot be read or joined, or an export's files that are not as their
+ * manifests list: names the file and what is wrong.
+ *
+ * ## Example
+ * ```ts
+ * await mergeExportParts('out/wds').catch((error: unknown) => {
+ *   if (error instanceof ManifestError) console.error(error.message); // e.g. names a part still running
+ *   else throw error;
+ * });
+ * ```
+ */
 export class ManifestError extends IdxflowError {}
 
-/** The name of a whole export's manifest, or of part `index` of `of`. */
+/**
+ * The name of a whole export's manifest, or of part `index` of `of`.
+ *
+ * @param part Which part; the whole export when absent.
+ *
+ * ## Example
+ * ```ts
+ * import { manifestName } from '@idxflow/sinks';
+ * manifestName(); // 'manifest.json'
+ * manifestName({ index: 1, of: 3 }); // 'manifest.part-00001-of-00003.json'
+ * ```
+ */
 export function manifestName(part?: Pick<PartRecord, 'index' | 'of'>): string {
   if (!part) return 'manifest.json';
   const pad = (n: number): string => String(n).padStart(5, '0');
@@ -121,7 +143,25 @@ export function totalOf(manifest: Pick<Manifest, 'part' | 'count' | 'complete'>)
   return manifest.part?.total ?? (manifest.complete === false ? undefined : manifest.count);
 }
 
-/** Writes `manifest` to `<dir>/<name>` atomically; returns the file's own entry. */
+/**
+ * Writes `manifest` to `<dir>/<name>` atomically (synced, then renamed into place), as the
+ * exports write theirs; returns the file's own entry. With `mergeManifests()`, it writes the
+ * manifest of parts merged in code; `mergeExportParts()` does both, and first checks every
+ * file's size and SHA-256 and joins the parts of array formats.
+ *
+ * @param dir The export's folder.
+ * @param name The file name: `manifestName()` or `manifestName(part)`.
+ * @param manifest What to write.
+ * @returns Its name, size and SHA-256.
+ *
+ * ## Example
+ * ```ts
+ * import { manifestName, mergeManifests, readManifest, writeManifestFile, type Manifest } from '@idxflow/sinks';
+ * // A WebDataset export's parts write the whole's shards: their merged manifest is the whole's.
+ * const parts = await Promise.all([0, 1].map((index) => readManifest(`out/wds/${manifestName({ index, of: 2 })}`)));
+ * await writeManifestFile('out/wds', manifestName(), mergeManifests(parts as Manifest[], 'out/wds'));
+ * ```
+ */
 export async function writeManifestFile(dir: string, name: string, manifest: Manifest): Promise<ExportedFile> {
   return { name, ...(await commitFile(join(dir, name), new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'))) };
 }
@@ -147,7 +187,21 @@ export async function writeManifest(dir: string, summary: ExportSummary, extra: 
   return writeManifestFile(dir, manifestName(), manifestOf(summary, extra));
 }
 
-/** Reads and checks the shape of a manifest (or journal); undefined when the file does not exist. */
+/**
+ * Reads a manifest (or a journal) and checks its shape: a `ManifestError` names a file that is
+ * not JSON, not an idxflow manifest, or that lists a file outside its folder. Undefined when
+ * there is no such file.
+ *
+ * @param path The manifest's path.
+ * @returns The manifest, or undefined.
+ *
+ * ## Example
+ * ```ts
+ * import { readManifest } from '@idxflow/sinks';
+ * const manifest = await readManifest('out/mnist-npy/manifest.json');
+ * console.log(manifest ? `${manifest.count} samples in ${manifest.files.length} files` : 'no export there');
+ * ```
+ */
 export async function readManifest(path: string): Promise<Manifest | undefined> {
   let text: string;
   try {
@@ -186,7 +240,9 @@ export async function readManifest(path: string): Promise<Manifest | undefined> 
  *
  * ## Example
  * ```ts
- * const whole = mergeManifests([part0, part1, part2], 'out/wds');
+ * import { manifestName, mergeManifests, readManifest, type Manifest } from '@idxflow/sinks';
+ * const parts = await Promise.all([0, 1, 2].map((index) => readManifest(`out/wds/${manifestName({ index, of: 3 })}`)));
+ * const whole = mergeManifests(parts as Manifest[], 'out/wds'); // throws ManifestError naming a missing part
  * ```
  */
 export function mergeManifests(parts: Manifest[], where: string): Manifest {

@@ -19,6 +19,7 @@ import type { ExportedFile, ExportSummary } from './types.js';
 
 /** One split of an export: its samples, as a function of their positions. */
 export interface ExportSection {
+  /** Which split: names its files (`train-images.npy`, `t10k-...`) and, with two sections, its folder. */
   split: 'train' | 'test';
   /** Samples of this split in the whole export. */
   total: number;
@@ -28,7 +29,9 @@ export interface ExportSection {
 
 /** Options of `runExport()`. */
 export interface RunExportOptions extends Pick<ExportOptions, 'shardSize' | 'workers' | 'overwrite' | 'inputs' | 'signal' | 'recycle' | 'hf'> {
+  /** The export's folder: new, empty, or holding this same export (to resume it, or to add a part). */
   dir: string;
+  /** The file format. */
   format: ExportFormat;
   /** One split, or train then test: `png` and `wds` put them in `train/` and `test/`, `npz` in Keras' `mnist.npz`. */
   sections: ExportSection[];
@@ -58,7 +61,19 @@ export interface ExportRun {
   removed: string[];
 }
 
-/** An export stopped by its signal: what it kept (a rerun resumes from there) and removed. */
+/**
+ * An export stopped by its signal: what it kept (a rerun resumes from there) and removed.
+ *
+ * ## Example
+ * ```ts
+ * const controller = new AbortController();
+ * process.once('SIGINT', () => controller.abort());
+ * await runExport({ ...options, signal: controller.signal }).catch((error: unknown) => {
+ *   if (!(error instanceof ExportInterruptedError)) throw error;
+ *   console.error(`kept ${error.kept} files (${error.keptSamples} samples): run again to resume`);
+ * });
+ * ```
+ */
 export class ExportInterruptedError extends IdxflowError {
   constructor(
     dir: string,
@@ -173,7 +188,18 @@ const anyOf =
 
 /**
  * Runs an export, or one part of it, into `dir`, resuming an interrupted run of the same
- * export; writes the part's manifest at the end (see `mergeManifests` to join parts).
+ * export; writes the manifest at the end (`manifest.json`, or the part's
+ * `manifest.part-0000I-of-0000N.json`). What `idxflow export` runs.
+ *
+ * Each section gives its split's samples as a function of their positions, so that a part (or
+ * the rest of an interrupted run) asks only for its own: build it from a pipeline whose every
+ * sample is a pure function of its position (`asRows()`, `skipSamples()`, `takeSamples()` and a
+ * seeded `augment()`). Run again with the same options, it keeps every file the interrupted
+ * run's journal lists whose SHA-256 still matches and writes only the rest; a complete run says
+ * so (`alreadyComplete`) and writes nothing. Parts run anywhere, in any order, into one folder
+ * (shared, or copied together afterwards); `mergeExportParts(dir)` then checks them and writes
+ * the whole export's manifest, and joins the parts of array formats into the files one machine
+ * writes.
  *
  * @param options See `RunExportOptions`.
  * @returns What the run did: see `ExportRun`.
@@ -183,9 +209,13 @@ const anyOf =
  *
  * ## Example
  * ```ts
+ * import { asRows, batch, gather, loadBlock, mnist, skipSamples, takeSamples } from '@idxflow/core';
+ * import { runExport } from '@idxflow/sinks';
+ * import { of } from 'rxjs';
  * const train = await loadBlock(mnist());
- * await runExport({ dir: 'out/wds', format: 'wds', part: { index: 0, of: 3 }, manifest: { version: '0.1.0', seed: 1 },
+ * const run = await runExport({ dir: 'out/wds', format: 'wds', part: { index: 0, of: 3 }, manifest: { version: '0.1.0', seed: 1 },
  *   sections: [{ split: 'train', total: 60000, source: (first, count) => of(train).pipe(asRows(), skipSamples(first), takeSamples(count), batch(1024), gather()) }] });
+ * console.log(run.manifest, run.keptSamples); // manifest.part-00000-of-00003.json, samples kept from an interrupted run
  * ```
  */
 export async function runExport(options: RunExportOptions): Promise<ExportRun> {

@@ -1,10 +1,20 @@
-// The request checks `serve` and `idxflow explore` share: the request target, the Host and
-// Origin headers (other sites' pages), and the token.
+// The request checks `serve` and `idxflow explore` share, public for servers of one's own that
+// hand out idxflow data: the request target, the Host and Origin headers (other sites' pages),
+// and the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 
-/** What a server keeps of its token: its SHA-256, so that the compare takes the same time whatever is sent. */
+/**
+ * What a server keeps of its token: its SHA-256, so that the compare (`tokenProblem()`) takes
+ * the same time whatever is sent.
+ *
+ * ## Example
+ * ```ts
+ * import { tokenDigest } from '@idxflow/sinks';
+ * const expected = tokenDigest(process.env.MY_TOKEN ?? 's3cret'); // once, at start-up: tokenProblem(req, expected) per request
+ * ```
+ */
 export const tokenDigest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 /**
@@ -14,8 +24,14 @@ export const tokenDigest = (token: string): Buffer => createHash('sha256').updat
  *
  * ## Example
  * ```ts
- * const problem = tokenProblem(req, tokenDigest('s3cret'));
- * if (problem) return send(res, 401, { error: problem });
+ * import { createServer } from 'node:http';
+ * import { tokenDigest, tokenProblem } from '@idxflow/sinks';
+ * const expected = tokenDigest('s3cret');
+ * createServer((req, res) => {
+ *   const problem = tokenProblem(req, expected);
+ *   if (problem) return void res.writeHead(401).end(problem);
+ *   res.end('ok');
+ * }).listen(8080, '127.0.0.1');
  * ```
  */
 export function tokenProblem(req: IncomingMessage, expected: Buffer, queryToken: string | null = null): string | undefined {
@@ -31,8 +47,13 @@ export function tokenProblem(req: IncomingMessage, expected: Buffer, queryToken:
  *
  * ## Example
  * ```ts
- * const url = requestTarget(req);
- * if (!url) return send(res, 400, { error: 'Expected an origin-form request target' });
+ * import { createServer } from 'node:http';
+ * import { requestTarget } from '@idxflow/sinks';
+ * createServer((req, res) => {
+ *   const url = requestTarget(req);
+ *   if (!url) return void res.writeHead(400).end('Expected an origin-form request target');
+ *   res.end(url.searchParams.get('seed') ?? '0');
+ * }).listen(8080, '127.0.0.1');
  * ```
  */
 export function requestTarget(req: IncomingMessage): URL | undefined {
@@ -69,8 +90,9 @@ export interface HostNames {
  *
  * ## Example
  * ```ts
+ * import { hostNamesOf } from '@idxflow/sinks';
  * const names = hostNamesOf('0.0.0.0', 8080, ['idxflow.default.svc.cluster.local']);
- * hostProblem(req, names); // undefined for Host: 10.1.2.3:8080 or idxflow.default.svc.cluster.local:80
+ * // hostProblem(req, names) is undefined for Host: 10.1.2.3:8080 or idxflow.default.svc.cluster.local:80
  * ```
  */
 export function hostNamesOf(host: string, port: number, allow: readonly string[] = []): HostNames {
@@ -84,7 +106,18 @@ export function hostNamesOf(host: string, port: number, allow: readonly string[]
   };
 }
 
-/** Whether `host` is this machine only (127.x.x.x, ::1, localhost): no token needed to bind it. */
+/**
+ * Whether `host` is this machine only (127.x.x.x, ::1, localhost): a server bound there is
+ * reachable from this machine alone, so it needs no token (`idxflow serve` asks for one
+ * anywhere else).
+ *
+ * ## Example
+ * ```ts
+ * import { isLoopback } from '@idxflow/sinks';
+ * isLoopback('127.0.0.1'); // true
+ * isLoopback('0.0.0.0'); // false: every interface
+ * ```
+ */
 export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
 
 /** The name of a Host header value without its port (IPv6 keeps its brackets), lower case. */
@@ -100,8 +133,14 @@ function nameOf(host: string): string {
  *
  * ## Example
  * ```ts
- * const problem = hostProblem(req, hostNamesOf('127.0.0.1', 8080));
- * if (problem) return send(res, problem.status, { error: problem.error });
+ * import { createServer } from 'node:http';
+ * import { hostNamesOf, hostProblem } from '@idxflow/sinks';
+ * const names = hostNamesOf('127.0.0.1', 8080);
+ * createServer((req, res) => {
+ *   const problem = hostProblem(req, names);
+ *   if (problem) return void res.writeHead(problem.status).end(problem.error);
+ *   res.end('ok');
+ * }).listen(8080, '127.0.0.1');
  * ```
  */
 export function hostProblem(req: IncomingMessage, names: HostNames): { status: number; error: string } | undefined {
@@ -122,8 +161,13 @@ export function hostProblem(req: IncomingMessage, names: HostNames): { status: n
  *
  * ## Example
  * ```ts
- * const problem = originProblem(req, ['https://dashboard.example']);
- * if (problem) return refuse(403, problem);
+ * import { createServer } from 'node:http';
+ * import { originProblem } from '@idxflow/sinks';
+ * createServer((req, res) => {
+ *   const problem = originProblem(req, ['https://dashboard.example']);
+ *   if (problem) return void res.writeHead(403).end(problem);
+ *   res.end('ok');
+ * }).listen(8080, '127.0.0.1');
  * ```
  */
 export function originProblem(req: IncomingMessage, allowed: readonly string[] = []): string | undefined {

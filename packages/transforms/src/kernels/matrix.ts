@@ -146,7 +146,9 @@ export function multiplyAffine(first: Affine, second: Affine, out: Affine = new 
  *
  * ## Example
  * ```ts
- * const forward = invertAffine(affineMatrix({ angle: 90, shiftX: 0, shiftY: 0, scale: 1, shear: 0 }, 28, 28));
+ * import { invertAffine, sampleDraws, specOf } from '@idxflow/transforms';
+ * const draws = sampleDraws(specOf({ rotate: 90 }), { seed: 1, epoch: 0, index: 7 }, 28, 28);
+ * const forward = invertAffine(Float64Array.from(draws.matrix));
  * const x = forward[0] * 20 + forward[1] * 5 + forward[2]; // where input (20, 5) lands
  * ```
  */

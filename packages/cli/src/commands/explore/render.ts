@@ -2,7 +2,7 @@
 // samples (the bytes `idxflow export` writes for them), sampleDraws for a sample's parameters.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Block } from '@idxflow/core';
-import { augmentImages, sampleDraws, type SampleDraws } from '@idxflow/transforms/internal';
+import { augmentImages, sampleDraws, type SampleDraws } from '@idxflow/transforms';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
 import { throwIfCancelled } from './workQueue.js';

@@ -1,6 +1,6 @@
 // The command lines and code that reproduce what the explore page shows: `idxflow export` with
 // the page's flags (the grid, or the one part holding a sample) and the augment({...}) call.
-import { partRange } from '@idxflow/sinks/internal';
+import { partRange } from '@idxflow/sinks';
 import { DATA_FLAGS } from '../../options.js';
 import type { ExploreBase, View } from './view.js';
 

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
-import { hostNamesOf, hostProblem, originProblem, requestTarget, tokenDigest, tokenProblem, type HostNames } from '@idxflow/sinks/internal';
+import { hostNamesOf, hostProblem, originProblem, requestTarget, tokenDigest, tokenProblem, type HostNames } from '@idxflow/sinks';
 import { ExploreData } from './data.js';
 import { routeApi } from './api.js';
 import { send } from './send.js';

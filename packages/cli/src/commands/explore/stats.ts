@@ -2,7 +2,7 @@
 // share of the digits' ink that the geometry moves outside the frame, and the drawn angles.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Block } from '@idxflow/core';
-import { augmentImages, invertAffine, sampleDraws, type SampleDraws } from '@idxflow/transforms/internal';
+import { augmentImages, invertAffine, sampleDraws, type SampleDraws } from '@idxflow/transforms';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
 import { throwIfCancelled } from './workQueue.js';

@@ -2,8 +2,7 @@
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
 import { CATALOG } from '@idxflow/core';
-import { validate } from '@idxflow/core/internal';
-import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms/internal';
+import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms';
 import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
 import { augmentOptions, seedOf } from '../../options.js';
 import { UsageError } from '../../usageError.js';
@@ -103,7 +102,7 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
   return {
     dataset,
     split: splitOf(text('split', base.split)),
-    seed: validate.seed('seed', seedOf({ seed: text('seed', '0') })), // as augment() checks it: the export must take it
+    seed: seedOf({ seed: text('seed', '0') }), // the range augment() takes: the export must take it
     epoch: integerParam('epoch', text('epoch', '0'), 0, 1_000_000),
     rows: integerParam('rows', text('rows', '10'), 1, 64),
     draws: integerParam('draws', text('draws', '7'), 1, 32),
