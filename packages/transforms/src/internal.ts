@@ -1,7 +1,6 @@
 // @idxflow/transforms/internal: everything this package has, the public operators (index.ts)
-// and what the CLI, the benchmarks and the tests build on: the kernels (pure functions over
-// typed arrays), the normalised augmentation spec and `augmentImages()`, which applies it to
-// a run of samples. No compatibility promise.
+// and what the benchmarks and the tests build on: the kernels (pure functions over typed
+// arrays) and the plumbing of the augmentation spec. No compatibility promise.
 export * from './kernels/index.js';
 export * from './spec.js';
 export * from './augmentImages.js';

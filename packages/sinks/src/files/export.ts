@@ -94,7 +94,9 @@ function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' 
  * - `hf`: `<config>/<split>-00000-of-00001.parquet` and the dataset card `README.md`, see
  *   `toHfParquet()` and `hfDatasetCard()`.
  *
- * For exports split across machines, and resumable ones, see `runExport()`.
+ * For resumable exports and exports split across machines, use `runExport()` and
+ * `mergeExportParts()`, both exported by `@idxflow/sinks` (docs/exports.md, "Resumable and
+ * multi-part exports from code", has an example).
  *
  * @param source The pipeline.
  * @param options See `ExportOptions`; checked before anything is written.

@@ -209,12 +209,12 @@ const anyOf =
  *
  * ## Example
  * ```ts
- * import { asRows, batch, gather, loadBlock, mnist, skipSamples, takeSamples } from '@idxflow/core';
+ * import { batch, epochs, gather, loadBlock, mnist, shuffleRows, skipSamples, takeSamples } from '@idxflow/core';
  * import { runExport } from '@idxflow/sinks';
  * import { of } from 'rxjs';
  * const train = await loadBlock(mnist());
  * const run = await runExport({ dir: 'out/wds', format: 'wds', part: { index: 0, of: 3 }, manifest: { version: '0.1.0', seed: 1 },
- *   sections: [{ split: 'train', total: 60000, source: (first, count) => of(train).pipe(asRows(), skipSamples(first), takeSamples(count), batch(1024), gather()) }] });
+ *   sections: [{ split: 'train', total: 120000, source: (first, count) => of(train).pipe(epochs(2), shuffleRows({ seed: 1 }), skipSamples(first), takeSamples(count), batch(1024), gather()) }] });
  * console.log(run.manifest, run.keptSamples); // manifest.part-00000-of-00003.json, samples kept from an interrupted run
  * ```
  */
