@@ -1,0 +1,56 @@
+// idxFileInfo(), what `idxflow info` prints, from the public entry: the header of a raw or
+// gzipped IDX file, read without inflating the whole; a file whose size disagrees with its
+// header is decoded for the exact error, and a gzip declaring more than the inflate ceiling is
+// refused from its trailer. Files built here by hand, gzipped with Node's zlib.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { idxFileInfo, IdxFormatError, InflateLimitError } from '@idxflow/core';
+import { describe, expect, it } from 'vitest';
+import { gz, raw } from '../fixtures/mnist.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'idxflow-info-'));
+
+/** An IDX header: two zero bytes, the type code, the number of dimensions, then each as a big-endian u32. */
+const header = (type: number, dims: number[]): Buffer => {
+  const bytes = Buffer.alloc(4 + 4 * dims.length);
+  bytes[2] = type;
+  bytes[3] = dims.length;
+  dims.forEach((d, k) => bytes.writeUInt32BE(d, 4 + 4 * k));
+  return bytes;
+};
+
+describe('idxFileInfo', () => {
+  it("reads MNIST's headers, raw and gzipped", async () => {
+    expect(await idxFileInfo(raw('train-images-idx3-ubyte'))).toEqual({ type: 'u8', dims: [60000, 28, 28], count: 60000 });
+    expect(await idxFileInfo(gz('t10k-labels-idx1-ubyte'))).toEqual({ type: 'u8', dims: [10000], count: 10000 });
+  });
+
+  it('reads an i32 table of 3 x 2, raw', async () => {
+    const file = join(dir, 'table-idx2-int');
+    writeFileSync(file, Buffer.concat([header(0x0c, [3, 2]), Buffer.alloc(3 * 2 * 4)]));
+    expect(await idxFileInfo(file)).toEqual({ type: 'i32', dims: [3, 2], count: 3 });
+  });
+
+  it('a file one record short is an IdxFormatError naming it', async () => {
+    const file = join(dir, 'short-idx3-ubyte');
+    writeFileSync(file, Buffer.concat([header(0x08, [3, 2, 2]), Buffer.alloc(2 * 4)]));
+    const error = await idxFileInfo(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IdxFormatError);
+    expect((error as Error).message).toContain(file);
+  });
+
+  it('a gzip whose trailer declares more than 2 times its size, under maxInflateRatio 2, is refused before it is inflated', async () => {
+    // 70 MiB of zeros, past the 64 MiB every file may inflate to: the trailer says 73400336 bytes.
+    const file = join(dir, 'zeros-idx3-ubyte.gz');
+    const records = 70 * 1024;
+    writeFileSync(file, gzipSync(Buffer.concat([header(0x08, [records, 32, 32]), Buffer.alloc(records * 1024)])));
+    const compressed = readFileSync(file).length;
+    expect(compressed * 2).toBeLessThan(64 * 1024 * 1024);
+    const error = await idxFileInfo(file, { maxInflateRatio: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InflateLimitError);
+    expect((error as Error).message).toContain(`${16 + records * 1024} bytes or more`);
+    expect(await idxFileInfo(file, { maxInflateRatio: 2000 })).toEqual({ type: 'u8', dims: [records, 32, 32], count: records });
+  });
+});
