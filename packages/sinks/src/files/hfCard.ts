@@ -82,11 +82,17 @@ function header(info: HfCardInfo, config: string): string {
 }
 
 /**
- * The text of the dataset card of an export.
+ * The text of the dataset card (the Hub's `README.md`: YAML metadata, then what the data is,
+ * where it comes from and how to cite it) of an export; an `hf` export writes it beside its
+ * Parquet files.
+ *
+ * @param info What the card says: see `HfCardInfo`.
  *
  * ## Example
  * ```ts
- * hfDatasetCard({ prettyName: 'MNIST', license: 'mit', classes: ['0', '1'], splits: [{ name: 'train', count: 60000 }], version: '0.1.0' });
+ * import { DATASET_CARDS, DATASETS } from '@idxflow/core';
+ * import { hfDatasetCard } from '@idxflow/sinks';
+ * const card = hfDatasetCard({ ...DATASET_CARDS.mnist, classes: DATASETS.mnist.classes, splits: [{ name: 'train', count: 60000 }], version: '0.1.0' });
  * ```
  */
 export function hfDatasetCard(info: HfCardInfo): string {

@@ -68,6 +68,7 @@ export interface Manifest {
  *
  * ## Example
  * ```ts
+ * import { ManifestError, mergeExportParts } from '@idxflow/sinks';
  * await mergeExportParts('out/wds').catch((error: unknown) => {
  *   if (error instanceof ManifestError) console.error(error.message); // e.g. names a part still running
  *   else throw error;

@@ -66,9 +66,12 @@ export interface ExportRun {
  *
  * ## Example
  * ```ts
+ * import { mnist } from '@idxflow/core';
+ * import { ExportInterruptedError, runExport } from '@idxflow/sinks';
  * const controller = new AbortController();
  * process.once('SIGINT', () => controller.abort());
- * await runExport({ ...options, signal: controller.signal }).catch((error: unknown) => {
+ * const sections = [{ split: 'test' as const, total: 10000, source: () => mnist({ split: 'test' }) }];
+ * await runExport({ dir: 'out/npy', format: 'npy', sections, manifest: { version: '0.1.0' }, signal: controller.signal }).catch((error: unknown) => {
  *   if (!(error instanceof ExportInterruptedError)) throw error;
  *   console.error(`kept ${error.kept} files (${error.keptSamples} samples): run again to resume`);
  * });
