@@ -1,6 +1,8 @@
 /**
- * Where a pipeline ends. Files (IDX, NPY/NPZ, PNG folders, WebDataset shards) written
- * atomically with a manifest, a batch server for trainers in other processes, and typed arrays
+ * Where a pipeline ends. Files (IDX, NPY/NPZ, PNG folders, WebDataset shards, Hugging Face
+ * Parquet) written atomically with a manifest; exports that resume and run in parts on many
+ * machines (`runExport()`), and their merge (`mergeExportParts()`); a batch server for trainers
+ * in other processes, with the request checks it uses; and typed arrays
  * for tensor libraries. TensorFlow.js has its own entry point, `@idxflow/sinks/tfjs`; plumbing
  * shared between the idxflow packages is in `@idxflow/sinks/internal`.
  *
