@@ -99,8 +99,8 @@ export class TaskStaging {
  *
  * ## Example
  * ```ts
- * const pool = new WorkerPool({ filename: new URL('./worker.js', import.meta.url), workers: 2 });
- * // ... source.pipe(workerMap({ pool }, toTask, fromResult)) in as many streams as you like
+ * const pool = augmentPool(2); // from @idxflow/transforms: a WorkerPool of augment()'s worker
+ * // ... source.pipe(augment(options, { pool })) in as many streams as you like
  * await pool.destroy();
  * ```
  */
@@ -150,6 +150,7 @@ export const MAX_WORKERS = 256;
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>;
  * source.pipe(workerMap({ filename: new URL('./worker.js', import.meta.url), workers: 2 },
  *   (block) => ({ images: block.images }), (images, block) => ({ ...block, images })));
  * ```

@@ -34,6 +34,7 @@ const handedOut = new WeakSet<ArrayBuffer>();
  *
  * ## Example
  * ```ts
+ * declare const pipeline: Observable<Block>, train: (batch: Block) => void;
  * pipeline.subscribe((batch) => {
  *   train(batch);
  *   recycle(batch);
@@ -80,6 +81,7 @@ export function reusablePixels<P extends PixelArray>(Pixels: PixelType<P>, lengt
  *
  * ## Example
  * ```ts
+ * declare const input: Block, resultFromWorker: Uint8Array;
  * const block = { ...input, images: adoptPixels(resultFromWorker) };
  * ```
  */

@@ -136,7 +136,16 @@ export interface AugmentSpec {
   normalize?: { mean: number; std: number };
 }
 
-/** The spec one `augment()` stage runs: its options checked, defaults applied. */
+/**
+ * The spec one `augment()` stage runs: its options checked, defaults applied. What
+ * `sampleDraws()` takes, to show what a sample of that stage gets.
+ *
+ * ## Example
+ * ```ts
+ * const spec = specOf({ rotate: 15, elastic: { alpha: 34, sigma: 4 } });
+ * sampleDraws(spec, { seed: 1, epoch: 0, index: 7 }, 28, 28).angle; // sample 7's angle in epoch 0
+ * ```
+ */
 export function specOf(options: AugmentOptions): AugmentSpec {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${received(options)}`);
   const spec: AugmentSpec = { steps: stepsOf(options), ...resamplingOf(options) };

@@ -244,6 +244,7 @@ async function writeJoined(dir: string, format: ExportFormat, file: JoinedFile, 
  *
  * ## Example
  * ```ts
+ * import { join } from 'node:path';
  * const names = ['manifest.part-00000-of-00002.json', 'manifest.part-00001-of-00002.json'];
  * const parts = await Promise.all(names.map(async (n) => (await readManifest(join('out/npy', n)))!));
  * const joined = await joinParts('out/npy', parts, mergeManifests(parts, 'out/npy'));
@@ -290,6 +291,7 @@ export async function joinParts(dir: string, parts: Manifest[], whole: Manifest)
  *
  * ## Example
  * ```ts
+ * declare const parts: Manifest[], whole: Manifest; // the part manifests, and their merge
  * await removeParts('out/npy', parts, await joinParts('out/npy', parts, whole)); // after writing manifest.json
  * ```
  */

@@ -186,6 +186,7 @@ export async function readManifest(path: string): Promise<Manifest | undefined> 
  *
  * ## Example
  * ```ts
+ * declare const part0: Manifest, part1: Manifest, part2: Manifest; // read with readManifest()
  * const whole = mergeManifests([part0, part1, part2], 'out/wds');
  * ```
  */

@@ -14,8 +14,11 @@ export const tokenDigest = (token: string): Buffer => createHash('sha256').updat
  *
  * ## Example
  * ```ts
- * const problem = tokenProblem(req, tokenDigest('s3cret'));
- * if (problem) return send(res, 401, { error: problem });
+ * import { createServer } from 'node:http';
+ * createServer((req, res) => {
+ *   const problem = tokenProblem(req, tokenDigest('s3cret'));
+ *   if (problem) return res.writeHead(401).end(problem);
+ * });
  * ```
  */
 export function tokenProblem(req: IncomingMessage, expected: Buffer, queryToken: string | null = null): string | undefined {
@@ -31,8 +34,11 @@ export function tokenProblem(req: IncomingMessage, expected: Buffer, queryToken:
  *
  * ## Example
  * ```ts
- * const url = requestTarget(req);
- * if (!url) return send(res, 400, { error: 'Expected an origin-form request target' });
+ * import { createServer } from 'node:http';
+ * createServer((req, res) => {
+ *   const url = requestTarget(req);
+ *   if (!url) return res.writeHead(400).end('Expected an origin-form request target');
+ * });
  * ```
  */
 export function requestTarget(req: IncomingMessage): URL | undefined {
@@ -69,8 +75,9 @@ export interface HostNames {
  *
  * ## Example
  * ```ts
+ * import { createServer } from 'node:http';
  * const names = hostNamesOf('0.0.0.0', 8080, ['idxflow.default.svc.cluster.local']);
- * hostProblem(req, names); // undefined for Host: 10.1.2.3:8080 or idxflow.default.svc.cluster.local:80
+ * createServer((req) => hostProblem(req, names)); // undefined for Host: 10.1.2.3:8080 or idxflow.default.svc.cluster.local:80
  * ```
  */
 export function hostNamesOf(host: string, port: number, allow: readonly string[] = []): HostNames {
@@ -100,8 +107,11 @@ function nameOf(host: string): string {
  *
  * ## Example
  * ```ts
- * const problem = hostProblem(req, hostNamesOf('127.0.0.1', 8080));
- * if (problem) return send(res, problem.status, { error: problem.error });
+ * import { createServer } from 'node:http';
+ * createServer((req, res) => {
+ *   const problem = hostProblem(req, hostNamesOf('127.0.0.1', 8080));
+ *   if (problem) return res.writeHead(problem.status).end(problem.error);
+ * });
  * ```
  */
 export function hostProblem(req: IncomingMessage, names: HostNames): { status: number; error: string } | undefined {
@@ -122,8 +132,11 @@ export function hostProblem(req: IncomingMessage, names: HostNames): { status: n
  *
  * ## Example
  * ```ts
- * const problem = originProblem(req, ['https://dashboard.example']);
- * if (problem) return refuse(403, problem);
+ * import { createServer } from 'node:http';
+ * createServer((req, res) => {
+ *   const problem = originProblem(req, ['https://dashboard.example']);
+ *   if (problem) return res.writeHead(403).end(problem);
+ * });
  * ```
  */
 export function originProblem(req: IncomingMessage, allowed: readonly string[] = []): string | undefined {
