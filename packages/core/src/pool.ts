@@ -93,6 +93,9 @@ export class TaskStaging {
   }
 }
 
+/** The mark of a WorkerPool, the same symbol in every copy of core. */
+const POOL_BRAND = Symbol.for('idxflow.WorkerPool');
+
 /**
  * A worker_threads pool (tinypool) running one worker module, to share between streams: a
  * server holds one for all its clients, so a client costs no threads of its own.
@@ -105,6 +108,14 @@ export class TaskStaging {
  * ```
  */
 export class WorkerPool {
+  /**
+   * True of a pool made by any copy of core in the process (ARCHITECTURE.md, "Process state"):
+   * `augmentPool()` of one installed copy feeds `augment()` of another.
+   */
+  static [Symbol.hasInstance](value: unknown): value is WorkerPool {
+    return typeof value === 'object' && value !== null && POOL_BRAND in value;
+  }
+
   /** The worker module this pool runs. */
   readonly filename: string;
   /** Worker threads. */
@@ -113,6 +124,7 @@ export class WorkerPool {
 
   /** @param options The worker module and the thread count (default: one less than the cores, at least 1). */
   constructor(options: { filename: string | URL; workers?: number }) {
+    Object.defineProperty(this, POOL_BRAND, { value: true });
     this.filename = options.filename.toString();
     this.workers = integer('workers', options.workers ?? defaultWorkers(), 1, MAX_WORKERS);
     // Two tasks per worker: the next task waits in the worker's port, not in the pool's queue,
