@@ -215,6 +215,10 @@ else
   echo "(no --version in this build yet, it said: $(head -n 1 <<<"$version")); idxflow --help:"
   idxflow --help | head -n 3
 fi
+echo "--- npx idxflow --help names its full reference, cli.md in the package"
+reference=$(idxflow --help | sed -n 's/.*The full reference: //p')
+echo "$reference" | sed "s#$WORK/##"
+[ "$reference" = "$WORK/application/node_modules/@idxflow/cli/cli.md" ] && [ -s "$reference" ] || fail "idxflow --help names \"$reference\", not the package's cli.md"
 echo "--- npx idxflow export --dataset mnist --split test --rotate 10 --format npy --out out/mnist-npy"
 idxflow export --dataset mnist --split test --rotate 10 --seed 1 --format npy --out out/mnist-npy
 node -e "const m = require('./out/mnist-npy/manifest.json'); if (m.count !== 10000) process.exit(1); console.log('manifest:', m.count, 'images', m.shape.join('x'), m.files.map((f) => f.name).join(', '))"
