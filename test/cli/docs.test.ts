@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../packages/cli/src/commandTable.js';
+import { COMMANDS, readCommandLine } from '../../packages/cli/src/commandTable.js';
 import { ROOT } from '../fixtures/mnist.js';
 
 describe('the command line reference', () => {
@@ -13,6 +13,15 @@ describe('the command line reference', () => {
     for (const [name, command] of Object.entries(COMMANDS)) {
       for (const line of command.usage.split('\n')) expect(lines.has(line), `idxflow help ${name}: ${line}`).toBe(true);
     }
+  });
+
+  it('is named by idxflow --help as a file that exists (docs/cli.md here; cli.md in the package, which pack-all ships)', () => {
+    const help = readCommandLine(['--help']);
+    expect(help.kind === 'print' && help.text.split('\n').at(-1)).toBe(`the command was run from. The full reference: ${join(ROOT, 'docs', 'cli.md')}`);
+    const files = (JSON.parse(readFileSync(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { files: string[] }).files;
+    expect(files).toContain('cli.md');
+    // Every export format, hf too, in the summary of export.
+    expect(help.kind === 'print' && help.text).toMatch(/export +write the \(augmented\) dataset as IDX, NPY\/NPZ, PNG folders, WebDataset shards or Hugging Face Parquet\n/);
   });
 
   it('lists no flag without a check of its bounds', () => {

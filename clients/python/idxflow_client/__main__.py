@@ -1,9 +1,10 @@
 """``python -m idxflow_client URL [TOKEN]``: reads the stream at URL and prints a JSON summary.
 
-URL is a ``/batches`` URL with its query. The summary: samples, batches, per-class counts,
+URL is the server's base URL (``http://127.0.0.1:8080``, as ``IdxflowDataset`` takes it: the
+stream with the server's defaults) or a ``/batches`` URL with its query. The summary: samples, batches, per-class counts,
 distinct indices, the first batch's shape and dtypes, and for mixed batches the soft labels'
 shape, rows and largest error of a row's sum. A refusal or a failure prints the
-server's message and exits with status 1.
+server's message and exits with status 1; a URL that names no server, with status 2.
 """
 import json
 import sys
@@ -40,6 +41,9 @@ def main(argv):
     except IdxflowError as error:
         print(f'idxflow_client: {error}', file=sys.stderr)
         return 1
+    except ValueError as error:  # not a URL of a server
+        print(f'idxflow_client: {error}', file=sys.stderr)
+        return 2
     return 0
 
 

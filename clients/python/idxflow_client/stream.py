@@ -111,6 +111,16 @@ def _query_text(value):
     return str(value)
 
 
+def _stream_url(url):
+    """The ``/batches`` URL to read for ``url``: a server's base URL (``http://HOST:PORT``, as
+    ``IdxflowDataset`` takes it) names its ``/batches`` stream with the server's defaults; any
+    other URL (``/batches`` with its query) is read as it is."""
+    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ('http', 'https') or not parts.netloc:
+        raise ValueError(f"Expected the server's base URL (http://HOST:PORT) or a /batches URL for url but received {url!r}")
+    return urllib.parse.urlunsplit(parts._replace(path='/batches')) if parts.path in ('', '/') else url
+
+
 def iter_batches(url, token=None, timeout=DEFAULT_TIMEOUT):
     """Yields a ``Batch`` (images, labels, indices, epoch) for each frame the server sends.
 
@@ -118,7 +128,8 @@ def iter_batches(url, token=None, timeout=DEFAULT_TIMEOUT):
     consumer slows the server's pipeline through TCP. Closing the generator early (``break``)
     closes the connection, which stops the server's pipeline for it.
 
-    :param url: a ``/batches`` URL with its query (see ``batches_url``).
+    :param url: the server's base URL, e.g. ``http://127.0.0.1:8080`` (the stream with the
+        server's defaults), or a ``/batches`` URL with its query (see ``batches_url``).
     :param token: sent as ``Authorization: Bearer <token>``. Default None (no header).
     :param timeout: seconds connecting or waiting for the next bytes may take. Default 60.
     :raises IdxflowError: the server refused the request (with its HTTP status and message),
@@ -129,6 +140,7 @@ def iter_batches(url, token=None, timeout=DEFAULT_TIMEOUT):
         for images, labels, indices, epoch in iter_batches('http://127.0.0.1:8080/batches?batch=128'):
             ...
     """
+    url = _stream_url(url)
     with _open(url, token, timeout) as response:
         while True:
             try:

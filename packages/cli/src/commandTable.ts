@@ -1,5 +1,7 @@
 // The commands of idxflow and how a command line picks one: its flags read and checked, or
 // the text that --help, help COMMAND and --version print.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { exploreCommand, EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } from './commands/explore.js';
 import { exportCommand, EXPORT_FLAGS, EXPORT_RULES, exportUsage } from './commands/export.js';
 import { info, INFO_FLAGS, infoUsage } from './commands/info.js';
@@ -43,7 +45,7 @@ export const COMMANDS: Record<string, Command> = {
     run: async ({ values }) => void process.stdout.write(`wrote ${await preview(values)}\n`),
   },
   export: {
-    summary: 'write the (augmented) dataset as IDX, NPY/NPZ, PNG folders or WebDataset shards',
+    summary: 'write the (augmented) dataset as IDX, NPY/NPZ, PNG folders, WebDataset shards or Hugging Face Parquet',
     flags: EXPORT_FLAGS,
     rules: EXPORT_RULES,
     usage: exportUsage,
@@ -76,7 +78,19 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-const USAGE = `Usage: idxflow <command> [options]
+/**
+ * The full reference's file: cli.md in the installed package (scripts/pack-all.mjs puts
+ * docs/cli.md there), or docs/cli.md of the checkout this runs from.
+ */
+function referenceFile(): string {
+  for (const candidate of ['../cli.md', '../../../docs/cli.md']) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return 'docs/cli.md of the idxflow repository';
+}
+
+const usage = (): string => `Usage: idxflow <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
@@ -85,7 +99,7 @@ ${Object.entries(COMMANDS)
 
 "idxflow help COMMAND" (or "idxflow COMMAND --help") lists a command's options and their
 bounds; "idxflow --version" prints the version. Relative paths are taken from the directory
-the command was run from. docs/cli.md is the full reference.`;
+the command was run from. The full reference: ${referenceFile()}`;
 
 async function runExport({ values }: CommandLine): Promise<void> {
   // Ctrl-C (or SIGTERM) stops the export: complete files are kept, to resume; the rest removed.
@@ -138,7 +152,7 @@ export function readCommandLine(argv: readonly string[]): Invocation {
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (rest.length > 1) throw new UsageError(`Expected at most one COMMAND after help but received ${rest.length}`);
-    return { kind: 'print', text: rest.length === 1 ? commandOf(rest[0]).usage : USAGE };
+    return { kind: 'print', text: rest.length === 1 ? commandOf(rest[0]).usage : usage() };
   }
   const command = commandOf(name);
   const line = parseCommandLine(name, rest, command.flags, command.rules, command.arguments);

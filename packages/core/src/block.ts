@@ -48,6 +48,7 @@ export function blockLength(block: Block): number {
  *
  * ## Example
  * ```ts
+ * declare const batch: Block, i: number; // a batch, and a sample of it
  * const k = softLabelClasses(batch); // 10 after mixup({ alpha: 0.2, classes: 10 })
  * const row = batch.softLabels?.subarray(i * k, (i + 1) * k);
  * ```
@@ -140,6 +141,7 @@ function checkSoftLabels(stage: string, block: Block): void {
  *
  * ## Example
  * ```ts
+ * declare const first: Block, block: Block; // a batch's first block, and one to join to it
  * checkBlock('batch(3)', block, first); // BlockMismatchError: batch(3): expected samples of 28 x 28 uint8 ...
  * ```
  */

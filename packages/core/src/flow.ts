@@ -74,6 +74,7 @@ function warnUnbounded(): void {
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>, writeToDisk: (block: Block) => Promise<void>;
  * source.subscribe((block) => holdUntil(writeToDisk(block)));
  * ```
  */
@@ -107,6 +108,7 @@ export function completing(deliver: () => void): void {
  *
  * ## Example
  * ```ts
+ * declare const subscriber: Subscriber<Block>, block: Block;
  * const held = emit(subscriber, block);
  * if (held) await held;
  * ```
@@ -131,6 +133,7 @@ export function emit<T>(subscriber: Subscriber<T>, value: T): Promise<void> | un
  *
  * ## Example
  * ```ts
+ * declare const subscriber: Subscriber<Uint8Array>, chunks: Uint8Array[];
  * const window = new DemandWindow(2);
  * for (const chunk of chunks) {
  *   if (subscriber.closed) break;

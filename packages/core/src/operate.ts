@@ -99,6 +99,8 @@ export interface SinkHandlers<T> {
  *
  * ## Example
  * ```ts
+ * import type { Socket } from 'node:net';
+ * declare const pipeline: Observable<Block>, socket: Socket, encode: (block: Block) => Uint8Array;
  * consume(pipeline, { next: (b) => socket.write(encode(b)), error: (e) => socket.destroy(e as Error), complete: () => socket.end() });
  * ```
  */
@@ -120,6 +122,7 @@ export function consume<T>(source: Observable<T>, handlers: SinkHandlers<T>): Su
  *
  * ## Example
  * ```ts
+ * declare const subscriber: Subscriber<Block>, pump: () => Promise<void>;
  * settle(subscriber, pump());
  * ```
  */
@@ -142,6 +145,7 @@ export function settle(subscriber: Subscriber<unknown>, work: Promise<unknown>):
  *
  * ## Example
  * ```ts
+ * const [a, b, c] = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
  * const chunks = produce<Uint8Array>(2, async (emit, subscriber) => {
  *   for (const chunk of [a, b, c]) if (!subscriber.closed) await emit(chunk);
  * });

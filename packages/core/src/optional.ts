@@ -9,6 +9,8 @@
  *
  * ## Example
  * ```ts
+ * import { toTfDataset } from '@idxflow/sinks/tfjs';
+ * declare const pipeline: Observable<Block>;
  * try {
  *   await toTfDataset(pipeline);
  * } catch (error) {

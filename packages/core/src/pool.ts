@@ -93,18 +93,29 @@ export class TaskStaging {
   }
 }
 
+/** The mark of a WorkerPool, the same symbol in every copy of core. */
+const POOL_BRAND = Symbol.for('idxflow.WorkerPool');
+
 /**
  * A worker_threads pool (tinypool) running one worker module, to share between streams: a
  * server holds one for all its clients, so a client costs no threads of its own.
  *
  * ## Example
  * ```ts
- * const pool = new WorkerPool({ filename: new URL('./worker.js', import.meta.url), workers: 2 });
- * // ... source.pipe(workerMap({ pool }, toTask, fromResult)) in as many streams as you like
+ * const pool = augmentPool(2); // from @idxflow/transforms: a WorkerPool of augment()'s worker
+ * // ... source.pipe(augment(options, { pool })) in as many streams as you like
  * await pool.destroy();
  * ```
  */
 export class WorkerPool {
+  /**
+   * True of a pool made by any copy of core in the process (ARCHITECTURE.md, "Process state"):
+   * `augmentPool()` of one installed copy feeds `augment()` of another.
+   */
+  static [Symbol.hasInstance](value: unknown): value is WorkerPool {
+    return typeof value === 'object' && value !== null && POOL_BRAND in value;
+  }
+
   /** The worker module this pool runs. */
   readonly filename: string;
   /** Worker threads. */
@@ -113,6 +124,7 @@ export class WorkerPool {
 
   /** @param options The worker module and the thread count (default: one less than the cores, at least 1). */
   constructor(options: { filename: string | URL; workers?: number }) {
+    Object.defineProperty(this, POOL_BRAND, { value: true });
     this.filename = options.filename.toString();
     this.workers = integer('workers', options.workers ?? defaultWorkers(), 1, MAX_WORKERS);
     // Two tasks per worker: the next task waits in the worker's port, not in the pool's queue,
@@ -150,6 +162,7 @@ export const MAX_WORKERS = 256;
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>;
  * source.pipe(workerMap({ filename: new URL('./worker.js', import.meta.url), workers: 2 },
  *   (block) => ({ images: block.images }), (images, block) => ({ ...block, images })));
  * ```

@@ -11,13 +11,25 @@ import type { Block, PixelArray } from './block.js';
 /** Most bytes kept for reuse per thread; what does not fit is left to the garbage collector. */
 export const RECYCLE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-const free = new Map<number, ArrayBuffer[]>(); // by byte length
-let kept = 0;
-// Memory the pipeline handed out (stage outputs made by reusablePixels, or adopted from a
-// worker) and the user has not given back yet: the only memory recycle() takes. A source's
-// blocks are never in it, so an in-memory source replaying its blocks every epoch can never
-// have its pixels overwritten, whatever the user recycles.
-const handedOut = new WeakSet<ArrayBuffer>();
+interface RecycleState {
+  /** Buffers given back, by byte length. */
+  readonly free: Map<number, ArrayBuffer[]>;
+  /** Their bytes. */
+  kept: number;
+  /**
+   * Memory the pipeline handed out (stage outputs made by reusablePixels, or adopted from a
+   * worker) and the user has not given back yet: the only memory recycle() takes. A source's
+   * blocks are never in it, so an in-memory source replaying its blocks every epoch can never
+   * have its pixels overwritten, whatever the user recycles.
+   */
+  readonly handedOut: WeakSet<ArrayBuffer>;
+}
+
+// Per process (per thread), shared by every copy of core (ARCHITECTURE.md, "Process state"): a
+// stage of one copy hands memory out and the user's recycle() of another takes it back.
+const KEY = Symbol.for('idxflow.recycle');
+const state: RecycleState = ((globalThis as { [KEY]?: RecycleState })[KEY] ??= { free: new Map(), kept: 0, handedOut: new WeakSet() });
+const { free, handedOut } = state;
 
 /**
  * Hands a block's pixel memory back for reuse by later blocks of the same size. Call it when
@@ -34,6 +46,7 @@ const handedOut = new WeakSet<ArrayBuffer>();
  *
  * ## Example
  * ```ts
+ * declare const pipeline: Observable<Block>, train: (batch: Block) => void;
  * pipeline.subscribe((batch) => {
  *   train(batch);
  *   recycle(batch);
@@ -45,11 +58,11 @@ export function recycle(block: Block): void {
   if (!(buffer instanceof ArrayBuffer) || !handedOut.has(buffer)) return;
   if (block.images.byteOffset !== 0 || block.images.byteLength !== buffer.byteLength) return;
   handedOut.delete(buffer); // given back: a second recycle() of it does nothing
-  if (buffer.byteLength === 0 || kept + buffer.byteLength > RECYCLE_LIMIT_BYTES) return;
+  if (buffer.byteLength === 0 || state.kept + buffer.byteLength > RECYCLE_LIMIT_BYTES) return;
   let list = free.get(buffer.byteLength);
   if (list === undefined) free.set(buffer.byteLength, (list = []));
   list.push(buffer);
-  kept += buffer.byteLength;
+  state.kept += buffer.byteLength;
 }
 
 /**
@@ -67,7 +80,7 @@ export function recycle(block: Block): void {
  */
 export function reusablePixels<P extends PixelArray>(Pixels: PixelType<P>, length: number): P {
   const buffer = free.get(length * Pixels.BYTES_PER_ELEMENT)?.pop();
-  if (buffer !== undefined) kept -= buffer.byteLength;
+  if (buffer !== undefined) state.kept -= buffer.byteLength;
   return adoptPixels(buffer === undefined ? new Pixels(length) : new Pixels(buffer));
 }
 
@@ -80,6 +93,7 @@ export function reusablePixels<P extends PixelArray>(Pixels: PixelType<P>, lengt
  *
  * ## Example
  * ```ts
+ * declare const input: Block, resultFromWorker: Uint8Array;
  * const block = { ...input, images: adoptPixels(resultFromWorker) };
  * ```
  */
@@ -97,5 +111,5 @@ export interface PixelType<P extends PixelArray> {
 
 /** Bytes currently kept for reuse on this thread (for tests and diagnostics). */
 export function recycledBytes(): number {
-  return kept;
+  return state.kept;
 }

@@ -39,6 +39,7 @@ const GOLDEN = 0x9e3779b9;
  *
  * ## Example
  * ```ts
+ * declare const seed: number, block: Block, epoch: number, index: number;
  * const key = streamKey(seed, stageTag(RandomStage.augment, block.randomStages ?? 0), epoch, index);
  * ```
  */

@@ -49,6 +49,7 @@ const WORKER = new URL('./worker.js', import.meta.url);
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>;
  * const pool = augmentPool(2);
  * const a = source.pipe(augment({ rotate: 15 }, { seed: 1, pool }));
  * // ... when every stream has ended:

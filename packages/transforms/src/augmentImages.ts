@@ -220,7 +220,10 @@ function isIdentity(m: Affine): boolean {
 let tableKey = '';
 let tableValues = new Float32Array(256);
 
-/** The 256 normalised byte values: `(v / 255 - mean) / std` as `normalizeInPlace` computes it. */
+/**
+ * The 256 normalised byte values: `(v / 255 - mean) / std` as `normalizeInPlace` computes it.
+ * A copy of the table cached for the last mean and std, the caller's own to keep or change.
+ */
 export function byteTable(mean: number, std: number): Float32Array {
   const key = `${mean}:${std}`;
   if (key !== tableKey) {
@@ -228,7 +231,7 @@ export function byteTable(mean: number, std: number): Float32Array {
     normalizeInPlace(tableValues, 1 / 255, mean, std);
     tableKey = key;
   }
-  return tableValues;
+  return tableValues.slice();
 }
 
 /** `v * unit` standardised: `(v * unit - mean) / std`, in place. */

@@ -24,6 +24,7 @@ export interface CutBox {
  *
  * ## Example
  * ```ts
+ * declare const key: number; // streamKey(seed, stage, epoch, the batch's first index)
  * const draws = new BatchDraws(key);
  * const { x1, y1, x2, y2, weight } = cutBox(draws, draws.beta(1), 28, 28);
  * ```

@@ -48,6 +48,7 @@ export const BOX = 1 << 21;
  *
  * ## Example
  * ```ts
+ * declare const seed: number, epoch: number, firstIndex: number; // a batch's key
  * const draws = new BatchDraws(streamKey(seed, stageTag(RandomStage.mixup, 0), epoch, firstIndex));
  * const lambda = draws.beta(0.2);
  * const partner = draws.pairing(128);

@@ -39,6 +39,7 @@ function blendPixels(images: Block['images'], size: number, partner: Uint32Array
  *
  * ## Example
  * ```ts
+ * declare const train: (images: PixelArray, softLabels: Float32Array) => void;
  * mnist().pipe(shuffleRows({ seed: 1 }), batch(128), augment({ rotate: 10, normalize: {} }, { seed: 1 }), mixup({ alpha: 0.2, seed: 1 }))
  *   .subscribe((b) => train(b.images, b.softLabels!)); // softLabels: 128 x 10
  * ```

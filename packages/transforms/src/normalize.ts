@@ -25,7 +25,7 @@ export type { NormalizeOptions } from './spec.js';
 export function normalize(options: NormalizeOptions = {}): OperatorFunction<Run, Block<Float32Array>> {
   const { mean, std } = normalizationOf(options, '');
   // One lookup per pixel, in the same table augment() uses: the same bits either way.
-  const table = byteTable(mean, std).slice();
+  const table = byteTable(mean, std);
   return map((input): Block<Float32Array> => {
     if (isRows(input)) {
       checkRows('normalize()', input);

@@ -85,6 +85,10 @@ describe('exportTo', () => {
     // Without a manifest option: the version of @idxflow/sinks, no seed, no pipeline.
     const version = JSON.parse(readFileSync(join(ROOT, 'packages', 'sinks', 'package.json'), 'utf8')).version;
     expect(manifest).toMatchObject({ idxflow: version, format: 'npy', count: 12, seed: null, pipeline: null });
+    // A seed alone: the version is still @idxflow/sinks' own.
+    const seeded = tmp();
+    await exportTo(from(blocks), { format: 'npy', dir: seeded, manifest: { seed: 7 } });
+    expect(JSON.parse(readFileSync(join(seeded, 'manifest.json'), 'utf8'))).toMatchObject({ idxflow: version, seed: 7, pipeline: null });
   });
 
   it('refuses a folder that holds something else, and replaces an earlier export only with overwrite', async () => {

@@ -57,6 +57,16 @@ describeWithPython(['numpy'], `clients/python's numpy reader, python -m idxflow_
     });
   });
 
+  it("takes the server's base URL as IdxflowDataset does (the stream with the server's defaults), with or without a trailing slash", async () => {
+    for (const url of [server.url, `${server.url}/`]) {
+      const summary = await runClient(url, 'py-token');
+      expect(summary, url).toMatchObject({ samples: testSplit.count, classes: classCounts(), distinct: testSplit.count });
+    }
+    const failed = await failure('127.0.0.1:8080', 'py-token');
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("Expected the server's base URL (http://HOST:PORT) or a /batches URL for url but received '127.0.0.1:8080'");
+  });
+
   it('reads float32 frames', async () => {
     const summary = await runClient(`${server.url}/batches?seed=9&batch=1000`, 'py-token');
     expect(summary.first).toEqual({ shape: [1000, 28, 28], dtype: 'float32', labels: 'uint8' });

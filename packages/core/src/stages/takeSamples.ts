@@ -13,6 +13,7 @@ import type { Run } from './rows.js';
  *
  * ## Example
  * ```ts
+ * const train = await loadBlock(mnist({ split: 'train' })); // the whole set in one Block
  * of(train).pipe(epochs(10), shuffleRows({ seed: 1 }), skipSamples(200_000), takeSamples(100_000)); // positions 200,000 to 299,999
  * ```
  */

@@ -33,8 +33,8 @@ export interface ExportOptions extends FileSinkOptions {
   shardSize?: number;
   /** Threads that encode PNGs (`png`, `wds` only); 0 encodes on the main thread. Default 0. */
   workers?: number;
-  /** Recorded in manifest.json. Default: version of @idxflow/sinks, no seed, no pipeline. */
-  manifest?: Omit<ManifestExtra, 'format'>;
+  /** Recorded in manifest.json; `version` defaults to @idxflow/sinks' own. Default: that version, no seed, no pipeline. */
+  manifest?: Omit<ManifestExtra, 'format' | 'version'> & { version?: string };
   /** Replace an earlier idxflow export in `dir`, removing exactly the files its manifest lists. Default false. */
   overwrite?: boolean;
   /** Input files of the pipeline: the export refuses a `dir` that holds any of them. Default: none. */
@@ -106,13 +106,13 @@ function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' 
  * ```ts
  * import { mnist } from '@idxflow/core';
  * import { exportTo } from '@idxflow/sinks';
- * await exportTo(mnist(), { format: 'npz', dir: 'out/mnist-npz', expectedCount: 60000, manifest: { version: '0.1.0' } });
+ * await exportTo(mnist(), { format: 'npz', dir: 'out/mnist-npz', expectedCount: 60000, manifest: { seed: 1 } }); // version: @idxflow/sinks'
  * ```
  */
 export async function exportTo(source: Observable<Block>, options: ExportOptions): Promise<ExportSummary> {
   const { dir } = checkSinkOptions(options);
   const format = checkFormatOptions(options);
-  const extra = { ...(options.manifest ?? { version: PACKAGE_VERSION }), format };
+  const extra = { ...options.manifest, version: options.manifest?.version ?? PACKAGE_VERSION, format };
   checkManifestExtra(extra);
   const split = options.split ?? 'train';
   const names = namesOf(format, split, '', 0, Number.MAX_SAFE_INTEGER, [''], options.shardSize ?? 10000, options.hf?.config);

@@ -21,7 +21,7 @@ import { manifestName, type PartRecord } from './manifest.js';
  *
  * ## Example
  * ```ts
- * await runExport(options).catch((e) => {
+ * await exportTo(mnist(), { format: 'npy', dir: 'out/mnist' }).catch((e) => {
  *   if (e instanceof ExportBusyError) console.error(e.message); // names the other run's host and pid
  * });
  * ```

@@ -130,7 +130,6 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
  * ## Example
  * ```ts
  * import { mnist } from '@idxflow/core';
- * import { toHfParquet } from '@idxflow/sinks';
  * await toHfParquet(mnist({ split: 'test' }), { dir: 'out/hf', split: 'test', config: 'mnist' }); // out/hf/mnist/test-00000-of-00001.parquet
  * ```
  */

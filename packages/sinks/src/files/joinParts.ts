@@ -244,11 +244,9 @@ async function writeJoined(dir: string, format: ExportFormat, file: JoinedFile, 
  *
  * ## Example
  * ```ts
- * const names = ['manifest.part-00000-of-00002.json', 'manifest.part-00001-of-00002.json'];
- * const parts = await Promise.all(names.map(async (n) => (await readManifest(join('out/npy', n)))!));
- * const joined = await joinParts('out/npy', parts, mergeManifests(parts, 'out/npy'));
- * const { files, count, shape, dtype, idxflow, seed, pipeline, format } = joined;
- * await writeManifest('out/npy', { dir: 'out/npy', files, count, shape, dtype }, { version: idxflow, seed: seed ?? undefined, pipeline: pipeline ?? undefined, format: format ?? undefined });
+ * declare const parts: Manifest[], whole: Manifest; // the two part manifests of out/npy, and their merge
+ * const joined = await joinParts('out/npy', parts, whole); // lists train-images.npy and train-labels.npy
+ * // ... write `joined` as out/npy/manifest.json (mergeExportParts('out/npy') does all of this), then:
  * await removeParts('out/npy', parts, joined); // out/npy: train-images.npy, train-labels.npy, manifest.json
  * ```
  */
@@ -290,6 +288,7 @@ export async function joinParts(dir: string, parts: Manifest[], whole: Manifest)
  *
  * ## Example
  * ```ts
+ * declare const parts: Manifest[], whole: Manifest; // the part manifests, and their merge
  * await removeParts('out/npy', parts, await joinParts('out/npy', parts, whole)); // after writing manifest.json
  * ```
  */

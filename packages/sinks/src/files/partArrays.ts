@@ -16,6 +16,7 @@ const READ_BYTES = 1 << 20;
  *
  * ## Example
  * ```ts
+ * declare const parts: Manifest[], whole: Manifest; // the part manifests, and their merge
  * await joinParts('out/npy', parts, whole).catch((e) => {
  *   if (e instanceof PartJoinError) console.error(e.file, e.expected, e.found);
  * });

@@ -207,7 +207,6 @@ function writePng(out: Uint8Array, view: DataView, at: number, head: Uint8Array,
  *
  * ## Example
  * ```ts
- * import { encodeGreyPng } from '@idxflow/sinks';
  * const png = encodeGreyPng(new Uint8Array(28 * 28).fill(255), 28, 28); // a white 28 x 28 PNG
  * ```
  */
@@ -243,7 +242,6 @@ export interface GreyPngs {
  *
  * ## Example
  * ```ts
- * import { encodeGreyPngs } from '@idxflow/sinks';
  * const images = new Uint8Array(3 * 28 * 28); // three black 28 x 28 images, as in a Block
  * const { bytes, offsets } = encodeGreyPngs(images, [3, 28, 28]);
  * const third = bytes.subarray(offsets[2], offsets[3]); // the PNG file of the third image

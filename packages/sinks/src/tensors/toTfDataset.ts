@@ -62,6 +62,7 @@ function tensorsOf(tf: TensorFlow, batches: AsyncIterable<TensorBatch<Float32Arr
  * ## Example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
+ * import { toTfDataset } from '@idxflow/sinks/tfjs';
  * import { mnist, shuffle, batch } from '@idxflow/core';
  * import { normalize } from '@idxflow/transforms';
  * const train = await toTfDataset(mnist({ split: 'train' }).pipe(shuffle({ seed: 1 }), batch(128), normalize()));

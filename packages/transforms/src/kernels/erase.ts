@@ -28,6 +28,7 @@ function roundHalfEven(x: number): number {
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28).fill(255);
  * const box = new Int32Array(4);
  * if (eraseBox([0.5, 0.5, 0.5, 0.5], 28, 28, [0.02, 0.33], [0.3, 3.3], box)) fillBox(image, 28, box, 0);
  * ```
@@ -65,6 +66,7 @@ export function eraseBox(
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28).fill(255);
  * fillBox(image, 28, Int32Array.of(3, 4, 10, 6), 0);
  * ```
  */

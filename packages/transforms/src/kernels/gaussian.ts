@@ -28,15 +28,12 @@ const PAIRS = [
   [-0.6803, -0.2598, 1.723, 1.997],
 ] as const;
 
-/** Cached for the last sigma. */
-const coefficients = new Float64Array(12);
-let coefficientsSigma = Number.NaN;
-
 /**
  * The recursion's coefficients for `sigma`, per term: n0, n1 (causal numerator), m1, m2
  * (anti-causal numerator), d1, d2 (denominator), then the same six of the second term, scaled
  * so the whole kernel sums to 1. Internal to the kernels: elastic.wat runs the recursion and
- * `elasticField` is the public use. Returns the same array each call (a stage uses one sigma).
+ * `elasticField` is the public use. A new array each call: the elastic kernel keeps its own
+ * copy for the last sigma.
  *
  * ## Example
  * ```ts
@@ -44,7 +41,7 @@ let coefficientsSigma = Number.NaN;
  * ```
  */
 export function dericheCoefficients(sigma: number): Float64Array {
-  if (sigma === coefficientsSigma) return coefficients;
+  const coefficients = new Float64Array(12);
   let sum = 0;
   for (let j = 0; j < 2; j++) {
     const [A, B, b, w] = PAIRS[j];
@@ -60,6 +57,5 @@ export function dericheCoefficients(sigma: number): Float64Array {
     sum += (2 * (n0 + n1) - n0 * D) / D;
   }
   for (let j = 0; j < 2; j++) for (let k = 0; k < 4; k++) coefficients[6 * j + k] /= sum;
-  coefficientsSigma = sigma;
   return coefficients;
 }

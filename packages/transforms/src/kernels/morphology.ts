@@ -28,6 +28,7 @@ function diskRows(radius: number): number {
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28);
  * const thicker = new Uint8Array(784);
  * thickenStroke(image, thicker, 28, 28, 1.5); // 3 x 3 maximum filter
  * ```

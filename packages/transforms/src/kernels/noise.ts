@@ -14,6 +14,7 @@ const TWO_PI = 2 * Math.PI;
  *
  * ## Example
  * ```ts
+ * const image = new Float32Array(28 * 28);
  * const u = Float64Array.from({ length: 784 }, () => Math.random());
  * addGaussianNoise(image, 0.1 * 255, u);
  * ```

@@ -46,6 +46,7 @@ export interface Tones {
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28), out = new Uint8Array(28 * 28);
  * const table = toneTable(new Uint8Array(256), { brightness: 1.2, contrast: 0.8, mean: brightenedMean(image, 1.2), gamma: NaN });
  * mapBytes(image, out, table);
  * ```
@@ -110,6 +111,7 @@ function brightByte(f: number, v: number): number {
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28);
  * const mean = brightenedMean(image, NaN); // the image's own mean, as float32
  * ```
  */
@@ -143,6 +145,7 @@ function wordsOf(src: Uint8Array): Uint32Array {
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28), out = new Uint8Array(28 * 28);
  * mapBytes(image, out, toneTable(new Uint8Array(256), { brightness: 0.8, contrast: NaN, mean: 0, gamma: NaN }));
  * ```
  */
@@ -158,6 +161,7 @@ export function mapBytes(src: Uint8Array, dst: Uint8Array, table: Uint8Array): v
  *
  * ## Example
  * ```ts
+ * const image = new Uint8Array(28 * 28), out = new Float32Array(28 * 28);
  * mapToFloats(image, out, Float32Array.from({ length: 256 }, (_, v) => v / 255));
  * ```
  */
@@ -195,6 +199,7 @@ const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v);
  *
  * ## Example
  * ```ts
+ * const pixels = new Float32Array(28 * 28).fill(0.5);
  * adjustFloats(pixels, 'contrast', 1.3);
  * ```
  */
