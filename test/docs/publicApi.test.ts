@@ -66,17 +66,17 @@ function problems(name: string, exported: TS.Symbol): string[] {
  */
 const CLI_CAPABILITIES: Record<string, string[]> = {
   '@idxflow/core': [
-    ...['idxPair', 'IdxInput', 'IdxPairOptions', 'PublishedShape', 'idxFileInfo', 'IdxFileInfo', 'decodeNpy', 'DecodeNpyOptions', 'NpyHeader', 'NpyRecords', 'fromBytes'],
-    ...['DATASETS', 'DATASET_CARDS', 'DatasetCard', 'CATALOG', 'datasetEntry', 'CatalogEntry', 'npy', 'npz', 'parquet', 'parquetClassNames', 'imageFolder', 'imageFolderClasses'],
-    ...['DEFAULT_MAX_INFLATE_RATIO', 'MissingPackageError', 'DatasetNotFoundError'],
+    'idxPair', 'IdxInput', 'IdxPairOptions', 'PublishedShape', 'idxFileInfo', 'IdxFileInfo', 'decodeNpy', 'DecodeNpyOptions', 'NpyHeader', 'NpyRecords', 'fromBytes',
+    'DATASETS', 'DATASET_CARDS', 'DatasetCard', 'CATALOG', 'datasetEntry', 'CatalogEntry', 'npy', 'npz', 'parquet', 'parquetClassNames', 'imageFolder', 'imageFolderClasses',
+    'DEFAULT_MAX_INFLATE_RATIO', 'MissingPackageError', 'DatasetNotFoundError',
   ],
   '@idxflow/transforms': ['specOf', 'AugmentSpec', 'augmentImages', 'AugmentJob', 'sampleDraws', 'SampleDraws', 'invertAffine', 'Affine'],
   '@idxflow/sinks': [
-    ...['runExport', 'RunExportOptions', 'ExportSection', 'ExportRun', 'ExportInterruptedError', 'ExportBusyError', 'ExportRefusedError', 'EXPORT_FORMATS', 'ExportFormat'],
-    ...['partRange', 'ExportPart', 'mergeExportParts', 'MergeOptions', 'MergeResult', 'joinParts', 'removeParts', 'PartJoinError'],
-    ...['mergeManifests', 'readManifest', 'manifestName', 'writeManifestFile', 'writeManifest', 'ManifestError', 'Manifest', 'ManifestExtra', 'PartRecord'],
-    ...['toHfParquet', 'HfParquetOptions', 'hfDatasetCard', 'HfCardInfo', 'HfExportOptions', 'refuseOutputAmongInputs', 'writeOutputFile', 'OutputFileOptions'],
-    ...['hostNamesOf', 'hostProblem', 'originProblem', 'requestTarget', 'tokenDigest', 'tokenProblem', 'isLoopback', 'HostNames'],
+    'runExport', 'RunExportOptions', 'ExportSection', 'ExportRun', 'ExportInterruptedError', 'ExportBusyError', 'ExportRefusedError', 'EXPORT_FORMATS', 'ExportFormat',
+    'partRange', 'ExportPart', 'mergeExportParts', 'MergeOptions', 'MergeResult', 'joinParts', 'removeParts', 'PartJoinError',
+    'mergeManifests', 'readManifest', 'manifestName', 'writeManifestFile', 'writeManifest', 'ManifestError', 'Manifest', 'ManifestExtra', 'PartRecord',
+    'toHfParquet', 'HfParquetOptions', 'hfDatasetCard', 'HfCardInfo', 'HfExportOptions', 'refuseOutputAmongInputs', 'writeOutputFile', 'OutputFileOptions',
+    'hostNamesOf', 'hostProblem', 'originProblem', 'requestTarget', 'tokenDigest', 'tokenProblem', 'isLoopback', 'HostNames',
   ],
 };
 
