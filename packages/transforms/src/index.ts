@@ -7,7 +7,7 @@
  * @module @idxflow/transforms
  */
 export { augment, augmentPool, type RunOptions } from './augment.js';
-export type { AugmentOptions, Chance, ElasticOptions, EraseOptions, Factor, FlipOptions, NormalizeOptions, Range } from './spec.js';
+export type { AugmentOptions, BlurOptions, Chance, ElasticOptions, EraseOptions, Factor, FlipOptions, NormalizeOptions, Range, ToggleOptions } from './spec.js';
 export { elastic, rotate, scale, shear, shift } from './geometric.js';
 export { normalize, toFloat } from './normalize.js';
 export { mixup } from './mixup.js';

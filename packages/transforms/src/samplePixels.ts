@@ -1,5 +1,6 @@
 // The pixel steps of augment() on one sample, in the pass of its resampling: thickness,
-// brightness, contrast, gamma, noise, erasing, then the normalisation's table. No RxJS here;
+// brightness, contrast, gamma, the filters (sampleFilters.ts), noise, erasing, then the
+// normalisation's table. No RxJS here;
 // scratch memory is reused from sample to sample.
 //
 // Brightness and gamma map bytes to bytes whatever the image, so when they are all a sample
@@ -25,14 +26,22 @@ import {
   type ResampleOptions,
   type Tones,
 } from './kernels/index.js';
+import { applyFilters, drawFilters, FilterScratch, filtersOn, type FilterPlan } from './sampleFilters.js';
 import type { PixelSteps } from './specPixels.js';
 
 /** One sample's draws: what its pixel steps do (0 radius or sigma, and NaN factors, mean none). */
-export class Plan {
+export class Plan implements FilterPlan {
   radius = 0;
   brightness = NaN;
   contrast = NaN;
   gamma = NaN;
+  blurSigma = 0;
+  sharpness = NaN;
+  bits = -1;
+  threshold = NaN;
+  autocontrast = false;
+  equalize = false;
+  invert = false;
   sigma = 0;
   erase = false;
 }
@@ -43,6 +52,8 @@ export class PixelScratch {
   resampled = new Uint8Array(0);
   thick = new Uint8Array(0);
   noisy = new Uint8Array(0);
+  filtered = new Uint8Array(0);
+  readonly filters = new FilterScratch();
   thickFloats = new Float32Array(0);
   uniforms = new Float64Array(0);
   readonly table = new Uint8Array(256);
@@ -57,6 +68,8 @@ export class PixelScratch {
     this.resampled = new Uint8Array(size);
     this.thick = new Uint8Array(size);
     this.noisy = new Uint8Array(size);
+    this.filtered = new Uint8Array(size);
+    this.filters.ensure(size);
     this.thickFloats = new Float32Array(size);
     this.uniforms = new Float64Array(size + 1);
   }
@@ -90,6 +103,7 @@ export function drawPlan(steps: PixelSteps, key: number, width: number, height: 
     const step = steps[kind];
     plan[kind] = step && applies(key, PIXEL_DRAWS[kind], step.p) ? valueDraw(key, PIXEL_DRAWS[kind], step.range) : NaN;
   }
+  drawFilters(steps, key, plan);
   plan.sigma = steps.noise ? drawnValue(key, PIXEL_DRAWS.noise, steps.noise, 0) : 0;
   plan.erase = drawBox(steps, key, width, height, scratch);
   return plan;
@@ -151,7 +165,7 @@ export function samplePixelsBytes(
   scratch: PixelScratch,
 ): void {
   const plan = drawPlan(steps, keys.pixel, width, height, scratch);
-  if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0) {
+  if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0 && !filtersOn(plan)) {
     // Tone maps known before resampling: one pass stores the final values.
     const table = tones(plan, undefined, scratch);
     if (normalized) resampleInto(src, dst, width, height, warp, composed(normalized, table, scratch));
@@ -160,7 +174,7 @@ export function samplePixelsBytes(
       if (table) mapBytes(dst as Uint8Array, dst as Uint8Array, table);
     }
   } else {
-    stagedBytes(src, dst, width, height, plan, keys, warp, normalized, scratch);
+    stagedBytes(src, dst, width, height, steps, plan, keys, warp, normalized, scratch);
   }
   if (plan.erase) {
     const byte = byteOf(steps.erase!.value);
@@ -187,6 +201,7 @@ function stagedBytes(
   dst: Uint8Array | Float32Array,
   width: number,
   height: number,
+  steps: PixelSteps,
   plan: Plan,
   keys: SampleKeys,
   warp: Warp,
@@ -200,6 +215,13 @@ function stagedBytes(
     pixels = scratch.thick;
   }
   let table = tones(plan, pixels, scratch);
+  if (filtersOn(plan)) {
+    if (table) mapBytes(pixels, scratch.filtered, table);
+    else scratch.filtered.set(pixels);
+    applyFilters(scratch.filtered, width, height, steps, plan, scratch.filters);
+    pixels = scratch.filtered;
+    table = undefined;
+  }
   if (plan.sigma > 0) {
     if (table) mapBytes(pixels, scratch.noisy, table);
     else scratch.noisy.set(pixels);
@@ -227,6 +249,7 @@ export function samplePixelsFloats(pixels: Float32Array, width: number, height: 
     pixels.set(scratch.thickFloats);
   }
   for (const kind of TONES) if (!Number.isNaN(plan[kind])) adjustFloats(pixels, kind, plan[kind]);
+  if (filtersOn(plan)) applyFilters(pixels, width, height, steps, plan, scratch.filters);
   if (plan.sigma > 0) addGaussianNoise(pixels, plan.sigma, noiseUniforms(scratch, keys.noise, pixels.length));
   if (plan.erase) fillBox(pixels, width, scratch.box, steps.erase!.value);
 }

@@ -1,0 +1,82 @@
+// torchvision's single-image steps of augment() on one sample, after brightness, contrast and
+// gamma and before noise: blur, sharpness, posterize, solarize, autocontrast, equalize,
+// invert, in that order, in place. Each is a pure function of the pixels and its drawn
+// parameter (kernels/levels.ts, kernels/blur.ts); this file draws the parameters and runs them.
+import { BlockMismatchError } from '@idxflow/core/internal';
+import { applies, integerDraw, PIXEL_DRAWS, valueDraw } from './draws.js';
+import { autocontrastPixels, BlurScratch, equalizeBytes, gaussianBlurPixels, invertPixels, posterizeBytes, sharpenPixels, solarizePixels } from './kernels/index.js';
+import type { PixelSteps } from './specPixels.js';
+
+/** One sample's draws of these steps: 0 sigma, NaN factor or threshold, -1 bits and false mean none. */
+export interface FilterPlan {
+  blurSigma: number;
+  sharpness: number;
+  bits: number;
+  threshold: number;
+  autocontrast: boolean;
+  equalize: boolean;
+  invert: boolean;
+}
+
+/** Scratch buffers of these steps (one set per thread). */
+export class FilterScratch {
+  bytes = new Uint8Array(0);
+  floats = new Float32Array(0);
+  readonly blur = new BlurScratch();
+  readonly histogram = new Int32Array(256);
+  readonly table = new Uint8Array(256);
+
+  ensure(size: number): void {
+    if (this.bytes.length === size) return;
+    this.bytes = new Uint8Array(size);
+    this.floats = new Float32Array(size);
+  }
+}
+
+/** Draws the sample's filter steps into `plan`. */
+export function drawFilters(steps: PixelSteps, key: number, plan: FilterPlan): void {
+  const chance = (counter: number, p: number | undefined): boolean => p !== undefined && applies(key, counter, p);
+  const { blur, sharpness, posterize, solarize } = steps;
+  plan.blurSigma = blur && applies(key, PIXEL_DRAWS.blur, blur.p) ? valueDraw(key, PIXEL_DRAWS.blur, blur.sigma) : 0;
+  plan.sharpness = sharpness && applies(key, PIXEL_DRAWS.sharpness, sharpness.p) ? valueDraw(key, PIXEL_DRAWS.sharpness, sharpness.range) : NaN;
+  plan.bits = posterize && applies(key, PIXEL_DRAWS.posterize, posterize.p) ? integerDraw(key, PIXEL_DRAWS.posterize, posterize.range) : -1;
+  plan.threshold = solarize && applies(key, PIXEL_DRAWS.solarize, solarize.p) ? valueDraw(key, PIXEL_DRAWS.solarize, solarize.range) : NaN;
+  plan.autocontrast = chance(PIXEL_DRAWS.autocontrast, steps.autocontrast);
+  plan.equalize = chance(PIXEL_DRAWS.equalize, steps.equalize);
+  plan.invert = chance(PIXEL_DRAWS.invert, steps.invert);
+}
+
+/** Whether the plan does anything. */
+export function filtersOn(plan: FilterPlan): boolean {
+  return plan.blurSigma > 0 || plan.sharpness === plan.sharpness || plan.bits >= 0 || plan.threshold === plan.threshold || plan.autocontrast || plan.equalize || plan.invert;
+}
+
+/** The refusal of a step torchvision defines for bytes only (posterize, equalize) on Float32 images; undefined when there is none. */
+export function floatRefusal(steps: PixelSteps | undefined, stage: string): BlockMismatchError | undefined {
+  const step = steps?.posterize ? 'posterize' : steps?.equalize !== undefined ? 'equalize' : undefined;
+  if (step === undefined) return undefined;
+  return new BlockMismatchError({ file: stage, expected: `byte (Uint8Array) images for ${step}, which torchvision defines for uint8 only`, found: 'Float32 images' });
+}
+
+/** The plan's steps on one sample's pixels (bytes, or Float32 in [0, 1]), in place. */
+export function applyFilters(pixels: Uint8Array | Float32Array, width: number, height: number, steps: PixelSteps, plan: FilterPlan, scratch: FilterScratch): void {
+  const bytes = pixels instanceof Uint8Array;
+  const temp = bytes ? scratch.bytes : scratch.floats;
+  if (plan.blurSigma > 0) {
+    const [kx, ky] = steps.blur!.kernel;
+    gaussianBlurPixels(pixels, temp, width, height, kx, ky, plan.blurSigma, scratch.blur);
+    pixels.set(temp);
+  }
+  if (plan.sharpness === plan.sharpness) {
+    sharpenPixels(pixels, temp, width, height, plan.sharpness);
+    pixels.set(temp);
+  }
+  if (plan.bits >= 0 || plan.equalize) {
+    if (!bytes) throw floatRefusal(steps, 'augment()')!;
+  }
+  if (plan.bits >= 0) posterizeBytes(pixels as Uint8Array, plan.bits);
+  if (plan.threshold === plan.threshold) solarizePixels(pixels, bytes ? plan.threshold : plan.threshold / 255);
+  if (plan.autocontrast) autocontrastPixels(pixels);
+  if (plan.equalize) equalizeBytes(pixels as Uint8Array, scratch.histogram, scratch.table);
+  if (plan.invert) invertPixels(pixels);
+}
