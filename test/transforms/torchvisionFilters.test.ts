@@ -4,30 +4,33 @@
 // 1,000 real MNIST test digits, run by /usr/bin/python3 (Debian's torchvision 0.14): the bytes
 // must be identical, but for the stated tolerance of the Gaussian blur. Skipped, saying so,
 // where python3 lacks torch and torchvision; failed instead under CI=true.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { lastValueFrom, of } from 'rxjs';
 import { expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
-import { augment, type AugmentOptions } from '@idxflow/transforms/internal';
+import { augment, sampleDraws, specOf, type AugmentOptions, type SampleDraws } from '@idxflow/transforms/internal';
 import { raw } from '../fixtures/mnist.js';
 import { describeWithPython, python } from '../fixtures/python.js';
 
 const DIGITS = 1000;
 
 // Reads the digits from the MNIST file itself; each case is a list of torchvision calls applied
-// in turn to every digit; the answer is each case's bytes in hex.
+// in turn to every digit, or one such list per digit; the answer is each case's bytes in hex.
 const SCRIPT = `
 import json, sys, numpy, torch
 import torchvision.transforms.functional as F
-path, count, cases = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
-pixels = numpy.fromfile(path, dtype=numpy.uint8, offset=16, count=count * 784)
+job = json.load(open(sys.argv[1]))
+count = job['count']
+pixels = numpy.fromfile(job['path'], dtype=numpy.uint8, offset=16, count=count * 784)
 digits = torch.from_numpy(pixels.copy()).reshape(count, 1, 28, 28)
 out = []
-for ops in cases:
+for case in job['cases']:
     images = []
     for d in range(count):
         img = digits[d]
-        for name, arg in ops:
+        for name, arg in (case['perDigit'][d] if 'perDigit' in case else case['ops']):
             if name == 'brightness': img = F.adjust_brightness(img, arg)
             elif name == 'contrast': img = F.adjust_contrast(img, arg)
             elif name == 'blur': img = F.gaussian_blur(img, arg[0], [arg[1], arg[1]])
@@ -64,6 +67,8 @@ const CASES: Case[] = [
   // MNIST digits span 0 to 255 already: autocontrast is seen after a step that narrows them.
   { name: 'brightness 0.55, autocontrast', options: { brightness: 0.55, autocontrast: {} }, ops: [['brightness', 0.55], ['autocontrast', null]] },
   { name: 'contrast 0.3, autocontrast', options: { contrast: 0.3, autocontrast: {} }, ops: [['contrast', 0.3], ['autocontrast', null]] },
+  // After solarize the range is rarely 0 to 255: torch's 255 / (max - min) is reciprocal() * 255, two roundings.
+  { name: 'solarize 180, autocontrast', options: { solarize: 180, autocontrast: {} }, ops: [['solarize', 180], ['autocontrast', null]] },
   { name: 'equalize', options: { equalize: {} }, ops: [['equalize', null]] },
   { name: 'contrast 0.6, equalize', options: { contrast: 0.6, equalize: {} }, ops: [['contrast', 0.6], ['equalize', null]] },
   ...[0, 0.4, 2, 3.7].map((f): Case => ({ name: `sharpness ${f}`, options: { sharpness: f }, ops: [['sharpness', f]] })),
@@ -88,12 +93,31 @@ function digits(): Block {
   return { images, labels: new Uint8Array(DIGITS), indices, epoch: 0, shape: [DIGITS, 28, 28] };
 }
 
+/** torchvision's bytes of each case (`{ ops }` for every digit, or `{ perDigit }`), and its version. */
+function torchvision(cases: ({ ops: Op[] } | { perDigit: Op[][] })[]): { version: string; cases: string[] } {
+  const file = join(mkdtempSync(join(tmpdir(), 'idxflow-tv-')), 'job.json');
+  writeFileSync(file, JSON.stringify({ path: raw('t10k-images-idx3-ubyte'), count: DIGITS, cases }));
+  return python(SCRIPT, file) as { version: string; cases: string[] };
+}
+
+/** Pixels of `out` that differ from `theirs`, and by how many levels at most. */
+function differences(out: Uint8Array, theirs: Buffer): { count: number; levels: number } {
+  let count = 0;
+  let levels = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === theirs[i]) continue;
+    count++;
+    levels = Math.max(levels, Math.abs(out[i] - theirs[i]));
+  }
+  return { count, levels };
+}
+
 const ours = async (block: Block, options: AugmentOptions): Promise<Uint8Array> => (await lastValueFrom(of(block).pipe(augment(options, { seed: 3 })))).images as Uint8Array;
 
 describeWithPython(['numpy', 'torch', 'torchvision'], "torchvision's single-image steps against its functions (/usr/bin/python3)", () => {
   it(`gives torchvision's bytes for blur, sharpness, posterize, solarize, autocontrast, equalize and invert (${CASES.length} cases x ${DIGITS} digits)`, async () => {
     const block = digits();
-    const answer = python(SCRIPT, raw('t10k-images-idx3-ubyte'), String(DIGITS), JSON.stringify(CASES.map((c) => c.ops))) as { version: string; cases: string[] };
+    const answer = torchvision(CASES.map((c) => ({ ops: c.ops })));
     expect(answer.version).toMatch(/^0\.14\./); // the reference the docs name
     const exact: string[] = [];
     const report: string[] = [];
@@ -117,4 +141,47 @@ describeWithPython(['numpy', 'torch', 'torchvision'], "torchvision's single-imag
     console.log(report.join('\n'));
     expect(exact).toEqual([]);
   });
+
+  it('replays 1,000 samples from what sampleDraws() reports, step by step through torchvision, in augment order', async () => {
+    const options: AugmentOptions = {
+      contrast: { range: [0.7, 1.3], p: 0.5 },
+      blur: { kernelSize: [3, 5], sigma: [0.2, 1.5], p: 0.3 },
+      sharpness: { range: [0, 3], p: 0.5 },
+      posterize: { range: [2, 7], p: 0.5 },
+      solarize: { range: [100, 250], p: 0.5 },
+      autocontrast: { p: 0.5 },
+      equalize: { p: 0.5 },
+      invert: { p: 0.5 },
+    };
+    const spec = specOf(options);
+    const draws = Array.from({ length: DIGITS }, (_, index) => sampleDraws(spec, { seed: 3, epoch: 0, index }, 28, 28));
+    const perDigit = draws.map(replay);
+    const answer = torchvision([{ perDigit }]);
+    const out = await ours(digits(), options);
+    const { count, levels } = differences(out, Buffer.from(answer.cases[0], 'hex'));
+    console.log(`replayed draws: ${count} of ${out.length} pixels differ, by at most ${levels}`);
+    expect(count).toBeLessThanOrEqual(TOLERANCE.share * out.length); // the blur's sums (about a third of the samples)
+    expect(levels).toBeLessThanOrEqual(TOLERANCE.levels);
+    // The draws vary: every step was on for some samples and off for others.
+    for (const key of ['contrast', 'blur', 'sharpness', 'posterize', 'solarize'] as const) {
+      const on = draws.filter((d) => d[key] !== undefined).length;
+      expect(on, key).toBeGreaterThan(200);
+      expect(on, key).toBeLessThan(800);
+    }
+    for (const key of ['autocontrast', 'equalize', 'invert'] as const) expect(draws.filter((d) => d[key]).length, key).toBeGreaterThan(400);
+  });
 });
+
+/** The torchvision calls of one sample's draws, in augment()'s order. */
+function replay(d: SampleDraws): Op[] {
+  const ops: Op[] = [];
+  if (d.contrast !== undefined) ops.push(['contrast', d.contrast]);
+  if (d.blur) ops.push(['blur', [d.blur.kernelSize, d.blur.sigma]]);
+  if (d.sharpness !== undefined) ops.push(['sharpness', d.sharpness]);
+  if (d.posterize !== undefined) ops.push(['posterize', d.posterize]);
+  if (d.solarize !== undefined) ops.push(['solarize', d.solarize]);
+  if (d.autocontrast) ops.push(['autocontrast', null]);
+  if (d.equalize) ops.push(['equalize', null]);
+  if (d.invert) ops.push(['invert', null]);
+  return ops;
+}

@@ -5,7 +5,8 @@
  *   invert(img)          = 255 - img                              (1 - img for floats)
  *   posterize(img, bits) = img & -(2 ** (8 - bits))               (uint8 only)
  *   solarize(img, t)     = where(img >= t, 255 - img, img)
- *   autocontrast(img)    = ((img - min) * f32(255 / (max - min))).clamp(0, 255).to(uint8)
+ *   autocontrast(img)    = ((img - min) * (255 / (max - min))).clamp(0, 255).to(uint8), where
+ *                          torch computes 255 / t as reciprocal(t) * 255 (Tensor.__rtruediv__)
  *                          (the image itself when max == min: torchvision's scale is then inf)
  *   equalize(img)        = _scale_channel: a lookup table from the histogram in integers,
  *                          step = (sum of the counts of every occupied level but the highest) // 255,
@@ -79,7 +80,7 @@ export function autocontrastPixels(pixels: Uint8Array | Float32Array): void {
   if (!(max > min)) return; // torchvision: an infinite scale, replaced by min 0, scale 1
   const bytes = pixels instanceof Uint8Array;
   const bound = bytes ? 255 : 1;
-  const scale = f32(bound / f32(max - min));
+  const scale = f32(f32(1 / f32(max - min)) * bound); // torch's 255 / t: reciprocal(t) * 255, two roundings
   for (let i = 0; i < pixels.length; i++) {
     const x = f32(f32(pixels[i] - min) * scale);
     const clamped = x > 0 ? (x < bound ? x : bound) : 0;
