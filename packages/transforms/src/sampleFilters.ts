@@ -35,15 +35,14 @@ export class FilterScratch {
 
 /** Draws the sample's filter steps into `plan`. */
 export function drawFilters(steps: PixelSteps, key: number, plan: FilterPlan): void {
-  const chance = (counter: number, p: number | undefined): boolean => p !== undefined && applies(key, counter, p);
   const { blur, sharpness, posterize, solarize } = steps;
   plan.blurSigma = blur && applies(key, PIXEL_DRAWS.blur, blur.p) ? valueDraw(key, PIXEL_DRAWS.blur, blur.sigma) : 0;
   plan.sharpness = sharpness && applies(key, PIXEL_DRAWS.sharpness, sharpness.p) ? valueDraw(key, PIXEL_DRAWS.sharpness, sharpness.range) : NaN;
   plan.bits = posterize && applies(key, PIXEL_DRAWS.posterize, posterize.p) ? integerDraw(key, PIXEL_DRAWS.posterize, posterize.range) : -1;
   plan.threshold = solarize && applies(key, PIXEL_DRAWS.solarize, solarize.p) ? valueDraw(key, PIXEL_DRAWS.solarize, solarize.range) : NaN;
-  plan.autocontrast = chance(PIXEL_DRAWS.autocontrast, steps.autocontrast);
-  plan.equalize = chance(PIXEL_DRAWS.equalize, steps.equalize);
-  plan.invert = chance(PIXEL_DRAWS.invert, steps.invert);
+  plan.autocontrast = steps.autocontrast !== undefined && applies(key, PIXEL_DRAWS.autocontrast, steps.autocontrast);
+  plan.equalize = steps.equalize !== undefined && applies(key, PIXEL_DRAWS.equalize, steps.equalize);
+  plan.invert = steps.invert !== undefined && applies(key, PIXEL_DRAWS.invert, steps.invert);
 }
 
 /** Whether the plan does anything. */
