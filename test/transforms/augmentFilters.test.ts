@@ -136,9 +136,14 @@ describe('checks and Float32 input', () => {
     }
   });
 
-  it('sends a blur kernel too large for the image to error', async () => {
-    const result = await outcome(of(copies(marked(), 2)).pipe(augment({ blur: { kernelSize: 57 } })));
-    expect((result.error as Error).message).toMatch(/kernel sizes below twice the image's sides \(56 x 56\) for blur but received 57 x 57/);
+  it('sends a blur kernel too large for the image to error as a BlockMismatchError, inline and on workers', async () => {
+    for (const workers of [0, 1]) {
+      const result = await outcome(of(copies(marked(), 2)).pipe(augment({ blur: { kernelSize: [3, 57] } }, { workers })));
+      expect(result.error).toBeInstanceOf(BlockMismatchError);
+      expect((result.error as Error).message).toBe(
+        "augment(): expected images of at least 2 x 29 pixels (width x height) for blur's kernel of 3 x 57: reflect padding reaches one side back at most, found 28 x 28",
+      );
+    }
     const fits = await lastValueFrom(of(copies(marked(), 2)).pipe(augment({ blur: { kernelSize: 55, sigma: 5 } })));
     expect(fits.images[MARK]).toBeLessThan(250);
   });

@@ -17,7 +17,7 @@ import {
 } from '@idxflow/core/internal';
 import { concatAll, map, type OperatorFunction } from 'rxjs';
 import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
-import { floatRefusal } from './sampleFilters.js';
+import { inputRefusal } from './sampleFilters.js';
 import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';
 import { taskGroups } from './taskGroups.js';
 
@@ -77,7 +77,8 @@ function blockOf(input: Run, images: PixelArray): Block {
 function checkInput(input: Run, spec: AugmentSpec): void {
   if (isRows(input)) checkRows('augment()', input);
   else checkBlock('augment()', input);
-  const refusal = layoutOf(input).images instanceof Float32Array ? floatRefusal(spec.pixels, 'augment()') : undefined;
+  const { images, shape } = layoutOf(input);
+  const refusal = inputRefusal(spec.pixels, images instanceof Float32Array, shape[1], shape[2], 'augment()');
   if (refusal) throw refusal;
 }
 

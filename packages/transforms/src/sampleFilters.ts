@@ -50,11 +50,25 @@ export function filtersOn(plan: FilterPlan): boolean {
   return plan.blurSigma > 0 || plan.sharpness === plan.sharpness || plan.bits >= 0 || plan.threshold === plan.threshold || plan.autocontrast || plan.equalize || plan.invert;
 }
 
-/** The refusal of a step torchvision defines for bytes only (posterize, equalize) on Float32 images; undefined when there is none. */
-export function floatRefusal(steps: PixelSteps | undefined, stage: string): BlockMismatchError | undefined {
+/**
+ * Why the filter steps cannot run on these images, or undefined when they can: posterize and
+ * equalize on Float32 images (torchvision defines them for uint8 only), or a blur kernel whose
+ * reflect padding reaches beyond the image (each size at most 2 x side - 1).
+ */
+export function inputRefusal(steps: PixelSteps | undefined, float: boolean, height: number, width: number, stage: string): BlockMismatchError | undefined {
   const step = steps?.posterize ? 'posterize' : steps?.equalize !== undefined ? 'equalize' : undefined;
-  if (step === undefined) return undefined;
-  return new BlockMismatchError({ file: stage, expected: `byte (Uint8Array) images for ${step}, which torchvision defines for uint8 only`, found: 'Float32 images' });
+  if (float && step !== undefined) {
+    return new BlockMismatchError({ file: stage, expected: `byte (Uint8Array) images for ${step}, which torchvision defines for uint8 only`, found: 'Float32 images' });
+  }
+  const kernel = steps?.blur?.kernel;
+  if (kernel && (kernel[0] > 2 * width - 1 || kernel[1] > 2 * height - 1)) {
+    return new BlockMismatchError({
+      file: stage,
+      expected: `images of at least ${(kernel[0] + 1) / 2} x ${(kernel[1] + 1) / 2} pixels (width x height) for blur's kernel of ${kernel[0]} x ${kernel[1]}: reflect padding reaches one side back at most`,
+      found: `${width} x ${height}`,
+    });
+  }
+  return undefined;
 }
 
 /** The plan's steps on one sample's pixels (bytes, or Float32 in [0, 1]), in place. */
@@ -70,9 +84,7 @@ export function applyFilters(pixels: Uint8Array | Float32Array, width: number, h
     sharpenPixels(pixels, temp, width, height, plan.sharpness);
     pixels.set(temp);
   }
-  if (plan.bits >= 0 || plan.equalize) {
-    if (!bytes) throw floatRefusal(steps, 'augment()')!;
-  }
+  if ((plan.bits >= 0 || plan.equalize) && !bytes) throw inputRefusal(steps, true, height, width, 'augment()')!;
   if (plan.bits >= 0) posterizeBytes(pixels as Uint8Array, plan.bits);
   if (plan.threshold === plan.threshold) solarizePixels(pixels, bytes ? plan.threshold : plan.threshold / 255);
   if (plan.autocontrast) autocontrastPixels(pixels);
