@@ -83,8 +83,12 @@ export class BlurScratch {
   /** The source column (row) of each padded column (row): reflect padding as an index map. */
   columns = new Int32Array(0);
   rows = new Int32Array(0);
+  /** Counts of non-zero pixels of the padded image above and left of each position (a summed-area table). */
+  nonZero = new Int32Array(0);
 
   ensure(kernelX: number, kernelY: number, width: number, height: number): void {
+    const area = (width + kernelX) * (height + kernelY);
+    if (this.nonZero.length !== area) this.nonZero = new Int32Array(area);
     if (this.kernelX.length !== kernelX) this.kernelX = new Float64Array(kernelX);
     if (this.kernelY.length !== kernelY) this.kernelY = new Float64Array(kernelY);
     if (this.weights.length !== kernelX * kernelY) this.weights = new Float64Array(kernelX * kernelY);
@@ -97,6 +101,22 @@ export class BlurScratch {
 function reflectIndex(i: number, pad: number, n: number): number {
   const j = i - pad;
   return j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j;
+}
+
+/** The summed-area table of the padded image's non-zero pixels: entry (py, px) counts those above py and left of px. */
+function nonZeroTable(src: Uint8Array | Float32Array, columns: Int32Array, rows: Int32Array, table: Int32Array): Int32Array {
+  const stride = columns.length + 1;
+  table.fill(0, 0, stride);
+  for (let py = 0; py < rows.length; py++) {
+    const row = rows[py];
+    let count = 0;
+    table[(py + 1) * stride] = 0;
+    for (let px = 0; px < columns.length; px++) {
+      if (src[row + columns[px]] !== 0) count++;
+      table[(py + 1) * stride + px + 1] = table[py * stride + px + 1] + count;
+    }
+  }
+  return table;
 }
 
 /** `torch.round`: to nearest, a half to the even neighbour. */
@@ -139,8 +159,16 @@ export function gaussianBlurPixels(
   for (let i = 0; i < columns.length; i++) columns[i] = reflectIndex(i, padX, width);
   for (let i = 0; i < rows.length; i++) rows[i] = reflectIndex(i, padY, height) * width;
   const bytes = dst instanceof Uint8Array;
+  const nonZero = nonZeroTable(src, columns, rows, scratch.nonZero);
+  const stride = columns.length + 1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
+      // A window of zeros (most of a digit's background) sums to exactly 0, in torch too.
+      const inside = nonZero[(y + kernelY) * stride + x + kernelX] - nonZero[y * stride + x + kernelX] - nonZero[(y + kernelY) * stride + x] + nonZero[y * stride + x];
+      if (inside === 0) {
+        dst[y * width + x] = 0;
+        continue;
+      }
       let sum = 0;
       for (let r = 0; r < kernelY; r++) {
         const row = rows[y + r];
