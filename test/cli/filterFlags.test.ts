@@ -2,7 +2,7 @@
 // --solarize, --autocontrast, --equalize, --invert): what each asks augment() for, the one-line
 // usage errors (exit 2) naming the flag, and preview showing them.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -61,6 +61,20 @@ describe('the flags of blur, sharpness, posterize, solarize, autocontrast, equal
       expect(r.stderr, args.join(' ')).toBe(`idxflow: ${message}\n`);
       expect(r.status, args.join(' ')).toBe(2);
     }
+  });
+
+  it('take the values at their bounds, and refuse at run time a blur kernel the image cannot pad (exit 1, nothing written)', () => {
+    for (const [flag, value] of [['posterize', '0'], ['posterize', '8'], ['solarize', '0'], ['solarize', '256'], ['sharpness', '0:10'], ['blur', '1'], ['blur', '511x1'], ['invert', '0'], ['equalize', '1']]) {
+      expect(() => augment(augmentOptions({ [flag]: value })), `--${flag} ${value}`).not.toThrow();
+    }
+    expect(augmentOptions({ blur: '3', 'blur-sigma': '0.01:64' }).blur).toEqual({ kernelSize: 3, sigma: [0.01, 64] });
+    const out = join(mkdtempSync(join(tmpdir(), 'idxflow-cli-')), 'out');
+    const r = idxflow('export', '--split', 'test', '--limit', '20', '--format', 'npy', '--blur', '57', '--out', out);
+    expect(r.stderr).toBe(
+      "idxflow: BlockMismatchError: augment(): expected images of at least 29 x 29 pixels (width x height) for blur's kernel of 57 x 57: reflect padding reaches one side back at most, found 28 x 28\n",
+    );
+    expect(r.status).toBe(1);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });
 
   it('preview shows them: --posterize 2 --invert 1 gives 255 - (v & 0b11000000) of each pixel', async () => {
