@@ -4,7 +4,7 @@
 import { lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { batch, BlockMismatchError, mnist, type Block } from '@idxflow/core';
-import { augment, toFloat, type AugmentOptions } from '@idxflow/transforms';
+import { augment, normalize, toFloat, type AugmentOptions } from '@idxflow/transforms';
 import { hashOf, run } from '../fixtures/hash.js';
 import { outcome } from '../fixtures/outcome.js';
 
@@ -90,6 +90,17 @@ describe('determinism with the new steps on', () => {
         }
       }
       expect(hashes.size, normalized ? 'normalised' : 'bytes').toBe(1);
+    }
+  });
+});
+
+describe('the normalize option with the new steps', () => {
+  it('gives the bits of normalize() after them, for byte maps alone (composed into one table) and for all of them', async () => {
+    for (const options of [{ rotate: 10, posterize: [3, 6], solarize: { range: 200, p: 0.5 }, invert: { p: 0.5 } }, FILTERS] as AugmentOptions[]) {
+      const fused = await run(mnist({ split: 'test' }).pipe(batch(1000), augment({ ...options, normalize: {} }, { seed: 3, workers: 1 })));
+      const apart = await run(mnist({ split: 'test' }).pipe(batch(1000), augment(options, { seed: 3 }), normalize()));
+      expect(fused[0].images).toBeInstanceOf(Float32Array);
+      expect(hashOf(fused)).toBe(hashOf(apart));
     }
   });
 });

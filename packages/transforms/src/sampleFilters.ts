@@ -45,6 +45,11 @@ export function drawFilters(steps: PixelSteps, key: number, plan: FilterPlan): v
   plan.invert = steps.invert !== undefined && applies(key, PIXEL_DRAWS.invert, steps.invert);
 }
 
+/** Whether the plan's steps are byte maps only (posterize, solarize, invert): then they compose into a table of 256 bytes. */
+export function filtersMapBytes(plan: FilterPlan): boolean {
+  return plan.blurSigma === 0 && plan.sharpness !== plan.sharpness && !plan.autocontrast && !plan.equalize;
+}
+
 /** Whether the plan does anything. */
 export function filtersOn(plan: FilterPlan): boolean {
   return plan.blurSigma > 0 || plan.sharpness === plan.sharpness || plan.bits >= 0 || plan.threshold === plan.threshold || plan.autocontrast || plan.equalize || plan.invert;

@@ -1,11 +1,10 @@
 // The pixel steps of augment() on one sample, in the pass of its resampling: thickness,
 // brightness, contrast, gamma, the filters (sampleFilters.ts), noise, erasing, then the
-// normalisation's table. No RxJS here;
-// scratch memory is reused from sample to sample.
+// normalisation's table. No RxJS here; scratch memory is reused from sample to sample.
 //
-// Brightness and gamma map bytes to bytes whatever the image, so when they are all a sample
-// gets (besides erasing) their table is composed with the normalisation's and the resampling
-// stores the final values directly: no pass of their own. Contrast needs the mean of the
+// Brightness, gamma, posterize, solarize and invert map bytes to bytes whatever the image, so
+// when they are all a sample gets (besides erasing) their table is composed with the
+// normalisation's and the resampling stores the final values directly: no pass of their own. Contrast needs the mean of the
 // resampled image, thickness and noise its pixels: then the sample is resampled to bytes first.
 import { randomUniform } from '@idxflow/core/internal';
 import { applies, drawnValue, PIXEL_DRAWS, valueDraw } from './draws.js';
@@ -16,9 +15,12 @@ import {
   ERASE_ATTEMPTS,
   eraseBox,
   fillBox,
+  invertPixels,
   lookupBytes,
   mapBytes,
   mapToFloats,
+  posterizeBytes,
+  solarizePixels,
   thickenStroke,
   toneTable,
   warpResample,
@@ -26,7 +28,7 @@ import {
   type ResampleOptions,
   type Tones,
 } from './kernels/index.js';
-import { applyFilters, drawFilters, FilterScratch, filtersOn, type FilterPlan } from './sampleFilters.js';
+import { applyFilters, drawFilters, FilterScratch, filtersMapBytes, filtersOn, type FilterPlan } from './sampleFilters.js';
 import type { PixelSteps } from './specPixels.js';
 
 /** One sample's draws: what its pixel steps do (0 radius or sigma, and NaN factors, mean none). */
@@ -137,6 +139,19 @@ function tones(plan: Plan, pixels: Uint8Array | undefined, scratch: PixelScratch
   return toneTable(scratch.table, factors);
 }
 
+/** `table` followed by the plan's byte-map filters (posterize, solarize, invert), applied to the table's 256 entries; `table` itself when none is on. */
+function byteMaps(plan: Plan, table: Uint8Array | undefined, scratch: PixelScratch): Uint8Array | undefined {
+  if (!filtersOn(plan)) return table;
+  if (table === undefined) {
+    table = scratch.table;
+    for (let v = 0; v < 256; v++) table[v] = v;
+  }
+  if (plan.bits >= 0) posterizeBytes(table, plan.bits);
+  if (plan.threshold === plan.threshold) solarizePixels(table, plan.threshold);
+  if (plan.invert) invertPixels(table);
+  return table;
+}
+
 /** `normalized` after `table` (the 256 output values of each byte), or `normalized` alone. */
 function composed(normalized: Float32Array, table: Uint8Array | undefined, scratch: PixelScratch): Float32Array {
   if (table === undefined) return normalized;
@@ -165,9 +180,9 @@ export function samplePixelsBytes(
   scratch: PixelScratch,
 ): void {
   const plan = drawPlan(steps, keys.pixel, width, height, scratch);
-  if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0 && !filtersOn(plan)) {
+  if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0 && filtersMapBytes(plan)) {
     // Tone maps known before resampling: one pass stores the final values.
-    const table = tones(plan, undefined, scratch);
+    const table = byteMaps(plan, tones(plan, undefined, scratch), scratch);
     if (normalized) resampleInto(src, dst, width, height, warp, composed(normalized, table, scratch));
     else {
       resampleInto(src, dst, width, height, warp, undefined);
