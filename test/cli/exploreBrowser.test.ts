@@ -153,4 +153,25 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     expect(await page.locator('#stats-outside').textContent()).toMatch(/^\d+\.\d\d % of the ink$/);
     await screenshot('explore-elastic.png');
   });
+
+  it("shows blur, posterize and invert from their controls, with the export command's bytes and the draws of a clicked sample", async () => {
+    await page.goto(server.pageUrl);
+    await page.waitForFunction(() => window.explore?.version >= 1);
+    await move('blur-k', 3);
+    await move('posterize-min', 4);
+    await move('posterize-max', 4);
+    await move('invert-p', 1);
+    const command = (await page.locator('#command').textContent())!;
+    expect(command).toBe('idxflow export --dataset mnist --split test --blur 3 --posterize 4 --invert 1 --seed 0 --copies 7 --out explore-export');
+    const grid = await page.evaluate(() => window.explore.grid);
+    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
+    for (let row = 0; row < 3; row++) {
+      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
+    }
+    await clickCell(1, 2);
+    const draws = await page.locator('#sample-draws').textContent();
+    expect(draws).toMatch(/blur3 × 3, sigma \d/);
+    expect(draws).toContain('posterize4 bits');
+    expect(draws).toContain('autocontrast, equalize, invertinvert');
+  });
 });

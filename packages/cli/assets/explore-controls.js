@@ -20,6 +20,14 @@ export const OPTIONS = [
   { flag: 'brightness', kind: 'factor', unit: 'factor', min: 0, max: 2, step: 0.01, neutral: 1 },
   { flag: 'contrast', kind: 'factor', unit: 'factor', min: 0, max: 2, step: 0.01, neutral: 1 },
   { flag: 'gamma', kind: 'factor', unit: 'exponent', min: 0.2, max: 3, step: 0.01, neutral: 1 },
+  { flag: 'blur', kind: 'blur', unit: "torchvision's GaussianBlur, kernel size" },
+  { flag: 'blur-sigma', kind: 'pair', unit: 'its sigma, px', min: 0.1, max: 5, step: 0.1, neutral: [0.1, 2] },
+  { flag: 'sharpness', kind: 'factor', unit: 'factor (0 smooths, 2 sharpens)', min: 0, max: 4, step: 0.05, neutral: 1 },
+  { flag: 'posterize', kind: 'factor', unit: 'bits kept', min: 0, max: 8, step: 1, neutral: 8 },
+  { flag: 'solarize', kind: 'factor', unit: 'threshold, levels >= it inverted', min: 0, max: 256, step: 1, neutral: 256 },
+  { flag: 'autocontrast', kind: 'probability', unit: 'share stretched to 0..255' },
+  { flag: 'equalize', kind: 'probability', unit: 'share histogram-equalised' },
+  { flag: 'invert', kind: 'probability', unit: 'share inverted (255 - v)' },
   { flag: 'noise', kind: 'factor', unit: 'sigma, share of the range', min: 0, max: 0.5, step: 0.01, neutral: 0 },
   { flag: 'erase', kind: 'probability', unit: 'share with a box erased' },
   { flag: 'erase-scale', kind: 'pair', unit: 'area share', min: 0, max: 1, step: 0.01, neutral: [0.02, 0.33] },
@@ -58,6 +66,8 @@ function sliders(option) {
         rows: [slider('elastic-alpha', 'alpha', 0, 100, 1, 0), slider('elastic-sigma', 'sigma', 0.5, 12, 0.5, 4), ...p()],
         text: (v) => at(v['elastic-alpha'] === 0 ? '' : `${v['elastic-alpha']}:${v['elastic-sigma']}`, v),
       };
+    case 'blur':
+      return { rows: [slider('blur-k', 'size', 1, 15, 2, 1), ...p()], text: (v) => at(v['blur-k'] === 1 ? '' : `${v['blur-k']}`, v) };
     case 'probability':
       return { rows: [slider(`${flag}-p`, 'p', 0, 1, 0.05, 0)], text: (v) => (v[`${flag}-p`] === 0 ? '' : `${v[`${flag}-p`]}`) };
     case 'pair': {
@@ -93,6 +103,7 @@ function setSliders(fieldset, text) {
     set('-sigma', numbers[1]);
   }
   else if (fieldset.dataset.kind === 'probability') set('-p', numbers[0]);
+  else if (fieldset.dataset.kind === 'blur') set('-k', Number(value.split('x')[0]));
   else if (fieldset.dataset.kind === 'byte') set('-v', numbers[0]);
   else if (fieldset.dataset.kind === 'choice') set('-choice', value);
   else {
@@ -135,9 +146,11 @@ export function buildControls(form, flags, changed) {
     texts.set(option.flag, box);
     form.append(fieldset);
   }
-  // Erasing's details mean nothing (and the CLI refuses them) without --erase.
+  // Erasing's and blur's details mean nothing (and the CLI refuses them) without --erase, --blur.
   const erase = texts.get('erase');
-  return () => [...texts].filter(([name, box]) => box.value !== '' && (!name.startsWith('erase-') || erase.value !== '')).map(([name, box]) => [name, box.value]);
+  const blur = texts.get('blur');
+  const needed = (name) => (name.startsWith('erase-') ? erase.value !== '' : name === 'blur-sigma' ? blur.value !== '' : true);
+  return () => [...texts].filter(([name, box]) => box.value !== '' && needed(name)).map(([name, box]) => [name, box.value]);
 }
 
 /** Marks the flag boxes the server refused (its message names --flag). */

@@ -116,6 +116,9 @@ async function showSample(cell) {
       ['angle', `${number(d.angle)}°`], ['shift', `${number(d.shiftX)}, ${number(d.shiftY)} px`], ['scale', number(d.scale)],
       ['shear x, y', `${number(d.shear)}°, ${number(d.shearY)}°`], ['flips', [d.flipHorizontal && 'left-right', d.flipVertical && 'top-bottom'].filter(Boolean).join(', ') || 'none'],
       ['thickness', `${number(d.thickness)} px`], ['brightness', number(d.brightness)], ['contrast', number(d.contrast)], ['gamma', number(d.gamma)],
+      ['blur', d.blur ? `${d.blur.kernelSize.join(' × ')}, sigma ${number(d.blur.sigma)}` : 'none'], ['sharpness', number(d.sharpness)],
+      ['posterize', d.posterize === undefined ? 'none' : `${d.posterize} bits`], ['solarize', number(d.solarize)],
+      ['autocontrast, equalize, invert', [d.autocontrast && 'autocontrast', d.equalize && 'equalize', d.invert && 'invert'].filter(Boolean).join(', ') || 'none'],
       ['noise', number(d.noise)], ['erased', d.erase ? `${d.erase.height} × ${d.erase.width} at (${d.erase.top}, ${d.erase.left})` : 'none'],
       ['matrix', d.matrix.map((v) => number(v)).join(', ')],
     ];

@@ -27,6 +27,14 @@ const THICKNESS: RangeBounds = { min: -64, max: 64, what: 'radii', symmetric: tr
 const BRIGHTNESS: RangeBounds = { min: 0, max: 10, what: 'factors', symmetric: false };
 const GAMMA: RangeBounds = { min: 0.1, max: 10, what: 'exponents', symmetric: false };
 const NOISE: RangeBounds = { min: 0, max: 1, what: 'sigmas', symmetric: false };
+// torchvision's own bounds: posterize keeps 0 to 8 bits; a threshold of 256 solarizes nothing;
+// sharpness saturates every edge well before 10; a blur's sigma beyond 64 px is flat on any
+// image whose kernel fits (its size at most 2 x side - 1).
+const SHARPNESS: RangeBounds = { min: 0, max: 10, what: 'factors', symmetric: false };
+const BITS: RangeBounds = { min: 0, max: 8, what: 'bits (integers)', symmetric: false };
+const THRESHOLD: RangeBounds = { min: 0, max: 256, what: 'byte levels', symmetric: false };
+const BLUR_SIGMA: RangeBounds = { min: 0.01, max: 64, what: 'pixels', symmetric: false };
+const MAX_KERNEL = 511;
 const ALPHA = [0, 1000] as const;
 const SIGMA = [0.5, 32] as const; // the range the elastic kernel's accuracy is tested over
 const ERASE_SCALE = [0, 1] as const;
@@ -85,6 +93,32 @@ function elasticFlag(value: string): NonNullable<AugmentOptions['elastic']> {
   return p === undefined ? { alpha, sigma } : { alpha, sigma, p };
 }
 
+/** "K" or "WxH" (odd kernel sizes), with "@P". */
+function blurFlag(value: string): { kernelSize: number | [number, number]; p?: number } {
+  const { text, p } = withChance('blur', value);
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text);
+  const sizes = match ? [Number(match[1]), Number(match[2] ?? match[1])] : [];
+  if (!match || !sizes.every((k) => k % 2 === 1 && k <= MAX_KERNEL)) {
+    throw new UsageError(`Expected K or WxH, odd kernel sizes from 1 to ${MAX_KERNEL} (each at most 2 x the image's side - 1), for --blur but received ${shown(value)}`);
+  }
+  const kernelSize = match[2] === undefined ? sizes[0] : (sizes as [number, number]);
+  return p === undefined ? { kernelSize } : { kernelSize, p };
+}
+
+/** "S" or "MIN:MAX", without "@P" (the chance is --blur's). */
+function blurSigmaFlag(value: string): number | [number, number] {
+  if (value.includes('@')) throw new UsageError(`Expected S or MIN:MAX for --blur-sigma (its chance is --blur K@P) but received ${shown(value)}`);
+  return rangeFlag('blur-sigma', value, BLUR_SIGMA) as number | [number, number];
+}
+
+/** A range of posterize bits: whole numbers only. */
+function bitsFlag(value: string): Chance<number | [number, number]> {
+  const bits = rangeFlag('posterize', value, BITS);
+  const range = typeof bits === 'object' && !Array.isArray(bits) ? bits.range : bits;
+  if (![range].flat().every(Number.isInteger)) throw new UsageError(`Expected whole numbers of bits from 0 to 8 for --posterize but received ${shown(value)}`);
+  return bits;
+}
+
 const rangeSpec = (flag: string, arg: string, help: string, b: RangeBounds, after = ''): FlagSpec => ({
   type: 'string',
   arg: `${arg}|MIN:MAX[@P]`,
@@ -111,6 +145,14 @@ export const AUGMENT_FLAGS = {
   brightness: rangeSpec('brightness', 'F', "torchvision's adjust_brightness factor (e.g. 0.8:1.2)", BRIGHTNESS),
   contrast: rangeSpec('contrast', 'F', "torchvision's adjust_contrast factor", BRIGHTNESS),
   gamma: rangeSpec('gamma', 'G', "torchvision's adjust_gamma exponent", GAMMA),
+  blur: { type: 'string', arg: 'K|WxH[@P]', help: "torchvision's GaussianBlur: odd kernel size(s) in px, reflect padding", check: blurFlag },
+  'blur-sigma': { type: 'string', arg: 'S|MIN:MAX', help: `its sigma, drawn per sample, ${within(BLUR_SIGMA)} px (default 0.1:2, torchvision's)`, check: blurSigmaFlag },
+  sharpness: rangeSpec('sharpness', 'F', "torchvision's adjust_sharpness factor (0 smooths, 2 sharpens)", SHARPNESS),
+  posterize: { type: 'string', arg: 'BITS|MIN:MAX[@P]', help: `torchvision's posterize: the bits kept, whole numbers ${within(BITS)}`, check: bitsFlag },
+  solarize: rangeSpec('solarize', 'T', "torchvision's solarize: invert the levels >= T", THRESHOLD),
+  autocontrast: { type: 'string', arg: 'P', help: "torchvision's autocontrast (darkest to 0, brightest to 255) for a share P", check: (t) => probability('autocontrast', t) },
+  equalize: { type: 'string', arg: 'P', help: "torchvision's equalize (histogram equalisation) for a share P", check: (t) => probability('equalize', t) },
+  invert: { type: 'string', arg: 'P', help: "torchvision's invert (255 - v) for a share P", check: (t) => probability('invert', t) },
   noise: rangeSpec('noise', 'SIGMA', 'Gaussian noise in units of the full range (0.1 = 25.5 levels)', NOISE),
   erase: { type: 'string', arg: 'P', help: "random erasing (torchvision's RandomErasing) of a share P (0 to 1)", check: (t) => probability('erase', t) },
   'erase-scale': { type: 'string', arg: 'MIN:MAX', help: `its area share, within [${ERASE_SCALE.join(', ')}] (default 0.02:0.33)`, check: (t) => pairFlag('erase-scale', t, ERASE_SCALE) },
@@ -127,6 +169,7 @@ const MOVING = ['rotate', 'shift', 'scale', 'shear', 'shear-y', 'elastic'] as co
 export const AUGMENT_RULES: readonly FlagRule[] = [
   onlyWith('fill', (line) => MOVING.some((f) => line.given.has(f)), `a step that moves pixels (--${MOVING.join(', --')})`, () => 'none of them'),
   onlyWith('interpolation', (line) => MOVING.some((f) => line.given.has(f)), `a step that moves pixels (--${MOVING.join(', --')})`, () => 'none of them'),
+  onlyWith('blur-sigma', (line) => line.given.has('blur'), '--blur K', () => 'no --blur'),
   ...(['erase-scale', 'erase-ratio', 'erase-value'] as const).map((flag) => onlyWith(flag, (line) => line.given.has('erase'), '--erase P', () => 'no --erase')),
   (line) => {
     if (line.given.has('fill') && !line.given.has('normalize')) decimalIn('fill', String(line.values.fill), BYTE, 'a byte value (without --normalize)');
@@ -172,6 +215,14 @@ export function augmentOptions(flags: Flags): AugmentOptions {
   set('brightness', range('brightness', BRIGHTNESS));
   set('contrast', range('contrast', BRIGHTNESS));
   set('gamma', range('gamma', GAMMA));
+  if (text('blur') !== undefined) {
+    options.blur = blurFlag(text('blur')!);
+    if (text('blur-sigma') !== undefined) options.blur.sigma = blurSigmaFlag(text('blur-sigma')!);
+  } else if (text('blur-sigma') !== undefined) throw new UsageError('Expected --blur K with --blur-sigma');
+  set('sharpness', range('sharpness', SHARPNESS));
+  if (text('posterize') !== undefined) options.posterize = bitsFlag(text('posterize')!);
+  set('solarize', range('solarize', THRESHOLD));
+  for (const flag of ['autocontrast', 'equalize', 'invert'] as const) if (text(flag) !== undefined) options[flag] = { p: probability(flag, text(flag)!) };
   set('noise', range('noise', NOISE));
   set('erase', eraseFlags(flags));
   options.interpolation = interpolationOf(String(flags.interpolation ?? 'bilinear'));

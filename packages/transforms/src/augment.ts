@@ -17,6 +17,7 @@ import {
 } from '@idxflow/core/internal';
 import { concatAll, map, type OperatorFunction } from 'rxjs';
 import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
+import { inputRefusal } from './sampleFilters.js';
 import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';
 import { taskGroups } from './taskGroups.js';
 
@@ -74,9 +75,12 @@ function blockOf(input: Run, images: PixelArray): Block {
   return isRows(input) ? { ...gatherRows(input, images), randomStages } : { ...input, images, randomStages };
 }
 
-function checkInput(input: Run): void {
+function checkInput(input: Run, spec: AugmentSpec): void {
   if (isRows(input)) checkRows('augment()', input);
   else checkBlock('augment()', input);
+  const { images, shape } = layoutOf(input);
+  const refusal = inputRefusal(spec.pixels, images instanceof Float32Array, shape[1], shape[2], 'augment()');
+  if (refusal) throw refusal;
 }
 
 /**
@@ -97,7 +101,8 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
 /**
  * Random augmentation in ONE pass per sample: flips, rotation, shift, scale, shears and elastic
  * distortion composed into one resampling; then stroke thickness, brightness, contrast, gamma,
- * noise and random erasing on the resampled pixels; optionally normalised in the same pass.
+ * Gaussian blur, sharpness, posterize, solarize, autocontrast, equalize, invert, noise and
+ * random erasing on the resampled pixels; optionally normalised in the same pass.
  * Each option is off unless given, and may apply to a share `p` of the samples only.
  *
  * Every sample draws its own parameters from a counter-based generator keyed by (seed, stage,
@@ -109,7 +114,8 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  * positive shift moves it right and down. Elastic distortion follows Simard, Steinkraus and
  * Platt (2003) and is applied in output coordinates. Flips map pixel centres onto pixel centres,
  * so a flip alone moves every pixel exactly (torchvision's `hflip`, `vflip`); brightness,
- * contrast, gamma and erasing follow torchvision's uint8 semantics (see `AugmentOptions`).
+ * contrast, gamma, blur, sharpness, posterize, solarize, autocontrast, equalize, invert and
+ * erasing follow torchvision's uint8 semantics (see `AugmentOptions`).
  *
  * Input is Blocks, or the Rows of `shuffleRows()` (after `batch()` and `shard()`): then this
  * pass gathers each batch's samples itself, on the workers, and the main thread copies no
@@ -129,6 +135,8 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  * ).subscribe((b) => console.log(b.shape));
  * // Half the samples mirrored, a third brightened or darkened, a quarter with a box erased:
  * augment({ flip: { horizontal: 0.5 }, brightness: { range: [0.8, 1.2], p: 1 / 3 }, erase: { p: 0.25 } }, { seed: 1 });
+ * // torchvision's GaussianBlur(5, (0.1, 2.0)), RandomAdjustSharpness(2), RandomSolarize(128), RandomInvert():
+ * augment({ blur: { kernelSize: 5 }, sharpness: { range: 2, p: 0.5 }, solarize: { range: 128, p: 0.5 }, invert: { p: 0.5 } }, { seed: 1 });
  * ```
  */
 export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {
@@ -141,14 +149,14 @@ export function augment(options: AugmentOptions, run: RunOptions = {}): Operator
   if (workers === 0) {
     // On the main thread augmentImages reads the input in place: no copy.
     return map((input) => {
-      checkInput(input);
+      checkInput(input, spec);
       return blockOf(input, adoptPixels(augmentImages(jobOf(input, spec, seed))));
     });
   }
   const pool = run.pool === undefined ? { filename: WORKER, workers } : { pool: run.pool };
   return (source) =>
     source.pipe(
-      map((input) => (checkInput(input), input)),
+      map((input) => (checkInput(input, spec), input)),
       taskGroups(taskImages),
       workerMap(
         { ...pool, window },

@@ -2,6 +2,7 @@
 import { reusablePixels, streamKey } from '@idxflow/core/internal';
 import { gatherLookup, lookupBytes, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
 import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags } from './sampleGeometry.js';
+import { inputRefusal } from './sampleFilters.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';
 
@@ -86,6 +87,8 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const size = height * width;
   const n = samplesOf(job);
   const normalize = spec.normalize;
+  const refusal = inputRefusal(spec.pixels, images instanceof Float32Array, height, width, 'augment()');
+  if (refusal) throw refusal; // augment() refuses these on the main thread already; a direct caller (preview) here
   const out = job.output ?? outputFor(job, n * size);
   if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;

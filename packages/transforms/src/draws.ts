@@ -21,6 +21,18 @@ export const PIXEL_DRAWS = {
   noise: 40,
   /** Chance, then four draws per attempt (ERASE_ATTEMPTS of them): counters 48 to 88. */
   erase: 48,
+  /** Chance, then sigma. */
+  blur: 96,
+  /** Chance, then factor. */
+  sharpness: 104,
+  /** Chance, then bits. */
+  posterize: 112,
+  /** Chance, then threshold. */
+  solarize: 120,
+  /** Chance. */
+  autocontrast: 128,
+  equalize: 136,
+  invert: 144,
 } as const;
 
 /** Whether a step of probability `p` applies to the sample: the `counter`-th draw of `key` is below `p` (no draw needed for 0 or 1). */
@@ -36,4 +48,10 @@ export function valueDraw(key: number, counter: number, range: readonly [number,
 /** An option's value for this sample if its chance (draw `counter`) comes up, else `neutral`. */
 export function drawnValue(key: number, counter: number, drawn: { range: [number, number]; p: number }, neutral: number): number {
   return applies(key, counter, drawn.p) ? valueDraw(key, counter, drawn.range) : neutral;
+}
+
+/** An integer for this sample, uniform over the integers of `range` (draw `counter + 1`). */
+export function integerDraw(key: number, counter: number, range: readonly [number, number]): number {
+  const [low, high] = range;
+  return Math.min(high, low + Math.floor(randomUniform(key, counter + 1) * (high - low + 1)));
 }

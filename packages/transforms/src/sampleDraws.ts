@@ -63,6 +63,20 @@ export interface SampleDraws {
   noise: number;
   /** The erased box, or undefined when the sample gets none. */
   erase: EraseBox | undefined;
+  /** Gaussian blur's kernel width and height and its sigma, or undefined when off. */
+  blur: { kernelSize: [number, number]; sigma: number } | undefined;
+  /** Sharpness factor, or undefined when off. */
+  sharpness: number | undefined;
+  /** Bits posterize keeps, or undefined when off. */
+  posterize: number | undefined;
+  /** Solarize threshold in byte levels, or undefined when off. */
+  solarize: number | undefined;
+  /** Whether autocontrast applies. */
+  autocontrast: boolean;
+  /** Whether equalize applies. */
+  equalize: boolean;
+  /** Whether invert applies. */
+  invert: boolean;
 }
 
 const defined = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
@@ -70,7 +84,7 @@ const defined = (value: number): number | undefined => (Number.isNaN(value) ? un
 /**
  * The parameters an augmentation stage draws for one sample, from the very functions
  * `augmentImages` draws with: resampling the sample by `matrix` and `elastic`, then applying
- * the pixel steps with these values, gives the stage's bytes. For inspection, not for speed: it
+ * the pixel steps with these values, in `AugmentOptions`' order, gives the stage's bytes. For inspection, not for speed: it
  * allocates its result.
  *
  * @param spec The stage's spec, `specOf(options)`.
@@ -111,6 +125,13 @@ export function sampleDraws(spec: AugmentSpec, key: SampleKey, width: number, he
     gamma: undefined,
     noise: 0,
     erase: undefined,
+    blur: undefined,
+    sharpness: undefined,
+    posterize: undefined,
+    solarize: undefined,
+    autocontrast: false,
+    equalize: false,
+    invert: false,
   };
   if (!spec.pixels) return draws;
   const scratch = new PixelScratch();
@@ -124,5 +145,12 @@ export function sampleDraws(spec: AugmentSpec, key: SampleKey, width: number, he
     gamma: defined(plan.gamma),
     noise: plan.sigma,
     erase: plan.erase ? { top, left, height: boxHeight, width: boxWidth } : undefined,
+    blur: plan.blurSigma > 0 ? { kernelSize: [...spec.pixels.blur!.kernel], sigma: plan.blurSigma } : undefined,
+    sharpness: defined(plan.sharpness),
+    posterize: plan.bits >= 0 ? plan.bits : undefined,
+    solarize: defined(plan.threshold),
+    autocontrast: plan.autocontrast,
+    equalize: plan.equalize,
+    invert: plan.invert,
   };
 }

@@ -1,10 +1,10 @@
 // The pixel steps of augment() on one sample, in the pass of its resampling: thickness,
-// brightness, contrast, gamma, noise, erasing, then the normalisation's table. No RxJS here;
-// scratch memory is reused from sample to sample.
+// brightness, contrast, gamma, the filters (sampleFilters.ts), noise, erasing, then the
+// normalisation's table. No RxJS here; scratch memory is reused from sample to sample.
 //
-// Brightness and gamma map bytes to bytes whatever the image, so when they are all a sample
-// gets (besides erasing) their table is composed with the normalisation's and the resampling
-// stores the final values directly: no pass of their own. Contrast needs the mean of the
+// Brightness, gamma, posterize, solarize and invert map bytes to bytes whatever the image, so
+// when they are all a sample gets (besides erasing) their table is composed with the
+// normalisation's and the resampling stores the final values directly: no pass of their own. Contrast needs the mean of the
 // resampled image, thickness and noise its pixels: then the sample is resampled to bytes first.
 import { randomUniform } from '@idxflow/core/internal';
 import { applies, drawnValue, PIXEL_DRAWS, valueDraw } from './draws.js';
@@ -15,9 +15,12 @@ import {
   ERASE_ATTEMPTS,
   eraseBox,
   fillBox,
+  invertPixels,
   lookupBytes,
   mapBytes,
   mapToFloats,
+  posterizeBytes,
+  solarizePixels,
   thickenStroke,
   toneTable,
   warpResample,
@@ -25,14 +28,22 @@ import {
   type ResampleOptions,
   type Tones,
 } from './kernels/index.js';
+import { applyFilters, drawFilters, FilterScratch, filtersMapBytes, filtersOn, type FilterPlan } from './sampleFilters.js';
 import type { PixelSteps } from './specPixels.js';
 
 /** One sample's draws: what its pixel steps do (0 radius or sigma, and NaN factors, mean none). */
-export class Plan {
+export class Plan implements FilterPlan {
   radius = 0;
   brightness = NaN;
   contrast = NaN;
   gamma = NaN;
+  blurSigma = 0;
+  sharpness = NaN;
+  bits = -1;
+  threshold = NaN;
+  autocontrast = false;
+  equalize = false;
+  invert = false;
   sigma = 0;
   erase = false;
 }
@@ -43,6 +54,8 @@ export class PixelScratch {
   resampled = new Uint8Array(0);
   thick = new Uint8Array(0);
   noisy = new Uint8Array(0);
+  filtered = new Uint8Array(0);
+  readonly filters = new FilterScratch();
   thickFloats = new Float32Array(0);
   uniforms = new Float64Array(0);
   readonly table = new Uint8Array(256);
@@ -57,6 +70,8 @@ export class PixelScratch {
     this.resampled = new Uint8Array(size);
     this.thick = new Uint8Array(size);
     this.noisy = new Uint8Array(size);
+    this.filtered = new Uint8Array(size);
+    this.filters.ensure(size);
     this.thickFloats = new Float32Array(size);
     this.uniforms = new Float64Array(size + 1);
   }
@@ -90,6 +105,7 @@ export function drawPlan(steps: PixelSteps, key: number, width: number, height: 
     const step = steps[kind];
     plan[kind] = step && applies(key, PIXEL_DRAWS[kind], step.p) ? valueDraw(key, PIXEL_DRAWS[kind], step.range) : NaN;
   }
+  drawFilters(steps, key, plan);
   plan.sigma = steps.noise ? drawnValue(key, PIXEL_DRAWS.noise, steps.noise, 0) : 0;
   plan.erase = drawBox(steps, key, width, height, scratch);
   return plan;
@@ -123,6 +139,19 @@ function tones(plan: Plan, pixels: Uint8Array | undefined, scratch: PixelScratch
   return toneTable(scratch.table, factors);
 }
 
+/** `table` followed by the plan's byte-map filters (posterize, solarize, invert), applied to the table's 256 entries; `table` itself when none is on. */
+function byteMaps(plan: Plan, table: Uint8Array | undefined, scratch: PixelScratch): Uint8Array | undefined {
+  if (!filtersOn(plan)) return table;
+  if (table === undefined) {
+    table = scratch.table;
+    for (let v = 0; v < 256; v++) table[v] = v;
+  }
+  if (plan.bits >= 0) posterizeBytes(table, plan.bits);
+  if (plan.threshold === plan.threshold) solarizePixels(table, plan.threshold);
+  if (plan.invert) invertPixels(table);
+  return table;
+}
+
 /** `normalized` after `table` (the 256 output values of each byte), or `normalized` alone. */
 function composed(normalized: Float32Array, table: Uint8Array | undefined, scratch: PixelScratch): Float32Array {
   if (table === undefined) return normalized;
@@ -151,16 +180,16 @@ export function samplePixelsBytes(
   scratch: PixelScratch,
 ): void {
   const plan = drawPlan(steps, keys.pixel, width, height, scratch);
-  if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0) {
+  if (plan.radius === 0 && Number.isNaN(plan.contrast) && plan.sigma === 0 && filtersMapBytes(plan)) {
     // Tone maps known before resampling: one pass stores the final values.
-    const table = tones(plan, undefined, scratch);
+    const table = byteMaps(plan, tones(plan, undefined, scratch), scratch);
     if (normalized) resampleInto(src, dst, width, height, warp, composed(normalized, table, scratch));
     else {
       resampleInto(src, dst, width, height, warp, undefined);
       if (table) mapBytes(dst as Uint8Array, dst as Uint8Array, table);
     }
   } else {
-    stagedBytes(src, dst, width, height, plan, keys, warp, normalized, scratch);
+    stagedBytes(src, dst, width, height, steps, plan, keys, warp, normalized, scratch);
   }
   if (plan.erase) {
     const byte = byteOf(steps.erase!.value);
@@ -187,6 +216,7 @@ function stagedBytes(
   dst: Uint8Array | Float32Array,
   width: number,
   height: number,
+  steps: PixelSteps,
   plan: Plan,
   keys: SampleKeys,
   warp: Warp,
@@ -200,6 +230,13 @@ function stagedBytes(
     pixels = scratch.thick;
   }
   let table = tones(plan, pixels, scratch);
+  if (filtersOn(plan)) {
+    if (table) mapBytes(pixels, scratch.filtered, table);
+    else scratch.filtered.set(pixels);
+    applyFilters(scratch.filtered, width, height, steps, plan, scratch.filters);
+    pixels = scratch.filtered;
+    table = undefined;
+  }
   if (plan.sigma > 0) {
     if (table) mapBytes(pixels, scratch.noisy, table);
     else scratch.noisy.set(pixels);
@@ -227,6 +264,7 @@ export function samplePixelsFloats(pixels: Float32Array, width: number, height: 
     pixels.set(scratch.thickFloats);
   }
   for (const kind of TONES) if (!Number.isNaN(plan[kind])) adjustFloats(pixels, kind, plan[kind]);
+  if (filtersOn(plan)) applyFilters(pixels, width, height, steps, plan, scratch.filters);
   if (plan.sigma > 0) addGaussianNoise(pixels, plan.sigma, noiseUniforms(scratch, keys.noise, pixels.length));
   if (plan.erase) fillBox(pixels, width, scratch.box, steps.erase!.value);
 }

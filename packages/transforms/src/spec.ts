@@ -6,7 +6,7 @@ import { pixelStepsOf, type PixelSteps } from './specPixels.js';
 
 export type { Chance, Factor, Range } from './ranges.js';
 export type { AffineStep, ElasticStep, Step } from './specGeometry.js';
-export type { EraseStep, PixelSteps } from './specPixels.js';
+export type { BlurStep, EraseStep, PixelSteps } from './specPixels.js';
 
 /** Mirroring probabilities; each default 0. */
 export interface FlipOptions {
@@ -32,6 +32,25 @@ export interface EraseOptions {
   value?: number;
 }
 
+/** A step without parameters (autocontrast, equalize, invert): `{}` for every sample, `{ p }` for a share. */
+export interface ToggleOptions {
+  /** Probability that a sample gets the step. Default 1 (torchvision's `RandomInvert` and the like default to 0.5: write `p: 0.5`). */
+  p?: number;
+}
+
+/**
+ * Gaussian blur as torchvision's `GaussianBlur(kernel_size, sigma)`: one sigma per sample,
+ * uniform in `sigma`, for both axes; reflect padding; bytes rounded half to even.
+ */
+export interface BlurOptions {
+  /** Kernel size, odd: one number for a square kernel, or `[width, height]`. At most `2 * side - 1` of the image. */
+  kernelSize: number | readonly [number, number];
+  /** Standard deviation range in pixels, e.g. `[0.1, 2]`; one number s means exactly s. Default `[0.1, 2]` (torchvision's). */
+  sigma?: Factor;
+  /** Probability that a sample is blurred. Default 1 (torchvision's `GaussianBlur` always blurs; compose `RandomApply` for less). */
+  p?: number;
+}
+
 /** Elastic distortion (Simard et al. 2003). */
 export interface ElasticOptions {
   /** Scale of the displacement in pixels (Simard et al.: 34 for MNIST). */
@@ -48,10 +67,16 @@ export interface ElasticOptions {
  *
  * Per sample, in this order: the geometry (flips first, then rotation, shift, scale and shears,
  * composed into one matrix, plus the elastic field) is resampled ONCE; then, on the resampled
- * pixels, thickness, brightness, contrast, gamma, noise and erasing; then `normalize`. Byte
- * images follow torchvision's uint8 semantics (`adjust_brightness`, `adjust_contrast`,
- * `adjust_gamma`: results truncated to bytes, as its tensor code does); Float32 images are taken
- * to be in [0, 1].
+ * pixels, thickness, brightness, contrast, gamma, blur, sharpness, posterize, solarize,
+ * autocontrast, equalize, invert, noise and erasing; then `normalize`. That is the order a
+ * torchvision recipe composes them in: geometry, `ColorJitter`, `GaussianBlur` (as SimCLR and
+ * BYOL put it after the colour steps), `RandomAdjustSharpness`, `RandomPosterize`,
+ * `RandomSolarize`, `RandomAutocontrast`, `RandomEqualize` (RandAugment's op order),
+ * `RandomInvert`, then `ToTensor`/`Normalize` and `RandomErasing`. Byte images follow
+ * torchvision's uint8 semantics (torchvision 0.14's functional tensor code, the version Debian
+ * ships: `adjust_brightness`, `adjust_contrast`, `adjust_gamma`, `adjust_sharpness`,
+ * `autocontrast` truncated to bytes, `gaussian_blur` rounded, as its tensor code does); Float32
+ * images are taken to be in [0, 1] (posterize and equalize take bytes only, as torchvision's).
  */
 export interface AugmentOptions {
   /** Rotation in degrees, counter-clockwise as displayed. `15` means uniform in [-15, 15]. */
@@ -89,6 +114,27 @@ export interface AugmentOptions {
   noise?: Chance<Factor>;
   /** Random erasing, torchvision's `RandomErasing` semantics; `{}` for its defaults (with `p` 1). */
   erase?: EraseOptions;
+  /**
+   * Gaussian blur, torchvision's `gaussian_blur`: `{ kernelSize: 5, sigma: [0.1, 2] }` is
+   * `GaussianBlur(5, (0.1, 2.0))`; reflect padding, sigma drawn per sample.
+   */
+  blur?: BlurOptions;
+  /** Sharpness factor, torchvision's `adjust_sharpness`: 0 smooths, 1 keeps, 2 sharpens. `2` means exactly 2; `{ range: 2, p: 0.5 }` is `RandomAdjustSharpness(2)`. */
+  sharpness?: Chance<Factor>;
+  /** Bits kept, torchvision's `posterize` (integers 0 to 8): `4` keeps 16 levels; `[2, 6]` draws an integer per sample; `{ range: 4, p: 0.5 }` is `RandomPosterize(4)`. Bytes only. */
+  posterize?: Chance<Factor>;
+  /**
+   * Threshold in byte levels (0 to 256), torchvision's `solarize`: pixels at or above it are
+   * inverted. `{ range: 128, p: 0.5 }` is `RandomSolarize(128)`. For Float32 images, compared
+   * with `threshold / 255`.
+   */
+  solarize?: Chance<Factor>;
+  /** torchvision's `autocontrast`: the darkest value to 0, the brightest to 255. `{ p: 0.5 }` is `RandomAutocontrast()`. */
+  autocontrast?: ToggleOptions;
+  /** torchvision's `equalize` (histogram equalisation). `{ p: 0.5 }` is `RandomEqualize()`. Bytes only. */
+  equalize?: ToggleOptions;
+  /** torchvision's `invert`: `255 - v`. `{ p: 0.5 }` is `RandomInvert()`. */
+  invert?: ToggleOptions;
   /** Resampling. Default `'bilinear'`. */
   interpolation?: 'bilinear' | 'nearest';
   /** Value of pixels that come from outside the image. Default 0 (black). */

@@ -1,7 +1,8 @@
 // The pixel steps of one augment() call, normalised from its options: what runs on each sample
-// after the resampling, in this order: thickness, brightness, contrast, gamma, noise, erasing.
+// after the resampling, in this order: thickness, brightness, contrast, gamma, blur, sharpness,
+// posterize, solarize, autocontrast, equalize, invert, noise, erasing.
 import { drawnOf, probability, received, toRange, type Drawn } from './ranges.js';
-import type { AugmentOptions, EraseOptions } from './spec.js';
+import type { AugmentOptions, BlurOptions, EraseOptions, ToggleOptions } from './spec.js';
 
 /** Random erasing, normalised: torchvision's `RandomErasing` parameters. */
 export interface EraseStep {
@@ -24,6 +25,29 @@ export interface PixelSteps {
   /** Standard deviation of the noise, in units of the full intensity range (1 = 255 for bytes). */
   noise?: Drawn;
   erase?: EraseStep;
+  /** Gaussian blur: kernel sizes and the sigma range. */
+  blur?: BlurStep;
+  /** torchvision's `adjust_sharpness` factor. */
+  sharpness?: Drawn;
+  /** Bits kept by posterize: an integer, uniform over the integers of the range. */
+  posterize?: Drawn;
+  /** Solarize threshold in byte levels. */
+  solarize?: Drawn;
+  /** Probability of autocontrast. */
+  autocontrast?: number;
+  /** Probability of equalize. */
+  equalize?: number;
+  /** Probability of invert. */
+  invert?: number;
+}
+
+/** Gaussian blur, normalised: torchvision's `GaussianBlur(kernel_size, sigma)` with a probability. */
+export interface BlurStep {
+  /** Kernel width and height, odd. */
+  kernel: [number, number];
+  /** Sigma, uniform in this range. */
+  sigma: [number, number];
+  p: number;
 }
 
 function nonNegative(name: string, drawn: Drawn | undefined, written: unknown): Drawn | undefined {
@@ -49,6 +73,38 @@ function eraseOf(erase: EraseOptions | undefined): EraseStep | undefined {
   return { p: probability('erase.p', erase.p, 1), scale, ratio: pair('erase.ratio', erase.ratio, [0.3, 3.3], true), value };
 }
 
+function blurOf(blur: BlurOptions | undefined): BlurStep | undefined {
+  if (blur === undefined) return undefined;
+  if (typeof blur !== 'object' || blur === null || Array.isArray(blur)) throw new TypeError(`Expected { kernelSize, sigma, p } for blur but received ${received(blur)}`);
+  const size = blur.kernelSize;
+  const sizes = typeof size === 'number' ? [size, size] : size;
+  const odd = (k: unknown): boolean => typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= MAX_KERNEL && k % 2 === 1;
+  if (!Array.isArray(sizes) || sizes.length !== 2 || !sizes.every(odd)) {
+    throw new RangeError(`Expected an odd integer from 1 to ${MAX_KERNEL}, or [width, height] of them, for blur.kernelSize but received ${received(size)}`);
+  }
+  const sigma = blur.sigma === undefined ? ([0.1, 2] as [number, number]) : toRange('blur.sigma', blur.sigma, false, 1);
+  if (!(sigma[0] > 0)) throw new RangeError(`Expected positive values for blur.sigma but received ${received(blur.sigma)}`);
+  return { kernel: [sizes[0], sizes[1]], sigma, p: probability('blur.p', blur.p, 1) };
+}
+
+/** The largest blur kernel: 2 x 255 - 1, reflect padding of a 256-pixel side. Smaller images are checked when they come. */
+export const MAX_KERNEL = 511;
+
+function toggleOf(name: string, toggle: ToggleOptions | undefined): number | undefined {
+  if (toggle === undefined) return undefined;
+  if (typeof toggle !== 'object' || toggle === null || Array.isArray(toggle)) throw new TypeError(`Expected { p } (or {} for every sample) for ${name} but received ${received(toggle)}`);
+  return probability(`${name}.p`, toggle.p, 1);
+}
+
+function within(name: string, drawn: Drawn | undefined, written: unknown, [min, max]: [number, number], integers = false): Drawn | undefined {
+  if (drawn === undefined) return undefined;
+  const [low, high] = drawn.range;
+  if (!(low >= min && high <= max) || (integers && !(Number.isInteger(low) && Number.isInteger(high)))) {
+    throw new RangeError(`Expected ${integers ? 'integers' : 'values'} within [${min}, ${max}] for ${name} but received ${received(written)}`);
+  }
+  return drawn;
+}
+
 /** The pixel steps of the options, or undefined when there are none (then nothing changes). */
 export function pixelStepsOf(options: AugmentOptions): PixelSteps | undefined {
   const steps: PixelSteps = {};
@@ -63,5 +119,12 @@ export function pixelStepsOf(options: AugmentOptions): PixelSteps | undefined {
   set('gamma', nonNegative('gamma', drawnOf('gamma', options.gamma, false, 1), options.gamma));
   set('noise', nonNegative('noise', drawnOf('noise', options.noise, false, 0), options.noise));
   set('erase', eraseOf(options.erase));
+  set('blur', blurOf(options.blur));
+  set('sharpness', nonNegative('sharpness', drawnOf('sharpness', options.sharpness, false, 1), options.sharpness));
+  set('posterize', within('posterize', drawnOf('posterize', options.posterize, false, 8), options.posterize, [0, 8], true));
+  set('solarize', within('solarize', drawnOf('solarize', options.solarize, false, 256), options.solarize, [0, 256]));
+  set('autocontrast', toggleOf('autocontrast', options.autocontrast));
+  set('equalize', toggleOf('equalize', options.equalize));
+  set('invert', toggleOf('invert', options.invert));
   return Object.keys(steps).length > 0 ? steps : undefined;
 }

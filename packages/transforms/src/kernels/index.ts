@@ -7,3 +7,5 @@ export * from './photometric.js';
 export * from './morphology.js';
 export * from './noise.js';
 export * from './erase.js';
+export * from './levels.js';
+export * from './blur.js';
