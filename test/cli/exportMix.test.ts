@@ -4,7 +4,7 @@
 // wds), and written in parts then merged (npy).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -145,5 +145,47 @@ describe('a mixed export killed with SIGKILL and rerun is byte-identical to an u
     const kept = Number(/kept (\d+) complete files/.exec(rerun)?.[1] ?? 0);
     expect(kept).toBeGreaterThanOrEqual(5);
     expect(kept * 1000 % 128).not.toBe(0); // position 5000 and on are inside a group: the rerun mixes whole groups and keeps their part
+  });
+});
+
+describe('a mixed npy export killed around its journal is accepted by its rerun', () => {
+  const args = (out: string): string[] => ['export', '--split', 'test', '--limit', '2000', '--mixup', '0.4', '--seed', '3', '--format', 'npy', '--out', out];
+  /** A complete export, then what a kill leaves: its manifest gone and the journal `listed` names (the files all there). */
+  function killedAt(name: string, listed: (files: { name: string }[]) => { name: string }[]): { out: string; files: Record<string, string> } {
+    const out = join(root, name);
+    expect(idxflow(args(out)).status).toBe(0);
+    const files = contents(out);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { files: { name: string }[] };
+    writeFileSync(join(out, '.manifest.json.journal'), JSON.stringify({ ...manifest, files: listed(manifest.files), complete: false }));
+    rmSync(join(out, 'manifest.json'));
+    return { out, files };
+  }
+
+  it('after its journal listed the three arrays: the rerun keeps them, soft labels included, and writes the same manifest', () => {
+    const { out, files } = killedAt('journaled', (all) => all);
+    const rerun = idxflow(args(out));
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(/^exported 0 images \(npy\) .*kept 3 complete files \(2000 images\)/);
+    expect(contents(out)).toEqual(files);
+  });
+
+  it('after the arrays were renamed into place, before the journal listed them: the rerun takes the folder as its own and writes them again', () => {
+    const { out, files } = killedAt('unjournaled', () => []);
+    const rerun = idxflow(args(out));
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(/^exported 2000 images \(npy\)/);
+    expect(contents(out)).toEqual(files);
+  });
+
+  it('with a journal that lists the soft labels but a soft-labels file damaged since: the split is written again', () => {
+    const { out, files } = killedAt('damaged', (all) => all);
+    const soft = join(out, 'test-soft-labels.npy');
+    const bytes = readFileSync(soft);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(soft, bytes);
+    const rerun = idxflow(args(out));
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stdout).toMatch(/^exported 2000 images \(npy\)/);
+    expect(contents(out)).toEqual(files);
   });
 });

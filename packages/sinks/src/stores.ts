@@ -4,19 +4,29 @@
 // sink that does not list it in SINK_STORES then refuses it, until its format learns to keep it.
 import { IdxflowError, type Block } from '@idxflow/core';
 
-/** A field of a Block that a sink may store. */
-export type BlockField = 'images' | 'labels' | 'softLabels' | 'indices' | 'epoch';
-
 /**
  * The optional per-sample fields of a Block: data a stage adds (`softLabels`, after `mixup()` or
  * `cutmix()`) that a sink must either store or refuse. `images` and `labels` every sink stores;
  * `indices` and `epoch` are provenance, which a position-based export reproduces from its
  * manifest's seed and pipeline, and which only some sinks keep (never refused).
+ *
+ * ## Example
+ * ```ts
+ * const carried = OPTIONAL_FIELDS.filter((field) => block[field] !== undefined); // ['softLabels'] after mixup()
+ * ```
  */
-export const OPTIONAL_FIELDS = ['softLabels'] as const satisfies readonly (BlockField & keyof Block)[];
+export const OPTIONAL_FIELDS = ['softLabels'] as const satisfies readonly (keyof Block)[];
 
 /** One of `OPTIONAL_FIELDS`. */
 export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+
+/** A field of a Block that a sink may store: the data every sink keeps, the provenance, and the optional fields. */
+export type BlockField = 'images' | 'labels' | 'indices' | 'epoch' | OptionalField;
+
+/** The stages that add each optional field, for messages. */
+const MADE_BY: { readonly [F in OptionalField]: string } = {
+  softLabels: 'mixup() or cutmix()',
+};
 
 /**
  * The sinks, by the name the contract uses: the export formats (`exportTo()`'s `format`, and the
@@ -80,7 +90,7 @@ export function sinksStoring(field: BlockField): SinkName[] {
 function describeField(field: OptionalField, block: Block): string {
   const n = block.shape[0];
   const values = block[field]?.length ?? 0;
-  return `${field} (${n === 0 ? 'no samples' : `${values / n} per sample`}, after mixup() or cutmix())`;
+  return `${field} (${n === 0 ? 'no samples' : `${values / n} per sample`}, after ${MADE_BY[field]})`;
 }
 
 /**

@@ -165,8 +165,9 @@ function resumeOf(layout: Layout, record: Manifest | undefined, verified: Export
   const names = new Set(kept.map((f) => f.name));
   const listed = record?.files.map((f) => f.name) ?? [];
   const offsets = plans.map((p) => resumeOffset(layout, p, names, listed));
-  // What stays: the files of each plan's stretch that is not written again.
-  const stays = anyOf(plans.map((p, k) => layout.stretch(p, p.first, p.first + offsets[k], [tag])));
+  // What stays: the files of each plan's stretch that is not written again (none of a plan
+  // started again: an array format's names do not depend on the stretch).
+  const stays = anyOf(plans.map((p, k) => (offsets[k] === 0 ? () => false : layout.stretch(p, p.first, p.first + offsets[k], [tag]))));
   const files = kept.filter((f) => stays(f.name));
   return { files, offsets, samples: offsets.reduce((a, b) => a + b, 0), shape: record?.shape ?? [0, 0], dtype: record?.dtype ?? 'uint8' };
 }
