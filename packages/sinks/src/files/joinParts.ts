@@ -244,8 +244,8 @@ async function writeJoined(dir: string, format: ExportFormat, file: JoinedFile, 
 /**
  * Joins the files of the parts of a split export in an array format (`idx`, `idx.gz`, `npy`,
  * `npz`) into the files one machine writes, byte for byte (`train-images-idx3-ubyte`,
- * `train-images.npy`, `train.npz`, ..., and the soft labels' `<split>-soft-labels.npy` when the
- * parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
+ * `train-images.npy`, `train.npz`, ..., and the soft labels' `<split>-soft-labels.npy` or NPZ
+ * member `soft_labels.npy` when the parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
  * are the whole's already); returns the whole export's manifest listing them.
  *
  * It streams: each joined file gets one header for the whole count, then each part's bytes after
