@@ -1,14 +1,18 @@
 // idxflow export --mixup / --cutmix / --mix-batch: the flags' bounds and rules, what a mixed
 // sample is (checked with numpy against the raw MNIST files), and exports of soft labels that are
 // the same bytes whatever interrupts or splits them: killed with SIGKILL and rerun (npy, npz,
-// wds), and written in parts then merged (npy).
+// wds), and written in parts then merged (npy). And idxflow serve --mixup / --cutmix, whose
+// batches mix within themselves.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromServer, type Block } from '@idxflow/core';
+import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { CLI, raw } from '../fixtures/mnist.js';
+import { startServer } from '../fixtures/server.js';
 import { python } from '../fixtures/python.js';
 
 const ENV = { ...process.env, IDXFLOW_PROGRESS_SECONDS: '86400' };
@@ -187,5 +191,33 @@ describe('a mixed npy export killed around its journal is accepted by its rerun'
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(rerun.stdout).toMatch(/^exported 2000 images \(npy\)/);
     expect(contents(out)).toEqual(files);
+  });
+});
+
+describe('idxflow serve --mixup --cutmix', () => {
+  it('mixes each batch within itself: the soft labels of a batch sum, class by class, to its label counts; eval streams are not mixed', async () => {
+    const server = await startServer(['--split', 'test', '--mixup', '0.5', '--cutmix', '1', '--workers', '0', '--seed', '2']);
+    try {
+      const batches: Block[] = await lastValueFrom(fromServer(`${server.url}/batches?batch=100`).pipe(toArray()));
+      expect(batches.reduce((n, b) => n + b.shape[0], 0)).toBe(10000);
+      let mixedRows = 0;
+      for (const b of batches) {
+        const n = b.shape[0];
+        const soft = b.softLabels!;
+        expect(soft.length).toBe(n * 10);
+        // Each sample's partner is another sample of the same batch (a permutation of it): the
+        // weight (1 - lambda) a row gives its partner's class, summed over the batch, gives back
+        // the batch's own labels, whatever lambda and the pairing were.
+        const columns = Array.from({ length: 10 }, (_, c) => Array.from({ length: n }, (_, i) => soft[i * 10 + c]).reduce((a, v) => a + v, 0));
+        const counts = Array.from({ length: 10 }, (_, c) => b.labels.filter((l) => l === c).length);
+        for (let c = 0; c < 10; c++) expect(columns[c]).toBeCloseTo(counts[c], 3);
+        for (let i = 0; i < n; i++) mixedRows += Math.max(...soft.subarray(i * 10, (i + 1) * 10)) < 0.999 ? 1 : 0;
+      }
+      expect(mixedRows).toBeGreaterThan(1000);
+      const evaluation: Block[] = await lastValueFrom(fromServer(`${server.url}/batches?batch=500&eval=1`).pipe(toArray()));
+      expect(evaluation.every((b) => b.softLabels === undefined)).toBe(true);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -26,7 +26,26 @@ export const MIX_FLAGS = {
   'mix-batch': { type: 'string', arg: 'N', default: '128', help: `samples that mix together: groups of N consecutive export positions within a pass (a pass's last group may be smaller), 2 to ${MAX_MIX_BATCH}; part of what the export is, as --seed`, check: (t) => integerIn('mix-batch', t, 2, MAX_MIX_BATCH) },
 } as const satisfies Record<string, FlagSpec>;
 
+/** serve's --mixup and --cutmix: each client's batches are the groups that mix. */
+export const SERVE_MIX_FLAGS = {
+  mixup: { ...MIX_FLAGS.mixup, help: `MixUp (Zhang et al. 2018): each sample of a batch blended with a partner of the same batch, weight from Beta(ALPHA, ALPHA), ALPHA from ${ALPHA[0]} to ${ALPHA[1]}; the frames carry the soft labels (not in eval streams)` },
+  cutmix: { ...MIX_FLAGS.cutmix, help: `CutMix (Yun et al. 2019) within each batch, area from Beta(ALPHA, ALPHA), ALPHA from ${ALPHA[0]} to ${ALPHA[1]}; after --mixup when both are given` },
+} as const satisfies Record<string, FlagSpec>;
+
 const alphaOf = (flag: string, text: string): number => decimalIn(flag, text, ALPHA, 'ALPHA');
+
+/** The soft labels' width for a split: MNIST's 10 classes, or more when its labels go higher (EMNIST). */
+export function classesOf(labels: Uint8Array): number {
+  return Math.max(10, labels.reduce((max, label) => Math.max(max, label), 0) + 1);
+}
+
+/** The mixing stages, in order: mixup, then cutmix. */
+export function mixStages(mixing: Mixing, seed: number, classes: number): OperatorFunction<Block, Block>[] {
+  return [
+    ...(mixing.mixup === undefined ? [] : [mixup({ alpha: mixing.mixup, seed, classes })]),
+    ...(mixing.cutmix === undefined ? [] : [cutmix({ alpha: mixing.cutmix, seed, classes })]),
+  ];
+}
 
 /** --mixup and --cutmix only with a format that stores soft labels; --mix-batch only with one of them. */
 export const MIX_RULES: readonly FlagRule[] = [
@@ -86,10 +105,6 @@ export function mixedSamples(mixing: Mixing, runs: Observable<Run>, first: numbe
   if (count === 0) return runs.pipe(takeSamples(0), batch(mixing.group), augment);
   const start = groupStart(first, perPass, mixing.group);
   const end = groupEnd(first + count - 1, perPass, mixing.group);
-  const stages: OperatorFunction<Block, Block>[] = [
-    ...(mixing.mixup === undefined ? [] : [mixup({ alpha: mixing.mixup, seed, classes })]),
-    ...(mixing.cutmix === undefined ? [] : [cutmix({ alpha: mixing.cutmix, seed, classes })]),
-  ];
-  const mixed = stages.reduce((source, stage) => source.pipe(stage), runs.pipe(skipSamples(start), takeSamples(end - start), batch(mixing.group), augment));
+  const mixed = mixStages(mixing, seed, classes).reduce((source, stage) => source.pipe(stage), runs.pipe(skipSamples(start), takeSamples(end - start), batch(mixing.group), augment));
   return mixed.pipe(skipSamples(first - start), takeSamples(count));
 }

@@ -13,7 +13,7 @@ import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
-import { MIX_FLAGS, MIX_RULES, mixedSamples, mixingOf } from '../mixFlags.js';
+import { classesOf, MIX_FLAGS, MIX_RULES, mixedSamples, mixingOf } from '../mixFlags.js';
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
@@ -188,8 +188,7 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
   return splits.map(({ split, data }, k) => {
     const test = flags.split === 'all' && k === 1;
     const passes = passesOf(flags, settings, k);
-    // The soft labels' width: MNIST's 10 classes, or more when the split's labels go higher (EMNIST).
-    const classes = Math.max(10, data.labels.reduce((max, label) => Math.max(max, label), 0) + 1);
+    const classes = classesOf(data.labels);
     return {
       split,
       total: data.shape[0] * passes,
