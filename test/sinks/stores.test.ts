@@ -154,6 +154,19 @@ print(json.dumps([names[:6], len(names), soft]))`;
     expect(features.info.features.soft_labels).toEqual({ feature: { dtype: 'float32', _type: 'Value' }, _type: 'Sequence' });
   });
 
+  it('exportTo hf: the dataset card declares the soft_labels feature as datasets writes a Sequence of float32', async () => {
+    const blocks = await mixed();
+    const dir = join(tmp(), 'hf');
+    await exportTo(from(blocks), { format: 'hf', dir, split: 'test' });
+    const card = readFileSync(join(dir, 'README.md'), 'utf8');
+    expect(card).toContain("  - name: label\n    dtype:\n      class_label:");
+    expect(card).toContain("  - name: soft_labels\n    sequence: float32\n  splits:");
+    expect(card).toContain('- `soft_labels`: the share of each class');
+    const plain = join(tmp(), 'hf');
+    await exportTo(mnist({ split: 'test' }).pipe(takeSamples(10)), { format: 'hf', dir: plain, split: 'test' });
+    expect(readFileSync(join(plain, 'README.md'), 'utf8')).not.toContain('soft_labels');
+  });
+
   it('serve: the frames carry them to fromServer on 127.0.0.1', async () => {
     const blocks = await mixed();
     const server = await serve(() => from(blocks), { token: 't' });
