@@ -1,7 +1,8 @@
 // The sink contract: which Block fields each sink stores, and the one check that refuses a block
 // carrying a field its sink cannot store (instead of writing the rest and dropping it). A new
-// optional Block field (a label matrix, a task id) is added here once, in OPTIONAL_FIELDS: every
-// sink that does not list it in SINK_STORES then refuses it, until its format learns to keep it.
+// optional Block field (a label matrix, a task id) is added here once, in OPTIONAL_FIELDS (and its
+// MADE_BY line, which the compiler then asks for): every sink that does not list it in
+// SINK_STORES then refuses it, until its format learns to keep it.
 import { IdxflowError, type Block } from '@idxflow/core';
 
 /**
