@@ -92,6 +92,35 @@ print(json.dumps({'labels': bool((y == lab).all()), 'pixel': worst_pixel, 'soft'
     expect(new Set(read.weights).size).toBe(10); // one weight per group, each group its own
   });
 
+  it('with --normalize and --split all (Keras mnist.npz): float32 samples blended after normalising, only the training split mixed (numpy, from the raw files)', () => {
+    const out = join(root, 'keras');
+    const r = idxflow(['export', '--split', 'all', '--limit', '600', '--normalize', '0.1307:0.3081', '--mixup', '0.5', '--mix-batch', '200', '--seed', '6', '--format', 'npz', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const script = `
+import numpy as np, json, sys
+out, train_images, train_labels, test_images = sys.argv[1:5]
+def norm(path):
+    raw = np.frombuffer(open(path, 'rb').read()[16:], np.uint8).reshape(-1, 28, 28)[:600]
+    return ((raw.astype(np.float32) / np.float32(255) - np.float32(0.1307)) / np.float32(0.3081)).astype(np.float64)
+f = np.load(out + '/mnist.npz')
+a, lab = norm(train_images), np.frombuffer(open(train_labels, 'rb').read()[8:], np.uint8)[:600]
+x, s = f['x_train'].astype(np.float64), f['soft_labels_train'].astype(np.float64)
+worst = 0.0
+for g in range(3):
+    lo = g * 200
+    lam = s[lo:lo + 200][np.arange(200), lab[lo:lo + 200]].min()
+    for i in range(lo, lo + 200):
+        err = np.abs(lam * a[i] + (1 - lam) * a[lo:lo + 200] - x[i]).reshape(200, -1).max(1)
+        worst = max(worst, float(err.min()))
+test_error = float(np.abs(f['x_test'].astype(np.float64) - norm(test_images)).max())
+print(json.dumps({'files': sorted(f.files), 'dtype': str(f['x_train'].dtype), 'worst': worst, 'test': test_error}))`;
+    const read = python(script, out, raw('train-images-idx3-ubyte'), raw('train-labels-idx1-ubyte'), raw('t10k-images-idx3-ubyte')) as { files: string[]; dtype: string; worst: number; test: number };
+    expect(read.files).toEqual(['soft_labels_train', 'x_test', 'x_train', 'y_test', 'y_train']);
+    expect(read.dtype).toBe('float32');
+    expect(read.worst).toBeLessThan(1e-4); // float32 arithmetic against float64
+    expect(read.test).toBeLessThan(1e-6); // the test split as it is, normalised
+  });
+
   it('written in two parts (--shard I/2) and merged: the bytes of one run, soft labels included (npy)', () => {
     const flags = (out: string, extra: string[] = []) => ['export', '--split', 'test', '--limit', '3000', '--shuffle', '--rotate', '10', '--mixup', '0.4', '--cutmix', '1', '--seed', '9', '--format', 'npy', ...extra, '--out', out];
     const single = join(root, 'parts-single');
