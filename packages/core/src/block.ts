@@ -33,7 +33,8 @@ export interface Block<P extends PixelArray = PixelArray> {
    * Soft labels, from `mixup()` or `cutmix()`: `n * classes` weights, row `i` the share of each
    * class in sample `i` (a row sums to 1). Absent when every sample is its own source's label
    * alone. `labels` stays each sample's own source label. Blocks with and without soft labels,
-   * or with different numbers of classes, are never joined (`checkBlock()`).
+   * or with different numbers of classes, are never joined (`checkBlock()`). A sink stores them
+   * or refuses the block, never drops them (`SINK_STORES` in `@idxflow/sinks`).
    */
   readonly softLabels?: Float32Array;
 }

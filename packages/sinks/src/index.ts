@@ -9,6 +9,9 @@
  * @module @idxflow/sinks
  */
 
+// The sink contract: which Block fields each sink stores
+export { OPTIONAL_FIELDS, SINK_STORES, sinksStoring, UnstorableFieldError, type BlockField, type OptionalField, type SinkName } from './stores.js';
+
 // Files
 export { exportTo, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './files/export.js';
 export type { ExportedFile, ExportSummary, FileSinkOptions } from './files/types.js';

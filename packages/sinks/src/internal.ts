@@ -4,3 +4,4 @@
 export * from './files/index.js';
 export * from './network/index.js';
 export * from './tensors/index.js';
+export * from './stores.js';

@@ -33,7 +33,9 @@ function blendPixels(images: Block['images'], size: number, partner: Uint32Array
  * blocks that already have soft labels (after `cutmix()`) have them blended.
  *
  * Trainers that expect soft targets read `softLabels` (e.g. PyTorch's `cross_entropy` accepts
- * class probabilities as its target); the network frames and the NPY export carry them.
+ * class probabilities as its target); the network frames, `toTensors({ oneHot: true })` and the
+ * npy, npz, wds and hf exports store them, and the sinks that cannot (idx, png) refuse them
+ * (`SINK_STORES` and `UnstorableFieldError` in `@idxflow/sinks`).
  *
  * @param options `alpha` (default 1), `classes` (default 10), `seed` (default 0), `p` (default 1).
  *

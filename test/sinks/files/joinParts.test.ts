@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
 import { JOINED_FORMATS, joinParts, manifestName, PartJoinError, mergeManifests, readManifest, removeParts, runExport, writeManifest, type ExportFormat, type ExportSection, type Manifest } from '../../../packages/sinks/src/files/index.js';
 import { listFiles, parseNpy, sha256, tmp } from './fixtures.js';
+import { python } from '../../fixtures/python.js';
 import { labelAt, positionalBlock, positionalData, SIDE } from './positional.js';
 
 type Kind = 'uint8' | 'float32' | 'soft';
@@ -102,6 +103,27 @@ describe('joinParts', () => {
     expect([soft.descr, soft.shape]).toEqual(['<f4', [2500, CLASSES]]);
     const expected = Float32Array.from({ length: 2500 * CLASSES }, (_, i) => softAt(Math.floor(i / CLASSES), i % CLASSES));
     expect(Buffer.from(soft.body).equals(Buffer.from(expected.buffer))).toBe(true);
+  });
+
+  it('npz: soft labels join into the member soft_labels.npy of <split>.npz, as the single export writes it (numpy reads it)', async () => {
+    const { single, parts } = await exportAndJoin('npz', 'test', 2500, 3, 'soft');
+    expect(Object.keys(contents(parts))).toEqual(['manifest.json', 'test.npz']);
+    expect(contents(parts)).toEqual(contents(single));
+    const read = python("import numpy as np, sys, json; f = np.load(sys.argv[1]); s = f['soft_labels']; print(json.dumps([sorted(f.files), str(s.dtype), list(s.shape), s.ravel().tolist()]))", join(parts, 'test.npz')) as [string[], string, number[], number[]];
+    expect(read.slice(0, 3)).toEqual([['soft_labels', 'x', 'y'], 'float32', [2500, CLASSES]]);
+    expect(read[3]).toEqual(Array.from(Float32Array.from({ length: 2500 * CLASSES }, (_, i) => softAt(Math.floor(i / CLASSES), i % CLASSES))));
+  });
+
+  it('npz: parts with and without soft labels are refused, naming the part without them, and nothing is joined', async () => {
+    const parts = tmp();
+    const manifest = { version: '0.0.0-test', seed: 5, pipeline: { kind: 'mixed' } };
+    for (const [index, kind] of (['soft', 'uint8'] as const).entries()) await runExport({ dir: parts, format: 'npz', part: { index, of: 2 }, sections: [sectionOf('train', 1000, kind)], manifest });
+    const manifests = await Promise.all([0, 1].map(async (index) => (await readManifest(join(parts, manifestName({ index, of: 2 }))))!));
+    const before = contents(parts);
+    const error = await joinParts(parts, manifests, mergeManifests(manifests, parts)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PartJoinError);
+    expect((error as Error).message).toBe(`${join(parts, 'train.part-00001-of-00002.npz')}: expected a member soft_labels.npy (soft labels) as part 0 has, found none`);
+    expect(contents(parts)).toEqual(before);
   });
 
   it('a part cut short: PartJoinError naming the file and offset, the parts as they were and no joined file or temporary', async () => {

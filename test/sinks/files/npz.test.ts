@@ -133,7 +133,7 @@ describe('toNpz', () => {
     const { blocks } = randomDataset(8, [3]);
     const dir = tmp();
     const mixed = [...blocks, ...randomDataset(2, [2], { float: true }).blocks];
-    await expect(toNpz(from(mixed), { dir })).rejects.toThrow('toNpy(): expected samples of 28 x 28 uint8 like the blocks before (epoch 0), found 28 x 28 float32 in a block of 2 samples of epoch 0');
+    await expect(toNpz(from(mixed), { dir })).rejects.toThrow('toNpz(): expected samples of 28 x 28 uint8 like the blocks before (epoch 0), found 28 x 28 float32 in a block of 2 samples of epoch 0');
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -12,6 +12,7 @@ import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
+import { classesOf, MIX_FLAGS, MIX_RULES, mixedSamples, mixingOf } from '../mixFlags.js';
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
@@ -60,7 +61,7 @@ const PART_FLAGS = {
   shards: { type: 'string', arg: 'N', help: `the part count (1 to ${MAX_PARTS}), as IDXFLOW_SHARDS does: with JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (then the task ID is the part: --array=0-(N-1)) or RANK`, check: (t) => integerIn('shards', t, 1, MAX_PARTS) },
 } as const satisfies Record<string, FlagSpec>;
 
-export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
+export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...MIX_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
 
 const format = (line: CommandLine): string => String(line.values.format);
 
@@ -78,6 +79,7 @@ export const EXPORT_RULES: readonly FlagRule[] = [
   ({ values }) => {
     if (partOf(values, process.env) && values.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
   },
+  ...MIX_RULES,
   ...DATA_RULES,
 ];
 
@@ -87,6 +89,7 @@ Writes the (augmented) dataset in a format other tools read, with a manifest.jso
 
 ${dataUsage(EXPORT_SPLIT)}
 ${usageOf('Export', OWN_FLAGS)}
+${usageOf('Mixing (after the augmentation and --normalize, in groups of --mix-batch; the train split only with --split all)', MIX_FLAGS)}
 ${usageOf('Many machines (each writes part I of N and its own manifest; see merge-manifests)', PART_FLAGS)}
 A rerun with the same flags resumes an interrupted export: complete files are kept; Ctrl-C
 stops one, keeping its complete files. Progress goes to stderr: a bar on a terminal, else a
@@ -162,6 +165,7 @@ function settingsOf(flags: Flags) {
     shardSize: flags['shard-size'] === undefined ? undefined : integerIn('shard-size', String(flags['shard-size']), 1, MAX_SHARD_SIZE),
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
     part: partOf(flags, process.env),
+    mixing: mixingOf(flags),
   };
 }
 
@@ -179,26 +183,31 @@ function checkTotal(flags: Flags, settings: Settings, splits: Splits): void {
 
 /** The sections of the export: each split's samples as a function of their positions. */
 function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined): ExportSection[] {
-  const { seed, options, normalize } = settings;
+  const { seed, options, normalize, mixing } = settings;
   return splits.map(({ split, data }, k) => {
     const test = flags.split === 'all' && k === 1;
     const passes = passesOf(flags, settings, k);
+    const classes = classesOf(data.labels);
     return {
       split,
       total: data.shape[0] * passes,
       // The samples at export positions [first, first + count): every one a pure function of its position.
       source: (first: number, count: number): Observable<Block> => {
         const runs: Observable<Run> = of(data).pipe(epochs(passes), flags.shuffle && !test ? shuffleRows({ seed }) : asRows());
-        return runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augment(test ? { normalize } : { ...options, normalize }, { seed, pool }));
+        const augmented = augment(test ? { normalize } : { ...options, normalize }, { seed, pool });
+        if (mixing && !test) return mixedSamples(mixing, runs, first, count, data.shape[0], augmented, seed, classes);
+        return runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augmented);
       },
     };
   });
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null };
-  return limit === undefined ? record : { ...record, limit }; // exports made before --limit keep their record, to resume
+  // Exports made before --limit and the mixing flags keep their record, to resume.
+  const mix = mixing && { mix: { mixup: mixing.mixup ?? null, cutmix: mixing.cutmix ?? null, batch: mixing.group } };
+  return { ...record, ...(limit === undefined ? {} : { limit }), ...mix };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {

@@ -6,6 +6,7 @@ import { usageOf, type FlagRule, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
 import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
+import { classesOf, mixingOf, mixStages, SERVE_MIX_FLAGS, type Mixing } from '../mixFlags.js';
 import { UsageError } from '../usageError.js';
 
 const MAX_BATCH = 65536; // the server's largest batch a client may ask for
@@ -74,7 +75,7 @@ const SERVER_FLAGS = {
   },
 } as const satisfies Record<string, FlagSpec>;
 
-export const SERVE_FLAGS = { ...DATA_FLAGS, split: SPLIT, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
+export const SERVE_FLAGS = { ...DATA_FLAGS, split: SPLIT, ...SERVER_FLAGS, ...SERVE_MIX_FLAGS } as const satisfies Record<string, FlagSpec>;
 
 export const SERVE_RULES: readonly FlagRule[] = [
   ({ given, values }) => {
@@ -105,7 +106,8 @@ origin (--allow-origin names those allowed), token or not. Each client may hold 
 shows both figures.
 
 ${dataUsage(SPLIT)}
-${usageOf('Server', SERVER_FLAGS)}`;
+${usageOf('Server', SERVER_FLAGS)}
+${usageOf('Mixing (each batch after its augmentation and --normalize)', SERVE_MIX_FLAGS)}`;
 
 /** How every client's pipeline is built: the data loaded once, one pool, the flags' augmentation. */
 interface Engine {
@@ -115,6 +117,8 @@ interface Engine {
   pool: WorkerPool | undefined;
   /** The largest batch a client may ask for (memoryOf). */
   maxBatch: number;
+  /** --mixup and --cutmix, applied to each batch of a training stream. */
+  mixing: Mixing | undefined;
 }
 
 /** Samples in one rank's share of `n` positions of an epoch (shard() pads to a multiple of worldSize). */
@@ -154,7 +158,9 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   // samples in flight: a client holds FRAMES_PER_CLIENT largest batches, whatever its speed.
   const pool = engine.pool;
   const window = pool && Math.max(1, Math.min(pool.workers, Math.floor(engine.maxBatch / p.batch)));
-  return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed }));
+  const augmented = runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed }));
+  const mixing = engine.mixing ? mixStages(engine.mixing, p.seed, classesOf(data.labels)) : [];
+  return mixing.reduce((source, stage) => source.pipe(stage), augmented);
 }
 
 /**
@@ -170,9 +176,9 @@ function memoryOf(flags: Record<string, string | boolean | undefined>, maxClient
   return { clientMemory, maxBatch };
 }
 
-/** Bytes a sample takes in a frame: its pixels (4 each when normalised), its label and its index. */
-const bytesPerSampleOf = (splits: Map<string, Block>, normalised: boolean): number =>
-  Math.max(...[...splits.values()].map((b) => b.shape[1] * b.shape[2])) * (normalised ? 4 : 1) + 5;
+/** Bytes a sample takes in a frame: its pixels (4 each when normalised), its label and its index, and its soft labels when mixed. */
+const bytesPerSampleOf = (splits: Map<string, Block>, normalised: boolean, mixed: boolean): number =>
+  Math.max(...[...splits.values()].map((b) => b.shape[1] * b.shape[2] * (normalised ? 4 : 1) + 5 + (mixed ? 4 * classesOf(b.labels) : 0)));
 
 const listOf = (value: string | boolean | undefined): string[] => (typeof value === 'string' ? value.split(',') : []);
 
@@ -193,9 +199,10 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
     const { source, name: sourceName } = sourceOf({ ...flags, split: typeof flags.images === 'string' ? 'train' : name });
     splits.set(name, await loadBlock(source, { name: sourceName })); // validates the data flags before binding
   }
-  const memory = memoryOf(flags, maxClients, bytesPerSampleOf(splits, normalization !== undefined), defaultBatch);
+  const mixing = mixingOf(flags);
+  const memory = memoryOf(flags, maxClients, bytesPerSampleOf(splits, normalization !== undefined, mixing !== undefined), defaultBatch);
   const pool = workers > 0 ? augmentPool(workers) : undefined;
-  const engine: Engine = { splits, augmentation, normalization, pool, maxBatch: memory.maxBatch };
+  const engine: Engine = { splits, augmentation, normalization, pool, maxBatch: memory.maxBatch, mixing };
   try {
     const server = await serve((p) => pipelineFor(engine, p), {
       host,

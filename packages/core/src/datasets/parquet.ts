@@ -68,6 +68,29 @@ export async function parquetClassNames(files: readonly string[], labelColumn = 
   }
 }
 
+/**
+ * The feature names of a Parquet file in the Hub's layout, from its `huggingface` metadata
+ * (`['image', 'label']`, with `soft_labels` for an export of mixed samples); undefined when it
+ * has none.
+ *
+ * ## Example
+ * ```ts
+ * await parquetFeatureNames('mnist/train-00000-of-00001.parquet'); // ['image', 'label']
+ * ```
+ */
+export async function parquetFeatureNames(file: string): Promise<string[] | undefined> {
+  const thread = ParquetThread.take();
+  try {
+    const value = (await metadataOf(thread, file)).key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
+    const features = value === undefined ? undefined : (JSON.parse(value) as { info?: { features?: unknown } }).info?.features;
+    return typeof features === 'object' && features !== null ? Object.keys(features) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await thread.release();
+  }
+}
+
 function imageBytes(file: string, row: number, value: unknown): Uint8Array {
   const bytes = value instanceof Uint8Array ? value : (value as { bytes?: unknown } | null)?.bytes;
   if (!(bytes instanceof Uint8Array)) throw new ParquetFormatError({ file, expected: `an image (struct with bytes, or binary) in row ${row}`, found: bytes === null || bytes === undefined ? 'null' : typeof bytes });

@@ -87,16 +87,18 @@ function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' 
  *
  * - `idx`, `idx.gz`: `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` (`t10k-`
  *   for the test split), see `toIdx()`;
- * - `npy`: `<split>-images.npy`, `<split>-labels.npy`, see `toNpy()`;
- * - `npz`: `<split>.npz` with `x` and `y`, see `toNpz()`;
+ * - `npy`: `<split>-images.npy`, `<split>-labels.npy` (and `<split>-soft-labels.npy` for blocks
+ *   with soft labels), see `toNpy()`;
+ * - `npz`: `<split>.npz` with `x` and `y` (and `soft_labels`), see `toNpz()`;
  * - `png`: `<label>/<position:08d>.png`, `labels.csv`, `SHA256SUMS`, see `toPngFolder()`;
  * - `wds`: `shard-000000.tar`, ..., see `toWebDataset()`;
  * - `hf`: `<config>/<split>-00000-of-00001.parquet` and the dataset card `README.md`, see
  *   `toHfParquet()` and `hfDatasetCard()`.
  *
- * For resumable exports and exports split across machines, use `runExport()` and
- * `mergeExportParts()`, both exported by `@idxflow/sinks` (docs/exports.md, "Resumable and
- * multi-part exports from code", has an example).
+ * A block carrying a field the format cannot store (soft labels for `idx`, `idx.gz`, `png`) is
+ * refused with an `UnstorableFieldError` (see `SINK_STORES`). For resumable exports and exports
+ * split across machines, use `runExport()` and `mergeExportParts()`, both exported by
+ * `@idxflow/sinks` (docs/exports.md, "Resumable and multi-part exports from code", has an example).
  *
  * @param source The pipeline.
  * @param options See `ExportOptions`; checked before anything is written.

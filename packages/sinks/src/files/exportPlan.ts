@@ -62,11 +62,19 @@ export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', ta
 }
 
 /**
+ * The names of the files a split holds beside its `arrayFileNames` when its blocks carry soft
+ * labels (`npy`: `<split>-soft-labels.npy`; the other formats keep them inside their files).
+ */
+export function softLabelFileNames(format: ExportFormat, split: 'train' | 'test', tag: string): string[] {
+  return format === 'npy' ? [taggedName(`${split}-soft-labels.npy`, tag)] : [];
+}
+
+/**
  * A test of the relative file names (with `/`) that the files of positions `[first, end)` of one
  * split may have, under `prefix` (`train/`, `test/` or nothing).
  */
 export function namesOf(format: ExportFormat, split: 'train' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
-  const exact = new Set(tags.flatMap((tag) => arrayFileNames(format, split, tag, config)).map((n) => prefix + n));
+  const exact = new Set(tags.flatMap((tag) => [...arrayFileNames(format, split, tag, config), ...softLabelFileNames(format, split, tag)]).map((n) => prefix + n));
   return (name) => {
     if (!name.startsWith(prefix)) return false;
     const rest = name.slice(prefix.length);

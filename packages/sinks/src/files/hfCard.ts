@@ -3,7 +3,7 @@
 // the summary, fields, splits, how it was made (the augmentation pipeline and seed), licence and
 // citation.
 import { join } from 'node:path';
-import { parquetClassNames } from '@idxflow/core/internal';
+import { parquetClassNames, parquetFeatureNames } from '@idxflow/core/internal';
 import { commitFile } from './atomic.js';
 import { numberedClasses } from './hfParquet.js';
 import type { ExportedFile } from './types.js';
@@ -34,6 +34,8 @@ export interface HfCardInfo {
   seed?: number | null;
   /** idxflow's version. Required. */
   version: string;
+  /** Whether the rows have a `soft_labels` column (after `mixup()` or `cutmix()`). Default false. */
+  softLabels?: boolean;
 }
 
 /** The Hub's size category of `n` samples. */
@@ -70,6 +72,7 @@ function header(info: HfCardInfo, config: string): string {
     '      class_label:',
     '        names:',
     ...info.classes.map((name, k) => `          ${quote(String(k))}: ${quote(name)}`),
+    ...(info.softLabels ? ['  - name: soft_labels', '    sequence: float32'] : []),
     '  splits:',
     ...info.splits.flatMap((s) => [`  - name: ${s.name}`, `    num_examples: ${s.count}`]),
     'configs:',
@@ -114,7 +117,7 @@ ${info.summary ?? 'Grey images with class labels.'} This copy was written by idx
 ### Data Fields
 
 - \`image\`: a PIL image (a PNG file, 8-bit grey).
-- \`label\`: the class, a ClassLabel of ${info.classes.length} names: ${info.classes.map((c, k) => `${k} \`${c}\``).join(', ')}.
+- \`label\`: the class, a ClassLabel of ${info.classes.length} names: ${info.classes.map((c, k) => `${k} \`${c}\``).join(', ')}.${info.softLabels ? '\n- `soft_labels`: the share of each class in the mixed image (after mixup or cutmix), float32, summing to 1; `label` is the sample\'s own class.' : ''}
 
 ### Data Splits
 
@@ -145,7 +148,10 @@ ${info.citation ? `\`\`\`bibtex\n${info.citation}\n\`\`\`` : 'None recorded.'}
  * those the files record (the longest list: a split may lack the largest labels).
  */
 export async function writeExportCard(dir: string, files: readonly string[], hf: HfExportOptions | undefined, info: Pick<HfCardInfo, 'splits' | 'pipeline' | 'seed' | 'version'>): Promise<ExportedFile> {
-  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config });
+  const parquets = files.filter((name) => name.endsWith('.parquet'));
+  let softLabels = false;
+  for (const file of parquets) softLabels ||= ((await parquetFeatureNames(join(dir, file))) ?? []).includes('soft_labels');
+  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config, softLabels });
 }
 
 /** The longest class-name list the Parquet files among `files` record; the digits when none does. */

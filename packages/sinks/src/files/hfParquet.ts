@@ -5,7 +5,7 @@
 // them: `<config>/<split>-00000-of-00001.parquet` (`-00001-of-00003` for part 1 of 3).
 import { dirname, join } from 'node:path';
 import { BlockMismatchError, type Block } from '@idxflow/core';
-import { makeFolders } from '@idxflow/core/internal';
+import { makeFolders, softLabelClasses } from '@idxflow/core/internal';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
@@ -41,9 +41,13 @@ export function numberedClasses(maxLabel: number): string[] {
   return Array.from({ length: Math.max(maxLabel + 1, 10) }, (_, k) => String(k));
 }
 
-/** The `huggingface` schema metadata `datasets` reads its features from (`Features.from_arrow_schema`). */
-export function hfFeatures(classes: readonly string[]): { info: { features: Record<string, unknown> } } {
-  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' } } } };
+/**
+ * The `huggingface` schema metadata `datasets` reads its features from (`Features.from_arrow_schema`):
+ * `image` and `label`, and `soft_labels` (a `Sequence` of `float32`) when the rows have them.
+ */
+export function hfFeatures(classes: readonly string[], softLabels = false): { info: { features: Record<string, unknown> } } {
+  const soft = softLabels ? { soft_labels: { feature: { dtype: 'float32', _type: 'Value' }, _type: 'Sequence' } } : {};
+  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' }, ...soft } } };
 }
 
 /** `<config>/<split>-IIIII-of-NNNNN.parquet`, numbered from the tag of a part (`part-00001-of-00003`) or 00000-of-00001. */
@@ -61,15 +65,34 @@ const SCHEMA = [
   { name: 'label', type: 'INT64' as const, repetition_type: 'OPTIONAL' as const },
 ];
 
+// soft_labels: list<float>, in the three-level LIST layout of the Parquet spec (LogicalTypes.md), as Arrow writes a list<float32>.
+const SOFT_SCHEMA = [
+  { name: 'soft_labels', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+  { name: 'element', type: 'FLOAT' as const, repetition_type: 'OPTIONAL' as const },
+];
+
+/** The schema hyparquet-writer takes. */
+type ParquetSchema = NonNullable<ConstructorParameters<typeof ParquetWriter>[0]['schema']>;
+
+/** The schema of a file whose rows have soft labels, or not. */
+const schemaOf = (soft: boolean): ParquetSchema => (soft ? [{ ...SCHEMA[0], num_children: 3 }, ...SCHEMA.slice(1), ...SOFT_SCHEMA] : SCHEMA);
+
+/** Row `i` of a block's soft labels, as numbers. */
+const softRow = (block: Block, classes: number, i: number): number[] => Array.from(block.softLabels!.subarray(i * classes, (i + 1) * classes));
+
 /** A block writer of one Parquet file: rows gathered into row groups, each encoded and appended to `file`. */
 function parquetWriter(file: AtomicFile, options: { classes?: readonly string[]; rowGroupSize: number; expectedCount?: number; onProgress: (n: number) => void }): BlockWriter<{ count: number; shape: [number, number] }> {
   const bytes = new ByteWriter();
   let parquet: ParquetWriter | undefined;
-  const kind = new ExportShape('toHfParquet()');
+  const kind = new ExportShape('toHfParquet()', 'hf');
   let rows: { bytes: Uint8Array; path: null }[] = [];
   let labels: bigint[] = [];
+  let soft: number[][] = [];
+  let hasSoft = false; // fixed by the first block: the ExportShape refuses a later one that differs
   let count = 0;
   let maxLabel = -1;
+  const writerOf = (): ParquetWriter => new ParquetWriter({ writer: bytes, schema: schemaOf(hasSoft), codec: 'UNCOMPRESSED', statistics: false });
   const drain = async (): Promise<void> => {
     const out = bytes.getBytes().slice();
     bytes.index = 0;
@@ -77,23 +100,27 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
   };
   const flush = async (): Promise<void> => {
     if (rows.length === 0) return;
-    parquet ??= new ParquetWriter({ writer: bytes, schema: SCHEMA, codec: 'UNCOMPRESSED', statistics: false });
-    parquet.write({ columnData: [{ name: 'image', data: rows }, { name: 'label', data: labels }], rowGroupSize: rows.length });
+    parquet ??= writerOf();
+    const columns = [{ name: 'image', data: rows }, { name: 'label', data: labels }, ...(hasSoft ? [{ name: 'soft_labels', data: soft }] : [])];
+    parquet.write({ columnData: columns, rowGroupSize: rows.length });
     rows = [];
     labels = [];
+    soft = [];
     await drain();
   };
   return {
     async write(block: Block) {
-      kind.first(block);
-      if (!(block.images instanceof Uint8Array) || block.softLabels !== undefined) {
-        throw new BlockMismatchError({ file: 'toHfParquet()', expected: 'uint8 images with hard labels (the Hub layout holds PNG files and one ClassLabel)', found: block.softLabels ? 'soft labels' : 'float32 images' });
+      if (kind.first(block)) hasSoft = block.softLabels !== undefined;
+      if (!(block.images instanceof Uint8Array)) {
+        throw new BlockMismatchError({ file: 'toHfParquet()', expected: 'uint8 images (the Hub layout holds PNG files)', found: 'float32 images' });
       }
       const [n, h, w] = block.shape;
+      const classes = softLabelClasses(block);
       if (options.expectedCount !== undefined && count + n > options.expectedCount) throw countError(file.path, options.expectedCount, count + n, true);
       for (let i = 0; i < n; i++) {
         rows.push({ bytes: encodeGreyPng(block.images.subarray(i * h * w, (i + 1) * h * w), w, h), path: null });
         labels.push(BigInt(block.labels[i]));
+        if (hasSoft) soft.push(softRow(block, classes, i));
         maxLabel = Math.max(maxLabel, block.labels[i]);
       }
       count += n;
@@ -105,8 +132,8 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
       await flush();
       const classes = options.classes ?? numberedClasses(maxLabel);
       if (maxLabel >= classes.length) throw new BlockMismatchError({ file: 'toHfParquet()', expected: `labels below ${classes.length} (one per class name)`, found: `label ${maxLabel}` });
-      parquet ??= new ParquetWriter({ writer: bytes, schema: SCHEMA, codec: 'UNCOMPRESSED', statistics: false });
-      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes)) }];
+      parquet ??= writerOf();
+      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes, hasSoft)) }];
       parquet.finish();
       await drain();
       return { count, shape: kind.shape ?? [0, 0] };
@@ -118,12 +145,13 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
 /**
  * Writes one split in the Hugging Face Hub's layout: `<config>/<split>-00000-of-00001.parquet`,
  * rows of `image` (`struct<bytes: binary, path: string>`, the PNG file, path null) and `label`
- * (int64), with the `huggingface` features metadata (`Image`, `ClassLabel` with `classes`) in
- * the schema, so `datasets.load_dataset('parquet', ...)` decodes images and names classes.
+ * (int64), and `soft_labels` (`list<float>`, `classes` per row) when the blocks carry soft labels
+ * (after `mixup()` or `cutmix()`), with the `huggingface` features metadata (`Image`,
+ * `ClassLabel` with `classes`, a `Sequence` of `float32`) in the schema, so `datasets.load_dataset('parquet', ...)` decodes images and names classes.
  * Written with hyparquet-writer, uncompressed (PNG bytes do not compress further), under a
  * temporary name until complete.
  *
- * @param source The pipeline: uint8 images, hard labels.
+ * @param source The pipeline: uint8 images.
  * @param options See `HfParquetOptions`.
  * @returns What was written: the one Parquet file and its SHA-256.
  *

@@ -112,7 +112,7 @@ export async function toIdx(source: Observable<Block>, options: IdxSinkOptions):
     await images.abort();
     throw error;
   });
-  const kind = new ExportShape('toIdx()');
+  const kind = new ExportShape('toIdx()', gzip ? 'idx.gz' : 'idx');
   let count = 0;
   return writeBlocks(
     source,

@@ -9,11 +9,10 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { idxHeader } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
-import { arrayFileNames, partTag, type ExportFormat } from './exportPlan.js';
+import { arrayFileNames, partTag, softLabelFileNames, type ExportFormat } from './exportPlan.js';
 import { GzipFile } from './gzipFile.js';
 import { journalName, manifestName, manifestOf, type Manifest } from './manifest.js';
 import { npyDescr, npyHeader } from './npy.js';
-import { taggedName } from './options.js';
 import { dataOf, fileRange, gunzipped, PartJoinError, storedZipEntries, type PartArray } from './partArrays.js';
 import type { ExportedFile } from './types.js';
 import { writeStoredZipOf } from './zip.js';
@@ -58,7 +57,7 @@ interface PartFiles {
 const listedBytes = (part: PartFiles, name: string): number => part.manifest.files.find((f) => f.name === name)?.bytes ?? 0;
 
 /** The soft labels' file of a split, tagged. */
-const softLabelsName = (split: 'train' | 'test', tag: string): string => taggedName(`${split}-soft-labels.npy`, tag);
+const softLabelsName = (split: 'train' | 'test', tag: string): string => softLabelFileNames('npy', split, tag)[0];
 
 /** The split a part's files are of: the one whose names for the part's tag it lists, and nothing else. */
 function splitOf(format: ExportFormat, part: PartFiles): 'train' | 'test' {
@@ -81,9 +80,9 @@ async function checkSizes(dir: string, parts: PartFiles[]): Promise<void> {
   }
 }
 
-/** The `classes` of the shape `(n, classes)` in the header of the soft labels' NPY file `path`. */
-async function softLabelClasses(path: string, bytes: number): Promise<number> {
-  const chunks = fileRange(path, 0, Math.min(bytes, 256));
+/** The `classes` of the shape `(n, classes)` in the header of the soft labels' NPY array at `start` of `path`. */
+async function softLabelClasses(path: string, start: number, bytes: number): Promise<number> {
+  const chunks = fileRange(path, start, start + Math.min(bytes, 256));
   const head = (await chunks.next()).value as Uint8Array | undefined;
   await chunks.return(undefined);
   const text = new TextDecoder('latin1').decode(head ?? new Uint8Array(0));
@@ -123,18 +122,40 @@ function headersOf(c: JoinContext): { images: (n: number) => Uint8Array; labels:
   return { images: (n) => npyHeader(npyDescr(dtype), [n, h, w]), labels: (n) => npyHeader('|u1', [n]), imageBytes };
 }
 
-/** The joined `<split>.npz`: the parts' `x.npy` and `y.npy` members joined. */
+/** The member of a soft labels' array in an NPZ (see `toNpz`). */
+const SOFT_MEMBER = 'soft_labels.npy';
+
+/** The joined `<split>.npz`: the parts' `x.npy` and `y.npy` members joined, and their `soft_labels.npy` when they have them (every part, or it is refused). */
 async function npzFile(c: JoinContext): Promise<JoinedFile> {
   const headers = headersOf(c);
+  const entriesOf = async (p: PartFiles): Promise<{ file: string; entries: Awaited<ReturnType<typeof storedZipEntries>> }> => {
+    const name = arrayFileNames(c.format, c.split, p.tag)[0];
+    const file = join(c.dir, name);
+    return { file, entries: await storedZipEntries(file, listedBytes(p, name)) };
+  };
   const member = (name: string): ArraySource => async (p) => {
-    const file = join(c.dir, arrayFileNames(c.format, c.split, p.tag)[0]);
-    const entry = (await storedZipEntries(file, listedBytes(p, arrayFileNames(c.format, c.split, p.tag)[0]))).find((e) => e.name === name);
+    const { file, entries } = await entriesOf(p);
+    const entry = entries.find((e) => e.name === name);
     if (!entry) throw new PartJoinError({ file, expected: `a member ${name}`, found: 'none' });
     return { file, offset: entry.start, bytes: () => fileRange(file, entry.start, entry.start + entry.size) };
   };
   const x = await arrayOf(c, headers.images, records(headers.imageBytes), member('x.npy'));
   const y = await arrayOf(c, headers.labels, records(1), member('y.npy'));
-  return { name: arrayFileNames(c.format, c.split, '')[0], arrays: [{ member: 'x.npy', array: x }, { member: 'y.npy', array: y }] };
+  const arrays = [{ member: 'x.npy', array: x }, { member: 'y.npy', array: y }];
+  const soft: { p: PartFiles; file: string; entry: { start: number; size: number } | undefined }[] = [];
+  for (const p of c.holding) {
+    const { file, entries } = await entriesOf(p);
+    soft.push({ p, file, entry: entries.find((e) => e.name === SOFT_MEMBER) });
+  }
+  const first = soft.find((s) => s.entry);
+  if (first) {
+    const without = soft.find((s) => !s.entry);
+    if (without) throw new PartJoinError({ file: without.file, expected: `a member ${SOFT_MEMBER} (soft labels) as part ${first.p.manifest.part?.index} has`, found: 'none' });
+    const classes = await softLabelClasses(first.file, first.entry!.start, first.entry!.size);
+    const header = (n: number): Uint8Array => npyHeader(npyDescr('float32'), [n, classes]);
+    arrays.push({ member: SOFT_MEMBER, array: await arrayOf(c, header, records(classes * 4), member(SOFT_MEMBER)) });
+  }
+  return { name: arrayFileNames(c.format, c.split, '')[0], arrays };
 }
 
 /** A part's file `k` of `arrayFileNames`, read whole (gunzipped for `idx.gz`). */
@@ -152,7 +173,7 @@ async function softLabelsFile(c: JoinContext): Promise<JoinedFile | undefined> {
   const without = c.holding.find((p) => !has(p));
   if (without) throw new PartJoinError({ file: without.where, expected: `soft labels (${softLabelsName(c.split, without.tag)}) as part ${first.manifest.part?.index} has`, found: 'none' });
   const name = softLabelsName(c.split, first.tag);
-  const classes = await softLabelClasses(join(c.dir, name), listedBytes(first, name));
+  const classes = await softLabelClasses(join(c.dir, name), 0, listedBytes(first, name));
   const header = (n: number): Uint8Array => npyHeader(npyDescr('float32'), [n, classes]);
   const array = await arrayOf(c, header, records(classes * 4), async (p) => {
     const file = join(c.dir, softLabelsName(c.split, p.tag));
@@ -223,8 +244,8 @@ async function writeJoined(dir: string, format: ExportFormat, file: JoinedFile, 
 /**
  * Joins the files of the parts of a split export in an array format (`idx`, `idx.gz`, `npy`,
  * `npz`) into the files one machine writes, byte for byte (`train-images-idx3-ubyte`,
- * `train-images.npy`, `train.npz`, ..., and the soft labels' `<split>-soft-labels.npy` when the
- * parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
+ * `train-images.npy`, `train.npz`, ..., and the soft labels' `<split>-soft-labels.npy` or NPZ
+ * member `soft_labels.npy` when the parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
  * are the whole's already); returns the whole export's manifest listing them.
  *
  * It streams: each joined file gets one header for the whole count, then each part's bytes after

@@ -8,6 +8,7 @@ import { ExportShape } from './exportShape.js';
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportSummary, FileSinkOptions } from './types.js';
 import { withSoftLabels } from './npySoftLabels.js';
+import type { SinkName } from '../stores.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 
 // NPY format version 1.0 (numpy/lib/format.py, NEP 1): the magic "\x93NUMPY", version 1 0, a
@@ -69,11 +70,13 @@ export interface NpyPair {
 /**
  * A writer of an images array `(n, h, w)` and a labels array `(n,)` to atomic files at the two
  * paths. Headers hold `expectedCount` (or 0) from the start and are patched at the end if needed.
+ * `sink` names the sink for messages and the contract (`SINK_STORES`) its blocks are checked by.
  */
 export async function npyPairWriter(
   paths: { images: string; labels: string },
   expectedCount: number | undefined,
   onProgress: (written: number) => void,
+  sink: { where: string; stores: SinkName } = { where: 'toNpy()', stores: 'npy' },
 ): Promise<BlockWriter<NpyPair>> {
   const images = await AtomicFile.create(paths.images);
   const labels = await AtomicFile.create(paths.labels).catch(async (error: unknown) => {
@@ -81,7 +84,7 @@ export async function npyPairWriter(
     throw error;
   });
   const headerCount = expectedCount ?? 0;
-  const kind = new ExportShape('toNpy()');
+  const kind = new ExportShape(sink.where, sink.stores);
   let count = 0;
   return {
     async write(block) {

@@ -4,16 +4,19 @@ import { BlockMismatchError, type Block } from '@idxflow/core';
 import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
-import { npyPairWriter, type NpyPair } from './npy.js';
+import { npyPairWriter } from './npy.js';
+import { withSoftLabels, type NpyFiles } from './npySoftLabels.js';
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
+import type { SinkName } from '../stores.js';
 import { writeBlocks } from './writeBlocks.js';
 import { writeStoredZip, type ZipMember } from './zip.js';
 
 /**
  * Writes `<split>.npz`, a stored zip of `x.npy` (the images, uint8 or float32, `(n, h, w)`) and
  * `y.npy` (the labels, uint8, `(n,)`), as `numpy.savez(path, x=..., y=...)` would:
- * `numpy.load('train.npz')['x']`.
+ * `numpy.load('train.npz')['x']`; and, when the blocks carry soft labels (after `mixup()` or
+ * `cutmix()`), `soft_labels.npy` (float32, `(n, classes)`).
  *
  * The two arrays stream to NPY temporaries in the export directory; at the end they are copied
  * into the archive (a temporary itself until renamed) and deleted. Disk use peaks at twice the
@@ -34,25 +37,40 @@ export async function toNpz(source: Observable<Block>, options: FileSinkOptions)
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   await makeFolders(dir);
   const name = taggedName(`${split}.npz`, tag);
-  const arrays = await npyArrays(source, join(dir, name), expectedCount, onProgress, signal, written);
+  const arrays = await npyArrays(source, join(dir, name), { where: 'toNpz()', stores: 'npz' }, { expectedCount, onProgress, signal, written });
   const file = await zipArrays(join(dir, name), [
     { name: 'x.npy', path: arrays.images.temp },
     { name: 'y.npy', path: arrays.labels.temp },
+    ...softMember(arrays, 'soft_labels.npy'),
   ], [arrays]);
   await onFile(file);
   return { dir, files: [file], count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };
 }
 
-/** Streams a pipeline to two NPY temporaries beside `path` (never renamed: the zip copies them). */
-async function npyArrays(source: Observable<Block>, path: string, expectedCount: number | undefined, onProgress: (n: number) => void, signal: AbortSignal | undefined, written: (block: Block) => void): Promise<NpyPair> {
-  const pair = await npyPairWriter({ images: `${path}.x.npy`, labels: `${path}.y.npy` }, expectedCount, onProgress);
-  const arrays = await writeBlocks(source, pair, signal, written);
-  await Promise.all([arrays.images.close(), arrays.labels.close()]);
+/** How a pipeline's arrays are streamed: see `FileSinkOptions`. */
+interface ArrayStream {
+  expectedCount: number | undefined;
+  onProgress: (n: number) => void;
+  signal: AbortSignal | undefined;
+  written: (block: Block) => void;
+}
+
+/**
+ * Streams a pipeline to NPY temporaries beside `path` (never renamed: the zip copies them): the
+ * images and labels, and the soft labels when the blocks carry them.
+ */
+async function npyArrays(source: Observable<Block>, path: string, sink: { where: string; stores: SinkName }, stream: ArrayStream): Promise<NpyFiles> {
+  const pair = await npyPairWriter({ images: `${path}.x.npy`, labels: `${path}.y.npy` }, stream.expectedCount, stream.onProgress, sink);
+  const arrays = await writeBlocks(source, withSoftLabels(pair, `${path}.soft_labels.npy`, stream.expectedCount), stream.signal, stream.written);
+  await Promise.all([arrays.images.close(), arrays.labels.close(), arrays.softLabels?.close()]);
   return arrays;
 }
 
+/** The zip member of the soft labels' temporary, named `name`, when there is one. */
+const softMember = (arrays: NpyFiles, name: string): ZipMember[] => (arrays.softLabels ? [{ name, path: arrays.softLabels.temp }] : []);
+
 /** Zips NPY temporaries into `path` (a temporary until renamed), then deletes them, whatever happens. */
-async function zipArrays(path: string, members: ZipMember[], arrays: NpyPair[]): Promise<ExportedFile> {
+async function zipArrays(path: string, members: ZipMember[], arrays: NpyFiles[]): Promise<ExportedFile> {
   let out: AtomicFile | undefined;
   try {
     out = await AtomicFile.create(path);
@@ -67,13 +85,15 @@ async function zipArrays(path: string, members: ZipMember[], arrays: NpyPair[]):
 }
 
 /** Deletes the NPY temporaries of `arrays`. */
-const removeTemporaries = (arrays: NpyPair[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [rm(a.images.temp, { force: true }), rm(a.labels.temp, { force: true })]));
+const removeTemporaries = (arrays: NpyFiles[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [a.images, a.labels, ...(a.softLabels ? [a.softLabels] : [])].map((f) => rm(f.temp, { force: true }))));
 
 /**
  * Writes `mnist.npz` in the layout of Keras' `keras.datasets.mnist.load_data()`: a stored zip of
  * `x_train.npy`, `y_train.npy`, `x_test.npy` and `y_test.npy` (uint8 or float32 images
  * `(n, h, w)`, uint8 labels `(n,)`), so code written for Keras' file reads the export:
- * `with np.load('mnist.npz') as f: x_train, y_train = f['x_train'], f['y_train']`.
+ * `with np.load('mnist.npz') as f: x_train, y_train = f['x_train'], f['y_train']`. A split whose
+ * blocks carry soft labels adds `soft_labels_train.npy` or `soft_labels_test.npy` (float32
+ * `(n, classes)`).
  *
  * The training pipeline runs first, then the test pipeline; each streams to NPY temporaries
  * that are zipped at the end (disk use peaks at twice the export's size).
@@ -91,10 +111,11 @@ export async function toKerasNpz(sources: { train: Observable<Block>; test: Obse
   const { dir, onProgress, signal, tag, onFile, written } = checkSinkOptions({ ...options, split: undefined, expectedCount: undefined });
   await makeFolders(dir);
   const path = join(dir, taggedName('mnist.npz', tag));
-  const train = await npyArrays(sources.train, `${path}.train`, undefined, onProgress, signal, written);
-  let test: NpyPair | undefined;
+  const sink = { where: 'toKerasNpz()', stores: 'toKerasNpz' } as const;
+  const train = await npyArrays(sources.train, `${path}.train`, sink, { expectedCount: undefined, onProgress, signal, written });
+  let test: NpyFiles | undefined;
   try {
-    test = await npyArrays(sources.test, `${path}.test`, undefined, (n) => onProgress(train.count + n), signal, written);
+    test = await npyArrays(sources.test, `${path}.test`, sink, { expectedCount: undefined, onProgress: (n) => onProgress(train.count + n), signal, written });
     if (test.count > 0 && train.count > 0 && (test.shape.join() !== train.shape.join() || test.dtype !== train.dtype)) {
       throw new BlockMismatchError({ file: 'toKerasNpz()', expected: `test images of ${train.shape.join(' x ')} ${train.dtype} like the training images`, found: `${test.shape.join(' x ')} ${test.dtype}` });
     }
@@ -107,6 +128,8 @@ export async function toKerasNpz(sources: { train: Observable<Block>; test: Obse
     { name: 'y_train.npy', path: train.labels.temp },
     { name: 'x_test.npy', path: test.images.temp },
     { name: 'y_test.npy', path: test.labels.temp },
+    ...softMember(train, 'soft_labels_train.npy'),
+    ...softMember(test, 'soft_labels_test.npy'),
   ], [train, test]);
   await onFile(file);
   return { dir, files: [file], count: train.count + test.count, shape: train.count > 0 ? train.shape : test.shape, dtype: train.count > 0 ? train.dtype : test.dtype };

@@ -96,7 +96,7 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
     throw error;
   });
   await csv.write(encoder.encode('path,label,index,epoch\n'));
-  const kind = new ExportShape('toPngFolder()');
+  const kind = new ExportShape('toPngFolder()', 'png');
   const folders = new Map<number, Promise<unknown>>();
   let count = 0;
   let reached = position; // the end of the positions this run may have written

@@ -146,8 +146,12 @@ function layoutOf(options: RunExportOptions): Layout {
   };
 }
 
-/** Samples of a plan that `kept` files hold already, from its first position on. */
-function resumeOffset(layout: Layout, plan: Plan, kept: Set<string>): number {
+/**
+ * Samples of a plan that `kept` files hold already, from its first position on. An array format's
+ * split is kept whole when the interrupted run listed its files (together: see `writeRest`) and
+ * every one of them is `kept`, its soft labels' file included.
+ */
+function resumeOffset(layout: Layout, plan: Plan, kept: Set<string>, listed: readonly string[]): number {
   const { extra, shardSize, tag } = layout;
   if (extra.format === 'wds') {
     let at = plan.first;
@@ -156,8 +160,9 @@ function resumeOffset(layout: Layout, plan: Plan, kept: Set<string>): number {
   }
   // Array formats hold a split whole: kept, or written again. A PNG folder is written again.
   const names = layout.stretch(plan, plan.first, plan.first + plan.count, [tag]);
-  const whole = [...kept].filter(names).length;
-  return extra.format !== 'png' && whole === (extra.format === 'npz' || extra.format === 'hf' ? 1 : 2) ? plan.count : 0;
+  const files = listed.filter(names);
+  const whole = files.length >= (extra.format === 'npz' || extra.format === 'hf' ? 1 : 2) && files.every((name) => kept.has(name));
+  return extra.format !== 'png' && whole ? plan.count : 0;
 }
 
 /** Where a run starts: the files of an interrupted run it keeps, and per plan the samples they hold. */
@@ -176,9 +181,11 @@ function resumeOf(layout: Layout, record: Manifest | undefined, verified: Export
   const mine = anyOf(plans.map((p) => layout.stretch(p, p.first, p.first + p.count, [tag])));
   const kept = verified.filter((f) => mine(f.name));
   const names = new Set(kept.map((f) => f.name));
-  const offsets = plans.map((p) => resumeOffset(layout, p, names));
-  // What stays: the files of each plan's stretch that is not written again.
-  const stays = anyOf(plans.map((p, k) => layout.stretch(p, p.first, p.first + offsets[k], [tag])));
+  const listed = record?.files.map((f) => f.name) ?? [];
+  const offsets = plans.map((p) => resumeOffset(layout, p, names, listed));
+  // What stays: the files of each plan's stretch that is not written again (none of a plan
+  // started again: an array format's names do not depend on the stretch).
+  const stays = anyOf(plans.map((p, k) => (offsets[k] === 0 ? () => false : layout.stretch(p, p.first, p.first + offsets[k], [tag]))));
   const files = kept.filter((f) => stays(f.name));
   return { files, offsets, samples: offsets.reduce((a, b) => a + b, 0), shape: record?.shape ?? [0, 0], dtype: record?.dtype ?? 'uint8' };
 }
@@ -313,11 +320,15 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
     );
   const journal = (): Promise<unknown> =>
     writeManifestFile(dir, journalFile, { ...manifestOf({ files: [...resume.files, ...written], count: resume.samples + writtenSamples, ...record }, extra, part), complete: false });
+  // A shard (or a PNG folder's file) is journaled as it completes; the files of an array format's
+  // split together, once the sink has them all, so that a journal never lists an images array
+  // without the soft labels written beside it.
+  const eachFile = format === 'wds' || format === 'png';
   const completed = async (file: ExportedFile, plan: Plan): Promise<void> => {
     written.push({ ...file, name: plan.prefix + file.name });
     const shard = /^shard-(\d{6})\.tar$/.exec(file.name);
     if (shard) writtenSamples += Math.min(shardSize, plan.first + plan.count - Number(shard[1]) * shardSize);
-    await journal();
+    if (eachFile) await journal();
   };
   await rm(join(dir, manifestName(part)), { force: true });
   await journal();
@@ -328,6 +339,7 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
       const sources = { train: noted(train.section.source(train.first, train.count)), test: noted(test.section.source(test.first, test.count)) };
       const summary = await toKerasNpz(sources, { ...common, dir, onFile: (file) => completed(file, train) });
       Object.assign(record, { shape: summary.shape, dtype: summary.dtype });
+      await journal();
     }
     for (const [k, plan] of plans.entries()) {
       const from = plan.first + resume.offsets[k];
@@ -346,6 +358,7 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
       });
       done += count;
       if (summary.count > 0) Object.assign(record, { shape: summary.shape, dtype: summary.dtype });
+      if (!eachFile) await journal();
     }
     if (layout.writesCard) {
       const splits = plans.map((p) => ({ name: p.section.split, count: p.section.total }));

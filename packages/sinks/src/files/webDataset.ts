@@ -1,9 +1,9 @@
 import { basename, join } from 'node:path';
-import type { Block } from '@idxflow/core';
-import { makeFolders } from '@idxflow/core/internal';
+import { makeFolders, softLabelClasses, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
+import { npyDescr, npyHeader } from './npy.js';
 import { ExportShape } from './exportShape.js';
 import { checkSinkOptions, positiveInteger } from './options.js';
 import { pngBlocks, type PngBlock } from './pngBlocks.js';
@@ -29,17 +29,38 @@ export function shardName(k: number): string {
 /** The `.cls` member of each label byte: the label as decimal ASCII. */
 const CLASS_TEXT = Array.from({ length: 256 }, (_, label) => encoder.encode(String(label)));
 
+/**
+ * The `.soft.npy` member of each sample of a block with soft labels: an NPY v1.0 float32 array
+ * `(classes,)`, its row of `softLabels`; undefined for a block without them.
+ */
+function softMembers(block: Block): ((i: number) => Uint8Array) | undefined {
+  const soft = block.softLabels;
+  if (soft === undefined) return undefined;
+  const classes = softLabelClasses(block);
+  const header = npyHeader(npyDescr('float32'), [classes]);
+  const rows = new Uint8Array(soft.buffer, soft.byteOffset, soft.byteLength);
+  const body = new Uint8Array(header.length + classes * 4);
+  body.set(header);
+  return (i) => {
+    body.set(rows.subarray(i * classes * 4, (i + 1) * classes * 4), header.length);
+    return body;
+  };
+}
+
 /** The tar members of samples `[from, to)` of a block, as one array, keys counted from `position`. */
 function members(encoded: PngBlock, from: number, to: number, position: number): Uint8Array {
   const { block, pngs } = encoded;
+  const soft = softMembers(block);
+  const softBytes = soft ? tarMemberBytes(soft(from).length) : 0;
   let size = 0;
-  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(CLASS_TEXT[block.labels[i]].length);
+  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(CLASS_TEXT[block.labels[i]].length) + softBytes;
   const out = new Uint8Array(size);
   let at = 0;
   for (let i = from; i < to; i++) {
     const key = String(position + i - from).padStart(9, '0');
     at = writeTarMember(out, at, `${key}.png`, pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]));
     at = writeTarMember(out, at, `${key}.cls`, CLASS_TEXT[block.labels[i]]);
+    if (soft) at = writeTarMember(out, at, `${key}.soft.npy`, soft(i));
   }
   return out;
 }
@@ -48,7 +69,8 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
  * Writes WebDataset shards `<dir>/shard-000000.tar`, ... of `shardSize` samples each. A sample is
  * two tar members sharing its key, the export position as 9 zero-padded digits: `<key>.png` (an
  * 8-bit grey PNG) and `<key>.cls` (the label as decimal ASCII, which webdataset decodes with
- * `int()`). The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
+ * `int()`); and, when the blocks carry soft labels (after `mixup()` or `cutmix()`), a third,
+ * `<key>.soft.npy` (float32 `(classes,)`, which webdataset's `npy` decoder loads with numpy). The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
  * bytes, and a part of an export that starts at `position` (a multiple of `shardSize`) writes
  * exactly the shards the whole export would.
  *
@@ -76,7 +98,7 @@ export async function toWebDataset(source: Observable<Block>, options: WebDatase
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
   if (position % shardSize !== 0) throw new RangeError(`Expected position to be a multiple of shardSize ${shardSize} but received ${position}`);
   await makeFolders(dir);
-  const kind = new ExportShape('toWebDataset()');
+  const kind = new ExportShape('toWebDataset()', 'wds');
   const files: ExportedFile[] = [];
   let shard: AtomicFile | undefined;
   let count = 0;

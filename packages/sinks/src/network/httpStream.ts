@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
+import { refuseUnstored } from '../stores.js';
 
 /** Answers with a JSON body (errors are `{ "error": message }`). */
 export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
@@ -12,9 +13,11 @@ export function sendJson(res: ServerResponse, status: number, body: object, head
 
 /**
  * The frame of `block`, or a RangeError when it is larger than `limit` bytes (the server's
- * `clientMemory`): the factory's batches outgrew what a client may hold.
+ * `clientMemory`): the factory's batches outgrew what a client may hold. A block with a field the
+ * frames do not carry (`SINK_STORES.serve`) is an `UnstorableFieldError`.
  */
 export function checkedFrame(block: Block, limit: number): Uint8Array[] {
+  refuseUnstored('serve', 'serve()', block);
   const parts = encodeFrame(block);
   const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
   if (bytes > limit) {

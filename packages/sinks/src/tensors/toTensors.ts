@@ -1,6 +1,7 @@
 import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { iterateBlocks } from './iterateBlocks.js';
+import { refuseUnstored } from '../stores.js';
 
 /** Axis order of the image tensors. */
 export type Layout = 'NCHW' | 'NHWC';
@@ -13,7 +14,8 @@ export interface TensorOptions {
   layout?: Layout;
   /**
    * Labels as one-hot Float32 rows (`n * classes`) instead of Int32 class ids; a block with soft
-   * labels (after `mixup()` or `cutmix()`) gives those rows instead. Default false.
+   * labels (after `mixup()` or `cutmix()`) gives those rows instead. Without it such a block is
+   * refused (`UnstorableFieldError`): class ids cannot hold a mixture. Default false.
    */
   oneHot?: boolean;
   /** Number of classes, the width of a one-hot row. Default 10. */
@@ -68,6 +70,7 @@ function softRows(block: Block, classes: number): Float32Array {
 }
 
 function tensorBatch(block: Block, layout: Layout, oneHot: boolean, classes: number): TensorBatch {
+  refuseUnstored(oneHot ? 'toTensors(oneHot)' : 'toTensors', oneHot ? 'toTensors({ oneHot: true })' : 'toTensors()', block);
   const [n, h, w] = block.shape;
   return {
     x: unitFloats(block.images),
