@@ -17,7 +17,7 @@ describe('export progress', () => {
     expect(r.status).toBe(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(2);
-    for (const line of lines) expect(line).toMatch(/^export mnist test: \d+\/40000 \(\d+%\) images, [\d.]+k? images\/s, ETA \d+s$/);
+    for (const line of lines) expect(line).toMatch(/^export mnist test: \d+\/40000 \(\d+%\) images, [\d.]+k? images\/s, ETA (\d+h\d+m|(\d+m)?\d+s)$/);
     const done = lines.map((l) => Number(/: (\d+)\//.exec(l)![1]));
     expect(done).toEqual([...done].sort((a, b) => a - b));
   });
