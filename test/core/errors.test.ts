@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DatasetMismatchError, DatasetNotFoundError, encodeIdx, GzipError, idx, IdxFormatError, mnist } from '@idxflow/core';
+import { DatasetMismatchError, DatasetNotFoundError, encodeIdx, GzipError, idx, IdxFormatError, mnist, OptionError } from '@idxflow/core';
 import { lcgBytes } from '../fixtures/blocks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idxflow-errors-'));
@@ -79,7 +79,7 @@ describe('dataset source errors', () => {
     const { batch, shard, shuffle } = await import('@idxflow/core');
     expect(() => batch(0)).toThrow('Expected integer >= 1 for size but received 0 of type number');
     expect(() => shard({ rank: 2, worldSize: 2 })).toThrow('Expected integer between 0 and 1 for rank but received 2 of type number');
-    expect(() => shuffle({ seed: 1.5 })).toThrow(RangeError);
+    expect(() => shuffle({ seed: 1.5 })).toThrow(OptionError);
   });
 });
 

@@ -1,5 +1,6 @@
 // One small module for option checks, run when a stage is built, not inside its loop.
 // Messages follow one shape: "Expected <what> for <name> but received <value> of type <type>".
+import { OptionError } from './errors.js';
 
 function received(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} of type ${typeof value}`;
@@ -14,7 +15,7 @@ export function integer(name: string, value: unknown, min = -Infinity, max = Inf
         : max === Infinity
           ? `integer >= ${min}`
           : `integer between ${min} and ${max}`;
-    throw new RangeError(`Expected ${range} for ${name} but received ${received(value)}`);
+    throw new OptionError(`Expected ${range} for ${name} but received ${received(value)}`);
   }
   return value;
 }
@@ -23,7 +24,7 @@ export function integer(name: string, value: unknown, min = -Infinity, max = Inf
 export function finite(name: string, value: unknown, min = -Infinity, max = Infinity): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     const range = min === -Infinity && max === Infinity ? 'finite number' : `number between ${min} and ${max}`;
-    throw new RangeError(`Expected ${range} for ${name} but received ${received(value)}`);
+    throw new OptionError(`Expected ${range} for ${name} but received ${received(value)}`);
   }
   return value;
 }
@@ -31,7 +32,7 @@ export function finite(name: string, value: unknown, min = -Infinity, max = Infi
 /** Throws a TypeError unless `value` is one of `choices`. */
 export function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-    throw new TypeError(`Expected one of ${choices.join(', ')} for ${name} but received ${received(value)}`);
+    throw new OptionError(`Expected one of ${choices.join(', ')} for ${name} but received ${received(value)}`);
   }
   return value as T;
 }

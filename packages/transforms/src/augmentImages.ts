@@ -4,6 +4,7 @@ import { gatherLookup, lookupBytes, warpResample, type Affine, type ResampleOpti
 import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags } from './sampleGeometry.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';
+import { OptionError } from '@idxflow/core';
 
 /** One block's worth of work. */
 export interface AugmentJob {
@@ -68,7 +69,7 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const n = samplesOf(job);
   const normalize = spec.normalize;
   const out = job.output ?? outputFor(job, n * size);
-  if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
+  if (out.length !== n * size) throw new OptionError(`Expected an output of ${n * size} values but received ${out.length}`);
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
   // No geometry (normalisation alone, or the gather): one pass over the block, or over each sample.

@@ -2,6 +2,7 @@
 // after the resampling, in this order: thickness, brightness, contrast, gamma, noise, erasing.
 import { drawnOf, probability, received, toRange, type Drawn } from './ranges.js';
 import type { AugmentOptions, EraseOptions } from './spec.js';
+import { OptionError } from '@idxflow/core';
 
 /** Random erasing, normalised: torchvision's `RandomErasing` parameters. */
 export interface EraseStep {
@@ -27,25 +28,25 @@ export interface PixelSteps {
 }
 
 function nonNegative(name: string, drawn: Drawn | undefined, written: unknown): Drawn | undefined {
-  if (drawn !== undefined && drawn.range[0] < 0) throw new RangeError(`Expected non-negative values for ${name} but received ${received(written)}`);
+  if (drawn !== undefined && drawn.range[0] < 0) throw new OptionError(`Expected non-negative values for ${name} but received ${received(written)}`);
   return drawn;
 }
 
 function pair(name: string, value: readonly [number, number] | undefined, fallback: [number, number], positive: boolean): [number, number] {
   if (value === undefined) return fallback;
-  if (!Array.isArray(value)) throw new RangeError(`Expected [min, max] for ${name} but received ${received(value)}`);
+  if (!Array.isArray(value)) throw new OptionError(`Expected [min, max] for ${name} but received ${received(value)}`);
   const range = toRange(name, value, false, 0);
-  if (positive ? !(range[0] > 0) : range[0] < 0) throw new RangeError(`Expected ${positive ? 'positive' : 'non-negative'} [min, max] for ${name} but received ${received(value)}`);
+  if (positive ? !(range[0] > 0) : range[0] < 0) throw new OptionError(`Expected ${positive ? 'positive' : 'non-negative'} [min, max] for ${name} but received ${received(value)}`);
   return range;
 }
 
 function eraseOf(erase: EraseOptions | undefined): EraseStep | undefined {
   if (erase === undefined) return undefined;
-  if (typeof erase !== 'object' || erase === null || Array.isArray(erase)) throw new TypeError(`Expected { p, scale, ratio, value } for erase but received ${received(erase)}`);
+  if (typeof erase !== 'object' || erase === null || Array.isArray(erase)) throw new OptionError(`Expected { p, scale, ratio, value } for erase but received ${received(erase)}`);
   const value = erase.value ?? 0;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`Expected finite number for erase.value but received ${received(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`Expected finite number for erase.value but received ${received(value)}`);
   const scale = pair('erase.scale', erase.scale, [0.02, 0.33], false);
-  if (scale[1] > 1) throw new RangeError(`Expected [min, max] within [0, 1] for erase.scale but received ${received(erase.scale)}`);
+  if (scale[1] > 1) throw new OptionError(`Expected [min, max] within [0, 1] for erase.scale but received ${received(erase.scale)}`);
   return { p: probability('erase.p', erase.p, 1), scale, ratio: pair('erase.ratio', erase.ratio, [0.3, 3.3], true), value };
 }
 
@@ -56,7 +57,7 @@ export function pixelStepsOf(options: AugmentOptions): PixelSteps | undefined {
     if (value !== undefined) steps[key] = value;
   };
   const thickness = drawnOf('thickness', options.thickness, true, 0);
-  if (thickness && !(thickness.range[0] >= -64 && thickness.range[1] <= 64)) throw new RangeError(`Expected radii within [-64, 64] for thickness but received ${received(options.thickness)}`);
+  if (thickness && !(thickness.range[0] >= -64 && thickness.range[1] <= 64)) throw new OptionError(`Expected radii within [-64, 64] for thickness but received ${received(options.thickness)}`);
   set('thickness', thickness);
   set('brightness', nonNegative('brightness', drawnOf('brightness', options.brightness, false, 1), options.brightness));
   set('contrast', nonNegative('contrast', drawnOf('contrast', options.contrast, false, 1), options.contrast));

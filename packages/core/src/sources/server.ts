@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
+import { ConnectionError, IdxflowError } from '../errors.js';
 import { produce } from '../operate.js';
 import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
 
@@ -13,8 +14,7 @@ import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
  * });
  * ```
  */
-export class ServerError extends Error {
-  override name = 'ServerError';
+export class ServerError extends IdxflowError {
   constructor(
     /** The HTTP status of the refusal (400, 401, 503, ...). */
     readonly status: number,
@@ -48,7 +48,7 @@ async function connect(url: string, options: FromServerOptions, signal: AbortSig
   const response = await fetch(url, { headers, signal }).catch((error: unknown) => {
     if (signal.aborted) throw error;
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw new Error(`${url}: Expected an idxflow batch server but the request failed: ${cause}`, { cause: error });
+    throw new ConnectionError({ file: url, expected: 'an idxflow batch server', found: `no response (${cause})` }, { cause: error });
   });
   if (!response.ok) throw await refusal(url, response);
   const type = response.headers.get('content-type') ?? '';

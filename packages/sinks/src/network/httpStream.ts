@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
+import { BadRequestError } from './params.js';
 
 /** Answers with a JSON body (errors are `{ "error": message }`). */
 export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
@@ -18,7 +19,7 @@ export function checkedFrame(block: Block, limit: number): Uint8Array[] {
   const parts = encodeFrame(block);
   const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
   if (bytes > limit) {
-    throw new RangeError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
+    throw new BadRequestError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
   }
   return parts;
 }

@@ -1,7 +1,7 @@
 // What the explore page asks for: the query string of its requests, checked before any work.
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
-import { CATALOG } from '@idxflow/core';
+import { CATALOG, IdxflowError } from '@idxflow/core';
 import { validate } from '@idxflow/core/internal';
 import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms/internal';
 import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
@@ -42,9 +42,7 @@ export interface View {
 }
 
 /** A request the page should not have made; answered 400 with this message. */
-export class ViewError extends Error {
-  override name = 'ViewError';
-}
+export class ViewError extends IdxflowError {}
 
 /** The augmentation flags of the other commands, the names the page sends them under. */
 export const AUGMENT_FLAGS: readonly string[] = Object.keys(AUGMENT_FLAG_TABLE);
