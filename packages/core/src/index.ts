@@ -85,6 +85,7 @@ export {
   type DatasetSearch,
   type ErrorDetails,
 } from './errors.js';
+export { HTTP_STATUS_OF_CODE, httpStatusOf } from './httpStatus.js';
 export { HttpStatusError } from './sources/url.js';
 export { ServerError } from './sources/server.js';
 export { MissingPackageError } from './optional.js';

@@ -3,10 +3,10 @@
 // streams and the query.
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
-import { validate, type Block } from '@idxflow/core/internal';
+import { httpStatusOf, validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { BufferMeter } from './bufferMeter.js';
-import { messageOf } from './httpStream.js';
+import { errorBody } from './httpStream.js';
 import { parseServeParams, type ParamLimits, type ServeParams } from './params.js';
 import { hostNamesOf, hostProblem, isLoopback, originProblem, tokenDigest, tokenProblem, type HostNames } from './requestChecks.js';
 import type { PipelineFactory, ServeOptions } from './serve.js';
@@ -59,7 +59,7 @@ export function listeningOn(endpoint: Endpoint, host: string, port: number): voi
 }
 
 /** Parses the query and builds the pipeline, or says which status and message to answer with. */
-export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pipeline: Observable<Block>; params: ServeParams } | { status: number; error: string } {
+export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pipeline: Observable<Block>; params: ServeParams } | { status: number; error: string; code?: string } {
   if (endpoint.streams >= endpoint.maxClients) {
     return { status: 503, error: `Expected at most ${endpoint.maxClients} clients at once (maxClients) but ${endpoint.streams} are streaming: retry later` };
   }
@@ -67,13 +67,14 @@ export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean
   try {
     params = parseServeParams(url.searchParams, { ...endpoint.limits, tokenInQuery });
   } catch (error) {
-    return { status: 400, error: messageOf(error) };
+    return { status: httpStatusOf(error), ...errorBody(error) };
   }
   try {
     return { pipeline: endpoint.factory(params), params };
   } catch (error) {
-    // Stages validate their options when built and throw RangeError or TypeError: the request asked for it.
-    return { status: error instanceof RangeError || error instanceof TypeError ? 400 : 500, error: messageOf(error) };
+    // Stages validate their options when built and throw OptionError (400): the request asked for it.
+    // The status is the code's (httpStatusOf), whichever class carries it.
+    return { status: httpStatusOf(error), ...errorBody(error) };
   }
 }
 

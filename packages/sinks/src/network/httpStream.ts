@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
+import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, httpStatusOf, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
 import { BadRequestError } from './params.js';
 
-/** Answers with a JSON body (errors are `{ "error": message }`). */
+/** Answers with a JSON body (errors are `{ "error": message, "code": "IDXFLOW_..." }`, the code when there is one). */
 export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
@@ -26,6 +26,12 @@ export function checkedFrame(block: Block, limit: number): Uint8Array[] {
 
 /** The message of anything thrown. */
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The JSON body of a failed request: the error's message and, for an idxflow error, its code. */
+export const errorBody = (error: unknown): { error: string; code?: string } => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('IDXFLOW_') ? { error: messageOf(error), code } : { error: messageOf(error) };
+};
 
 /** A promise of the response's next `drain` (or `close`), shared by every hold made before it. */
 function drainWatcher(res: ServerResponse): () => Promise<void> {
@@ -83,7 +89,7 @@ export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, met
     error(error: unknown) {
       onError(error);
       if (res.headersSent) res.end(encodeErrorFrame(messageOf(error)));
-      else sendJson(res, 500, { error: messageOf(error) });
+      else sendJson(res, httpStatusOf(error), errorBody(error));
     },
     complete() {
       start();

@@ -115,7 +115,3 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
   };
 }
 
-/** Whether an error is the request's fault (answered 400) rather than the server's. */
-export function isBadRequest(error: unknown): boolean {
-  return error instanceof ViewError || error instanceof UsageError || error instanceof RangeError || error instanceof TypeError;
-}
