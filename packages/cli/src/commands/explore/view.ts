@@ -6,7 +6,6 @@ import { validate } from '@idxflow/core/internal';
 import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms/internal';
 import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
 import { augmentOptions, seedOf } from '../../options.js';
-import { UsageError } from '../../usageError.js';
 
 /** The data flags `idxflow explore` was started with; the page may change dataset and split only. */
 export interface ExploreBase {
