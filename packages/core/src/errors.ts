@@ -301,7 +301,7 @@ export class PngFormatError extends IdxflowError {}
  * try {
  *   batch(0);
  * } catch (e) {
- *   console.error(e instanceof OptionError, e.option); // true 'size'
+ *   if (e instanceof OptionError) console.error(e.code, e.option); // 'IDXFLOW_OPTION' 'size'
  * }
  * ```
  */
@@ -338,7 +338,7 @@ export class ConnectionError extends IdxflowError {}
  *
  * ## Example
  * ```ts
- * toWebDataset(source, { dir: 'out', prefix: 'x'.repeat(120) }).catch((e) => console.error(e instanceof FormatLimitError));
+ * exportTo(source, { format: 'wds', dir: 'out' }).catch((e) => console.error(e instanceof FormatLimitError));
  * ```
  */
 export class FormatLimitError extends IdxflowError {}
@@ -349,7 +349,7 @@ export class FormatLimitError extends IdxflowError {}
  *
  * ## Example
  * ```ts
- * toNpz(source, { dir: 'out' }).catch((e) => e instanceof FileChangedError && console.error(e.file));
+ * exportTo(source, { format: 'npz', dir: 'out' }).catch((e) => e instanceof FileChangedError && console.error(e.file));
  * ```
  */
 export class FileChangedError extends IdxflowError {}
