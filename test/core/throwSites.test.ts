@@ -66,19 +66,20 @@ async function declaredClasses(files: { file: string; sf: SourceFile }[]): Promi
 
 const isIdxflowClass = (value: unknown): boolean => typeof value === 'function' && value.prototype instanceof IdxflowError;
 
-async function throwSites(): Promise<{ sites: Site[]; classes: Map<string, unknown> }> {
+/** The sites of packages/*\/src and of the projects `extra` (tsconfig paths), judged by the rule. */
+async function throwSites(extra: string[]): Promise<{ sites: Site[]; classes: Map<string, unknown> }> {
   const api = new API({ cwd: ROOT });
   try {
     const parsed: { file: string; sf: SourceFile; project: ReturnType<ReturnType<API['updateSnapshot']>['getProjects']>[number] }[] = [];
-    for (const pkg of PACKAGES) {
-      const snapshot = api.updateSnapshot({ openProject: `packages/${pkg}/tsconfig.json` });
-      const project = snapshot.getProjects().find((p) => p.configFileName.endsWith(`packages/${pkg}/tsconfig.json`))!;
+    for (const config of [...PACKAGES.map((pkg) => `packages/${pkg}/tsconfig.json`), ...extra]) {
+      const snapshot = api.updateSnapshot({ openProject: config });
+      const project = snapshot.getProjects().find((p) => p.configFileName.endsWith(config))!;
       for (const path of project.rootFiles) {
         const sf = project.program.getSourceFile(path);
         if (sf) parsed.push({ file: relative(ROOT, path), sf, project });
       }
     }
-    const classes = await declaredClasses(parsed);
+    const classes = await declaredClasses(parsed.filter((p) => p.file.startsWith('packages/')));
     const sites: Site[] = [];
     for (const { file, sf, project } of parsed) {
       const text = (node: Node): string => sf.text.slice(node.pos, node.end).trim();
@@ -155,12 +156,30 @@ async function throwSites(): Promise<{ sites: Site[]; classes: Map<string, unkno
 }
 
 describe('every throw site of packages/*/src', async () => {
-  const { sites, classes } = await throwSites();
+  const FIXTURE = 'test/fixtures/throwSites/';
+  const { sites: all, classes } = await throwSites([`${FIXTURE}tsconfig.json`]);
+  const sites = all.filter((s) => s.file.startsWith('packages/'));
 
   test('throws an IdxflowError subclass, or forwards a caught value', () => {
     // The walk saw the sites it must see: a regression of the parser would find none.
     expect(sites.length).toBeGreaterThan(300);
     expect(sites.filter((s) => s.verdict).map((s) => `${s.file}:${s.line}: ${s.verdict}: ${s.text}`)).toEqual([]);
+  });
+
+  test('refuses, in a fixture written to break the rule, each site that breaks it and only those', () => {
+    const fixture = all.filter((s) => s.file.startsWith(FIXTURE)).map((s) => [s.line, s.verdict]);
+    // test/fixtures/throwSites/sites.ts: the line of each site, and what the rule says of it.
+    expect(fixture).toEqual([
+      [8, 'RangeError is not a class of the packages'],
+      [9, 'Error is not a class of the packages'],
+      [10, undefined], // new OptionError
+      [15, undefined], // rethrow of the catch clause's variable
+      [17, 'a value of type Error, not an IdxflowError subclass'], // a value made here, thrown by name
+      [21, 'TypeError is not a class of the packages'], // subscriber.error(new TypeError(...))
+      [22, undefined], // subscriber.error(error) of the error callback's parameter
+      [26, undefined], // a function typed to return an OptionError
+      [27, 'a value of type Error, not an IdxflowError subclass'], // ... or an Error
+    ]);
   });
 
   test('every error class the packages declare is an IdxflowError subclass with a code', () => {
