@@ -173,7 +173,7 @@ describe('every throw site of packages/*/src', async () => {
       [8, 'RangeError is not a class of the packages'],
       [9, 'Error is not a class of the packages'],
       [10, undefined], // new OptionError
-      [15, undefined], // rethrow of the catch clause's variable
+      [14, undefined], // rethrow of the catch clause's variable
       [17, 'a value of type Error, not an IdxflowError subclass'], // a value made here, thrown by name
       [21, 'TypeError is not a class of the packages'], // subscriber.error(new TypeError(...))
       [22, undefined], // subscriber.error(error) of the error callback's parameter
