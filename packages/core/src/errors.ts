@@ -334,7 +334,8 @@ export class ConnectionError extends IdxflowError {}
 
 /**
  * What a writer was given does not fit its format: a tar member name over 100 bytes, an NPY
- * header over 64 KiB, a PNG image over one IDAT chunk. Choose another format or smaller samples.
+ * header over 64 KiB, a PNG image over one IDAT chunk, a batch frame over a server's `clientMemory`.
+ * Choose another format or smaller samples.
  *
  * ## Example
  * ```ts

@@ -139,7 +139,7 @@ function drawsOf(block: Block, kind: number, seed: number): BatchDraws {
 
 /**
  * The block's soft labels, `n * classes`: its own when it has them (mixed again), else one-hot
- * rows of its labels. Throws a RangeError for a label outside the classes, or soft labels of
+ * rows of its labels. Throws a BlockMismatchError for a label outside the classes, or soft labels of
  * another width.
  */
 function softLabelsOf(stage: string, block: Block, classes: number): Float32Array {

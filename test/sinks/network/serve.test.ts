@@ -171,7 +171,7 @@ describe('serve() over real sockets on 127.0.0.1', () => {
 });
 
 describe('serve() bounds the frames of a client by clientMemory', () => {
-  it('sends frames that fit, and refuses a stream whose first frame does not (400: the request asked for too large a batch, naming the bound)', async () => {
+  it('sends frames that fit, and refuses a stream whose first frame does not (500, naming the bound)', async () => {
     const small = await serve((p) => mnist({ split: 'test' }).pipe(batch(p.batch)), { clientMemory: 4096, onError: () => undefined });
     try {
       // A frame of n 28 x 28 uint8 samples: 4 + header (< 60) + n * (784 + 1 + 4) bytes.
@@ -179,7 +179,7 @@ describe('serve() bounds the frames of a client by clientMemory', () => {
       expect(fits.map((b) => b.shape[0])).toEqual([4, 4]);
       const failed = await lastValueFrom(fromServer(`${small.url}/batches?batch=6`)).catch((e: unknown) => e);
       expect(failed).toBeInstanceOf(ServerError);
-      expect((failed as ServerError).status).toBe(400);
+      expect((failed as ServerError).status).toBe(500);
       expect((failed as Error).message).toMatch(/Expected frames of at most 4096 bytes \(the server's clientMemory\) but the pipeline made one of \d+ bytes \(6 samples\)/);
     } finally {
       await small.close();

@@ -78,7 +78,7 @@ export function journalName(part?: Pick<PartRecord, 'index' | 'of'>): string {
   return `.${manifestName(part)}.journal`;
 }
 
-/** Checks `extra` (throws TypeError or RangeError naming the field); run before an export starts. */
+/** Checks `extra` (throws an OptionError naming the field); run before an export starts. */
 export function checkManifestExtra(extra: ManifestExtra): void {
   if (typeof extra?.version !== 'string' || extra.version.length === 0) {
     throw new OptionError(`Expected a non-empty string for version but received ${String(extra?.version)} of type ${typeof extra?.version}`);

@@ -31,7 +31,7 @@ export function taggedName(name: string, tag: string): string {
 
 const ignore = (): void => undefined;
 
-/** Checks the options every file sink takes; throws TypeError or RangeError naming the option. */
+/** Checks the options every file sink takes; throws an OptionError naming the option. */
 export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   if (typeof options !== 'object' || options === null) {
     throw new OptionError(`Expected an object for options but received ${received(options)}`);

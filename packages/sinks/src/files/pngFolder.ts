@@ -70,7 +70,7 @@ export async function removePositions(dir: string, labels: number[], from: numbe
  *
  * PNGs are encoded on `workers` threads (`encodeGreyPngs` with `deflateRle`). Each is written
  * under a temporary name and renamed; `labels.csv` and `SHA256SUMS` appear only when every
- * image is written. Float32 blocks are rejected with a TypeError: a PNG holds bytes, and
+ * image is written. Float32 blocks are rejected with a BlockMismatchError: a PNG holds bytes, and
  * rounding normalised values back would silently lose what normalisation did.
  *
  * @param source The pipeline; uint8 blocks of one image shape.

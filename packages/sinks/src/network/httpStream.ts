@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, httpStatusOf, type Block } from '@idxflow/core/internal';
+import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, FormatLimitError, holdUntil, httpStatusOf, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
-import { BadRequestError } from './params.js';
 
 /** Answers with a JSON body (errors are `{ "error": message, "code": "IDXFLOW_..." }`, the code when there is one). */
 export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
@@ -12,14 +11,14 @@ export function sendJson(res: ServerResponse, status: number, body: object, head
 }
 
 /**
- * The frame of `block`, or a RangeError when it is larger than `limit` bytes (the server's
+ * The frame of `block`, or a FormatLimitError (a server failure: 500) when it is larger than `limit` bytes (the server's
  * `clientMemory`): the factory's batches outgrew what a client may hold.
  */
 export function checkedFrame(block: Block, limit: number): Uint8Array[] {
   const parts = encodeFrame(block);
   const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
   if (bytes > limit) {
-    throw new BadRequestError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
+    throw new FormatLimitError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
   }
   return parts;
 }

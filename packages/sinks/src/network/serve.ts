@@ -34,7 +34,7 @@ export interface ServeOptions {
   maxClients?: number;
   /**
    * Bytes of frames one client may cost the server: a frame larger than this is not sent, and
-   * ends its stream (400, IDXFLOW_BAD_REQUEST, when it is the first, else an error frame). Keep `maxBatch` within it: a client holds the
+   * ends its stream (500 when it is the first, else an error frame). Keep `maxBatch` within it: a client holds the
    * frame being sent and those its pipeline has in flight (`idxflow serve` derives its batch
    * ceiling from it). `GET /health` reports it and `maxClients` times it. Default 16 MiB.
    */

@@ -144,7 +144,7 @@ export function multiplyAffine(first: Affine, second: Affine, out: Affine = new 
  *
  * @param m An invertible affine map.
  * @param out Where to write (may be `m`; a new matrix if omitted).
- * @throws RangeError if `m` is singular.
+ * @throws OptionError if `m` is singular.
  *
  * ## Example
  * ```ts
