@@ -96,6 +96,7 @@ describe('serve() over real sockets on 127.0.0.1', () => {
       const error = await lastValueFrom(fromServer(`${server.url}/batches?${query}`, auth)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ServerError);
       expect((error as ServerError).status).toBe(400);
+      expect((error as ServerError).serverCode).toBe(query === 'epochs=6' ? 'IDXFLOW_OPTION' : 'IDXFLOW_BAD_REQUEST');
       expect((error as Error).message).toContain(message);
     }
   });
