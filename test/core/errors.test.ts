@@ -81,6 +81,26 @@ describe('dataset source errors', () => {
     expect(() => shard({ rank: 2, worldSize: 2 })).toThrow('Expected integer between 0 and 1 for rank but received 2 of type number');
     expect(() => shuffle({ seed: 1.5 })).toThrow(OptionError);
   });
+
+  it('an option refused is an OptionError naming the option, with its code, the message as the function words it', async () => {
+    const { batch, shard } = await import('@idxflow/core');
+    const thrown = (build: () => unknown): OptionError => {
+      try {
+        build();
+      } catch (error) {
+        return error as OptionError;
+      }
+      throw new Error('nothing thrown');
+    };
+    const size = thrown(() => batch(0));
+    expect([size instanceof OptionError, size.code, size.option, size.name]).toEqual([true, 'IDXFLOW_OPTION', 'size', 'OptionError']);
+    expect(size.message).toBe('Expected integer >= 1 for size but received 0 of type number');
+    expect(thrown(() => shard({ rank: 2, worldSize: 2 })).option).toBe('rank');
+    // No "for NAME but received" in the message: no option unless the thrower names one.
+    expect(new OptionError('Expected dx and dy both given').option).toBeUndefined();
+    expect(new OptionError('Expected finite number for elastic.sigma but received 0').option).toBe('elastic.sigma');
+    expect(new OptionError('a message', 'overwrite').option).toBe('overwrite');
+  });
 });
 
 describe('error codes', () => {
