@@ -372,7 +372,7 @@ export class WorkerThreadError extends IdxflowError {}
  *
  * ## Example
  * ```ts
- * pipeline.subscribe({ error: (e) => e instanceof InternalError && console.error('please report:', e.message) });
+ * mnist().subscribe({ error: (e) => e instanceof InternalError && console.error('please report:', e.message) });
  * ```
  */
 export class InternalError extends IdxflowError {}

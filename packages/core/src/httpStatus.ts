@@ -22,11 +22,9 @@ export const HTTP_STATUS_OF_CODE: Readonly<Record<string, number>> = Object.free
  *
  * ## Example
  * ```ts
- * try {
- *   pipeline = factory(params);
- * } catch (error) {
- *   res.writeHead(httpStatusOf(error)).end(JSON.stringify({ error: String(error), code: (error as IdxflowError).code }));
- * }
+ * httpStatusOf(new OptionError('Expected integer >= 1 for batch but received 0')); // 400
+ * httpStatusOf(new DatasetNotFoundError({ file: 'x', expected: 'y', found: 'z' }, { dataset: 'mnist', split: 'test', tried: [] })); // 500
+ * httpStatusOf(new RangeError('no idxflow code')); // 500
  * ```
  */
 export function httpStatusOf(error: unknown): number {
