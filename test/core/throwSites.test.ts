@@ -10,10 +10,11 @@
 // - a call, `await` or conditional (`throw countError(...)`, `throw await refusal(...)`): the
 //   checker's type of each possible value is such a class (or `never`).
 // - a forwarded value: `throw error` where `error` is the variable of an enclosing `catch` clause
-//   or a parameter of an enclosing function (an error callback's argument). These pass on what a callee threw: one of
-//   our typed errors, or a Node system error (fs, net) that carries Node's own stable `code`
-//   (ENOENT, EACCES) and path, which idxflow does not rewrap. A forward is fine only of a value
-//   the code did not make: any value made here goes through the first two rules.
+//   or a parameter of an enclosing function (an error callback's argument), also through
+//   withPath(). These pass on what a callee threw: one of our typed errors, or a Node system
+//   error (fs, net) that carries Node's own stable `code` (ENOENT, EACCES) and path, which
+//   idxflow does not rewrap. A forward is fine only of a value the code did not make: any value
+//   made here goes through the first two rules.
 // - ALLOWED below lists the exceptions, each with its reason: a caught value kept in a field and
 //   rethrown later (`failed.error`), and an AbortSignal's `reason` (the caller's own value).
 import { describe, expect, test } from 'vitest';
