@@ -150,3 +150,18 @@ describe('idxflow explore: statistics', () => {
     expect(never.body.angles.counts[12]).toBe(400); // 0 falls in bin 12 of 24 over [-15, 15]
   });
 });
+
+describe('idxflow explore: statuses by error code', () => {
+  it('answers a request the page should not make 400, with the code of its error in the body', async () => {
+    // A sample index past the split (render.ts's ViewError), a flag value the CLI refuses
+    // (UsageError), an augmentation option the stage refuses (OptionError): one status, by code.
+    const past = await fetchJson<{ error: string; code: string }>(`${server.url}/api/sample?index=10000&at=0`);
+    expect(past).toEqual({ status: 400, body: { error: 'Expected a sample index below 10000 (the split\'s size) for index but received 10000', code: 'IDXFLOW_VIEW' } });
+    const info = await fetchJson<{ error: string; code: string }>(`${server.url}/api/info?x=1`);
+    expect(info).toEqual({ status: 400, body: { error: 'Expected no query parameters for /api/info', code: 'IDXFLOW_VIEW' } });
+    const rotate = await fetchJson<{ error: string; code: string }>(`${server.url}/api/grid?rotate=abc`);
+    expect(rotate.status).toBe(400);
+    expect(rotate.body.code).toBe('IDXFLOW_USAGE');
+    expect(rotate.body.error).toContain('for --rotate'); // the CLI's flag: explore's settings are its flags
+  });
+});

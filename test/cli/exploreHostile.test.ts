@@ -113,11 +113,11 @@ describe('idxflow explore under hostile requests (loopback)', () => {
 
   it("answers a bad flag value with 400 and the CLI's one-line message naming the flag", async () => {
     const answer = await fetchJson<{ error: string }>(`${open.url}/api/grid?rotate=15@1.5`);
-    expect(answer).toEqual({ status: 400, body: { error: 'Expected a probability from 0 to 1 after @ for --rotate but received "15@1.5"' } });
+    expect(answer).toEqual({ status: 400, body: { error: 'Expected a probability from 0 to 1 after @ for --rotate but received "15@1.5"', code: 'IDXFLOW_USAGE' } });
     expect((await fetchJson<{ error: string }>(`${open.url}/api/grid?erase-value=9`)).body.error).toBe('Expected --erase P with --erase-value');
     for (const name of ['constructor', '__proto__', 'cifar']) {
       const refused = await fetchJson<{ error: string }>(`${open.url}/api/grid?dataset=${name}`);
-      expect(refused).toEqual({ status: 400, body: { error: `Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for dataset but received "${name}"` } });
+      expect(refused).toEqual({ status: 400, body: { error: `Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for dataset but received "${name}"`, code: 'IDXFLOW_VIEW' } });
     }
   });
 });

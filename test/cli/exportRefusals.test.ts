@@ -77,7 +77,7 @@ describe('idxflow export refuses to destroy data (exit 2, one line, nothing chan
     for (const extra of [[], ['--overwrite']]) {
       const r = idxflow('export', ...TEST, '--format', 'png', '--out', out, ...extra);
       expect(r.status).toBe(2);
-      expect(r.stderr).toMatch(/^idxflow: ExportRefusedError: .*found 2 files of no idxflow export of these flags \((3\/00000001\.png, thesis\.tex|thesis\.tex, 3\/00000001\.png)\): choose an empty or new --out\n$/);
+      expect(r.stderr).toMatch(/^idxflow: ExportRefusedError: .*found 2 files of no idxflow export of these options \((3\/00000001\.png, thesis\.tex|thesis\.tex, 3\/00000001\.png)\): choose an empty or new --out\n$/);
       expect(snapshot(out)).toEqual(before);
     }
   });
@@ -89,7 +89,7 @@ describe('idxflow export refuses to destroy data (exit 2, one line, nothing chan
     expect(Object.keys(earlier).filter((n) => n.endsWith('.png'))).toHaveLength(10000);
     const refused = idxflow('export', ...TEST, '--format', 'npy', '--out', out);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toContain('found an earlier idxflow export of other flags (manifest.json: png, 10000 samples, 2 files): choose another folder, or overwrite it (--overwrite) to remove the files that export lists');
+    expect(refused.stderr).toContain('found an earlier idxflow export of other options (manifest.json: png, 10000 samples, 2 files): choose another --out, or pass --overwrite to remove the files that export lists');
     expect(snapshot(out)).toEqual(earlier);
 
     // A file of the user's beside it: --overwrite refuses too, before removing anything.

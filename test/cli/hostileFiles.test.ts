@@ -121,7 +121,7 @@ describe('Parquet', () => {
     const out = join(root, 'bomb-out');
     const run = await runMeasured(['export', '--parquet', file, '--format', 'npy', '--out', out]);
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^idxflow: ImageTooLargeError: ${file.replace(/[/.-]/g, '\\$&')} row 0 at byte 16: expected at most 89478485 pixels \\(maxImagePixels, --max-image-pixels\\), found ${SIDE} x ${SIDE} = ${SIDE * SIDE} pixels\\n$`));
+    expect(run.stderr).toMatch(new RegExp(`^idxflow: ImageTooLargeError: ${file.replace(/[/.-]/g, '\\$&')} row 0 at byte 16: expected at most 89478485 pixels \\(--max-image-pixels\\), found ${SIDE} x ${SIDE} = ${SIDE * SIDE} pixels\\n$`));
     bounded(run, out);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DatasetMismatchError, DatasetNotFoundError, encodeIdx, GzipError, idx, IdxFormatError, mnist } from '@idxflow/core';
+import { DatasetMismatchError, DatasetNotFoundError, encodeIdx, GzipError, idx, IdxFormatError, mnist, OptionError } from '@idxflow/core';
 import { lcgBytes } from '../fixtures/blocks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'idxflow-errors-'));
@@ -79,7 +79,27 @@ describe('dataset source errors', () => {
     const { batch, shard, shuffle } = await import('@idxflow/core');
     expect(() => batch(0)).toThrow('Expected integer >= 1 for size but received 0 of type number');
     expect(() => shard({ rank: 2, worldSize: 2 })).toThrow('Expected integer between 0 and 1 for rank but received 2 of type number');
-    expect(() => shuffle({ seed: 1.5 })).toThrow(RangeError);
+    expect(() => shuffle({ seed: 1.5 })).toThrow(OptionError);
+  });
+
+  it('an option refused is an OptionError naming the option, with its code, the message as the function words it', async () => {
+    const { batch, shard } = await import('@idxflow/core');
+    const thrown = (build: () => unknown): OptionError => {
+      try {
+        build();
+      } catch (error) {
+        return error as OptionError;
+      }
+      throw new Error('nothing thrown');
+    };
+    const size = thrown(() => batch(0));
+    expect([size instanceof OptionError, size.code, size.option, size.name]).toEqual([true, 'IDXFLOW_OPTION', 'size', 'OptionError']);
+    expect(size.message).toBe('Expected integer >= 1 for size but received 0 of type number');
+    expect(thrown(() => shard({ rank: 2, worldSize: 2 })).option).toBe('rank');
+    // No "for NAME but received" in the message: no option unless the thrower names one.
+    expect(new OptionError('Expected dx and dy both given').option).toBeUndefined();
+    expect(new OptionError('Expected finite number for elastic.sigma but received 0').option).toBe('elastic.sigma');
+    expect(new OptionError('a message', 'overwrite').option).toBe('overwrite');
   });
 });
 

@@ -152,7 +152,7 @@ describe('imageFolder() maxImagePixels', () => {
     await sharp({ create: { width: 2000, height: 1000, channels: 3, background: { r: 0, g: 0, b: 0 } } }).jpeg().toFile(join(root, 'a', 'wide.jpg'));
     const error = await loadBlock(imageFolder({ root, maxImagePixels: 1_000_000 })).then(() => undefined, (e: Error) => e);
     expect(error?.name).toBe('ImageTooLargeError');
-    expect(error?.message).toBe(`${join(root, 'a', 'wide.jpg')}: expected at most 1000000 pixels (maxImagePixels, --max-image-pixels), found 2000 x 1000 = ${2000 * 1000} pixels`);
+    expect(error?.message).toBe(`${join(root, 'a', 'wide.jpg')}: expected at most 1000000 pixels (\`maxImagePixels\`), found 2000 x 1000 = ${2000 * 1000} pixels`);
     expect((await loadBlock(imageFolder({ root, maxImagePixels: 2_000_000 }))).shape).toEqual([1, 28, 28]);
   });
 });

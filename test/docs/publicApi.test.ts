@@ -95,7 +95,7 @@ function exportsOf(entry: string): Map<string, TS.Symbol> {
 
 describe('the public API', () => {
   it('has declaration files for every public entry point', () => {
-    expect([...entries.keys()].sort()).toEqual(['@idxflow/cli', '@idxflow/core', '@idxflow/sinks', '@idxflow/sinks/tfjs', '@idxflow/transforms']);
+    expect([...entries.keys()].sort()).toEqual(['@idxflow/cli', '@idxflow/core', '@idxflow/core/errors', '@idxflow/sinks', '@idxflow/sinks/tfjs', '@idxflow/transforms']);
     for (const file of entries.values()) expect(program.getSourceFile(file), file).toBeDefined();
   });
 

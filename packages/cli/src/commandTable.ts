@@ -13,6 +13,7 @@ import { parseCommandLine, resolvePath, type CommandLine, type FlagRule, type Fl
 import { shown } from './numbers.js';
 import { UsageError } from './usageError.js';
 import { VERSION } from './version.js';
+import { InterruptedError } from './interrupted.js';
 
 /** One command: its flags and their rules, its --help, how many arguments it takes, what it does. */
 export interface Command {
@@ -104,7 +105,7 @@ the command was run from. The full reference: ${referenceFile()}`;
 async function runExport({ values }: CommandLine): Promise<void> {
   // Ctrl-C (or SIGTERM) stops the export: complete files are kept, to resume; the rest removed.
   const interrupt = new AbortController();
-  const stop = (): void => interrupt.abort(new Error('interrupted'));
+  const stop = (): void => interrupt.abort(new InterruptedError('interrupted'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {

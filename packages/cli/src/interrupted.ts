@@ -1,13 +1,11 @@
 // Ctrl-C or SIGTERM while a command is still reading its data: the read is abandoned (its
 // source unsubscribed: a Parquet reader thread is terminated, whatever it is decoding), nothing
 // has been written, and the command ends with exit code 130.
-import { loadBlock, type Block } from '@idxflow/core';
+import { type Block, IdxflowError, loadBlock } from '@idxflow/core';
 import { Observable, takeUntil } from 'rxjs';
 
 /** A command stopped by SIGINT or SIGTERM before it wrote anything. */
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
-}
+export class InterruptedError extends IdxflowError {}
 
 /** An Observable that emits once when `signal` aborts. */
 const aborted = (signal: AbortSignal): Observable<void> =>

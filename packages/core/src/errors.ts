@@ -16,9 +16,11 @@ function errorCode(className: string): string {
 }
 
 /**
- * Base of every error idxflow throws on bad input: it names the file, the byte offset
- * when known, what was expected and what was found, so a user can act on it without
- * reading the source.
+ * Base of every error idxflow throws. An error about bad input names the file, the byte offset
+ * when known, what was expected and what was found, so a user can act on it without reading
+ * the source; an error about a call (an option, a request, a missing package) is built from its
+ * message alone, and its `file`, `expected` and `found` are empty. Every subclass has a stable
+ * `code` (docs/errors.md lists them all, with the CLI's exit status and the server's HTTP status).
  *
  * ## Example
  * ```ts
@@ -44,15 +46,24 @@ export class IdxflowError extends Error {
    */
   declare readonly code: string;
 
-  constructor(details: ErrorDetails, options?: { cause?: unknown }) {
-    const where = details.offset === undefined ? details.file : `${details.file} at byte ${details.offset}`;
-    super(`${where}: expected ${details.expected}, found ${details.found}`, options);
+  /**
+   * @param details Where the problem is and what was expected and found, or the whole message
+   *   for an error that is not about a file's bytes.
+   * @param options The error this one explains, if any.
+   */
+  constructor(details: ErrorDetails | string, options?: { cause?: unknown }) {
+    const message =
+      typeof details === 'string'
+        ? details
+        : `${details.offset === undefined ? details.file : `${details.file} at byte ${details.offset}`}: expected ${details.expected}, found ${details.found}`;
+    super(message, options);
     this.name = new.target.name;
     Object.defineProperty(this, 'code', { value: errorCode(new.target.name), enumerable: false, writable: true, configurable: true });
-    this.file = details.file;
-    this.offset = details.offset;
-    this.expected = details.expected;
-    this.found = details.found;
+    const { file = '', offset, expected = '', found = '' } = typeof details === 'string' ? {} : details;
+    this.file = file;
+    this.offset = offset;
+    this.expected = expected;
+    this.found = found;
   }
 }
 
@@ -278,3 +289,90 @@ export class ImageTooLargeError extends IdxflowError {}
  * ```
  */
 export class PngFormatError extends IdxflowError {}
+
+/**
+ * An option or argument that the function called does not accept: the message names it, what
+ * was expected and what was received (`Expected integer >= 1 for size but received 0 of type
+ * number`), in the words of that function's options. Thrown when a stage is built, before any
+ * data flows; a server answers it with 400. (Up to 0.1.0 these were `RangeError`s and `TypeError`s.)
+ *
+ * ## Example
+ * ```ts
+ * try {
+ *   batch(0);
+ * } catch (e) {
+ *   if (e instanceof OptionError) console.error(e.code, e.option); // 'IDXFLOW_OPTION' 'size'
+ * }
+ * ```
+ */
+export class OptionError extends IdxflowError {
+  /** The option or argument refused, when the thrower named it (`size`, `overwrite`, `elastic.sigma`). */
+  readonly option: string | undefined;
+
+  /**
+   * @param message What was expected for which option and what was received.
+   * @param option The option's name; by default the name after "for" in `Expected ... for NAME but received`.
+   */
+  constructor(message: string, option: string | undefined = /\bfor ([A-Za-z_][\w.[\]]*) but received\b/.exec(message)?.[1]) {
+    super(message);
+    this.option = option;
+  }
+}
+
+/**
+ * A request that found nobody to answer it: the connection was refused, reset or timed out, or
+ * the name did not resolve. `file` is the URL, `found` what the network said.
+ *
+ * ## Example
+ * ```ts
+ * fromServer('http://127.0.0.1:9/batches').subscribe({
+ *   error: (e) => console.error(e instanceof ConnectionError, e.found), // true 'no response (connect ECONNREFUSED 127.0.0.1:9)'
+ * });
+ * ```
+ */
+export class ConnectionError extends IdxflowError {}
+
+/**
+ * What a writer was given does not fit its format: a tar member name over 100 bytes, an NPY
+ * header over 64 KiB, a PNG image over one IDAT chunk, a batch frame over a server's `clientMemory`.
+ * Choose another format or smaller samples.
+ *
+ * ## Example
+ * ```ts
+ * exportTo(source, { format: 'wds', dir: 'out' }).catch((e) => console.error(e instanceof FormatLimitError));
+ * ```
+ */
+export class FormatLimitError extends IdxflowError {}
+
+/**
+ * A file that changed while idxflow read it (it grew or shrank between two reads): another
+ * process is writing it. Run again once it is finished.
+ *
+ * ## Example
+ * ```ts
+ * exportTo(source, { format: 'npz', dir: 'out' }).catch((e) => e instanceof FileChangedError && console.error(e.file));
+ * ```
+ */
+export class FileChangedError extends IdxflowError {}
+
+/**
+ * A worker thread that ended, or was closed, while a request to it waited (a Parquet reader
+ * closed by its signal, a thread that crashed). The message says which.
+ *
+ * ## Example
+ * ```ts
+ * parquet({ files: ['train.parquet'] }).subscribe({ error: (e) => console.error(e instanceof WorkerThreadError) });
+ * ```
+ */
+export class WorkerThreadError extends IdxflowError {}
+
+/**
+ * A broken promise inside idxflow (a file written after it was closed): a bug, not a problem of
+ * the input. Please report it with the message.
+ *
+ * ## Example
+ * ```ts
+ * mnist().subscribe({ error: (e) => e instanceof InternalError && console.error('please report:', e.message) });
+ * ```
+ */
+export class InternalError extends IdxflowError {}

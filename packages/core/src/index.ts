@@ -64,24 +64,31 @@ export type { WorkerPool } from './pool.js';
 export {
   BlockMismatchError,
   ChecksumError,
+  ConnectionError,
   DatasetMismatchError,
   DatasetNotFoundError,
   DownloadError,
+  FileChangedError,
+  FormatLimitError,
   GzipError,
   IdxflowError,
   IdxFormatError,
   ImageFolderError,
   ImageTooLargeError,
   InflateLimitError,
+  InternalError,
   NpyFormatError,
+  OptionError,
   ParquetFormatError,
   PngFormatError,
+  WorkerThreadError,
   XzError,
   ZipError,
   type DatasetPlace,
   type DatasetSearch,
   type ErrorDetails,
 } from './errors.js';
+export { HTTP_STATUS_OF_CODE, httpStatusOf } from './httpStatus.js';
 export { HttpStatusError } from './sources/url.js';
 export { ServerError } from './sources/server.js';
 export { MissingPackageError } from './optional.js';

@@ -36,7 +36,7 @@ export function inflateCeiling(compressed: number, ratio: number): number {
 export function inflateLimitError(where: { file: string; offset?: number }, compressed: number, inflated: number | bigint, ratio: number): InflateLimitError {
   return new InflateLimitError({
     ...where,
-    expected: `at most ${inflateCeiling(compressed, ratio)} inflated bytes from ${compressed} compressed ones (${ratio} times as many, or 64 MiB; maxInflateRatio, the CLI's --max-inflate-ratio, raises it)`,
+    expected: `at most ${inflateCeiling(compressed, ratio)} inflated bytes from ${compressed} compressed ones (${ratio} times as many, or 64 MiB; \`maxInflateRatio\` raises it)`,
     found: `${inflated} bytes or more`,
   });
 }

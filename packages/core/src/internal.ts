@@ -5,6 +5,7 @@
 export * from './block.js';
 export * from './recycle.js';
 export * from './errors.js';
+export * from './httpStatus.js';
 export * from './flow.js';
 export * from './operate.js';
 export * from './optional.js';

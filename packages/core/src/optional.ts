@@ -3,6 +3,8 @@
 // by the feature that uses them. A user who calls that feature without the package gets an
 // error that names it and says how to install it, instead of Node's bare ERR_MODULE_NOT_FOUND.
 
+import { IdxflowError } from './errors.js';
+
 /**
  * A feature was used whose optional package is not installed. The message names the
  * package and the command that installs it.
@@ -18,10 +20,7 @@
  * }
  * ```
  */
-export class MissingPackageError extends Error {
-  override name = 'MissingPackageError';
-  /** `'IDXFLOW_MISSING_PACKAGE'`, for code that tells errors apart by code (as the CLI does). */
-  readonly code = 'IDXFLOW_MISSING_PACKAGE';
+export class MissingPackageError extends IdxflowError {
 
   /**
    * @param packageName The package to install, e.g. `'ws'`.

@@ -3,6 +3,7 @@ import { defer, type OperatorFunction } from 'rxjs';
 import Tinypool from 'tinypool';
 import { orderedAsync } from './stages/mapAsync.js';
 import { integer } from './validate.js';
+import { OptionError } from './errors.js';
 
 /** Options of `workerMap()`. */
 export interface WorkerMapOptions {
@@ -173,8 +174,8 @@ export function workerMap<In, Task, Result, Out>(
   fromResult: (result: Result, value: In) => Out,
 ): OperatorFunction<In, Out> {
   const shared = options.pool;
-  if (shared !== undefined && !(shared instanceof WorkerPool)) throw new TypeError(`Expected a WorkerPool for pool but received ${String(shared)}`);
-  if (shared === undefined && options.filename === undefined) throw new TypeError('Expected a pool or a filename for workerMap');
+  if (shared !== undefined && !(shared instanceof WorkerPool)) throw new OptionError(`Expected a WorkerPool for pool but received ${String(shared)}`);
+  if (shared === undefined && options.filename === undefined) throw new OptionError('Expected a pool or a filename for workerMap');
   const workers = shared?.workers ?? integer('workers', options.workers ?? defaultWorkers(), 1, MAX_WORKERS);
   const window = integer('window', options.window ?? 4 * workers, 1);
   return (source) =>

@@ -20,6 +20,7 @@ import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentI
 import { inputRefusal } from './sampleFilters.js';
 import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';
 import { taskGroups } from './taskGroups.js';
+import { OptionError } from '@idxflow/core';
 
 /** How an augmentation stage runs. */
 export interface RunOptions {
@@ -142,7 +143,7 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
 export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {
   const spec = specOf(options);
   const seed = validate.seed('seed', run.seed ?? 0);
-  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new TypeError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
+  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new OptionError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
   const workers = run.pool?.workers ?? validate.integer('workers', run.workers ?? 0, 0, 256);
   const window = run.window === undefined ? undefined : validate.integer('window', run.window, 1);
   const taskImages = validate.integer('taskImages', run.taskImages ?? 1024, 1);

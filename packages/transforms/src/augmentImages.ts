@@ -5,6 +5,7 @@ import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags
 import { inputRefusal } from './sampleFilters.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';
+import { OptionError } from '@idxflow/core';
 
 /** One block's worth of work. */
 export interface AugmentJob {
@@ -90,7 +91,7 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const refusal = inputRefusal(spec.pixels, images instanceof Float32Array, height, width, 'augment()');
   if (refusal) throw refusal; // augment() refuses these on the main thread already; a direct caller (preview) here
   const out = job.output ?? outputFor(job, n * size);
-  if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
+  if (out.length !== n * size) throw new OptionError(`Expected an output of ${n * size} values but received ${out.length}`);
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
   // No geometry (normalisation alone, or the gather): one pass over the block, or over each sample.

@@ -3,6 +3,7 @@
 // step around their pixel work (mixBatch). No RxJS here.
 import { checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core/internal';
 import { probability, received } from './ranges.js';
+import { BlockMismatchError, OptionError } from '@idxflow/core';
 
 /** Options of `mixup()` and `cutmix()`. */
 export interface MixOptions {
@@ -26,9 +27,9 @@ export interface MixSpec {
 
 /** Checks `mixup()`'s or `cutmix()`'s options when the stage is built. */
 export function mixSpecOf(options: MixOptions): MixSpec {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${received(options)}`);
+  if (typeof options !== 'object' || options === null) throw new OptionError(`Expected an object for options but received ${received(options)}`);
   const alpha = options.alpha ?? 1;
-  if (typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha)) throw new RangeError(`Expected positive number for alpha but received ${received(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha)) throw new OptionError(`Expected positive number for alpha but received ${received(alpha)}`);
   const classes = validate.integer('classes', options.classes ?? 10, 1, 1 << 16);
   return { alpha, classes, seed: validate.seed('seed', options.seed ?? 0), p: probability('p', options.p, 1) };
 }
@@ -139,21 +140,21 @@ function drawsOf(block: Block, kind: number, seed: number): BatchDraws {
 
 /**
  * The block's soft labels, `n * classes`: its own when it has them (mixed again), else one-hot
- * rows of its labels. Throws a RangeError for a label outside the classes, or soft labels of
+ * rows of its labels. Throws a BlockMismatchError for a label outside the classes, or soft labels of
  * another width.
  */
 function softLabelsOf(stage: string, block: Block, classes: number): Float32Array {
   const n = block.shape[0];
   if (block.softLabels !== undefined) {
     if (n > 0 && softLabelClasses(block) !== classes) {
-      throw new RangeError(`${stage}: Expected soft labels of ${classes} classes (the classes option) but received ${softLabelClasses(block)} per sample`);
+      throw new BlockMismatchError(`${stage}: Expected soft labels of ${classes} classes (the classes option) but received ${softLabelClasses(block)} per sample`);
     }
     return block.softLabels;
   }
   const soft = new Float32Array(n * classes);
   for (let i = 0; i < n; i++) {
     const label = block.labels[i];
-    if (label >= classes) throw new RangeError(`${stage}: Expected labels below classes (${classes}) but received ${label} at sample ${i} (index ${block.indices[i]})`);
+    if (label >= classes) throw new BlockMismatchError(`${stage}: Expected labels below classes (${classes}) but received ${label} at sample ${i} (index ${block.indices[i]})`);
     soft[i * classes + label] = 1;
   }
   return soft;

@@ -1,5 +1,6 @@
 // How augmentation options name what to draw: ranges, and the share of samples that get a step.
 // Checked when a stage is built; messages name the option ("rotate.p", "brightness.range").
+import { OptionError } from '@idxflow/core';
 
 /** A number `x` meaning the range [-x, x], or an explicit `[min, max]`. */
 export type Range = number | readonly [number, number];
@@ -36,19 +37,19 @@ export function toRange(name: string, value: Range | undefined, symmetric: boole
   if (value === undefined) return [neutral, neutral];
   if (typeof value === 'number' && Number.isFinite(value)) {
     if (!symmetric) return [value, value];
-    if (value < 0) throw new RangeError(`Expected non-negative number or [min, max] for ${name} but received ${received(value)}`);
+    if (value < 0) throw new OptionError(`Expected non-negative number or [min, max] for ${name} but received ${received(value)}`);
     return [-value, value];
   }
   if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) && value[0] <= value[1]) {
     return [value[0], value[1]];
   }
-  throw new RangeError(`Expected ${symmetric ? 'number or ' : ''}[min, max] with min <= max for ${name} but received ${received(value)}`);
+  throw new OptionError(`Expected ${symmetric ? 'number or ' : ''}[min, max] with min <= max for ${name} but received ${received(value)}`);
 }
 
 /** A probability in [0, 1]; undefined gives `fallback`. */
 export function probability(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`Expected probability between 0 and 1 for ${name} but received ${received(value)}`);
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new OptionError(`Expected probability between 0 and 1 for ${name} but received ${received(value)}`);
   return value;
 }
 
@@ -57,7 +58,7 @@ export function chanceOf<R>(name: string, value: Chance<R> | undefined): { range
   if (value === undefined) return { range: undefined, p: 1, rangeName: name };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { range: value as R, p: 1, rangeName: name };
   const { range, p } = value as { range?: R; p?: number };
-  if (range === undefined) throw new TypeError(`Expected a range or { range, p } for ${name} but received ${received(value)}`);
+  if (range === undefined) throw new OptionError(`Expected a range or { range, p } for ${name} but received ${received(value)}`);
   return { range, p: probability(`${name}.p`, p, 1), rangeName: `${name}.range` };
 }
 

@@ -3,6 +3,7 @@
 import { received, type Chance, type Factor, type Range } from './ranges.js';
 import { stepsOf, type Step } from './specGeometry.js';
 import { pixelStepsOf, type PixelSteps } from './specPixels.js';
+import { OptionError } from '@idxflow/core';
 
 export type { Chance, Factor, Range } from './ranges.js';
 export type { AffineStep, ElasticStep, Step } from './specGeometry.js';
@@ -163,11 +164,11 @@ export interface NormalizeOptions {
  */
 export function normalizationOf(options: NormalizeOptions, prefix: string): { mean: number; std: number } {
   const name = (field: string): string => (prefix ? `${prefix}.${field}` : field);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for ${prefix || 'options'} but received ${received(options)}`);
+  if (typeof options !== 'object' || options === null) throw new OptionError(`Expected an object for ${prefix || 'options'} but received ${received(options)}`);
   const mean = options.mean ?? 0.1307;
   const std = options.std ?? 0.3081;
-  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new RangeError(`Expected finite number for ${name('mean')} but received ${received(mean)}`);
-  if (typeof std !== 'number' || !Number.isFinite(std) || std === 0) throw new RangeError(`Expected finite non-zero number for ${name('std')} but received ${received(std)}`);
+  if (typeof mean !== 'number' || !Number.isFinite(mean)) throw new OptionError(`Expected finite number for ${name('mean')} but received ${received(mean)}`);
+  if (typeof std !== 'number' || !Number.isFinite(std) || std === 0) throw new OptionError(`Expected finite non-zero number for ${name('std')} but received ${received(std)}`);
   return { mean, std };
 }
 
@@ -204,7 +205,7 @@ export interface AugmentSpec {
  * ```
  */
 export function specOf(options: AugmentOptions): AugmentSpec {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an object for options but received ${received(options)}`);
+  if (typeof options !== 'object' || options === null) throw new OptionError(`Expected an object for options but received ${received(options)}`);
   const spec: AugmentSpec = { steps: stepsOf(options), ...resamplingOf(options) };
   const pixels = pixelStepsOf(options);
   if (pixels) spec.pixels = pixels;
@@ -215,9 +216,9 @@ export function specOf(options: AugmentOptions): AugmentSpec {
 function resamplingOf(options: AugmentOptions): Pick<AugmentSpec, 'interpolation' | 'fill'> {
   const interpolation = options.interpolation ?? 'bilinear';
   if (interpolation !== 'bilinear' && interpolation !== 'nearest') {
-    throw new TypeError(`Expected one of bilinear, nearest for interpolation but received ${received(interpolation)}`);
+    throw new OptionError(`Expected one of bilinear, nearest for interpolation but received ${received(interpolation)}`);
   }
   const fill = options.fill ?? 0;
-  if (typeof fill !== 'number' || !Number.isFinite(fill)) throw new RangeError(`Expected finite number for fill but received ${received(fill)}`);
+  if (typeof fill !== 'number' || !Number.isFinite(fill)) throw new OptionError(`Expected finite number for fill but received ${received(fill)}`);
   return { interpolation, fill };
 }

@@ -2,6 +2,7 @@
 // matrix of rotation, shift, scale, shears and flips) and one elastic step, each if asked for.
 import { drawnOf, probability, received, type Drawn } from './ranges.js';
 import type { AugmentOptions } from './spec.js';
+import { OptionError } from '@idxflow/core';
 
 /** One affine step of a fused chain: ranges to draw from, and the probability of each. */
 export interface AffineStep {
@@ -37,9 +38,9 @@ function affineStepOf(options: AugmentOptions): AffineStep | undefined {
   const scale = drawnOf('scale', options.scale, false, 1) ?? { range: [1, 1], p: 1 };
   const shear = drawnOf('shear', options.shear, true, 0) ?? NONE;
   const shearY = drawnOf('shearY', options.shearY, true, 0) ?? NONE;
-  if (scale.range[0] <= 0) throw new RangeError(`Expected positive factors for scale but received ${received(options.scale)}`);
+  if (scale.range[0] <= 0) throw new OptionError(`Expected positive factors for scale but received ${received(options.scale)}`);
   for (const [name, drawn] of [['shear', shear], ['shearY', shearY]] as const) {
-    if (!(drawn.range[0] > -90 && drawn.range[1] < 90)) throw new RangeError(`Expected degrees within (-90, 90) for ${name} but received ${received(options[name])}`);
+    if (!(drawn.range[0] > -90 && drawn.range[1] < 90)) throw new OptionError(`Expected degrees within (-90, 90) for ${name} but received ${received(options[name])}`);
   }
   const flip = flipOf(options.flip);
   const step: AffineStep = {
@@ -58,16 +59,16 @@ function affineStepOf(options: AugmentOptions): AffineStep | undefined {
 
 function flipOf(flip: AugmentOptions['flip']): [number, number] {
   if (flip === undefined) return [0, 0];
-  if (typeof flip !== 'object' || flip === null || Array.isArray(flip)) throw new TypeError(`Expected { horizontal, vertical } for flip but received ${received(flip)}`);
+  if (typeof flip !== 'object' || flip === null || Array.isArray(flip)) throw new OptionError(`Expected { horizontal, vertical } for flip but received ${received(flip)}`);
   return [probability('flip.horizontal', flip.horizontal, 0), probability('flip.vertical', flip.vertical, 0)];
 }
 
 function elasticStepOf(elastic: AugmentOptions['elastic']): ElasticStep | undefined {
   if (elastic === undefined) return undefined;
-  if (typeof elastic !== 'object' || elastic === null) throw new TypeError(`Expected { alpha, sigma } for elastic but received ${received(elastic)}`);
+  if (typeof elastic !== 'object' || elastic === null) throw new OptionError(`Expected { alpha, sigma } for elastic but received ${received(elastic)}`);
   const { alpha, sigma } = elastic;
-  if (!(typeof alpha === 'number' && alpha >= 0 && Number.isFinite(alpha))) throw new RangeError(`Expected non-negative number for elastic.alpha but received ${received(alpha)}`);
-  if (!(typeof sigma === 'number' && sigma > 0 && Number.isFinite(sigma))) throw new RangeError(`Expected positive number for elastic.sigma but received ${received(sigma)}`);
+  if (!(typeof alpha === 'number' && alpha >= 0 && Number.isFinite(alpha))) throw new OptionError(`Expected non-negative number for elastic.alpha but received ${received(alpha)}`);
+  if (!(typeof sigma === 'number' && sigma > 0 && Number.isFinite(sigma))) throw new OptionError(`Expected positive number for elastic.sigma but received ${received(sigma)}`);
   return { kind: 'elastic', alpha, sigma, p: probability('elastic.p', elastic.p, 1) };
 }
 

@@ -3,6 +3,7 @@
 // posterize, solarize, autocontrast, equalize, invert, noise, erasing.
 import { drawnOf, probability, received, toRange, type Drawn } from './ranges.js';
 import type { AugmentOptions, BlurOptions, EraseOptions, ToggleOptions } from './spec.js';
+import { OptionError } from '@idxflow/core';
 
 /** Random erasing, normalised: torchvision's `RandomErasing` parameters. */
 export interface EraseStep {
@@ -51,39 +52,39 @@ export interface BlurStep {
 }
 
 function nonNegative(name: string, drawn: Drawn | undefined, written: unknown): Drawn | undefined {
-  if (drawn !== undefined && drawn.range[0] < 0) throw new RangeError(`Expected non-negative values for ${name} but received ${received(written)}`);
+  if (drawn !== undefined && drawn.range[0] < 0) throw new OptionError(`Expected non-negative values for ${name} but received ${received(written)}`);
   return drawn;
 }
 
 function pair(name: string, value: readonly [number, number] | undefined, fallback: [number, number], positive: boolean): [number, number] {
   if (value === undefined) return fallback;
-  if (!Array.isArray(value)) throw new RangeError(`Expected [min, max] for ${name} but received ${received(value)}`);
+  if (!Array.isArray(value)) throw new OptionError(`Expected [min, max] for ${name} but received ${received(value)}`);
   const range = toRange(name, value, false, 0);
-  if (positive ? !(range[0] > 0) : range[0] < 0) throw new RangeError(`Expected ${positive ? 'positive' : 'non-negative'} [min, max] for ${name} but received ${received(value)}`);
+  if (positive ? !(range[0] > 0) : range[0] < 0) throw new OptionError(`Expected ${positive ? 'positive' : 'non-negative'} [min, max] for ${name} but received ${received(value)}`);
   return range;
 }
 
 function eraseOf(erase: EraseOptions | undefined): EraseStep | undefined {
   if (erase === undefined) return undefined;
-  if (typeof erase !== 'object' || erase === null || Array.isArray(erase)) throw new TypeError(`Expected { p, scale, ratio, value } for erase but received ${received(erase)}`);
+  if (typeof erase !== 'object' || erase === null || Array.isArray(erase)) throw new OptionError(`Expected { p, scale, ratio, value } for erase but received ${received(erase)}`);
   const value = erase.value ?? 0;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new RangeError(`Expected finite number for erase.value but received ${received(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`Expected finite number for erase.value but received ${received(value)}`);
   const scale = pair('erase.scale', erase.scale, [0.02, 0.33], false);
-  if (scale[1] > 1) throw new RangeError(`Expected [min, max] within [0, 1] for erase.scale but received ${received(erase.scale)}`);
+  if (scale[1] > 1) throw new OptionError(`Expected [min, max] within [0, 1] for erase.scale but received ${received(erase.scale)}`);
   return { p: probability('erase.p', erase.p, 1), scale, ratio: pair('erase.ratio', erase.ratio, [0.3, 3.3], true), value };
 }
 
 function blurOf(blur: BlurOptions | undefined): BlurStep | undefined {
   if (blur === undefined) return undefined;
-  if (typeof blur !== 'object' || blur === null || Array.isArray(blur)) throw new TypeError(`Expected { kernelSize, sigma, p } for blur but received ${received(blur)}`);
+  if (typeof blur !== 'object' || blur === null || Array.isArray(blur)) throw new OptionError(`Expected { kernelSize, sigma, p } for blur but received ${received(blur)}`);
   const size = blur.kernelSize;
   const sizes = typeof size === 'number' ? [size, size] : size;
   const odd = (k: unknown): boolean => typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= MAX_KERNEL && k % 2 === 1;
   if (!Array.isArray(sizes) || sizes.length !== 2 || !sizes.every(odd)) {
-    throw new RangeError(`Expected an odd integer from 1 to ${MAX_KERNEL}, or [width, height] of them, for blur.kernelSize but received ${received(size)}`);
+    throw new OptionError(`Expected an odd integer from 1 to ${MAX_KERNEL}, or [width, height] of them, for blur.kernelSize but received ${received(size)}`);
   }
   const sigma = blur.sigma === undefined ? ([0.1, 2] as [number, number]) : toRange('blur.sigma', blur.sigma, false, 1);
-  if (!(sigma[0] > 0)) throw new RangeError(`Expected positive values for blur.sigma but received ${received(blur.sigma)}`);
+  if (!(sigma[0] > 0)) throw new OptionError(`Expected positive values for blur.sigma but received ${received(blur.sigma)}`);
   return { kernel: [sizes[0], sizes[1]], sigma, p: probability('blur.p', blur.p, 1) };
 }
 
@@ -92,7 +93,7 @@ export const MAX_KERNEL = 511;
 
 function toggleOf(name: string, toggle: ToggleOptions | undefined): number | undefined {
   if (toggle === undefined) return undefined;
-  if (typeof toggle !== 'object' || toggle === null || Array.isArray(toggle)) throw new TypeError(`Expected { p } (or {} for every sample) for ${name} but received ${received(toggle)}`);
+  if (typeof toggle !== 'object' || toggle === null || Array.isArray(toggle)) throw new OptionError(`Expected { p } (or {} for every sample) for ${name} but received ${received(toggle)}`);
   return probability(`${name}.p`, toggle.p, 1);
 }
 
@@ -100,7 +101,7 @@ function within(name: string, drawn: Drawn | undefined, written: unknown, [min, 
   if (drawn === undefined) return undefined;
   const [low, high] = drawn.range;
   if (!(low >= min && high <= max) || (integers && !(Number.isInteger(low) && Number.isInteger(high)))) {
-    throw new RangeError(`Expected ${integers ? 'integers' : 'values'} within [${min}, ${max}] for ${name} but received ${received(written)}`);
+    throw new OptionError(`Expected ${integers ? 'integers' : 'values'} within [${min}, ${max}] for ${name} but received ${received(written)}`);
   }
   return drawn;
 }
@@ -112,7 +113,7 @@ export function pixelStepsOf(options: AugmentOptions): PixelSteps | undefined {
     if (value !== undefined) steps[key] = value;
   };
   const thickness = drawnOf('thickness', options.thickness, true, 0);
-  if (thickness && !(thickness.range[0] >= -64 && thickness.range[1] <= 64)) throw new RangeError(`Expected radii within [-64, 64] for thickness but received ${received(options.thickness)}`);
+  if (thickness && !(thickness.range[0] >= -64 && thickness.range[1] <= 64)) throw new OptionError(`Expected radii within [-64, 64] for thickness but received ${received(options.thickness)}`);
   set('thickness', thickness);
   set('brightness', nonNegative('brightness', drawnOf('brightness', options.brightness, false, 1), options.brightness));
   set('contrast', nonNegative('contrast', drawnOf('contrast', options.contrast, false, 1), options.contrast));

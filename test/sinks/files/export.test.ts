@@ -96,14 +96,14 @@ describe('exportTo', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     await expect(exportTo(from(blocks), { format: 'npy', dir })).rejects.toThrow(
-      `${dir}: expected an empty folder, or one holding this same export (to resume it), found 1 file of no idxflow export of these flags (notes.txt): choose an empty or new --out`,
+      `${dir}: expected an empty folder, or one holding this same export (to resume it), found 1 file of no idxflow export of these options (notes.txt): choose an empty or new \`dir\``, // the library's words, not the CLI's --out
     );
     await expect(exportTo(from(blocks), { format: 'npy', dir, overwrite: true })).rejects.toBeInstanceOf(ExportRefusedError);
     expect(listFiles(dir)).toEqual(['notes.txt']);
     const earlier = tmp();
     await exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 1 } });
     const before = listFiles(earlier).map((n) => sha256(readFileSync(join(earlier, n))));
-    await expect(exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 2 } })).rejects.toThrow('found an earlier idxflow export of other flags (manifest.json: npy, 12 samples, 2 files): choose another folder, or overwrite it (--overwrite)');
+    await expect(exportTo(from(blocks), { format: 'npy', dir: earlier, manifest: { version: '1', seed: 2 } })).rejects.toThrow('found an earlier idxflow export of other options (manifest.json: npy, 12 samples, 2 files): choose another `dir`, or pass `overwrite: true` to remove the files that export lists');
     expect(listFiles(earlier).map((n) => sha256(readFileSync(join(earlier, n))))).toEqual(before); // intact
     await exportTo(from(blocks), { format: 'idx', dir: earlier, manifest: { version: '1', seed: 2 }, overwrite: true });
     expect(listFiles(earlier)).toEqual(['manifest.json', 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte']); // no stale npy beside it

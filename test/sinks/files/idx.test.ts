@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { concat, from, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { BlockMismatchError, idx, type Block } from '@idxflow/core';
+import { BlockMismatchError, idx, OptionError, type Block } from '@idxflow/core';
 import { ExportCountError, toIdx } from '../../../packages/sinks/src/files/index.js';
 import { readIdx } from '../readers.js';
 import { mnistTest, randomDataset, tmp } from './fixtures.js';
@@ -118,7 +118,7 @@ describe('toIdx', () => {
     const source = from(randomDataset(5, [5]).blocks);
     await expect(toIdx(source, { dir: '' })).rejects.toThrow('Expected a non-empty string for dir but received "" of type string');
     await expect(toIdx(source, { dir, split: 'val' as 'test' })).rejects.toThrow('Expected one of train, test for split but received "val"');
-    await expect(toIdx(source, { dir, expectedCount: -1 })).rejects.toThrow(RangeError);
+    await expect(toIdx(source, { dir, expectedCount: -1 })).rejects.toThrow(OptionError);
     await expect(toIdx(source, { dir, gzip: 'yes' as unknown as boolean })).rejects.toThrow('Expected a boolean for gzip but received yes of type string');
     expect(existsSync(dir)).toBe(false);
   });

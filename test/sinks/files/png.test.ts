@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { OptionError } from '@idxflow/core';
 import { encodeGreyPng, encodeGreyPngs, type PngFilter } from '../../../packages/sinks/src/files/png.js';
 import { lcgBytes } from '../../fixtures/blocks.js';
 import { describeWithPython, python } from '../../fixtures/python.js';
@@ -181,21 +182,21 @@ describe('encodeGreyPng', () => {
 
   it('rejects bad dimensions, pixel counts, pixel types and options, naming them', () => {
     const px = new Uint8Array(784);
-    expect(() => encodeGreyPng(px, 0, 28)).toThrow(new RangeError('Expected integer between 1 and 2147483647 for width but received 0 of type number'));
-    expect(() => encodeGreyPng(px, 28, 0)).toThrow(new RangeError('Expected integer between 1 and 2147483647 for height but received 0 of type number'));
-    expect(() => encodeGreyPng(px, 2 ** 31, 1)).toThrow(new RangeError('Expected integer between 1 and 2147483647 for width but received 2147483648 of type number'));
-    expect(() => encodeGreyPng(px, 1, 2 ** 31)).toThrow(new RangeError('Expected integer between 1 and 2147483647 for height but received 2147483648 of type number'));
+    expect(() => encodeGreyPng(px, 0, 28)).toThrow(new OptionError('Expected integer between 1 and 2147483647 for width but received 0 of type number'));
+    expect(() => encodeGreyPng(px, 28, 0)).toThrow(new OptionError('Expected integer between 1 and 2147483647 for height but received 0 of type number'));
+    expect(() => encodeGreyPng(px, 2 ** 31, 1)).toThrow(new OptionError('Expected integer between 1 and 2147483647 for width but received 2147483648 of type number'));
+    expect(() => encodeGreyPng(px, 1, 2 ** 31)).toThrow(new OptionError('Expected integer between 1 and 2147483647 for height but received 2147483648 of type number'));
     expect(() => encodeGreyPng(px, 28.5, 28)).toThrow(/for width but received 28.5 of type number/);
     expect(() => encodeGreyPng(px, '28' as unknown as number, 28)).toThrow(/for width but received "28" of type string/);
-    expect(() => encodeGreyPng(px.subarray(1), 28, 28)).toThrow(new RangeError('Expected 784 bytes (28 x 28) for pixels but received 783'));
-    expect(() => encodeGreyPng(px, 28, 27)).toThrow(new RangeError('Expected 756 bytes (28 x 27) for pixels but received 784'));
-    expect(() => encodeGreyPng(new Float32Array(784) as unknown as Uint8Array, 28, 28)).toThrow(new TypeError('Expected a Uint8Array for pixels but received a Float32Array'));
-    expect(() => encodeGreyPng(null as unknown as Uint8Array, 28, 28)).toThrow(new TypeError('Expected a Uint8Array for pixels but received null of type object'));
+    expect(() => encodeGreyPng(px.subarray(1), 28, 28)).toThrow(new OptionError('Expected 784 bytes (28 x 28) for pixels but received 783'));
+    expect(() => encodeGreyPng(px, 28, 27)).toThrow(new OptionError('Expected 756 bytes (28 x 27) for pixels but received 784'));
+    expect(() => encodeGreyPng(new Float32Array(784) as unknown as Uint8Array, 28, 28)).toThrow(new OptionError('Expected a Uint8Array for pixels but received a Float32Array'));
+    expect(() => encodeGreyPng(null as unknown as Uint8Array, 28, 28)).toThrow(new OptionError('Expected a Uint8Array for pixels but received null of type object'));
     expect(() => encodeGreyPng(px, 28, 28, { filter: 'best' as PngFilter })).toThrow(
-      new TypeError('Expected one of none, sub, up, average, paeth, adaptive for filter but received "best" of type string'),
+      new OptionError('Expected one of none, sub, up, average, paeth, adaptive for filter but received "best" of type string'),
     );
-    expect(() => encodeGreyPng(px, 28, 28, { level: 10 })).toThrow(new RangeError('Expected integer between 0 and 9 for level but received 10 of type number'));
-    expect(() => encodeGreyPng(px, 28, 28, 6 as unknown as object)).toThrow(new TypeError('Expected an object for options but received 6 of type number'));
+    expect(() => encodeGreyPng(px, 28, 28, { level: 10 })).toThrow(new OptionError('Expected integer between 0 and 9 for level but received 10 of type number'));
+    expect(() => encodeGreyPng(px, 28, 28, 6 as unknown as object)).toThrow(new OptionError('Expected an object for options but received 6 of type number'));
   });
 });
 
@@ -230,13 +231,13 @@ describe('encodeGreyPngs', () => {
   it('rejects a bad shape, image count or options, naming them', () => {
     const images = new Uint8Array(2 * 784);
     expect(() => encodeGreyPngs(images, [2, 28] as unknown as [number, number, number])).toThrow(
-      new TypeError('Expected [count, height, width] for shape but received [2,28]'),
+      new OptionError('Expected [count, height, width] for shape but received [2,28]'),
     );
-    expect(() => encodeGreyPngs(images, [-1, 28, 28])).toThrow(new RangeError('Expected integer between 0 and 2147483647 for count but received -1 of type number'));
-    expect(() => encodeGreyPngs(images, [2, 0, 28])).toThrow(new RangeError('Expected integer between 1 and 2147483647 for height but received 0 of type number'));
-    expect(() => encodeGreyPngs(images, [2, 28, 2 ** 31])).toThrow(new RangeError('Expected integer between 1 and 2147483647 for width but received 2147483648 of type number'));
-    expect(() => encodeGreyPngs(images, [3, 28, 28])).toThrow(new RangeError('Expected 2352 bytes (3 x 28 x 28) for images but received 1568'));
-    expect(() => encodeGreyPngs(images, [2, 28, 28], { level: -1 })).toThrow(new RangeError('Expected integer between 0 and 9 for level but received -1 of type number'));
+    expect(() => encodeGreyPngs(images, [-1, 28, 28])).toThrow(new OptionError('Expected integer between 0 and 2147483647 for count but received -1 of type number'));
+    expect(() => encodeGreyPngs(images, [2, 0, 28])).toThrow(new OptionError('Expected integer between 1 and 2147483647 for height but received 0 of type number'));
+    expect(() => encodeGreyPngs(images, [2, 28, 2 ** 31])).toThrow(new OptionError('Expected integer between 1 and 2147483647 for width but received 2147483648 of type number'));
+    expect(() => encodeGreyPngs(images, [3, 28, 28])).toThrow(new OptionError('Expected 2352 bytes (3 x 28 x 28) for images but received 1568'));
+    expect(() => encodeGreyPngs(images, [2, 28, 28], { level: -1 })).toThrow(new OptionError('Expected integer between 0 and 9 for level but received -1 of type number'));
   });
 });
 

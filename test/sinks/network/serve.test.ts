@@ -1,5 +1,5 @@
 import { get, type IncomingMessage } from 'node:http';
-import { batch, epochs, fromServer, mnist, RemotePipelineError, ServerError, shard, shuffle, type Block } from '@idxflow/core';
+import { batch, epochs, fromServer, mnist, OptionError, RemotePipelineError, ServerError, shard, shuffle, type Block } from '@idxflow/core';
 import { concat, defer, finalize, lastValueFrom, take, tap, throwError, toArray, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type BatchServer, type ServeParams } from '../../../packages/sinks/src/network/index.js';
@@ -10,9 +10,15 @@ const lifecycle = new Map<number, { subscribed: number; completed: number; final
 const countsOf = (seed: number) => lifecycle.get(seed) ?? { subscribed: 0, completed: 0, finalized: 0 };
 const failures: unknown[] = [];
 
-/** seed 666: 3 batches then a failure; 667: fails at once; 100..199: two epochs of train (long); else the test split. */
+/**
+ * seed 666: 3 batches then a failure; 667: fails at once; 668: the factory throws a RangeError (no
+ * idxflow code: a server failure); 669: a stage refuses its option; 100..199: two epochs of train
+ * (long); else the test split.
+ */
 function factory(p: ServeParams): Observable<Block> {
-  if (p.epochs > 5) throw new RangeError(`Expected at most 5 for epochs but received ${p.epochs}`);
+  if (p.epochs > 5) throw new OptionError(`Expected at most 5 for epochs but received ${p.epochs}`);
+  if (p.seed === 668) throw new RangeError('Expected a factory without bugs but received one');
+  if (p.seed === 669) return mnist({ split: 'test' }).pipe(batch(0));
   const counts = countsOf(p.seed);
   lifecycle.set(p.seed, counts);
   const source = p.seed >= 100 && p.seed < 200 ? mnist({ split: 'train' }).pipe(epochs(2)) : mnist({ split: 'test' });
@@ -84,14 +90,31 @@ describe('serve() over real sockets on 127.0.0.1', () => {
       ['seed=1.5', 'for seed but received "1.5"'],
       ['worldsize=2', 'Expected only seed, epoch, epochs, batch, rank, worldSize, offset, start, part, parts, split, eval as query parameters but received "worldsize"'],
       ['token=secret', 'as query parameters but received "token"'], // the query token is for browsers on /ws only
-      ['epochs=6', 'Expected at most 5 for epochs but received 6'], // a RangeError of the factory
+      ['epochs=6', 'Expected at most 5 for epochs but received 6'], // an OptionError of the factory
     ];
     for (const [query, message] of bad) {
       const error = await lastValueFrom(fromServer(`${server.url}/batches?${query}`, auth)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ServerError);
       expect((error as ServerError).status).toBe(400);
+      expect((error as ServerError).serverCode).toBe(query === 'epochs=6' ? 'IDXFLOW_OPTION' : 'IDXFLOW_BAD_REQUEST');
       expect((error as Error).message).toContain(message);
     }
+  });
+
+  it('chooses the status by the error code, and sends the code: 400 for a request, 500 for a failure', async () => {
+    const answer = async (query: string): Promise<[number, unknown]> => {
+      const response = await fetch(`${server.url}/batches?${query}`, { headers: { authorization: 'Bearer secret' } });
+      return [response.status, await response.json()];
+    };
+    // A query the parser refuses, an option the factory refuses, a stage's own option check.
+    expect(await answer('batch=0')).toEqual([400, { error: 'Expected an integer between 1 and 1000 for batch but received "0"', code: 'IDXFLOW_BAD_REQUEST' }]);
+    expect(await answer('epochs=6')).toEqual([400, { error: 'Expected at most 5 for epochs but received 6', code: 'IDXFLOW_OPTION' }]);
+    expect(await answer('seed=669')).toEqual([400, { error: 'Expected integer >= 1 for size but received 0 of type number', code: 'IDXFLOW_OPTION' }]);
+    // A RangeError is no longer a 400 by its class: it carries no idxflow code, so it is the server's failure.
+    expect(await answer('seed=668')).toEqual([500, { error: 'Expected a factory without bugs but received one' }]);
+    // A pipeline that fails at once with an error of no code: 500.
+    expect(await answer('seed=667')).toEqual([500, { error: 'dataset missing' }]);
+    failures.length = 0; // the next test counts the pipeline failures from here
   });
 
   it('answers 404 elsewhere, 405 to POST, 426 to /ws without upgrade, 200 JSON on /health', async () => {

@@ -1,4 +1,4 @@
-import { asRows, batch, epochs, gather, loadBlock, shard, shuffleRows, skipSamples, type Block, type Run, type WorkerPool } from '@idxflow/core';
+import { asRows, batch, type Block, epochs, gather, loadBlock, OptionError, type Run, shard, shuffleRows, skipSamples, type WorkerPool } from '@idxflow/core';
 import { serve, type BatchServer, type ServeParams } from '@idxflow/sinks';
 import { augment, augmentPool, normalize, type AugmentOptions } from '@idxflow/transforms';
 import { filter, map, of, type Observable } from 'rxjs';
@@ -126,10 +126,10 @@ const shareOf = (n: number, worldSize: number): number => Math.ceil(n / worldSiz
 
 /** Refuses an `offset` past the epoch and a `start` past the rank's share of what remains: 400. */
 function checkResumePoint(n: number, p: ServeParams): void {
-  if (p.offset > n) throw new RangeError(`Expected offset between 0 and ${n} (the samples of an epoch of ${p.split}) but received ${p.offset}`);
+  if (p.offset > n) throw new OptionError(`Expected offset between 0 and ${n} (the samples of an epoch of ${p.split}) but received ${p.offset}`);
   const share = shareOf(n - p.offset, p.worldSize);
   const of = p.offset === 0 ? `an epoch of ${p.split}` : `the ${n - p.offset} samples of ${p.split} after offset ${p.offset}`;
-  if (p.start > share) throw new RangeError(`Expected start between 0 and ${share} (this rank's share of ${of}) but received ${p.start}`);
+  if (p.start > share) throw new OptionError(`Expected start between 0 and ${share} (this rank's share of ${of}) but received ${p.start}`);
 }
 
 /** One client's pipeline: what the query asks of the loaded split. */

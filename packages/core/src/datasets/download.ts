@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ChecksumError, DownloadError } from '../errors.js';
+import { ChecksumError, ConnectionError, DownloadError } from '../errors.js';
 import { makeFolders } from '../folders.js';
 import { HttpStatusError } from '../sources/url.js';
 
@@ -29,7 +29,7 @@ async function request(url: string): Promise<Response> {
     return await fetch(url);
   } catch (error) {
     const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
-    throw new Error(`${url}: expected an HTTP response, found no response (${cause})`, { cause: error });
+    throw new ConnectionError({ file: url, expected: 'an HTTP response', found: `no response (${cause})` }, { cause: error });
   }
 }
 

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
-import { ImageFolderError } from '../errors.js';
+import { ImageFolderError, OptionError } from '../errors.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, decodeGrey, loadSharp } from '../images/decodeGrey.js';
 import { mapBounded } from '../images/mapBounded.js';
 import { mnistStyle } from '../images/mnistStyle.js';
@@ -95,7 +95,7 @@ async function prepare(path: FolderPath, options: { size: [number, number]; grey
  * ```
  */
 export function imageFolder(options: ImageFolderOptions): Observable<Block<Uint8Array>> {
-  if (typeof options?.root !== 'string' || options.root === '') throw new TypeError(`Expected a folder for root but received ${String(options?.root)}`);
+  if (typeof options?.root !== 'string' || options.root === '') throw new OptionError(`Expected a folder for root but received ${String(options?.root)}`);
   const size: [number, number] = typeof options.size === 'number' || options.size === undefined ? [options.size ?? 28, options.size ?? 28] : [options.size[0], options.size[1]];
   size.forEach((d, i) => validate.integer(`size[${i}]`, d, 1, 65535));
   const blockSize = validate.integer('blockSize', options.blockSize ?? 256, 1);

@@ -5,7 +5,7 @@
 import type { FileMetaData } from 'hyparquet';
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
-import { ParquetFormatError } from '../errors.js';
+import { OptionError, ParquetFormatError } from '../errors.js';
 import { produce } from '../operate.js';
 import * as validate from '../validate.js';
 import { DEFAULT_MAX_IMAGE_PIXELS, decodeGrey } from '../images/decodeGrey.js';
@@ -112,7 +112,7 @@ function damaged(file: string, expected: string, error: unknown): ParquetFormatE
 async function metadataOf(thread: ParquetThread, path: string): Promise<FileMetaData> {
   try {
     const metadata = await thread.metadata(path);
-    if (!Array.isArray(metadata.schema) || !Array.isArray(metadata.row_groups)) throw new Error('no schema or row groups');
+    if (!Array.isArray(metadata.schema) || !Array.isArray(metadata.row_groups)) throw damaged(path, 'a Parquet file (magic PAR1 and a footer)', 'no schema or row groups');
     return metadata;
   } catch (error) {
     if (error instanceof ParquetFormatError) throw error;
@@ -161,7 +161,7 @@ export function parquet(options: ParquetSourceOptions): Observable<Block<Uint8Ar
   const blockSize = validate.integer('blockSize', options.blockSize ?? 1024, 1);
   const columns: [string, string] = [options.imageColumn ?? 'image', options.labelColumn ?? 'label'];
   const maxPixels = validate.integer('maxImagePixels', options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS, 1);
-  if (!Array.isArray(options.files) || options.files.length === 0) throw new TypeError('Expected at least one Parquet file for files');
+  if (!Array.isArray(options.files) || options.files.length === 0) throw new OptionError('Expected at least one Parquet file for files');
   return produce<Block<Uint8Array>>(2, async (emit, subscriber, signal) => {
     const thread = ParquetThread.take(signal);
     try {

@@ -4,7 +4,7 @@
 // (and loading hyparquet in it) costs more than reading a small file.
 import { Worker } from 'node:worker_threads';
 import type { FileMetaData } from 'hyparquet';
-import { ParquetFormatError } from '../errors.js';
+import { ParquetFormatError, WorkerThreadError } from '../errors.js';
 import type { ParquetReply, ParquetRequest } from './parquetWorker.js';
 
 type Request = { path: string } & ({ kind: 'metadata' } | { kind: 'rows'; start: number; end: number; columns: string[] } | { kind: 'forget' });
@@ -17,13 +17,13 @@ export class ParquetThread {
   private readonly worker = new Worker(new URL('./parquetWorker.js', import.meta.url));
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private next = 0;
-  private ended: Error | undefined;
+  private ended: WorkerThreadError | undefined;
   private detach = (): void => {};
 
   private constructor() {
     this.worker.on('message', (reply: ParquetReply) => this.settle(reply));
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', () => this.fail(new Error('the Parquet reader thread ended')));
+    this.worker.on('error', (error) => this.fail(new WorkerThreadError(`the Parquet reader thread failed: ${error.message}`, { cause: error })));
+    this.worker.on('exit', () => this.fail(new WorkerThreadError('the Parquet reader thread ended')));
     this.worker.unref(); // referenced only while a request waits: an idle thread keeps no process alive
   }
 
@@ -58,7 +58,7 @@ export class ParquetThread {
   /** Ends the thread (a request under way is refused). */
   async close(): Promise<void> {
     if (idle.includes(this)) idle.length = 0;
-    this.fail(new Error('the Parquet reader was closed'));
+    this.fail(new WorkerThreadError('the Parquet reader was closed'));
     await this.worker.terminate();
   }
 
@@ -80,10 +80,10 @@ export class ParquetThread {
     if ('value' in reply) return waiting.resolve(reply.value);
     const { details, message } = reply.error;
     // hyparquet's own errors name no file: say which one, and what could not be read.
-    waiting.reject(details ? new ParquetFormatError(details) : new Error(message));
+    waiting.reject(details ? new ParquetFormatError(details) : new WorkerThreadError(message));
   }
 
-  private fail(error: Error): void {
+  private fail(error: WorkerThreadError): void {
     this.ended ??= error;
     for (const waiting of this.pending.values()) waiting.reject(error);
     this.pending.clear();

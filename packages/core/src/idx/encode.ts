@@ -1,4 +1,5 @@
 import { idxTypeInfo, idxTypeOf, type IdxArray, type IdxType } from './types.js';
+import { OptionError } from '../errors.js';
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -6,7 +7,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function idxHeader(type: IdxType, dims: readonly number[]): Uint8Array {
   const info = idxTypeInfo(type);
   if (dims.length < 1 || dims.length > 255) {
-    throw new RangeError(`Expected between 1 and 255 dimensions for dims but received ${dims.length}`);
+    throw new OptionError(`Expected between 1 and 255 dimensions for dims but received ${dims.length}`);
   }
   const header = new Uint8Array(4 + 4 * dims.length);
   const view = new DataView(header.buffer);
@@ -14,7 +15,7 @@ export function idxHeader(type: IdxType, dims: readonly number[]): Uint8Array {
   header[3] = dims.length;
   dims.forEach((d, i) => {
     if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) {
-      throw new RangeError(`Expected integer between 0 and 4294967295 for dims[${i}] but received ${d}`);
+      throw new OptionError(`Expected integer between 0 and 4294967295 for dims[${i}] but received ${d}`);
     }
     view.setUint32(4 + 4 * i, d, false);
   });
@@ -48,7 +49,7 @@ export function idxBody(data: IdxArray): Uint8Array {
 export function encodeIdx(data: IdxArray, dims: readonly number[]): Uint8Array {
   const elements = dims.reduce((a, b) => a * b, 1);
   if (elements !== data.length) {
-    throw new RangeError(`Expected ${elements} elements for dims [${dims.join(', ')}] but received ${data.length}`);
+    throw new OptionError(`Expected ${elements} elements for dims [${dims.join(', ')}] but received ${data.length}`);
   }
   const header = idxHeader(idxTypeOf(data), dims);
   const body = idxBody(data);

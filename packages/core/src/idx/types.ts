@@ -1,3 +1,5 @@
+import { OptionError } from '../errors.js';
+
 /** The element types IDX files may hold, by their short names. */
 export type IdxType = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 
@@ -30,14 +32,14 @@ export function idxTypeByCode(code: number): IdxTypeInfo | undefined {
 /** Looks up a type by its name. */
 export function idxTypeInfo(type: IdxType): IdxTypeInfo {
   const info = IDX_TYPES.find((t) => t.type === type);
-  if (!info) throw new TypeError(`Expected one of ${IDX_TYPES.map((t) => t.type).join(', ')} for type but received ${String(type)}`);
+  if (!info) throw new OptionError(`Expected one of ${IDX_TYPES.map((t) => t.type).join(', ')} for type but received ${String(type)}`);
   return info;
 }
 
 /** The IDX type that stores the elements of `data`. */
 export function idxTypeOf(data: IdxArray): IdxType {
   const info = IDX_TYPES.find((t) => data instanceof t.Array);
-  if (!info) throw new TypeError(`Expected an IDX typed array for data but received ${Object.prototype.toString.call(data)}`);
+  if (!info) throw new OptionError(`Expected an IDX typed array for data but received ${Object.prototype.toString.call(data)}`);
   return info.type;
 }
 

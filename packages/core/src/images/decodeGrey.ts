@@ -59,7 +59,7 @@ export async function decodeGrey(bytes: Uint8Array, name: string, maxPixels = DE
   // Other formats: their header's size, read by sharp without decoding (a PNG's IHDR is checked above).
   const declared = png ? undefined : await sharp(bytes).metadata().catch(() => undefined);
   if (declared?.width !== undefined && declared.height !== undefined && declared.width * declared.height > maxPixels) {
-    throw new ImageTooLargeError({ file: name, expected: `at most ${maxPixels} pixels (maxImagePixels, --max-image-pixels)`, found: `${declared.width} x ${declared.height} = ${declared.width * declared.height} pixels` });
+    throw new ImageTooLargeError({ file: name, expected: `at most ${maxPixels} pixels (\`maxImagePixels\`)`, found: `${declared.width} x ${declared.height} = ${declared.width * declared.height} pixels` });
   }
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels }).removeAlpha().toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -39,7 +39,7 @@ export function checkPngChunks(bytes: Uint8Array, name: string, maxPixels: numbe
       size = { width: view.getUint32(at + 8), height: view.getUint32(at + 12) };
       const pixels = size.width * size.height;
       if (size.width === 0 || size.height === 0) throw new PngFormatError({ file: name, offset: at + 8, expected: 'a width and height of at least 1', found: `${size.width} x ${size.height}` });
-      if (pixels > maxPixels) throw new ImageTooLargeError({ file: name, offset: at + 8, expected: `at most ${maxPixels} pixels (maxImagePixels, --max-image-pixels)`, found: `${size.width} x ${size.height} = ${pixels} pixels` });
+      if (pixels > maxPixels) throw new ImageTooLargeError({ file: name, offset: at + 8, expected: `at most ${maxPixels} pixels (\`maxImagePixels\`)`, found: `${size.width} x ${size.height} = ${pixels} pixels` });
     }
     at += 12 + length;
     if (type === 'IEND') return size;

@@ -18,7 +18,7 @@
 // a typed array view without parsing. Labels and indices follow the images so the images start
 // right after the header, and a frame's size is known once its header is read.
 import { softLabelClasses, type Block } from '../block.js';
-import { IdxflowError } from '../errors.js';
+import { BlockMismatchError, IdxflowError } from '../errors.js';
 import { operate } from '../operate.js';
 import { Observable, type OperatorFunction } from 'rxjs';
 
@@ -59,9 +59,7 @@ export class FrameError extends IdxflowError {}
  * });
  * ```
  */
-export class RemotePipelineError extends Error {
-  override name = 'RemotePipelineError';
-}
+export class RemotePipelineError extends IdxflowError {}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -110,7 +108,7 @@ function frameHead(header: object): Uint8Array {
 export function encodeFrame(block: Block): Uint8Array[] {
   const [n, height, width] = block.shape;
   if (block.images.length !== n * height * width || block.labels.length !== n || block.indices.length !== n) {
-    throw new RangeError(
+    throw new BlockMismatchError(
       `Expected ${n * height * width} pixels, ${n} labels and ${n} indices for block of shape [${n}, ${height}, ${width}] ` +
         `but received ${block.images.length}, ${block.labels.length} and ${block.indices.length}`,
     );
@@ -124,7 +122,7 @@ export function encodeFrame(block: Block): Uint8Array[] {
   if (block.softLabels !== undefined) {
     const classes = softLabelClasses(block);
     if (!Number.isInteger(classes) || (n > 0 && classes === 0)) {
-      throw new RangeError(`Expected n * classes soft labels for a block of ${n} samples but received ${block.softLabels.length}`);
+      throw new BlockMismatchError(`Expected n * classes soft labels for a block of ${n} samples but received ${block.softLabels.length}`);
     }
     header.classes = classes;
     parts.push(littleEndianBytes(block.softLabels));

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
+import { ConnectionError, IdxflowError } from '../errors.js';
 import { produce } from '../operate.js';
 import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
 
@@ -9,16 +10,17 @@ import { BATCHES_MEDIA_TYPE, decodeFrames } from '../protocol/framing.js';
  * ## Example
  * ```ts
  * fromServer('http://127.0.0.1:8080/batches?batch=0').subscribe({
- *   error: (e) => e instanceof ServerError && console.error(e.status, e.message), // 400 Expected integer >= 1 for batch ...
+ *   error: (e) => e instanceof ServerError && console.error(e.status, e.serverCode, e.message), // 400 'IDXFLOW_BAD_REQUEST' Expected ...
  * });
  * ```
  */
-export class ServerError extends Error {
-  override name = 'ServerError';
+export class ServerError extends IdxflowError {
   constructor(
     /** The HTTP status of the refusal (400, 401, 503, ...). */
     readonly status: number,
     message: string,
+    /** The code of the server's error when its body named one (`IDXFLOW_OPTION` for a refused option). */
+    readonly serverCode?: string,
   ) {
     super(message);
   }
@@ -34,12 +36,15 @@ export interface FromServerOptions {
 async function refusal(url: string, response: Response): Promise<ServerError> {
   const text = await response.text().catch(() => '');
   let message = text.trim();
+  let code: string | undefined;
   try {
-    message = (JSON.parse(text) as { error?: string }).error ?? message;
+    const body = JSON.parse(text) as { error?: string; code?: unknown };
+    message = body.error ?? message;
+    code = typeof body.code === 'string' ? body.code : undefined;
   } catch {
     // not JSON: keep the text
   }
-  return new ServerError(response.status, `${url}: HTTP ${response.status} ${response.statusText}: ${message}`);
+  return new ServerError(response.status, `${url}: HTTP ${response.status} ${response.statusText}: ${message}`, code);
 }
 
 /** Connects and checks the answer; resolves to the body's reader. */
@@ -48,7 +53,7 @@ async function connect(url: string, options: FromServerOptions, signal: AbortSig
   const response = await fetch(url, { headers, signal }).catch((error: unknown) => {
     if (signal.aborted) throw error;
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw new Error(`${url}: Expected an idxflow batch server but the request failed: ${cause}`, { cause: error });
+    throw new ConnectionError({ file: url, expected: 'an idxflow batch server', found: `no response (${cause})` }, { cause: error });
   });
   if (!response.ok) throw await refusal(url, response);
   const type = response.headers.get('content-type') ?? '';

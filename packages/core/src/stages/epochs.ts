@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Block, PixelArray } from '../block.js';
 import { emit } from '../flow.js';
 import { operate } from '../operate.js';
+import { OptionError } from '../errors.js';
 
 /**
  * Runs the source `count` times in a row, tagging the blocks of pass `e` with epoch `e`.
@@ -24,7 +25,7 @@ import { operate } from '../operate.js';
  */
 export function epochs<P extends PixelArray>(count: number): OperatorFunction<Block<P>, Block<P>> {
   if (!(count === Infinity || (Number.isInteger(count) && count >= 1))) {
-    throw new RangeError(`Expected integer >= 1 or Infinity for count but received ${String(count)} of type ${typeof count}`);
+    throw new OptionError(`Expected integer >= 1 or Infinity for count but received ${String(count)} of type ${typeof count}`);
   }
   return (source) =>
     new Observable<Block<P>>((subscriber) => {

@@ -2,6 +2,7 @@ import { defer, Observable, type OperatorFunction } from 'rxjs';
 import { emit, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';
 import { integer } from '../validate.js';
+import { OptionError } from '../errors.js';
 
 /**
  * The engine of `mapAsync()` and `workerMap()`: starts `start(value)` for each value as it
@@ -87,7 +88,7 @@ export interface MapAsyncOptions {
  * ```
  */
 export function mapAsync<In, Out>(fn: (value: In) => Promise<Out> | Out, options: MapAsyncOptions = {}): OperatorFunction<In, Out> {
-  if (typeof fn !== 'function') throw new TypeError(`Expected a function for fn but received ${String(fn)} of type ${typeof fn}`);
+  if (typeof fn !== 'function') throw new OptionError(`Expected a function for fn but received ${String(fn)} of type ${typeof fn}`);
   const concurrency = integer('concurrency', options.concurrency ?? 1, 1);
   return (source) =>
     defer(() => {

@@ -6,6 +6,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { allocateBlock, blockLength, checkBlock, copySample, sharedArray, softLabelClasses, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
 import { operate } from '../operate.js';
+import { BlockMismatchError } from '../errors.js';
 
 /** Samples not copied yet: sample `i` is sample `rows[i]` of `from`. */
 export interface Rows<P extends PixelArray = PixelArray> {
@@ -135,7 +136,7 @@ export function checkRows(stage: string, value: Rows): void {
   checkBlock(stage, value.from);
   const n = blockLength(value.from);
   for (const row of value.rows) {
-    if (row >= n) throw new RangeError(`${stage}: Expected rows below ${n} (the samples of the epoch block) but received row ${row}`);
+    if (row >= n) throw new BlockMismatchError(`${stage}: Expected rows below ${n} (the samples of the epoch block) but received row ${row}`);
   }
 }
 

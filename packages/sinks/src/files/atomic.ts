@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { IdxflowError } from '@idxflow/core';
+import { FileChangedError, IdxflowError, InternalError, OptionError } from '@idxflow/core';
 
 const PARTIAL = /^\.(.+)\.[0-9a-f]{12}\.partial$/;
 
@@ -125,7 +125,7 @@ export class AtomicFile {
 
   /** Appends `bytes`. The caller may reuse `bytes` once the promise settles. */
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.closed) throw new Error(`${this.temp} is closed`);
+    if (this.closed) throw new InternalError(`${this.temp} is closed`);
     this.hash.update(bytes);
     if (this.pendingBytes + bytes.length > GATHER_BYTES) await this.flush();
     if (bytes.length < GATHER_BYTES) {
@@ -143,7 +143,7 @@ export class AtomicFile {
   /** Overwrites bytes already written at offset `at` (a header whose count is known only at the end). */
   async patch(at: number, bytes: Uint8Array): Promise<void> {
     if (at + bytes.length > this.length) {
-      throw new RangeError(`Expected a patch inside the ${this.length} bytes written but received ${bytes.length} bytes at ${at}`);
+      throw new OptionError(`Expected a patch inside the ${this.length} bytes written but received ${bytes.length} bytes at ${at}`);
     }
     await this.flush();
     await this.writeAt(bytes, at);
@@ -223,7 +223,7 @@ export class AtomicFile {
     const buffer = new Uint8Array(1 << 20);
     for (let at = 0; at < this.length; ) {
       const { bytesRead } = await this.handle.read(buffer, 0, Math.min(buffer.length, this.length - at), at);
-      if (bytesRead === 0) throw new Error(`${this.temp} ended at byte ${at} of ${this.length} while hashing`);
+      if (bytesRead === 0) throw new FileChangedError({ file: this.temp, offset: at, expected: `${this.length} bytes to hash`, found: 'the end of the file' });
       hash.update(buffer.subarray(0, bytesRead));
       at += bytesRead;
     }

@@ -18,6 +18,7 @@ import { checkSinkOptions, positiveInteger } from './options.js';
 import { toPngFolder } from './pngFolder.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { toWebDataset } from './webDataset.js';
+import { OptionError } from '@idxflow/core';
 
 export { EXPORT_FORMATS, type ExportFormat } from './exportPlan.js';
 
@@ -67,10 +68,10 @@ export function writeSplit(source: Observable<Block>, format: ExportFormat, opti
 /** Checks the options shared by `exportTo` and `runExport`; returns the format. */
 function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' | 'workers' | 'hf'>): ExportFormat {
   const format = validate.oneOf('format', options.format, EXPORT_FORMATS);
-  if (options.shardSize !== undefined && format !== 'wds') throw new TypeError(`Expected shardSize only with format wds but received it with ${format}`);
+  if (options.shardSize !== undefined && format !== 'wds') throw new OptionError(`Expected shardSize only with format wds but received it with ${format}`);
   positiveInteger('shardSize', options.shardSize, 10000);
-  if (options.hf !== undefined && format !== 'hf') throw new TypeError(`Expected hf only with format hf but received it with ${format}`);
-  if (options.workers !== undefined && format !== 'png' && format !== 'wds') throw new TypeError(`Expected workers only with format png or wds (PNG encoding) but received it with ${format}`);
+  if (options.hf !== undefined && format !== 'hf') throw new OptionError(`Expected hf only with format hf but received it with ${format}`);
+  if (options.workers !== undefined && format !== 'png' && format !== 'wds') throw new OptionError(`Expected workers only with format png or wds (PNG encoding) but received it with ${format}`);
   validate.integer('workers', options.workers ?? 0, 0, 256);
   return format;
 }

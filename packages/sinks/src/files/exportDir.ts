@@ -154,7 +154,7 @@ export async function prepareExportDir(check: ExportDirCheck): Promise<ExportDir
   const { dir } = check;
   await refuseOutputAmongInputs(dir, check.inputs);
   const stat = await lstat(dir).catch(() => undefined);
-  if (stat !== undefined && !stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for --out', found: 'a file' });
+  if (stat !== undefined && !stat.isDirectory()) throw new ExportRefusedError({ file: dir, expected: 'a folder (or a path that does not exist yet) for `dir`', found: 'a file' });
   if (stat === undefined) await makeFolders(dir);
   const lock = await acquireExportLock(dir, check.lock, { onWait: check.onWait, signal: check.signal });
   const state = { dir, created: stat === undefined, lock };
@@ -213,7 +213,7 @@ async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState
     throw new ExportRefusedError({
       file: dir,
       expected: 'an empty folder, or one holding this same export (to resume it)',
-      found: `an earlier idxflow export of other flags (${name}: ${manifest.format ?? 'unknown format'}, ${manifest.count} samples, ${manifest.files.length} files): choose another folder, or overwrite it (--overwrite) to remove the files that export lists`,
+      found: `an earlier idxflow export of other options (${name}: ${manifest.format ?? 'unknown format'}, ${manifest.count} samples, ${manifest.files.length} files): choose another \`dir\`, or pass \`overwrite: true\` to remove the files that export lists`,
     });
   }
   // Decide everything before removing anything: an export refused leaves the folder as it was.
@@ -241,7 +241,7 @@ async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState
     throw new ExportRefusedError({
       file: dir,
       expected: 'an empty folder, or one holding this same export (to resume it)',
-      found: `${left.length} file${left.length > 1 ? 's' : ''} of no idxflow export of these flags (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}): choose an empty or new --out`,
+      found: `${left.length} file${left.length > 1 ? 's' : ''} of no idxflow export of these options (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', ...' : ''}): choose an empty or new \`dir\``,
     });
   }
   const removed: string[] = [];

@@ -4,7 +4,7 @@
 // `datasets` decodes the images and knows the class names. Files are named as the Hub names
 // them: `<config>/<split>-00000-of-00001.parquet` (`-00001-of-00003` for part 1 of 3).
 import { dirname, join } from 'node:path';
-import { BlockMismatchError, type Block } from '@idxflow/core';
+import { type Block, BlockMismatchError, OptionError } from '@idxflow/core';
 import { makeFolders, softLabelClasses } from '@idxflow/core/internal';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Observable } from 'rxjs';
@@ -164,9 +164,9 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
 export async function toHfParquet(source: Observable<Block>, options: HfParquetOptions): Promise<ExportSummary> {
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   const config = options.config ?? 'data';
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(config)) throw new TypeError(`Expected letters, digits, '.', '_' or '-' for config but received ${JSON.stringify(config)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(config)) throw new OptionError(`Expected letters, digits, '.', '_' or '-' for config but received ${JSON.stringify(config)}`);
   const rowGroupSize = options.rowGroupSize ?? 10000;
-  if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) throw new RangeError(`Expected integer >= 1 for rowGroupSize but received ${String(rowGroupSize)}`);
+  if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) throw new OptionError(`Expected integer >= 1 for rowGroupSize but received ${String(rowGroupSize)}`);
   const name = hfFileName(config, split, tag);
   await makeFolders(dirname(join(dir, name)));
   const file = await AtomicFile.create(join(dir, name));

@@ -9,6 +9,7 @@ import { GzipFile, gzipFile } from './gzipFile.js';
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { writeBlocks } from './writeBlocks.js';
+import { OptionError } from '@idxflow/core';
 
 /** Options of `toIdx()`. */
 export interface IdxSinkOptions extends FileSinkOptions {
@@ -103,7 +104,7 @@ class IdxOutput {
 export async function toIdx(source: Observable<Block>, options: IdxSinkOptions): Promise<ExportSummary> {
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   const gzip = options.gzip ?? false;
-  if (typeof gzip !== 'boolean') throw new TypeError(`Expected a boolean for gzip but received ${String(gzip)} of type ${typeof gzip}`);
+  if (typeof gzip !== 'boolean') throw new OptionError(`Expected a boolean for gzip but received ${String(gzip)} of type ${typeof gzip}`);
   await makeFolders(dir);
   const mnistNames = mnistFileNames(split, gzip);
   const names = { images: taggedName(mnistNames.images, tag), labels: taggedName(mnistNames.labels, tag) };

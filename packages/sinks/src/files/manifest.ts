@@ -9,6 +9,7 @@ import { IdxflowError, validate } from '@idxflow/core/internal';
 import { commitFile } from './atomic.js';
 import { partRange, partTag, type ExportFormat } from './exportPlan.js';
 import type { ExportedFile, ExportSummary } from './types.js';
+import { OptionError } from '@idxflow/core';
 
 /** What a manifest records besides the export's summary. */
 export interface ManifestExtra {
@@ -100,14 +101,14 @@ export function journalName(part?: Pick<PartRecord, 'index' | 'of'>): string {
   return `.${manifestName(part)}.journal`;
 }
 
-/** Checks `extra` (throws TypeError or RangeError naming the field); run before an export starts. */
+/** Checks `extra` (throws an OptionError naming the field); run before an export starts. */
 export function checkManifestExtra(extra: ManifestExtra): void {
   if (typeof extra?.version !== 'string' || extra.version.length === 0) {
-    throw new TypeError(`Expected a non-empty string for version but received ${String(extra?.version)} of type ${typeof extra?.version}`);
+    throw new OptionError(`Expected a non-empty string for version but received ${String(extra?.version)} of type ${typeof extra?.version}`);
   }
   if (extra.seed !== undefined) validate.seed('seed', extra.seed);
   if (extra.pipeline !== undefined && (typeof extra.pipeline !== 'object' || extra.pipeline === null)) {
-    throw new TypeError(`Expected an object for pipeline but received ${String(extra.pipeline)} of type ${typeof extra.pipeline}`);
+    throw new OptionError(`Expected an object for pipeline but received ${String(extra.pipeline)} of type ${typeof extra.pipeline}`);
   }
 }
 

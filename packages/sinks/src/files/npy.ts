@@ -10,6 +10,7 @@ import type { ExportSummary, FileSinkOptions } from './types.js';
 import { withSoftLabels } from './npySoftLabels.js';
 import type { SinkName } from '../stores.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
+import { FormatLimitError, OptionError } from '@idxflow/core';
 
 // NPY format version 1.0 (numpy/lib/format.py, NEP 1): the magic "\x93NUMPY", version 1 0, a
 // little-endian uint16 header length, then a Python dict literal padded with spaces and ended by
@@ -39,14 +40,14 @@ export function npyDescr(dtype: 'uint8' | 'float32'): '|u1' | '<f4' | '>f4' {
  */
 export function npyHeader(descr: string, shape: readonly number[]): Uint8Array {
   shape.forEach((d, i) => {
-    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`Expected non-negative integer for shape[${i}] but received ${d}`);
+    if (!Number.isSafeInteger(d) || d < 0) throw new OptionError(`Expected non-negative integer for shape[${i}] but received ${d}`);
   });
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
   const spare = Math.max(0, GROWTH_DIGITS - String(shape[0]).length);
   const total = Math.ceil((MAGIC.length + 2 + dict.length + spare + 1) / ALIGN) * ALIGN;
   const text = total - MAGIC.length - 2;
-  if (text > 0xffff) throw new RangeError(`Expected a shape that fits an NPY v1.0 header but received (${dims})`);
+  if (text > 0xffff) throw new FormatLimitError(`Expected a shape that fits an NPY v1.0 header but received (${dims})`);
   const out = new Uint8Array(total);
   out.set(MAGIC);
   new DataView(out.buffer).setUint16(8, text, true);

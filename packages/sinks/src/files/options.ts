@@ -2,6 +2,7 @@
 // is written. Messages follow core's shape: "Expected <what> for <name> but received <value>".
 import { recycle, validate, type Block } from '@idxflow/core/internal';
 import type { ExportedFile, FileSinkOptions } from './types.js';
+import { OptionError } from '@idxflow/core';
 
 function received(value: unknown): string {
   return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} of type ${typeof value}`;
@@ -30,27 +31,27 @@ export function taggedName(name: string, tag: string): string {
 
 const ignore = (): void => undefined;
 
-/** Checks the options every file sink takes; throws TypeError or RangeError naming the option. */
+/** Checks the options every file sink takes; throws an OptionError naming the option. */
 export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`Expected an object for options but received ${received(options)}`);
+    throw new OptionError(`Expected an object for options but received ${received(options)}`);
   }
   const { dir, split = 'train', expectedCount, onProgress, signal, position = 0, tag = '', onFile, recycle: reuse = false } = options;
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new TypeError(`Expected a non-empty string for dir but received ${received(dir)}`);
+    throw new OptionError(`Expected a non-empty string for dir but received ${received(dir)}`);
   }
   validate.oneOf('split', split, ['train', 'test'] as const);
   if (expectedCount !== undefined) validate.integer('expectedCount', expectedCount, 0, 0xffffffff);
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`Expected a function for onProgress but received ${received(onProgress)}`);
+    throw new OptionError(`Expected a function for onProgress but received ${received(onProgress)}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`Expected an AbortSignal for signal but received ${received(signal)}`);
+    throw new OptionError(`Expected an AbortSignal for signal but received ${received(signal)}`);
   }
   validate.integer('position', position, 0, Number.MAX_SAFE_INTEGER);
-  if (typeof tag !== 'string' || !/^[A-Za-z0-9._-]*$/.test(tag)) throw new TypeError(`Expected letters, digits, '.', '_' or '-' for tag but received ${received(tag)}`);
-  if (onFile !== undefined && typeof onFile !== 'function') throw new TypeError(`Expected a function for onFile but received ${received(onFile)}`);
-  if (typeof reuse !== 'boolean') throw new TypeError(`Expected a boolean for recycle but received ${received(reuse)}`);
+  if (typeof tag !== 'string' || !/^[A-Za-z0-9._-]*$/.test(tag)) throw new OptionError(`Expected letters, digits, '.', '_' or '-' for tag but received ${received(tag)}`);
+  if (onFile !== undefined && typeof onFile !== 'function') throw new OptionError(`Expected a function for onFile but received ${received(onFile)}`);
+  if (typeof reuse !== 'boolean') throw new OptionError(`Expected a boolean for recycle but received ${received(reuse)}`);
   return { dir, split, expectedCount, onProgress: onProgress ?? ignore, signal, position, tag, onFile: onFile ?? ignore, written: reuse ? recycle : ignore };
 }
 

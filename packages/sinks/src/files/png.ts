@@ -3,6 +3,7 @@
 // arrays, no Node API, so that a worker thread (or a browser) can run them.
 import { crc32, validate } from '@idxflow/core/internal';
 import { zlibSync, type DeflateOptions } from 'fflate';
+import { FormatLimitError, OptionError } from '@idxflow/core';
 
 /** A scanline filter (PNG section 9.2), or `adaptive` to choose one per row. */
 export type PngFilter = 'none' | 'sub' | 'up' | 'average' | 'paeth' | 'adaptive';
@@ -59,21 +60,21 @@ type Level = NonNullable<DeflateOptions['level']>;
 
 function checkOptions(options: GreyPngOptions | undefined): { filter: number; level: Level; deflate: Deflate } {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`Expected an object for options but received ${received(options)}`);
+    throw new OptionError(`Expected an object for options but received ${received(options)}`);
   }
   const filter = FILTERS.indexOf(validate.oneOf('filter', options?.filter ?? 'none', FILTERS));
   const level = validate.integer('level', options?.level ?? 6, 0, 9) as Level;
   const deflate = options?.deflate ?? fflateDeflate;
-  if (typeof deflate !== 'function') throw new TypeError(`Expected a function for deflate but received ${received(deflate)}`);
+  if (typeof deflate !== 'function') throw new OptionError(`Expected a function for deflate but received ${received(deflate)}`);
   return { filter, level, deflate };
 }
 
 function checkPixels(pixels: unknown, count: number, height: number, width: number, name: string): asserts pixels is Uint8Array {
-  if (!(pixels instanceof Uint8Array)) throw new TypeError(`Expected a Uint8Array for ${name} but received ${received(pixels)}`);
+  if (!(pixels instanceof Uint8Array)) throw new OptionError(`Expected a Uint8Array for ${name} but received ${received(pixels)}`);
   const expected = count * height * width;
   if (pixels.length !== expected) {
     const shape = count === 1 && name === 'pixels' ? `${width} x ${height}` : `${count} x ${height} x ${width}`;
-    throw new RangeError(`Expected ${expected} bytes (${shape}) for ${name} but received ${pixels.length}`);
+    throw new OptionError(`Expected ${expected} bytes (${shape}) for ${name} but received ${pixels.length}`);
   }
 }
 
@@ -162,7 +163,7 @@ function compressImage(px: Uint8Array, start: number, height: number, width: num
     filterRow(px, row, prior, width, type, scanlines, y * (width + 1));
   }
   const z = deflate(scanlines.subarray(0, length), level);
-  if (z.length > MAX) throw new RangeError(`Expected a compressed image of at most ${MAX} bytes (one IDAT chunk) but received ${z.length}`);
+  if (z.length > MAX) throw new FormatLimitError(`Expected a compressed image of at most ${MAX} bytes (one IDAT chunk) but received ${z.length}`);
   return z;
 }
 
@@ -248,7 +249,7 @@ export interface GreyPngs {
  * ```
  */
 export function encodeGreyPngs(images: Uint8Array, shape: readonly [number, number, number], options?: GreyPngOptions): GreyPngs {
-  if (!Array.isArray(shape) || shape.length !== 3) throw new TypeError(`Expected [count, height, width] for shape but received ${received(shape)}`);
+  if (!Array.isArray(shape) || shape.length !== 3) throw new OptionError(`Expected [count, height, width] for shape but received ${received(shape)}`);
   const [count, height, width] = shape;
   validate.integer('count', count, 0, MAX);
   validate.integer('height', height, 1, MAX);
@@ -262,7 +263,7 @@ export function encodeGreyPngs(images: Uint8Array, shape: readonly [number, numb
     const z = compressImage(images, i * height * width, height, width, checked);
     streams.push(z);
     total += HEAD + z.length + TAIL;
-    if (total > 0xffffffff) throw new RangeError(`Expected the PNG files of a block to fit in 4 GiB but image ${i} ends at ${total} bytes`);
+    if (total > 0xffffffff) throw new FormatLimitError(`Expected the PNG files of a block to fit in 4 GiB but image ${i} ends at ${total} bytes`);
     offsets[i + 1] = total;
   }
   const bytes = new Uint8Array(total);

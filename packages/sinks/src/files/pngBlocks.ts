@@ -2,6 +2,7 @@ import { checkBlock, workerMap, type Block, type TaskStaging } from '@idxflow/co
 import { map, type OperatorFunction } from 'rxjs';
 import { encodeGreyPngs, type GreyPngs } from './png.js';
 import { exportDeflate, type PngTask } from './pngWorker.js';
+import { BlockMismatchError } from '@idxflow/core';
 
 /** A block and the PNG of each of its samples: sample i is `pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1])`. */
 export interface PngBlock {
@@ -15,7 +16,7 @@ const WORKER = new URL('./pngWorker.js', import.meta.url);
 function checkPngBlock(sink: string, block: Block): Block<Uint8Array> {
   checkBlock(sink, block);
   if (block.images instanceof Float32Array) {
-    throw new TypeError('Expected uint8 images for a PNG export but received float32 (PNG stores 8-bit pixels: export before normalize(), or use npy or npz)');
+    throw new BlockMismatchError('Expected uint8 images for a PNG export but received float32 (PNG stores 8-bit pixels: export before normalize(), or use npy or npz)');
   }
   return block as Block<Uint8Array>;
 }

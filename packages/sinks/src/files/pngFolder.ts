@@ -11,6 +11,7 @@ import { checkSinkOptions, positiveInteger, taggedName } from './options.js';
 import { pngBlocks, type PngBlock } from './pngBlocks.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
+import { OptionError } from '@idxflow/core';
 
 /** Options of `toPngFolder()`. */
 export interface PngSinkOptions extends FileSinkOptions {
@@ -69,7 +70,7 @@ export async function removePositions(dir: string, labels: number[], from: numbe
  *
  * PNGs are encoded on `workers` threads (`encodeGreyPngs` with `deflateRle`). Each is written
  * under a temporary name and renamed; `labels.csv` and `SHA256SUMS` appear only when every
- * image is written. Float32 blocks are rejected with a TypeError: a PNG holds bytes, and
+ * image is written. Float32 blocks are rejected with a BlockMismatchError: a PNG holds bytes, and
  * rounding normalised values back would silently lose what normalisation did.
  *
  * @param source The pipeline; uint8 blocks of one image shape.
@@ -87,7 +88,7 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
   const { dir, expectedCount, onProgress, signal, position, tag, onFile, written } = checkSinkOptions(options);
   const concurrency = positiveInteger('concurrency', options.concurrency, 8);
   const workers = options.workers ?? 0;
-  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new OptionError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
   await makeFolders(dir);
   const names = { csv: taggedName('labels.csv', tag), sums: taggedName('SHA256SUMS', tag) };
   const csv = await AtomicFile.create(join(dir, names.csv));

@@ -4,7 +4,7 @@
 // flags keeps every file the journal lists whose SHA-256 still matches, and redoes the rest.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { IdxflowError, type Block } from '@idxflow/core';
+import { type Block, IdxflowError, OptionError } from '@idxflow/core';
 import { tap, type Observable } from 'rxjs';
 import { verifiedFiles, writeSplit, type ExportOptions } from './export.js';
 import { dtypeOf } from './exportShape.js';
@@ -118,9 +118,9 @@ const isCard = (format: ExportFormat, name: string): boolean => format === 'hf' 
 
 function layoutOf(options: RunExportOptions): Layout {
   const { sections, part, format } = options;
-  if (!EXPORT_FORMATS.includes(format)) throw new TypeError(`Expected one of ${EXPORT_FORMATS.join(', ')} for format but received ${String(format)}`);
-  if (sections.length < 1 || sections.length > 2) throw new RangeError(`Expected one or two sections but received ${sections.length}`);
-  if (sections.length === 2 && part) throw new RangeError('Expected the whole export with two splits: a split export takes one split at a time');
+  if (!EXPORT_FORMATS.includes(format)) throw new OptionError(`Expected one of ${EXPORT_FORMATS.join(', ')} for format but received ${String(format)}`);
+  if (sections.length < 1 || sections.length > 2) throw new OptionError(`Expected one or two sections but received ${sections.length}`);
+  if (sections.length === 2 && part) throw new OptionError('Expected the whole export with two splits: a split export takes one split at a time');
   const shardSize = options.shardSize ?? 10000;
   const plans = sections.map((section) => {
     const { first, count } = partRange(section.total, format === 'wds' ? shardSize : 1, part);

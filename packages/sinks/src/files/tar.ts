@@ -3,6 +3,7 @@
 // gives the same bytes. Headers are written in place, byte by byte: a WebDataset export writes
 // two members per sample, millions of them, and a TextEncoder per field was most of the main
 // thread's time.
+import { FormatLimitError } from '@idxflow/core';
 
 const BLOCK = 512;
 
@@ -18,7 +19,7 @@ function octal(out: Uint8Array, at: number, value: number, width: number): void 
     out[at + i] = 0x30 + (rest % 8);
     rest = Math.floor(rest / 8);
   }
-  if (rest > 0) throw new RangeError(`Expected a value below 8^${width - 1} for a tar field but received ${value}`);
+  if (rest > 0) throw new FormatLimitError(`Expected a value below 8^${width - 1} for a tar field but received ${value}`);
   out[at + width - 1] = 0;
 }
 
@@ -26,11 +27,11 @@ function octal(out: Uint8Array, at: number, value: number, width: number): void 
 function nameBytes(name: string): Uint8Array | string {
   // eslint-disable-next-line no-control-regex
   if (/^[\x01-\x7f]*$/.test(name)) {
-    if (name.length > 100) throw new RangeError(`Expected a tar member name of at most 100 bytes but received ${name.length} bytes: ${name}`);
+    if (name.length > 100) throw new FormatLimitError(`Expected a tar member name of at most 100 bytes but received ${name.length} bytes: ${name}`);
     return name;
   }
   const bytes = new TextEncoder().encode(name);
-  if (bytes.length > 100) throw new RangeError(`Expected a tar member name of at most 100 bytes but received ${bytes.length} bytes: ${name}`);
+  if (bytes.length > 100) throw new FormatLimitError(`Expected a tar member name of at most 100 bytes but received ${bytes.length} bytes: ${name}`);
   return bytes;
 }
 

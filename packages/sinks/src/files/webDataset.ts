@@ -10,6 +10,7 @@ import { pngBlocks, type PngBlock } from './pngBlocks.js';
 import { tarEnd, tarMemberBytes, writeTarMember } from './tar.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
+import { OptionError } from '@idxflow/core';
 
 /** Options of `toWebDataset()`. */
 export interface WebDatasetOptions extends FileSinkOptions {
@@ -95,8 +96,8 @@ export async function toWebDataset(source: Observable<Block>, options: WebDatase
   const { dir, expectedCount, onProgress, signal, position, onFile, written } = checkSinkOptions(options);
   const shardSize = positiveInteger('shardSize', options.shardSize, 10000);
   const workers = options.workers ?? 0;
-  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new RangeError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
-  if (position % shardSize !== 0) throw new RangeError(`Expected position to be a multiple of shardSize ${shardSize} but received ${position}`);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new OptionError(`Expected integer between 0 and 256 for workers but received ${String(workers)}`);
+  if (position % shardSize !== 0) throw new OptionError(`Expected position to be a multiple of shardSize ${shardSize} but received ${position}`);
   await makeFolders(dir);
   const kind = new ExportShape('toWebDataset()', 'wds');
   const files: ExportedFile[] = [];

@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 import { crc32 } from '@idxflow/core/internal';
 import type { AtomicFile } from './atomic.js';
+import { FileChangedError } from '@idxflow/core';
 
 const MAX32 = 0xffffffff;
 const MAX16 = 0xffff;
@@ -139,7 +140,7 @@ export async function writeStoredZipOf(out: AtomicFile, members: readonly ZipSou
     const entry = { name: new TextEncoder().encode(member.name), crc, size, offset: out.size, zip64: forceZip64 || size >= MAX32 };
     await out.write(localHeader(entry));
     const copied = await member.read((chunk) => out.write(chunk));
-    if (copied !== size) throw new Error(`${member.file ?? member.name} changed size while being zipped (${size} then ${copied} bytes)`);
+    if (copied !== size) throw new FileChangedError({ file: member.file ?? member.name, expected: `${size} bytes, as first read`, found: `${copied} bytes: it changed while being zipped` });
     entries.push(entry);
   }
   const cdOffset = out.size;

@@ -3,13 +3,14 @@
 // streams and the query.
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
-import { validate, type Block } from '@idxflow/core/internal';
+import { httpStatusOf, validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { BufferMeter } from './bufferMeter.js';
-import { messageOf } from './httpStream.js';
+import { errorBody } from './httpStream.js';
 import { parseServeParams, type ParamLimits, type ServeParams } from './params.js';
 import { hostNamesOf, hostProblem, isLoopback, originProblem, tokenDigest, tokenProblem, type HostNames } from './requestChecks.js';
 import type { PipelineFactory, ServeOptions } from './serve.js';
+import { OptionError } from '@idxflow/core';
 
 /** What both endpoints need to answer a request. */
 export interface Endpoint {
@@ -58,7 +59,7 @@ export function listeningOn(endpoint: Endpoint, host: string, port: number): voi
 }
 
 /** Parses the query and builds the pipeline, or says which status and message to answer with. */
-export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pipeline: Observable<Block>; params: ServeParams } | { status: number; error: string } {
+export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean): { pipeline: Observable<Block>; params: ServeParams } | { status: number; error: string; code?: string } {
   if (endpoint.streams >= endpoint.maxClients) {
     return { status: 503, error: `Expected at most ${endpoint.maxClients} clients at once (maxClients) but ${endpoint.streams} are streaming: retry later` };
   }
@@ -66,13 +67,14 @@ export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean
   try {
     params = parseServeParams(url.searchParams, { ...endpoint.limits, tokenInQuery });
   } catch (error) {
-    return { status: 400, error: messageOf(error) };
+    return { status: httpStatusOf(error), ...errorBody(error) };
   }
   try {
     return { pipeline: endpoint.factory(params), params };
   } catch (error) {
-    // Stages validate their options when built and throw RangeError or TypeError: the request asked for it.
-    return { status: error instanceof RangeError || error instanceof TypeError ? 400 : 500, error: messageOf(error) };
+    // Stages validate their options when built and throw OptionError (400): the request asked for it.
+    // The status is the code's (httpStatusOf), whichever class carries it.
+    return { status: httpStatusOf(error), ...errorBody(error) };
   }
 }
 
@@ -80,7 +82,7 @@ export function openPipeline(endpoint: Endpoint, url: URL, tokenInQuery: boolean
 function namesOf(name: string, value: readonly string[] | undefined): readonly string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '' && !/[\s,/]/.test(v))) {
-    throw new TypeError(`Expected an array of names without spaces, commas or slashes for ${name} but received ${JSON.stringify(value)}`);
+    throw new OptionError(`Expected an array of names without spaces, commas or slashes for ${name} but received ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -89,26 +91,26 @@ function namesOf(name: string, value: readonly string[] | undefined): readonly s
 function originsOf(value: readonly string[] | undefined): readonly string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^https?:\/\/[^/\s]+$/.test(v))) {
-    throw new TypeError(`Expected an array of origins such as https://dashboard.example for allowOrigins but received ${JSON.stringify(value)}`);
+    throw new OptionError(`Expected an array of origins such as https://dashboard.example for allowOrigins but received ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 /** Checks the options when the server is built, not when the first client comes. */
 export function endpointOf(factory: PipelineFactory, options: ServeOptions): Endpoint {
-  if (typeof factory !== 'function') throw new TypeError(`Expected a function for pipelineFactory but received ${String(factory)}`);
+  if (typeof factory !== 'function') throw new OptionError(`Expected a function for pipelineFactory but received ${String(factory)}`);
   const maxBatch = validate.integer('maxBatch', options.maxBatch ?? 65536, 1);
   const defaultBatch = validate.integer('defaultBatch', options.defaultBatch ?? 128, 1, maxBatch);
   if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
-    throw new TypeError(`Expected a non-empty string for token but received ${JSON.stringify(options.token)}`);
+    throw new OptionError(`Expected a non-empty string for token but received ${JSON.stringify(options.token)}`);
   }
   const host = options.host ?? '127.0.0.1';
   if (!isLoopback(host) && options.token === undefined && options.insecureNoToken !== true) {
-    throw new TypeError(`Expected a token to bind ${host}, which is not loopback (anyone who can reach it could read the data), but received none: give a token, or set insecureNoToken`);
+    throw new OptionError(`Expected a token to bind ${host}, which is not loopback (anyone who can reach it could read the data), but received none: give a token, or set insecureNoToken`);
   }
   const splits = options.splits ?? ['train'];
   if (!Array.isArray(splits) || splits.length === 0 || !splits.every((s) => typeof s === 'string' && s !== '')) {
-    throw new TypeError(`Expected a non-empty array of split names for splits but received ${JSON.stringify(splits)}`);
+    throw new OptionError(`Expected a non-empty array of split names for splits but received ${JSON.stringify(splits)}`);
   }
   return {
     factory,

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, holdUntil, type Block } from '@idxflow/core/internal';
+import { BATCHES_MEDIA_TYPE, consume, encodeErrorFrame, encodeFrame, FormatLimitError, holdUntil, httpStatusOf, type Block } from '@idxflow/core/internal';
 import type { Observable, Subscription } from 'rxjs';
 import type { BufferMeter } from './bufferMeter.js';
 import { refuseUnstored } from '../stores.js';
 
-/** Answers with a JSON body (errors are `{ "error": message }`). */
+/** Answers with a JSON body (errors are `{ "error": message, "code": "IDXFLOW_..." }`, the code when there is one). */
 export function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
@@ -12,22 +12,29 @@ export function sendJson(res: ServerResponse, status: number, body: object, head
 }
 
 /**
- * The frame of `block`, or a RangeError when it is larger than `limit` bytes (the server's
- * `clientMemory`): the factory's batches outgrew what a client may hold. A block with a field the
- * frames do not carry (`SINK_STORES.serve`) is an `UnstorableFieldError`.
+ * The frame of `block`, or a FormatLimitError (a server failure: 500) when it is larger than
+ * `limit` bytes (the server's `clientMemory`): the factory's batches outgrew what a client may
+ * hold. A block with a field the frames do not carry (`SINK_STORES.serve`) is an
+ * `UnstorableFieldError`.
  */
 export function checkedFrame(block: Block, limit: number): Uint8Array[] {
   refuseUnstored('serve', 'serve()', block);
   const parts = encodeFrame(block);
   const bytes = parts.reduce((sum, part) => sum + part.byteLength, 0);
   if (bytes > limit) {
-    throw new RangeError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
+    throw new FormatLimitError(`Expected frames of at most ${limit} bytes (the server's clientMemory) but the pipeline made one of ${bytes} bytes (${block.shape[0]} samples): ask for a smaller batch`);
   }
   return parts;
 }
 
 /** The message of anything thrown. */
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The JSON body of a failed request: the error's message and, for an idxflow error, its code. */
+export const errorBody = (error: unknown): { error: string; code?: string } => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('IDXFLOW_') ? { error: messageOf(error), code } : { error: messageOf(error) };
+};
 
 /** A promise of the response's next `drain` (or `close`), shared by every hold made before it. */
 function drainWatcher(res: ServerResponse): () => Promise<void> {
@@ -85,7 +92,7 @@ export function streamHttp(res: ServerResponse, pipeline: Observable<Block>, met
     error(error: unknown) {
       onError(error);
       if (res.headersSent) res.end(encodeErrorFrame(messageOf(error)));
-      else sendJson(res, 500, { error: messageOf(error) });
+      else sendJson(res, httpStatusOf(error), errorBody(error));
     },
     complete() {
       start();

@@ -1,5 +1,7 @@
 // What a client asks the batch server for: the query string of `/batches` and `/ws`, checked
 // before any pipeline is built so a bad request costs nothing and says what to fix.
+import { IdxflowError } from '@idxflow/core';
+
 
 /** What a client asks for, from the query string of `/batches` or `/ws`. */
 export interface ServeParams {
@@ -45,9 +47,7 @@ export interface ServeParams {
 }
 
 /** A query that cannot be served; answered with 400 and this message. */
-export class BadRequestError extends Error {
-  override name = 'BadRequestError';
-}
+export class BadRequestError extends IdxflowError {}
 
 /** Limits and defaults that `parseServeParams` checks against. */
 export interface ParamLimits {

@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { importOptional, MissingPackageError, validate, type Block } from '@idxflow/core/internal';
+import { httpStatusOf, importOptional, MissingPackageError, validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import type { WebSocketServer } from 'ws';
 import type { ServerStats } from './bufferMeter.js';
 import { endpointOf, foreignRequest, listeningOn, missingToken, openPipeline, type Endpoint } from './endpoint.js';
-import { messageOf, sendJson, streamHttp } from './httpStream.js';
+import { errorBody, messageOf, sendJson, streamHttp } from './httpStream.js';
 import type { ServeParams } from './params.js';
 import { requestTarget } from './requestChecks.js';
 import { streamWebSocket } from './webSocketStream.js';
@@ -100,7 +100,7 @@ function handleRequest(endpoint: Endpoint, req: IncomingMessage, res: ServerResp
   const unauthorised = missingToken(endpoint, req, null);
   if (unauthorised) return sendJson(res, 401, { error: unauthorised }, { 'www-authenticate': 'Bearer' });
   const opened = openPipeline(endpoint, url, false);
-  if ('error' in opened) return sendJson(res, opened.status, { error: opened.error }, opened.status === 503 ? RETRY : {});
+  if ('error' in opened) return sendJson(res, opened.status, { error: opened.error, code: opened.code }, opened.status === 503 ? RETRY : {});
   endpoint.streams++;
   res.once('close', () => endpoint.streams--);
   streamHttp(res, opened.pipeline, endpoint.meter, endpoint.clientMemory, (error) => endpoint.onError(error, opened.params));
@@ -194,7 +194,8 @@ function urlOf(address: AddressInfo): string {
  * The WebSocket endpoint needs the optional peer dependency `ws`; without it `/ws` answers 501
  * with a message naming it, and `/batches` works as ever.
  *
- * @param pipelineFactory Builds one client's pipeline; a RangeError or TypeError it throws becomes a 400.
+ * @param pipelineFactory Builds one client's pipeline; what it throws answers with the status of its code
+ *   (`httpStatusOf`: an `OptionError` is a 400, an error without an idxflow code a 500).
  * @param options Address, token, limits and defaults: see `ServeOptions`.
  * @returns The running server, once it listens.
  *
@@ -220,7 +221,7 @@ export async function serve(pipelineFactory: PipelineFactory, options: ServeOpti
   const server = createServer((req, res) =>
     guarded(
       () => handleRequest(endpoint, req, res),
-      (error) => (res.headersSent ? res.destroy() : sendJson(res, 500, { error: messageOf(error) })),
+      (error) => (res.headersSent ? res.destroy() : sendJson(res, httpStatusOf(error), errorBody(error))),
     ),
   );
   // Bytes that are not HTTP never reach a handler: answer 400 and close, as Node's default does,

@@ -2,6 +2,7 @@ import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { iterateBlocks } from './iterateBlocks.js';
 import { refuseUnstored } from '../stores.js';
+import { BlockMismatchError, OptionError } from '@idxflow/core';
 
 /** Axis order of the image tensors. */
 export type Layout = 'NCHW' | 'NHWC';
@@ -53,7 +54,7 @@ function oneHotRows(labels: Uint8Array, classes: number): Float32Array {
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i];
     if (label >= classes) {
-      throw new RangeError(`Expected labels below classes (${classes}) but received ${label} of type number at sample ${i} of a block`);
+      throw new BlockMismatchError(`Expected labels below classes (${classes}) but received ${label} of type number at sample ${i} of a block`);
     }
     y[i * classes + label] = 1;
   }
@@ -64,7 +65,7 @@ function oneHotRows(labels: Uint8Array, classes: number): Float32Array {
 function softRows(block: Block, classes: number): Float32Array {
   const n = block.shape[0];
   if (block.softLabels!.length !== n * classes) {
-    throw new RangeError(`Expected soft labels of classes (${classes}) per sample but received ${n === 0 ? 0 : block.softLabels!.length / n} of type number in a block`);
+    throw new BlockMismatchError(`Expected soft labels of classes (${classes}) per sample but received ${n === 0 ? 0 : block.softLabels!.length / n} of type number in a block`);
   }
   return block.softLabels!;
 }
@@ -112,7 +113,7 @@ export function toTensors(source: Observable<Block>, options: TensorOptions = {}
   const layout = validate.oneOf('layout', options.layout ?? 'NCHW', LAYOUTS);
   const oneHot = options.oneHot ?? false;
   if (typeof oneHot !== 'boolean') {
-    throw new TypeError(`Expected boolean for oneHot but received ${String(oneHot)} of type ${typeof oneHot}`);
+    throw new OptionError(`Expected boolean for oneHot but received ${String(oneHot)} of type ${typeof oneHot}`);
   }
   const classes = validate.integer('classes', options.classes ?? 10, 1);
   return {

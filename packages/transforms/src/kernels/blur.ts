@@ -14,6 +14,7 @@
  * float32 weights, where torch sums in float32 in an order of its own: a sum within float32
  * error of a half can round the other way (the test states the tolerance).
  */
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 const f32 = Math.fround;
 
@@ -148,7 +149,7 @@ export function gaussianBlurPixels(
   const padX = (kernelX - 1) >> 1;
   const padY = (kernelY - 1) >> 1;
   if (padX >= width || padY >= height) {
-    throw new RangeError(`Expected kernel sizes below twice the image's sides (${2 * width} x ${2 * height}) for blur but received ${kernelX} x ${kernelY}`);
+    throw new OptionError(`Expected kernel sizes below twice the image's sides (${2 * width} x ${2 * height}) for blur but received ${kernelX} x ${kernelY}`);
   }
   scratch.ensure(kernelX, kernelY, width, height);
   const kx = gaussianKernel(kernelX, sigma, scratch.kernelX);

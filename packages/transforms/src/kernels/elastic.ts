@@ -20,6 +20,7 @@
 import { ELASTIC_WASM } from './elastic.wasm.js';
 import { dericheCoefficients } from './gaussian.js';
 import { instantiateKernel, WASM_PAGE, type WasmMemory } from './wasm.js';
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 /**
  * Documented bound on the smoothing error: for sigma 4 on 28 x 28 fields of uniform(-1, 1)
@@ -86,14 +87,14 @@ export function elasticField(
 
 /** Validation apart, so `elasticField` stays small enough for V8 to inline it into its caller. */
 function checkArguments(dx: Float32Array, dy: Float32Array, width: number, height: number, alpha: number, sigma: number, draws: unknown): void {
-  if (!(Number.isInteger(width) && width > 0)) throw new RangeError(`Expected positive integer for width but received ${width} of type ${typeof width}`);
-  if (!(Number.isInteger(height) && height > 0)) throw new RangeError(`Expected positive integer for height but received ${height} of type ${typeof height}`);
-  if (!(alpha >= 0 && alpha < Infinity)) throw new RangeError(`Expected non-negative finite number for alpha but received ${alpha} of type ${typeof alpha}`);
-  if (!(sigma > 0 && sigma < Infinity)) throw new RangeError(`Expected positive finite number for sigma but received ${sigma} of type ${typeof sigma}`);
+  if (!(Number.isInteger(width) && width > 0)) throw new OptionError(`Expected positive integer for width but received ${width} of type ${typeof width}`);
+  if (!(Number.isInteger(height) && height > 0)) throw new OptionError(`Expected positive integer for height but received ${height} of type ${typeof height}`);
+  if (!(alpha >= 0 && alpha < Infinity)) throw new OptionError(`Expected non-negative finite number for alpha but received ${alpha} of type ${typeof alpha}`);
+  if (!(sigma > 0 && sigma < Infinity)) throw new OptionError(`Expected positive finite number for sigma but received ${sigma} of type ${typeof sigma}`);
   const size = width * height;
-  if (dx.length < size || dy.length < size) throw new RangeError(`Expected at least ${size} values for dx and dy but received ${dx.length} and ${dy.length}`);
+  if (dx.length < size || dy.length < size) throw new OptionError(`Expected at least ${size} values for dx and dy but received ${dx.length} and ${dy.length}`);
   if (typeof draws === 'number' ? !(Number.isInteger(draws) && draws >= 0 && draws <= 0xffffffff) : typeof draws !== 'function') {
-    throw new TypeError(`Expected unsigned 32-bit stream key or function for draws but received ${String(draws)} of type ${typeof draws}`);
+    throw new OptionError(`Expected unsigned 32-bit stream key or function for draws but received ${String(draws)} of type ${typeof draws}`);
   }
 }
 

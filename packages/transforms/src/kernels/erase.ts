@@ -1,6 +1,7 @@
 // Random erasing (Zhong et al., "Random Erasing Data Augmentation", AAAI 2020) with the
 // semantics of torchvision's RandomErasing.get_params: up to 10 attempts, each drawing an area
 // and a log-uniform aspect ratio, kept when the box fits in the image.
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 /** Attempts before giving up (the image is then left as it is), as torchvision. */
 export const ERASE_ATTEMPTS = 10;
@@ -73,7 +74,7 @@ export function eraseBox(
 export function fillBox(pixels: Uint8Array | Float32Array, width: number, box: Int32Array, value: number): void {
   const [top, left, h, w] = box;
   if (top < 0 || left < 0 || left + w > width || (top + h) * width > pixels.length) {
-    throw new RangeError(`Expected a box inside the image but received [${top}, ${left}, ${h}, ${w}]`);
+    throw new OptionError(`Expected a box inside the image but received [${top}, ${left}, ${h}, ${w}]`);
   }
   for (let y = top; y < top + h; y++) pixels.fill(value, y * width + left, y * width + left + w);
 }

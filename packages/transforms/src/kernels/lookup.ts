@@ -7,6 +7,7 @@
 // Table entries are moved as they are, never computed, so every path gives the same bits.
 import { LOOKUP_WASM } from './lookup.wasm.js';
 import { instantiateKernel, type WasmMemory } from './wasm.js';
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 /** What lookup.wat exports. */
 interface LookupExports {
@@ -69,7 +70,7 @@ class LookupKernel {
 let kernel: LookupKernel | undefined;
 
 function checkTable(table: Float32Array): void {
-  if (table.length < 256) throw new RangeError(`Expected at least 256 values for table but received ${table.length}`);
+  if (table.length < 256) throw new OptionError(`Expected at least 256 values for table but received ${table.length}`);
 }
 
 /**
@@ -88,7 +89,7 @@ function checkTable(table: Float32Array): void {
  */
 export function lookupBytes(src: Uint8Array, dst: Float32Array, table: Float32Array): void {
   const n = src.length;
-  if (dst.length < n) throw new RangeError(`Expected at least ${n} values for dst but received ${dst.length}`);
+  if (dst.length < n) throw new OptionError(`Expected at least ${n} values for dst but received ${dst.length}`);
   checkTable(table);
   kernel ??= new LookupKernel();
   kernel.start(dst, table);
@@ -117,9 +118,9 @@ export function lookupBytes(src: Uint8Array, dst: Float32Array, table: Float32Ar
 export function gatherLookup(src: Uint8Array, rows: Uint32Array, size: number, dst: Float32Array, table: Float32Array): void {
   const n = rows.length;
   const samples = Math.floor(src.length / size);
-  if (dst.length < n * size) throw new RangeError(`Expected at least ${n * size} values for dst but received ${dst.length}`);
+  if (dst.length < n * size) throw new OptionError(`Expected at least ${n * size} values for dst but received ${dst.length}`);
   for (let i = 0; i < n; i++) {
-    if (rows[i] >= samples) throw new RangeError(`Expected rows below ${samples} but received ${rows[i]} at ${i}`);
+    if (rows[i] >= samples) throw new OptionError(`Expected rows below ${samples} but received ${rows[i]} at ${i}`);
   }
   checkTable(table);
   kernel ??= new LookupKernel();

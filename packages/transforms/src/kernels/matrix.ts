@@ -1,3 +1,5 @@
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
+
 /*
  * Geometry conventions of every idxflow kernel:
  * - an image is one channel, row-major, `width` columns by `height` rows;
@@ -79,10 +81,10 @@ function snap(v: number): number {
  */
 export function affineMatrix(params: AffineParams, width: number, height: number, out: Affine = new Float64Array(6)): Affine {
   const { angle, shiftX, shiftY, scale, shear, shearY = 0 } = params;
-  if (!(scale > 0 && scale < Infinity)) throw new RangeError(`Expected positive finite number for scale but received ${scale} of type ${typeof scale}`);
-  if (!(Math.abs(shear) < 90)) throw new RangeError(`Expected number in (-90, 90) for shear but received ${shear} of type ${typeof shear}`);
-  if (!(Math.abs(shearY) < 90)) throw new RangeError(`Expected number in (-90, 90) for shearY but received ${shearY} of type ${typeof shearY}`);
-  if (!Number.isFinite(angle + shiftX + shiftY)) throw new RangeError(`Expected finite numbers for angle, shiftX and shiftY but received ${angle}, ${shiftX}, ${shiftY}`);
+  if (!(scale > 0 && scale < Infinity)) throw new OptionError(`Expected positive finite number for scale but received ${scale} of type ${typeof scale}`);
+  if (!(Math.abs(shear) < 90)) throw new OptionError(`Expected number in (-90, 90) for shear but received ${shear} of type ${typeof shear}`);
+  if (!(Math.abs(shearY) < 90)) throw new OptionError(`Expected number in (-90, 90) for shearY but received ${shearY} of type ${typeof shearY}`);
+  if (!Number.isFinite(angle + shiftX + shiftY)) throw new OptionError(`Expected finite numbers for angle, shiftX and shiftY but received ${angle}, ${shiftX}, ${shiftY}`);
   const cos = Math.cos(angle * DEG);
   const sin = Math.sin(angle * DEG);
   const tan = Math.tan(shear * DEG);
@@ -142,7 +144,7 @@ export function multiplyAffine(first: Affine, second: Affine, out: Affine = new 
  *
  * @param m An invertible affine map.
  * @param out Where to write (may be `m`; a new matrix if omitted).
- * @throws RangeError if `m` is singular.
+ * @throws OptionError if `m` is singular.
  *
  * ## Example
  * ```ts
@@ -155,7 +157,7 @@ export function multiplyAffine(first: Affine, second: Affine, out: Affine = new 
 export function invertAffine(m: Affine, out: Affine = new Float64Array(6)): Affine {
   const a = m[0], b = m[1], c = m[2], d = m[3], e = m[4], f = m[5];
   const det = a * e - b * d;
-  if (det === 0 || !Number.isFinite(det)) throw new RangeError(`Expected invertible matrix for m but received determinant ${det}`);
+  if (det === 0 || !Number.isFinite(det)) throw new OptionError(`Expected invertible matrix for m but received determinant ${det}`);
   // Inverse of [[a, b], [d, e]] is [[e, -b], [-d, a]] / det; the translation follows.
   out[0] = e / det;
   out[1] = -b / det;

@@ -1,6 +1,7 @@
 // Stroke thickness: grey-level dilation and erosion by a disk, the maximum (minimum) of the
 // pixels within a distance of each pixel. A common handwriting augmentation: a thicker or
 // thinner pen. Pixels outside the image take no part (the window is cut at the border).
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 /** Half-widths of the disk's rows, reused: row dy spans |dx| <= halfWidths[dy + reach]. */
 const halfWidths = new Int32Array(2 * 64 + 1);
@@ -35,9 +36,9 @@ function diskRows(radius: number): number {
  */
 export function thickenStroke(src: Uint8Array | Float32Array, dst: Uint8Array | Float32Array, width: number, height: number, radius: number): void {
   const size = width * height;
-  if (src.length < size || dst.length < size) throw new RangeError(`Expected at least ${size} pixels for src and dst but received ${src.length} and ${dst.length}`);
-  if (!(Math.abs(radius) <= 64)) throw new RangeError(`Expected radius within [-64, 64] but received ${radius}`);
-  if (src.buffer === dst.buffer && src.byteOffset === dst.byteOffset) throw new RangeError('Expected dst apart from src');
+  if (src.length < size || dst.length < size) throw new OptionError(`Expected at least ${size} pixels for src and dst but received ${src.length} and ${dst.length}`);
+  if (!(Math.abs(radius) <= 64)) throw new OptionError(`Expected radius within [-64, 64] but received ${radius}`);
+  if (src.buffer === dst.buffer && src.byteOffset === dst.byteOffset) throw new OptionError('Expected dst apart from src');
   const reach = diskRows(Math.abs(radius));
   const dilate = radius > 0;
   for (let y = 0; y < height; y++) {

@@ -1,5 +1,6 @@
 // Additive Gaussian noise from uniform draws the caller supplies (its own counter-based stream,
 // so the noise depends on nothing but the sample's key).
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 const TWO_PI = 2 * Math.PI;
 
@@ -21,7 +22,7 @@ const TWO_PI = 2 * Math.PI;
  */
 export function addGaussianNoise(pixels: Uint8Array | Float32Array, sigma: number, uniforms: ArrayLike<number>): void {
   const n = pixels.length;
-  if (uniforms.length < n + (n & 1)) throw new RangeError(`Expected at least ${n + (n & 1)} uniforms but received ${uniforms.length}`);
+  if (uniforms.length < n + (n & 1)) throw new OptionError(`Expected at least ${n + (n & 1)} uniforms but received ${uniforms.length}`);
   const bytes = pixels instanceof Uint8Array;
   const high = bytes ? 255 : 1;
   for (let i = 0; i < n; i += 2) {

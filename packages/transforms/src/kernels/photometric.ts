@@ -1,3 +1,5 @@
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
+
 /*
  * Brightness, contrast and gamma as torchvision computes them (transforms/_functional_tensor.py,
  * torchvision 0.14 to 0.2x): for uint8 images in float32 arithmetic, clamped to [0, 255] and
@@ -150,7 +152,7 @@ function wordsOf(src: Uint8Array): Uint32Array {
  * ```
  */
 export function mapBytes(src: Uint8Array, dst: Uint8Array, table: Uint8Array): void {
-  if (dst.length < src.length) throw new RangeError(`Expected at least ${src.length} values for dst but received ${dst.length}`);
+  if (dst.length < src.length) throw new OptionError(`Expected at least ${src.length} values for dst but received ${dst.length}`);
   for (let i = 0; i < src.length; i++) dst[i] = table[src[i]];
 }
 
@@ -167,7 +169,7 @@ export function mapBytes(src: Uint8Array, dst: Uint8Array, table: Uint8Array): v
  */
 export function mapToFloats(src: Uint8Array, dst: Float32Array, values: Float32Array, table?: Uint8Array): void {
   const n = src.length;
-  if (dst.length < n) throw new RangeError(`Expected at least ${n} values for dst but received ${dst.length}`);
+  if (dst.length < n) throw new OptionError(`Expected at least ${n} values for dst but received ${dst.length}`);
   const map = table ?? IDENTITY;
   const zero = values[map[0]];
   const words = wordsOf(src);

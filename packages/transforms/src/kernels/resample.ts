@@ -1,6 +1,7 @@
 // The one resampling loop of idxflow: an affine map plus an optional displacement field,
 // sampled bilinearly or by nearest neighbour, with a constant fill outside the image.
 import type { Affine } from './matrix.js';
+import { OptionError } from '@idxflow/core/errors'; // errors alone: a kernel imports no RxJS
 
 /** How to resample. */
 export interface ResampleOptions {
@@ -62,7 +63,7 @@ export function warpResample(
   const size = width * height;
   checkLengths(src, dst, size, dx, dy);
   if (options.table !== undefined && !(options.table.length >= 256 && dst instanceof Float32Array)) {
-    throw new RangeError(`Expected a table of 256 values and Float32 dst but received ${options.table.length} values and ${dst.constructor.name} dst`);
+    throw new OptionError(`Expected a table of 256 values and Float32 dst but received ${options.table.length} values and ${dst.constructor.name} dst`);
   }
   const a = matrix[0], b = matrix[1], c = matrix[2], d = matrix[3], e = matrix[4], f = matrix[5];
   const warped = dx !== undefined && dy !== undefined;
@@ -351,10 +352,10 @@ function bilinearAt(src: Pixels, width: number, height: number, sx: number, sy: 
 
 /** Checks buffer lengths once per image, so a short buffer fails loudly instead of reading undefined. */
 function checkLengths(src: Pixels, dst: Pixels, size: number, dx: Float32Array | undefined, dy: Float32Array | undefined): void {
-  if (!(size > 0)) throw new RangeError(`Expected positive width * height but received ${size}`);
-  if (src.length < size) throw new RangeError(`Expected at least ${size} pixels for src but received ${src.length}`);
-  if (dst.length < size) throw new RangeError(`Expected at least ${size} pixels for dst but received ${dst.length}`);
-  if ((dx === undefined) !== (dy === undefined)) throw new TypeError('Expected dx and dy both given or both undefined but received one of them');
-  if (dx !== undefined && dx.length < size) throw new RangeError(`Expected at least ${size} values for dx but received ${dx.length}`);
-  if (dy !== undefined && dy.length < size) throw new RangeError(`Expected at least ${size} values for dy but received ${dy.length}`);
+  if (!(size > 0)) throw new OptionError(`Expected positive width * height but received ${size}`);
+  if (src.length < size) throw new OptionError(`Expected at least ${size} pixels for src but received ${src.length}`);
+  if (dst.length < size) throw new OptionError(`Expected at least ${size} pixels for dst but received ${dst.length}`);
+  if ((dx === undefined) !== (dy === undefined)) throw new OptionError('Expected dx and dy both given or both undefined but received one of them');
+  if (dx !== undefined && dx.length < size) throw new OptionError(`Expected at least ${size} values for dx but received ${dx.length}`);
+  if (dy !== undefined && dy.length < size) throw new OptionError(`Expected at least ${size} values for dy but received ${dy.length}`);
 }

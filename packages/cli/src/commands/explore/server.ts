@@ -7,13 +7,14 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { httpStatusOf } from '@idxflow/core';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { hostNamesOf, hostProblem, originProblem, requestTarget, tokenDigest, tokenProblem, type HostNames } from '@idxflow/sinks';
 import { ExploreData } from './data.js';
 import { routeApi } from './api.js';
 import { send } from './send.js';
-import { isBadRequest, type ExploreBase } from './view.js';
-import { BusyError, CancelledError, WorkQueue } from './workQueue.js';
+import type { ExploreBase } from './view.js';
+import { CancelledError, WorkQueue } from './workQueue.js';
 
 /** How `idxflow explore` serves. */
 export interface ExploreServerOptions {
@@ -89,9 +90,11 @@ export async function startExploreServer(options: ExploreServerOptions): Promise
   const fail = (res: ServerResponse, error: unknown): void => {
     // A request whose client left gets no answer: there is nobody to read it, and it is no fault.
     if (res.headersSent || res.destroyed || (error instanceof CancelledError && !error.replaced)) return void res.destroy();
-    const message = { error: error instanceof Error ? error.message : String(error) };
-    if (error instanceof BusyError) return send(res, 503, message, { 'retry-after': '1' });
-    send(res, error instanceof CancelledError ? 409 : isBadRequest(error) ? 400 : 500, message);
+    // The status is the error code's (httpStatusOf: one table for serve and explore), never its class's.
+    const status = httpStatusOf(error);
+    const code = (error as { code?: unknown }).code;
+    const message = { error: error instanceof Error ? error.message : String(error), code: typeof code === 'string' && code.startsWith('IDXFLOW_') ? code : undefined };
+    send(res, status, message, status === 503 ? { 'retry-after': '1' } : {});
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestTarget(req);

@@ -1,11 +1,10 @@
 // What the explore page asks for: the query string of its requests, checked before any work.
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
-import { CATALOG } from '@idxflow/core';
+import { CATALOG, IdxflowError } from '@idxflow/core';
 import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms';
 import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
 import { augmentOptions, seedOf } from '../../options.js';
-import { UsageError } from '../../usageError.js';
 
 /** The data flags `idxflow explore` was started with; the page may change dataset and split only. */
 export interface ExploreBase {
@@ -41,9 +40,7 @@ export interface View {
 }
 
 /** A request the page should not have made; answered 400 with this message. */
-export class ViewError extends Error {
-  override name = 'ViewError';
-}
+export class ViewError extends IdxflowError {}
 
 /** The augmentation flags of the other commands, the names the page sends them under. */
 export const AUGMENT_FLAGS: readonly string[] = Object.keys(AUGMENT_FLAG_TABLE);
@@ -116,7 +113,3 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
   };
 }
 
-/** Whether an error is the request's fault (answered 400) rather than the server's. */
-export function isBadRequest(error: unknown): boolean {
-  return error instanceof ViewError || error instanceof UsageError || error instanceof RangeError || error instanceof TypeError;
-}

@@ -2,18 +2,17 @@
 // also answers everything else. A queue bounds them across requests: a few run at once, each in
 // chunks that let the event loop answer between them, a few more wait, and beyond that a request
 // is refused at once (503 with Retry-After) instead of piling up work nobody may still want.
+import { IdxflowError } from '@idxflow/core';
+
 
 /** More heavy requests than the queue takes: answered 503 with Retry-After. */
-export class BusyError extends Error {
-  override name = 'BusyError';
-}
+export class BusyError extends IdxflowError {}
 
 /**
  * The request went away (its client closed it, or a newer one replaced it): nothing to answer,
  * or for a replaced one 409.
  */
-export class CancelledError extends Error {
-  override name = 'CancelledError';
+export class CancelledError extends IdxflowError {
   /** Whether a newer request of the page replaced this one (its client may still be listening). */
   constructor(message: string, readonly replaced = false) {
     super(message);
