@@ -1,6 +1,6 @@
 // The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
-import { datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core/internal';
+import { csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { resolvePath } from './flags.js';
 import { shown } from './numbers.js';
@@ -9,7 +9,7 @@ import { UsageError } from './usageError.js';
 type Flags = Record<string, string | boolean | undefined>;
 
 /** The flags that choose a file source, each alone (DATA_RULES refuses two). */
-export const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'images'] as const;
+export const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'images'] as const;
 
 /** The parquet files of `--parquet`, comma-separated, each from the directory the command was run from. */
 export function parquetFiles(value: unknown): string[] {
@@ -25,7 +25,7 @@ export function npyFiles(value: unknown): [string, string] {
   return [resolvePath(parts[0]), resolvePath(parts[1])];
 }
 
-/** The source of `--images-dir`, `--parquet`, `--npz` or `--npy` (DATA_RULES let one through), or undefined when none is given. */
+/** The source of `--images-dir`, `--parquet`, `--npz`, `--npy` or `--csv` (DATA_RULES let one through), or undefined when none is given. */
 export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRatio?: number): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
   const flag = FILE_SOURCES.find((f) => flags[f] !== undefined);
   if (flag === undefined || flag === 'images') return undefined;
@@ -37,6 +37,10 @@ export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRa
   if (flag === 'parquet') {
     const files = parquetFiles(flags.parquet);
     return { source: parquet({ files, maxImagePixels }), name: files.join(','), inputs: files };
+  }
+  if (flag === 'csv') {
+    const path = String(flags.csv);
+    return { source: csv({ path }), name: path, inputs: [path] };
   }
   if (flag === 'npz') {
     const path = String(flags.npz);
@@ -50,7 +54,7 @@ export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRa
 export async function hfDescription(flags: Flags): Promise<{ config: string; classes?: readonly string[]; card?: DatasetCard }> {
   if (typeof flags['images-dir'] === 'string') return { config: 'data', classes: await imageFolderClasses(flags['images-dir']) };
   if (flags.parquet !== undefined) return { config: 'data', classes: await parquetClassNames(parquetFiles(flags.parquet)) };
-  if (flags.npz !== undefined || flags.npy !== undefined || flags.images !== undefined) return { config: 'data' };
+  if (flags.npz !== undefined || flags.npy !== undefined || flags.csv !== undefined || flags.images !== undefined) return { config: 'data' };
   const entry = datasetEntry(String(flags.dataset ?? 'mnist'));
   if (!entry) return { config: 'data' };
   return { config: entry.name, classes: entry.classes, card: DATASET_CARDS[entry.name.startsWith('emnist-') ? 'emnist' : entry.name] };

@@ -61,6 +61,7 @@ export const SOURCE_FLAGS = {
   },
   npz: { type: 'string', arg: 'FILE', help: "an npz export (x, y) or Keras' mnist.npz instead (with --split)", path: true },
   npy: { type: 'string', arg: 'IMAGES.npy,LABELS.npy', help: 'an npy export instead', check: npyFiles },
+  csv: { type: 'string', arg: 'FILE', help: 'a CSV of label,pixel1..pixelN rows (header optional; square images) instead, e.g. sign_mnist_train.csv', path: true },
   limit: { type: 'string', arg: 'N', help: `the first N samples of each split only (quick trials), 1 to ${MAX_SAMPLES}`, check: (t) => integerIn('limit', t, 1, MAX_SAMPLES) },
   'max-inflate-ratio': MAX_INFLATE_RATIO_FLAG,
 } as const satisfies Record<string, FlagSpec>;

@@ -28,6 +28,8 @@ export { npy, npz, type NpySourceOptions, type NpzSourceOptions } from './datase
 export { parquet, parquetClassNames, type ParquetSourceOptions } from './datasets/parquet.js';
 export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
 export { DEFAULT_MAX_IMAGE_PIXELS } from './images/decodeGrey.js';
+export { csv, type CsvSourceOptions } from './datasets/csv.js';
+export { signLanguageMnist, SIGN_LANGUAGE_CLASSES, type SignLanguageOptions } from './datasets/signLanguage.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
 export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
 export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';
@@ -61,6 +63,7 @@ export type { WorkerPool } from './pool.js';
 export {
   BlockMismatchError,
   ChecksumError,
+  CsvFormatError,
   DatasetMismatchError,
   DatasetNotFoundError,
   DownloadError,

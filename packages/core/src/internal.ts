@@ -52,3 +52,6 @@ export * from './images/mnistStyle.js';
 export * from './images/decodeGrey.js';
 export * from './folders.js';
 export * from './inflateLimit.js';
+export * from './datasets/csv.js';
+export * from './datasets/signLanguage.js';
+export * from './datasets/collections.js';

@@ -12,7 +12,7 @@ const SERVER_FLAGS = listenFlags('8090', 'require it from the page (open the pri
 export const EXPLORE_FLAGS = { ...DATA_FLAGS, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
 
 /** The page loads named datasets (and may switch between them) or one pair of IDX files. */
-const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'limit', 'orientation'] as const;
+const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'limit', 'orientation'] as const;
 
 export const EXPLORE_RULES: readonly FlagRule[] = [
   ({ given }) => {

@@ -72,7 +72,7 @@ export const EXPORT_RULES: readonly FlagRule[] = [
   onlyWith('shard-size', (line) => format(line) === 'wds', '--format wds', (line) => `--format ${format(line)}`),
   onlyWith('normalize', (line) => ['npy', 'npz'].includes(format(line)), '--format npy or npz', (line) => `--format ${format(line)}`),
   ({ given, values }) => {
-    const file = ['images', 'images-dir', 'parquet', 'npz', 'npy'].find((f) => given.has(f));
+    const file = ['images', 'images-dir', 'parquet', 'npz', 'npy', 'csv'].find((f) => given.has(f));
     const named = file === 'images' ? '--images and --labels give' : `--${file} gives`;
     if (values.split === 'all' && file) throw new UsageError(`Expected a named --dataset with --split all (${named} one split)`);
   },

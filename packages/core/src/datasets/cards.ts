@@ -91,4 +91,17 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
 }`,
     summary: "MNIST's preprocessing reconstructed and applied to NIST Special Database 19 again: the training set, the full 60,000-digit test set, and every NIST digit.",
   },
+  'sign-language-mnist': {
+    prettyName: 'Sign Language MNIST',
+    license: 'cc0-1.0',
+    homepage: 'https://www.kaggle.com/datasets/datamunge/sign-language-mnist',
+    sourceDatasets: ['original'],
+    citation: `@misc{signlanguagemnist2017,
+  title={Sign Language MNIST: Drop-In Replacement for MNIST for Hand Gesture Recognition Tasks},
+  author={tecperson},
+  howpublished={Kaggle, \\url{https://www.kaggle.com/datasets/datamunge/sign-language-mnist}},
+  year={2017}
+}`,
+    summary: 'American Sign Language letters (24 classes: J and Z need motion and are absent) as 28 x 28 grey images, in CSV rows label,pixel1,...,pixel784.',
+  },
 };

@@ -9,6 +9,7 @@ import { QMNIST_COUNTS, QMNIST_SPLITS, qmnist, resolveQmnist, type QmnistSplit }
 import { DATASETS, type Split } from './registry.js';
 import { resolveDataset, type ResolveOptions } from './resolve.js';
 import { datasetById } from './sources.js';
+import { COLLECTION_ENTRIES } from './collections.js';
 
 /** Options of `CatalogEntry.open()` and `files()`. */
 export interface CatalogOptions extends Omit<ResolveOptions, 'split'>, InflateLimitOptions {
@@ -70,13 +71,13 @@ const qmnistEntry: CatalogEntry = {
 
 /** Every named dataset, by name. */
 export const CATALOG: Readonly<Record<string, CatalogEntry>> = Object.fromEntries(
-  [idxEntry('mnist'), idxEntry('fashion-mnist'), idxEntry('kmnist'), ...EMNIST_VARIANTS.map(emnistEntry), qmnistEntry].map((e) => [e.name, e]),
+  [idxEntry('mnist'), idxEntry('fashion-mnist'), idxEntry('kmnist'), ...EMNIST_VARIANTS.map(emnistEntry), qmnistEntry, ...COLLECTION_ENTRIES].map((e) => [e.name, e]),
 );
 
 /**
  * The named dataset `name` (`mnist`, `fashion-mnist`, `kmnist`, `emnist-byclass`,
  * `emnist-bymerge`, `emnist-balanced`, `emnist-letters`, `emnist-digits`, `emnist-mnist`,
- * `qmnist`), or undefined.
+ * `qmnist`, and the collections of `collections.ts`: `sign-language-mnist`, ...), or undefined.
  *
  * ## Example
  * ```ts
