@@ -55,3 +55,4 @@ export * from './inflateLimit.js';
 export * from './datasets/csv.js';
 export * from './datasets/signLanguage.js';
 export * from './datasets/collections.js';
+export * from './datasets/medmnist.js';

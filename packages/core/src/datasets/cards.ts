@@ -104,4 +104,21 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
 }`,
     summary: 'American Sign Language letters (24 classes: J and Z need motion and are absent) as 28 x 28 grey images, in CSV rows label,pixel1,...,pixel784.',
   },
+  medmnist: {
+    prettyName: 'MedMNIST v2',
+    license: 'cc-by-4.0',
+    homepage: 'https://medmnist.com/',
+    sourceDatasets: ['extended|other'],
+    citation: `@article{yang2023medmnist,
+  title={MedMNIST v2 - A large-scale lightweight benchmark for 2D and 3D biomedical image classification},
+  author={Yang, Jiancheng and Shi, Rui and Wei, Donglai and Liu, Zequan and Zhao, Lin and Ke, Bilian and Pfister, Hanspeter and Ni, Bingbing},
+  journal={Scientific Data},
+  volume={10},
+  number={1},
+  pages={41},
+  year={2023},
+  doi={10.1038/s41597-022-01721-8}
+}`,
+    summary: 'Biomedical images of open medical datasets, pre-processed into small square images in the spirit of MNIST (MedMNIST v2); each subset is licensed CC BY 4.0 as MedMNIST publishes it. Not for clinical use.',
+  },
 };

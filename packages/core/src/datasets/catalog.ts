@@ -29,6 +29,8 @@ export interface CatalogEntry {
   readonly splits: readonly string[];
   /** Class names, index = label value. */
   readonly classes: readonly string[];
+  /** Names of the columns of its blocks' `labelMatrix`, when they carry one (ChestMNIST's 14 findings). */
+  readonly labelColumns?: readonly string[];
   /** Samples of each split, as published. */
   readonly counts: Readonly<Record<string, number>>;
   /** What its dataset card says. */

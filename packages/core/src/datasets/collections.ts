@@ -3,6 +3,7 @@
 // Kuzushiji-Kanji and notMNIST (PNG folders).
 import type { CatalogEntry } from './catalog.js';
 import { DATASET_CARDS } from './cards.js';
+import { medmnist, MEDMNIST_SIZES, MEDMNIST_SUBSETS, resolveMedmnist, type MedmnistSize, type MedmnistSplit, type MedmnistSubset } from './medmnist.js';
 import { resolveCsvDataset, signLanguageMnist, SIGN_LANGUAGE_CLASSES, SIGN_LANGUAGE_COUNTS, SIGN_LANGUAGE_MNIST } from './signLanguage.js';
 
 const signLanguageEntry: CatalogEntry = {
@@ -15,5 +16,23 @@ const signLanguageEntry: CatalogEntry = {
   files: async (options = {}) => [await resolveCsvDataset(SIGN_LANGUAGE_MNIST, { ...options, split: options.split as 'train' | 'test' })],
 };
 
+/** A MedMNIST subset at a size: `pneumoniamnist`, `pneumoniamnist-64`, ... */
+const medmnistEntry = (subset: MedmnistSubset, size: MedmnistSize): CatalogEntry => {
+  const info = MEDMNIST_SUBSETS[subset];
+  return {
+    name: size === 28 ? subset : `${subset}-${size}`,
+    splits: ['train', 'val', 'test'],
+    classes: info.classes,
+    ...(info.columns === undefined ? {} : { labelColumns: info.columns }),
+    counts: info.counts,
+    card: { ...DATASET_CARDS.medmnist, prettyName: `${info.prettyName} (MedMNIST v2${size === 28 ? '' : `, ${size} x ${size}`})` },
+    open: (options = {}) => medmnist({ ...options, subset, size, split: options.split as MedmnistSplit }),
+    files: async (options = {}) => [await resolveMedmnist({ ...options, subset, size, split: options.split as MedmnistSplit })],
+  };
+};
+
 /** The collections' entries, in the order `--dataset` lists them. */
-export const COLLECTION_ENTRIES: readonly CatalogEntry[] = [signLanguageEntry];
+export const COLLECTION_ENTRIES: readonly CatalogEntry[] = [
+  signLanguageEntry,
+  ...(Object.keys(MEDMNIST_SUBSETS) as MedmnistSubset[]).flatMap((subset) => MEDMNIST_SIZES.map((size) => medmnistEntry(subset, size))),
+];

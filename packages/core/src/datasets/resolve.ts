@@ -112,7 +112,7 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
   const urls = (options.mirrors ?? where.mirrors).map((base) => base + file.name);
   const dest = join(cache, file.name);
   try {
-    await downloadFile({ urls, sha256: file.sha256, dest, onProgress: options.onProgress });
+    await downloadFile({ urls, sha256: file.sha256, md5: file.md5, dest, onProgress: options.onProgress });
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
     tried.push(...error.attempts.map((e, i): DatasetPlace => ({ kind: 'mirror', where: urls[i], found: mirrorFailure(urls[i], e) })));

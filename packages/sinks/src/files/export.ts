@@ -18,6 +18,7 @@ import { checkSinkOptions, positiveInteger } from './options.js';
 import { toPngFolder } from './pngFolder.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { toWebDataset } from './webDataset.js';
+import { refuseLabelMatrix } from './labelMatrixRefusal.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './exportPlan.js';
 
@@ -44,8 +45,9 @@ export interface ExportOptions extends FileSinkOptions {
 }
 
 /** Writes one split's samples with the sink of `format`. */
-export function writeSplit(source: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
+export function writeSplit(blocks: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
   const { shardSize, workers, hf, ...common } = options;
+  const source = blocks.pipe(refuseLabelMatrix(format));
   switch (format) {
     case 'idx':
       return toIdx(source, common);
