@@ -1,6 +1,6 @@
 // The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
-import { csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, DATASET_CARDS, type Block, type DatasetCard } from '@idxflow/core/internal';
+import { csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type DatasetCard } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { resolvePath } from './flags.js';
 import { shown } from './numbers.js';
@@ -57,5 +57,5 @@ export async function hfDescription(flags: Flags): Promise<{ config: string; cla
   if (flags.npz !== undefined || flags.npy !== undefined || flags.csv !== undefined || flags.images !== undefined) return { config: 'data' };
   const entry = datasetEntry(String(flags.dataset ?? 'mnist'));
   if (!entry) return { config: 'data' };
-  return { config: entry.name, classes: entry.classes, card: DATASET_CARDS[entry.name.startsWith('emnist-') ? 'emnist' : entry.name] };
+  return { config: entry.name, classes: entry.classes, card: entry.card };
 }

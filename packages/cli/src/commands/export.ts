@@ -16,11 +16,11 @@ import { partOf } from './exportPart.js';
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
-  arg: 'train|test|all',
+  arg: 'train|val|test|all',
   default: 'train',
   help: "split; all: both, train augmented as the flags say, test as is, laid out as readers expect (idx: MNIST's raw names, npz: Keras' mnist.npz, png and wds: train/, test/)",
   check: (t) => {
-    if (!['train', 'test', 'all'].includes(t)) throw new UsageError(`Expected train, test or all for --split but received ${shown(t)}`);
+    if (!['train', 'val', 'test', 'all'].includes(t)) throw new UsageError(`Expected train, val, test or all for --split but received ${shown(t)}`);
   },
 };
 
@@ -101,7 +101,7 @@ function formatOf(text: string): ExportFormat {
 /** The splits the flags ask for, each with its source (its first --limit samples) and input files. */
 async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
   await refuseFloatNpy(flags);
-  const splits: Split[] = flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' ? 'test' : 'train'];
+  const splits = (flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' || flags.split === 'val' ? flags.split : 'train']) as Split[];
   const out = [];
   for (const split of splits) {
     const { source, name, inputs: named } = sourceOf({ ...flags, split });

@@ -1,11 +1,12 @@
 import { dirname } from 'node:path';
-import { copySample, allocateBlock, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
+import { copySample, allocateBlock, datasetEntry, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
 import { refuseOutputAmongInputs, writeFileAtomic } from '@idxflow/sinks/internal';
 import { augmentImages, specOf } from '@idxflow/transforms/internal';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { usageOf, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, seedOf, sourceOf } from '../options.js';
+import { FILE_SOURCES } from '../dataSources.js';
 import { UsageError } from '../usageError.js';
 
 // The sheet's budget: PNG viewers and sharp handle 16384 pixels a side; 10,000 cells is a
@@ -61,15 +62,21 @@ function checkSheet(rows: number, cols: number, zoom: number, height: number, wi
   }
 }
 
-/** The next sample of each class in turn (0, 1, 2, ...), until `rows` samples. */
-async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number, check: (height: number, width: number) => void): Promise<Block<Uint8Array>> {
+/** The label values a sheet's rows go through in turn: a named dataset's classes (those that occur), else 0 to 9. */
+function rowClasses(flags: Record<string, string | boolean | undefined>): number[] {
+  const named = typeof flags.images !== 'string' && !FILE_SOURCES.some((f) => flags[f] !== undefined) ? datasetEntry(String(flags.dataset ?? 'mnist')) : undefined;
+  return named ? named.classes.flatMap((name, label) => (name === 'N/A' ? [] : [label])) : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+}
+
+/** The next sample of each class in turn (`classes[0]`, `classes[1]`, ...), until `rows` samples. */
+async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number, classes: readonly number[], check: (height: number, width: number) => void): Promise<Block<Uint8Array>> {
   return firstValueFrom(
     source.pipe(
       scan(
         (picked: { block?: Block<Uint8Array>; count: number }, block) => {
           if (!picked.block) check(block.shape[1], block.shape[2]);
           for (let i = 0; i < block.shape[0] && picked.count < rows; i++) {
-            if (block.labels[i] !== picked.count % 10) continue; // classes 0, 1, 2, ... in turn
+            if (block.labels[i] !== classes[picked.count % classes.length]) continue; // each class in turn
             picked.block ??= allocateBlock({ ...block, epoch: 0 }, rows);
             copySample(block, i, picked.block, picked.count++);
           }
@@ -95,7 +102,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const seed = seedOf(flags);
   const { source, inputs } = sourceOf(flags);
   await refuseOutputAmongInputs(out, inputs ?? []); // before any work: the sheet must not replace or join its data
-  const base = await pickRows(source, rows, (h, w) => checkSheet(rows, cols, zoom, h, w));
+  const base = await pickRows(source, rows, rowClasses(flags), (h, w) => checkSheet(rows, cols, zoom, h, w));
   const [, h, w] = base.shape;
   const gap = 1;
   const cellW = w + gap;

@@ -47,7 +47,7 @@ export function partTag(part?: ExportPart): string {
 }
 
 /** The names of the files that hold a split's samples as a whole, in an array format (`idx`, `idx.gz`, `npy`, `npz`, `hf` in its `config` folder). */
-export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', tag: string, config = 'data'): string[] {
+export function arrayFileNames(format: ExportFormat, split: 'train' | 'val' | 'test', tag: string, config = 'data'): string[] {
   if (format === 'hf') return [hfFileName(config, split, tag)];
   if (format === 'idx' || format === 'idx.gz') {
     const names = mnistFileNames(split, format === 'idx.gz');
@@ -62,7 +62,7 @@ export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', ta
  * A test of the relative file names (with `/`) that the files of positions `[first, end)` of one
  * split may have, under `prefix` (`train/`, `test/` or nothing).
  */
-export function namesOf(format: ExportFormat, split: 'train' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
+export function namesOf(format: ExportFormat, split: 'train' | 'val' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
   const exact = new Set(tags.flatMap((tag) => arrayFileNames(format, split, tag, config)).map((n) => prefix + n));
   return (name) => {
     if (!name.startsWith(prefix)) return false;

@@ -19,7 +19,7 @@ import type { ExportedFile, ExportSummary } from './types.js';
 
 /** One split of an export: its samples, as a function of their positions. */
 export interface ExportSection {
-  split: 'train' | 'test';
+  split: 'train' | 'val' | 'test';
   /** Samples of this split in the whole export. */
   total: number;
   /** The samples at positions `[first, first + count)` of this split, in order. */
