@@ -56,3 +56,4 @@ export * from './datasets/csv.js';
 export * from './datasets/signLanguage.js';
 export * from './datasets/collections.js';
 export * from './datasets/medmnist.js';
+export * from './datasets/k49.js';

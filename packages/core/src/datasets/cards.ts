@@ -25,6 +25,13 @@ const MNIST_CITATION = `@article{lecun2010mnist,
   year={2010}
 }`;
 
+const KUZUSHIJI_CITATION = `@article{clanuwat2018deep,
+  title={Deep Learning for Classical Japanese Literature},
+  author={Clanuwat, Tarin and Bober-Irizar, Mikel and Kitamoto, Asanobu and Lamb, Alex and Yamamoto, Kazuaki and Ha, David},
+  journal={arXiv preprint arXiv:1812.01718},
+  year={2018}
+}`;
+
 const EMNIST_CARD: DatasetCard = {
   prettyName: 'EMNIST',
   license: 'other',
@@ -69,13 +76,16 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
     license: 'cc-by-sa-4.0',
     homepage: 'https://github.com/rois-codh/kmnist',
     sourceDatasets: ['original'],
-    citation: `@article{clanuwat2018deep,
-  title={Deep Learning for Classical Japanese Literature},
-  author={Clanuwat, Tarin and Bober-Irizar, Mikel and Kitamoto, Asanobu and Lamb, Alex and Yamamoto, Kazuaki and Ha, David},
-  journal={arXiv preprint arXiv:1812.01718},
-  year={2018}
-}`,
+    citation: KUZUSHIJI_CITATION,
     summary: '10 classes of cursive Japanese (Kuzushiji) characters, 28 x 28 grey images in the format of MNIST.',
+  },
+  'kuzushiji-49': {
+    prettyName: 'Kuzushiji-49',
+    license: 'cc-by-sa-4.0',
+    homepage: 'https://github.com/rois-codh/kmnist',
+    sourceDatasets: ['original'],
+    citation: KUZUSHIJI_CITATION,
+    summary: '270,912 cursive Japanese hiragana (Kuzushiji) in 49 classes, 28 x 28 grey images in the format of MNIST, from the Center for Open Data in the Humanities.',
   },
   emnist: EMNIST_CARD,
   qmnist: {

@@ -3,6 +3,7 @@
 // Kuzushiji-Kanji and notMNIST (PNG folders).
 import type { CatalogEntry } from './catalog.js';
 import { DATASET_CARDS } from './cards.js';
+import { K49_CLASSES, K49_COUNTS, kuzushiji49, resolveK49 } from './k49.js';
 import { medmnist, MEDMNIST_SIZES, MEDMNIST_SUBSETS, resolveMedmnist, type MedmnistSize, type MedmnistSplit, type MedmnistSubset } from './medmnist.js';
 import { resolveCsvDataset, signLanguageMnist, SIGN_LANGUAGE_CLASSES, SIGN_LANGUAGE_COUNTS, SIGN_LANGUAGE_MNIST } from './signLanguage.js';
 
@@ -34,5 +35,14 @@ const medmnistEntry = (subset: MedmnistSubset, size: MedmnistSize): CatalogEntry
 /** The collections' entries, in the order `--dataset` lists them. */
 export const COLLECTION_ENTRIES: readonly CatalogEntry[] = [
   signLanguageEntry,
+  {
+    name: 'kuzushiji-49',
+    splits: ['train', 'test'],
+    classes: K49_CLASSES,
+    counts: K49_COUNTS,
+    card: DATASET_CARDS['kuzushiji-49'],
+    open: (options = {}) => kuzushiji49({ ...options, split: options.split as 'train' | 'test' }),
+    files: async (options = {}) => Object.values(await resolveK49({ ...options, split: options.split as 'train' | 'test' })),
+  },
   ...(Object.keys(MEDMNIST_SUBSETS) as MedmnistSubset[]).flatMap((subset) => MEDMNIST_SIZES.map((size) => medmnistEntry(subset, size))),
 ];

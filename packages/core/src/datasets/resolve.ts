@@ -109,6 +109,11 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
   if (inPackage.place) tried.push(inPackage.place);
   const places = tried.map((t) => `${t.kind} ${t.where}: ${t.found}`).join('; ');
   if (options.download === false) throw notFound({ expected: `${names} in ${cache}`, found: `${places}; and downloads are off` }, tried);
+  if (file.sha256 === '' && !file.md5) {
+    // Nothing to check a download against: the file is taken from where the user put it only.
+    const from = where.mirrors.length > 0 ? ` (download it from ${where.mirrors[0]}${file.name})` : '';
+    throw notFound({ expected: `${names} in ${cache}${from}: no checksum is published for it, so idxflow does not download it`, found: places }, tried);
+  }
   const urls = (options.mirrors ?? where.mirrors).map((base) => base + file.name);
   const dest = join(cache, file.name);
   try {
