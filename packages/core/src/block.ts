@@ -44,6 +44,12 @@ export interface Block<P extends PixelArray = PixelArray> {
    * store it refuses the block rather than drop it.
    */
   readonly labelMatrix?: Uint8Array;
+  /**
+   * The class of each sample when a dataset has more classes than a byte holds (Kuzushiji-Kanji's
+   * 3,832): `n` values, and `labels` is then 0. Absent otherwise. Blocks with and without it are
+   * never joined; a sink that cannot store it refuses the block rather than drop it.
+   */
+  readonly classIds?: Uint16Array;
 }
 
 /** Number of samples in a block. */
@@ -120,6 +126,7 @@ export function allocateBlock<P extends PixelArray>(like: Block<P>, n: number, s
     ...(like.randomStages === undefined ? {} : { randomStages: like.randomStages }),
     ...softLabelsLike(like, n),
     ...labelMatrixLike(like, n),
+    ...(like.classIds === undefined ? {} : { classIds: new Uint16Array(n) }),
   };
 }
 
@@ -134,7 +141,8 @@ function describeSamples(block: Block): string {
   const dtype = block.images instanceof Float32Array ? 'float32' : 'uint8';
   const soft = block.softLabels === undefined ? '' : ` with soft labels${block.shape[0] > 0 ? ` of ${softLabelClasses(block)} classes` : ''}`;
   const matrix = block.labelMatrix === undefined ? '' : ` with a label matrix${block.shape[0] > 0 ? ` of ${labelMatrixColumns(block)} columns` : ''}`;
-  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}${matrix}`;
+  const ids = block.classIds === undefined ? '' : ' with class ids';
+  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}${matrix}${ids}`;
 }
 
 /** Whether `block`'s soft labels can be joined with `like`'s: both absent, or both over the same classes. */
@@ -206,10 +214,13 @@ export function checkBlock(stage: string, block: Block, like?: Block): void {
   }
   checkSoftLabels(stage, block);
   checkLabelMatrix(stage, block);
+  if (block.classIds !== undefined && (!(block.classIds instanceof Uint16Array) || block.classIds.length !== n)) {
+    throw new BlockMismatchError({ file: stage, expected: `class ids in a Uint16Array of ${n} values for a block of ${n} samples`, found: block.classIds instanceof Uint16Array ? `${block.classIds.length} values` : Object.prototype.toString.call(block.classIds) });
+  }
   if (like === undefined) return;
   const sameType = (block.images instanceof Float32Array) === (like.images instanceof Float32Array);
   const sameLayout = sameType && height === like.shape[1] && width === like.shape[2];
-  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like) || !sameLabelMatrix(block, like)) {
+  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like) || !sameLabelMatrix(block, like) || (block.classIds === undefined) !== (like.classIds === undefined)) {
     throw new BlockMismatchError({
       file: stage,
       expected: `samples of ${describeSamples(like)} like the blocks before (epoch ${like.epoch})`,
@@ -238,6 +249,7 @@ export function copySample(src: Block, from: number, dst: Block, to: number): vo
     const k = labelMatrixColumns(src);
     dst.labelMatrix.set(src.labelMatrix.subarray(from * k, (from + 1) * k), to * k);
   }
+  if (src.classIds !== undefined && dst.classIds !== undefined) dst.classIds[to] = src.classIds[from];
 }
 
 /** Copies `count` consecutive samples of `src` starting at `from` into `dst` at `to`. */
@@ -257,6 +269,7 @@ export function copySamples(src: Block, from: number, dst: Block, to: number, co
     const k = labelMatrixColumns(src);
     dst.labelMatrix.set(src.labelMatrix.subarray(from * k, (from + count) * k), to * k);
   }
+  if (src.classIds !== undefined && dst.classIds !== undefined) dst.classIds.set(src.classIds.subarray(from, from + count), to);
 }
 
 /**
@@ -285,5 +298,6 @@ export function sliceBlock<P extends PixelArray>(block: Block<P>, start: number,
     ...(block.randomStages === undefined ? {} : { randomStages: block.randomStages }),
     ...(block.softLabels === undefined ? {} : { softLabels: block.softLabels.subarray(start * softLabelClasses(block), end * softLabelClasses(block)) }),
     ...(block.labelMatrix === undefined ? {} : { labelMatrix: block.labelMatrix.subarray(start * labelMatrixColumns(block), end * labelMatrixColumns(block)) }),
+    ...(block.classIds === undefined ? {} : { classIds: block.classIds.subarray(start, end) }),
   };
 }

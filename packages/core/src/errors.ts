@@ -304,3 +304,14 @@ export class CsvFormatError extends IdxflowError {
     this.message = `${details.file} line ${details.line} column ${details.column}${details.offset === undefined ? '' : ` (byte ${details.offset})`}: expected ${details.expected}, found ${details.found}`;
   }
 }
+
+/**
+ * A tar archive (notMNIST's `.tar.gz`, Kuzushiji-Kanji's `.tar`) that cannot be read: a header
+ * whose checksum does not match, a member larger than allowed, an archive that ends mid-member.
+ *
+ * ## Example
+ * ```ts
+ * notMnist({ dir: 'downloads' }).subscribe({ error: (e) => e instanceof ArchiveError && console.error(e.offset, e.message) });
+ * ```
+ */
+export class ArchiveError extends IdxflowError {}

@@ -57,3 +57,6 @@ export * from './datasets/signLanguage.js';
 export * from './datasets/collections.js';
 export * from './datasets/medmnist.js';
 export * from './datasets/k49.js';
+export * from './datasets/pngTree.js';
+export * from './datasets/pngTrees.js';
+export * from './tar/tarParser.js';

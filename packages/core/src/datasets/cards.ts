@@ -87,6 +87,27 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
     citation: KUZUSHIJI_CITATION,
     summary: '270,912 cursive Japanese hiragana (Kuzushiji) in 49 classes, 28 x 28 grey images in the format of MNIST, from the Center for Open Data in the Humanities.',
   },
+  'kuzushiji-kanji': {
+    prettyName: 'Kuzushiji-Kanji',
+    license: 'cc-by-sa-4.0',
+    homepage: 'https://github.com/rois-codh/kmnist',
+    sourceDatasets: ['original'],
+    citation: KUZUSHIJI_CITATION,
+    summary: '140,424 cursive Japanese kanji (Kuzushiji) in 3,832 classes, 64 x 64 grey images, from the Center for Open Data in the Humanities; highly imbalanced (1,766 to 1 images a class).',
+  },
+  notmnist: {
+    prettyName: 'notMNIST',
+    license: 'other',
+    homepage: 'http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html',
+    sourceDatasets: ['original'],
+    citation: `@misc{bulatov2011notmnist,
+  title={notMNIST dataset},
+  author={Bulatov, Yaroslav},
+  howpublished={\\url{http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html}},
+  year={2011}
+}`,
+    summary: 'The letters A to J rendered from publicly available fonts, 28 x 28 grey images: a small hand-cleaned set and a large uncleaned one. Published without a stated licence.',
+  },
   emnist: EMNIST_CARD,
   qmnist: {
     prettyName: 'QMNIST',

@@ -19,6 +19,8 @@ export interface CatalogOptions extends Omit<ResolveOptions, 'split'>, InflateLi
   chunkSize?: number;
   /** EMNIST only: `'upright'` (default) or `'stored'`; see `EmnistOptions`. */
   orientation?: 'upright' | 'stored';
+  /** notMNIST and Kuzushiji-Kanji: called for each file that does not decode, which is skipped. Default: skipped silently. */
+  onSkip?: (file: string, error: Error) => void;
 }
 
 /** A named dataset. */
@@ -31,6 +33,13 @@ export interface CatalogEntry {
   readonly classes: readonly string[];
   /** Names of the columns of its blocks' `labelMatrix`, when they carry one (ChestMNIST's 14 findings). */
   readonly labelColumns?: readonly string[];
+  /**
+   * Whether its blocks carry `classIds` (more classes than a byte holds; `labels` is 0), whose
+   * names are read from its files (`classNames()`), not listed in `classes`. Default false.
+   */
+  readonly wideClasses?: boolean;
+  /** The class names as its files give them (Kuzushiji-Kanji's folders); when absent, `classes`. */
+  classNames?(options?: CatalogOptions): Promise<readonly string[]>;
   /** Samples of each split, as published. */
   readonly counts: Readonly<Record<string, number>>;
   /** What its dataset card says. */

@@ -3,6 +3,7 @@
 // Kuzushiji-Kanji and notMNIST (PNG folders).
 import type { CatalogEntry } from './catalog.js';
 import { DATASET_CARDS } from './cards.js';
+import { kanjiClasses, KUZUSHIJI_KANJI, kuzushijiKanji, NOT_MNIST, NOT_MNIST_CLASSES, notMnist, resolveTree, treeRoot } from './pngTrees.js';
 import { K49_CLASSES, K49_COUNTS, kuzushiji49, resolveK49 } from './k49.js';
 import { medmnist, MEDMNIST_SIZES, MEDMNIST_SUBSETS, resolveMedmnist, type MedmnistSize, type MedmnistSplit, type MedmnistSubset } from './medmnist.js';
 import { resolveCsvDataset, signLanguageMnist, SIGN_LANGUAGE_CLASSES, SIGN_LANGUAGE_COUNTS, SIGN_LANGUAGE_MNIST } from './signLanguage.js';
@@ -32,9 +33,35 @@ const medmnistEntry = (subset: MedmnistSubset, size: MedmnistSize): CatalogEntry
   };
 };
 
+/** notMNIST's small or large set: one split, `train`. */
+const notMnistEntry = (variant: 'small' | 'large'): CatalogEntry => ({
+  name: `notmnist-${variant}`,
+  splits: ['train'],
+  classes: NOT_MNIST_CLASSES,
+  counts: { train: variant === 'small' ? 18724 : 529114 },
+  card: DATASET_CARDS.notmnist,
+  open: (options = {}) => notMnist(variant, { ...options, split: 'train' }),
+  files: async (options = {}) => [await resolveTree(NOT_MNIST[variant], { ...options, split: 'train' })],
+});
+
+const kanjiEntry: CatalogEntry = {
+  name: 'kuzushiji-kanji',
+  splits: ['train'],
+  classes: [],
+  wideClasses: true,
+  counts: { train: 140424 },
+  card: DATASET_CARDS['kuzushiji-kanji'],
+  open: (options = {}) => kuzushijiKanji({ ...options, split: 'train' }),
+  files: async (options = {}) => [await resolveTree(KUZUSHIJI_KANJI, { ...options, split: 'train' })],
+  classNames: async (options = {}) => kanjiClasses(await treeRoot(await resolveTree(KUZUSHIJI_KANJI, { ...options, split: 'train' }), KUZUSHIJI_KANJI.folder)),
+};
+
 /** The collections' entries, in the order `--dataset` lists them. */
 export const COLLECTION_ENTRIES: readonly CatalogEntry[] = [
   signLanguageEntry,
+  notMnistEntry('small'),
+  notMnistEntry('large'),
+  kanjiEntry,
   {
     name: 'kuzushiji-49',
     splits: ['train', 'test'],

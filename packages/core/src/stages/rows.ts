@@ -69,7 +69,8 @@ export function gatherRows({ from, rows }: Rows, images?: PixelArray): Block {
   const shape: [number, number, number] = [n, from.shape[1], from.shape[2]];
   const block: Block = { images, labels, indices, epoch: from.epoch, shape, ...(from.randomStages === undefined ? {} : { randomStages: from.randomStages }) };
   const soft = from.softLabels === undefined ? block : { ...block, softLabels: gatherSoftLabels(from, rows) };
-  return from.labelMatrix === undefined ? soft : { ...soft, labelMatrix: gatherLabelMatrix(from, rows) };
+  const matrix = from.labelMatrix === undefined ? soft : { ...soft, labelMatrix: gatherLabelMatrix(from, rows) };
+  return from.classIds === undefined ? matrix : { ...matrix, classIds: Uint16Array.from(rows, (r) => from.classIds![r]) };
 }
 
 /** The label-matrix rows of `from` named by `rows`, in order. */
