@@ -1,6 +1,6 @@
 // The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
-import { csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type DatasetCard } from '@idxflow/core/internal';
+import { COLLECTION_ENTRIES, csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type CatalogEntry, type DatasetCard } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { resolvePath } from './flags.js';
 import { shown } from './numbers.js';
@@ -48,6 +48,18 @@ export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRa
   }
   const parts = npyFiles(flags.npy);
   return { source: npy({ images: parts[0], labels: parts[1] }) as Observable<Block<Uint8Array>>, name: parts[0], inputs: parts };
+}
+
+/** The named dataset the flags read (none when a file flag names the data). */
+export function namedEntryOf(flags: Flags): CatalogEntry | undefined {
+  if (typeof flags.images === 'string' || FILE_SOURCES.some((f) => flags[f] !== undefined)) return undefined;
+  return datasetEntry(String(flags.dataset ?? 'mnist'));
+}
+
+/** The class names a manifest records: those of the collections (`COLLECTION_ENTRIES`; the datasets before them keep their manifests as they were, so their exports resume). */
+export function manifestClasses(flags: Flags): { classes?: readonly string[] } {
+  const entry = namedEntryOf(flags);
+  return entry && !entry.wideClasses && COLLECTION_ENTRIES.some((e) => e.name === entry.name) ? { classes: entry.classes } : {};
 }
 
 /** What an hf export names: its config folder, class names and card, from the source flags. */

@@ -109,7 +109,7 @@ export const DATA_RULES: readonly FlagRule[] = [
   ...AUGMENT_RULES,
 ];
 
-function choice(flag: string, text: string, choices: readonly string[]): string {
+export function choice(flag: string, text: string, choices: readonly string[]): string {
   if (!choices.includes(text)) throw new UsageError(`Expected one of ${choices.join(', ')} for --${flag} but received ${shown(text)}`);
   return text;
 }
@@ -158,7 +158,7 @@ export function seedOf(flags: { seed?: unknown }): number {
  * it reads: known here for files named by the flags, left to the dataset's `files()` (which
  * resolves them) for a named dataset.
  */
-export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[] } {
+export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[]; skipped?: string[] } {
   const split = choice('split', String(flags.split ?? 'train'), ['train', 'val', 'test']) as Split;
   const limit = flags.limit === undefined ? undefined : integerIn('limit', String(flags.limit), 1, MAX_SAMPLES);
   const first = (source: Observable<Block<Uint8Array>>): Observable<Block<Uint8Array>> => (limit === undefined ? source : source.pipe(takeSamples(limit)));
@@ -177,5 +177,6 @@ export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: Da
   if (!entry.splits.includes(split)) throw new UsageError(`Expected --split ${entry.splits.join(' or ')} for --dataset ${id} but received ${shown(split)}`);
   const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
   const orientation = flags.orientation as 'upright' | 'stored' | undefined;
-  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio })), name: `${id} ${split}`, split };
+  const skipped: string[] = []; // notMNIST's unreadable files, counted in the summary
+  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio, onSkip: (file) => void skipped.push(file) })), name: `${id} ${split}`, split, skipped };
 }

@@ -3,7 +3,7 @@ import { decodeNpy, fromBytes } from '@idxflow/core/internal';
 import { asRows, batch, datasetEntry, epochs, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
 import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
 import { loadUntilAborted } from '../interrupted.js';
-import { hfDescription, npyFiles } from '../dataSources.js';
+import { hfDescription, manifestClasses, npyFiles } from '../dataSources.js';
 import { augment, augmentPool } from '@idxflow/transforms';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
@@ -99,17 +99,17 @@ function formatOf(text: string): ExportFormat {
 }
 
 /** The splits the flags ask for, each with its source (its first --limit samples) and input files. */
-async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
+async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string; skipped: string[] }[]> {
   await refuseFloatNpy(flags);
   const splits = (flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' || flags.split === 'val' ? flags.split : 'train']) as Split[];
   const out = [];
   for (const split of splits) {
-    const { source, name, inputs: named } = sourceOf({ ...flags, split });
+    const { source, name, inputs: named, skipped = [] } = sourceOf({ ...flags, split });
     const inputs = named ?? (await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined }));
     const data = await loadUntilAborted(source, name, signal, inputs.join(' and '));
     if (data.shape[1] < 1 || data.shape[2] < 1) throw new UsageError(`Expected images of at least 1 x 1 pixels in ${inputs[0]} but received ${data.shape[1]} x ${data.shape[2]}`);
     refuseFloatPixels(String(flags.format), (data as Block).images, inputs[0]);
-    out.push({ split, data, inputs, name });
+    out.push({ split, data, inputs, name, skipped });
   }
   return out;
 }
@@ -198,7 +198,7 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
 function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit }: Settings, name: string): object {
-  const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null };
+  const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null, ...manifestClasses(flags) };
   return limit === undefined ? record : { ...record, limit }; // exports made before --limit keep their record, to resume
 }
 
@@ -242,7 +242,9 @@ async function writeExport(flags: Flags, settings: Settings, splits: Splits, sec
     const made = run.summary.count - run.keptSamples;
     const resumed = run.kept.length > 0 ? `, kept ${run.kept.length} complete files (${run.keptSamples} images) of an interrupted run` : '';
     const removed = run.removed.length > 0 ? `, replaced an earlier export (${run.removed.length} files removed)` : '';
-    return `exported ${made} images (${format}) to ${out} in ${seconds.toFixed(2)} s (${Math.round(made / seconds)} images/s)${resumed}${removed}; ${run.manifest}`;
+    const unread = splits.flatMap((s) => s.skipped);
+    const skipped = unread.length > 0 ? `, skipped ${unread.length} unreadable file${unread.length > 1 ? 's' : ''} (${unread[0]}${unread.length > 1 ? ', ...' : ''})` : '';
+    return `exported ${made} images (${format}) to ${out} in ${seconds.toFixed(2)} s (${Math.round(made / seconds)} images/s)${resumed}${removed}${skipped}; ${run.manifest}`;
   } finally {
     progress.finish();
   }

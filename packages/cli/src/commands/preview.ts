@@ -1,12 +1,12 @@
 import { dirname } from 'node:path';
-import { copySample, allocateBlock, datasetEntry, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
+import { copySample, allocateBlock, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
 import { refuseOutputAmongInputs, writeFileAtomic } from '@idxflow/sinks/internal';
 import { augmentImages, specOf } from '@idxflow/transforms/internal';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { usageOf, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, seedOf, sourceOf } from '../options.js';
-import { FILE_SOURCES } from '../dataSources.js';
+import { namedEntryOf } from '../dataSources.js';
 import { UsageError } from '../usageError.js';
 
 // The sheet's budget: PNG viewers and sharp handle 16384 pixels a side; 10,000 cells is a
@@ -64,7 +64,8 @@ function checkSheet(rows: number, cols: number, zoom: number, height: number, wi
 
 /** The label values a sheet's rows go through in turn: a named dataset's classes (those that occur), else 0 to 9. */
 function rowClasses(flags: Record<string, string | boolean | undefined>): number[] {
-  const named = typeof flags.images !== 'string' && !FILE_SOURCES.some((f) => flags[f] !== undefined) ? datasetEntry(String(flags.dataset ?? 'mnist')) : undefined;
+  const named = namedEntryOf(flags);
+  if (named?.wideClasses) return [0]; // classes in Block.classIds; labels are all 0
   return named ? named.classes.flatMap((name, label) => (name === 'N/A' ? [] : [label])) : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 }
 
