@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batch, BlockMismatchError, datasetEntry, DatasetNotFoundError, gather, medmnist, NpyFormatError, shuffleRows, type Block, type PublishedFiles } from '@idxflow/core/internal';
-import { exportTo } from '@idxflow/sinks';
+import { batch, BlockMismatchError, datasetEntry, DatasetNotFoundError, encodeFrame, gather, medmnist, NpyFormatError, shuffleRows, type Block, type PublishedFiles } from '@idxflow/core/internal';
+import { exportTo, toTensors } from '@idxflow/sinks';
 import { md5, medmnistNpz, medSplit, npyBytes, sha256 } from '../fixtures/collections.js';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
 import { zipArchive } from '../fixtures/zip.js';
@@ -76,6 +76,17 @@ describe('medmnist()', () => {
       expect((error as Error).message).toBe(`${format} export: expected one label per sample (it stores images and a label each; a multi-label matrix would be lost), found a label matrix of 14 columns`);
       expect(existsSync(dir)).toBe(false);
     }
+  });
+
+  it('is refused by the batch frame (serve) and toTensors() too, never dropped', async () => {
+    const file = { name: 'chestmnist.npz', size: chestNpz.length, sha256: sha256(chestNpz) };
+    const [block] = await all(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file));
+    expect(() => encodeFrame(block)).toThrow(BlockMismatchError);
+    expect(() => encodeFrame(block)).toThrow('a batch frame: expected one label per sample');
+    const tensors = async (): Promise<void> => {
+      for await (const _ of toTensors(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file))) void _;
+    };
+    await expect(tensors()).rejects.toThrow('toTensors(): expected one label per sample');
   });
 
   it('reads a larger published size from a dir (<name>_64.npz), and the catalog names its classes', async () => {

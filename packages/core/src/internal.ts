@@ -60,3 +60,4 @@ export * from './datasets/k49.js';
 export * from './datasets/pngTree.js';
 export * from './datasets/pngTrees.js';
 export * from './tar/tarParser.js';
+export * from './unstoredLabels.js';
