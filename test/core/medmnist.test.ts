@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batch, BlockMismatchError, datasetEntry, DatasetNotFoundError, encodeFrame, gather, medmnist, NpyFormatError, shuffleRows, type Block, type PublishedFiles } from '@idxflow/core/internal';
+import { batch, BlockMismatchError, datasetEntry, DatasetNotFoundError, encodeFrame, gather, samples, medmnist, NpyFormatError, shuffleRows, type Block, type PublishedFiles } from '@idxflow/core/internal';
 import { exportTo, toTensors } from '@idxflow/sinks';
 import { md5, medmnistNpz, medSplit, npyBytes, sha256 } from '../fixtures/collections.js';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
@@ -60,6 +60,8 @@ describe('medmnist()', () => {
     const anyFinding = Array.from({ length: 6 }, (_, i) => (chest.train.labels.subarray(i * 14, (i + 1) * 14).includes(1) ? 1 : 0));
     expect(concat(blocks, 'labels')).toEqual(anyFinding);
     expect(anyFinding[0]).toBe(0);
+    const each = await lastValueFrom(medmnist({ subset: 'chestmnist', split: 'train', cacheDir: tmp() }, where, file).pipe(samples(), toArray()));
+    expect(each.flatMap((s) => [...s.labelRow!])).toEqual([...chest.train.labels]);
     const shuffled = await lastValueFrom(medmnist({ subset: 'chestmnist', split: 'train', cacheDir: tmp() }, where, file).pipe(shuffleRows({ seed: 3 }), batch(4), gather(), toArray()));
     for (const b of shuffled) {
       for (let i = 0; i < b.shape[0]; i++) expect([...b.labelMatrix!.subarray(i * 14, (i + 1) * 14)]).toEqual([...chest.train.labels.subarray(b.indices[i] * 14, (b.indices[i] + 1) * 14)]);

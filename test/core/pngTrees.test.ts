@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlockMismatchError, datasetEntry, kuzushijiKanji, notMnist, NOT_MNIST, KUZUSHIJI_KANJI, type Block, type TreeSpec } from '@idxflow/core/internal';
+import { BlockMismatchError, datasetEntry, kuzushijiKanji, samples, notMnist, NOT_MNIST, KUZUSHIJI_KANJI, type Block, type TreeSpec } from '@idxflow/core/internal';
 import { exportTo } from '@idxflow/sinks';
 import { greyPng, pixelsOf, sha256 } from '../fixtures/collections.js';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
@@ -85,6 +85,8 @@ describe('kuzushijiKanji()', () => {
     expect(blocks.flatMap((b) => [...b.classIds!])).toEqual(expected.map((s) => order.indexOf(s.code)));
     expect(blocks.flatMap((b) => [...b.labels])).toEqual(expected.map(() => 0));
     expect(blocks.flatMap((b) => [...b.images])).toEqual(expected.flatMap((s) => [...s.pixels]));
+    const each = await lastValueFrom(kuzushijiKanji({ dir: kanjiDir }).pipe(samples(), toArray()));
+    expect(each.map((s) => s.classId)).toEqual(expected.map((s) => order.indexOf(s.code)));
     const entry = datasetEntry('kuzushiji-kanji')!;
     expect(await entry.classNames!({ dir: kanjiDir })).toEqual(order.map((c) => String.fromCodePoint(c)));
     expect(entry.card.license).toBe('cc-by-sa-4.0');

@@ -128,7 +128,11 @@ export async function extractPngArchive(archive: string, dest: string, accept: (
       { defaultValue: 0 },
     );
     parser.push(new Uint8Array(0), true);
-    await rename(temp, dest);
+    // Another process may have extracted the same archive first: its copy is as good as ours.
+    await rename(temp, dest).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+      await rm(temp, { recursive: true, force: true });
+    });
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
