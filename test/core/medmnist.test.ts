@@ -5,6 +5,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batch, BlockMismatchError, datasetEntry, DatasetNotFoundError, encodeFrame, gather, samples, medmnist, NpyFormatError, shuffleRows, type Block, type PublishedFiles } from '@idxflow/core/internal';
 import { exportTo, toTensors } from '@idxflow/sinks';
+import { mixup } from '@idxflow/transforms';
 import { md5, medmnistNpz, medSplit, npyBytes, sha256 } from '../fixtures/collections.js';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
 import { zipArchive } from '../fixtures/zip.js';
@@ -80,7 +81,7 @@ describe('medmnist()', () => {
     }
   });
 
-  it('is refused by the batch frame (serve) and toTensors() too, never dropped', async () => {
+  it('is refused by the batch frame (serve), toTensors() and mixup() too, never dropped or left unmixed', async () => {
     const file = { name: 'chestmnist.npz', size: chestNpz.length, sha256: sha256(chestNpz) };
     const [block] = await all(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file));
     expect(() => encodeFrame(block)).toThrow(BlockMismatchError);
@@ -89,6 +90,9 @@ describe('medmnist()', () => {
       for await (const _ of toTensors(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file))) void _;
     };
     await expect(tensors()).rejects.toThrow('toTensors(): expected one label per sample');
+    const mixed = await lastValueFrom(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file).pipe(batch(2), mixup({ alpha: 0.2, classes: 2, seed: 1 }))).catch((e: unknown) => e);
+    expect(mixed).toBeInstanceOf(BlockMismatchError);
+    expect((mixed as Error).message).toContain('expected samples with one label each (their soft labels are mixed), found a label matrix (multi-label samples)');
   });
 
   it('reads a larger published size from a dir (<name>_64.npz), and the catalog names its classes', async () => {

@@ -1,7 +1,7 @@
 // What mixup() and cutmix() share: their options, the per-batch draws (the weight lambda from
 // Beta(alpha, alpha), the partner of each sample), the soft labels they blend, and the batch
 // step around their pixel work (mixBatch). No RxJS here.
-import { checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core/internal';
+import { BlockMismatchError, checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core/internal';
 import { probability, received } from './ranges.js';
 
 /** Options of `mixup()` and `cutmix()`. */
@@ -184,6 +184,10 @@ export type Mix = (block: Block, partner: Uint32Array, lambda: number, draws: Ba
  */
 export function mixBatch(stage: string, kind: number, spec: MixSpec, input: Run, mix: Mix): Block {
   const block = blockOfRun(stage, input);
+  if (block.labelMatrix !== undefined || block.classIds !== undefined) {
+    // Mixed pixels with unmixed findings (or class ids its soft labels cannot hold) would be wrong labels.
+    throw new BlockMismatchError({ file: stage, expected: 'samples with one label each (their soft labels are mixed)', found: block.labelMatrix !== undefined ? 'a label matrix (multi-label samples)' : 'class ids past 255 (Block.classIds)' });
+  }
   const n = block.shape[0];
   const soft = softLabelsOf(stage, block, spec.classes);
   const randomStages = randomStagesOf(block) + 1;
