@@ -70,9 +70,9 @@ export function csv(options: CsvSourceOptions): Observable<Block<Uint8Array>> {
       return { images: run.pixels, labels: run.labels, indices: Uint32Array.from({ length: run.count }, (_, i) => run.first + i), epoch: 0, shape: [run.count, shape[0], shape[1]] };
     };
     const handle = await open(path, 'r').catch(named(path));
+    const buffer = new Uint8Array(chunkSize); // one, reused: the parser copies every value out of it
     try {
       for (let final = false; !final && !subscriber.closed; ) {
-        const buffer = new Uint8Array(chunkSize);
         const { bytesRead } = await handle.read(buffer, 0, chunkSize, null).catch(named(path));
         final = bytesRead === 0;
         const runs = parser.push(buffer.subarray(0, bytesRead), final);
