@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
@@ -87,7 +87,12 @@ describe('csv()', () => {
     const path = join(dir, 'big.csv');
     writeFileSync(path, lines.join('\n') + '\n');
     const size = statSync(path).size;
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'test', 'core', 'csvMemoryChild.ts'), path], { cwd: ROOT, encoding: 'utf8' });
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'test', 'core', 'csvMemoryChild.ts'), path], { cwd: ROOT, encoding: 'utf8' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true }); // 168 MB
+    }
     const result = JSON.parse(out) as { count: number; pixels: string; labels: string; peak: number; blocks: number };
     expect(result.count).toBe(count);
     expect(result.pixels).toBe(pixelHash.digest('hex'));
