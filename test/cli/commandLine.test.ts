@@ -82,7 +82,7 @@ const rows: Row[] = [
   no(X('--format', 'png', '--normalize', '0.1:0.3'), 'Expected --normalize only with --format npy or npz but received --format png'),
   // --split, --shard, --shards.
   proc(ok(['export', '--split', 'all', '--limit', '20', '--format', 'npz'], /^exported 40 images \(npz\)/)),
-  no(['export', '--split', 'validation'], 'Expected train, test or all for --split but received "validation"'),
+  no(['export', '--split', 'validation'], 'Expected train, val, test or all for --split but received "validation"'),
   no(['export', '--split', 'all', ...IMAGES], 'Expected a named --dataset with --split all (--images and --labels give one split)'),
   proc(ok(X('--shard', '1/2'), /^exported 10 images/)),
   no(X('--shard', '2/2'), 'Expected a part index below the count (2) from --shard but received 2'),
@@ -102,7 +102,7 @@ const rows: Row[] = [
   ok(X('--seed', '9007199254740991', '--rotate', '5')),
   ...['9007199254740992', '-9007199254740992', '1.5', '0x1', '1e2'].map((v) => over('seed', v, SEED)),
   // Which data.
-  proc(over('dataset', 'cifar', 'one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist')),
+  proc(over('dataset', 'cifar', 'one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist, sign-language-mnist, notmnist-small, notmnist-large, kuzushiji-kanji, kuzushiji-49, chestmnist, chestmnist-64, chestmnist-128, chestmnist-224, pneumoniamnist, pneumoniamnist-64, pneumoniamnist-128, pneumoniamnist-224, breastmnist, breastmnist-64, breastmnist-128, breastmnist-224, octmnist, octmnist-64, octmnist-128, octmnist-224, organamnist, organamnist-64, organamnist-128, organamnist-224, organcmnist, organcmnist-64, organcmnist-128, organcmnist-224, organsmnist, organsmnist-64, organsmnist-128, organsmnist-224, tissuemnist, tissuemnist-64, tissuemnist-128, tissuemnist-224')),
   no(X('--dataset', 'kmnist', ...IMAGES), 'Expected --dataset only without --images and --labels (they name the files) but received both'),
   no(X('--dir', '/tmp', ...IMAGES), 'Expected --dir only without --images and --labels (they name the files) but received both'),
   // One source: a named dataset beside another source is refused, not ignored.

@@ -117,7 +117,7 @@ describe('idxflow explore under hostile requests (loopback)', () => {
     expect((await fetchJson<{ error: string }>(`${open.url}/api/grid?erase-value=9`)).body.error).toBe('Expected --erase P with --erase-value');
     for (const name of ['constructor', '__proto__', 'cifar']) {
       const refused = await fetchJson<{ error: string }>(`${open.url}/api/grid?dataset=${name}`);
-      expect(refused).toEqual({ status: 400, body: { error: `Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for dataset but received "${name}"`, code: 'IDXFLOW_VIEW' } });
+      expect(refused).toEqual({ status: 400, body: { error: `Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist, sign-language-mnist, notmnist-small, notmnist-large, kuzushiji-kanji, kuzushiji-49, chestmnist, chestmnist-64, chestmnist-128, chestmnist-224, pneumoniamnist, pneumoniamnist-64, pneumoniamnist-128, pneumoniamnist-224, breastmnist, breastmnist-64, breastmnist-128, breastmnist-224, octmnist, octmnist-64, octmnist-128, octmnist-224, organamnist, organamnist-64, organamnist-128, organamnist-224, organcmnist, organcmnist-64, organcmnist-128, organcmnist-224, organsmnist, organsmnist-64, organsmnist-128, organsmnist-224, tissuemnist, tissuemnist-64, tissuemnist-128, tissuemnist-224 for dataset but received "${name}"`, code: 'IDXFLOW_VIEW' } });
     }
   });
 });
@@ -131,7 +131,7 @@ describe('idxflow explore flags', () => {
       [['--parquet', 'train.parquet'], "Expected no --parquet for idxflow explore, whose page reads a --dataset's whole splits or --images and --labels (export and preview take --parquet)"],
       [['--host', '0.0.0.0'], 'Expected --token T (or --insecure-no-token) to bind --host 0.0.0.0, which is not loopback: anyone who can reach it could read the data'],
       [['--split', 'val'], 'Expected one of train, test for --split but received "val"'],
-      [['--dataset', 'cifar'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for --dataset but received "cifar"'],
+      [['--dataset', 'cifar'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist, sign-language-mnist, notmnist-small, notmnist-large, kuzushiji-kanji, kuzushiji-49, chestmnist, chestmnist-64, chestmnist-128, chestmnist-224, pneumoniamnist, pneumoniamnist-64, pneumoniamnist-128, pneumoniamnist-224, breastmnist, breastmnist-64, breastmnist-128, breastmnist-224, octmnist, octmnist-64, octmnist-128, octmnist-224, organamnist, organamnist-64, organamnist-128, organamnist-224, organcmnist, organcmnist-64, organcmnist-128, organcmnist-224, organsmnist, organsmnist-64, organsmnist-128, organsmnist-224, tissuemnist, tissuemnist-64, tissuemnist-128, tissuemnist-224 for --dataset but received "cifar"'],
     ];
     for (const [args, message] of cases) {
       const run = spawnSync(process.execPath, [CLI, 'explore', ...args], { encoding: 'utf8' });

@@ -34,7 +34,7 @@ describe('idxflow export', () => {
       [['--scale', '2:1', '--out', 'x'], 'Expected MIN <= MAX for --scale but received "2:1"'],
       [['--elastic', '34', '--out', 'x'], 'Expected ALPHA:SIGMA for --elastic but received "34"'],
       [['--normalize', '0.1:0.3', '--format', 'png', '--out', 'x'], 'Expected --normalize only with --format npy or npz but received --format png'],
-      [['--dataset', 'cifar', '--out', 'x'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist for --dataset but received "cifar"'],
+      [['--dataset', 'cifar', '--out', 'x'], 'Expected one of mnist, fashion-mnist, kmnist, emnist-byclass, emnist-bymerge, emnist-balanced, emnist-letters, emnist-digits, emnist-mnist, qmnist, sign-language-mnist, notmnist-small, notmnist-large, kuzushiji-kanji, kuzushiji-49, chestmnist, chestmnist-64, chestmnist-128, chestmnist-224, pneumoniamnist, pneumoniamnist-64, pneumoniamnist-128, pneumoniamnist-224, breastmnist, breastmnist-64, breastmnist-128, breastmnist-224, octmnist, octmnist-64, octmnist-128, octmnist-224, organamnist, organamnist-64, organamnist-128, organamnist-224, organcmnist, organcmnist-64, organcmnist-128, organcmnist-224, organsmnist, organsmnist-64, organsmnist-128, organsmnist-224, tissuemnist, tissuemnist-64, tissuemnist-128, tissuemnist-224 for --dataset but received "cifar"'],
       [[], 'Expected --out DIR'],
     ];
     for (const [args, message] of cases) {

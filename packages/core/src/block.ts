@@ -37,6 +37,20 @@ export interface Block<P extends PixelArray = PixelArray> {
    * or refuses the block, never drops them (`SINK_STORES` in `@idxflow/sinks`).
    */
   readonly softLabels?: Float32Array;
+  /**
+   * Multi-label targets (ChestMNIST's 14 findings): `n * columns` bytes, row `i` sample `i`'s
+   * 0 or 1 for each column. Absent when each sample has one class. `labels` stays the sample's
+   * single label (for ChestMNIST, 1 when any column is 1). Blocks with and without a label matrix,
+   * or with different numbers of columns, are never joined (`checkBlock()`); a sink that cannot
+   * store it refuses the block rather than drop it.
+   */
+  readonly labelMatrix?: Uint8Array;
+  /**
+   * The class of each sample when a dataset has more classes than a byte holds (Kuzushiji-Kanji's
+   * 3,832): `n` values, and `labels` is then 0. Absent otherwise. Blocks with and without it are
+   * never joined; a sink that cannot store it refuses the block rather than drop it.
+   */
+  readonly classIds?: Uint16Array;
 }
 
 /** Number of samples in a block. */
@@ -62,6 +76,25 @@ export function softLabelClasses(block: Pick<Block, 'shape' | 'softLabels'>): nu
 /** `{ softLabels }` for `n` samples laid out like `like`'s, or nothing when it has none. */
 function softLabelsLike(like: Block, n: number): { softLabels?: Float32Array } {
   return like.softLabels === undefined ? {} : { softLabels: new Float32Array(n * softLabelClasses(like)) };
+}
+
+/**
+ * Columns of a block's label matrix, or 0 when it has none (or no samples).
+ *
+ * ## Example
+ * ```ts
+ * const k = labelMatrixColumns(block); // 14 for ChestMNIST
+ * const findings = block.labelMatrix?.subarray(i * k, (i + 1) * k);
+ * ```
+ */
+export function labelMatrixColumns(block: Pick<Block, 'shape' | 'labelMatrix'>): number {
+  const n = block.shape[0];
+  return block.labelMatrix === undefined || n === 0 ? 0 : block.labelMatrix.length / n;
+}
+
+/** `{ labelMatrix }` for `n` samples laid out like `like`'s, or nothing when it has none. */
+function labelMatrixLike(like: Block, n: number): { labelMatrix?: Uint8Array } {
+  return like.labelMatrix === undefined ? {} : { labelMatrix: new Uint8Array(n * labelMatrixColumns(like)) };
 }
 
 /** Pixels per sample (`height * width`). */
@@ -94,6 +127,8 @@ export function allocateBlock<P extends PixelArray>(like: Block<P>, n: number, s
     shape: [n, height, width],
     ...(like.randomStages === undefined ? {} : { randomStages: like.randomStages }),
     ...softLabelsLike(like, n),
+    ...labelMatrixLike(like, n),
+    ...(like.classIds === undefined ? {} : { classIds: new Uint16Array(n) }),
   };
 }
 
@@ -107,13 +142,35 @@ function describeSamples(block: Block): string {
   const stages = randomStagesOf(block);
   const dtype = block.images instanceof Float32Array ? 'float32' : 'uint8';
   const soft = block.softLabels === undefined ? '' : ` with soft labels${block.shape[0] > 0 ? ` of ${softLabelClasses(block)} classes` : ''}`;
-  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}`;
+  const matrix = block.labelMatrix === undefined ? '' : ` with a label matrix${block.shape[0] > 0 ? ` of ${labelMatrixColumns(block)} columns` : ''}`;
+  const ids = block.classIds === undefined ? '' : ' with class ids';
+  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}${matrix}${ids}`;
 }
 
 /** Whether `block`'s soft labels can be joined with `like`'s: both absent, or both over the same classes. */
 function sameSoftLabels(block: Block, like: Block): boolean {
   if ((block.softLabels === undefined) !== (like.softLabels === undefined)) return false;
   return block.shape[0] === 0 || like.shape[0] === 0 || softLabelClasses(block) === softLabelClasses(like);
+}
+
+/** Whether `block`'s label matrix can be joined with `like`'s: both absent, or both of the same columns. */
+function sameLabelMatrix(block: Block, like: Block): boolean {
+  if ((block.labelMatrix === undefined) !== (like.labelMatrix === undefined)) return false;
+  return block.shape[0] === 0 || like.shape[0] === 0 || labelMatrixColumns(block) === labelMatrixColumns(like);
+}
+
+/** Checks that a block's label matrix, if any, is bytes in rows of one width for its samples. */
+function checkLabelMatrix(stage: string, block: Block): void {
+  const matrix = block.labelMatrix;
+  if (matrix === undefined) return;
+  const n = block.shape[0];
+  if (!(matrix instanceof Uint8Array) || (n === 0 ? matrix.length !== 0 : matrix.length === 0 || matrix.length % n !== 0)) {
+    throw new BlockMismatchError({
+      file: stage,
+      expected: `a label matrix in a Uint8Array of ${n} rows (n * columns values) for a block of ${n} samples`,
+      found: matrix instanceof Uint8Array ? `${matrix.length} values` : Object.prototype.toString.call(matrix),
+    });
+  }
 }
 
 /** Checks that a block's soft labels, if any, are Float32 rows of one width for its samples. */
@@ -159,10 +216,14 @@ export function checkBlock(stage: string, block: Block, like?: Block): void {
     });
   }
   checkSoftLabels(stage, block);
+  checkLabelMatrix(stage, block);
+  if (block.classIds !== undefined && (!(block.classIds instanceof Uint16Array) || block.classIds.length !== n)) {
+    throw new BlockMismatchError({ file: stage, expected: `class ids in a Uint16Array of ${n} values for a block of ${n} samples`, found: block.classIds instanceof Uint16Array ? `${block.classIds.length} values` : Object.prototype.toString.call(block.classIds) });
+  }
   if (like === undefined) return;
   const sameType = (block.images instanceof Float32Array) === (like.images instanceof Float32Array);
   const sameLayout = sameType && height === like.shape[1] && width === like.shape[2];
-  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like)) {
+  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like) || !sameLabelMatrix(block, like) || (block.classIds === undefined) !== (like.classIds === undefined)) {
     throw new BlockMismatchError({
       file: stage,
       expected: `samples of ${describeSamples(like)} like the blocks before (epoch ${like.epoch})`,
@@ -187,6 +248,11 @@ export function copySample(src: Block, from: number, dst: Block, to: number): vo
     const k = softLabelClasses(src);
     dst.softLabels.set(src.softLabels.subarray(from * k, (from + 1) * k), to * k);
   }
+  if (src.labelMatrix !== undefined && dst.labelMatrix !== undefined) {
+    const k = labelMatrixColumns(src);
+    dst.labelMatrix.set(src.labelMatrix.subarray(from * k, (from + 1) * k), to * k);
+  }
+  if (src.classIds !== undefined && dst.classIds !== undefined) dst.classIds[to] = src.classIds[from];
 }
 
 /** Copies `count` consecutive samples of `src` starting at `from` into `dst` at `to`. */
@@ -202,6 +268,11 @@ export function copySamples(src: Block, from: number, dst: Block, to: number, co
     const k = softLabelClasses(src);
     dst.softLabels.set(src.softLabels.subarray(from * k, (from + count) * k), to * k);
   }
+  if (src.labelMatrix !== undefined && dst.labelMatrix !== undefined && count > 0) {
+    const k = labelMatrixColumns(src);
+    dst.labelMatrix.set(src.labelMatrix.subarray(from * k, (from + count) * k), to * k);
+  }
+  if (src.classIds !== undefined && dst.classIds !== undefined) dst.classIds.set(src.classIds.subarray(from, from + count), to);
 }
 
 /**
@@ -229,5 +300,7 @@ export function sliceBlock<P extends PixelArray>(block: Block<P>, start: number,
     shape: [end - start, block.shape[1], block.shape[2]],
     ...(block.randomStages === undefined ? {} : { randomStages: block.randomStages }),
     ...(block.softLabels === undefined ? {} : { softLabels: block.softLabels.subarray(start * softLabelClasses(block), end * softLabelClasses(block)) }),
+    ...(block.labelMatrix === undefined ? {} : { labelMatrix: block.labelMatrix.subarray(start * labelMatrixColumns(block), end * labelMatrixColumns(block)) }),
+    ...(block.classIds === undefined ? {} : { classIds: block.classIds.subarray(start, end) }),
   };
 }

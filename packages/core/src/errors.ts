@@ -376,3 +376,40 @@ export class WorkerThreadError extends IdxflowError {}
  * ```
  */
 export class InternalError extends IdxflowError {}
+
+/**
+ * A CSV of `label,pixel1..pixelN` rows that cannot be read: a value that is not an integer from 0
+ * to 255, a row with too few or too many columns, a header that does not start with `label`.
+ * Besides the byte offset, it names the `line` and the `column` (both from 1) where the problem is.
+ *
+ * ## Example
+ * ```ts
+ * csv({ path: 'sign_mnist_train.csv' }).subscribe({
+ *   error: (e) => e instanceof CsvFormatError && console.error(e.line, e.column, e.message),
+ * });
+ * ```
+ */
+export class CsvFormatError extends IdxflowError {
+  /** The line (from 1, the header included) where the problem is. */
+  readonly line: number;
+  /** The column (from 1: 1 is the label, 2 the first pixel) where the problem is. */
+  readonly column: number;
+
+  constructor(details: ErrorDetails & { line: number; column: number }) {
+    super(details);
+    this.line = details.line;
+    this.column = details.column;
+    this.message = `${details.file} line ${details.line} column ${details.column}${details.offset === undefined ? '' : ` (byte ${details.offset})`}: expected ${details.expected}, found ${details.found}`;
+  }
+}
+
+/**
+ * A tar archive (notMNIST's `.tar.gz`, Kuzushiji-Kanji's `.tar`) that cannot be read: a header
+ * whose checksum does not match, a member larger than allowed, an archive that ends mid-member.
+ *
+ * ## Example
+ * ```ts
+ * notMnist({ dir: 'downloads' }).subscribe({ error: (e) => e instanceof ArchiveError && console.error(e.offset, e.message) });
+ * ```
+ */
+export class ArchiveError extends IdxflowError {}

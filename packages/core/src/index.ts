@@ -28,7 +28,14 @@ export { npy, npz, type NpySourceOptions, type NpzSourceOptions } from './datase
 export { parquet, parquetClassNames, type ParquetSourceOptions } from './datasets/parquet.js';
 export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
 export { DEFAULT_MAX_IMAGE_PIXELS } from './images/decodeGrey.js';
+export { csv, type CsvSourceOptions } from './datasets/csv.js';
+export { signLanguageMnist, SIGN_LANGUAGE_CLASSES, type SignLanguageOptions } from './datasets/signLanguage.js';
+export { medmnist, refuseRgb, MEDMNIST_RGB_SUBSETS, MEDMNIST_SIZES, MEDMNIST_SPLITS, MEDMNIST_SUBSETS, type MedmnistOptions, type MedmnistSize, type MedmnistSplit, type MedmnistSubset } from './datasets/medmnist.js';
+export { kuzushiji49, K49_CLASSES, type K49Options } from './datasets/k49.js';
+export { kanjiClasses, kuzushijiKanji, notMnist, NOT_MNIST_CLASSES, type PngTreeDatasetOptions } from './datasets/pngTrees.js';
+export { pngTree, type PngTreeOptions } from './datasets/pngTree.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
+export { COLLECTION_ENTRIES } from './datasets/collections.js';
 export { DATASET_CARDS, type DatasetCard } from './datasets/cards.js';
 export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
 export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';
@@ -62,9 +69,11 @@ export type { WorkerPool } from './pool.js';
 
 // Errors
 export {
+  ArchiveError,
   BlockMismatchError,
   ChecksumError,
   ConnectionError,
+  CsvFormatError,
   DatasetMismatchError,
   DatasetNotFoundError,
   DownloadError,

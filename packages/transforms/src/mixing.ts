@@ -186,6 +186,10 @@ export type Mix = (block: Block, partner: Uint32Array, lambda: number, draws: Ba
  */
 export function mixBatch(stage: string, kind: number, spec: MixSpec, input: Run, mix: Mix): Block {
   const block = blockOfRun(stage, input);
+  if (block.labelMatrix !== undefined || block.classIds !== undefined) {
+    // Mixed pixels with unmixed findings (or class ids its soft labels cannot hold) would be wrong labels.
+    throw new BlockMismatchError({ file: stage, expected: 'samples with one label each (their soft labels are mixed)', found: block.labelMatrix !== undefined ? 'a label matrix (multi-label samples)' : 'class ids past 255 (Block.classIds)' });
+  }
   const n = block.shape[0];
   const soft = softLabelsOf(stage, block, spec.classes);
   const randomStages = randomStagesOf(block) + 1;

@@ -118,7 +118,7 @@ describe('exportTo', () => {
       [{ format: 'png', workers: 1.5 }, 'Expected integer between 0 and 256 for workers but received 1.5 of type number'],
       [{ format: 'npy', workers: 1 }, 'Expected workers only with format png or wds (PNG encoding) but received it with npy'],
       [{ format: 'npy', shardSize: 5 }, 'Expected shardSize only with format wds but received it with npy'],
-      [{ format: 'npy', split: 'valid' }, 'Expected one of train, test for split but received "valid" of type string'],
+      [{ format: 'npy', split: 'valid' }, 'Expected one of train, val, test for split but received "valid" of type string'],
       [{ format: 'npy', expectedCount: -3 }, 'Expected integer between 0 and 4294967295 for expectedCount but received -3 of type number'],
       [{ format: 'npy', onProgress: 5 }, 'Expected a function for onProgress but received 5 of type number'],
       [{ format: 'npy', manifest: { version: '' } }, 'Expected a non-empty string for version but received  of type string'],

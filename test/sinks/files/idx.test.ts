@@ -117,7 +117,7 @@ describe('toIdx', () => {
     const dir = join(tmp(), 'never');
     const source = from(randomDataset(5, [5]).blocks);
     await expect(toIdx(source, { dir: '' })).rejects.toThrow('Expected a non-empty string for dir but received "" of type string');
-    await expect(toIdx(source, { dir, split: 'val' as 'test' })).rejects.toThrow('Expected one of train, test for split but received "val"');
+    await expect(toIdx(source, { dir, split: 'validation' as 'test' })).rejects.toThrow('Expected one of train, val, test for split but received "validation"');
     await expect(toIdx(source, { dir, expectedCount: -1 })).rejects.toThrow(OptionError);
     await expect(toIdx(source, { dir, gzip: 'yes' as unknown as boolean })).rejects.toThrow('Expected a boolean for gzip but received yes of type string');
     expect(existsSync(dir)).toBe(false);

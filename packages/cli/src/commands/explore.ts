@@ -1,6 +1,6 @@
 // `idxflow explore`: a local web page to choose augmentations by looking at them.
 import { usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
-import { DATA_FLAGS, DATA_RULES, dataUsage, seedOf } from '../options.js';
+import { choice, DATA_FLAGS, DATA_RULES, dataUsage, seedOf } from '../options.js';
 import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
 import { UsageError } from '../usageError.js';
 import { ExploreData } from './explore/data.js';
@@ -9,10 +9,13 @@ import { AUGMENT_FLAGS, type ExploreBase } from './explore/view.js';
 
 const SERVER_FLAGS = listenFlags('8090', 'require it from the page (open the printed URL, which carries it)');
 
-export const EXPLORE_FLAGS = { ...DATA_FLAGS, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
+/** The page shows train or test (MedMNIST's val is for export and preview). */
+const EXPLORE_SPLIT: FlagSpec = { type: 'string', arg: 'train|test', default: 'train', help: 'split', check: (t) => choice('split', t, ['train', 'test']) };
+
+export const EXPLORE_FLAGS = { ...DATA_FLAGS, split: EXPLORE_SPLIT, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
 
 /** The page loads named datasets (and may switch between them) or one pair of IDX files. */
-const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'limit', 'orientation'] as const;
+const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'limit', 'orientation'] as const;
 
 export const EXPLORE_RULES: readonly FlagRule[] = [
   ({ given }) => {
@@ -32,7 +35,7 @@ and the augment({...}) call that reproduce the bytes it shows, and statistics ov
 thousand samples. The flags below set what it starts with (--dataset or --images and --labels
 for the data). See docs/explore.md.
 
-${dataUsage()}
+${dataUsage(EXPLORE_SPLIT)}
 ${usageOf('Server', SERVER_FLAGS)}`;
 
 /** A running `idxflow explore`: its server, and the URL to open (with the token, if any). */

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { asRows, batch, datasetEntry, decodeNpy, epochs, fromBytes, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
 import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks';
 import { loadUntilAborted } from '../interrupted.js';
-import { hfDescription, npyFiles } from '../dataSources.js';
+import { hfDescription, manifestClasses, npyFiles } from '../dataSources.js';
 import { augment, augmentPool } from '@idxflow/transforms';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
@@ -16,11 +16,11 @@ import { classesOf, MIX_FLAGS, MIX_RULES, mixedSamples, mixingOf } from '../mixF
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
-  arg: 'train|test|all',
+  arg: 'train|val|test|all',
   default: 'train',
   help: "split; all: both, train augmented as the flags say, test as is, laid out as readers expect (idx: MNIST's raw names, npz: Keras' mnist.npz, png and wds: train/, test/)",
   check: (t) => {
-    if (!['train', 'test', 'all'].includes(t)) throw new UsageError(`Expected train, test or all for --split but received ${shown(t)}`);
+    if (!['train', 'val', 'test', 'all'].includes(t)) throw new UsageError(`Expected train, val, test or all for --split but received ${shown(t)}`);
   },
 };
 
@@ -72,7 +72,7 @@ export const EXPORT_RULES: readonly FlagRule[] = [
   onlyWith('shard-size', (line) => format(line) === 'wds', '--format wds', (line) => `--format ${format(line)}`),
   onlyWith('normalize', (line) => ['npy', 'npz'].includes(format(line)), '--format npy or npz', (line) => `--format ${format(line)}`),
   ({ given, values }) => {
-    const file = ['images', 'images-dir', 'parquet', 'npz', 'npy'].find((f) => given.has(f));
+    const file = ['images', 'images-dir', 'parquet', 'npz', 'npy', 'csv'].find((f) => given.has(f));
     const named = file === 'images' ? '--images and --labels give' : `--${file} gives`;
     if (values.split === 'all' && file) throw new UsageError(`Expected a named --dataset with --split all (${named} one split)`);
   },
@@ -101,17 +101,17 @@ function formatOf(text: string): ExportFormat {
 }
 
 /** The splits the flags ask for, each with its source (its first --limit samples) and input files. */
-async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string }[]> {
+async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string; skipped: string[] }[]> {
   await refuseFloatNpy(flags);
-  const splits: Split[] = flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' ? 'test' : 'train'];
+  const splits = (flags.split === 'all' ? ['train', 'test'] : [flags.split === 'test' || flags.split === 'val' ? flags.split : 'train']) as Split[];
   const out = [];
   for (const split of splits) {
-    const { source, name, inputs: named } = sourceOf({ ...flags, split });
+    const { source, name, inputs: named, skipped = [] } = sourceOf({ ...flags, split });
     const inputs = named ?? (await datasetEntry(String(flags.dataset))!.files({ split, dir: typeof flags.dir === 'string' ? flags.dir : undefined }));
     const data = await loadUntilAborted(source, name, signal, inputs.join(' and '));
     if (data.shape[1] < 1 || data.shape[2] < 1) throw new UsageError(`Expected images of at least 1 x 1 pixels in ${inputs[0]} but received ${data.shape[1]} x ${data.shape[2]}`);
     refuseFloatPixels(String(flags.format), (data as Block).images, inputs[0]);
-    out.push({ split, data, inputs, name });
+    out.push({ split, data, inputs, name, skipped });
   }
   return out;
 }
@@ -204,7 +204,7 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
 function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing }: Settings, name: string): object {
-  const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null };
+  const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null, ...manifestClasses(flags) };
   // Exports made before --limit and the mixing flags keep their record, to resume.
   const mix = mixing && { mix: { mixup: mixing.mixup ?? null, cutmix: mixing.cutmix ?? null, batch: mixing.group } };
   return { ...record, ...(limit === undefined ? {} : { limit }), ...mix };
@@ -250,7 +250,9 @@ async function writeExport(flags: Flags, settings: Settings, splits: Splits, sec
     const made = run.summary.count - run.keptSamples;
     const resumed = run.kept.length > 0 ? `, kept ${run.kept.length} complete files (${run.keptSamples} images) of an interrupted run` : '';
     const removed = run.removed.length > 0 ? `, replaced an earlier export (${run.removed.length} files removed)` : '';
-    return `exported ${made} images (${format}) to ${out} in ${seconds.toFixed(2)} s (${Math.round(made / seconds)} images/s)${resumed}${removed}; ${run.manifest}`;
+    const unread = splits.flatMap((s) => s.skipped);
+    const skipped = unread.length > 0 ? `, skipped ${unread.length} unreadable file${unread.length > 1 ? 's' : ''} (${unread[0]}${unread.length > 1 ? ', ...' : ''})` : '';
+    return `exported ${made} images (${format}) to ${out} in ${seconds.toFixed(2)} s (${Math.round(made / seconds)} images/s)${resumed}${removed}${skipped}; ${run.manifest}`;
   } finally {
     progress.finish();
   }

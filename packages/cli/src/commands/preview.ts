@@ -5,6 +5,7 @@ import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { usageOf, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, seedOf, sourceOf } from '../options.js';
+import { namedEntryOf } from '../dataSources.js';
 import { UsageError } from '../usageError.js';
 
 // The sheet's budget: PNG viewers and sharp handle 16384 pixels a side; 10,000 cells is a
@@ -69,8 +70,15 @@ interface Picked {
   count: number;
 }
 
-/** The next sample of each class in turn (0, 1, 2, ...), until `rows` samples. */
-async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number, check: (height: number, width: number) => void): Promise<Picked> {
+/** The label values a sheet's rows go through in turn: a named dataset's classes (those that occur), else 0 to 9. */
+function rowClasses(flags: Record<string, string | boolean | undefined>): number[] {
+  const named = namedEntryOf(flags);
+  if (named?.wideClasses) return [0]; // classes in Block.classIds; labels are all 0
+  return named ? named.classes.flatMap((name, label) => (name === 'N/A' ? [] : [label])) : [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+}
+
+/** The next sample of each class in turn (`classes[0]`, `classes[1]`, ...), until `rows` samples. */
+async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: number, classes: readonly number[], check: (height: number, width: number) => void): Promise<Picked> {
   const pick = (into: Picked, block: Block<Uint8Array>): Picked => {
     const [n, height, width] = block.shape;
     if (into.images.length === 0) {
@@ -79,7 +87,7 @@ async function pickRows(source: ReturnType<typeof sourceOf>['source'], rows: num
     }
     const size = height * width;
     for (let i = 0; i < n && into.count < rows; i++) {
-      if (block.labels[i] !== into.count % 10) continue; // classes 0, 1, 2, ... in turn
+      if (block.labels[i] !== classes[into.count % classes.length]) continue; // each class in turn
       into.images.set(block.images.subarray(i * size, (i + 1) * size), into.count * size);
       into.indices[into.count++] = block.indices[i];
     }
@@ -118,7 +126,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const seed = seedOf(flags);
   const { source, inputs } = sourceOf(flags);
   await refuseOutputAmongInputs(out, inputs ?? []); // before any work: the sheet must not replace or join its data
-  const base = await pickRows(source, rows, (h, w) => checkSheet(rows, cols, zoom, h, w));
+  const base = await pickRows(source, rows, rowClasses(flags), (h, w) => checkSheet(rows, cols, zoom, h, w));
   const { height: h, width: w } = base;
   const gap = 1;
   const cellW = w + gap;

@@ -25,6 +25,13 @@ const MNIST_CITATION = `@article{lecun2010mnist,
   year={2010}
 }`;
 
+const KUZUSHIJI_CITATION = `@article{clanuwat2018deep,
+  title={Deep Learning for Classical Japanese Literature},
+  author={Clanuwat, Tarin and Bober-Irizar, Mikel and Kitamoto, Asanobu and Lamb, Alex and Yamamoto, Kazuaki and Ha, David},
+  journal={arXiv preprint arXiv:1812.01718},
+  year={2018}
+}`;
+
 const EMNIST_CARD: DatasetCard = {
   prettyName: 'EMNIST',
   license: 'other',
@@ -69,13 +76,37 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
     license: 'cc-by-sa-4.0',
     homepage: 'https://github.com/rois-codh/kmnist',
     sourceDatasets: ['original'],
-    citation: `@article{clanuwat2018deep,
-  title={Deep Learning for Classical Japanese Literature},
-  author={Clanuwat, Tarin and Bober-Irizar, Mikel and Kitamoto, Asanobu and Lamb, Alex and Yamamoto, Kazuaki and Ha, David},
-  journal={arXiv preprint arXiv:1812.01718},
-  year={2018}
-}`,
+    citation: KUZUSHIJI_CITATION,
     summary: '10 classes of cursive Japanese (Kuzushiji) characters, 28 x 28 grey images in the format of MNIST.',
+  },
+  'kuzushiji-49': {
+    prettyName: 'Kuzushiji-49',
+    license: 'cc-by-sa-4.0',
+    homepage: 'https://github.com/rois-codh/kmnist',
+    sourceDatasets: ['original'],
+    citation: KUZUSHIJI_CITATION,
+    summary: '270,912 cursive Japanese hiragana (Kuzushiji) in 49 classes, 28 x 28 grey images in the format of MNIST, from the Center for Open Data in the Humanities.',
+  },
+  'kuzushiji-kanji': {
+    prettyName: 'Kuzushiji-Kanji',
+    license: 'cc-by-sa-4.0',
+    homepage: 'https://github.com/rois-codh/kmnist',
+    sourceDatasets: ['original'],
+    citation: KUZUSHIJI_CITATION,
+    summary: '140,424 cursive Japanese kanji (Kuzushiji) in 3,832 classes, 64 x 64 grey images, from the Center for Open Data in the Humanities; highly imbalanced (1,766 to 1 images a class).',
+  },
+  notmnist: {
+    prettyName: 'notMNIST',
+    license: 'other',
+    homepage: 'http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html',
+    sourceDatasets: ['original'],
+    citation: `@misc{bulatov2011notmnist,
+  title={notMNIST dataset},
+  author={Bulatov, Yaroslav},
+  howpublished={\\url{http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html}},
+  year={2011}
+}`,
+    summary: 'The letters A to J rendered from publicly available fonts, 28 x 28 grey images: a small hand-cleaned set and a large uncleaned one. Published without a stated licence.',
   },
   emnist: EMNIST_CARD,
   qmnist: {
@@ -90,5 +121,35 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
   year={2019}
 }`,
     summary: "MNIST's preprocessing reconstructed and applied to NIST Special Database 19 again: the training set, the full 60,000-digit test set, and every NIST digit.",
+  },
+  'sign-language-mnist': {
+    prettyName: 'Sign Language MNIST',
+    license: 'cc0-1.0',
+    homepage: 'https://www.kaggle.com/datasets/datamunge/sign-language-mnist',
+    sourceDatasets: ['original'],
+    citation: `@misc{signlanguagemnist2017,
+  title={Sign Language MNIST: Drop-In Replacement for MNIST for Hand Gesture Recognition Tasks},
+  author={tecperson},
+  howpublished={Kaggle, \\url{https://www.kaggle.com/datasets/datamunge/sign-language-mnist}},
+  year={2017}
+}`,
+    summary: 'American Sign Language letters (24 classes: J and Z need motion and are absent) as 28 x 28 grey images, in CSV rows label,pixel1,...,pixel784.',
+  },
+  medmnist: {
+    prettyName: 'MedMNIST v2',
+    license: 'cc-by-4.0',
+    homepage: 'https://medmnist.com/',
+    sourceDatasets: ['extended|other'],
+    citation: `@article{yang2023medmnist,
+  title={MedMNIST v2 - A large-scale lightweight benchmark for 2D and 3D biomedical image classification},
+  author={Yang, Jiancheng and Shi, Rui and Wei, Donglai and Liu, Zequan and Zhao, Lin and Ke, Bilian and Pfister, Hanspeter and Ni, Bingbing},
+  journal={Scientific Data},
+  volume={10},
+  number={1},
+  pages={41},
+  year={2023},
+  doi={10.1038/s41597-022-01721-8}
+}`,
+    summary: 'Biomedical images of open medical datasets, pre-processed into small square images in the spirit of MNIST (MedMNIST v2); each subset is licensed CC BY 4.0 as MedMNIST publishes it. Not for clinical use.',
   },
 };

@@ -9,6 +9,7 @@ import { QMNIST_COUNTS, QMNIST_SPLITS, qmnist, resolveQmnist, type QmnistSplit }
 import { DATASETS, type Split } from './registry.js';
 import { resolveDataset, type ResolveOptions } from './resolve.js';
 import { datasetById } from './sources.js';
+import { COLLECTION_ENTRIES } from './collections.js';
 
 /** Options of `CatalogEntry.open()` and `files()`. */
 export interface CatalogOptions extends Omit<ResolveOptions, 'split'>, InflateLimitOptions {
@@ -18,6 +19,8 @@ export interface CatalogOptions extends Omit<ResolveOptions, 'split'>, InflateLi
   chunkSize?: number;
   /** EMNIST only: `'upright'` (default) or `'stored'`; see `EmnistOptions`. */
   orientation?: 'upright' | 'stored';
+  /** notMNIST and Kuzushiji-Kanji: called for each file that does not decode, which is skipped. Default: skipped silently. */
+  onSkip?: (file: string, error: Error) => void;
 }
 
 /** A named dataset. */
@@ -28,6 +31,15 @@ export interface CatalogEntry {
   readonly splits: readonly string[];
   /** Class names, index = label value. */
   readonly classes: readonly string[];
+  /** Names of the columns of its blocks' `labelMatrix`, when they carry one (ChestMNIST's 14 findings). */
+  readonly labelColumns?: readonly string[];
+  /**
+   * Whether its blocks carry `classIds` (more classes than a byte holds; `labels` is 0), whose
+   * names are read from its files (`classNames()`), not listed in `classes`. Default false.
+   */
+  readonly wideClasses?: boolean;
+  /** The class names as its files give them (Kuzushiji-Kanji's folders); when absent, `classes`. */
+  classNames?(options?: CatalogOptions): Promise<readonly string[]>;
   /** Samples of each split, as published. */
   readonly counts: Readonly<Record<string, number>>;
   /** What its dataset card says. */
@@ -70,13 +82,13 @@ const qmnistEntry: CatalogEntry = {
 
 /** Every named dataset, by name. */
 export const CATALOG: Readonly<Record<string, CatalogEntry>> = Object.fromEntries(
-  [idxEntry('mnist'), idxEntry('fashion-mnist'), idxEntry('kmnist'), ...EMNIST_VARIANTS.map(emnistEntry), qmnistEntry].map((e) => [e.name, e]),
+  [idxEntry('mnist'), idxEntry('fashion-mnist'), idxEntry('kmnist'), ...EMNIST_VARIANTS.map(emnistEntry), qmnistEntry, ...COLLECTION_ENTRIES].map((e) => [e.name, e]),
 );
 
 /**
  * The named dataset `name` (`mnist`, `fashion-mnist`, `kmnist`, `emnist-byclass`,
  * `emnist-bymerge`, `emnist-balanced`, `emnist-letters`, `emnist-digits`, `emnist-mnist`,
- * `qmnist`), or undefined.
+ * `qmnist`, and the collections of `collections.ts`: `sign-language-mnist`, ...), or undefined.
  *
  * ## Example
  * ```ts

@@ -15,8 +15,10 @@ export type DatasetProgress =
 export interface DownloadOptions {
   /** URLs tried in order until one gives bytes with the expected checksum. */
   urls: readonly string[];
-  /** Lower-case hex SHA-256 the bytes must have. */
+  /** Lower-case hex SHA-256 the bytes must have; empty when the publisher gives only `md5`. */
   sha256: string;
+  /** Lower-case hex MD5 the bytes must have, checked when `sha256` is empty. */
+  md5?: string;
   /** Final path; written under a temporary name beside it and renamed on success. */
   dest: string;
   /** Progress callback. */
@@ -41,7 +43,7 @@ async function removeMadeFolders(dir: string, made: string | undefined): Promise
   }
 }
 
-async function fetchTo(url: string, temp: string, file: string, options: DownloadOptions): Promise<string> {
+async function fetchTo(url: string, temp: string, file: string, options: DownloadOptions): Promise<{ sha256: string; md5: string }> {
   const response = await request(url);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
@@ -50,6 +52,7 @@ async function fetchTo(url: string, temp: string, file: string, options: Downloa
   const length = Number(response.headers.get('content-length'));
   const total = Number.isFinite(length) && length > 0 ? length : undefined;
   const hash = createHash('sha256');
+  const md5 = createHash('md5');
   const handle = await open(temp, 'w');
   let received = 0;
   try {
@@ -58,6 +61,7 @@ async function fetchTo(url: string, temp: string, file: string, options: Downloa
       const { done, value } = await reader.read();
       if (done) break;
       hash.update(value);
+      md5.update(value);
       await handle.write(value);
       received += value.length;
       options.onProgress?.({ kind: 'download', file, url, received, total });
@@ -66,8 +70,13 @@ async function fetchTo(url: string, temp: string, file: string, options: Downloa
   } finally {
     await handle.close();
   }
-  return hash.digest('hex');
+  return { sha256: hash.digest('hex'), md5: md5.digest('hex') };
 }
+
+/** The checksum the bytes are held to: SHA-256 when published, else the publisher's MD5. */
+const pinned = (options: DownloadOptions): { kind: 'sha256' | 'md5'; value: string } =>
+  options.sha256 === '' && options.md5 ? { kind: 'md5', value: options.md5 } : { kind: 'sha256', value: options.sha256 };
+
 
 /**
  * Downloads a file from the first mirror that serves bytes with the expected SHA-256, and
@@ -84,10 +93,10 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
   for (const url of options.urls) {
     const temp = join(dirname(options.dest), `.${file}.${randomBytes(6).toString('hex')}.partial`);
     try {
-      const sha256 = await fetchTo(url, temp, file, options);
-      if (sha256 !== options.sha256) {
-        throw new ChecksumError({ file: url, expected: `SHA-256 ${options.sha256}`, found: `SHA-256 ${sha256}` });
-      }
+      const sums = await fetchTo(url, temp, file, options);
+      const { kind, value } = pinned(options);
+      const label = kind === 'sha256' ? 'SHA-256' : 'MD5';
+      if (sums[kind] !== value) throw new ChecksumError({ file: url, expected: value === '' ? 'a published checksum to check the bytes against (none is known: put the file in the cache or a dir)' : `${label} ${value}`, found: `${label} ${sums[kind]}` });
       await rename(temp, options.dest);
       return options.dest;
     } catch (error) {
@@ -101,7 +110,7 @@ export async function downloadFile(options: DownloadOptions): Promise<string> {
   throw new DownloadError(
     {
       file,
-      expected: `a mirror serving bytes with SHA-256 ${options.sha256}`,
+      expected: `a mirror serving bytes with ${pinned(options).kind === 'md5' ? 'MD5' : 'SHA-256'} ${pinned(options).value}`,
       found: attempts.map((e, i) => `${options.urls[i]}: ${e.message}`).join('; ') || 'no mirrors',
     },
     attempts,

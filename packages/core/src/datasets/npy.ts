@@ -45,7 +45,7 @@ function labelBytes(file: string, groups: NpyRecords[]): Uint8Array {
 }
 
 /** An NPY input: its name, its bytes, and the size an archive declares for it (checked against its header). */
-interface NpyInput extends IdxInput {
+export interface NpyInput extends IdxInput {
   readonly declaredBytes?: number;
 }
 
@@ -67,7 +67,7 @@ function imageBlocks(images: NpyInput, labels: Uint8Array, labelsName: string): 
 }
 
 /** Images and labels NPY arrays from any byte sources, as Blocks (labels read whole first). */
-function npyPair(images: NpyInput, labels: NpyInput): Observable<Block<PixelArray>> {
+export function npyPair(images: NpyInput, labels: NpyInput): Observable<Block<PixelArray>> {
   return labels.bytes().pipe(
     decodeNpy({ file: labels.name, declaredBytes: labels.declaredBytes }),
     toArray(),

@@ -9,6 +9,11 @@ export interface RemoteFile {
   readonly sha256: string;
   /** Size of the published bytes. */
   readonly size: number;
+  /**
+   * MD5 of the published bytes, for a file whose publisher gives only that (MedMNIST): checked
+   * when `sha256` is empty. A file with neither is never downloaded (`dir` or the cache only).
+   */
+  readonly md5?: string;
 }
 
 /** Where a dataset is published and what its files must hash to. */

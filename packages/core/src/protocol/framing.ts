@@ -20,6 +20,7 @@
 import { softLabelClasses, type Block } from '../block.js';
 import { BlockMismatchError, IdxflowError } from '../errors.js';
 import { operate } from '../operate.js';
+import { refuseUnstoredLabels } from '../unstoredLabels.js';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /** The media type of a batch stream over HTTP. */
@@ -106,6 +107,7 @@ function frameHead(header: object): Uint8Array {
  * ```
  */
 export function encodeFrame(block: Block): Uint8Array[] {
+  refuseUnstoredLabels('a batch frame', block); // the frame holds images, labels, indices and soft labels
   const [n, height, width] = block.shape;
   if (block.images.length !== n * height * width || block.labels.length !== n || block.indices.length !== n) {
     throw new BlockMismatchError(

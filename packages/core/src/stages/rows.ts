@@ -4,7 +4,7 @@
 // then copies no pixels, where a shuffle's gather (random 784-byte reads from a 47 MB epoch) is
 // otherwise its largest cost. `gather()` turns them into Blocks for everything else.
 import { Observable, type OperatorFunction } from 'rxjs';
-import { allocateBlock, blockLength, checkBlock, copySample, sharedArray, softLabelClasses, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
+import { allocateBlock, blockLength, checkBlock, copySample, labelMatrixColumns, sharedArray, softLabelClasses, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
 import { operate } from '../operate.js';
 import { BlockMismatchError } from '../errors.js';
 
@@ -69,7 +69,17 @@ export function gatherRows({ from, rows }: Rows, images?: PixelArray): Block {
   }
   const shape: [number, number, number] = [n, from.shape[1], from.shape[2]];
   const block: Block = { images, labels, indices, epoch: from.epoch, shape, ...(from.randomStages === undefined ? {} : { randomStages: from.randomStages }) };
-  return from.softLabels === undefined ? block : { ...block, softLabels: gatherSoftLabels(from, rows) };
+  const soft = from.softLabels === undefined ? block : { ...block, softLabels: gatherSoftLabels(from, rows) };
+  const matrix = from.labelMatrix === undefined ? soft : { ...soft, labelMatrix: gatherLabelMatrix(from, rows) };
+  return from.classIds === undefined ? matrix : { ...matrix, classIds: Uint16Array.from(rows, (r) => from.classIds![r]) };
+}
+
+/** The label-matrix rows of `from` named by `rows`, in order. */
+function gatherLabelMatrix(from: Block, rows: Uint32Array): Uint8Array {
+  const k = labelMatrixColumns(from);
+  const out = new Uint8Array(rows.length * k);
+  for (let i = 0; i < rows.length; i++) out.set(from.labelMatrix!.subarray(rows[i] * k, (rows[i] + 1) * k), i * k);
+  return out;
 }
 
 /** The soft-label rows of `from` named by `rows`, in order. */

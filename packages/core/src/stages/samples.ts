@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { checkBlock, sampleSize, softLabelClasses, type Block, type PixelArray } from '../block.js';
+import { checkBlock, labelMatrixColumns, sampleSize, softLabelClasses, type Block, type PixelArray } from '../block.js';
 import { operate } from '../operate.js';
 
 /** One sample, for code that wants them one at a time. */
@@ -18,6 +18,10 @@ export interface Sample<P extends PixelArray = PixelArray> {
   readonly width: number;
   /** The sample's soft-label row (a view), when the block has soft labels (after `mixup()` or `cutmix()`). */
   readonly softLabel?: Float32Array;
+  /** The sample's row of the block's label matrix (a view), when it has one (ChestMNIST's 14 findings). */
+  readonly labelRow?: Uint8Array;
+  /** The sample's class id, when the block has class ids (Kuzushiji-Kanji's 3,832 classes; `label` is then 0). */
+  readonly classId?: number;
 }
 
 /**
@@ -43,13 +47,22 @@ export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Samp
           for (let i = 0; i < n && !subscriber.closed; i++) {
             const image = block.images.subarray(i * size, (i + 1) * size) as P;
             const { epoch } = block;
-            subscriber.next(
+            const sample: Sample<P> =
               soft === undefined
                 ? { image, label: block.labels[i], index: block.indices[i], epoch, height, width }
-                : { softLabel: soft.subarray(i * k, (i + 1) * k), image, label: block.labels[i], index: block.indices[i], epoch, height, width },
-            );
+                : { softLabel: soft.subarray(i * k, (i + 1) * k), image, label: block.labels[i], index: block.indices[i], epoch, height, width };
+            subscriber.next(block.labelMatrix === undefined && block.classIds === undefined ? sample : { ...sample, ...extraLabels(block, i) });
           }
         },
       });
     });
+}
+
+/** A sample's label-matrix row and class id, those its block has. */
+function extraLabels(block: Block, i: number): { labelRow?: Uint8Array; classId?: number } {
+  const k = labelMatrixColumns(block);
+  return {
+    ...(block.labelMatrix === undefined ? {} : { labelRow: block.labelMatrix.subarray(i * k, (i + 1) * k) }),
+    ...(block.classIds === undefined ? {} : { classId: block.classIds[i] }),
+  };
 }

@@ -19,6 +19,7 @@ import { toPngFolder } from './pngFolder.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { toWebDataset } from './webDataset.js';
 import { OptionError } from '@idxflow/core';
+import { refuseLabelMatrix } from './labelMatrixRefusal.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './exportPlan.js';
 
@@ -45,8 +46,9 @@ export interface ExportOptions extends FileSinkOptions {
 }
 
 /** Writes one split's samples with the sink of `format`. */
-export function writeSplit(source: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
+export function writeSplit(blocks: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
   const { shardSize, workers, hf, ...common } = options;
+  const source = blocks.pipe(refuseLabelMatrix(format));
   switch (format) {
     case 'idx':
       return toIdx(source, common);

@@ -50,7 +50,7 @@ export function partTag(part?: ExportPart): string {
 }
 
 /** The names of the files that hold a split's samples as a whole, in an array format (`idx`, `idx.gz`, `npy`, `npz`, `hf` in its `config` folder). */
-export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', tag: string, config = 'data'): string[] {
+export function arrayFileNames(format: ExportFormat, split: 'train' | 'val' | 'test', tag: string, config = 'data'): string[] {
   if (format === 'hf') return [hfFileName(config, split, tag)];
   if (format === 'idx' || format === 'idx.gz') {
     const names = mnistFileNames(split, format === 'idx.gz');
@@ -65,7 +65,7 @@ export function arrayFileNames(format: ExportFormat, split: 'train' | 'test', ta
  * The names of the files a split holds beside its `arrayFileNames` when its blocks carry soft
  * labels (`npy`: `<split>-soft-labels.npy`; the other formats keep them inside their files).
  */
-export function softLabelFileNames(format: ExportFormat, split: 'train' | 'test', tag: string): string[] {
+export function softLabelFileNames(format: ExportFormat, split: 'train' | 'val' | 'test', tag: string): string[] {
   return format === 'npy' ? [taggedName(`${split}-soft-labels.npy`, tag)] : [];
 }
 
@@ -73,7 +73,7 @@ export function softLabelFileNames(format: ExportFormat, split: 'train' | 'test'
  * A test of the relative file names (with `/`) that the files of positions `[first, end)` of one
  * split may have, under `prefix` (`train/`, `test/` or nothing).
  */
-export function namesOf(format: ExportFormat, split: 'train' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
+export function namesOf(format: ExportFormat, split: 'train' | 'val' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
   const exact = new Set(tags.flatMap((tag) => [...arrayFileNames(format, split, tag, config), ...softLabelFileNames(format, split, tag)]).map((n) => prefix + n));
   return (name) => {
     if (!name.startsWith(prefix)) return false;

@@ -21,8 +21,8 @@ export interface IdxSinkOptions extends FileSinkOptions {
  * MNIST's file names for a split (`train-images-idx3-ubyte`, `t10k-labels-idx1-ubyte.gz`, ...):
  * what torchvision's `MNIST` raw folder and Keras-style loaders look for.
  */
-export function mnistFileNames(split: 'train' | 'test', gzip: boolean): { images: string; labels: string } {
-  const prefix = split === 'test' ? 't10k' : 'train';
+export function mnistFileNames(split: 'train' | 'val' | 'test', gzip: boolean): { images: string; labels: string } {
+  const prefix = split === 'test' ? 't10k' : split; // MedMNIST's val: val-images-idx3-ubyte
   const gz = gzip ? '.gz' : '';
   return { images: `${prefix}-images-idx3-ubyte${gz}`, labels: `${prefix}-labels-idx1-ubyte${gz}` };
 }

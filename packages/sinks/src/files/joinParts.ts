@@ -57,12 +57,12 @@ interface PartFiles {
 const listedBytes = (part: PartFiles, name: string): number => part.manifest.files.find((f) => f.name === name)?.bytes ?? 0;
 
 /** The soft labels' file of a split, tagged. */
-const softLabelsName = (split: 'train' | 'test', tag: string): string => softLabelFileNames('npy', split, tag)[0];
+const softLabelsName = (split: 'train' | 'val' | 'test', tag: string): string => softLabelFileNames('npy', split, tag)[0];
 
 /** The split a part's files are of: the one whose names for the part's tag it lists, and nothing else. */
-function splitOf(format: ExportFormat, part: PartFiles): 'train' | 'test' {
+function splitOf(format: ExportFormat, part: PartFiles): 'train' | 'val' | 'test' {
   const names = part.manifest.files.map((f) => f.name);
-  for (const split of ['train', 'test'] as const) {
+  for (const split of ['train', 'val', 'test'] as const) {
     const expected = arrayFileNames(format, split, part.tag);
     const allowed = format === 'npy' ? [...expected, softLabelsName(split, part.tag)] : expected;
     if (expected.every((n) => names.includes(n)) && names.every((n) => allowed.includes(n))) return split;
@@ -96,7 +96,7 @@ interface JoinContext {
   dir: string;
   format: ExportFormat;
   whole: Manifest;
-  split: 'train' | 'test';
+  split: 'train' | 'val' | 'test';
   holding: PartFiles[];
 }
 

@@ -11,7 +11,7 @@ function received(value: unknown): string {
 /** Options of a file sink after checking, defaults applied. */
 export interface CheckedSinkOptions {
   dir: string;
-  split: 'train' | 'test';
+  split: 'train' | 'val' | 'test';
   expectedCount: number | undefined;
   onProgress: (written: number) => void;
   signal: AbortSignal | undefined;
@@ -40,7 +40,7 @@ export function checkSinkOptions(options: FileSinkOptions): CheckedSinkOptions {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new OptionError(`Expected a non-empty string for dir but received ${received(dir)}`);
   }
-  validate.oneOf('split', split, ['train', 'test'] as const);
+  validate.oneOf('split', split, ['train', 'val', 'test'] as const);
   if (expectedCount !== undefined) validate.integer('expectedCount', expectedCount, 0, 0xffffffff);
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new OptionError(`Expected a function for onProgress but received ${received(onProgress)}`);

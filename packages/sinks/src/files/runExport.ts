@@ -19,8 +19,8 @@ import type { ExportedFile, ExportSummary } from './types.js';
 
 /** One split of an export: its samples, as a function of their positions. */
 export interface ExportSection {
-  /** Which split: names its files (`train-images.npy`, `t10k-...`) and, with two sections, its folder. */
-  split: 'train' | 'test';
+  /** Which split: names its files (`train-images.npy`, `val-...`, `t10k-...`) and, with two sections, its folder. */
+  split: 'train' | 'val' | 'test';
   /** Samples of this split in the whole export. */
   total: number;
   /** The samples at positions `[first, first + count)` of this split, in order. */

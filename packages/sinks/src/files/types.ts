@@ -26,8 +26,8 @@ export interface ExportSummary {
 export interface FileSinkOptions {
   /** Output directory; created if missing. Required. */
   dir: string;
-  /** Names the files after MNIST's splits (`train-...` or `t10k-...` for IDX). Default `'train'`. */
-  split?: 'train' | 'test';
+  /** Names the files after the split (`train-...`, `val-...`, or `t10k-...` for IDX's test split). Default `'train'`. */
+  split?: 'train' | 'val' | 'test';
   /**
    * Number of samples the pipeline will produce, when known. The export fails (and removes its
    * temporaries) if the count differs; IDX and NPY headers are then written once, up front, and

@@ -1,4 +1,4 @@
-import { validate, type Block } from '@idxflow/core/internal';
+import { refuseUnstoredLabels, validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { iterateBlocks } from './iterateBlocks.js';
 import { refuseUnstored } from '../stores.js';
@@ -71,6 +71,7 @@ function softRows(block: Block, classes: number): Float32Array {
 }
 
 function tensorBatch(block: Block, layout: Layout, oneHot: boolean, classes: number): TensorBatch {
+  refuseUnstoredLabels(oneHot ? 'toTensors({ oneHot: true })' : 'toTensors()', block);
   refuseUnstored(oneHot ? 'toTensors(oneHot)' : 'toTensors', oneHot ? 'toTensors({ oneHot: true })' : 'toTensors()', block);
   const [n, h, w] = block.shape;
   return {
