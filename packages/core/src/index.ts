@@ -29,6 +29,7 @@ export { parquet, parquetClassNames, type ParquetSourceOptions } from './dataset
 export { imageFolder, imageFolderClasses, type ImageFolderOptions } from './datasets/imageFolder.js';
 export { DEFAULT_MAX_IMAGE_PIXELS } from './images/decodeGrey.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
+export { DATASET_NAMES } from './datasets/names.js';
 export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
 export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';
 
