@@ -2,8 +2,6 @@ import { open } from 'node:fs/promises';
 import { decodeIdx, fromFile, gunzip, type IdxHeader } from '@idxflow/core';
 import { inflateCeiling, inflateLimitError, DEFAULT_MAX_INFLATE_RATIO } from '@idxflow/core/internal';
 import { lastValueFrom, Observable, reduce } from 'rxjs';
-import { HELP_FLAG, usageOf, type FlagSpec } from '../flags.js';
-import { MAX_INFLATE_RATIO_FLAG } from '../options.js';
 import { UsageError } from '../usageError.js';
 
 export { UsageError } from '../usageError.js';
@@ -61,18 +59,6 @@ export async function idxInfo(file: string, options: { maxInflateRatio?: number 
   }
   return { type: header.type, dims: [...header.dims], count: header.dims[0] };
 }
-
-export const INFO_FLAGS = {
-  json: { type: 'boolean', help: 'print {"type":"u8","dims":[60000,28,28],"count":60000}' },
-  'max-inflate-ratio': MAX_INFLATE_RATIO_FLAG,
-  help: HELP_FLAG,
-} as const satisfies Record<string, FlagSpec>;
-
-export const infoUsage = `Usage: idxflow info FILE [--json] [--max-inflate-ratio N]
-
-Prints the element type, dimensions and record count of an IDX file (raw or .gz), from its
-header; the file's size is checked against it (a .gz by its trailer), never inflated whole.
-${usageOf('Options', INFO_FLAGS)}`;
 
 export async function info(args: { positionals: string[]; json: boolean; maxInflateRatio?: number }, out: NodeJS.WritableStream): Promise<void> {
   const [file] = args.positionals;
