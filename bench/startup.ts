@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, RAW_DIR, ROOT } from './harness.js';
 
-const CLI = join(ROOT, 'packages/cli/dist/main.js');
+// The idxflow bin as installed: the CLI package's bundle (pnpm bench makes it).
+const CLI = join(ROOT, 'packages/cli', (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { bin: { idxflow: string } }).bin.idxflow);
 const RAW_IMAGES = join(RAW_DIR, 't10k-images-idx3-ubyte');
 
 /** One measured command: what it is called in the table and its arguments to node. */
