@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `pnpm pack:all`: one installable tarball per package in dist-packages/ (or the directory
-// given as the first argument). Each package is built afresh first (its dist/ removed, and the
-// CLI's bundle/ made again from it), so no output of a deleted or renamed source file is
-// shipped. pnpm pack, not npm pack, because it rewrites the `workspace:*` ranges between our
-// packages into the version being packed. The repository's LICENSE is copied into each package
-// for the pack, so every tarball carries it, and removed after.
+// given as the first argument). Each package is built afresh first (its dist/ removed), so no
+// output of a deleted or renamed source file is shipped. pnpm pack, not npm pack, because it
+// rewrites the `workspace:*` ranges between our packages into the version being packed. The
+// repository's LICENSE is copied into each package for the pack, so every tarball carries it,
+// and removed after.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -25,8 +25,6 @@ for (const dir of packages) {
   rmSync(join(dir, 'tsconfig.tsbuildinfo'), { force: true });
 }
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...packages], { cwd: root, stdio: 'inherit' });
-// The CLI's bin is its bundle (packages/cli/scripts/bundle.mjs), made from the dist/ just built.
-execFileSync(process.execPath, [join(root, 'packages', 'cli', 'scripts', 'bundle.mjs')], { cwd: root, stdio: 'inherit' });
 
 rmSync(dest, { recursive: true, force: true });
 mkdirSync(dest, { recursive: true });

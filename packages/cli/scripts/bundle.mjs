@@ -15,7 +15,8 @@
 //   installed (unbundled) modules;
 // - optional packages imported by the feature that needs them (sharp, ws, TensorFlow.js).
 //
-// Run: node packages/cli/scripts/bundle.mjs (pnpm build, pnpm bench and pack:all run it).
+// Run: node packages/cli/scripts/bundle.mjs (pnpm build and pnpm bench run it, and packing the
+// CLI: its prepack script).
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
