@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { isLoopback } from './loopback.js';
 
 /** What a server keeps of its token: its SHA-256, so that the compare takes the same time whatever is sent. */
 export const tokenDigest = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -84,8 +85,7 @@ export function hostNamesOf(host: string, port: number, allow: readonly string[]
   };
 }
 
-/** Whether `host` is this machine only (127.x.x.x, ::1, localhost): no token needed to bind it. */
-export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
+export { isLoopback } from './loopback.js';
 
 /** The name of a Host header value without its port (IPv6 keeps its brackets), lower case. */
 function nameOf(host: string): string {
