@@ -3,6 +3,9 @@
 // A row without a worker count ran on one core (the main thread). Pass group names to run
 // only those groups: `pnpm bench core transforms baseline sinks`.
 //
+// `pnpm bench startup` times whole processes instead (bench/startup.ts): a bare node, the CLI's
+// --version and info, importing core, and a 60,000-image export, 10 runs each unless --rounds says.
+//
 // Rounds: the cases run `--rounds N` times (default 3), one round after another (a, b, c, a,
 // b, c, ...), each time in a new process, and a row gives the median over its rounds and
 // their range. On a VM one process can run much slower than the next for its whole life (where
@@ -15,6 +18,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatRate, gzippedMnist, median, ROOT, type CaseResult } from './harness.js';
+import { startupBench } from './startup.js';
 
 const CASES: [group: string, which: string][] = [
   ['core', 'decode'],
@@ -72,7 +76,7 @@ async function baseline(kind: string, workers: number): Promise<number | undefin
   return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { images_per_second: number }).images_per_second;
 }
 
-const GROUPS = [...new Set(CASES.map(([g]) => g)), 'baseline'];
+const GROUPS = [...new Set(CASES.map(([g]) => g)), 'baseline', 'startup'];
 const USAGE = `usage: pnpm bench [--rounds N] [GROUP ...]   (groups: ${GROUPS.join(', ')}; default all)`;
 /** A bad command line: one line and the usage on stderr, exit 2, as the CLI does. */
 function refuse(message: string): never {
@@ -81,7 +85,7 @@ function refuse(message: string): never {
 }
 function commandLine() {
   try {
-    return parseArgs({ options: { rounds: { type: 'string', default: '3' }, help: { type: 'boolean' } }, allowPositionals: true });
+    return parseArgs({ options: { rounds: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
   } catch (error) {
     return refuse((error as Error).message.split('.')[0]);
   }
@@ -91,15 +95,18 @@ if (flags.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const rounds = Number(flags.rounds);
+const rounds = Number(flags.rounds ?? '3');
 if (!Number.isInteger(rounds) || rounds < 1) refuse(`--rounds expects a whole number >= 1, got ${flags.rounds}`);
 const unknown = only.filter((g) => !GROUPS.includes(g));
 if (unknown.length > 0) refuse(`no group ${unknown.join(', ')}`);
 const wanted = (group: string): boolean => only.length === 0 || only.includes(group);
 const cases = CASES.filter(([g]) => wanted(g));
 console.log(`idxflow bench: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
-console.log('single-core = main thread only; N workers = worker threads plus the main thread');
-console.log(`each case: median of ${rounds} round${rounds > 1 ? 's' : ''}, one process per round (the range follows)\n`);
+if (cases.length > 0) {
+  console.log('single-core = main thread only; N workers = worker threads plus the main thread');
+  console.log(`each case: median of ${rounds} round${rounds > 1 ? 's' : ''}, one process per round (the range follows)`);
+}
+console.log('');
 const results = cases.map((): CaseResult[] => []);
 for (let round = 1; round <= rounds; round++) {
   if (rounds > 1) process.stderr.write(`round ${round} of ${rounds}\n`);
@@ -112,14 +119,14 @@ cases.forEach(([group, which], i) => {
   print(summary);
 });
 
-if (wanted('baseline')) {
+async function torchBaseline(): Promise<void> {
   console.log('\ntorchvision baseline (bench/baselines/torch_baseline.py), same data, DataLoader(batch 128, shuffle):');
   for (const [kind, ourCase] of [['none', 'a'], ['affine', 'b'], ['elastic', 'c']] as const) {
     for (const [workers, ourWorkers] of [[0, 0], [2, 2]] as const) {
       const theirs = await baseline(kind, workers);
       if (theirs === undefined) {
         console.log('  skipped: /usr/bin/python3 lacks torch, torchvision or scipy (Debian: apt-get install python3-torchvision python3-scipy)');
-        process.exit(0);
+        return;
       }
       const mine = ours.get(`${ourCase}:${ourWorkers}`);
       const label = workers === 0 ? 'single-core, num_workers=0' : 'num_workers=2';
@@ -127,4 +134,10 @@ if (wanted('baseline')) {
       console.log(`  (${ourCase}) ${kind.padEnd(8)} ${label.padEnd(27)} ${formatRate(theirs).padStart(8)} images/s${ratio}`);
     }
   }
+}
+
+if (wanted('baseline')) await torchBaseline();
+if (wanted('startup')) {
+  if (wanted('baseline') || cases.length > 0) console.log('');
+  startupBench(Number(flags.rounds ?? '10'));
 }

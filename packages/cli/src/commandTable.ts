@@ -1,14 +1,16 @@
 // The commands of idxflow and how a command line picks one: its flags read and checked, or
-// the text that --help, help COMMAND and --version print.
+// the text that --help, help COMMAND and --version print. A command's work is imported when it
+// runs (`await import(...)`): the bundled idxflow (scripts/bundle.mjs) then loads, for
+// --version or info, the flag tables and that one command, not every command's packages.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { exploreCommand, EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } from './commands/explore.js';
-import { exportCommand, EXPORT_FLAGS, EXPORT_RULES, exportUsage } from './commands/export.js';
-import { info, INFO_FLAGS, infoUsage } from './commands/info.js';
+import { EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } from './commands/exploreFlags.js';
+import { EXPORT_FLAGS, EXPORT_RULES, exportUsage } from './commands/exportFlags.js';
+import { INFO_FLAGS, infoUsage } from './commands/infoFlags.js';
 import { inflateRatioOf } from './options.js';
-import { mergeCommand, MERGE_FLAGS, mergeUsage } from './commands/mergeManifests.js';
-import { preview, PREVIEW_FLAGS, PREVIEW_RULES, previewUsage } from './commands/preview.js';
-import { serveCommand, SERVE_FLAGS, SERVE_RULES, serveUsage } from './commands/serve.js';
+import { MERGE_FLAGS, mergeUsage } from './commands/mergeManifestsFlags.js';
+import { PREVIEW_FLAGS, PREVIEW_RULES, previewUsage } from './commands/previewFlags.js';
+import { SERVE_FLAGS, SERVE_RULES, serveUsage } from './commands/serveFlags.js';
 import { parseCommandLine, resolvePath, type CommandLine, type FlagRule, type FlagTable } from './flags.js';
 import { shown } from './numbers.js';
 import { UsageError } from './usageError.js';
@@ -35,7 +37,7 @@ export const COMMANDS: Record<string, Command> = {
     flags: INFO_FLAGS,
     usage: infoUsage,
     arguments: 1,
-    run: ({ positionals, values }) => info({ positionals: positionals.map((p) => resolvePath(p)), json: values.json === true, maxInflateRatio: inflateRatioOf(values['max-inflate-ratio']) }, process.stdout),
+    run: async ({ positionals, values }) => (await import('./commands/info.js')).info({ positionals: positionals.map((p) => resolvePath(p)), json: values.json === true, maxInflateRatio: inflateRatioOf(values['max-inflate-ratio']) }, process.stdout),
   },
   preview: {
     summary: 'PNG contact sheet of augmented digits',
@@ -43,7 +45,7 @@ export const COMMANDS: Record<string, Command> = {
     rules: PREVIEW_RULES,
     usage: previewUsage,
     arguments: 0,
-    run: async ({ values }) => void process.stdout.write(`wrote ${await preview(values)}\n`),
+    run: async ({ values }) => void process.stdout.write(`wrote ${await (await import('./commands/preview.js')).preview(values)}\n`),
   },
   export: {
     summary: 'write the (augmented) dataset as IDX, NPY/NPZ, PNG folders, WebDataset shards or Hugging Face Parquet',
@@ -75,7 +77,7 @@ export const COMMANDS: Record<string, Command> = {
     flags: MERGE_FLAGS,
     usage: mergeUsage,
     arguments: 1,
-    run: async ({ positionals, values }) => void process.stdout.write(`${await mergeCommand(positionals[0] === undefined ? undefined : resolvePath(positionals[0]), values)}\n`),
+    run: async ({ positionals, values }) => void process.stdout.write(`${await (await import('./commands/mergeManifests.js')).mergeCommand(positionals[0] === undefined ? undefined : resolvePath(positionals[0]), values)}\n`),
   },
 };
 
@@ -109,6 +111,7 @@ async function runExport({ values }: CommandLine): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    const { exportCommand } = await import('./commands/export.js');
     process.stdout.write(`${await exportCommand(values, interrupt.signal)}\n`);
   } finally {
     process.off('SIGINT', stop);
@@ -117,6 +120,7 @@ async function runExport({ values }: CommandLine): Promise<void> {
 }
 
 async function runServe({ values }: CommandLine): Promise<void> {
+  const { serveCommand } = await import('./commands/serve.js');
   const server = await serveCommand(values);
   // Ready for a stop before saying where it serves: whoever reads the line may stop it at once.
   const stop = (): void => void server.close().then(() => process.exit(0));
@@ -126,6 +130,7 @@ async function runServe({ values }: CommandLine): Promise<void> {
 }
 
 async function runExplore(line: CommandLine): Promise<void> {
+  const { exploreCommand } = await import('./commands/explore.js');
   const server = await exploreCommand(line);
   const stop = (): void => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

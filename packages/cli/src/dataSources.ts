@@ -1,29 +1,14 @@
 // The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
+// sourceOf() is the source any data flags select, these or a named dataset or an IDX pair.
 import { COLLECTION_ENTRIES, csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type CatalogEntry, type DatasetCard } from '@idxflow/core';
 import type { Observable } from 'rxjs';
-import { resolvePath } from './flags.js';
-import { shown } from './numbers.js';
 import { UsageError } from './usageError.js';
+import { choice, datasetIds, FILE_SOURCES, inflateRatioOf, MAX_SAMPLES, npyFiles, parquetFiles } from './options.js';
+import { integerIn, shown } from './numbers.js';
+import { idx, takeSamples, type DatasetProgress, type Split } from '@idxflow/core';
 
 type Flags = Record<string, string | boolean | undefined>;
-
-/** The flags that choose a file source, each alone (DATA_RULES refuses two). */
-export const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'images'] as const;
-
-/** The parquet files of `--parquet`, comma-separated, each from the directory the command was run from. */
-export function parquetFiles(value: unknown): string[] {
-  const list = String(value).split(',');
-  if (list.some((f) => f === '')) throw new UsageError(`Expected one or more comma-separated files for --parquet FILE[,FILE...] but received ${shown(String(value))}`);
-  return list.map((f) => resolvePath(f));
-}
-
-/** The images and labels files of `--npy IMAGES.npy,LABELS.npy`. */
-export function npyFiles(value: unknown): [string, string] {
-  const parts = String(value).split(',');
-  if (parts.length !== 2 || parts.some((p) => p === '')) throw new UsageError(`Expected IMAGES.npy,LABELS.npy for --npy but received ${shown(String(value))}`);
-  return [resolvePath(parts[0]), resolvePath(parts[1])];
-}
 
 /** The source of `--images-dir`, `--parquet`, `--npz`, `--npy` or `--csv` (DATA_RULES let one through), or undefined when none is given. */
 export function fileSourceOf(flags: Flags, split: 'train' | 'test', maxInflateRatio?: number): { source: Observable<Block<Uint8Array>>; name: string; inputs: string[] } | undefined {
@@ -70,4 +55,32 @@ export async function hfDescription(flags: Flags): Promise<{ config: string; cla
   const entry = datasetEntry(String(flags.dataset ?? 'mnist'));
   if (!entry) return { config: 'data' };
   return { config: entry.name, classes: entry.classes, card: entry.card };
+}
+
+/**
+ * The source the flags select (its first --limit samples), a label for messages, and the files
+ * it reads: known here for files named by the flags, left to the dataset's `files()` (which
+ * resolves them) for a named dataset.
+ */
+export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[]; skipped?: string[] } {
+  const split = choice('split', String(flags.split ?? 'train'), ['train', 'val', 'test']) as Split;
+  if (split !== 'train' && split !== 'test' && (typeof flags.images === 'string' || FILE_SOURCES.some((f) => flags[f] !== undefined))) {
+    throw new UsageError(`Expected --split train or test with files named by flags but received ${shown(split)}`);
+  }
+  const limit = flags.limit === undefined ? undefined : integerIn('limit', String(flags.limit), 1, MAX_SAMPLES);
+  const first = (source: Observable<Block<Uint8Array>>): Observable<Block<Uint8Array>> => (limit === undefined ? source : source.pipe(takeSamples(limit)));
+  const maxInflateRatio = inflateRatioOf(flags['max-inflate-ratio']);
+  const file = fileSourceOf(flags as Record<string, string | boolean | undefined>, split, maxInflateRatio);
+  if (file) return { source: first(file.source), name: file.name, split, inputs: file.inputs };
+  if (typeof flags.images === 'string' || typeof flags.labels === 'string') {
+    if (typeof flags.images !== 'string' || typeof flags.labels !== 'string') throw new UsageError('Expected both --images FILE and --labels FILE');
+    return { source: first(idx({ images: flags.images, labels: flags.labels, maxInflateRatio })), name: flags.images, split, inputs: [flags.images, flags.labels] };
+  }
+  const id = choice('dataset', String(flags.dataset ?? 'mnist'), datasetIds);
+  const entry = datasetEntry(id)!;
+  const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
+  const orientation = flags.orientation as 'upright' | 'stored' | undefined;
+  if (!entry.splits.includes(split)) throw new UsageError(`Expected --split ${entry.splits.join(' or ')} for --dataset ${id} but received ${shown(split)}`);
+  const skipped: string[] = []; // notMNIST's unreadable files, counted in the summary
+  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio, onSkip: (file) => void skipped.push(file) })), name: `${id} ${split}`, split, skipped };
 }

@@ -1,12 +1,9 @@
 // export's --mixup, --cutmix and --mix-batch: their bounds and --help lines, the rules that tie
 // them to the formats that store soft labels (the sinks' contract, SINK_STORES), and the stages
-// they add. They mix samples within a group, so the groups are fixed by export position (not by
+// mixing.ts has the stages they add. They mix samples within a group, so the groups are fixed by export position (not by
 // the blocks a run happens to read): a resumed run, or a part of a split export, mixes each
 // sample with the very partner an uninterrupted single run gives it.
-import { batch, skipSamples, takeSamples, type Block, type Run } from '@idxflow/core';
 import { EXPORT_FORMATS, SINK_STORES, type ExportFormat } from '@idxflow/sinks';
-import { cutmix, mixup } from '@idxflow/transforms';
-import type { Observable, OperatorFunction } from 'rxjs';
 import type { CommandLine, FlagRule, FlagSpec } from './flags.js';
 import { decimalIn, integerIn } from './numbers.js';
 import { UsageError } from './usageError.js';
@@ -34,19 +31,6 @@ export const SERVE_MIX_FLAGS = {
 
 const alphaOf = (flag: string, text: string): number => decimalIn(flag, text, ALPHA, 'ALPHA');
 
-/** The soft labels' width for a split: MNIST's 10 classes, or more when its labels go higher (EMNIST). */
-export function classesOf(labels: Uint8Array): number {
-  return Math.max(10, labels.reduce((max, label) => Math.max(max, label), 0) + 1);
-}
-
-/** The mixing stages, in order: mixup, then cutmix. */
-export function mixStages(mixing: Mixing, seed: number, classes: number): OperatorFunction<Block, Block>[] {
-  return [
-    ...(mixing.mixup === undefined ? [] : [mixup({ alpha: mixing.mixup, seed, classes })]),
-    ...(mixing.cutmix === undefined ? [] : [cutmix({ alpha: mixing.cutmix, seed, classes })]),
-  ];
-}
-
 /** --mixup and --cutmix only with a format that stores soft labels; --mix-batch only with one of them. */
 export const MIX_RULES: readonly FlagRule[] = [
   (line: CommandLine) => {
@@ -73,38 +57,4 @@ export function mixingOf(flags: Record<string, string | boolean | undefined>): M
   const cutmixAlpha = typeof flags.cutmix === 'string' ? alphaOf('cutmix', flags.cutmix) : undefined;
   if (mixupAlpha === undefined && cutmixAlpha === undefined) return undefined;
   return { mixup: mixupAlpha, cutmix: cutmixAlpha, group: integerIn('mix-batch', String(flags['mix-batch'] ?? '128'), 2, MAX_MIX_BATCH) };
-}
-
-/** The first position of the group of `position`: groups of `group` counted from the start of its pass of `perPass` samples. */
-function groupStart(position: number, perPass: number, group: number): number {
-  const pass = Math.floor(position / perPass) * perPass;
-  return pass + Math.floor((position - pass) / group) * group;
-}
-
-/** The end of the group of `position` (its pass's end for the last group of a pass). */
-function groupEnd(position: number, perPass: number, group: number): number {
-  const pass = Math.floor(position / perPass) * perPass;
-  return Math.min(pass + perPass, groupStart(position, perPass, group) + group);
-}
-
-/**
- * The samples at export positions `[first, first + count)`, mixed: the whole groups that hold
- * them are read, grouped (`batch(group)` never joins passes), augmented by `augment`, mixed
- * (mixup, then cutmix), and cut back to the positions asked for. The stages draw from (seed,
- * stage, epoch, the group's first source index), so a sample's partner and weight depend on its
- * group only, never on where a run or a part starts or on the block size the rest of the
- * pipeline uses.
- *
- * @param runs Every position of the split, in order (the passes, shuffled or not).
- * @param first The first position wanted.
- * @param count How many.
- * @param perPass Samples in a pass (the split's size).
- * @param augment The augmentation (and normalisation) of each group.
- */
-export function mixedSamples(mixing: Mixing, runs: Observable<Run>, first: number, count: number, perPass: number, augment: OperatorFunction<Run, Block>, seed: number, classes: number): Observable<Block> {
-  if (count === 0) return runs.pipe(takeSamples(0), batch(mixing.group), augment);
-  const start = groupStart(first, perPass, mixing.group);
-  const end = groupEnd(first + count - 1, perPass, mixing.group);
-  const mixed = mixStages(mixing, seed, classes).reduce((source, stage) => source.pipe(stage), runs.pipe(skipSamples(start), takeSamples(end - start), batch(mixing.group), augment));
-  return mixed.pipe(skipSamples(first - start), takeSamples(count));
 }

@@ -1,12 +1,11 @@
 // Command-line flags shared by preview, export and serve: which data, which augmentation, and
-// the thread and normalisation flags of export and serve.
+// the thread and normalisation flags of export and serve. What the flags select is read in
+// dataSources.ts, which only a running command imports.
 import { availableParallelism } from 'node:os';
-import { CATALOG, datasetEntry, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, idx, MEDMNIST_RGB_SUBSETS, takeSamples, type Block, type DatasetProgress, type Split } from '@idxflow/core';
-import { FILE_SOURCES, fileSourceOf, npyFiles, parquetFiles } from './dataSources.js';
-import type { Observable } from 'rxjs';
+import { DATASET_NAMES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, MEDMNIST_RGB_SUBSETS } from '@idxflow/core';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
 import { UsageError } from './usageError.js';
-import { HELP_FLAG, usageOf, type FlagRule, type FlagSpec } from './flags.js';
+import { HELP_FLAG, resolvePath, usageOf, type FlagRule, type FlagSpec } from './flags.js';
 import { decimalIn, integerIn, shown } from './numbers.js';
 
 export { augmentOptions } from './augmentFlags.js';
@@ -14,7 +13,24 @@ export { augmentOptions } from './augmentFlags.js';
 /** The most samples a count may reach: what 32-bit sample indices (and a disk) can hold. */
 export const MAX_SAMPLES = 2 ** 31 - 1;
 
-const datasetIds = Object.keys(CATALOG);
+export const datasetIds = DATASET_NAMES;
+
+/** The flags that choose a file source, each alone (DATA_RULES refuses two). */
+export const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'images'] as const;
+
+/** The parquet files of `--parquet`, comma-separated, each from the directory the command was run from. */
+export function parquetFiles(value: unknown): string[] {
+  const list = String(value).split(',');
+  if (list.some((f) => f === '')) throw new UsageError(`Expected one or more comma-separated files for --parquet FILE[,FILE...] but received ${shown(String(value))}`);
+  return list.map((f) => resolvePath(f));
+}
+
+/** The images and labels files of `--npy IMAGES.npy,LABELS.npy`. */
+export function npyFiles(value: unknown): [string, string] {
+  const parts = String(value).split(',');
+  if (parts.length !== 2 || parts.some((p) => p === '')) throw new UsageError(`Expected IMAGES.npy,LABELS.npy for --npy but received ${shown(String(value))}`);
+  return [resolvePath(parts[0]), resolvePath(parts[1])];
+}
 
 /** The most a --max-inflate-ratio may be: past deflate's own 1032, any ratio is the same as none. */
 const MAX_INFLATE_RATIO = 1032;
@@ -151,32 +167,4 @@ export function normalizeOf(text: unknown): { mean: number; std: number } | unde
 
 export function seedOf(flags: { seed?: unknown }): number {
   return integerIn('seed', String(flags.seed ?? '0'), -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-}
-
-/**
- * The source the flags select (its first --limit samples), a label for messages, and the files
- * it reads: known here for files named by the flags, left to the dataset's `files()` (which
- * resolves them) for a named dataset.
- */
-export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: DatasetProgress) => void): { source: Observable<Block<Uint8Array>>; name: string; split: Split; inputs?: string[]; skipped?: string[] } {
-  const split = choice('split', String(flags.split ?? 'train'), ['train', 'val', 'test']) as Split;
-  const limit = flags.limit === undefined ? undefined : integerIn('limit', String(flags.limit), 1, MAX_SAMPLES);
-  const first = (source: Observable<Block<Uint8Array>>): Observable<Block<Uint8Array>> => (limit === undefined ? source : source.pipe(takeSamples(limit)));
-  const maxInflateRatio = inflateRatioOf(flags['max-inflate-ratio']);
-  if (split !== 'train' && split !== 'test' && (typeof flags.images === 'string' || FILE_SOURCES.some((f) => flags[f] !== undefined))) {
-    throw new UsageError(`Expected --split train or test with files named by flags but received ${shown(split)}`);
-  }
-  const file = fileSourceOf(flags as Record<string, string | boolean | undefined>, split, maxInflateRatio);
-  if (file) return { source: first(file.source), name: file.name, split, inputs: file.inputs };
-  if (typeof flags.images === 'string' || typeof flags.labels === 'string') {
-    if (typeof flags.images !== 'string' || typeof flags.labels !== 'string') throw new UsageError('Expected both --images FILE and --labels FILE');
-    return { source: first(idx({ images: flags.images, labels: flags.labels, maxInflateRatio })), name: flags.images, split, inputs: [flags.images, flags.labels] };
-  }
-  const id = choice('dataset', String(flags.dataset ?? 'mnist'), datasetIds);
-  const entry = datasetEntry(id)!;
-  if (!entry.splits.includes(split)) throw new UsageError(`Expected --split ${entry.splits.join(' or ')} for --dataset ${id} but received ${shown(split)}`);
-  const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
-  const orientation = flags.orientation as 'upright' | 'stored' | undefined;
-  const skipped: string[] = []; // notMNIST's unreadable files, counted in the summary
-  return { source: first(entry.open({ split, dir, onProgress, orientation, maxInflateRatio, onSkip: (file) => void skipped.push(file) })), name: `${id} ${split}`, split, skipped };
 }

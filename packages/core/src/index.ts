@@ -36,6 +36,7 @@ export { kanjiClasses, kuzushijiKanji, notMnist, NOT_MNIST_CLASSES, type PngTree
 export { pngTree, type PngTreeOptions } from './datasets/pngTree.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';
 export { COLLECTION_ENTRIES } from './datasets/collections.js';
+export { DATASET_NAMES } from './datasets/names.js';
 export { DATASET_CARDS, type DatasetCard } from './datasets/cards.js';
 export { fromZipMember, type ZipMemberOptions } from './sources/zipMember.js';
 export { DEFAULT_MAX_INFLATE_RATIO, type InflateLimitOptions } from './inflateLimit.js';

@@ -1,42 +1,9 @@
 // `idxflow explore`: a local web page to choose augmentations by looking at them.
-import { usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
-import { choice, DATA_FLAGS, DATA_RULES, dataUsage, seedOf } from '../options.js';
-import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
-import { UsageError } from '../usageError.js';
+import { type CommandLine } from '../flags.js';
+import { seedOf } from '../options.js';
 import { ExploreData } from './explore/data.js';
 import { startExploreServer, type ExploreServer } from './explore/server.js';
 import { AUGMENT_FLAGS, type ExploreBase } from './explore/view.js';
-
-const SERVER_FLAGS = listenFlags('8090', 'require it from the page (open the printed URL, which carries it)');
-
-/** The page shows train or test (MedMNIST's val is for export and preview). */
-const EXPLORE_SPLIT: FlagSpec = { type: 'string', arg: 'train|test', default: 'train', help: 'split', check: (t) => choice('split', t, ['train', 'test']) };
-
-export const EXPLORE_FLAGS = { ...DATA_FLAGS, split: EXPLORE_SPLIT, ...SERVER_FLAGS } as const satisfies Record<string, FlagSpec>;
-
-/** The page loads named datasets (and may switch between them) or one pair of IDX files. */
-const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'limit', 'orientation'] as const;
-
-export const EXPLORE_RULES: readonly FlagRule[] = [
-  ({ given }) => {
-    const other = OTHER_SOURCES.find((flag) => given.has(flag));
-    if (other !== undefined) throw new UsageError(`Expected no --${other} for idxflow explore, whose page reads a --dataset's whole splits or --images and --labels (export and preview take --${other})`);
-  },
-  ...LISTEN_RULES,
-  ...DATA_RULES,
-];
-
-export const exploreUsage = `Usage: idxflow explore [options]
-
-Serves a local web page that shows source digits next to augmented draws of them, with a
-control for every augmentation, redrawn as you move it; click a draw to see what was drawn for
-it (angle, shift, scale, ..., the elastic field). The page gives the "idxflow export" command
-and the augment({...}) call that reproduce the bytes it shows, and statistics over a few
-thousand samples. The flags below set what it starts with (--dataset or --images and --labels
-for the data). See docs/explore.md.
-
-${dataUsage(EXPLORE_SPLIT)}
-${usageOf('Server', SERVER_FLAGS)}`;
 
 /** A running `idxflow explore`: its server, and the URL to open (with the token, if any). */
 export interface ExploreCommand extends ExploreServer {

@@ -4,10 +4,11 @@ import type { Observable } from 'rxjs';
 import type { Block } from '../block.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
 import { DATASET_CARDS, type DatasetCard } from './cards.js';
-import { EMNIST_COUNTS, EMNIST_VARIANTS, emnist, emnistClasses, resolveEmnist, type EmnistVariant } from './emnist.js';
+import { EMNIST_COUNTS, emnist, emnistClasses, resolveEmnist, type EmnistVariant } from './emnist.js';
 import { QMNIST_COUNTS, QMNIST_SPLITS, qmnist, resolveQmnist, type QmnistSplit } from './qmnist.js';
 import { DATASETS, type Split } from './registry.js';
 import { resolveDataset, type ResolveOptions } from './resolve.js';
+import { DATASET_NAMES } from './names.js';
 import { datasetById } from './sources.js';
 import { COLLECTION_ENTRIES } from './collections.js';
 
@@ -80,10 +81,16 @@ const qmnistEntry: CatalogEntry = {
   files: async (options = {}) => Object.values(await resolveQmnist({ ...options, split: options.split as QmnistSplit })),
 };
 
-/** Every named dataset, by name. */
-export const CATALOG: Readonly<Record<string, CatalogEntry>> = Object.fromEntries(
-  [idxEntry('mnist'), idxEntry('fashion-mnist'), idxEntry('kmnist'), ...EMNIST_VARIANTS.map(emnistEntry), qmnistEntry, ...COLLECTION_ENTRIES].map((e) => [e.name, e]),
-);
+/** The entry of one of DATASET_NAMES. */
+function entryOf(name: string): CatalogEntry {
+  if (name === 'qmnist') return qmnistEntry;
+  if (name.startsWith('emnist-')) return emnistEntry(name.slice('emnist-'.length) as EmnistVariant);
+  if (name in DATASETS) return idxEntry(name as keyof typeof DATASETS);
+  return COLLECTION_ENTRIES.find((entry) => entry.name === name)!;
+}
+
+/** Every named dataset, by name (in the order of DATASET_NAMES). */
+export const CATALOG: Readonly<Record<string, CatalogEntry>> = Object.fromEntries(DATASET_NAMES.map((name) => [name, entryOf(name)]));
 
 /**
  * The named dataset `name` (`mnist`, `fashion-mnist`, `kmnist`, `emnist-byclass`,

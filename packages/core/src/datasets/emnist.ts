@@ -11,14 +11,14 @@ import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';
 import { fromZipMember } from '../sources/zipMember.js';
 import * as validate from '../validate.js';
 import { idxInput, idxPair, type IdxInput } from './idx.js';
+import { EMNIST_VARIANTS } from './names.js';
 import { rawName, type RemoteFile, type Split } from './registry.js';
 import { resolvePublishedFile, type ResolveOptions } from './resolve.js';
 
 /** The six EMNIST variants (the paper calls them splits). */
 export type EmnistVariant = 'byclass' | 'bymerge' | 'balanced' | 'letters' | 'digits' | 'mnist';
 
-/** Every `EmnistVariant`. */
-export const EMNIST_VARIANTS: readonly EmnistVariant[] = ['byclass', 'bymerge', 'balanced', 'letters', 'digits', 'mnist'];
+export { EMNIST_VARIANTS } from './names.js';
 
 /** The published archive: checksum as TensorFlow Datasets verifies it. */
 export const EMNIST_ARCHIVE: { readonly id: 'emnist'; readonly mirrors: readonly string[]; readonly file: RemoteFile } = {

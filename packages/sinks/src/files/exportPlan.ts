@@ -5,11 +5,9 @@ import { hfFileName } from './hfParquet.js';
 import { mnistFileNames } from './idx.js';
 import { taggedName } from './options.js';
 
-/** The formats `exportTo()` writes. */
-export type ExportFormat = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf';
+import type { ExportFormat } from './formats.js';
 
-/** Every `ExportFormat`, for option parsers. */
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'hf'];
+export { EXPORT_FORMATS, type ExportFormat } from './formats.js';
 
 /** Part `index` of `of` of an export split across machines. */
 export interface ExportPart {

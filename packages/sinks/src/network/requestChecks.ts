@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { isLoopback } from './loopback.js';
 
 /**
  * What a server keeps of its token: its SHA-256, so that the compare (`tokenProblem()`) takes
@@ -106,19 +107,7 @@ export function hostNamesOf(host: string, port: number, allow: readonly string[]
   };
 }
 
-/**
- * Whether `host` is this machine only (127.x.x.x, ::1, localhost): a server bound there is
- * reachable from this machine alone, so it needs no token (`idxflow serve` asks for one
- * anywhere else).
- *
- * ## Example
- * ```ts
- * import { isLoopback } from '@idxflow/sinks';
- * isLoopback('127.0.0.1'); // true
- * isLoopback('0.0.0.0'); // false: every interface
- * ```
- */
-export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
+export { isLoopback } from './loopback.js';
 
 /** The name of a Host header value without its port (IPv6 keeps its brackets), lower case. */
 function nameOf(host: string): string {

@@ -1,6 +1,6 @@
 // The datasets the explore page looks at: each split loaded once, on first use, and kept.
 import { loadBlock, type Block } from '@idxflow/core';
-import { sourceOf } from '../../options.js';
+import { sourceOf } from '../../dataSources.js';
 import type { ExploreBase } from './view.js';
 
 /** Loaded splits by "dataset/split"; a failed load is forgotten, so a later request tries again. */

@@ -1,0 +1,105 @@
+// The idxflow bin is the esbuild bundle of the CLI (packages/cli/scripts/bundle.mjs): these run
+// it, built afresh from dist/, beside the unbundled dist/main.js the other CLI tests run. What
+// the bundle could get wrong: files found through import.meta.url (worker threads' modules,
+// package.json, the explore page's assets), errors told apart by class across its chunks, and
+// the command each command line reaches.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, raw, ROOT } from '../fixtures/mnist.js';
+
+const CLI_PACKAGE = join(ROOT, 'packages', 'cli');
+const BIN = join(CLI_PACKAGE, (JSON.parse(readFileSync(join(CLI_PACKAGE, 'package.json'), 'utf8')) as { bin: { idxflow: string } }).bin.idxflow);
+const dir = mkdtempSync(join(tmpdir(), 'idxflow-cli-bundle-'));
+const run = (entry: string, ...args: string[]) => spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', cwd: dir });
+
+beforeAll(() => {
+  const built = spawnSync(process.execPath, [join(CLI_PACKAGE, 'scripts', 'bundle.mjs')], { encoding: 'utf8', cwd: ROOT });
+  expect(built.status, built.stderr).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The IDX header of `file`: magic and dimensions, read with a DataView (big-endian). */
+function idxHeader(file: string): { magic: number; dims: number[] } {
+  const bytes = readFileSync(file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = view.getUint32(0);
+  return { magic, dims: Array.from({ length: magic & 0xff }, (_, i) => view.getUint32(4 + 4 * i)) };
+}
+
+describe('the bundled idxflow bin', () => {
+  it('is the bundle, and prints the version of the CLI package', () => {
+    expect(BIN).toBe(join(CLI_PACKAGE, 'bundle', 'idxflow.js'));
+    const version = (JSON.parse(readFileSync(join(CLI_PACKAGE, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-v']) expect(run(BIN, flag)).toMatchObject({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('reports a raw IDX file as MNIST publishes it, and the help of a command', () => {
+    expect(JSON.parse(run(BIN, 'info', '--json', raw('t10k-images-idx3-ubyte')).stdout)).toEqual({ type: 'u8', dims: [10000, 28, 28], count: 10000 });
+    const help = run(BIN, 'help', 'info');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: idxflow info FILE/);
+  });
+
+  it('exits 2 for a command line that cannot run, 1 with the typed error of a file that is not IDX', () => {
+    expect(run(BIN, '--version', 'x')).toMatchObject({ status: 2, stderr: 'idxflow: Expected nothing after --version but received "x"\n' });
+    expect(run(BIN, 'export', '--bogus').status).toBe(2);
+    const short = join(dir, 'short');
+    writeFileSync(short, Uint8Array.of(0, 0, 8));
+    // IdxFormatError is thrown by the info command's chunk and told apart in errorReport's.
+    expect(run(BIN, 'info', short)).toMatchObject({ status: 1, stderr: `idxflow: IdxFormatError: ${short} at byte 3: expected a 4-byte IDX magic number, found end of data after 3 bytes\n` });
+  });
+
+  it('exports through worker threads (elastic on 2 workers, PNG encoders) the bytes dist/main.js exports', () => {
+    const flags = ['export', '--dataset', 'mnist', '--split', 'test', '--limit', '3000', '--elastic', '34:4', '--rotate', '10', '--seed', '5', '--workers', '2'];
+    for (const [format, out] of [['idx', 'idx'], ['png', 'png']] as const) {
+      const bundled = run(BIN, ...flags, '--format', format, '--out', join(dir, `bundle-${out}`));
+      expect(bundled.status, bundled.stderr).toBe(0);
+      const unbundled = run(CLI, ...flags, '--format', format, '--out', join(dir, `dist-${out}`));
+      expect(unbundled.status, unbundled.stderr).toBe(0);
+    }
+    const images = idxHeader(join(dir, 'bundle-idx', 't10k-images-idx3-ubyte'));
+    expect(images).toEqual({ magic: 0x00000803, dims: [3000, 28, 28] });
+    for (const name of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+      expect(readFileSync(join(dir, 'bundle-idx', name)).equals(readFileSync(join(dir, 'dist-idx', name))), name).toBe(true);
+    }
+    const pngs = (root: string): string[] => readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.png')).sort();
+    expect(pngs(join(dir, 'bundle-png'))).toHaveLength(3000);
+    expect(pngs(join(dir, 'bundle-png'))).toEqual(pngs(join(dir, 'dist-png')));
+    for (const file of pngs(join(dir, 'bundle-png')).filter((_, i) => i % 97 === 0)) {
+      expect(readFileSync(join(dir, 'bundle-png', file)).equals(readFileSync(join(dir, 'dist-png', file))), file).toBe(true);
+    }
+  });
+
+  it("serves the explore page from the CLI package's assets", async () => {
+    const pair = ['--images', raw('t10k-images-idx3-ubyte'), '--labels', raw('t10k-labels-idx1-ubyte')];
+    const child = spawn(process.execPath, [BIN, 'explore', '--port', '0', ...pair], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const found = /exploring at (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
+          if (found) resolve(found[1]);
+        });
+        child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+        child.once('exit', (code) => reject(new Error(`explore exited with ${code}: ${err}`)));
+      });
+      const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        get(url.split('#')[0], { agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+      expect(page.status).toBe(200);
+      expect(page.body).toBe(readFileSync(join(CLI_PACKAGE, 'assets', 'explore.html'), 'utf8'));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
