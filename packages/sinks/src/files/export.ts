@@ -19,7 +19,6 @@ import { toPngFolder } from './pngFolder.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { toWebDataset } from './webDataset.js';
 import { OptionError } from '@idxflow/core';
-import { refuseLabelMatrix } from './labelMatrixRefusal.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './exportPlan.js';
 
@@ -48,7 +47,7 @@ export interface ExportOptions extends FileSinkOptions {
 /** Writes one split's samples with the sink of `format`. */
 export function writeSplit(blocks: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
   const { shardSize, workers, hf, ...common } = options;
-  const source = blocks.pipe(refuseLabelMatrix(format));
+  const source = blocks;
   switch (format) {
     case 'idx':
       return toIdx(source, common);
