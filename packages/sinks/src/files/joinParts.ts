@@ -153,7 +153,7 @@ async function npzFile(c: JoinContext): Promise<JoinedFile> {
     const first = found.find((s) => s.entry);
     if (!first) continue;
     const without = found.find((s) => !s.entry);
-    if (without) throw new PartJoinError({ file: without.file, expected: `a member ${extra.member} (${extra.field}) as part ${first.p.manifest.part?.index} has`, found: 'none' });
+    if (without) throw new PartJoinError({ file: without.file, expected: `a member ${extra.member} (${extra.words}) as part ${first.p.manifest.part?.index} has`, found: 'none' });
     const columns = await extraColumns(extra, first.file, first.entry!.start, first.entry!.size);
     const header = (n: number): Uint8Array => extraHeader(extra, n, columns);
     arrays.push({ member: extra.member, array: await arrayOf(c, header, records(Math.max(columns, 1) * extra.bytes), member(extra.member)) });
@@ -174,7 +174,7 @@ async function extraFile(c: JoinContext, extra: ExtraArray): Promise<JoinedFile 
   const first = c.holding.find(has);
   if (!first) return undefined;
   const without = c.holding.find((p) => !has(p));
-  if (without) throw new PartJoinError({ file: without.where, expected: `${extra.field} (${extraName(extra, c.split, without.tag)}) as part ${first.manifest.part?.index} has`, found: 'none' });
+  if (without) throw new PartJoinError({ file: without.where, expected: `${extra.words} (${extraName(extra, c.split, without.tag)}) as part ${first.manifest.part?.index} has`, found: 'none' });
   const name = extraName(extra, c.split, first.tag);
   const columns = await extraColumns(extra, join(c.dir, name), 0, listedBytes(first, name));
   const header = (n: number): Uint8Array => extraHeader(extra, n, columns);

@@ -14,6 +14,8 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export interface ExtraArray {
   /** The Block field. */
   readonly field: 'softLabels' | 'labelMatrix' | 'classIds';
+  /** What it is, for messages. */
+  readonly words: string;
   /** The NPY file's name after `<split>-`: `<split>-soft-labels.npy`. */
   readonly file: string;
   /** The NPZ member's name (`soft_labels.npy`); Keras' `mnist.npz` adds `_train`, `_test` before `.npy`. */
@@ -28,9 +30,9 @@ export interface ExtraArray {
 
 /** The optional arrays, in the order they are written. */
 export const EXTRA_ARRAYS: readonly ExtraArray[] = [
-  { field: 'softLabels', file: 'soft-labels.npy', member: 'soft_labels.npy', descr: HOST_LITTLE_ENDIAN ? '<f4' : '>f4', bytes: 4, columns: softLabelClasses },
-  { field: 'labelMatrix', file: 'label-matrix.npy', member: 'label_matrix.npy', descr: '|u1', bytes: 1, columns: labelMatrixColumns },
-  { field: 'classIds', file: 'class-ids.npy', member: 'class_ids.npy', descr: HOST_LITTLE_ENDIAN ? '<u2' : '>u2', bytes: 2, columns: undefined },
+  { field: 'softLabels', words: 'soft labels', file: 'soft-labels.npy', member: 'soft_labels.npy', descr: HOST_LITTLE_ENDIAN ? '<f4' : '>f4', bytes: 4, columns: softLabelClasses },
+  { field: 'labelMatrix', words: 'a label matrix', file: 'label-matrix.npy', member: 'label_matrix.npy', descr: '|u1', bytes: 1, columns: labelMatrixColumns },
+  { field: 'classIds', words: 'class ids', file: 'class-ids.npy', member: 'class_ids.npy', descr: HOST_LITTLE_ENDIAN ? '<u2' : '>u2', bytes: 2, columns: undefined },
 ];
 
 /** The NPY header of an optional array of `n` samples and `columns` columns (ignored for a 1-D array). */
