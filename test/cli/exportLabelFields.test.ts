@@ -1,14 +1,15 @@
 // A ChestMNIST-style export (a label matrix of 14 findings a sample) carries its matrix through
 // what a long export meets: killed with SIGKILL and rerun (npz), written in parts and joined
 // (npy, npz): the same bytes as one uninterrupted run, and numpy reads back the rows the test
-// wrote into the published-layout npz, each sample's `y` 1 when any of its findings is.
+// wrote into the published-layout npz, each sample's `y` 1 when any of its findings is. And a
+// Kuzushiji-Kanji-style tree's class ids (uint16, one a sample) through parts and their join.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { medmnistNpz, medSplit } from '../fixtures/collections.js';
+import { greyPng, medmnistNpz, medSplit, pixelsOf } from '../fixtures/collections.js';
 import { CLI } from '../fixtures/mnist.js';
 import { python } from '../fixtures/python.js';
 
@@ -24,7 +25,17 @@ const N = 10000;
 const finding = (i: number, c: number): number => ((i * 5 + c * c + (i >> 4)) % 7 < 2 ? 1 : 0);
 let data: string;
 
-beforeAll(() => {
+// Kanji folders by code point, sample k of folder c: its class id is c (the folders' order).
+const KANJI = ['U+4E00', 'U+4E8C', 'U+4E09', 'U+56DB'].sort();
+const PER_FOLDER = 5;
+let kanji: string;
+
+beforeAll(async () => {
+  kanji = join(root, 'kanji');
+  for (const [c, code] of KANJI.entries()) {
+    mkdirSync(join(kanji, 'kkanji2', code), { recursive: true });
+    for (let k = 0; k < PER_FOLDER; k++) writeFileSync(join(kanji, 'kkanji2', code, `${k}.png`), await greyPng(pixelsOf(c, k, 4096), 64));
+  }
   data = join(root, 'data');
   const chest = { train: medSplit(4, N, 28, 14, finding), val: medSplit(5, 2, 28, 14, finding), test: medSplit(6, 2, 28, 14, finding) };
   mkdirSync(data);
@@ -86,5 +97,22 @@ describe('a ChestMNIST-style export in two parts, merged', () => {
     expect(merged.status, merged.stderr).toBe(0);
     expect(Object.keys(contents(single))).toEqual(format === 'npy' ? ['manifest.json', 'train-images.npy', 'train-label-matrix.npy', 'train-labels.npy'] : ['manifest.json', 'train.npz']);
     expect(contents(parts)).toEqual(contents(single));
+  });
+});
+
+describe('a Kuzushiji-Kanji-style export in two parts, merged', () => {
+  const kanjiFlags = (format: 'npy' | 'npz', out: string, extra: string[] = []): string[] => ['export', '--dataset', 'kuzushiji-kanji', '--dir', kanji, '--copies', '2', '--shuffle', '--seed', '3', '--format', format, ...extra, '--out', out];
+
+  it.each(['npy', 'npz'] as const)('%s: the bytes of one run, the class ids included, which numpy reads as uint16', (format) => {
+    const single = join(root, `kanji-${format}-single`);
+    const parts = join(root, `kanji-${format}-parts`);
+    const r = idxflow(kanjiFlags(format, single));
+    expect(r.status, r.stderr).toBe(0);
+    for (const k of [0, 1]) expect(idxflow(kanjiFlags(format, parts, ['--shard', `${k}/2`])).status).toBe(0);
+    expect(idxflow(['merge-manifests', parts]).status).toBe(0);
+    expect(contents(parts)).toEqual(contents(single));
+    const read = format === 'npy' ? 'a = np.load(sys.argv[1] + "/train-class-ids.npy")' : 'a = np.load(sys.argv[1] + "/train.npz")["class_ids"]';
+    const [dtype, counts] = python(`import numpy as np, json, sys\n${read}\nprint(json.dumps([str(a.dtype), np.bincount(a).tolist()]))`, single) as [string, number[]];
+    expect([dtype, counts]).toEqual(['uint16', KANJI.map(() => 2 * PER_FOLDER)]); // each class's samples, twice over
   });
 });
