@@ -14,6 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { exportTo, OPTIONAL_FIELDS, SINK_STORES, sinksStoring, toIdx, toNpy, toNpz, toPngFolder, toTensors, toWebDataset, UnstorableFieldError, type SinkName } from '../../packages/sinks/src/index.js';
 import { serve } from '../../packages/sinks/src/network/index.js';
 import { toHfParquet, toKerasNpz } from '../../packages/sinks/src/internal.js';
+import { toTfDataset } from '../../packages/sinks/src/tfjs.js';
+import * as tf from '@tensorflow/tfjs';
 import { python } from '../fixtures/python.js';
 import { tmp } from './files/fixtures.js';
 
@@ -89,10 +91,14 @@ describe('sinks that refuse them', () => {
     expect(() => readdirSync(out)).toThrow(/ENOENT/);
   });
 
-  it('toTensors refuses the label matrix, and with oneHot both; serve refuses both', async () => {
+  it('toTensors refuses the label matrix, and with oneHot both; toTfDataset and serve refuse both', async () => {
     await expectRefused(drain(toTensors(from(blocks('labelMatrix')))), 'toTensors', 'labelMatrix');
     await expectRefused(drain(toTensors(from(blocks('labelMatrix')), { oneHot: true })), 'toTensors(oneHot)', 'labelMatrix');
     await expectRefused(drain(toTensors(from(blocks('classIds')), { oneHot: true, classes: 3832 })), 'toTensors(oneHot)', 'classIds');
+    for (const field of ['labelMatrix', 'classIds'] as const) {
+      const dataset = await toTfDataset(from(blocks(field)), { tf, classes: 3832 });
+      await expectRefused(dataset.forEachAsync(() => undefined), 'toTfDataset', field);
+    }
     for (const field of ['labelMatrix', 'classIds'] as const) {
       const server = await serve(() => from(blocks(field)), { token: 't' });
       try {
