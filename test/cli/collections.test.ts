@@ -1,6 +1,6 @@
 // The collections through the command line, as users run it: each dataset's files in its
-// published layout in a --dir, exported to every format (or refused, where a format cannot hold
-// its labels), previewed, and listed by explore.
+// published layout in a --dir, exported to every format (ChestMNIST's label matrix and Kanji's
+// class ids stored where the format keeps them, refused where not), previewed, and listed by explore.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ let data: string;
 const cases: { name: string; flags: string[]; labels: number[]; pixels: number[]; classes: string[]; license: string; cite: string }[] = [];
 let kanjiFlags: string[];
 let chestFlags: string[];
+let chestTrain: { labels: Uint8Array };
 
 beforeAll(async () => {
   data = tmp();
@@ -34,6 +35,7 @@ beforeAll(async () => {
   cases.push({ name: 'pneumoniamnist', flags: ['--dataset', 'pneumoniamnist', '--dir', data, '--split', 'val'], labels: [...pneumonia.val.labels], pixels: [...pneumonia.val.images], classes: ['normal', 'pneumonia'], license: 'cc-by-4.0', cite: 'yang2023medmnist' });
   // ChestMNIST: 14 findings a sample.
   const chest = { train: medSplit(4, 3, 28, 14, (i, c) => (i === 0 ? 0 : (i + c) % 2)), val: medSplit(5, 1, 28, 14, () => 0), test: medSplit(6, 1, 28, 14, () => 1) };
+  chestTrain = chest.train;
   writeFileSync(join(data, 'chestmnist.npz'), medmnistNpz(chest, 28, 14));
   chestFlags = ['--dataset', 'chestmnist', '--dir', data];
   // Kuzushiji-49: the npz pair of the test split.
@@ -98,17 +100,42 @@ describe('the collections in idxflow export', () => {
     expect(idxflow('export', '--dataset', 'mnist', '--split', 'val', '--format', 'idx', '--out', join(tmp(), 'x')).stderr).toBe('idxflow: Expected --split train or test for --dataset mnist but received "val"\n');
   });
 
-  it('refuses ChestMNIST (a label matrix) and Kuzushiji-Kanji (3,832 classes) in every format with the typed error, writing nothing', () => {
-    for (const format of FORMATS) {
-      const [c, k] = [join(tmp(), 'c'), join(tmp(), 'k')];
-      const chest = idxflow('export', ...chestFlags, '--format', format, '--out', c);
-      expect(chest.status).toBe(1);
-      expect(existsSync(c)).toBe(false);
-      expect(chest.stderr).toContain(`BlockMismatchError: ${format} export: expected one label per sample`);
-      const kanji = idxflow('export', ...kanjiFlags, '--format', format, '--out', k);
-      expect(kanji.status).toBe(1);
-      expect(existsSync(k)).toBe(false);
-      expect(kanji.stderr).toContain(`BlockMismatchError: ${format} export: expected labels of at most 256 classes`);
+  it("stores ChestMNIST's label matrix and Kuzushiji-Kanji's class ids in the formats that keep them", () => {
+    const chest = join(tmp(), 'chest');
+    expect(idxflow('export', ...chestFlags, '--format', 'npz', '--out', chest).status).toBe(0);
+    const members = readZip(readFileSync(join(chest, 'train.npz')));
+    const matrix = readNpy(members.get('label_matrix.npy')!);
+    expect([matrix.descr, matrix.shape, [...matrix.data]]).toEqual(['|u1', [3, 14], [...chestTrain.labels]]);
+    expect([...readNpy(members.get('y.npy')!).data]).toEqual([0, 1, 1]); // 1 when any finding is
+    const npy = join(tmp(), 'chest-npy');
+    expect(idxflow('export', ...chestFlags, '--format', 'npy', '--out', npy).status).toBe(0);
+    expect([...readNpy(readFileSync(join(npy, 'train-label-matrix.npy'))).data]).toEqual([...chestTrain.labels]);
+    for (const format of ['wds', 'hf']) expect(idxflow('export', ...chestFlags, '--format', format, '--out', join(tmp(), format)).status, format).toBe(0);
+    // Kanji's class ids: the index of each code point's folder among the sorted folders.
+    const kanji = join(tmp(), 'kanji');
+    expect(idxflow('export', ...kanjiFlags, '--format', 'npz', '--out', kanji).status).toBe(0);
+    const ids = readNpy(readZip(readFileSync(join(kanji, 'train.npz'))).get('class_ids.npy')!);
+    expect([ids.descr, ids.shape, [...new Uint16Array(ids.data.buffer, ids.data.byteOffset, 2)]]).toEqual(['<u2', [2], [0, 1]]);
+    const png = join(tmp(), 'kanji-png');
+    expect(idxflow('export', ...kanjiFlags, '--format', 'png', '--out', png).status).toBe(0);
+    expect(readFileSync(join(png, 'labels.csv'), 'utf8')).toMatch(/^path,label,index,epoch\n0\/00000000\.png,0,0,0\n1\/00000001\.png,1,1,0\n$/);
+    for (const format of ['npy', 'wds']) expect(idxflow('export', ...kanjiFlags, '--format', format, '--out', join(tmp(), format)).status, format).toBe(0);
+    const hf = join(tmp(), 'kanji-hf');
+    expect(idxflow('export', ...kanjiFlags, '--format', 'hf', '--out', hf).status).toBe(0);
+    expect(readFileSync(join(hf, 'README.md'), 'utf8')).toContain("        names:\n          '0': '一'\n          '1': '二'\n"); // the class names of the folders, U+4E00 and U+4E8C
+  });
+
+  it('refuses them in the formats that cannot keep them, with the typed error, writing nothing', () => {
+    for (const [flags, field, formats] of [[chestFlags, 'labelMatrix', ['idx', 'idx.gz', 'png']], [kanjiFlags, 'classIds', ['idx', 'idx.gz']]] as const) {
+      for (const format of formats) {
+        const out = join(tmp(), 'x');
+        const r = idxflow('export', ...flags, '--format', format, '--out', out);
+        expect(r.status, `${field} ${format}`).toBe(1);
+        expect(existsSync(out)).toBe(false);
+        expect(r.stderr).toContain(`UnstorableFieldError`);
+        expect(r.stderr).toContain(`${field} (`);
+        expect(r.stderr).toContain(`which ${format} cannot store: ${field === 'labelMatrix' ? 'npy, npz, wds, hf, toKerasNpz' : 'npy, npz, png, wds, hf, toKerasNpz, toTensors'} keep ${field}`);
+      }
     }
   });
 

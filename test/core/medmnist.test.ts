@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batch, BlockMismatchError, datasetEntry, DatasetNotFoundError, encodeFrame, gather, samples, medmnist, NpyFormatError, shuffleRows, type Block, type PublishedFiles } from '@idxflow/core/internal';
-import { exportTo, toTensors } from '@idxflow/sinks';
+import { exportTo, toTensors, UnstorableFieldError } from '@idxflow/sinks';
+import { python } from '../fixtures/python.js';
 import { mixup } from '@idxflow/transforms';
 import { md5, medmnistNpz, medSplit, npyBytes, sha256 } from '../fixtures/collections.js';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
@@ -69,14 +70,24 @@ describe('medmnist()', () => {
     }
   });
 
-  it('refuses to export a label matrix to any format, with a BlockMismatchError, leaving nothing behind', async () => {
+  it('exports the label matrix where the format keeps it (numpy reads it back) and refuses it elsewhere with an UnstorableFieldError, leaving nothing behind', async () => {
     const file = { name: 'chestmnist.npz', size: chestNpz.length, sha256: sha256(chestNpz) };
-    for (const format of ['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'hf'] as const) {
+    const source = () => medmnist({ subset: 'chestmnist', split: 'test', cacheDir: tmp() }, where, file);
+    const expected = Array.from({ length: 3 }, (_, i) => [...chest.test.labels.subarray(i * 14, (i + 1) * 14)]);
+    const npz = join(tmp(), 'npz');
+    await exportTo(source(), { format: 'npz', dir: npz, split: 'test' });
+    const read = "import numpy as np, json, sys; f = np.load(sys.argv[1]); print(json.dumps([str(f['label_matrix'].dtype), f['label_matrix'].tolist()]))";
+    expect(python(read, join(npz, 'test.npz'))).toEqual(['uint8', expected]);
+    const npy = join(tmp(), 'npy');
+    await exportTo(source(), { format: 'npy', dir: npy, split: 'test' });
+    expect(python("import numpy as np, json, sys; print(json.dumps(np.load(sys.argv[1]).tolist()))", join(npy, 'test-label-matrix.npy'))).toEqual(expected);
+    for (const format of ['wds', 'hf'] as const) await exportTo(source(), { format, dir: join(tmp(), format), split: 'test' });
+    for (const format of ['idx', 'idx.gz', 'png'] as const) {
       const dir = join(tmp(), 'out');
-      const error = await exportTo(medmnist({ subset: 'chestmnist', split: 'test', cacheDir: tmp() }, where, file), { format, dir }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(BlockMismatchError);
-      expect((error as BlockMismatchError).code).toBe('IDXFLOW_BLOCK_MISMATCH');
-      expect((error as Error).message).toBe(`${format} export: expected one label per sample (it stores images and a label each; a multi-label matrix would be lost), found a label matrix of 14 columns`);
+      const error = await exportTo(source(), { format, dir }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnstorableFieldError);
+      const e = error as UnstorableFieldError;
+      expect([e.code, e.sink, e.field, e.keptBy]).toEqual(['IDXFLOW_UNSTORABLE_FIELD', format, 'labelMatrix', ['npy', 'npz', 'wds', 'hf', 'toKerasNpz']]);
       expect(existsSync(dir)).toBe(false);
     }
   });
@@ -85,11 +96,13 @@ describe('medmnist()', () => {
     const file = { name: 'chestmnist.npz', size: chestNpz.length, sha256: sha256(chestNpz) };
     const [block] = await all(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file));
     expect(() => encodeFrame(block)).toThrow(BlockMismatchError);
-    expect(() => encodeFrame(block)).toThrow('a batch frame: expected one label per sample');
+    expect(() => encodeFrame(block)).toThrow('a batch frame: expected images, labels, indices and soft labels (PROTOCOL.md), found a label matrix');
     const tensors = async (): Promise<void> => {
       for await (const _ of toTensors(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file))) void _;
     };
-    await expect(tensors()).rejects.toThrow('toTensors(): expected one label per sample');
+    const error = await tensors().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnstorableFieldError);
+    expect((error as UnstorableFieldError).field).toBe('labelMatrix');
     const mixed = await lastValueFrom(medmnist({ subset: 'chestmnist', split: 'val', cacheDir: tmp() }, where, file).pipe(batch(2), mixup({ alpha: 0.2, classes: 2, seed: 1 }))).catch((e: unknown) => e);
     expect(mixed).toBeInstanceOf(BlockMismatchError);
     expect((mixed as Error).message).toContain('expected samples with one label each (their soft labels are mixed), found a label matrix (multi-label samples)');

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlockMismatchError, datasetEntry, kuzushijiKanji, samples, notMnist, NOT_MNIST, KUZUSHIJI_KANJI, type Block, type TreeSpec } from '@idxflow/core/internal';
-import { exportTo } from '@idxflow/sinks';
+import { datasetEntry, kuzushijiKanji, samples, notMnist, NOT_MNIST, KUZUSHIJI_KANJI, type Block, type TreeSpec } from '@idxflow/core/internal';
+import { exportTo, UnstorableFieldError } from '@idxflow/sinks';
+import { python } from '../fixtures/python.js';
 import { greyPng, pixelsOf, sha256 } from '../fixtures/collections.js';
 import { serveFiles, type FileServer } from '../fixtures/datasetServer.js';
 
@@ -92,11 +93,18 @@ describe('kuzushijiKanji()', () => {
     expect(entry.card.license).toBe('cc-by-sa-4.0');
   });
 
-  it('is refused by every export format, as bytes cannot hold its 3,832 classes', async () => {
-    for (const format of ['idx', 'npy', 'npz', 'png', 'wds', 'hf'] as const) {
-      const error = await exportTo(kuzushijiKanji({ dir: kanjiDir }), { format, dir: join(tmp(), 'out') }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(BlockMismatchError);
-      expect((error as Error).message).toContain(`${format} export: expected labels of at most 256 classes`);
+  it('exports its class ids where the format keeps them (numpy reads them back) and is refused by idx, whose labels are bytes', async () => {
+    const ids = expected.map((s) => order.indexOf(s.code));
+    const npz = join(tmp(), 'npz');
+    await exportTo(kuzushijiKanji({ dir: kanjiDir }), { format: 'npz', dir: npz });
+    const read = "import numpy as np, json, sys; f = np.load(sys.argv[1]); print(json.dumps([str(f['class_ids'].dtype), f['class_ids'].tolist(), f['y'].tolist()]))";
+    expect(python(read, join(npz, 'train.npz'))).toEqual(['uint16', ids, ids.map(() => 0)]);
+    for (const format of ['idx', 'idx.gz'] as const) {
+      const dir = join(tmp(), 'out');
+      const error = await exportTo(kuzushijiKanji({ dir: kanjiDir }), { format, dir }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnstorableFieldError);
+      expect([(error as UnstorableFieldError).code, (error as UnstorableFieldError).field]).toEqual(['IDXFLOW_UNSTORABLE_FIELD', 'classIds']);
+      expect(existsSync(dir)).toBe(false);
     }
   });
 });

@@ -54,7 +54,9 @@ export async function hfDescription(flags: Flags): Promise<{ config: string; cla
   if (flags.npz !== undefined || flags.npy !== undefined || flags.csv !== undefined || flags.images !== undefined) return { config: 'data' };
   const entry = datasetEntry(String(flags.dataset ?? 'mnist'));
   if (!entry) return { config: 'data' };
-  return { config: entry.name, classes: entry.classes, card: entry.card };
+  // A dataset of more classes than a byte holds (Kuzushiji-Kanji) names them from its files: the label column holds its class ids.
+  const classes = entry.wideClasses && entry.classNames ? await entry.classNames({ dir: typeof flags.dir === 'string' ? flags.dir : undefined }) : entry.classes;
+  return { config: entry.name, classes, card: entry.card };
 }
 
 /**

@@ -41,14 +41,17 @@ export interface Block<P extends PixelArray = PixelArray> {
    * Multi-label targets (ChestMNIST's 14 findings): `n * columns` bytes, row `i` sample `i`'s
    * 0 or 1 for each column. Absent when each sample has one class. `labels` stays the sample's
    * single label (for ChestMNIST, 1 when any column is 1). Blocks with and without a label matrix,
-   * or with different numbers of columns, are never joined (`checkBlock()`); a sink that cannot
-   * store it refuses the block rather than drop it.
+   * or with different numbers of columns, are never joined (`checkBlock()`). A sink stores it
+   * (NPY/NPZ `label_matrix`, a WebDataset `.labels.npy`, a Parquet column) or refuses the block
+   * (IDX, PNG, the batch server), never drops it (`SINK_STORES` in `@idxflow/sinks`).
    */
   readonly labelMatrix?: Uint8Array;
   /**
    * The class of each sample when a dataset has more classes than a byte holds (Kuzushiji-Kanji's
    * 3,832): `n` values, and `labels` is then 0. Absent otherwise. Blocks with and without it are
-   * never joined; a sink that cannot store it refuses the block rather than drop it.
+   * never joined. A sink stores it (NPY/NPZ `class_ids`, WebDataset's `.cls`, Parquet's `label`,
+   * PNG folder names) or refuses the block (IDX, the batch server), never drops it (`SINK_STORES`
+   * in `@idxflow/sinks`).
    */
   readonly classIds?: Uint16Array;
 }

@@ -62,4 +62,3 @@ export * from './datasets/k49.js';
 export * from './datasets/pngTree.js';
 export * from './datasets/pngTrees.js';
 export * from './tar/tarParser.js';
-export * from './unstoredLabels.js';

@@ -1,13 +1,14 @@
 // The sink contract: which Block fields each sink stores, and the one check that refuses a block
 // carrying a field its sink cannot store (instead of writing the rest and dropping it). A new
-// optional Block field (a label matrix, a task id) is added here once, in OPTIONAL_FIELDS (and its
+// optional Block field (a task id) is added here once, in OPTIONAL_FIELDS (and its
 // MADE_BY line, which the compiler then asks for): every sink that does not list it in
 // SINK_STORES then refuses it, until its format learns to keep it.
 import { IdxflowError, type Block } from '@idxflow/core';
 
 /**
  * The optional per-sample fields of a Block: data a stage adds (`softLabels`, after `mixup()` or
- * `cutmix()`) that a sink must either store or refuse. `images` and `labels` every sink stores;
+ * `cutmix()`) or a dataset carries (`labelMatrix`, ChestMNIST's 14 findings; `classIds`,
+ * Kuzushiji-Kanji's 3,832 classes) that a sink must either store or refuse. `images` and `labels` every sink stores;
  * `indices` and `epoch` are provenance, which a position-based export reproduces from its
  * manifest's seed and pipeline, and which only some sinks keep (never refused).
  *
@@ -16,7 +17,11 @@ import { IdxflowError, type Block } from '@idxflow/core';
  * const carried = OPTIONAL_FIELDS.filter((field) => block[field] !== undefined); // ['softLabels'] after mixup()
  * ```
  */
-export const OPTIONAL_FIELDS = ['softLabels'] as const satisfies readonly (keyof Block)[];
+export const OPTIONAL_FIELDS = [
+  'softLabels',
+  'labelMatrix',
+  'classIds',
+] as const satisfies readonly (keyof Block)[];
 
 /** One of `OPTIONAL_FIELDS`. */
 export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
@@ -24,9 +29,11 @@ export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
 /** A field of a Block that a sink may store: the data every sink keeps, the provenance, and the optional fields. */
 export type BlockField = 'images' | 'labels' | 'indices' | 'epoch' | OptionalField;
 
-/** The stages that add each optional field, for messages. */
+/** Where each optional field comes from, for messages. */
 const MADE_BY: { readonly [F in OptionalField]: string } = {
-  softLabels: 'mixup() or cutmix()',
+  softLabels: 'after mixup() or cutmix()',
+  labelMatrix: 'of a multi-label dataset such as chestmnist',
+  classIds: 'of a dataset of more than 256 classes such as kuzushiji-kanji',
 };
 
 /**
@@ -42,16 +49,18 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
  * where listed and otherwise not written (a PNG folder's `labels.csv` and the server's frames
  * keep them).
  *
- * | sink | where `softLabels` go |
- * |---|---|
- * | `npy` | `<split>-soft-labels.npy`, float32 `(n, classes)` |
- * | `npz` | member `soft_labels.npy` of `<split>.npz`, float32 `(n, classes)` |
- * | `toKerasNpz` | members `soft_labels_train.npy`, `soft_labels_test.npy` of `mnist.npz` |
- * | `wds` | member `<key>.soft.npy` per sample, float32 `(classes,)` |
- * | `hf` | column `soft_labels`, `list<float>` (a `Sequence` of `float32` in the features) |
- * | `toTensors(oneHot)`, `toTfDataset` | `y` / `ys`, in place of the one-hot rows |
- * | `serve` | each frame's soft-label section (PROTOCOL.md) |
- * | `idx`, `idx.gz`, `png`, `toTensors` | refused: one class per sample only |
+ * | sink | where `softLabels` go | `labelMatrix` | `classIds` |
+ * |---|---|---|---|
+ * | `npy` | `<split>-soft-labels.npy`, float32 `(n, classes)` | `<split>-label-matrix.npy`, uint8 `(n, columns)` | `<split>-class-ids.npy`, uint16 `(n,)` |
+ * | `npz` | member `soft_labels` of `<split>.npz`, float32 `(n, classes)` | member `label_matrix`, uint8 `(n, columns)` | member `class_ids`, uint16 `(n,)` |
+ * | `toKerasNpz` | members `soft_labels_train`, `soft_labels_test` of `mnist.npz` | `label_matrix_train`, `label_matrix_test` | `class_ids_train`, `class_ids_test` |
+ * | `wds` | member `<key>.soft.npy` per sample, float32 `(classes,)` | member `<key>.labels.npy`, uint8 `(columns,)` | the class id in `<key>.cls` |
+ * | `hf` | column `soft_labels`, `list<float>` (a `Sequence` of `float32`) | column `label_matrix`, `list<int32>` (a `Sequence` of `uint8`) | the class id in `label` (a ClassLabel of every class) |
+ * | `png` | refused | refused | the class id as the folder name and `labels.csv`'s `label` |
+ * | `toTensors` | refused | refused | `y`, Int32 class ids |
+ * | `toTensors(oneHot)`, `toTfDataset` | `y` / `ys`, in place of the one-hot rows | refused | refused |
+ * | `serve` | each frame's soft-label section (PROTOCOL.md) | refused | refused |
+ * | `idx`, `idx.gz` | refused: one byte-sized class per sample only | refused | refused |
  *
  * ## Example
  * ```ts
@@ -63,13 +72,13 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
 export const SINK_STORES: { readonly [S in SinkName]: ReadonlySet<BlockField> } = {
   idx: new Set(['images', 'labels']),
   'idx.gz': new Set(['images', 'labels']),
-  npy: new Set(['images', 'labels', 'softLabels']),
-  npz: new Set(['images', 'labels', 'softLabels']),
-  png: new Set(['images', 'labels', 'indices', 'epoch']),
-  wds: new Set(['images', 'labels', 'softLabels']),
-  hf: new Set(['images', 'labels', 'softLabels']),
-  toKerasNpz: new Set(['images', 'labels', 'softLabels']),
-  toTensors: new Set(['images', 'labels', 'indices', 'epoch']),
+  npy: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  npz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  png: new Set(['images', 'labels', 'indices', 'epoch', 'classIds']),
+  wds: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  hf: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  toKerasNpz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  toTensors: new Set(['images', 'labels', 'indices', 'epoch', 'classIds']),
   'toTensors(oneHot)': new Set(['images', 'labels', 'softLabels', 'indices', 'epoch']),
   toTfDataset: new Set(['images', 'labels', 'softLabels']),
   serve: new Set(['images', 'labels', 'softLabels', 'indices', 'epoch']),
@@ -91,12 +100,13 @@ export function sinksStoring(field: BlockField): SinkName[] {
 function describeField(field: OptionalField, block: Block): string {
   const n = block.shape[0];
   const values = block[field]?.length ?? 0;
-  return `${field} (${n === 0 ? 'no samples' : `${values / n} per sample`}, after ${MADE_BY[field]})`;
+  return `${field} (${n === 0 ? 'no samples' : `${values / n} per sample`}, ${MADE_BY[field]})`;
 }
 
 /**
  * A block carries a field its sink cannot store (`SINK_STORES`): soft labels after `mixup()` or
- * `cutmix()` for an IDX file or a PNG folder, which hold one class per sample. Refused before
+ * `cutmix()`, ChestMNIST's label matrix or Kuzushiji-Kanji's class ids for an IDX file, which
+ * holds one byte-sized class per sample. Refused before
  * anything of the block is written (nothing half-written stays), rather than dropped. `field`
  * names it, `sink` the sink, `keptBy` the sinks that store it; `code` is
  * `IDXFLOW_UNSTORABLE_FIELD`.

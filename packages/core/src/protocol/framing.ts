@@ -20,7 +20,6 @@
 import { softLabelClasses, type Block } from '../block.js';
 import { BlockMismatchError, IdxflowError } from '../errors.js';
 import { operate } from '../operate.js';
-import { refuseUnstoredLabels } from '../unstoredLabels.js';
 import { Observable, type OperatorFunction } from 'rxjs';
 
 /** The media type of a batch stream over HTTP. */
@@ -107,7 +106,11 @@ function frameHead(header: object): Uint8Array {
  * ```
  */
 export function encodeFrame(block: Block): Uint8Array[] {
-  refuseUnstoredLabels('a batch frame', block); // the frame holds images, labels, indices and soft labels
+  // The frame has no section for a label matrix or class ids: serve() refuses such blocks first
+  // (UnstorableFieldError, by the sink contract); a direct caller gets this.
+  if (block.labelMatrix !== undefined || block.classIds !== undefined) {
+    throw new BlockMismatchError({ file: 'a batch frame', expected: 'images, labels, indices and soft labels (PROTOCOL.md)', found: block.labelMatrix !== undefined ? 'a label matrix' : 'class ids' });
+  }
   const [n, height, width] = block.shape;
   if (block.images.length !== n * height * width || block.labels.length !== n || block.indices.length !== n) {
     throw new BlockMismatchError(

@@ -19,7 +19,6 @@ import { toPngFolder } from './pngFolder.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import { toWebDataset } from './webDataset.js';
 import { OptionError } from '@idxflow/core';
-import { refuseLabelMatrix } from './labelMatrixRefusal.js';
 
 export { EXPORT_FORMATS, type ExportFormat } from './exportPlan.js';
 
@@ -46,9 +45,8 @@ export interface ExportOptions extends FileSinkOptions {
 }
 
 /** Writes one split's samples with the sink of `format`. */
-export function writeSplit(blocks: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
+export function writeSplit(source: Observable<Block>, format: ExportFormat, options: FileSinkOptions & Pick<ExportOptions, 'shardSize' | 'workers' | 'hf'>): Promise<ExportSummary> {
   const { shardSize, workers, hf, ...common } = options;
-  const source = blocks.pipe(refuseLabelMatrix(format));
   switch (format) {
     case 'idx':
       return toIdx(source, common);
@@ -90,16 +88,17 @@ function checkFormatOptions(options: Pick<ExportOptions, 'format' | 'shardSize' 
  *
  * - `idx`, `idx.gz`: `train-images-idx3-ubyte[.gz]`, `train-labels-idx1-ubyte[.gz]` (`t10k-`
  *   for the test split), see `toIdx()`;
- * - `npy`: `<split>-images.npy`, `<split>-labels.npy` (and `<split>-soft-labels.npy` for blocks
- *   with soft labels), see `toNpy()`;
- * - `npz`: `<split>.npz` with `x` and `y` (and `soft_labels`), see `toNpz()`;
+ * - `npy`: `<split>-images.npy`, `<split>-labels.npy` (and `<split>-soft-labels.npy`,
+ *   `<split>-label-matrix.npy`, `<split>-class-ids.npy` for blocks that carry them), see `toNpy()`;
+ * - `npz`: `<split>.npz` with `x` and `y` (and `soft_labels`, `label_matrix`, `class_ids`), see `toNpz()`;
  * - `png`: `<label>/<position:08d>.png`, `labels.csv`, `SHA256SUMS`, see `toPngFolder()`;
  * - `wds`: `shard-000000.tar`, ..., see `toWebDataset()`;
  * - `hf`: `<config>/<split>-00000-of-00001.parquet` and the dataset card `README.md`, see
  *   `toHfParquet()` and `hfDatasetCard()`.
  *
- * A block carrying a field the format cannot store (soft labels for `idx`, `idx.gz`, `png`) is
- * refused with an `UnstorableFieldError` (see `SINK_STORES`). For resumable exports and exports
+ * A block carrying a field the format cannot store (soft labels for `idx`, `idx.gz`, `png`;
+ * ChestMNIST's label matrix for `idx`, `idx.gz`, `png`; Kuzushiji-Kanji's class ids for `idx`,
+ * `idx.gz`) is refused with an `UnstorableFieldError` (see `SINK_STORES`). For resumable exports and exports
  * split across machines, use `runExport()` and `mergeExportParts()`, both exported by
  * `@idxflow/sinks` (docs/exports.md, "Resumable and multi-part exports from code", has an example).
  *

@@ -129,10 +129,10 @@ async function filesOf(dir: string, manifest: Manifest): Promise<string[]> {
 
 /**
  * The export file a temporary is written for: an NPZ's arrays stream to temporaries of their own
- * (`train.npz.x.npy`, `train.npz.soft_labels.npy`, Keras' `mnist.npz.train.x.npy`) before they
+ * (`train.npz.x.npy`, `train.npz.soft_labels.npy`, `train.npz.label_matrix.npy`, Keras' `mnist.npz.train.x.npy`) before they
  * are zipped into it.
  */
-const ownerOf = (final: string): string => final.replace(/(\.npz)(\.train|\.test)?\.(x|y|soft_labels)\.npy$/, '$1');
+const ownerOf = (final: string): string => final.replace(/(\.npz)(\.train|\.test)?\.(x|y|soft_labels|label_matrix|class_ids)\.npy$/, '$1');
 
 /** The folders (relative to the export's) that hold the files `names`. */
 const foldersOf = (names: readonly string[]): string[] => names.filter((n) => n.includes('/')).map((n) => n.slice(0, n.lastIndexOf('/')));

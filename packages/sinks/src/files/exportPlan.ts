@@ -3,6 +3,7 @@
 // its stretch of positions: parts run anywhere, in any order, with no coordinator.
 import { hfFileName } from './hfParquet.js';
 import { mnistFileNames } from './idx.js';
+import { EXTRA_ARRAYS } from './npyExtras.js';
 import { taggedName } from './options.js';
 
 import type { ExportFormat } from './formats.js';
@@ -60,11 +61,12 @@ export function arrayFileNames(format: ExportFormat, split: 'train' | 'val' | 't
 }
 
 /**
- * The names of the files a split holds beside its `arrayFileNames` when its blocks carry soft
- * labels (`npy`: `<split>-soft-labels.npy`; the other formats keep them inside their files).
+ * The names of the files a split may hold beside its `arrayFileNames` when its blocks carry
+ * optional arrays (`EXTRA_ARRAYS`; `npy`: `<split>-soft-labels.npy`, `<split>-label-matrix.npy`,
+ * `<split>-class-ids.npy`; the other formats keep them inside their files).
  */
-export function softLabelFileNames(format: ExportFormat, split: 'train' | 'val' | 'test', tag: string): string[] {
-  return format === 'npy' ? [taggedName(`${split}-soft-labels.npy`, tag)] : [];
+export function extraFileNames(format: ExportFormat, split: 'train' | 'val' | 'test', tag: string): string[] {
+  return format === 'npy' ? EXTRA_ARRAYS.map((extra) => taggedName(`${split}-${extra.file}`, tag)) : [];
 }
 
 /**
@@ -72,7 +74,7 @@ export function softLabelFileNames(format: ExportFormat, split: 'train' | 'val' 
  * split may have, under `prefix` (`train/`, `test/` or nothing).
  */
 export function namesOf(format: ExportFormat, split: 'train' | 'val' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
-  const exact = new Set(tags.flatMap((tag) => [...arrayFileNames(format, split, tag, config), ...softLabelFileNames(format, split, tag)]).map((n) => prefix + n));
+  const exact = new Set(tags.flatMap((tag) => [...arrayFileNames(format, split, tag, config), ...extraFileNames(format, split, tag)]).map((n) => prefix + n));
   return (name) => {
     if (!name.startsWith(prefix)) return false;
     const rest = name.slice(prefix.length);

@@ -36,6 +36,8 @@ export interface HfCardInfo {
   version: string;
   /** Whether the rows have a `soft_labels` column (after `mixup()` or `cutmix()`). Default false. */
   softLabels?: boolean;
+  /** Whether the rows have a `label_matrix` column (ChestMNIST's findings). Default false. */
+  labelMatrix?: boolean;
 }
 
 /** The Hub's size category of `n` samples. */
@@ -73,6 +75,7 @@ function header(info: HfCardInfo, config: string): string {
     '        names:',
     ...info.classes.map((name, k) => `          ${quote(String(k))}: ${quote(name)}`),
     ...(info.softLabels ? ['  - name: soft_labels', '    sequence: float32'] : []),
+    ...(info.labelMatrix ? ['  - name: label_matrix', '    sequence: uint8'] : []),
     '  splits:',
     ...info.splits.flatMap((s) => [`  - name: ${s.name}`, `    num_examples: ${s.count}`]),
     'configs:',
@@ -117,7 +120,7 @@ ${info.summary ?? 'Grey images with class labels.'} This copy was written by idx
 ### Data Fields
 
 - \`image\`: a PIL image (a PNG file, 8-bit grey).
-- \`label\`: the class, a ClassLabel of ${info.classes.length} names: ${info.classes.map((c, k) => `${k} \`${c}\``).join(', ')}.${info.softLabels ? '\n- `soft_labels`: the share of each class in the mixed image (after mixup or cutmix), float32, summing to 1; `label` is the sample\'s own class.' : ''}
+- \`label\`: the class, a ClassLabel of ${info.classes.length} names: ${info.classes.map((c, k) => `${k} \`${c}\``).join(', ')}.${info.softLabels ? '\n- `soft_labels`: the share of each class in the mixed image (after mixup or cutmix), float32, summing to 1; `label` is the sample\'s own class.' : ''}${info.labelMatrix ? '\n- `label_matrix`: the multi-label targets, one 0 or 1 per column (ChestMNIST\'s 14 findings), uint8; `label` is 1 when any is 1.' : ''}
 
 ### Data Splits
 
@@ -150,8 +153,13 @@ ${info.citation ? `\`\`\`bibtex\n${info.citation}\n\`\`\`` : 'None recorded.'}
 export async function writeExportCard(dir: string, files: readonly string[], hf: HfExportOptions | undefined, info: Pick<HfCardInfo, 'splits' | 'pipeline' | 'seed' | 'version'>): Promise<ExportedFile> {
   const parquets = files.filter((name) => name.endsWith('.parquet'));
   let softLabels = false;
-  for (const file of parquets) softLabels ||= ((await parquetFeatureNames(join(dir, file))) ?? []).includes('soft_labels');
-  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config, softLabels });
+  let labelMatrix = false;
+  for (const file of parquets) {
+    const features = (await parquetFeatureNames(join(dir, file))) ?? [];
+    softLabels ||= features.includes('soft_labels');
+    labelMatrix ||= features.includes('label_matrix');
+  }
+  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config, softLabels, labelMatrix });
 }
 
 /** The longest class-name list the Parquet files among `files` record; the digits when none does. */

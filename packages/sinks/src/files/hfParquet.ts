@@ -5,7 +5,7 @@
 // them: `<config>/<split>-00000-of-00001.parquet` (`-00001-of-00003` for part 1 of 3).
 import { dirname, join } from 'node:path';
 import { type Block, BlockMismatchError, OptionError } from '@idxflow/core';
-import { makeFolders, softLabelClasses } from '@idxflow/core/internal';
+import { labelMatrixColumns, makeFolders, softLabelClasses } from '@idxflow/core/internal';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
@@ -43,11 +43,13 @@ export function numberedClasses(maxLabel: number): string[] {
 
 /**
  * The `huggingface` schema metadata `datasets` reads its features from (`Features.from_arrow_schema`):
- * `image` and `label`, and `soft_labels` (a `Sequence` of `float32`) when the rows have them.
+ * `image` and `label`, `soft_labels` (a `Sequence` of `float32`) and `label_matrix` (a `Sequence`
+ * of `uint8`) when the rows have them.
  */
-export function hfFeatures(classes: readonly string[], softLabels = false): { info: { features: Record<string, unknown> } } {
+export function hfFeatures(classes: readonly string[], softLabels = false, labelMatrix = false): { info: { features: Record<string, unknown> } } {
   const soft = softLabels ? { soft_labels: { feature: { dtype: 'float32', _type: 'Value' }, _type: 'Sequence' } } : {};
-  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' }, ...soft } } };
+  const matrix = labelMatrix ? { label_matrix: { feature: { dtype: 'uint8', _type: 'Value' }, _type: 'Sequence' } } : {};
+  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' }, ...soft, ...matrix } } };
 }
 
 /** `<config>/<split>-IIIII-of-NNNNN.parquet`, numbered from the tag of a part (`part-00001-of-00003`) or 00000-of-00001. */
@@ -72,14 +74,29 @@ const SOFT_SCHEMA = [
   { name: 'element', type: 'FLOAT' as const, repetition_type: 'OPTIONAL' as const },
 ];
 
+// label_matrix: list<uint8> (ChestMNIST's findings), the same LIST layout over INT32 annotated UINT_8.
+const MATRIX_SCHEMA = [
+  { name: 'label_matrix', repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
+  { name: 'element', type: 'INT32' as const, converted_type: 'UINT_8' as const, repetition_type: 'OPTIONAL' as const },
+];
+
 /** The schema hyparquet-writer takes. */
 type ParquetSchema = NonNullable<ConstructorParameters<typeof ParquetWriter>[0]['schema']>;
 
-/** The schema of a file whose rows have soft labels, or not. */
-const schemaOf = (soft: boolean): ParquetSchema => (soft ? [{ ...SCHEMA[0], num_children: 3 }, ...SCHEMA.slice(1), ...SOFT_SCHEMA] : SCHEMA);
+/** The schema of a file whose rows have soft labels, a label matrix, both or neither. */
+const schemaOf = (soft: boolean, matrix: boolean): ParquetSchema => [
+  { ...SCHEMA[0], num_children: 2 + Number(soft) + Number(matrix) },
+  ...SCHEMA.slice(1),
+  ...(soft ? SOFT_SCHEMA : []),
+  ...(matrix ? MATRIX_SCHEMA : []),
+];
 
 /** Row `i` of a block's soft labels, as numbers. */
 const softRow = (block: Block, classes: number, i: number): number[] => Array.from(block.softLabels!.subarray(i * classes, (i + 1) * classes));
+
+/** Row `i` of a block's label matrix, as numbers. */
+const matrixRow = (block: Block, columns: number, i: number): number[] => Array.from(block.labelMatrix!.subarray(i * columns, (i + 1) * columns));
 
 /** A block writer of one Parquet file: rows gathered into row groups, each encoded and appended to `file`. */
 function parquetWriter(file: AtomicFile, options: { classes?: readonly string[]; rowGroupSize: number; expectedCount?: number; onProgress: (n: number) => void }): BlockWriter<{ count: number; shape: [number, number] }> {
@@ -89,10 +106,12 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
   let rows: { bytes: Uint8Array; path: null }[] = [];
   let labels: bigint[] = [];
   let soft: number[][] = [];
+  let matrix: number[][] = [];
   let hasSoft = false; // fixed by the first block: the ExportShape refuses a later one that differs
+  let hasMatrix = false;
   let count = 0;
   let maxLabel = -1;
-  const writerOf = (): ParquetWriter => new ParquetWriter({ writer: bytes, schema: schemaOf(hasSoft), codec: 'UNCOMPRESSED', statistics: false });
+  const writerOf = (): ParquetWriter => new ParquetWriter({ writer: bytes, schema: schemaOf(hasSoft, hasMatrix), codec: 'UNCOMPRESSED', statistics: false });
   const drain = async (): Promise<void> => {
     const out = bytes.getBytes().slice();
     bytes.index = 0;
@@ -101,27 +120,34 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
   const flush = async (): Promise<void> => {
     if (rows.length === 0) return;
     parquet ??= writerOf();
-    const columns = [{ name: 'image', data: rows }, { name: 'label', data: labels }, ...(hasSoft ? [{ name: 'soft_labels', data: soft }] : [])];
+    const columns = [{ name: 'image', data: rows }, { name: 'label', data: labels }, ...(hasSoft ? [{ name: 'soft_labels', data: soft }] : []), ...(hasMatrix ? [{ name: 'label_matrix', data: matrix }] : [])];
     parquet.write({ columnData: columns, rowGroupSize: rows.length });
     rows = [];
     labels = [];
     soft = [];
+    matrix = [];
     await drain();
   };
   return {
     async write(block: Block) {
-      if (kind.first(block)) hasSoft = block.softLabels !== undefined;
+      if (kind.first(block)) {
+        hasSoft = block.softLabels !== undefined;
+        hasMatrix = block.labelMatrix !== undefined;
+      }
       if (!(block.images instanceof Uint8Array)) {
         throw new BlockMismatchError({ file: 'toHfParquet()', expected: 'uint8 images (the Hub layout holds PNG files)', found: 'float32 images' });
       }
       const [n, h, w] = block.shape;
       const classes = softLabelClasses(block);
+      const columns = labelMatrixColumns(block);
       if (options.expectedCount !== undefined && count + n > options.expectedCount) throw countError(file.path, options.expectedCount, count + n, true);
       for (let i = 0; i < n; i++) {
         rows.push({ bytes: encodeGreyPng(block.images.subarray(i * h * w, (i + 1) * h * w), w, h), path: null });
-        labels.push(BigInt(block.labels[i]));
+        const label = block.classIds?.[i] ?? block.labels[i]; // Kuzushiji-Kanji's class ids, past 255
+        labels.push(BigInt(label));
         if (hasSoft) soft.push(softRow(block, classes, i));
-        maxLabel = Math.max(maxLabel, block.labels[i]);
+        if (hasMatrix) matrix.push(matrixRow(block, columns, i));
+        maxLabel = Math.max(maxLabel, label);
       }
       count += n;
       if (rows.length >= options.rowGroupSize) await flush();
@@ -133,7 +159,7 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
       const classes = options.classes ?? numberedClasses(maxLabel);
       if (maxLabel >= classes.length) throw new BlockMismatchError({ file: 'toHfParquet()', expected: `labels below ${classes.length} (one per class name)`, found: `label ${maxLabel}` });
       parquet ??= writerOf();
-      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes, hasSoft)) }];
+      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes, hasSoft, hasMatrix)) }];
       parquet.finish();
       await drain();
       return { count, shape: kind.shape ?? [0, 0] };

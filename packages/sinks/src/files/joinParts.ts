@@ -9,10 +9,11 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { idxHeader } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
-import { arrayFileNames, partTag, softLabelFileNames, type ExportFormat } from './exportPlan.js';
+import { arrayFileNames, extraFileNames, partTag, type ExportFormat } from './exportPlan.js';
 import { GzipFile } from './gzipFile.js';
 import { journalName, manifestName, manifestOf, type Manifest } from './manifest.js';
 import { npyDescr, npyHeader } from './npy.js';
+import { EXTRA_ARRAYS, extraHeader, type ExtraArray } from './npyExtras.js';
 import { dataOf, fileRange, gunzipped, PartJoinError, storedZipEntries, type PartArray } from './partArrays.js';
 import type { ExportedFile } from './types.js';
 import { writeStoredZipOf } from './zip.js';
@@ -56,15 +57,15 @@ interface PartFiles {
 /** The size a part's manifest lists for its file `name`. */
 const listedBytes = (part: PartFiles, name: string): number => part.manifest.files.find((f) => f.name === name)?.bytes ?? 0;
 
-/** The soft labels' file of a split, tagged. */
-const softLabelsName = (split: 'train' | 'val' | 'test', tag: string): string => softLabelFileNames('npy', split, tag)[0];
+/** An optional array's NPY file of a split, tagged (`<split>-soft-labels.npy`). */
+const extraName = (extra: ExtraArray, split: 'train' | 'val' | 'test', tag: string): string => extraFileNames('npy', split, tag)[EXTRA_ARRAYS.indexOf(extra)];
 
 /** The split a part's files are of: the one whose names for the part's tag it lists, and nothing else. */
 function splitOf(format: ExportFormat, part: PartFiles): 'train' | 'val' | 'test' {
   const names = part.manifest.files.map((f) => f.name);
   for (const split of ['train', 'val', 'test'] as const) {
     const expected = arrayFileNames(format, split, part.tag);
-    const allowed = format === 'npy' ? [...expected, softLabelsName(split, part.tag)] : expected;
+    const allowed = [...expected, ...extraFileNames(format, split, part.tag)];
     if (expected.every((n) => names.includes(n)) && names.every((n) => allowed.includes(n))) return split;
   }
   throw new PartJoinError({ file: part.where, expected: `the files of a ${format} part (${arrayFileNames(format, 'train', part.tag).join(', ')}, or the test split's)`, found: names.join(', ') || 'none' });
@@ -80,14 +81,18 @@ async function checkSizes(dir: string, parts: PartFiles[]): Promise<void> {
   }
 }
 
-/** The `classes` of the shape `(n, classes)` in the header of the soft labels' NPY array at `start` of `path`. */
-async function softLabelClasses(path: string, start: number, bytes: number): Promise<number> {
+/** The `columns` of the shape `(n, columns)` in the header of an optional array's NPY array at `start` of `path` (0 for a 1-D array). */
+async function extraColumns(extra: ExtraArray, path: string, start: number, bytes: number): Promise<number> {
   const chunks = fileRange(path, start, start + Math.min(bytes, 256));
   const head = (await chunks.next()).value as Uint8Array | undefined;
   await chunks.return(undefined);
   const text = new TextDecoder('latin1').decode(head ?? new Uint8Array(0));
+  if (extra.columns === undefined) {
+    if (!/'shape': \(\d+,\)/.test(text)) throw new PartJoinError({ file: path, expected: "an NPY header with 'shape': (n,)", found: JSON.stringify(text.slice(0, 80)) });
+    return 0;
+  }
   const shape = /'shape': \((\d+), (\d+)\)/.exec(text);
-  if (!shape) throw new PartJoinError({ file: path, expected: "an NPY header with 'shape': (n, classes)", found: JSON.stringify(text.slice(0, 80)) });
+  if (!shape) throw new PartJoinError({ file: path, expected: "an NPY header with 'shape': (n, columns)", found: JSON.stringify(text.slice(0, 80)) });
   return Number(shape[2]);
 }
 
@@ -122,10 +127,7 @@ function headersOf(c: JoinContext): { images: (n: number) => Uint8Array; labels:
   return { images: (n) => npyHeader(npyDescr(dtype), [n, h, w]), labels: (n) => npyHeader('|u1', [n]), imageBytes };
 }
 
-/** The member of a soft labels' array in an NPZ (see `toNpz`). */
-const SOFT_MEMBER = 'soft_labels.npy';
-
-/** The joined `<split>.npz`: the parts' `x.npy` and `y.npy` members joined, and their `soft_labels.npy` when they have them (every part, or it is refused). */
+/** The joined `<split>.npz`: the parts' `x.npy` and `y.npy` members joined, and their optional arrays (`soft_labels.npy`, ...) when they have them (every part, or it is refused). */
 async function npzFile(c: JoinContext): Promise<JoinedFile> {
   const headers = headersOf(c);
   const entriesOf = async (p: PartFiles): Promise<{ file: string; entries: Awaited<ReturnType<typeof storedZipEntries>> }> => {
@@ -142,18 +144,19 @@ async function npzFile(c: JoinContext): Promise<JoinedFile> {
   const x = await arrayOf(c, headers.images, records(headers.imageBytes), member('x.npy'));
   const y = await arrayOf(c, headers.labels, records(1), member('y.npy'));
   const arrays = [{ member: 'x.npy', array: x }, { member: 'y.npy', array: y }];
-  const soft: { p: PartFiles; file: string; entry: { start: number; size: number } | undefined }[] = [];
-  for (const p of c.holding) {
-    const { file, entries } = await entriesOf(p);
-    soft.push({ p, file, entry: entries.find((e) => e.name === SOFT_MEMBER) });
-  }
-  const first = soft.find((s) => s.entry);
-  if (first) {
-    const without = soft.find((s) => !s.entry);
-    if (without) throw new PartJoinError({ file: without.file, expected: `a member ${SOFT_MEMBER} (soft labels) as part ${first.p.manifest.part?.index} has`, found: 'none' });
-    const classes = await softLabelClasses(first.file, first.entry!.start, first.entry!.size);
-    const header = (n: number): Uint8Array => npyHeader(npyDescr('float32'), [n, classes]);
-    arrays.push({ member: SOFT_MEMBER, array: await arrayOf(c, header, records(classes * 4), member(SOFT_MEMBER)) });
+  for (const extra of EXTRA_ARRAYS) {
+    const found: { p: PartFiles; file: string; entry: { start: number; size: number } | undefined }[] = [];
+    for (const p of c.holding) {
+      const { file, entries } = await entriesOf(p);
+      found.push({ p, file, entry: entries.find((e) => e.name === extra.member) });
+    }
+    const first = found.find((s) => s.entry);
+    if (!first) continue;
+    const without = found.find((s) => !s.entry);
+    if (without) throw new PartJoinError({ file: without.file, expected: `a member ${extra.member} (${extra.words}) as part ${first.p.manifest.part?.index} has`, found: 'none' });
+    const columns = await extraColumns(extra, first.file, first.entry!.start, first.entry!.size);
+    const header = (n: number): Uint8Array => extraHeader(extra, n, columns);
+    arrays.push({ member: extra.member, array: await arrayOf(c, header, records(Math.max(columns, 1) * extra.bytes), member(extra.member)) });
   }
   return { name: arrayFileNames(c.format, c.split, '')[0], arrays };
 }
@@ -165,21 +168,21 @@ const partFile = (c: JoinContext, k: number): ArraySource => async (p) => {
   return { file, bytes: () => (c.format === 'idx.gz' ? gunzipped(file) : fileRange(file, 0, listedBytes(p, name))) };
 };
 
-/** The joined soft labels' NPY file, when the parts have them (every part, or it is refused). */
-async function softLabelsFile(c: JoinContext): Promise<JoinedFile | undefined> {
-  const has = (p: PartFiles): boolean => p.manifest.files.some((f) => f.name === softLabelsName(c.split, p.tag));
+/** The joined NPY file of an optional array, when the parts have it (every part, or it is refused). */
+async function extraFile(c: JoinContext, extra: ExtraArray): Promise<JoinedFile | undefined> {
+  const has = (p: PartFiles): boolean => p.manifest.files.some((f) => f.name === extraName(extra, c.split, p.tag));
   const first = c.holding.find(has);
   if (!first) return undefined;
   const without = c.holding.find((p) => !has(p));
-  if (without) throw new PartJoinError({ file: without.where, expected: `soft labels (${softLabelsName(c.split, without.tag)}) as part ${first.manifest.part?.index} has`, found: 'none' });
-  const name = softLabelsName(c.split, first.tag);
-  const classes = await softLabelClasses(join(c.dir, name), 0, listedBytes(first, name));
-  const header = (n: number): Uint8Array => npyHeader(npyDescr('float32'), [n, classes]);
-  const array = await arrayOf(c, header, records(classes * 4), async (p) => {
-    const file = join(c.dir, softLabelsName(c.split, p.tag));
-    return { file, bytes: () => fileRange(file, 0, listedBytes(p, softLabelsName(c.split, p.tag))) };
+  if (without) throw new PartJoinError({ file: without.where, expected: `${extra.words} (${extraName(extra, c.split, without.tag)}) as part ${first.manifest.part?.index} has`, found: 'none' });
+  const name = extraName(extra, c.split, first.tag);
+  const columns = await extraColumns(extra, join(c.dir, name), 0, listedBytes(first, name));
+  const header = (n: number): Uint8Array => extraHeader(extra, n, columns);
+  const array = await arrayOf(c, header, records(Math.max(columns, 1) * extra.bytes), async (p) => {
+    const file = join(c.dir, extraName(extra, c.split, p.tag));
+    return { file, bytes: () => fileRange(file, 0, listedBytes(p, extraName(extra, c.split, p.tag))) };
   });
-  return { name: softLabelsName(c.split, ''), arrays: [{ member: softLabelsName(c.split, ''), array }] };
+  return { name: extraName(extra, c.split, ''), arrays: [{ member: extraName(extra, c.split, ''), array }] };
 }
 
 /** The joined `labels.csv` (one header line, then every part's rows) and `SHA256SUMS` (every part's lines) of a PNG folder. */
@@ -210,8 +213,12 @@ async function joinedFiles(dir: string, format: ExportFormat, whole: Manifest, p
     { name: images, arrays: [{ member: images, array: await arrayOf(c, headers.images, records(headers.imageBytes), partFile(c, 0)) }] },
     { name: labels, arrays: [{ member: labels, array: await arrayOf(c, headers.labels, records(1), partFile(c, 1)) }] },
   ];
-  const soft = format === 'npy' ? await softLabelsFile(c) : undefined;
-  return soft ? [...files, soft] : files;
+  if (format !== 'npy') return files;
+  for (const extra of EXTRA_ARRAYS) {
+    const file = await extraFile(c, extra);
+    if (file) files.push(file);
+  }
+  return files;
 }
 
 /** A joined file being written: an atomic file, gzipped or not. */
@@ -244,8 +251,9 @@ async function writeJoined(dir: string, format: ExportFormat, file: JoinedFile, 
 /**
  * Joins the files of the parts of a split export in an array format (`idx`, `idx.gz`, `npy`,
  * `npz`) into the files one machine writes, byte for byte (`train-images-idx3-ubyte`,
- * `train-images.npy`, `train.npz`, ..., and the soft labels' `<split>-soft-labels.npy` or NPZ
- * member `soft_labels.npy` when the parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
+ * `train-images.npy`, `train.npz`, ..., and the optional arrays' `<split>-soft-labels.npy`,
+ * `<split>-label-matrix.npy`, `<split>-class-ids.npy` or NPZ members `soft_labels.npy`, ...
+ * when the parts have them), and those of a PNG folder into its `labels.csv` and `SHA256SUMS` (the images
  * are the whole's already); returns the whole export's manifest listing them.
  *
  * It streams: each joined file gets one header for the whole count, then each part's bytes after

@@ -5,7 +5,7 @@ import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { npyPairWriter } from './npy.js';
-import { withSoftLabels, type NpyFiles } from './npySoftLabels.js';
+import { withExtraArrays, type NpyFiles } from './npyExtras.js';
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import type { SinkName } from '../stores.js';
@@ -15,8 +15,10 @@ import { writeStoredZip, type ZipMember } from './zip.js';
 /**
  * Writes `<split>.npz`, a stored zip of `x.npy` (the images, uint8 or float32, `(n, h, w)`) and
  * `y.npy` (the labels, uint8, `(n,)`), as `numpy.savez(path, x=..., y=...)` would:
- * `numpy.load('train.npz')['x']`; and, when the blocks carry soft labels (after `mixup()` or
- * `cutmix()`), `soft_labels.npy` (float32, `(n, classes)`).
+ * `numpy.load('train.npz')['x']`; and, when the blocks carry them, `soft_labels.npy` (after
+ * `mixup()` or `cutmix()`, float32 `(n, classes)`), `label_matrix.npy` (ChestMNIST's findings,
+ * uint8 `(n, columns)`, as MedMNIST's own `train_labels`) and `class_ids.npy` (Kuzushiji-Kanji,
+ * uint16 `(n,)`; `y` then holds 0s): `numpy.load('train.npz')['label_matrix']`.
  *
  * The two arrays stream to NPY temporaries in the export directory; at the end they are copied
  * into the archive (a temporary itself until renamed) and deleted. Disk use peaks at twice the
@@ -41,7 +43,7 @@ export async function toNpz(source: Observable<Block>, options: FileSinkOptions)
   const file = await zipArrays(join(dir, name), [
     { name: 'x.npy', path: arrays.images.temp },
     { name: 'y.npy', path: arrays.labels.temp },
-    ...softMember(arrays, 'soft_labels.npy'),
+    ...extraMembers(arrays, ''),
   ], [arrays]);
   await onFile(file);
   return { dir, files: [file], count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };
@@ -61,13 +63,13 @@ interface ArrayStream {
  */
 async function npyArrays(source: Observable<Block>, path: string, sink: { where: string; stores: SinkName }, stream: ArrayStream): Promise<NpyFiles> {
   const pair = await npyPairWriter({ images: `${path}.x.npy`, labels: `${path}.y.npy` }, stream.expectedCount, stream.onProgress, sink);
-  const arrays = await writeBlocks(source, withSoftLabels(pair, `${path}.soft_labels.npy`, stream.expectedCount), stream.signal, stream.written);
-  await Promise.all([arrays.images.close(), arrays.labels.close(), arrays.softLabels?.close()]);
+  const arrays = await writeBlocks(source, withExtraArrays(pair, (extra) => `${path}.${extra.member}`, stream.expectedCount), stream.signal, stream.written);
+  await Promise.all([arrays.images.close(), arrays.labels.close(), ...arrays.extras.map(({ file }) => file.close())]);
   return arrays;
 }
 
-/** The zip member of the soft labels' temporary, named `name`, when there is one. */
-const softMember = (arrays: NpyFiles, name: string): ZipMember[] => (arrays.softLabels ? [{ name, path: arrays.softLabels.temp }] : []);
+/** The zip members of the optional arrays' temporaries (`soft_labels.npy`, ...), `suffix` (`_train`) before `.npy`. */
+const extraMembers = (arrays: NpyFiles, suffix: string): ZipMember[] => arrays.extras.map(({ extra, file }) => ({ name: extra.member.replace(/\.npy$/, `${suffix}.npy`), path: file.temp }));
 
 /** Zips NPY temporaries into `path` (a temporary until renamed), then deletes them, whatever happens. */
 async function zipArrays(path: string, members: ZipMember[], arrays: NpyFiles[]): Promise<ExportedFile> {
@@ -85,7 +87,7 @@ async function zipArrays(path: string, members: ZipMember[], arrays: NpyFiles[])
 }
 
 /** Deletes the NPY temporaries of `arrays`. */
-const removeTemporaries = (arrays: NpyFiles[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [a.images, a.labels, ...(a.softLabels ? [a.softLabels] : [])].map((f) => rm(f.temp, { force: true }))));
+const removeTemporaries = (arrays: NpyFiles[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [a.images, a.labels, ...a.extras.map((e) => e.file)].map((f) => rm(f.temp, { force: true }))));
 
 /**
  * Writes `mnist.npz` in the layout of Keras' `keras.datasets.mnist.load_data()`: a stored zip of
@@ -93,7 +95,7 @@ const removeTemporaries = (arrays: NpyFiles[]): Promise<unknown> => Promise.all(
  * `(n, h, w)`, uint8 labels `(n,)`), so code written for Keras' file reads the export:
  * `with np.load('mnist.npz') as f: x_train, y_train = f['x_train'], f['y_train']`. A split whose
  * blocks carry soft labels adds `soft_labels_train.npy` or `soft_labels_test.npy` (float32
- * `(n, classes)`).
+ * `(n, classes)`), and likewise `label_matrix_train.npy` (uint8) and `class_ids_train.npy` (uint16).
  *
  * The training pipeline runs first, then the test pipeline; each streams to NPY temporaries
  * that are zipped at the end (disk use peaks at twice the export's size).
@@ -128,8 +130,8 @@ export async function toKerasNpz(sources: { train: Observable<Block>; test: Obse
     { name: 'y_train.npy', path: train.labels.temp },
     { name: 'x_test.npy', path: test.images.temp },
     { name: 'y_test.npy', path: test.labels.temp },
-    ...softMember(train, 'soft_labels_train.npy'),
-    ...softMember(test, 'soft_labels_test.npy'),
+    ...extraMembers(train, '_train'),
+    ...extraMembers(test, '_test'),
   ], [train, test]);
   await onFile(file);
   return { dir, files: [file], count: train.count + test.count, shape: train.count > 0 ? train.shape : test.shape, dtype: train.count > 0 ? train.dtype : test.dtype };

@@ -110,7 +110,7 @@ export async function toPngFolder(source: Observable<Block>, options: PngSinkOpt
       const rows = Array.from({ length: n }, () => '');
       const lines = Array.from({ length: n }, () => '');
       await forEachLimited(n, concurrency, async (i) => {
-        const label = block.labels[i];
+        const label = block.classIds?.[i] ?? block.labels[i]; // Kuzushiji-Kanji's class ids, past 255
         let folder = folders.get(label);
         if (!folder) folders.set(label, (folder = makeFolders(join(dir, String(label)))));
         await folder;

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { makeFolders, softLabelClasses, type Block } from '@idxflow/core/internal';
+import { labelMatrixColumns, makeFolders, softLabelClasses, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { countError } from './errors.js';
@@ -30,20 +30,22 @@ export function shardName(k: number): string {
 /** The `.cls` member of each label byte: the label as decimal ASCII. */
 const CLASS_TEXT = Array.from({ length: 256 }, (_, label) => encoder.encode(String(label)));
 
+/** The `.cls` text of sample `i`: its class id (`Block.classIds`, Kuzushiji-Kanji) or its label. */
+const classText = (block: Block, i: number): Uint8Array => (block.classIds === undefined ? CLASS_TEXT[block.labels[i]] : encoder.encode(String(block.classIds[i])));
+
 /**
- * The `.soft.npy` member of each sample of a block with soft labels: an NPY v1.0 float32 array
- * `(classes,)`, its row of `softLabels`; undefined for a block without them.
+ * A per-sample NPY member of a block's rows of `values` (`columns` each, of `descr`): an NPY v1.0
+ * array `(columns,)`, sample `i`'s row; undefined for a block without them.
  */
-function softMembers(block: Block): ((i: number) => Uint8Array) | undefined {
-  const soft = block.softLabels;
-  if (soft === undefined) return undefined;
-  const classes = softLabelClasses(block);
-  const header = npyHeader(npyDescr('float32'), [classes]);
-  const rows = new Uint8Array(soft.buffer, soft.byteOffset, soft.byteLength);
-  const body = new Uint8Array(header.length + classes * 4);
+function rowMembers(values: Float32Array | Uint8Array | undefined, columns: number, descr: string): ((i: number) => Uint8Array) | undefined {
+  if (values === undefined) return undefined;
+  const header = npyHeader(descr, [columns]);
+  const width = columns * values.BYTES_PER_ELEMENT;
+  const rows = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const body = new Uint8Array(header.length + width);
   body.set(header);
   return (i) => {
-    body.set(rows.subarray(i * classes * 4, (i + 1) * classes * 4), header.length);
+    body.set(rows.subarray(i * width, (i + 1) * width), header.length);
     return body;
   };
 }
@@ -51,17 +53,19 @@ function softMembers(block: Block): ((i: number) => Uint8Array) | undefined {
 /** The tar members of samples `[from, to)` of a block, as one array, keys counted from `position`. */
 function members(encoded: PngBlock, from: number, to: number, position: number): Uint8Array {
   const { block, pngs } = encoded;
-  const soft = softMembers(block);
-  const softBytes = soft ? tarMemberBytes(soft(from).length) : 0;
+  const soft = rowMembers(block.softLabels, softLabelClasses(block), npyDescr('float32'));
+  const matrix = rowMembers(block.labelMatrix, labelMatrixColumns(block), '|u1');
+  const rowBytes = (soft ? tarMemberBytes(soft(from).length) : 0) + (matrix ? tarMemberBytes(matrix(from).length) : 0);
   let size = 0;
-  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(CLASS_TEXT[block.labels[i]].length) + softBytes;
+  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(classText(block, i).length) + rowBytes;
   const out = new Uint8Array(size);
   let at = 0;
   for (let i = from; i < to; i++) {
     const key = String(position + i - from).padStart(9, '0');
     at = writeTarMember(out, at, `${key}.png`, pngs.bytes.subarray(pngs.offsets[i], pngs.offsets[i + 1]));
-    at = writeTarMember(out, at, `${key}.cls`, CLASS_TEXT[block.labels[i]]);
+    at = writeTarMember(out, at, `${key}.cls`, classText(block, i));
     if (soft) at = writeTarMember(out, at, `${key}.soft.npy`, soft(i));
+    if (matrix) at = writeTarMember(out, at, `${key}.labels.npy`, matrix(i));
   }
   return out;
 }
@@ -70,8 +74,10 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
  * Writes WebDataset shards `<dir>/shard-000000.tar`, ... of `shardSize` samples each. A sample is
  * two tar members sharing its key, the export position as 9 zero-padded digits: `<key>.png` (an
  * 8-bit grey PNG) and `<key>.cls` (the label as decimal ASCII, which webdataset decodes with
- * `int()`); and, when the blocks carry soft labels (after `mixup()` or `cutmix()`), a third,
- * `<key>.soft.npy` (float32 `(classes,)`, which webdataset's `npy` decoder loads with numpy). The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
+ * `int()`; for blocks with class ids, Kuzushiji-Kanji's, the class id); and, when the blocks
+ * carry them, `<key>.soft.npy` (soft labels after `mixup()` or `cutmix()`, float32 `(classes,)`)
+ * and `<key>.labels.npy` (a label matrix, ChestMNIST's findings, uint8 `(columns,)`), which
+ * webdataset's `npy` decoder loads with numpy. The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
  * bytes, and a part of an export that starts at `position` (a multiple of `shardSize`) writes
  * exactly the shards the whole export would.
  *

@@ -1,4 +1,4 @@
-import { refuseUnstoredLabels, validate, type Block } from '@idxflow/core/internal';
+import { validate, type Block } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { iterateBlocks } from './iterateBlocks.js';
 import { refuseUnstored } from '../stores.js';
@@ -27,7 +27,7 @@ export interface TensorOptions {
 export interface TensorBatch<Y extends Int32Array | Float32Array = Int32Array | Float32Array> {
   /** Pixels in [0, 1] (or as normalised upstream), `n * h * w` floats. */
   readonly x: Float32Array;
-  /** Class ids (`Int32Array`, `n`) or one-hot rows (`Float32Array`, `n * classes`). */
+  /** Class ids (`Int32Array`, `n`: `Block.classIds` when the block has them, past 255) or one-hot rows (`Float32Array`, `n * classes`). */
   readonly y: Y;
   /** `[n, 1, h, w]` (NCHW) or `[n, h, w, 1]` (NHWC). */
   readonly shape: [number, number, number, number];
@@ -71,12 +71,11 @@ function softRows(block: Block, classes: number): Float32Array {
 }
 
 function tensorBatch(block: Block, layout: Layout, oneHot: boolean, classes: number): TensorBatch {
-  refuseUnstoredLabels(oneHot ? 'toTensors({ oneHot: true })' : 'toTensors()', block);
   refuseUnstored(oneHot ? 'toTensors(oneHot)' : 'toTensors', oneHot ? 'toTensors({ oneHot: true })' : 'toTensors()', block);
   const [n, h, w] = block.shape;
   return {
     x: unitFloats(block.images),
-    y: oneHot ? (block.softLabels === undefined ? oneHotRows(block.labels, classes) : softRows(block, classes)) : Int32Array.from(block.labels),
+    y: oneHot ? (block.softLabels === undefined ? oneHotRows(block.labels, classes) : softRows(block, classes)) : Int32Array.from(block.classIds ?? block.labels),
     // One channel: [n, 1, h, w] and [n, h, w, 1] index the same memory, so only the shape differs.
     shape: layout === 'NCHW' ? [n, 1, h, w] : [n, h, w, 1],
     yShape: oneHot ? [n, classes] : [n],

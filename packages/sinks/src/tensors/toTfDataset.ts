@@ -1,6 +1,7 @@
 import { validate, type Block } from '@idxflow/core/internal';
 import type { Tensor2D, Tensor4D, data } from '@tensorflow/tfjs';
-import type { Observable } from 'rxjs';
+import { tap, type Observable } from 'rxjs';
+import { refuseUnstored } from '../stores.js';
 import { importTensorFlow, type TensorFlow } from './tfjs.js';
 import { toTensors, type TensorBatch } from './toTensors.js';
 
@@ -73,7 +74,8 @@ function tensorsOf(tf: TensorFlow, batches: AsyncIterable<TensorBatch<Float32Arr
  */
 export async function toTfDataset(source: Observable<Block>, options: TfDatasetOptions = {}): Promise<data.Dataset<TfBatch>> {
   const classes = validate.integer('classes', options.classes ?? 10, 1);
-  const batches = toTensors(source, { layout: 'NHWC', oneHot: true, classes });
+  // Refused in its own name (a label matrix, class ids: SINK_STORES), before toTensors() would in its.
+  const batches = toTensors(source.pipe(tap((block) => refuseUnstored('toTfDataset', 'toTfDataset()', block))), { layout: 'NHWC', oneHot: true, classes });
   const tf = options.tf ?? (await importTensorFlow());
   return tf.data.generator(() => tensorsOf(tf, batches));
 }
