@@ -16,7 +16,10 @@ import { IdxflowError, type Block } from '@idxflow/core';
  * const carried = OPTIONAL_FIELDS.filter((field) => block[field] !== undefined); // ['softLabels'] after mixup()
  * ```
  */
-export const OPTIONAL_FIELDS = ['softLabels'] as const satisfies readonly (keyof Block)[];
+export const OPTIONAL_FIELDS = [
+  'softLabels',
+  'tasks',
+] as const satisfies readonly (keyof Block)[];
 
 /** One of `OPTIONAL_FIELDS`. */
 export type OptionalField = (typeof OPTIONAL_FIELDS)[number];
@@ -27,6 +30,7 @@ export type BlockField = 'images' | 'labels' | 'indices' | 'epoch' | OptionalFie
 /** The stages that add each optional field, for messages. */
 const MADE_BY: { readonly [F in OptionalField]: string } = {
   softLabels: 'mixup() or cutmix()',
+  tasks: 'permutedTasks(), rotatedTasks() or splitTasks()',
 };
 
 /**
