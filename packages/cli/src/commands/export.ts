@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { asRows, batch, datasetEntry, decodeNpy, epochs, fromBytes, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
 import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks';
 import { loadUntilAborted } from '../interrupted.js';
@@ -13,6 +14,7 @@ import { VERSION } from '../version.js';
 import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
 import { classesOf, MIX_FLAGS, MIX_RULES, mixedSamples, mixingOf } from '../mixFlags.js';
+import { TASK_FLAGS, TASK_RULES, taskCount, taskData, taskRecord, taskSettingsOf, type TaskSettings } from '../taskFlags.js';
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
@@ -61,7 +63,7 @@ const PART_FLAGS = {
   shards: { type: 'string', arg: 'N', help: `the part count (1 to ${MAX_PARTS}), as IDXFLOW_SHARDS does: with JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (then the task ID is the part: --array=0-(N-1)) or RANK`, check: (t) => integerIn('shards', t, 1, MAX_PARTS) },
 } as const satisfies Record<string, FlagSpec>;
 
-export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...MIX_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
+export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...TASK_FLAGS, ...MIX_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
 
 const format = (line: CommandLine): string => String(line.values.format);
 
@@ -80,6 +82,7 @@ export const EXPORT_RULES: readonly FlagRule[] = [
     if (partOf(values, process.env) && values.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
   },
   ...MIX_RULES,
+  ...TASK_RULES,
   ...DATA_RULES,
 ];
 
@@ -89,6 +92,7 @@ Writes the (augmented) dataset in a format other tools read, with a manifest.jso
 
 ${dataUsage(EXPORT_SPLIT)}
 ${usageOf('Export', OWN_FLAGS)}
+${usageOf('Continual-learning tasks (each task made from the source first, then augmented and written as the other flags say)', TASK_FLAGS)}
 ${usageOf('Mixing (after the augmentation and --normalize, in groups of --mix-batch; the train split only with --split all)', MIX_FLAGS)}
 ${usageOf('Many machines (each writes part I of N and its own manifest; see merge-manifests)', PART_FLAGS)}
 A rerun with the same flags resumes an interrupted export: complete files are kept; Ctrl-C
@@ -166,6 +170,8 @@ function settingsOf(flags: Flags) {
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
     part: partOf(flags, process.env),
     mixing: mixingOf(flags),
+    /** What the task of a --tasks folder is, for its manifest; none outside --tasks. */
+    task: undefined as object | undefined,
   };
 }
 
@@ -203,11 +209,11 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing, task }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null, ...manifestClasses(flags) };
   // Exports made before --limit and the mixing flags keep their record, to resume.
   const mix = mixing && { mix: { mixup: mixing.mixup ?? null, cutmix: mixing.cutmix ?? null, batch: mixing.group } };
-  return { ...record, ...(limit === undefined ? {} : { limit }), ...mix };
+  return { ...record, ...(limit === undefined ? {} : { limit }), ...mix, ...(task === undefined ? {} : { task }) };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {
@@ -216,10 +222,31 @@ export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise
   checkTotal(flags, settings, splits);
   const pool = settings.workers > 0 ? augmentPool(settings.workers) : undefined;
   try {
+    const tasks = taskSettingsOf(flags);
+    if (tasks) return await exportTasks(flags, settings, splits, tasks, pool, signal);
     return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool), signal);
   } finally {
     await pool?.destroy();
   }
+}
+
+/**
+ * --tasks: one export per task into `task-<t>/` of --out, each of its task's data (made from
+ * the splits by the task stage) and with its own manifest naming the task; one summary line each.
+ */
+async function exportTasks(flags: Flags, settings: Settings, splits: Splits, tasks: TaskSettings, pool: WorkerPool | undefined, signal: AbortSignal | undefined): Promise<string> {
+  const classes = Math.max(...splits.map((s) => classesOf(s.data.labels)));
+  const count = taskCount(tasks, classes);
+  const [, height, width] = splits[0].data.shape;
+  const lines: string[] = [];
+  for (let t = 0; t < count; t++) {
+    const taskSplits: Splits = [];
+    for (const s of splits) taskSplits.push({ ...s, data: await taskData(tasks, t, s.data, classes, settings.workers, s.inputs.join(' and '), signal) });
+    const folder = { ...settings, out: join(settings.out, `task-${t}`), task: taskRecord(tasks, t, classes, height, width) };
+    checkTotal(flags, folder, taskSplits);
+    lines.push(await writeExport(flags, folder, taskSplits, sectionsOf(flags, folder, taskSplits, pool), signal));
+  }
+  return lines.join('\n');
 }
 
 /** Runs the export of `sections` with a progress report; the summary line. */
