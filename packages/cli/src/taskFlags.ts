@@ -101,7 +101,11 @@ export function taskRecord(settings: TaskSettings, task: number, classes: number
  * blocks of 4096 samples; its samples no longer carry the task (the folder and manifest do).
  */
 export async function taskData(settings: TaskSettings, task: number, data: Block<Uint8Array>, classes: number, workers: number, files: string, signal?: AbortSignal): Promise<Block<Uint8Array>> {
-  const strip = map(({ tasks: _, ...block }: Block): Block<Uint8Array> => block as Block<Uint8Array>);
+  const strip = map((block: Block): Block<Uint8Array> => {
+    const rest: { tasks?: Uint8Array } & Block = { ...block };
+    delete rest.tasks;
+    return rest as Block<Uint8Array>;
+  });
   const made = of(data).pipe(batch(4096), stageOf(settings, task, classes, workers), strip);
   return loadUntilAborted(made, `task ${task} of --tasks ${describe(settings.stream)}`, signal, files);
 }
