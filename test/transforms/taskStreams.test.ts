@@ -33,7 +33,10 @@ function byTask(blocks: Block[]): Map<number, { images: Uint8Array; labels: numb
     [...parts].sort(([a], [b]) => a - b).map(([t, bs]) => {
       const images = new Uint8Array(bs.reduce((s, b) => s + b.images.length, 0));
       let at = 0;
-      for (const b of bs) (images.set(b.images as Uint8Array, at), (at += b.images.length));
+      for (const b of bs) {
+        images.set(b.images as Uint8Array, at);
+        at += b.images.length;
+      }
       return [t, { images, labels: bs.flatMap((b) => Array.from(b.labels)), indices: bs.flatMap((b) => Array.from(b.indices)) }];
     }),
   );
@@ -95,7 +98,10 @@ print(json.dumps(out))`,
     }
     expect(new Set(read.map((r) => r.head.join()))).toHaveLength(4); // four different permutations
     const labels = Array.from(readFileSync(raw('t10k-labels-idx1-ubyte')).subarray(8, 8 + N));
-    for (const { labels: l, indices } of tasks.values()) (expect(l).toEqual(labels), expect(indices).toEqual(labels.map((_, i) => i)));
+    for (const { labels: l, indices } of tasks.values()) {
+      expect(l).toEqual(labels);
+      expect(indices).toEqual(labels.map((_, i) => i));
+    }
   });
 
   it("rotatedTasks: task t's images are torchvision's RandomRotation(degrees=(a, a)) of the source (Avalanche's, nearest), and F.rotate's bilinear", async () => {
@@ -198,7 +204,10 @@ describe('task streams: determinism, options, and the fields downstream', () => 
 
   it('draws whole-degree angles in -180..180 from (seed, task) alone, and only picks tasks', async () => {
     const angles = Array.from({ length: 50 }, (_, t) => taskAngle(5, t));
-    for (const a of angles) (expect(Number.isInteger(a)).toBe(true), expect(Math.abs(a)).toBeLessThanOrEqual(180));
+    for (const a of angles) {
+      expect(Number.isInteger(a)).toBe(true);
+      expect(Math.abs(a)).toBeLessThanOrEqual(180);
+    }
     expect(new Set(angles).size).toBeGreaterThan(40);
     expect(taskAngle(6, 0)).not.toBe(taskAngle(5, 0)); // the seed matters (these two differ)
     const only = byTask(await run(permutedTasks({ tasks: 5, seed: 1, only: [3, 1] }), 500, 1000));
