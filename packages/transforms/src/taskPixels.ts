@@ -13,8 +13,11 @@ export type TaskChange =
 export interface TaskPixelsJob {
   /** `n * height * width` pixels (Float32 only for a permutation). */
   readonly images: Uint8Array | Float32Array;
+  /** Image height in pixels. */
   readonly height: number;
+  /** Image width in pixels. */
   readonly width: number;
+  /** The task's change: its permutation or its rotation. */
   readonly change: TaskChange;
   /** As many pixels of the same type as `images`. */
   readonly output: Uint8Array | Float32Array;
