@@ -57,6 +57,9 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
  * | `serve` | each frame's soft-label section (PROTOCOL.md) |
  * | `idx`, `idx.gz`, `png`, `toTensors` | refused: one class per sample only |
  *
+ * `tasks` (after `permutedTasks()`, `rotatedTasks()`, `splitTasks()`) go to `<split>-tasks.npy`
+ * (`npy`) and member `tasks.npy` (`npz`), uint8 `(n,)`; every other sink refuses them.
+ *
  * ## Example
  * ```ts
  * import { SINK_STORES } from '@idxflow/sinks';
@@ -67,8 +70,8 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
 export const SINK_STORES: { readonly [S in SinkName]: ReadonlySet<BlockField> } = {
   idx: new Set(['images', 'labels']),
   'idx.gz': new Set(['images', 'labels']),
-  npy: new Set(['images', 'labels', 'softLabels']),
-  npz: new Set(['images', 'labels', 'softLabels']),
+  npy: new Set(['images', 'labels', 'softLabels', 'tasks']),
+  npz: new Set(['images', 'labels', 'softLabels', 'tasks']),
   png: new Set(['images', 'labels', 'indices', 'epoch']),
   wds: new Set(['images', 'labels', 'softLabels']),
   hf: new Set(['images', 'labels', 'softLabels']),

@@ -69,12 +69,17 @@ export function softLabelFileNames(format: ExportFormat, split: 'train' | 'val' 
   return format === 'npy' ? [taggedName(`${split}-soft-labels.npy`, tag)] : [];
 }
 
+/** The name of the file a split holds beside its arrays when its blocks carry tasks (`npy`: `<split>-tasks.npy`; `npz` keeps them inside). */
+export function taskFileNames(format: ExportFormat, split: 'train' | 'val' | 'test', tag: string): string[] {
+  return format === 'npy' ? [taggedName(`${split}-tasks.npy`, tag)] : [];
+}
+
 /**
  * A test of the relative file names (with `/`) that the files of positions `[first, end)` of one
  * split may have, under `prefix` (`train/`, `test/` or nothing).
  */
 export function namesOf(format: ExportFormat, split: 'train' | 'val' | 'test', prefix: string, first: number, end: number, tags: string[], shardSize: number, config = 'data'): (name: string) => boolean {
-  const exact = new Set(tags.flatMap((tag) => [...arrayFileNames(format, split, tag, config), ...softLabelFileNames(format, split, tag)]).map((n) => prefix + n));
+  const exact = new Set(tags.flatMap((tag) => [...arrayFileNames(format, split, tag, config), ...softLabelFileNames(format, split, tag), ...taskFileNames(format, split, tag)]).map((n) => prefix + n));
   return (name) => {
     if (!name.startsWith(prefix)) return false;
     const rest = name.slice(prefix.length);

@@ -9,7 +9,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { idxHeader } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
-import { arrayFileNames, partTag, softLabelFileNames, type ExportFormat } from './exportPlan.js';
+import { arrayFileNames, partTag, softLabelFileNames, taskFileNames, type ExportFormat } from './exportPlan.js';
 import { GzipFile } from './gzipFile.js';
 import { journalName, manifestName, manifestOf, type Manifest } from './manifest.js';
 import { npyDescr, npyHeader } from './npy.js';
@@ -59,12 +59,15 @@ const listedBytes = (part: PartFiles, name: string): number => part.manifest.fil
 /** The soft labels' file of a split, tagged. */
 const softLabelsName = (split: 'train' | 'val' | 'test', tag: string): string => softLabelFileNames('npy', split, tag)[0];
 
+/** The tasks' file of a split, tagged. */
+const tasksName = (split: 'train' | 'val' | 'test', tag: string): string => taskFileNames('npy', split, tag)[0];
+
 /** The split a part's files are of: the one whose names for the part's tag it lists, and nothing else. */
 function splitOf(format: ExportFormat, part: PartFiles): 'train' | 'val' | 'test' {
   const names = part.manifest.files.map((f) => f.name);
   for (const split of ['train', 'val', 'test'] as const) {
     const expected = arrayFileNames(format, split, part.tag);
-    const allowed = format === 'npy' ? [...expected, softLabelsName(split, part.tag)] : expected;
+    const allowed = format === 'npy' ? [...expected, softLabelsName(split, part.tag), tasksName(split, part.tag)] : expected;
     if (expected.every((n) => names.includes(n)) && names.every((n) => allowed.includes(n))) return split;
   }
   throw new PartJoinError({ file: part.where, expected: `the files of a ${format} part (${arrayFileNames(format, 'train', part.tag).join(', ')}, or the test split's)`, found: names.join(', ') || 'none' });
@@ -125,6 +128,9 @@ function headersOf(c: JoinContext): { images: (n: number) => Uint8Array; labels:
 /** The member of a soft labels' array in an NPZ (see `toNpz`). */
 const SOFT_MEMBER = 'soft_labels.npy';
 
+/** The member of the tasks' array in an NPZ (see `toNpz`). */
+const TASKS_MEMBER = 'tasks.npy';
+
 /** The joined `<split>.npz`: the parts' `x.npy` and `y.npy` members joined, and their `soft_labels.npy` when they have them (every part, or it is refused). */
 async function npzFile(c: JoinContext): Promise<JoinedFile> {
   const headers = headersOf(c);
@@ -155,6 +161,13 @@ async function npzFile(c: JoinContext): Promise<JoinedFile> {
     const header = (n: number): Uint8Array => npyHeader(npyDescr('float32'), [n, classes]);
     arrays.push({ member: SOFT_MEMBER, array: await arrayOf(c, header, records(classes * 4), member(SOFT_MEMBER)) });
   }
+  const tasks = await Promise.all(c.holding.map(async (p) => ({ p, ...(await entriesOf(p)) })));
+  const withTasks = tasks.find((t) => t.entries.some((e) => e.name === TASKS_MEMBER));
+  if (withTasks) {
+    const without = tasks.find((t) => !t.entries.some((e) => e.name === TASKS_MEMBER));
+    if (without) throw new PartJoinError({ file: without.file, expected: `a member ${TASKS_MEMBER} (tasks) as part ${withTasks.p.manifest.part?.index} has`, found: 'none' });
+    arrays.push({ member: TASKS_MEMBER, array: await arrayOf(c, (n) => npyHeader('|u1', [n]), records(1), member(TASKS_MEMBER)) });
+  }
   return { name: arrayFileNames(c.format, c.split, '')[0], arrays };
 }
 
@@ -180,6 +193,20 @@ async function softLabelsFile(c: JoinContext): Promise<JoinedFile | undefined> {
     return { file, bytes: () => fileRange(file, 0, listedBytes(p, softLabelsName(c.split, p.tag))) };
   });
   return { name: softLabelsName(c.split, ''), arrays: [{ member: softLabelsName(c.split, ''), array }] };
+}
+
+/** The joined tasks' NPY file, when the parts have them (every part, or it is refused). */
+async function tasksFile(c: JoinContext): Promise<JoinedFile | undefined> {
+  const has = (p: PartFiles): boolean => p.manifest.files.some((f) => f.name === tasksName(c.split, p.tag));
+  const first = c.holding.find(has);
+  if (!first) return undefined;
+  const without = c.holding.find((p) => !has(p));
+  if (without) throw new PartJoinError({ file: without.where, expected: `tasks (${tasksName(c.split, without.tag)}) as part ${first.manifest.part?.index} has`, found: 'none' });
+  const array = await arrayOf(c, (n) => npyHeader('|u1', [n]), records(1), async (p) => {
+    const file = join(c.dir, tasksName(c.split, p.tag));
+    return { file, bytes: () => fileRange(file, 0, listedBytes(p, tasksName(c.split, p.tag))) };
+  });
+  return { name: tasksName(c.split, ''), arrays: [{ member: tasksName(c.split, ''), array }] };
 }
 
 /** The joined `labels.csv` (one header line, then every part's rows) and `SHA256SUMS` (every part's lines) of a PNG folder. */
@@ -211,7 +238,8 @@ async function joinedFiles(dir: string, format: ExportFormat, whole: Manifest, p
     { name: labels, arrays: [{ member: labels, array: await arrayOf(c, headers.labels, records(1), partFile(c, 1)) }] },
   ];
   const soft = format === 'npy' ? await softLabelsFile(c) : undefined;
-  return soft ? [...files, soft] : files;
+  const tasks = format === 'npy' ? await tasksFile(c) : undefined;
+  return [...files, ...(soft ? [soft] : []), ...(tasks ? [tasks] : [])];
 }
 
 /** A joined file being written: an atomic file, gzipped or not. */

@@ -8,6 +8,7 @@ import { ExportShape } from './exportShape.js';
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportSummary, FileSinkOptions } from './types.js';
 import { withSoftLabels } from './npySoftLabels.js';
+import { withTasks } from './npyTasks.js';
 import type { SinkName } from '../stores.js';
 import { writeBlocks, type BlockWriter } from './writeBlocks.js';
 import { FormatLimitError, OptionError } from '@idxflow/core';
@@ -124,7 +125,8 @@ export async function npyPairWriter(
  * Writes `<split>-images.npy` (uint8 or float32 as the blocks, shape `(n, h, w)`) and
  * `<split>-labels.npy` (uint8, shape `(n,)`), NPY v1.0 files that `numpy.load` reads; and, when
  * the blocks carry soft labels (after `mixup()` or `cutmix()`), `<split>-soft-labels.npy`
- * (float32, shape `(n, classes)`).
+ * (float32, shape `(n, classes)`); when they carry tasks (after `permutedTasks()` and the like),
+ * `<split>-tasks.npy` (uint8, shape `(n,)`).
  *
  * Both are written under temporary names and renamed when complete; the count in the headers
  * is patched at the end unless `expectedCount` gave it up front.
@@ -144,15 +146,16 @@ export async function npyPairWriter(
 export async function toNpy(source: Observable<Block>, options: FileSinkOptions): Promise<ExportSummary> {
   const { dir, split, expectedCount, onProgress, signal, tag, onFile, written } = checkSinkOptions(options);
   await makeFolders(dir);
-  const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag), softLabels: taggedName(`${split}-soft-labels.npy`, tag) };
+  const names = { images: taggedName(`${split}-images.npy`, tag), labels: taggedName(`${split}-labels.npy`, tag), softLabels: taggedName(`${split}-soft-labels.npy`, tag), tasks: taggedName(`${split}-tasks.npy`, tag) };
   const pair = await npyPairWriter({ images: join(dir, names.images), labels: join(dir, names.labels) }, expectedCount, onProgress);
-  const all = withSoftLabels(pair, join(dir, names.softLabels), expectedCount);
+  const all = withTasks(withSoftLabels(pair, join(dir, names.softLabels), expectedCount), join(dir, names.tasks), expectedCount);
   const arrays = await writeBlocks(source, all, signal, written);
   try {
     const files = [
       { name: names.images, ...(await arrays.images.commit()) },
       { name: names.labels, ...(await arrays.labels.commit()) },
       ...(arrays.softLabels ? [{ name: names.softLabels, ...(await arrays.softLabels.commit()) }] : []),
+      ...(arrays.tasks ? [{ name: names.tasks, ...(await arrays.tasks.commit()) }] : []),
     ];
     for (const file of files) await onFile(file);
     return { dir, files, count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };

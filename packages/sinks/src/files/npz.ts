@@ -5,7 +5,11 @@ import { makeFolders } from '@idxflow/core/internal';
 import type { Observable } from 'rxjs';
 import { AtomicFile } from './atomic.js';
 import { npyPairWriter } from './npy.js';
-import { withSoftLabels, type NpyFiles } from './npySoftLabels.js';
+import { withSoftLabels, type NpyFiles as NpySoftFiles } from './npySoftLabels.js';
+import { withTasks } from './npyTasks.js';
+
+/** The NPY temporaries of one array set: images, labels, and soft labels and tasks when the blocks had them. */
+type NpyFiles = NpySoftFiles & { tasks?: AtomicFile };
 import { checkSinkOptions, taggedName } from './options.js';
 import type { ExportedFile, ExportSummary, FileSinkOptions } from './types.js';
 import type { SinkName } from '../stores.js';
@@ -16,7 +20,8 @@ import { writeStoredZip, type ZipMember } from './zip.js';
  * Writes `<split>.npz`, a stored zip of `x.npy` (the images, uint8 or float32, `(n, h, w)`) and
  * `y.npy` (the labels, uint8, `(n,)`), as `numpy.savez(path, x=..., y=...)` would:
  * `numpy.load('train.npz')['x']`; and, when the blocks carry soft labels (after `mixup()` or
- * `cutmix()`), `soft_labels.npy` (float32, `(n, classes)`).
+ * `cutmix()`), `soft_labels.npy` (float32, `(n, classes)`); when they carry tasks (after
+ * `permutedTasks()` and the like), `tasks.npy` (uint8, `(n,)`).
  *
  * The two arrays stream to NPY temporaries in the export directory; at the end they are copied
  * into the archive (a temporary itself until renamed) and deleted. Disk use peaks at twice the
@@ -42,6 +47,7 @@ export async function toNpz(source: Observable<Block>, options: FileSinkOptions)
     { name: 'x.npy', path: arrays.images.temp },
     { name: 'y.npy', path: arrays.labels.temp },
     ...softMember(arrays, 'soft_labels.npy'),
+    ...(arrays.tasks ? [{ name: 'tasks.npy', path: arrays.tasks.temp }] : []),
   ], [arrays]);
   await onFile(file);
   return { dir, files: [file], count: arrays.count, shape: arrays.shape, dtype: arrays.dtype };
@@ -61,8 +67,9 @@ interface ArrayStream {
  */
 async function npyArrays(source: Observable<Block>, path: string, sink: { where: string; stores: SinkName }, stream: ArrayStream): Promise<NpyFiles> {
   const pair = await npyPairWriter({ images: `${path}.x.npy`, labels: `${path}.y.npy` }, stream.expectedCount, stream.onProgress, sink);
-  const arrays = await writeBlocks(source, withSoftLabels(pair, `${path}.soft_labels.npy`, stream.expectedCount), stream.signal, stream.written);
-  await Promise.all([arrays.images.close(), arrays.labels.close(), arrays.softLabels?.close()]);
+  const soft = withSoftLabels(pair, `${path}.soft_labels.npy`, stream.expectedCount);
+  const arrays = await writeBlocks(source, withTasks(soft, `${path}.tasks.npy`, stream.expectedCount), stream.signal, stream.written);
+  await Promise.all([arrays.images.close(), arrays.labels.close(), arrays.softLabels?.close(), arrays.tasks?.close()]);
   return arrays;
 }
 
@@ -85,7 +92,7 @@ async function zipArrays(path: string, members: ZipMember[], arrays: NpyFiles[])
 }
 
 /** Deletes the NPY temporaries of `arrays`. */
-const removeTemporaries = (arrays: NpyFiles[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [a.images, a.labels, ...(a.softLabels ? [a.softLabels] : [])].map((f) => rm(f.temp, { force: true }))));
+const removeTemporaries = (arrays: NpyFiles[]): Promise<unknown> => Promise.all(arrays.flatMap((a) => [a.images, a.labels, ...(a.softLabels ? [a.softLabels] : []), ...(a.tasks ? [a.tasks] : [])].map((f) => rm(f.temp, { force: true }))));
 
 /**
  * Writes `mnist.npz` in the layout of Keras' `keras.datasets.mnist.load_data()`: a stored zip of
