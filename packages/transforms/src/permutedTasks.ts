@@ -48,7 +48,7 @@ export function taskPermutation(seed: number, task: number, size: number): Uint3
  * import { mnist } from '@idxflow/core';
  * import { permutedTasks } from '@idxflow/transforms';
  * mnist({ split: 'test' }).pipe(permutedTasks({ tasks: 10, seed: 1, workers: 2 }))
- *   .subscribe((b) => console.log(b.tasks?.[0], b.shape)); // 0 [10000, 28, 28], then 1, ... 9
+ *   .subscribe((b) => console.log(b.tasks?.[0])); // 0, 1, ..., 9 for each block of the source
  * ```
  */
 export function permutedTasks(options: PermutedTasksOptions): OperatorFunction<Block, Block> {
