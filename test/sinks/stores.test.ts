@@ -47,7 +47,7 @@ async function expectRefused(run: Promise<unknown>, sink: SinkName, dir?: string
 
 describe('the contract table', () => {
   it('lists the optional fields, and each sink that stores soft labels or not', () => {
-    expect(OPTIONAL_FIELDS).toEqual(['softLabels', 'labelMatrix', 'classIds']);
+    expect(OPTIONAL_FIELDS).toEqual(['softLabels', 'labelMatrix', 'classIds', 'tasks']);
     const refusing = (Object.keys(SINK_STORES) as SinkName[]).filter((s) => !SINK_STORES[s].has('softLabels'));
     expect(refusing).toEqual(['idx', 'idx.gz', 'png', 'toTensors']);
     expect(sinksStoring('images')).toEqual(Object.keys(SINK_STORES));

@@ -54,6 +54,13 @@ export interface Block<P extends PixelArray = PixelArray> {
    * in `@idxflow/sinks`).
    */
   readonly classIds?: Uint16Array;
+  /**
+   * The continual-learning task of each sample (`permutedTasks()`, `rotatedTasks()`,
+   * `splitTasks()`): `n` task numbers from 0. Absent outside a task stream. Blocks with and
+   * without it are never joined; a sink stores it or refuses the block, never drops it
+   * (`SINK_STORES` in `@idxflow/sinks`).
+   */
+  readonly tasks?: Uint8Array;
 }
 
 /** Number of samples in a block. */
@@ -132,6 +139,7 @@ export function allocateBlock<P extends PixelArray>(like: Block<P>, n: number, s
     ...softLabelsLike(like, n),
     ...labelMatrixLike(like, n),
     ...(like.classIds === undefined ? {} : { classIds: new Uint16Array(n) }),
+    ...(like.tasks === undefined ? {} : { tasks: new Uint8Array(n) }),
   };
 }
 
@@ -147,7 +155,8 @@ function describeSamples(block: Block): string {
   const soft = block.softLabels === undefined ? '' : ` with soft labels${block.shape[0] > 0 ? ` of ${softLabelClasses(block)} classes` : ''}`;
   const matrix = block.labelMatrix === undefined ? '' : ` with a label matrix${block.shape[0] > 0 ? ` of ${labelMatrixColumns(block)} columns` : ''}`;
   const ids = block.classIds === undefined ? '' : ' with class ids';
-  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}${matrix}${ids}`;
+  const tasks = block.tasks === undefined ? '' : ' with tasks';
+  return `${block.shape[1]} x ${block.shape[2]} ${dtype}${stages > 0 ? ` after ${stages} random stage${stages > 1 ? 's' : ''}` : ''}${soft}${matrix}${ids}${tasks}`;
 }
 
 /** Whether `block`'s soft labels can be joined with `like`'s: both absent, or both over the same classes. */
@@ -223,10 +232,13 @@ export function checkBlock(stage: string, block: Block, like?: Block): void {
   if (block.classIds !== undefined && (!(block.classIds instanceof Uint16Array) || block.classIds.length !== n)) {
     throw new BlockMismatchError({ file: stage, expected: `class ids in a Uint16Array of ${n} values for a block of ${n} samples`, found: block.classIds instanceof Uint16Array ? `${block.classIds.length} values` : Object.prototype.toString.call(block.classIds) });
   }
+  if (block.tasks !== undefined && (!(block.tasks instanceof Uint8Array) || block.tasks.length !== n)) {
+    throw new BlockMismatchError({ file: stage, expected: `tasks in a Uint8Array of ${n} values for a block of ${n} samples`, found: block.tasks instanceof Uint8Array ? `${block.tasks.length} values` : Object.prototype.toString.call(block.tasks) });
+  }
   if (like === undefined) return;
   const sameType = (block.images instanceof Float32Array) === (like.images instanceof Float32Array);
   const sameLayout = sameType && height === like.shape[1] && width === like.shape[2];
-  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like) || !sameLabelMatrix(block, like) || (block.classIds === undefined) !== (like.classIds === undefined)) {
+  if (!sameLayout || randomStagesOf(block) !== randomStagesOf(like) || !sameSoftLabels(block, like) || !sameLabelMatrix(block, like) || (block.classIds === undefined) !== (like.classIds === undefined) || (block.tasks === undefined) !== (like.tasks === undefined)) {
     throw new BlockMismatchError({
       file: stage,
       expected: `samples of ${describeSamples(like)} like the blocks before (epoch ${like.epoch})`,
@@ -256,6 +268,7 @@ export function copySample(src: Block, from: number, dst: Block, to: number): vo
     dst.labelMatrix.set(src.labelMatrix.subarray(from * k, (from + 1) * k), to * k);
   }
   if (src.classIds !== undefined && dst.classIds !== undefined) dst.classIds[to] = src.classIds[from];
+  if (src.tasks !== undefined && dst.tasks !== undefined) dst.tasks[to] = src.tasks[from];
 }
 
 /** Copies `count` consecutive samples of `src` starting at `from` into `dst` at `to`. */
@@ -276,6 +289,7 @@ export function copySamples(src: Block, from: number, dst: Block, to: number, co
     dst.labelMatrix.set(src.labelMatrix.subarray(from * k, (from + count) * k), to * k);
   }
   if (src.classIds !== undefined && dst.classIds !== undefined) dst.classIds.set(src.classIds.subarray(from, from + count), to);
+  if (src.tasks !== undefined && dst.tasks !== undefined) dst.tasks.set(src.tasks.subarray(from, from + count), to);
 }
 
 /**
@@ -305,5 +319,6 @@ export function sliceBlock<P extends PixelArray>(block: Block<P>, start: number,
     ...(block.softLabels === undefined ? {} : { softLabels: block.softLabels.subarray(start * softLabelClasses(block), end * softLabelClasses(block)) }),
     ...(block.labelMatrix === undefined ? {} : { labelMatrix: block.labelMatrix.subarray(start * labelMatrixColumns(block), end * labelMatrixColumns(block)) }),
     ...(block.classIds === undefined ? {} : { classIds: block.classIds.subarray(start, end) }),
+    ...(block.tasks === undefined ? {} : { tasks: block.tasks.subarray(start, end) }),
   };
 }

@@ -25,6 +25,12 @@ export const RandomStage = {
   mixup: 0x4d58,
   /** `cutmix()`'s per-batch draws: the weight, the box and the pairing. */
   cutmix: 0x4358,
+  /** `permutedTasks()`' pixel permutations, one per task. */
+  permutedTasks: 0x5054,
+  /** `rotatedTasks()`' angles, one per task, when no angles are given. */
+  rotatedTasks: 0x5254,
+  /** `splitTasks()`' class order, when a seed is given and no order. */
+  splitTasks: 0x5354,
 } as const;
 
 const GOLDEN = 0x9e3779b9;

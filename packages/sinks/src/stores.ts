@@ -21,6 +21,7 @@ export const OPTIONAL_FIELDS = [
   'softLabels',
   'labelMatrix',
   'classIds',
+  'tasks',
 ] as const satisfies readonly (keyof Block)[];
 
 /** One of `OPTIONAL_FIELDS`. */
@@ -34,6 +35,7 @@ const MADE_BY: { readonly [F in OptionalField]: string } = {
   softLabels: 'after mixup() or cutmix()',
   labelMatrix: 'of a multi-label dataset such as chestmnist',
   classIds: 'of a dataset of more than 256 classes such as kuzushiji-kanji',
+  tasks: 'after permutedTasks(), rotatedTasks() or splitTasks()',
 };
 
 /**
@@ -62,6 +64,10 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
  * | `serve` | each frame's soft-label section (PROTOCOL.md) | refused | refused |
  * | `idx`, `idx.gz` | refused: one byte-sized class per sample only | refused | refused |
  *
+ * `tasks` (after `permutedTasks()`, `rotatedTasks()`, `splitTasks()`) go to `<split>-tasks.npy`
+ * (`npy`), member `tasks` of `<split>.npz` and `tasks_train`, `tasks_test` of Keras' `mnist.npz`,
+ * uint8 `(n,)`; every other sink refuses them.
+ *
  * ## Example
  * ```ts
  * import { SINK_STORES } from '@idxflow/sinks';
@@ -72,12 +78,12 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
 export const SINK_STORES: { readonly [S in SinkName]: ReadonlySet<BlockField> } = {
   idx: new Set(['images', 'labels']),
   'idx.gz': new Set(['images', 'labels']),
-  npy: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
-  npz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  npy: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
+  npz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
   png: new Set(['images', 'labels', 'indices', 'epoch', 'classIds']),
   wds: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
   hf: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
-  toKerasNpz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  toKerasNpz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
   toTensors: new Set(['images', 'labels', 'indices', 'epoch', 'classIds']),
   'toTensors(oneHot)': new Set(['images', 'labels', 'softLabels', 'indices', 'epoch']),
   toTfDataset: new Set(['images', 'labels', 'softLabels']),

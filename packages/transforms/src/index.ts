@@ -1,7 +1,9 @@
 /**
  * The stages that change pixels. `augment()` runs geometry (one resampling), stroke and tone
  * steps, erasing and normalisation in one pass, on worker threads when asked; the single-step
- * operators, `normalize()`, and the batch mixers `mixup()` and `cutmix()`. Outside a pipeline,
+ * operators, `normalize()`, and the batch mixers `mixup()` and `cutmix()`. The continual-learning
+ * streams `permutedTasks()`, `rotatedTasks()` and `splitTasks()` mark each sample with its task.
+ * Outside a pipeline,
  * `specOf()` checks a stage's options once, `augmentImages()` augments a run of images with it
  * (the bytes the stage gives), and `sampleDraws()` tells what one sample drew. Kernels and
  * plumbing are in `@idxflow/transforms/internal`.
@@ -18,3 +20,7 @@ export { mixup } from './mixup.js';
 export { cutmix } from './cutmix.js';
 export type { MixOptions } from './mixing.js';
 export { sampleDraws, type EraseBox, type SampleDraws, type SampleKey } from './sampleDraws.js';
+export { permutedTasks, taskPermutation, type PermutedTasksOptions } from './permutedTasks.js';
+export { rotatedTasks, taskAngle, type RotatedTasksOptions } from './rotatedTasks.js';
+export { splitTasks, splitClassOrder, type SplitTasksOptions } from './splitTasks.js';
+export type { TaskRunOptions } from './taskStages.js';

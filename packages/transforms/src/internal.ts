@@ -12,3 +12,8 @@ export * from './mixup.js';
 export * from './cutmix.js';
 export * from './sampleDraws.js';
 export * from './sampleGeometry.js';
+export * from './taskPixels.js';
+export * from './taskStages.js';
+export * from './permutedTasks.js';
+export * from './rotatedTasks.js';
+export * from './splitTasks.js';

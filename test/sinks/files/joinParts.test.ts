@@ -13,7 +13,10 @@ import { listFiles, parseNpy, sha256, tmp } from './fixtures.js';
 import { python } from '../../fixtures/python.js';
 import { labelAt, positionalBlock, positionalData, SIDE } from './positional.js';
 
-type Kind = 'uint8' | 'float32' | 'soft';
+type Kind = 'uint8' | 'float32' | 'soft' | 'tasks';
+
+/** Sample `position`'s task: a function of the position only. */
+const taskAt = (position: number): number => (position * 7) % 5;
 const CLASSES = 3;
 
 /** Sample `position`'s soft labels: a function of the position only. */
@@ -26,6 +29,7 @@ function blocksOf(kind: Kind, first: number, count: number): Block[] {
     const block = positionalBlock(at, Math.min(700, first + count - at));
     const n = block.shape[0];
     if (kind === 'float32') blocks.push({ ...block, images: Float32Array.from(block.images, (v) => v / 255 - 0.5) });
+    else if (kind === 'tasks') blocks.push({ ...block, tasks: Uint8Array.from({ length: n }, (_, i) => taskAt(at + i)) });
     else if (kind === 'soft') blocks.push({ ...block, softLabels: Float32Array.from({ length: n * CLASSES }, (_, i) => softAt(at + Math.floor(i / CLASSES), i % CLASSES)) });
     else blocks.push(block);
   }
@@ -112,6 +116,21 @@ describe('joinParts', () => {
     const read = python("import numpy as np, sys, json; f = np.load(sys.argv[1]); s = f['soft_labels']; print(json.dumps([sorted(f.files), str(s.dtype), list(s.shape), s.ravel().tolist()]))", join(parts, 'test.npz')) as [string[], string, number[], number[]];
     expect(read.slice(0, 3)).toEqual([['soft_labels', 'x', 'y'], 'float32', [2500, CLASSES]]);
     expect(read[3]).toEqual(Array.from(Float32Array.from({ length: 2500 * CLASSES }, (_, i) => softAt(Math.floor(i / CLASSES), i % CLASSES))));
+  });
+
+  it('npy and npz: tasks join into <split>-tasks.npy and the member tasks.npy, as the single export writes them (numpy reads them)', async () => {
+    const npy = await exportAndJoin('npy', 'train', 2500, 3, 'tasks');
+    expect(Object.keys(contents(npy.parts))).toEqual(['manifest.json', 'train-images.npy', 'train-labels.npy', 'train-tasks.npy']);
+    expect(contents(npy.parts)).toEqual(contents(npy.single));
+    const npz = await exportAndJoin('npz', 'test', 2500, 3, 'tasks');
+    expect(contents(npz.parts)).toEqual(contents(npz.single));
+    const read = python(
+      "import numpy as np, sys, json; a = np.load(sys.argv[1]); f = np.load(sys.argv[2]); print(json.dumps([str(a.dtype), list(a.shape), a.tolist(), sorted(f.files), f['tasks'].tolist()]))",
+      join(npy.parts, 'train-tasks.npy'),
+      join(npz.parts, 'test.npz'),
+    ) as [string, number[], number[], string[], number[]];
+    const expected = Array.from({ length: 2500 }, (_, i) => taskAt(i));
+    expect(read).toEqual(['uint8', [2500], expected, ['tasks', 'x', 'y'], expected]);
   });
 
   it('npz: parts with and without soft labels are refused, naming the part without them, and nothing is joined', async () => {

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { asRows, batch, datasetEntry, decodeNpy, epochs, fromBytes, shuffleRows, skipSamples, takeSamples, type Block, type Run, type Split, type WorkerPool } from '@idxflow/core';
 import { ExportRefusedError, runExport, type ExportSection } from '@idxflow/sinks';
 import { loadUntilAborted } from '../interrupted.js';
@@ -14,6 +15,8 @@ import { VERSION } from '../version.js';
 import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
 import { formatOf, MAX_SHARD_SIZE } from './exportFlags.js';
+import { taskCount, taskSettingsOf, type TaskSettings } from '../taskFlags.js';
+import { taskData, taskRecord } from '../tasks.js';
 
 /** The splits the flags ask for, each with its source (its first --limit samples) and input files. */
 async function splitsOf(flags: Flags, signal?: AbortSignal): Promise<{ split: Split; data: Block<Uint8Array>; inputs: string[]; name: string; skipped: string[] }[]> {
@@ -81,6 +84,8 @@ function settingsOf(flags: Flags) {
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
     part: partOf(flags, process.env),
     mixing: mixingOf(flags),
+    /** What the task of a --tasks folder is, for its manifest; none outside --tasks. */
+    task: undefined as object | undefined,
   };
 }
 
@@ -118,11 +123,11 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing, task }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null, ...manifestClasses(flags) };
   // Exports made before --limit and the mixing flags keep their record, to resume.
   const mix = mixing && { mix: { mixup: mixing.mixup ?? null, cutmix: mixing.cutmix ?? null, batch: mixing.group } };
-  return { ...record, ...(limit === undefined ? {} : { limit }), ...mix };
+  return { ...record, ...(limit === undefined ? {} : { limit }), ...mix, ...(task === undefined ? {} : { task }) };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {
@@ -131,10 +136,31 @@ export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise
   checkTotal(flags, settings, splits);
   const pool = settings.workers > 0 ? augmentPool(settings.workers) : undefined;
   try {
+    const tasks = taskSettingsOf(flags);
+    if (tasks) return await exportTasks(flags, settings, splits, tasks, pool, signal);
     return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool), signal);
   } finally {
     await pool?.destroy();
   }
+}
+
+/**
+ * --tasks: one export per task into `task-<t>/` of --out, each of its task's data (made from
+ * the splits by the task stage) and with its own manifest naming the task; one summary line each.
+ */
+async function exportTasks(flags: Flags, settings: Settings, splits: Splits, tasks: TaskSettings, pool: WorkerPool | undefined, signal: AbortSignal | undefined): Promise<string> {
+  const classes = Math.max(...splits.map((s) => classesOf(s.data.labels)));
+  const count = taskCount(tasks, classes);
+  const [, height, width] = splits[0].data.shape;
+  const lines: string[] = [];
+  for (let t = 0; t < count; t++) {
+    const taskSplits: Splits = [];
+    for (const s of splits) taskSplits.push({ ...s, data: await taskData(tasks, t, s.data, classes, settings.workers, s.inputs.join(' and '), signal) });
+    const folder = { ...settings, out: join(settings.out, `task-${t}`), task: taskRecord(tasks, t, classes, height, width) };
+    checkTotal(flags, folder, taskSplits);
+    lines.push(await writeExport(flags, folder, taskSplits, sectionsOf(flags, folder, taskSplits, pool), signal));
+  }
+  return lines.join('\n');
 }
 
 /** Runs the export of `sections` with a progress report; the summary line. */

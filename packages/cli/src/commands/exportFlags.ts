@@ -7,6 +7,7 @@ import { DATA_FLAGS, DATA_RULES, dataUsage, MAX_SAMPLES, NORMALIZE_FLAG, WORKERS
 import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
 import { MIX_FLAGS, MIX_RULES } from '../mixFlags.js';
+import { TASK_FLAGS, TASK_RULES } from '../taskFlags.js';
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
@@ -55,7 +56,7 @@ const PART_FLAGS = {
   shards: { type: 'string', arg: 'N', help: `the part count (1 to ${MAX_PARTS}), as IDXFLOW_SHARDS does: with JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID (then the task ID is the part: --array=0-(N-1)) or RANK`, check: (t) => integerIn('shards', t, 1, MAX_PARTS) },
 } as const satisfies Record<string, FlagSpec>;
 
-export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...MIX_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
+export const EXPORT_FLAGS = { ...DATA_FLAGS, split: EXPORT_SPLIT, ...OWN_FLAGS, ...TASK_FLAGS, ...MIX_FLAGS, ...PART_FLAGS } as const satisfies Record<string, FlagSpec>;
 
 const format = (line: CommandLine): string => String(line.values.format);
 
@@ -74,6 +75,7 @@ export const EXPORT_RULES: readonly FlagRule[] = [
     if (partOf(values, process.env) && values.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
   },
   ...MIX_RULES,
+  ...TASK_RULES,
   ...DATA_RULES,
 ];
 
@@ -83,6 +85,7 @@ Writes the (augmented) dataset in a format other tools read, with a manifest.jso
 
 ${dataUsage(EXPORT_SPLIT)}
 ${usageOf('Export', OWN_FLAGS)}
+${usageOf('Continual-learning tasks (each task made from the source first, then augmented and written as the other flags say)', TASK_FLAGS)}
 ${usageOf('Mixing (after the augmentation and --normalize, in groups of --mix-batch; the train split only with --split all)', MIX_FLAGS)}
 ${usageOf('Many machines (each writes part I of N and its own manifest; see merge-manifests)', PART_FLAGS)}
 A rerun with the same flags resumes an interrupted export: complete files are kept; Ctrl-C

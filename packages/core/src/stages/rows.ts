@@ -71,7 +71,8 @@ export function gatherRows({ from, rows }: Rows, images?: PixelArray): Block {
   const block: Block = { images, labels, indices, epoch: from.epoch, shape, ...(from.randomStages === undefined ? {} : { randomStages: from.randomStages }) };
   const soft = from.softLabels === undefined ? block : { ...block, softLabels: gatherSoftLabels(from, rows) };
   const matrix = from.labelMatrix === undefined ? soft : { ...soft, labelMatrix: gatherLabelMatrix(from, rows) };
-  return from.classIds === undefined ? matrix : { ...matrix, classIds: Uint16Array.from(rows, (r) => from.classIds![r]) };
+  const ids = from.classIds === undefined ? matrix : { ...matrix, classIds: Uint16Array.from(rows, (r) => from.classIds![r]) };
+  return from.tasks === undefined ? ids : { ...ids, tasks: Uint8Array.from(rows, (r) => from.tasks![r]) };
 }
 
 /** The label-matrix rows of `from` named by `rows`, in order. */

@@ -22,6 +22,8 @@ export interface Sample<P extends PixelArray = PixelArray> {
   readonly labelRow?: Uint8Array;
   /** The sample's class id, when the block has class ids (Kuzushiji-Kanji's 3,832 classes; `label` is then 0). */
   readonly classId?: number;
+  /** The sample's continual-learning task, when the block carries tasks (`permutedTasks()` and the like). */
+  readonly task?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Samp
               soft === undefined
                 ? { image, label: block.labels[i], index: block.indices[i], epoch, height, width }
                 : { softLabel: soft.subarray(i * k, (i + 1) * k), image, label: block.labels[i], index: block.indices[i], epoch, height, width };
-            subscriber.next(block.labelMatrix === undefined && block.classIds === undefined ? sample : { ...sample, ...extraLabels(block, i) });
+            subscriber.next(block.labelMatrix === undefined && block.classIds === undefined && block.tasks === undefined ? sample : { ...sample, ...extraLabels(block, i) });
           }
         },
       });
@@ -59,10 +61,11 @@ export function samples<P extends PixelArray>(): OperatorFunction<Block<P>, Samp
 }
 
 /** A sample's label-matrix row and class id, those its block has. */
-function extraLabels(block: Block, i: number): { labelRow?: Uint8Array; classId?: number } {
+function extraLabels(block: Block, i: number): { labelRow?: Uint8Array; classId?: number; task?: number } {
   const k = labelMatrixColumns(block);
   return {
     ...(block.labelMatrix === undefined ? {} : { labelRow: block.labelMatrix.subarray(i * k, (i + 1) * k) }),
     ...(block.classIds === undefined ? {} : { classId: block.classIds[i] }),
+    ...(block.tasks === undefined ? {} : { task: block.tasks[i] }),
   };
 }

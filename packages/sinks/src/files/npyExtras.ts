@@ -1,6 +1,7 @@
 // The optional per-sample arrays of an array export (NPY files, NPZ members), written beside the
 // images and labels when the blocks carry them: soft labels (after mixup() or cutmix()), a label
-// matrix (ChestMNIST's 14 findings) and class ids (Kuzushiji-Kanji's 3,832 classes). One table
+// matrix (ChestMNIST's 14 findings), class ids (Kuzushiji-Kanji's 3,832 classes) and tasks (a
+// continual-learning stream's, after permutedTasks() and the like). One table
 // names each one's files and element type, for the sinks, resumed runs and joined parts alike.
 import { labelMatrixColumns, softLabelClasses, type Block } from '@idxflow/core/internal';
 import { AtomicFile } from './atomic.js';
@@ -13,7 +14,7 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** An optional array of a Block as an array export writes it. */
 export interface ExtraArray {
   /** The Block field. */
-  readonly field: 'softLabels' | 'labelMatrix' | 'classIds';
+  readonly field: 'softLabels' | 'labelMatrix' | 'classIds' | 'tasks';
   /** What it is, for messages. */
   readonly words: string;
   /** The NPY file's name after `<split>-`: `<split>-soft-labels.npy`. */
@@ -33,6 +34,7 @@ export const EXTRA_ARRAYS: readonly ExtraArray[] = [
   { field: 'softLabels', words: 'soft labels', file: 'soft-labels.npy', member: 'soft_labels.npy', descr: HOST_LITTLE_ENDIAN ? '<f4' : '>f4', bytes: 4, columns: softLabelClasses },
   { field: 'labelMatrix', words: 'a label matrix', file: 'label-matrix.npy', member: 'label_matrix.npy', descr: '|u1', bytes: 1, columns: labelMatrixColumns },
   { field: 'classIds', words: 'class ids', file: 'class-ids.npy', member: 'class_ids.npy', descr: HOST_LITTLE_ENDIAN ? '<u2' : '>u2', bytes: 2, columns: undefined },
+  { field: 'tasks', words: 'tasks', file: 'tasks.npy', member: 'tasks.npy', descr: '|u1', bytes: 1, columns: undefined },
 ];
 
 /** The NPY header of an optional array of `n` samples and `columns` columns (ignored for a 1-D array). */

@@ -9,3 +9,4 @@ export * from './noise.js';
 export * from './erase.js';
 export * from './levels.js';
 export * from './blur.js';
+export * from './permute.js';
