@@ -67,7 +67,7 @@ const drain = async (iterable: AsyncIterable<unknown>): Promise<void> => {
 
 describe('the contract table', () => {
   it('lists the label matrix and class ids as optional fields, kept by the sinks named', () => {
-    expect(OPTIONAL_FIELDS).toEqual(['softLabels', 'labelMatrix', 'classIds']);
+    expect(OPTIONAL_FIELDS).toEqual(['softLabels', 'labelMatrix', 'classIds', 'tasks']);
     expect(sinksStoring('labelMatrix')).toEqual(KEEP_MATRIX);
     expect(sinksStoring('classIds')).toEqual(KEEP_IDS);
     expect(SINK_STORES.serve.has('labelMatrix') || SINK_STORES.serve.has('classIds')).toBe(false);

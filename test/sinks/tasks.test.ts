@@ -1,10 +1,10 @@
-// The task of each sample (Block.tasks) in the sinks: NPY and NPZ store it (read back by numpy,
+// The task of each sample (Block.tasks) in the sinks: NPY, NPZ and Keras' mnist.npz store it (read back by numpy,
 // against the task of each sample computed from the stream's order), every other sink refuses it
 // with an UnstorableFieldError before writing anything.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { batch, mnist, takeSamples } from '@idxflow/core';
-import { exportTo, SINK_STORES, sinksStoring, toNpy, toNpz, toPngFolder, UnstorableFieldError } from '@idxflow/sinks';
+import { exportTo, SINK_STORES, sinksStoring, toKerasNpz, toNpy, toNpz, toPngFolder, UnstorableFieldError } from '@idxflow/sinks';
 import { permutedTasks, splitTasks } from '@idxflow/transforms';
 import { describe, expect, it } from 'vitest';
 import { python } from '../fixtures/python.js';
@@ -16,8 +16,8 @@ const stream = () => mnist({ split: 'test' }).pipe(takeSamples(300), batch(100),
 const expected = Array.from({ length: 900 }, (_, i) => Math.floor(i / 100) % 3);
 
 describe('tasks in the sinks', () => {
-  it('the contract: npy and npz store tasks, the others refuse them', () => {
-    expect(sinksStoring('tasks')).toEqual(['npy', 'npz']);
+  it('the contract: npy, npz and Keras npz store tasks, the others refuse them', () => {
+    expect(sinksStoring('tasks')).toEqual(['npy', 'npz', 'toKerasNpz']);
     expect(SINK_STORES.idx.has('tasks')).toBe(false);
   });
 
@@ -34,6 +34,16 @@ describe('tasks in the sinks', () => {
     expect(read).toEqual(['uint8', [900], expected, ['tasks', 'x', 'y'], 'uint8', expected, [900, 28, 28]]);
   });
 
+  it("toKerasNpz writes tasks_train and tasks_test beside Keras' x_train, y_train, x_test, y_test", async () => {
+    const dir = tmp();
+    await toKerasNpz({ train: stream(), test: stream() }, { dir });
+    const read = python(
+      "import numpy as np, sys, json; f = np.load(sys.argv[1]); print(json.dumps([sorted(f.files), str(f['tasks_train'].dtype), f['tasks_train'].tolist(), f['tasks_test'].tolist()]))",
+      join(dir, 'mnist.npz'),
+    ) as unknown[];
+    expect(read).toEqual([['tasks_test', 'tasks_train', 'x_test', 'x_train', 'y_test', 'y_train'], 'uint8', expected, expected]);
+  });
+
   it('exportTo npy with an expected count keeps the tasks and lists the file in the manifest', async () => {
     const dir = tmp();
     const run = await exportTo(mnist({ split: 'test' }).pipe(takeSamples(200), batch(50), splitTasks({ classesPerTask: 5 })), { format: 'npy', dir, split: 'test' });
@@ -44,7 +54,7 @@ describe('tasks in the sinks', () => {
     const dir = tmp();
     const e = await toPngFolder(stream(), { dir }).catch((error: unknown) => error);
     expect(e).toBeInstanceOf(UnstorableFieldError);
-    expect(e).toMatchObject({ field: 'tasks', sink: 'png', keptBy: ['npy', 'npz'] });
+    expect(e).toMatchObject({ field: 'tasks', sink: 'png', keptBy: ['npy', 'npz', 'toKerasNpz'] });
     expect(readdirSync(dir)).toEqual([]);
   });
 });
