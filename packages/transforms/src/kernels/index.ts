@@ -9,3 +9,5 @@ export * from './noise.js';
 export * from './erase.js';
 export * from './levels.js';
 export * from './blur.js';
+export * from './policyOps.js';
+export * from './torchGrid.js';
