@@ -18,3 +18,8 @@ export { mixup } from './mixup.js';
 export { cutmix } from './cutmix.js';
 export type { MixOptions } from './mixing.js';
 export { sampleDraws, type EraseBox, type SampleDraws, type SampleKey } from './sampleDraws.js';
+export { augMix, autoAugment, randAugment, trivialAugment } from './policies/policyStage.js';
+export { policySpecOf, type AugMixOptions, type AutoAugmentOptions, type PolicyOptionsOf, type PolicyResampleOptions, type PolicySpec, type RandAugmentOptions, type TrivialAugmentOptions } from './policies/spec.js';
+export { policyDraws, type PolicyDraws, type PolicyStep } from './policies/draws.js';
+export { policyImages, type PolicyJob } from './policies/policyImages.js';
+export type { PolicyOp } from './policies/space.js';
