@@ -3,11 +3,11 @@ import { asRows, batch, datasetEntry, decodeNpy, epochs, fromBytes, shuffleRows,
 import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks';
 import { loadUntilAborted } from '../interrupted.js';
 import { hfDescription, npyFiles } from '../dataSources.js';
-import { augment, augmentPool } from '@idxflow/transforms';
+import { augment, augmentPool, normalize as normalizeStage } from '@idxflow/transforms';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
-import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, MAX_SAMPLES, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
+import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, MAX_SAMPLES, NORMALIZE_FLAG, normalizeOf, policyOf, policyStage, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
 import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../usageError.js';
@@ -158,6 +158,7 @@ function settingsOf(flags: Flags) {
     workers: workersOf(flags),
     seed: seedOf(flags),
     options: augmentOptions(flags),
+    policy: policyOf(flags),
     normalize: normalizeOf(flags.normalize),
     shardSize: flags['shard-size'] === undefined ? undefined : integerIn('shard-size', String(flags['shard-size']), 1, MAX_SHARD_SIZE),
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
@@ -179,7 +180,7 @@ function checkTotal(flags: Flags, settings: Settings, splits: Splits): void {
 
 /** The sections of the export: each split's samples as a function of their positions. */
 function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined): ExportSection[] {
-  const { seed, options, normalize } = settings;
+  const { seed, options, policy, normalize } = settings;
   return splits.map(({ split, data }, k) => {
     const test = flags.split === 'all' && k === 1;
     const passes = passesOf(flags, settings, k);
@@ -189,16 +190,22 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
       // The samples at export positions [first, first + count): every one a pure function of its position.
       source: (first: number, count: number): Observable<Block> => {
         const runs: Observable<Run> = of(data).pipe(epochs(passes), flags.shuffle && !test ? shuffleRows({ seed }) : asRows());
-        return runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augment(test ? { normalize } : { ...options, normalize }, { seed, pool }));
+        const batches = runs.pipe(skipSamples(first), takeSamples(count), batch(1024));
+        if (test || policy === undefined) return batches.pipe(augment(test ? { normalize } : { ...options, normalize }, { seed, pool }));
+        // The policy after augment()'s steps, then normalisation (policies take bytes, as torchvision's).
+        const augmented = batches.pipe(augment(options, { seed, pool }), policyStage(policy, { seed, pool }));
+        return normalize ? augmented.pipe(normalizeStage(normalize)) : augmented;
       },
     };
   });
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, policy, normalize, copies, shardSize, limit }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null };
-  return limit === undefined ? record : { ...record, limit }; // exports made before --limit keep their record, to resume
+  // exports made before --limit and the policies keep their record, to resume
+  const limited = limit === undefined ? record : { ...record, limit };
+  return policy === undefined ? limited : { ...limited, policy };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {

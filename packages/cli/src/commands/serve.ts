@@ -1,10 +1,10 @@
 import { asRows, batch, epochs, gather, loadBlock, shard, shuffleRows, skipSamples, type Block, type Run, type WorkerPool } from '@idxflow/core';
 import { serve, type BatchServer, type ServeParams } from '@idxflow/sinks';
-import { augment, augmentPool, normalize, type AugmentOptions } from '@idxflow/transforms';
+import { augment, augmentPool, normalize, type AugmentOptions, type PolicySpec } from '@idxflow/transforms';
 import { filter, map, of, type Observable } from 'rxjs';
 import { usageOf, type FlagRule, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
-import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, NORMALIZE_FLAG, normalizeOf, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
+import { augmentOptions, DATA_FLAGS, DATA_RULES, dataUsage, NORMALIZE_FLAG, normalizeOf, policyOf, policyStage, seedOf, sourceOf, WORKERS_FLAG, workersOf } from '../options.js';
 import { LISTEN_RULES, listenFlags } from '../serverFlags.js';
 import { UsageError } from '../usageError.js';
 
@@ -111,6 +111,8 @@ ${usageOf('Server', SERVER_FLAGS)}`;
 interface Engine {
   splits: Map<string, Block>;
   augmentation: AugmentOptions;
+  /** An automatic policy after augment()'s pass, before normalisation. */
+  policy: PolicySpec | undefined;
   normalization: { mean: number; std: number } | undefined;
   pool: WorkerPool | undefined;
   /** The largest batch a client may ask for (memoryOf). */
@@ -154,7 +156,11 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   // samples in flight: a client holds FRAMES_PER_CLIENT largest batches, whatever its speed.
   const pool = engine.pool;
   const window = pool && Math.max(1, Math.min(pool.workers, Math.floor(engine.maxBatch / p.batch)));
-  return runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed }));
+  const run = pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed };
+  if (engine.policy === undefined) return runs.pipe(augment(options, run));
+  // The policy after augment()'s steps, then normalisation (policies take bytes, as torchvision's).
+  const augmented = runs.pipe(augment(engine.augmentation, run), policyStage(engine.policy, run));
+  return engine.normalization ? augmented.pipe(normalize(engine.normalization)) : augmented;
 }
 
 /**
@@ -195,7 +201,7 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
   }
   const memory = memoryOf(flags, maxClients, bytesPerSampleOf(splits, normalization !== undefined), defaultBatch);
   const pool = workers > 0 ? augmentPool(workers) : undefined;
-  const engine: Engine = { splits, augmentation, normalization, pool, maxBatch: memory.maxBatch };
+  const engine: Engine = { splits, augmentation, policy: policyOf(flags), normalization, pool, maxBatch: memory.maxBatch };
   try {
     const server = await serve((p) => pipelineFor(engine, p), {
       host,
