@@ -53,9 +53,13 @@ export type PolicySpec =
 
 /** The options of each policy, by kind. */
 export interface PolicyOptionsOf {
+  /** `randAugment()`'s options. */
   randAugment: RandAugmentOptions;
+  /** `trivialAugment()`'s options. */
   trivialAugment: TrivialAugmentOptions;
+  /** `autoAugment()`'s options. */
   autoAugment: AutoAugmentOptions;
+  /** `augMix()`'s options. */
   augMix: AugMixOptions;
 }
 
