@@ -6,10 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { applyPolicyOp, PolicyOpScratch, policyDraws, policySpecOf, type PolicySpec } from '@idxflow/transforms/internal';
 import { policyOf } from '../../packages/cli/src/options.js';
+import { readSamples } from '../fixtures/frames.js';
 import { CLI, raw } from '../fixtures/mnist.js';
+import { startServer, type RunningServer } from '../fixtures/server.js';
 
 const idxflow = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-policy-cli-'));
@@ -21,20 +23,26 @@ const npyData = (path: string): Buffer => {
   return bytes.subarray(10 + bytes.readUInt16LE(8));
 };
 
-/** The first N test digits through the policy's draws as stage 1, op by op (nothing else on: augment() copies). */
+const scratch = new PolicyOpScratch();
+
+/** Test digit `index` through the policy's draws as stage 1 of `epoch`, op by op (nothing else on: augment() copies). */
+function replayOne(spec: PolicySpec, seed: number, epoch: number, index: number): Uint8Array {
+  const source = readFileSync(raw('t10k-images-idx3-ubyte'));
+  const image = Uint8Array.from(source.subarray(16 + index * PIXELS, 16 + (index + 1) * PIXELS));
+  const draws = policyDraws(spec, { seed, stage: 1, epoch, index }, 28, 28);
+  for (const s of draws.chains[0]) if (s.applied) applyPolicyOp(image, 28, 28, s.op, s.magnitude, spec, scratch);
+  return image;
+}
+
+/** The first N test digits, replayed (AugMix's mixing is checked against torchvision in torchvisionPolicies.test.ts). */
 function replayed(spec: PolicySpec, seed: number): Uint8Array {
-  const source = readFileSync(raw('t10k-images-idx3-ubyte')).subarray(16, 16 + N * PIXELS);
   const out = new Uint8Array(N * PIXELS);
-  const scratch = new PolicyOpScratch();
-  for (let i = 0; i < N; i++) {
-    const draws = policyDraws(spec, { seed, stage: 1, epoch: 0, index: i }, 28, 28);
-    const image = Uint8Array.from(source.subarray(i * PIXELS, (i + 1) * PIXELS));
-    if (draws.mix) continue; // AugMix's mixing is checked against torchvision in torchvisionPolicies.test.ts
-    for (const s of draws.chains[0]) if (s.applied) applyPolicyOp(image, 28, 28, s.op, s.magnitude, spec, scratch);
-    out.set(image, i * PIXELS);
-  }
+  for (let i = 0; i < N; i++) out.set(replayOne(spec, seed, 0, i), i * PIXELS);
   return out;
 }
+
+let server: RunningServer | undefined;
+afterAll(async () => void (await server?.stop()));
 
 describe('the automatic policy flags', () => {
   it('turn into the policies, with torchvision\'s defaults', () => {
@@ -101,5 +109,15 @@ describe('the automatic policy flags', () => {
     let worst = 0;
     for (let i = 0; i < bytes.length; i++) worst = Math.max(worst, Math.abs(floats[i] - (bytes[i] / 255 - 0.5) / 0.25));
     expect(worst).toBeLessThan(1e-6);
+  });
+
+  it('serve --rand-augment 3:12 streams each shuffled sample through the policy, drawn as the second random stage', async () => {
+    server = await startServer(['--split', 'test', '--limit', '200', '--workers', '2', '--rand-augment', '3:12']);
+    const samples = await readSamples(`${server.url}/batches?batch=32&seed=4`, 100);
+    expect(samples).toHaveLength(100);
+    const spec = policySpecOf('randAugment', { ops: 3, magnitude: 12 });
+    const wrong = samples.filter((s) => !Buffer.from(replayOne(spec, 4, s.epoch, s.index)).equals(s.image)).map((s) => s.index);
+    expect(wrong).toEqual([]);
+    expect(samples.map((s) => s.index)).not.toEqual(Array.from({ length: 100 }, (_, i) => i)); // shuffled
   });
 });
