@@ -44,9 +44,9 @@ n = job['count']
 digits = torch.from_numpy(numpy.fromfile(job['path'], dtype=numpy.uint8, offset=16, count=n * 784).copy()).reshape(n, 1, 28, 28)
 ours = numpy.fromfile(job['ours'], dtype=numpy.uint8).reshape(len(job['cases']), n, 1, 28, 28)
 out = []
-for k, (op, m, interp) in enumerate(job['cases']):
+for k, (op, m, interp, fill) in enumerate(job['cases']):
     mode = InterpolationMode.NEAREST if interp == 'nearest' else InterpolationMode.BILINEAR
-    theirs = _apply_op(digits, op, m, interpolation=mode, fill=None).numpy()
+    theirs = _apply_op(digits, op, m, interpolation=mode, fill=None if fill == 0 else [float(fill)]).numpy()
     differ = numpy.nonzero((theirs != ours[k]).reshape(-1))[0]
     out.append([int(len(differ)), bool((theirs != digits.numpy()).any())])
 print(json.dumps({'version': __import__('torchvision').__version__, 'cases': out}))
@@ -91,15 +91,15 @@ function jobFile(job: object): string {
   return file;
 }
 
-type Case = [op: string, magnitude: number, interpolation: 'nearest' | 'bilinear'];
+type Case = [op: string, magnitude: number, interpolation: 'nearest' | 'bilinear', fill: number];
 
 /** Every op of a space at bins 0, 1, 2, 9, the middle and the last two, both signs where signed. */
-function casesOf(space: OpSpace[], interpolation: 'nearest' | 'bilinear'): Case[] {
+function casesOf(space: OpSpace[], interpolation: 'nearest' | 'bilinear', fill = 0): Case[] {
   return space.flatMap((s) => {
     const table = s.magnitudes ?? [0];
     const last = table.length - 1;
     const bins = [...new Set([0, 1, 2, 9, Math.floor(last / 2), last - 1, last].filter((b) => b >= 0 && b <= last))];
-    return bins.flatMap((b) => (s.signed ? [1, -1] : [1]).map((sign): Case => [s.op, sign * table[b], interpolation]));
+    return bins.flatMap((b) => (s.signed ? [1, -1] : [1]).map((sign): Case => [s.op, sign * table[b], interpolation, fill]));
   });
 }
 
@@ -131,23 +131,26 @@ print(json.dumps([[torch.linspace(s, e, n).tolist() for n in range(2, 101)] for 
     expect(wrong.slice(0, 10)).toEqual([]);
   });
 
-  it('gives _apply_op\'s bytes for every op of every space, magnitude forced, on 1,000 digits (nearest and AugMix\'s bilinear)', () => {
+  it('gives _apply_op\'s bytes for every op of every space, magnitude forced, on 1,000 digits (nearest and AugMix\'s bilinear; fill 0, and 100 or 37 for the geometric ops)', () => {
     const unique = new Map<string, Case>();
     for (const c of [
       ...casesOf(trivialAugmentSpace(31), 'nearest'),
       ...casesOf(randAugmentSpace(31, 28, 28), 'nearest'),
       ...casesOf(autoAugmentSpace(28, 28), 'nearest'),
       ...casesOf(augMixSpace(28, 28), 'bilinear'),
+      // A fill other than torchvision's None: its mask (nearest: where the mask is below 0.5; bilinear: a blend).
+      ...casesOf(trivialAugmentSpace(31).slice(1, 6), 'nearest', 100),
+      ...casesOf(augMixSpace(28, 28).slice(0, 5), 'bilinear', 37),
     ])
       unique.set(c.join('|'), c);
     const cases = [...unique.values()];
     const block = digits();
     const ours = Buffer.alloc(cases.length * DIGITS * SIZE);
     const scratch = new PolicyOpScratch();
-    cases.forEach(([op, m, interpolation], k) => {
+    cases.forEach(([op, m, interpolation, fill], k) => {
       for (let d = 0; d < DIGITS; d++) {
         const image = block.images.slice(d * SIZE, (d + 1) * SIZE) as Uint8Array;
-        applyPolicyOp(image, 28, 28, op as OpSpace['op'], m, { interpolation, fill: 0 }, scratch);
+        applyPolicyOp(image, 28, 28, op as OpSpace['op'], m, { interpolation, fill }, scratch);
         ours.set(image, (k * DIGITS + d) * SIZE);
       }
     });

@@ -36,31 +36,109 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
   const r01 = f32(f32(matrix[3]) / hh), r11 = f32(f32(matrix[4]) / hh), r21 = f32(f32(matrix[5]) / hh);
   const nearest = resampling.interpolation === 'nearest';
   const fill = resampling.fill;
-  for (let y = 0; y < height; y++) {
-    const by = f32(y - height * 0.5 + 0.5);
+  // Each column's x * r0 (rounded once), the same for every row.
+  if (columns.length < 2 * width) columns = new Float64Array(2 * width);
+  for (let x = 0; x < width; x++) {
+    const bx = f32(x - width * 0.5 + 0.5);
+    columns[2 * x] = f32(bx * r00);
+    columns[2 * x + 1] = f32(bx * r01);
+  }
+  // With fill 0, a position more than a pixel from the content (the non-zero pixels) samples 0
+  // either way: only each row's span of positions near the content is computed, about half.
+  const box = fill === 0 ? nonZeroBox(src, width, height) : undefined;
+  if (box === null) {
+    dst.fill(0, 0, width * height);
+    return;
+  }
+  for (let y = 0, i = 0; y < height; y++) {
     // bmm of [x, y, 1] by the rescaled theta: x * r0 rounded, then fused multiply-adds (the
     // product of two float32 values is exact in double precision, the sum rounded once)
+    const by = f32(y - height * 0.5 + 0.5);
     const ry0 = by * r10;
     const ry1 = by * r11;
-    for (let x = 0; x < width; x++) {
-      const bx = f32(x - width * 0.5 + 0.5);
-      const gx = f32(f32(ry0 + f32(bx * r00)) + r20);
-      const gy = f32(f32(ry1 + f32(bx * r01)) + r21);
+    let from = 0;
+    let to = width;
+    if (box !== undefined) {
+      // ix and iy are linear in x up to float32 rounding (far below the margin of 2 pixels).
+      const span = rowSpan(ry0 + r20, ry1 + r21, r00, r01, hw, hh, width, box);
+      from = span[0];
+      to = span[1];
+      dst.fill(0, i, i + from);
+      dst.fill(0, i + to, i + width);
+    }
+    i += from;
+    for (let x = from; x < to; x++, i++) {
+      const gx = f32(f32(ry0 + columns[2 * x]) + r20);
+      const gy = f32(f32(ry1 + columns[2 * x + 1]) + r21);
       // GridSamplerKernel.cpp's unnormalize (align_corners=False): (g + 1) * (size / 2) - 0.5
       const ix = f32(f32(gx + 1) * hw - 0.5);
       const iy = f32(f32(gy + 1) * hh - 0.5);
-      let value: number;
       if (nearest) {
         const nx = roundHalfEven(ix);
         const ny = roundHalfEven(iy);
-        value = nx >= 0 && nx < width && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
+        dst[i] = nx >= 0 && nx < width && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
       } else {
-        value = bilinear(src, width, height, ix, iy, fill);
+        dst[i] = bilinear(src, width, height, ix, iy, fill);
       }
-      dst[y * width + x] = value;
     }
+    i += width - to;
   }
 }
+
+const BOX = new Float64Array(4);
+const SPAN: [number, number] = [0, 0];
+
+/** [left, right, top, bottom] of the non-zero pixels, or null when there are none. */
+function nonZeroBox(src: Uint8Array, width: number, height: number): Float64Array | null {
+  let left = width, right = -1, top = height, bottom = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (src[y * width + x] === 0) continue;
+      if (x < left) left = x;
+      if (x > right) right = x;
+      if (y < top) top = y;
+      bottom = y;
+    }
+  }
+  if (right < 0) return null;
+  BOX[0] = left;
+  BOX[1] = right;
+  BOX[2] = top;
+  BOX[3] = bottom;
+  return BOX;
+}
+
+/**
+ * The columns [from, to) of a row whose positions ix = ((g0 + a bx) + 1) hw - 0.5 (bx the
+ * column's centre coordinate), and iy likewise, fall within 2 pixels of the box.
+ */
+function rowSpan(g0: number, g1: number, a: number, d: number, hw: number, hh: number, width: number, box: Float64Array): [number, number] {
+  let from = 0;
+  let to = width;
+  const clip = (g: number, k: number, half: number, low: number, high: number): void => {
+    // position(x) = p0 + slope * x
+    const p0 = (g + k * (0.5 - width * 0.5) + 1) * half - 0.5;
+    const slope = k * half;
+    if (slope === 0) {
+      if (!(p0 > low && p0 < high)) to = from;
+      return;
+    }
+    const x1 = (low - p0) / slope;
+    const x2 = (high - p0) / slope;
+    from = Math.max(from, Math.floor(Math.min(x1, x2)));
+    to = Math.min(to, Math.ceil(Math.max(x1, x2)) + 1);
+  };
+  clip(g0, a, hw, box[0] - 2, box[1] + 2);
+  clip(g1, d, hh, box[2] - 2, box[3] + 2);
+  SPAN[0] = Math.max(0, Math.min(from, width));
+  SPAN[1] = Math.max(SPAN[0], Math.min(to, width));
+  return SPAN;
+}
+
+/** Scratch: each column's products with the rescaled theta's first row. */
+let columns = new Float64Array(0);
+
+const valueAt = (src: Uint8Array, width: number, height: number, x: number, y: number): number => (x >= 0 && x < width && y >= 0 && y < height ? src[y * width + x] : -1);
 
 /** grid_sample's bilinear weights and sum (GridSamplerKernel.cpp), float32, zeros (or the fill's share) outside, rounded half to even. */
 function bilinear(src: Uint8Array, width: number, height: number, ix: number, iy: number, fill: number): number {
@@ -71,8 +149,8 @@ function bilinear(src: Uint8Array, width: number, height: number, ix: number, iy
   const n = f32(iy - y0);
   const s = f32(1 - n);
   const nw = f32(s * e), ne = f32(s * w), sw = f32(n * e), se = f32(n * w);
-  const at = (x: number, y: number): number => (x >= 0 && x < width && y >= 0 && y < height ? src[y * width + x] : -1);
-  const vnw = at(x0, y0), vne = at(x0 + 1, y0), vsw = at(x0, y0 + 1), vse = at(x0 + 1, y0 + 1);
+  const vnw = valueAt(src, width, height, x0, y0), vne = valueAt(src, width, height, x0 + 1, y0);
+  const vsw = valueAt(src, width, height, x0, y0 + 1), vse = valueAt(src, width, height, x0 + 1, y0 + 1);
   let sum = f32((vne < 0 ? 0 : vne) * ne + f32((vnw < 0 ? 0 : vnw) * nw));
   sum = f32((vsw < 0 ? 0 : vsw) * sw + sum);
   sum = f32((vse < 0 ? 0 : vse) * se + sum);
