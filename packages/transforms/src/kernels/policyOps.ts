@@ -26,7 +26,24 @@ import { sharpenPixels } from './blur.js';
 import { brightenedMean, mapBytes, toneTable } from './photometric.js';
 import { torchGridSample } from './torchGrid.js';
 import type { Affine } from './matrix.js';
-import type { PolicyOp } from '../policies/space.js';
+
+/** The ops of torchvision's policies (`_apply_op`'s names). */
+export type PolicyOp =
+  | 'Identity'
+  | 'ShearX'
+  | 'ShearY'
+  | 'TranslateX'
+  | 'TranslateY'
+  | 'Rotate'
+  | 'Brightness'
+  | 'Color'
+  | 'Contrast'
+  | 'Sharpness'
+  | 'Posterize'
+  | 'Solarize'
+  | 'AutoContrast'
+  | 'Equalize'
+  | 'Invert';
 
 /** Scratch buffers of `applyPolicyOp`, reused across samples. */
 export class PolicyOpScratch {

@@ -8,23 +8,9 @@
  * `start + i * step` in the last bit of about half the tables.
  */
 
-/** The ops of torchvision's policies (`_apply_op`'s names). */
-export type PolicyOp =
-  | 'Identity'
-  | 'ShearX'
-  | 'ShearY'
-  | 'TranslateX'
-  | 'TranslateY'
-  | 'Rotate'
-  | 'Brightness'
-  | 'Color'
-  | 'Contrast'
-  | 'Sharpness'
-  | 'Posterize'
-  | 'Solarize'
-  | 'AutoContrast'
-  | 'Equalize'
-  | 'Invert';
+import type { PolicyOp } from '../kernels/policyOps.js';
+
+export type { PolicyOp };
 
 /** One op of a space: its magnitude table (undefined: torchvision's scalar 0) and whether a sign is drawn. */
 export interface OpSpace {
