@@ -14,17 +14,10 @@ export const EXPLORE_FLAGS = { ...DATA_FLAGS, ...SERVER_FLAGS } as const satisfi
 /** The page loads named datasets (and may switch between them) or one pair of IDX files. */
 const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'limit', 'orientation'] as const;
 
-/** The automatic policies have no control on the page yet: refused rather than ignored. */
-const POLICY_FLAGS = ['auto-augment', 'rand-augment', 'trivial-augment', 'augmix'] as const;
-
 export const EXPLORE_RULES: readonly FlagRule[] = [
   ({ given }) => {
     const other = OTHER_SOURCES.find((flag) => given.has(flag));
     if (other !== undefined) throw new UsageError(`Expected no --${other} for idxflow explore, whose page reads a --dataset's whole splits or --images and --labels (export and preview take --${other})`);
-  },
-  ({ given }) => {
-    const policy = POLICY_FLAGS.find((flag) => given.has(flag));
-    if (policy !== undefined) throw new UsageError(`Expected no --${policy} for idxflow explore, whose page has no control for the automatic policies yet (preview and export take --${policy})`);
   },
   ...LISTEN_RULES,
   ...DATA_RULES,
@@ -54,7 +47,8 @@ export interface ExploreCommand extends ExploreServer {
  * already checked (readCommandLine).
  */
 export async function exploreCommand({ values, given }: Pick<CommandLine, 'values' | 'given'>): Promise<ExploreCommand> {
-  const initialFlags = AUGMENT_FLAGS.filter((name) => given.has(name) && typeof values[name] === 'string').map((name): [string, string] => [name, String(values[name])]);
+  // A switch (--trivial-augment) travels as "on", as the page's control sends it.
+  const initialFlags = AUGMENT_FLAGS.filter((name) => given.has(name) && (typeof values[name] === 'string' || values[name] === true)).map((name): [string, string] => [name, values[name] === true ? 'on' : String(values[name])]);
   const seed = seedOf(values);
   const split = values.split === 'test' ? 'test' : 'train';
   const token = typeof values.token === 'string' ? values.token : undefined;
