@@ -25,6 +25,7 @@ const CASES: [group: string, which: string][] = [
   ['core', 'decode-shuffle-batch'],
   ...['a', 'b', 'c'].flatMap((c): [string, string][] => [0, 1, 2].map((w) => ['transforms', `${c}:${w}`])),
   ...[0, 2].map((w): [string, string] => ['transforms', `d:${w}`]),
+  ...['e', 'f'].flatMap((c): [string, string][] => [0, 2].map((w) => ['transforms', `${c}:${w}`])),
   ...['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'serve'].map((f): [string, string] => ['sinks', f]),
   ...['npy', 'wds'].map((f): [string, string] => ['export', f]),
   ...['20', '40', '100'].map((mb): [string, string] => ['npy', mb]),
@@ -121,7 +122,7 @@ cases.forEach(([group, which], i) => {
 
 async function torchBaseline(): Promise<void> {
   console.log('\ntorchvision baseline (bench/baselines/torch_baseline.py), same data, DataLoader(batch 128, shuffle):');
-  for (const [kind, ourCase] of [['none', 'a'], ['affine', 'b'], ['elastic', 'c']] as const) {
+  for (const [kind, ourCase] of [['none', 'a'], ['affine', 'b'], ['elastic', 'c'], ['randaugment', 'e'], ['trivialaugment', 'f']] as const) {
     for (const [workers, ourWorkers] of [[0, 0], [2, 2]] as const) {
       const theirs = await baseline(kind, workers);
       if (theirs === undefined) {

@@ -9,6 +9,8 @@ DataLoader(batch_size=128, shuffle=True). The cases match bench/cases/transforms
   affine   RandomAffine(degrees=15, translate=(2/28, 2/28), bilinear) + ToTensor + Normalize
   elastic  affine, then the Simard (2003) elastic deformation (alpha 34, sigma 4) with
            scipy's gaussian_filter + map_coordinates, then ToTensor + Normalize
+  randaugment     RandAugment(2, 9) + ToTensor + Normalize      (idxflow case e)
+  trivialaugment  TrivialAugmentWide() + ToTensor + Normalize   (idxflow case f)
 
 The timed part is the epoch alone (time.perf_counter around the DataLoader loop). File
 reading, gunzip and IDX decoding happen before and are not timed. With --workers 0 the
@@ -84,7 +86,8 @@ def make_transform(case):
     affine = transforms.RandomAffine(degrees=15, translate=(2 / 28, 2 / 28),
                                      interpolation=InterpolationMode.BILINEAR)
     tail = [transforms.ToTensor(), transforms.Normalize(MEAN, STD)]
-    steps = {'none': [], 'affine': [affine], 'elastic': [affine, Elastic(34.0, 4.0)]}[case]
+    steps = {'none': [], 'affine': [affine], 'elastic': [affine, Elastic(34.0, 4.0)],
+             'randaugment': [transforms.RandAugment(2, 9)], 'trivialaugment': [transforms.TrivialAugmentWide()]}[case]
     return transforms.Compose(steps + tail)
 
 
@@ -115,7 +118,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--images', required=True, help='IDX images file, raw or gzipped')
     p.add_argument('--labels', required=True, help='IDX labels file, raw or gzipped')
-    p.add_argument('--case', choices=['none', 'affine', 'elastic'], required=True)
+    p.add_argument('--case', choices=['none', 'affine', 'elastic', 'randaugment', 'trivialaugment'], required=True)
     p.add_argument('--runs', type=int, default=3, help='timed epochs (default 3)')
     p.add_argument('--workers', type=int, default=0, help='DataLoader num_workers (default 0)')
     p.add_argument('--batch', type=int, default=128)

@@ -11,6 +11,7 @@ import { batch, epochs, idx, recycle, shuffle, shuffleRows, type Block } from '@
 import { augment, type AugmentOptions } from '@idxflow/transforms';
 import { last, lastValueFrom, of, tap, toArray, type Observable } from 'rxjs';
 import { gzippedMnist, median, type CaseResult } from '../harness.js';
+import { policyCase } from './policies.js';
 
 export const AUGMENT_CASES: Record<string, AugmentOptions | undefined> = {
   a: undefined,
@@ -35,6 +36,7 @@ const LABELS = {
 export async function transformCases(which: string): Promise<CaseResult> {
   const [name, workersText] = which.split(':') as [keyof typeof LABELS, string];
   const workers = Number(workersText);
+  if ((name as string) === 'e' || (name as string) === 'f') return policyCase(name as unknown as 'e' | 'f', workers); // bench/cases/policies.ts
   const options = AUGMENT_CASES[name];
   // Decoded once into one in-memory block (not timed).
   const [data] = await lastValueFrom(idx(await gzippedMnist('train')).pipe(shuffle({ seed: 0, blockSize: 60000 }), toArray()));

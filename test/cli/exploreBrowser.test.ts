@@ -174,4 +174,22 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     expect(draws).toContain('posterize4 bits');
     expect(draws).toContain('autocontrast, equalize, invertinvert');
   });
+
+  it("shows RandAugment from its controls, with the export command's bytes and the policy's draws of a clicked sample", async () => {
+    await page.goto(server.pageUrl);
+    await page.waitForFunction(() => window.explore?.version >= 1);
+    await move('rand-augment-ops', 2);
+    await move('rand-augment-magnitude', 12);
+    const command = (await page.locator('#command').textContent())!;
+    expect(command).toBe('idxflow export --dataset mnist --split test --rand-augment 2:12 --seed 0 --copies 7 --out explore-export');
+    const grid = await page.evaluate(() => window.explore.grid);
+    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
+    for (let row = 0; row < 3; row++) {
+      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
+    }
+    await clickCell(1, 2);
+    const draws = (await page.locator('#sample-draws').textContent())!;
+    // The policy's row: two of RandAugment's ops, each with its magnitude when it has one.
+    expect(draws).toMatch(/randAugment(Identity|AutoContrast|Equalize|\w+\(-?[\d.]+\))(, (Identity|AutoContrast|Equalize|\w+\(-?[\d.]+\)))$/m);
+  });
 });

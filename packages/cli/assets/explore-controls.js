@@ -33,6 +33,11 @@ export const OPTIONS = [
   { flag: 'erase-scale', kind: 'pair', unit: 'area share', min: 0, max: 1, step: 0.01, neutral: [0.02, 0.33] },
   { flag: 'erase-ratio', kind: 'pair', unit: 'aspect ratio', min: 0.1, max: 10, step: 0.1, neutral: [0.3, 3.3] },
   { flag: 'erase-value', kind: 'byte', unit: 'value in the box', neutral: 0 },
+  { group: 'Automatic policy (a stage after the steps above; one at most)' },
+  { flag: 'auto-augment', kind: 'choice', unit: "torchvision's AutoAugment", choices: ['off', 'imagenet', 'cifar10', 'svhn'] },
+  { flag: 'rand-augment', kind: 'randaugment', unit: "torchvision's RandAugment(ops, magnitude), 31 bins" },
+  { flag: 'trivial-augment', kind: 'switch', unit: "torchvision's TrivialAugmentWide" },
+  { flag: 'augmix', kind: 'augmix', unit: "torchvision's AugMix(severity, width)" },
 ];
 
 /** A slider row: label, range input `id`, the value shown. */
@@ -77,6 +82,18 @@ function sliders(option) {
     }
     case 'byte':
       return { rows: [slider(`${flag}-v`, 'value', 0, 255, 1, option.neutral)], text: (v) => (v[`${flag}-v`] === option.neutral ? '' : `${v[`${flag}-v`]}`) };
+    case 'randaugment':
+      return {
+        rows: [slider(`${flag}-ops`, 'ops', 0, 4, 1, 0), slider(`${flag}-magnitude`, 'magnitude', 0, 30, 1, 9)],
+        text: (v) => (v[`${flag}-ops`] === 0 ? '' : `${v[`${flag}-ops`]}:${v[`${flag}-magnitude`]}`),
+      };
+    case 'switch':
+      return { rows: [slider(`${flag}-on`, 'on', 0, 1, 1, 0)], text: (v) => (v[`${flag}-on`] === 1 ? 'on' : '') };
+    case 'augmix':
+      return {
+        rows: [slider(`${flag}-severity`, 'severity', 0, 10, 1, 0), slider(`${flag}-width`, 'width', 1, 5, 1, 3)],
+        text: (v) => (v[`${flag}-severity`] === 0 ? '' : `${v[`${flag}-severity`]}:${v[`${flag}-width`]}`),
+      };
     default: {
       const row = document.createElement('label');
       row.className = 'slider';
@@ -106,6 +123,15 @@ function setSliders(fieldset, text) {
   else if (fieldset.dataset.kind === 'blur') set('-k', Number(value.split('x')[0]));
   else if (fieldset.dataset.kind === 'byte') set('-v', numbers[0]);
   else if (fieldset.dataset.kind === 'choice') set('-choice', value);
+  else if (fieldset.dataset.kind === 'randaugment') {
+    set('-ops', numbers[0]);
+    set('-magnitude', numbers[1]);
+  }
+  else if (fieldset.dataset.kind === 'switch') set('-on', value === 'on' ? 1 : 0);
+  else if (fieldset.dataset.kind === 'augmix') {
+    set('-severity', numbers[0]);
+    set('-width', numbers[1]);
+  }
   else {
     set('-min', numbers[0]);
     set('-max', numbers[numbers.length - 1]);

@@ -97,6 +97,15 @@ function select(cell) {
 const number = (v, digits = 3) => (v === undefined || v === null ? 'off' : Number(v.toFixed(digits)).toString());
 
 let sampleAsked = 0;
+/** The table rows of a policy's draws (policyDraws()): each chain's ops with their magnitudes, AugMix's weights. */
+function policyRows(p) {
+  const op = (s) => `${s.op}${s.bin === null ? '' : `(${number(s.magnitude)})`}${s.applied ? '' : ' (not applied)'}`;
+  const rows = p.chains.map((chain, c) => [p.chains.length > 1 ? `${p.kind} chain ${c + 1}` : p.kind, chain.map(op).join(', ') || 'none']);
+  if (p.subPolicy !== undefined) rows.unshift([`${p.kind} sub-policy`, String(p.subPolicy)]);
+  if (p.mix) rows.push([`${p.kind} weights`, [p.mix.original, ...p.mix.weights].map((w) => number(w)).join(', ')]);
+  return rows;
+}
+
 async function showSample(cell) {
   select(cell);
   const grid = explore.grid;
@@ -121,6 +130,7 @@ async function showSample(cell) {
       ['autocontrast, equalize, invert', [d.autocontrast && 'autocontrast', d.equalize && 'equalize', d.invert && 'invert'].filter(Boolean).join(', ') || 'none'],
       ['noise', number(d.noise)], ['erased', d.erase ? `${d.erase.height} × ${d.erase.width} at (${d.erase.top}, ${d.erase.left})` : 'none'],
       ['matrix', d.matrix.map((v) => number(v)).join(', ')],
+      ...(d.policy ? policyRows(d.policy) : []),
     ];
     $('sample-draws').replaceChildren(...rows.map((cells) => {
       const row = document.createElement('tr');

@@ -21,6 +21,8 @@ export const RandomStage = {
   pixel: 0x5058,
   /** `augment()`'s Gaussian noise, one draw per pixel. */
   noise: 0x4e5a,
+  /** The automatic policies' per-sample draws (`randAugment()`, `trivialAugment()`, `autoAugment()`, `augMix()`): ops, magnitudes, signs, mixing weights. */
+  policy: 0x504c,
   /** `mixup()`'s per-batch draws: the mixing weight and the pairing. */
   mixup: 0x4d58,
   /** `cutmix()`'s per-batch draws: the weight, the box and the pairing. */

@@ -24,3 +24,8 @@ export { permutedTasks, taskPermutation, type PermutedTasksOptions } from './per
 export { rotatedTasks, taskAngle, type RotatedTasksOptions } from './rotatedTasks.js';
 export { splitTasks, splitClassOrder, type SplitTasksOptions } from './splitTasks.js';
 export type { TaskRunOptions } from './taskStages.js';
+export { augMix, autoAugment, randAugment, trivialAugment } from './policies/policyStage.js';
+export { policySpecOf, type AugMixOptions, type AutoAugmentOptions, type PolicyOptionsOf, type PolicyResampleOptions, type PolicySpec, type RandAugmentOptions, type TrivialAugmentOptions } from './policies/spec.js';
+export { policyDraws, type PolicyDraws, type PolicyStep } from './policies/draws.js';
+export { policyImages, type PolicyJob } from './policies/policyImages.js';
+export type { PolicyOp } from './policies/space.js';

@@ -17,7 +17,8 @@ export interface ExploreCommand extends ExploreServer {
  * already checked (readCommandLine).
  */
 export async function exploreCommand({ values, given }: Pick<CommandLine, 'values' | 'given'>): Promise<ExploreCommand> {
-  const initialFlags = AUGMENT_FLAGS.filter((name) => given.has(name) && typeof values[name] === 'string').map((name): [string, string] => [name, String(values[name])]);
+  // A switch (--trivial-augment) travels as "on", as the page's control sends it.
+  const initialFlags = AUGMENT_FLAGS.filter((name) => given.has(name) && (typeof values[name] === 'string' || values[name] === true)).map((name): [string, string] => [name, values[name] === true ? 'on' : String(values[name])]);
   const seed = seedOf(values);
   const split = values.split === 'test' ? 'test' : 'train';
   const token = typeof values.token === 'string' ? values.token : undefined;

@@ -6,10 +6,11 @@ import { loadUntilAborted } from '../interrupted.js';
 import { hfDescription, manifestClasses, sourceOf } from '../dataSources.js';
 import { mixingOf } from '../mixFlags.js';
 import { classesOf, mixedSamples } from '../mixing.js';
-import { augment, augmentPool } from '@idxflow/transforms';
-import { lastValueFrom, of, type Observable } from 'rxjs';
+import { policyStage } from '../policyStages.js';
+import { augment, augmentPool, normalize as normalizeStage } from '@idxflow/transforms';
+import { lastValueFrom, of, type Observable, type OperatorFunction } from 'rxjs';
 import { integerIn } from '../numbers.js';
-import { augmentOptions, MAX_SAMPLES, normalizeOf, npyFiles, seedOf, workersOf } from '../options.js';
+import { augmentOptions, MAX_SAMPLES, normalizeOf, npyFiles, policyOf, seedOf, workersOf } from '../options.js';
 import { progressInterval, progressReporter } from '../progress.js';
 import { VERSION } from '../version.js';
 import { UsageError } from '../usageError.js';
@@ -79,6 +80,7 @@ function settingsOf(flags: Flags) {
     workers: workersOf(flags),
     seed: seedOf(flags),
     options: augmentOptions(flags),
+    policy: policyOf(flags),
     normalize: normalizeOf(flags.normalize),
     shardSize: flags['shard-size'] === undefined ? undefined : integerIn('shard-size', String(flags['shard-size']), 1, MAX_SHARD_SIZE),
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
@@ -103,7 +105,7 @@ function checkTotal(flags: Flags, settings: Settings, splits: Splits): void {
 
 /** The sections of the export: each split's samples as a function of their positions. */
 function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined): ExportSection[] {
-  const { seed, options, normalize, mixing } = settings;
+  const { seed, options, policy, normalize, mixing } = settings;
   return splits.map(({ split, data }, k) => {
     const test = flags.split === 'all' && k === 1;
     const passes = passesOf(flags, settings, k);
@@ -114,7 +116,14 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
       // The samples at export positions [first, first + count): every one a pure function of its position.
       source: (first: number, count: number): Observable<Block> => {
         const runs: Observable<Run> = of(data).pipe(epochs(passes), flags.shuffle && !test ? shuffleRows({ seed }) : asRows());
-        const augmented = augment(test ? { normalize } : { ...options, normalize }, { seed, pool });
+        // augment()'s steps; with a policy, the policy after them and normalisation last (policies take bytes, as torchvision's).
+        const augmented: OperatorFunction<Run, Block> =
+          test || policy === undefined
+            ? augment(test ? { normalize } : { ...options, normalize }, { seed, pool })
+            : (rows) => {
+                const policed = rows.pipe(augment(options, { seed, pool }), policyStage(policy, { seed, pool }));
+                return normalize ? policed.pipe(normalizeStage(normalize)) : policed;
+              };
         if (mixing && !test) return mixedSamples(mixing, runs, first, count, data.shape[0], augmented, seed, classes);
         return runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augmented);
       },
@@ -123,11 +132,11 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, mixing, task }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, policy, normalize, copies, shardSize, limit, mixing, task }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null, ...manifestClasses(flags) };
-  // Exports made before --limit and the mixing flags keep their record, to resume.
+  // Exports made before --limit, the mixing flags and the policies keep their record, to resume.
   const mix = mixing && { mix: { mixup: mixing.mixup ?? null, cutmix: mixing.cutmix ?? null, batch: mixing.group } };
-  return { ...record, ...(limit === undefined ? {} : { limit }), ...mix, ...(task === undefined ? {} : { task }) };
+  return { ...record, ...(limit === undefined ? {} : { limit }), ...(policy === undefined ? {} : { policy }), ...mix, ...(task === undefined ? {} : { task }) };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {

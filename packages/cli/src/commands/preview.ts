@@ -1,9 +1,9 @@
 import { MissingPackageError, type Block } from '@idxflow/core';
 import { refuseOutputAmongInputs, writeOutputFile } from '@idxflow/sinks';
-import { augmentImages, specOf } from '@idxflow/transforms';
+import { augmentImages, policyImages, specOf } from '@idxflow/transforms';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { integerIn } from '../numbers.js';
-import { augmentOptions, seedOf } from '../options.js';
+import { augmentOptions, policyOf, seedOf } from '../options.js';
 import { namedEntryOf, sourceOf } from '../dataSources.js';
 import { UsageError } from '../usageError.js';
 import { gridOf, MAX_SIDE, MAX_ZOOM, outOf } from './previewFlags.js';
@@ -78,6 +78,7 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const out = outOf(String(flags.out));
   const options = augmentOptions(flags);
   const spec = specOf(options);
+  const policy = policyOf(flags);
   const seed = seedOf(flags);
   const { source, inputs } = sourceOf(flags);
   await refuseOutputAmongInputs(out, inputs ?? []); // before any work: the sheet must not replace or join its data
@@ -89,7 +90,10 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const sheet = new Uint8Array(rows * cellH * cols * cellW).fill(64);
   const variants = [base.images];
   for (let epoch = 0; epoch < cols - 1; epoch++) {
-    variants.push(augmentImages({ images: base.images, indices: base.indices, epoch, seed, stage: 0, height: h, width: w, spec }) as Uint8Array);
+    const augmented = augmentImages({ images: base.images, indices: base.indices, epoch, seed, stage: 0, height: h, width: w, spec }) as Uint8Array;
+    // The policy after augment()'s pass, the pipeline's second random stage: the bytes export gives.
+    if (policy && !(augmented instanceof Uint8Array)) throw new UsageError('Expected byte images for an automatic policy (torchvision defines them for uint8) but the source holds floats');
+    variants.push(policy ? policyImages({ images: augmented, indices: base.indices, epoch, seed, stage: 1, height: h, width: w, policy }) : augmented);
   }
   variants.forEach((images, col) => {
     for (let row = 0; row < rows; row++) {

@@ -1,12 +1,13 @@
 import { asRows, batch, type Block, epochs, gather, loadBlock, OptionError, type Run, shard, shuffleRows, skipSamples, type WorkerPool } from '@idxflow/core';
 import { serve, type BatchServer, type ServeParams } from '@idxflow/sinks';
-import { augment, augmentPool, normalize, type AugmentOptions } from '@idxflow/transforms';
+import { augment, augmentPool, normalize, type AugmentOptions, type PolicySpec } from '@idxflow/transforms';
 import { filter, map, of, type Observable } from 'rxjs';
 import { integerIn } from '../numbers.js';
-import { augmentOptions, normalizeOf, seedOf, workersOf } from '../options.js';
+import { augmentOptions, normalizeOf, policyOf, seedOf, workersOf } from '../options.js';
 import { sourceOf } from '../dataSources.js';
 import { mixingOf, type Mixing } from '../mixFlags.js';
 import { classesOf, mixStages } from '../mixing.js';
+import { policyStage } from '../policyStages.js';
 import { UsageError } from '../usageError.js';
 import { MAX_BATCH, MAX_CLIENTS, SERVE_FLAGS, splitNamesOf } from './serveFlags.js';
 
@@ -22,6 +23,8 @@ const FRAMES_PER_CLIENT = 3;
 interface Engine {
   splits: Map<string, Block>;
   augmentation: AugmentOptions;
+  /** An automatic policy after augment()'s pass, before normalisation. */
+  policy: PolicySpec | undefined;
   normalization: { mean: number; std: number } | undefined;
   pool: WorkerPool | undefined;
   /** The largest batch a client may ask for (memoryOf). */
@@ -67,7 +70,10 @@ function pipelineFor(engine: Engine, p: ServeParams): Observable<Block> {
   // samples in flight: a client holds FRAMES_PER_CLIENT largest batches, whatever its speed.
   const pool = engine.pool;
   const window = pool && Math.max(1, Math.min(pool.workers, Math.floor(engine.maxBatch / p.batch)));
-  const augmented = runs.pipe(augment(options, pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed }));
+  const run = pool ? { seed: p.seed, pool, taskImages: p.batch, window } : { seed: p.seed };
+  // With a policy: augment()'s steps, the policy, then normalisation (policies take bytes, as torchvision's).
+  const policed = engine.policy === undefined ? undefined : runs.pipe(augment(engine.augmentation, run), policyStage(engine.policy, run));
+  const augmented = policed === undefined ? runs.pipe(augment(options, run)) : engine.normalization ? policed.pipe(normalize(engine.normalization)) : policed;
   const mixing = engine.mixing ? mixStages(engine.mixing, p.seed, classesOf(data.labels)) : [];
   return mixing.reduce((source, stage) => source.pipe(stage), augmented);
 }
@@ -111,7 +117,7 @@ export async function serveCommand(flags: Record<string, string | boolean | unde
   const mixing = mixingOf(flags);
   const memory = memoryOf(flags, maxClients, bytesPerSampleOf(splits, normalization !== undefined, mixing !== undefined), defaultBatch);
   const pool = workers > 0 ? augmentPool(workers) : undefined;
-  const engine: Engine = { splits, augmentation, normalization, pool, maxBatch: memory.maxBatch, mixing };
+  const engine: Engine = { splits, augmentation, policy: policyOf(flags), normalization, pool, maxBatch: memory.maxBatch, mixing };
   try {
     const server = await serve((p) => pipelineFor(engine, p), {
       host,

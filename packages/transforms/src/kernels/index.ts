@@ -10,3 +10,5 @@ export * from './erase.js';
 export * from './levels.js';
 export * from './blur.js';
 export * from './permute.js';
+export * from './policyOps.js';
+export * from './torchGrid.js';

@@ -2,7 +2,7 @@
 // samples (the bytes `idxflow export` writes for them), sampleDraws for a sample's parameters.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Block } from '@idxflow/core';
-import { augmentImages, sampleDraws, type SampleDraws } from '@idxflow/transforms';
+import { augmentImages, policyDraws, policyImages, sampleDraws, type PolicyDraws, type SampleDraws } from '@idxflow/transforms';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
 import { throwIfCancelled } from './workQueue.js';
@@ -68,7 +68,7 @@ export async function renderGrid(view: View, data: ExploreData, block: Block<Uin
       throwIfCancelled(signal);
       const last = Math.min(positions.length, first + ROWS_PER_CHUNK);
       const chunk = { images: images.subarray(first * size, last * size), indices: indices.subarray(first, last) };
-      const drawn = augmentImages({ ...chunk, epoch: view.epoch + j, seed: view.seed, stage: 0, height, width, spec: view.spec }) as Uint8Array;
+      const drawn = augmented(view, chunk, view.epoch + j, height, width);
       for (let r = first; r < last; r++) pixels.set(drawn.subarray((r - first) * size, (r - first + 1) * size), (r * cols + 1 + j) * size);
     }
   }
@@ -84,8 +84,17 @@ export interface SampleView {
   width: number;
   /** The augmented sample. */
   pixels: number[];
-  /** The draws; the elastic field as plain arrays (or null). */
-  draws: Omit<SampleDraws, 'elastic'> & { elastic: { dx: number[]; dy: number[] } | null };
+  /** The draws; the elastic field as plain arrays (or null); the policy's (`policyDraws()`), or null without one. */
+  draws: Omit<SampleDraws, 'elastic'> & { elastic: { dx: number[]; dy: number[] } | null; policy: PolicyDraws | null };
+}
+
+/**
+ * The bytes `idxflow export` gives these samples at `epoch`: augment()'s pass (random stage 0),
+ * then the view's policy, if any (random stage 1).
+ */
+export function augmented(view: View, samples: { images: Uint8Array; indices: Uint32Array }, epoch: number, height: number, width: number): Uint8Array {
+  const drawn = augmentImages({ ...samples, epoch, seed: view.seed, stage: 0, height, width, spec: view.spec }) as Uint8Array;
+  return view.policy ? policyImages({ images: drawn, indices: samples.indices, epoch, seed: view.seed, stage: 1, height, width, policy: view.policy }) : drawn;
 }
 
 /** The sample at source index `index`, epoch `epoch`, under the view's augmentation. */
@@ -93,8 +102,9 @@ export function renderSample(view: View, block: Block<Uint8Array>, index: number
   const [n, height, width] = block.shape;
   if (index >= n) throw new ViewError(`Expected a sample index below ${n} (the split's size) for index but received ${index}`);
   const { images, indices } = picked(block, [index]);
-  const pixels = augmentImages({ images, indices, epoch, seed: view.seed, stage: 0, height, width, spec: view.spec }) as Uint8Array;
+  const pixels = augmented(view, { images, indices }, epoch, height, width);
   const draws = sampleDraws(view.spec, { seed: view.seed, epoch, index: indices[0] }, width, height);
   const elastic = draws.elastic ? { dx: Array.from(draws.elastic.dx), dy: Array.from(draws.elastic.dy) } : null;
-  return { index: indices[0], label: block.labels[index], epoch, height, width, pixels: Array.from(pixels), draws: { ...draws, elastic } };
+  const policy = view.policy ? policyDraws(view.policy, { seed: view.seed, stage: 1, epoch, index: indices[0] }, height, width) : null;
+  return { index: indices[0], label: block.labels[index], epoch, height, width, pixels: Array.from(pixels), draws: { ...draws, elastic, policy } };
 }

@@ -2,6 +2,7 @@
 // the page's flags (the grid, or the one part holding a sample) and the augment({...}) call.
 import { partRange } from '@idxflow/sinks';
 import { DATA_FLAGS } from '../../options.js';
+import type { PolicySpec } from '@idxflow/transforms';
 import type { ExploreBase, View } from './view.js';
 
 /** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
@@ -19,8 +20,10 @@ function viewFlags(view: View, base: ExploreBase): string[] {
   const data = base.images !== undefined
     ? [flag('images', base.images), flag('labels', base.labels!)]
     : [flag('dataset', view.dataset), flag('split', view.split), ...(base.dir === undefined ? [] : [flag('dir', base.dir)])];
-  const defaults = DATA_FLAGS as Record<string, { default?: string | boolean }>;
-  const augmentation = view.flags.filter(([name, value]) => defaults[name]?.default !== value).map(([name, value]) => flag(name, value));
+  const defaults = DATA_FLAGS as Record<string, { default?: string | boolean; type: string }>;
+  const augmentation = view.flags
+    .filter(([name, value]) => defaults[name]?.default !== value)
+    .map(([name, value]) => (defaults[name]?.type === 'boolean' ? `--${name}` : flag(name, value))); // a switch (--trivial-augment) takes no value
   return [...data, ...augmentation, flag('seed', String(view.seed))];
 }
 
@@ -82,17 +85,26 @@ export function augmentCode(view: View, base: ExploreBase, indices: readonly num
   const options = Object.fromEntries(Object.entries(view.options).filter(([k, v]) => !(k === 'interpolation' && v === 'bilinear') && !(k === 'fill' && v === 0)));
   const { name, call } = sourceCall(view, base);
   const first = view.epoch;
+  const policy = view.policy ? policyCall(view.policy, view.seed) : undefined;
   return [
     `import { epochs, gatherRows, loadBlock, ${name} } from '@idxflow/core';`,
-    `import { augment } from '@idxflow/transforms';`,
+    `import { augment${policy ? `, ${policy.name}` : ''} } from '@idxflow/transforms';`,
     `import { lastValueFrom, of, toArray } from 'rxjs';`,
     ``,
     `const data = await loadBlock(${call});`,
     `// The grid's rows: their source indices key the draws.`,
     `const rows = gatherRows({ from: data, rows: Uint32Array.of(${indices.join(', ')}) });`,
-    `const passes = await lastValueFrom(of(rows).pipe(epochs(${first + view.draws}), augment(${literal(options)}, { seed: ${view.seed} }), toArray()));`,
+    `const passes = await lastValueFrom(of(rows).pipe(epochs(${first + view.draws}), augment(${literal(options)}, { seed: ${view.seed} })${policy ? `, ${policy.call}` : ''}, toArray()));`,
     `// Draw j (from 0) of row r: epoch ${first} + j.`,
     `const size = data.shape[1] * data.shape[2];`,
     `const draw = (r: number, j: number) => passes[${first} + j].images.subarray(r * size, (r + 1) * size);`,
   ].join('\n');
+}
+
+/** The policy stage's call, with only the options that differ from torchvision's defaults. */
+function policyCall(policy: PolicySpec, seed: number): { name: string; call: string } {
+  const { kind, ...options } = policy;
+  const defaults: Record<string, unknown> = { ops: 2, magnitude: 9, bins: 31, policy: 'imagenet', severity: 3, width: 3, depth: -1, alpha: 1, fill: 0, interpolation: kind === 'augMix' ? 'bilinear' : 'nearest' };
+  const given = Object.fromEntries(Object.entries(options).filter(([k, v]) => defaults[k] !== v));
+  return { name: kind, call: `${kind}(${literal(given)}, { seed: ${seed} })` };
 }

@@ -2,7 +2,8 @@
 // share of the digits' ink that the geometry moves outside the frame, and the drawn angles.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Block } from '@idxflow/core';
-import { augmentImages, invertAffine, sampleDraws, type SampleDraws } from '@idxflow/transforms';
+import { invertAffine, sampleDraws, type SampleDraws } from '@idxflow/transforms';
+import { augmented } from './render.js';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
 import { throwIfCancelled } from './workQueue.js';
@@ -103,8 +104,8 @@ export async function statistics(view: View, data: ExploreData, block: Block<Uin
     const images = new Uint8Array(chunk.length * size);
     chunk.forEach((p, i) => images.set(block.images.subarray(p * size, (p + 1) * size), i * size));
     const indices = Uint32Array.from(chunk, (p) => block.indices[p]);
-    const augmented = augmentImages({ images, indices, epoch: view.epoch, seed: view.seed, stage: 0, height, width, spec: view.spec });
-    for (let i = 0; i < augmented.length; i++) sum[i % size] += augmented[i];
+    const drawn = augmented(view, { images, indices }, view.epoch, height, width);
+    for (let i = 0; i < drawn.length; i++) sum[i % size] += drawn[i];
     indices.forEach((index, i) => {
       const draws = sampleDraws(view.spec, { seed: view.seed, epoch: view.epoch, index }, width, height);
       counts[Math.min(bins - 1, Math.floor(((draws.angle - min) / (max - min || 1)) * bins))]++;

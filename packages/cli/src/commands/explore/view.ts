@@ -2,9 +2,11 @@
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
 import { CATALOG, IdxflowError } from '@idxflow/core';
-import { specOf, type AugmentOptions, type AugmentSpec } from '@idxflow/transforms';
+import { specOf, type AugmentOptions, type AugmentSpec, type PolicySpec } from '@idxflow/transforms';
 import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
-import { augmentOptions, seedOf } from '../../options.js';
+import { POLICY_FLAGS } from '../../policyFlags.js';
+import { augmentOptions, policyOf, seedOf } from '../../options.js';
+import { UsageError } from '../../usageError.js';
 
 /** The data flags `idxflow explore` was started with; the page may change dataset and split only. */
 export interface ExploreBase {
@@ -35,6 +37,8 @@ export interface View {
   flags: [string, string][];
   options: AugmentOptions;
   spec: AugmentSpec;
+  /** The automatic policy after augment()'s pass (the pipeline's second random stage), or undefined. */
+  policy: PolicySpec | undefined;
   /** Parameters of the endpoint beyond the view (`index`, `at`, `samples`). */
   extra: Map<string, string>;
 }
@@ -42,8 +46,17 @@ export interface View {
 /** A request the page should not have made; answered 400 with this message. */
 export class ViewError extends IdxflowError {}
 
-/** The augmentation flags of the other commands, the names the page sends them under. */
-export const AUGMENT_FLAGS: readonly string[] = Object.keys(AUGMENT_FLAG_TABLE);
+/** The augmentation flags of the other commands (the automatic policies' too), the names the page sends them under. */
+export const AUGMENT_FLAGS: readonly string[] = [...Object.keys(AUGMENT_FLAG_TABLE), ...Object.keys(POLICY_FLAGS)];
+
+/** The policy flags' values as the CLI's parser gives them: --trivial-augment is a switch, sent as "on". */
+function policyOfFlags(flags: [string, string][]): PolicySpec | undefined {
+  const given = flags.filter(([name]) => Object.hasOwn(POLICY_FLAGS, name));
+  if (given.length > 1) throw new UsageError(`Expected one automatic policy but received --${given[0][0]} and --${given[1][0]}: which runs first is not for the command line to guess`);
+  const trivial = given.find(([name]) => name === 'trivial-augment');
+  if (trivial && trivial[1] !== 'on') throw new ViewError(`Expected on for trivial-augment (a switch) but received ${JSON.stringify(trivial[1].slice(0, 100))}`);
+  return policyOf(Object.fromEntries(given.map(([name, value]) => [name, name === 'trivial-augment' ? true : value])));
+}
 
 const VIEW_NAMES = ['dataset', 'split', 'seed', 'epoch', 'rows', 'draws', 'label', 'skip', 'indices'];
 
@@ -94,7 +107,8 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
   const dataset = text('dataset', base.dataset);
   if (!Object.hasOwn(CATALOG, dataset)) throw new ViewError(`Expected one of ${Object.keys(CATALOG).join(', ')} for dataset but received ${JSON.stringify(dataset.slice(0, 100))}`);
   const flags = AUGMENT_FLAGS.filter((name) => query.has(name)).map((name): [string, string] => [name, query.get(name)!]);
-  const options = augmentOptions(Object.fromEntries(flags));
+  const options = augmentOptions(Object.fromEntries(flags.filter(([name]) => !Object.hasOwn(POLICY_FLAGS, name))));
+  const policy = policyOfFlags(flags);
   const extra = new Map(extraNames.filter((name) => query.has(name)).map((name) => [name, query.get(name)!]));
   return {
     dataset,
@@ -109,6 +123,7 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
     flags,
     options,
     spec: specOf(options),
+    policy,
     extra,
   };
 }

@@ -1,0 +1,103 @@
+// Applies a policy to a run of images: the work one worker does for one block. No RxJS here.
+import { reusablePixels } from '@idxflow/core/internal';
+import { applyPolicyOp, PolicyOpScratch, type PolicyResampling } from '../kernels/policyOps.js';
+import { policyDraws, type PolicyDraws } from './draws.js';
+import type { PolicySpec } from './spec.js';
+
+/** One block's worth of work for a policy stage. */
+export interface PolicyJob {
+  /** Input bytes, `height * width` per sample. */
+  images: Uint8Array;
+  /** Each input sample's index in its source file (keys its draws). */
+  indices: Uint32Array;
+  /** The input samples to augment, in output order; all of them when absent (a gather in the same pass). */
+  rows?: Uint32Array;
+  /** The samples' epoch. */
+  epoch: number;
+  /** The pipeline's seed. */
+  seed: number;
+  /** The samples' random-stage count. */
+  stage: number;
+  /** Image height. */
+  height: number;
+  /** Image width. */
+  width: number;
+  /** What to do: `policySpecOf(kind, options)`. */
+  policy: PolicySpec;
+  /** Where to write the result (`n * height * width` bytes), if not new memory. */
+  output?: Uint8Array;
+}
+
+class Scratch {
+  ops = new PolicyOpScratch();
+  chain = new Uint8Array(0);
+  mix = new Float32Array(0);
+
+  ensure(size: number): void {
+    if (this.chain.length !== size) {
+      this.chain = new Uint8Array(size);
+      this.mix = new Float32Array(size);
+    }
+  }
+}
+
+const scratch = new Scratch();
+
+/**
+ * Applies a policy stage's drawn ops to every image of the job, op by op as torchvision does
+ * (each op's result rounded to bytes before the next), on the calling thread. The draws of a
+ * sample are `policyDraws(spec, { seed, stage, epoch, index }, height, width)`.
+ *
+ * @param job The bytes, their keys and the policy: see `PolicyJob`.
+ * @returns `job.output` (or new bytes).
+ *
+ * ## Example
+ * ```ts
+ * import { loadBlock, mnist } from '@idxflow/core';
+ * import { policyImages, policySpecOf } from '@idxflow/transforms';
+ * const block = await loadBlock(mnist({ split: 'test' }));
+ * // The bytes trivialAugment({}, { seed: 1 }) gives these samples in epoch 0.
+ * const out = policyImages({ images: block.images as Uint8Array, indices: block.indices, epoch: 0, seed: 1, stage: 0, height: 28, width: 28, policy: policySpecOf('trivialAugment', {}) });
+ * ```
+ */
+export function policyImages(job: PolicyJob): Uint8Array {
+  const { images, indices, rows, epoch, seed, stage, height, width, policy } = job;
+  const size = height * width;
+  const n = (rows ?? indices).length;
+  const out = job.output ?? reusablePixels(Uint8Array, n * size);
+  if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
+  scratch.ensure(size);
+  const resampling: PolicyResampling = { interpolation: policy.interpolation, fill: policy.fill };
+  for (let i = 0; i < n; i++) {
+    const row = rows === undefined ? i : rows[i];
+    const src = images.subarray(row * size, (row + 1) * size);
+    const dst = out.subarray(i * size, (i + 1) * size);
+    const draws = policyDraws(policy, { seed, stage, epoch, index: indices[row] }, height, width);
+    applyDraws(src, dst, width, height, draws, resampling);
+  }
+  return out;
+}
+
+/**
+ * One sample's draws on its bytes: the ops of the chain in turn, or AugMix's chains mixed with
+ * the original in float32 and truncated, as torchvision's `AugMix.forward`.
+ */
+export function applyDraws(src: Uint8Array, dst: Uint8Array, width: number, height: number, draws: PolicyDraws, resampling: PolicyResampling): void {
+  if (draws.mix === undefined) {
+    dst.set(src);
+    for (const s of draws.chains[0]) if (s.applied) applyPolicyOp(dst, width, height, s.op, s.magnitude, resampling, scratch.ops);
+    return;
+  }
+  const f32 = Math.fround;
+  const mix = scratch.mix;
+  const chain = scratch.chain;
+  const original = draws.mix.original;
+  for (let p = 0; p < src.length; p++) mix[p] = f32(original * src[p]);
+  draws.chains.forEach((steps, c) => {
+    chain.set(src);
+    for (const s of steps) applyPolicyOp(chain, width, height, s.op, s.magnitude, resampling, scratch.ops);
+    const w = draws.mix!.weights[c];
+    for (let p = 0; p < src.length; p++) mix[p] = f32(mix[p] + f32(w * chain[p]));
+  });
+  for (let p = 0; p < src.length; p++) dst[p] = mix[p] < 255 ? mix[p] : 255; // .to(uint8) truncates
+}
