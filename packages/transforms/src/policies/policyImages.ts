@@ -1,4 +1,5 @@
 // Applies a policy to a run of images: the work one worker does for one block. No RxJS here.
+import { OptionError } from '@idxflow/core/errors'; // errors alone: the workers import no RxJS for it
 import { reusablePixels } from '@idxflow/core/internal';
 import { applyPolicyOp, PolicyOpScratch, type PolicyResampling } from '../kernels/policyOps.js';
 import { policyDraws, type PolicyDraws } from './draws.js';
@@ -65,7 +66,7 @@ export function policyImages(job: PolicyJob): Uint8Array {
   const size = height * width;
   const n = (rows ?? indices).length;
   const out = job.output ?? reusablePixels(Uint8Array, n * size);
-  if (out.length !== n * size) throw new RangeError(`Expected an output of ${n * size} values but received ${out.length}`);
+  if (out.length !== n * size) throw new OptionError(`Expected an output of ${n * size} values but received ${out.length}`);
   scratch.ensure(size);
   const resampling: PolicyResampling = { interpolation: policy.interpolation, fill: policy.fill };
   for (let i = 0; i < n; i++) {

@@ -6,6 +6,7 @@ import {
   gatherRows,
   isRows,
   layoutOf,
+  OptionError,
   randomStagesOf,
   sharedBlock,
   validate,
@@ -61,7 +62,7 @@ function policyStage<K extends keyof PolicyOptionsOf>(kind: K, options: PolicyOp
   const policy = policySpecOf(kind, options);
   const name = `${kind}()`;
   const seed = validate.seed('seed', run.seed ?? 0);
-  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new TypeError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
+  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new OptionError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
   const workers = run.pool?.workers ?? validate.integer('workers', run.workers ?? 0, 0, 256);
   const window = run.window === undefined ? undefined : validate.integer('window', run.window, 1);
   const taskImages = validate.integer('taskImages', run.taskImages ?? 1024, 1);

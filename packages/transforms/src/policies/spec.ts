@@ -1,4 +1,5 @@
 // The options of the automatic policies, checked once when a stage is built.
+import { OptionError } from '@idxflow/core/errors';
 import { validate } from '@idxflow/core/internal';
 import { AUTO_AUGMENT_POLICIES } from './autoPolicies.js';
 
@@ -80,7 +81,7 @@ function resampling(options: PolicyResampleOptions, interpolation: 'nearest' | '
  * ```
  */
 export function policySpecOf<K extends keyof PolicyOptionsOf>(kind: K, options: PolicyOptionsOf[K]): PolicySpec {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected an options object for ${kind}() but received ${String(options)}`);
+  if (typeof options !== 'object' || options === null) throw new OptionError(`Expected an options object for ${kind}() but received ${String(options)}`);
   switch (kind) {
     case 'randAugment': {
       const o = options as RandAugmentOptions;
@@ -99,7 +100,7 @@ export function policySpecOf<K extends keyof PolicyOptionsOf>(kind: K, options: 
     default: {
       const o = options as AugMixOptions;
       const depth = validate.integer('depth', o.depth ?? -1, -1, 16);
-      if (depth === 0) throw new RangeError('Expected -1 or an integer from 1 to 16 for depth but received 0');
+      if (depth === 0) throw new OptionError('Expected -1 or an integer from 1 to 16 for depth but received 0');
       return {
         kind: 'augMix',
         severity: validate.integer('severity', o.severity ?? 3, 1, 10),
