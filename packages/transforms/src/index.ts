@@ -14,3 +14,6 @@ export { mixup } from './mixup.js';
 export { cutmix } from './cutmix.js';
 export type { MixOptions } from './mixing.js';
 export { sampleDraws, type EraseBox, type SampleDraws, type SampleKey } from './sampleDraws.js';
+export { corrupt, corruptPool } from './corrupt.js';
+export { CORRUPTION_NAMES, MNIST_C_SUITE, RECIPES, type CorruptionName, type Recipe } from './corruptions/recipes.js';
+export type { CorruptOptions } from './corruptions/spec.js';

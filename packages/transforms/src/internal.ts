@@ -13,3 +13,7 @@ export * from './mixup.js';
 export * from './cutmix.js';
 export * from './sampleDraws.js';
 export * from './sampleGeometry.js';
+export * from './corrupt.js';
+export * from './corruptions/recipes.js';
+export * from './corruptions/spec.js';
+export * from './corruptions/corruptImages.js';
