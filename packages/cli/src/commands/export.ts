@@ -4,7 +4,9 @@ import { asRows, batch, datasetEntry, epochs, shuffleRows, skipSamples, takeSamp
 import { EXPORT_FORMATS, ExportRefusedError, runExport, type ExportFormat, type ExportSection } from '@idxflow/sinks/internal';
 import { loadUntilAborted } from '../interrupted.js';
 import { hfDescription, npyFiles } from '../dataSources.js';
-import { augment, augmentPool } from '@idxflow/transforms';
+import { augment, augmentPool, corrupt, corruptPool, RECIPES, type CorruptOptions } from '@idxflow/transforms';
+import { CORRUPT_FLAGS, CORRUPT_RULES, corruptionOf, SUITE_FLAGS, SUITE_RULES } from '../corruptFlags.js';
+import { writeSuite } from './exportSuite.js';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { onlyWith, usageOf, type CommandLine, type FlagRule, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
@@ -48,6 +50,8 @@ const OWN_FLAGS = {
     check: (t) => integerIn('shard-size', t, 1, MAX_SHARD_SIZE),
   },
   overwrite: { type: 'boolean', help: 'replace an earlier idxflow export in --out (removes the files its manifest lists)' },
+  ...CORRUPT_FLAGS,
+  ...SUITE_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
 /** The flags of one part of an export that many machines share. */
@@ -79,6 +83,8 @@ export const EXPORT_RULES: readonly FlagRule[] = [
   ({ values }) => {
     if (partOf(values, process.env) && values.split === 'all') throw new UsageError('Expected one split (train or test) for a part of an export: run the parts of each split on their own');
   },
+  ...CORRUPT_RULES,
+  ...SUITE_RULES,
   ...DATA_RULES,
 ];
 
@@ -163,6 +169,7 @@ function settingsOf(flags: Flags) {
     shardSize: flags['shard-size'] === undefined ? undefined : integerIn('shard-size', String(flags['shard-size']), 1, MAX_SHARD_SIZE),
     limit: flags.limit === undefined ? undefined : Number(flags.limit),
     part: partOf(flags, process.env),
+    corruption: typeof flags.corrupt === 'string' ? corruptionOf(flags.corrupt) : undefined,
   };
 }
 
@@ -179,8 +186,8 @@ function checkTotal(flags: Flags, settings: Settings, splits: Splits): void {
 }
 
 /** The sections of the export: each split's samples as a function of their positions. */
-function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined): ExportSection[] {
-  const { seed, options, normalize } = settings;
+function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined, corruptions: WorkerPool | undefined): ExportSection[] {
+  const { seed, options, normalize, corruption } = settings;
   return splits.map(({ split, data }, k) => {
     const test = flags.split === 'all' && k === 1;
     const passes = passesOf(flags, settings, k);
@@ -190,27 +197,38 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
       // The samples at export positions [first, first + count): every one a pure function of its position.
       source: (first: number, count: number): Observable<Block> => {
         const runs: Observable<Run> = of(data).pipe(epochs(passes), flags.shuffle && !test ? shuffleRows({ seed }) : asRows());
-        return runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augment(test ? { normalize } : { ...options, normalize }, { seed, pool }));
+        const augmented = runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augment(test ? { normalize } : { ...options, normalize }, { seed, pool }));
+        return corruption ? augmented.pipe(corrupt(corruption, { seed, pool: corruptions })) : augmented;
       },
     };
   });
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, normalize, copies, shardSize, limit, corruption }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null };
-  return limit === undefined ? record : { ...record, limit }; // exports made before --limit keep their record, to resume
+  const limited = limit === undefined ? record : { ...record, limit }; // exports made before --limit keep their record, to resume
+  return corruption ? { ...limited, corrupt: corruptionRecord(corruption) } : limited;
+}
+
+/** The corruption as the manifest records it: its name and the severity it ran at. */
+function corruptionRecord(corruption: CorruptOptions): object {
+  const released = RECIPES[corruption.name].released;
+  const severity = corruption.severity ?? released;
+  return severity === undefined ? { name: corruption.name } : { name: corruption.name, severity };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {
+  if (typeof flags.suite === 'string') return writeSuite(flags, signal);
   const settings = settingsOf(flags);
   const splits = await splitsOf(flags, signal);
   checkTotal(flags, settings, splits);
   const pool = settings.workers > 0 ? augmentPool(settings.workers) : undefined;
+  const corruptions = settings.workers > 0 && settings.corruption ? corruptPool(settings.workers) : undefined;
   try {
-    return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool), signal);
+    return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool, corruptions), signal);
   } finally {
-    await pool?.destroy();
+    await Promise.all([pool?.destroy(), corruptions?.destroy()]);
   }
 }
 
