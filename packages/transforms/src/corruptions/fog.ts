@@ -14,22 +14,44 @@ export const PLASMA_SIDE = 256;
  */
 export function plasmaFractal(map: Float64Array, decay: number, draws: SampleStream): void {
   const n = PLASMA_SIDE;
+  const mask = n - 1; // n is a power of two: & mask wraps around
   map.fill(0);
   let wibble = 100;
-  const at = (r: number, c: number): number => map[(((r % n) + n) % n) * n + (((c % n) + n) % n)];
-  const wibbled = (sum: number): number => sum / 4 + wibble * draws.between(-wibble, wibble);
   for (let step = n; step >= 2; step >>= 1) {
     const half = step >> 1;
-    for (let r = half; r < n; r += step) for (let c = half; c < n; c += step) map[r * n + c] = wibbled(at(r - half, c - half) + at(r + half, c - half) + at(r - half, c + half) + at(r + half, c + half));
-    // Points on the grid's rows: the midpoints above and below, the corners left and right.
-    for (let r = 0; r < n; r += step) for (let c = half; c < n; c += step) map[r * n + c] = wibbled(at(r + half, c) + at(r - half, c) + at(r, c - half) + at(r, c + half));
-    for (let r = half; r < n; r += step) for (let c = 0; c < n; c += step) map[r * n + c] = wibbled(at(r, c + half) + at(r, c - half) + at(r - half, c) + at(r + half, c));
+    const low = -wibble * wibble;
+    const span = 2 * wibble * wibble;
+    // Squares: the four corners around each midpoint.
+    for (let r = half; r < n; r += step) {
+      const up = ((r - half) & mask) * n;
+      const down = ((r + half) & mask) * n;
+      for (let c = half; c < n; c += step) {
+        const left = (c - half) & mask;
+        const right = (c + half) & mask;
+        map[r * n + c] = (map[up + left] + map[down + left] + map[up + right] + map[down + right]) / 4 + low + span * draws.uniform();
+      }
+    }
+    // Diamonds on the grid's rows: the midpoints above and below, the corners left and right.
+    for (let r = 0; r < n; r += step) {
+      const up = ((r - half) & mask) * n;
+      const down = ((r + half) & mask) * n;
+      for (let c = half; c < n; c += step) map[r * n + c] = (map[down + c] + map[up + c] + map[r * n + ((c - half) & mask)] + map[r * n + ((c + half) & mask)]) / 4 + low + span * draws.uniform();
+    }
+    // Diamonds on the grid's columns: the midpoints left and right, the corners above and below.
+    for (let r = half; r < n; r += step) {
+      const up = ((r - half) & mask) * n;
+      const down = ((r + half) & mask) * n;
+      for (let c = 0; c < n; c += step) map[r * n + c] = (map[r * n + ((c + half) & mask)] + map[r * n + ((c - half) & mask)] + map[up + c] + map[down + c]) / 4 + low + span * draws.uniform();
+    }
     wibble /= decay;
   }
   let min = Infinity;
-  for (let i = 0; i < map.length; i++) min = Math.min(min, map[i]);
+  for (let i = 0; i < map.length; i++) if (map[i] < min) min = map[i];
   let max = -Infinity;
-  for (let i = 0; i < map.length; i++) max = Math.max(max, (map[i] -= min));
+  for (let i = 0; i < map.length; i++) {
+    const v = (map[i] -= min);
+    if (v > max) max = v;
+  }
   for (let i = 0; i < map.length; i++) map[i] /= max;
 }
 
