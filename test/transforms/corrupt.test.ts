@@ -81,7 +81,7 @@ describe('corrupt()', () => {
     // Brightness 1 adds 0.1 to x / 255, clipped at 1: 0 -> 25.5 -> 25; 250 -> 255.
     expect(Array.from((await run(image(8, 1, row), { name: 'brightness', severity: 1 })).images)).toEqual([25, 35, 45, 152, 153, 225, 255, 255]);
     // Translate 1, both directions +1: output (x, y) reads input (x + 1, y + 1): the pixel at (2, 2) moves to (1, 1).
-    const dot = new Array(25).fill(0);
+    const dot = Array.from({ length: 25 }, () => 0);
     dot[2 * 5 + 2] = 200;
     const moved = Array.from((await run(image(5, 5, dot), { name: 'translate', severity: 1, direction: 1 })).images);
     expect(moved.indexOf(200)).toBe(1 * 5 + 1);
@@ -104,7 +104,7 @@ describe('corrupt()', () => {
     expect(refused).toBeInstanceOf(BlockMismatchError);
     expect((refused as BlockMismatchError).code).toBe('IDXFLOW_BLOCK_MISMATCH');
     expect((refused as Error).message).toBe('corrupt(): expected uint8 images (the recipes work on bytes: put corrupt() before normalising), found float32 images (784 values)');
-    const large = image(32, 32, new Array(1024).fill(0));
+    const large = image(32, 32, Array.from({ length: 1024 }, () => 0));
     expect(((await run(large, { name: 'dotted_line' }).catch((e: unknown) => e)) as Error).message).toBe(
       "corrupt(): expected images of 28 x 28 pixels for dotted_line (its recipe draws on MNIST's grid), found 32 x 32",
     );
