@@ -1,0 +1,104 @@
+// corrupt() against MNIST-C's recipe written independently in Python (test/python/
+// mnistc_reference.py, with skimage, scipy, OpenCV and ImageMagick through wand as the recipe
+// uses them), on the first 2,000 MNIST test digits, every severity. Deterministic corruptions
+// (and the affine ones with their direction forced) must give the recipe's bytes, within the
+// tolerance stated below; random ones must match its mean |corrupted - clean| and mean
+// intensity within 5%.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lastValueFrom, of } from 'rxjs';
+import { expect, it } from 'vitest';
+import type { Block } from '@idxflow/core';
+import { corrupt, RECIPES, type CorruptionName } from '@idxflow/transforms/internal';
+import { raw, ROOT } from '../fixtures/mnist.js';
+import { describeWithPython, PYTHON } from '../fixtures/python.js';
+
+const DIGITS = 2000;
+const SIZE = 784;
+/** Relative difference allowed between our means and the recipe's, for the random corruptions. */
+const TOLERANCE = 0.05;
+
+type Case = [name: CorruptionName, severity: number | null, direction: number];
+
+const severities = (name: CorruptionName, direction = 0): Case[] =>
+  RECIPES[name].levels === undefined ? [[name, null, direction]] : [1, 2, 3, 4, 5].map((s): Case => [name, s, direction]);
+
+const DETERMINISTIC: Case[] = [
+  ...(['identity', 'inverse', 'stripe', 'quantize', 'brightness', 'contrast', 'scale', 'canny_edges', 'gaussian_blur'] as const).flatMap((n) => severities(n)),
+  ...(['shear', 'rotate', 'translate'] as const).flatMap((n) => [...severities(n, 1), ...severities(n, -1)]),
+];
+
+const RANDOM: Case[] = (
+  ['shot_noise', 'impulse_noise', 'glass_blur', 'motion_blur', 'fog', 'spatter', 'dotted_line', 'zigzag', 'gaussian_noise', 'speckle_noise', 'line', 'shear', 'rotate', 'translate'] as const
+).flatMap((n) => severities(n));
+
+function digits(): Block<Uint8Array> {
+  const file = readFileSync(raw('t10k-images-idx3-ubyte'));
+  const images = Uint8Array.from(file.subarray(16, 16 + DIGITS * SIZE));
+  return { images, labels: new Uint8Array(DIGITS), indices: Uint32Array.from({ length: DIGITS }, (_, i) => i), epoch: 0, shape: [DIGITS, 28, 28] };
+}
+
+/** The reference's bytes for every case, case after case. */
+function reference(cases: Case[]): Uint8Array {
+  const dir = mkdtempSync(join(tmpdir(), 'idxflow-mnistc-'));
+  writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
+  const script = join(ROOT, 'test', 'python', 'mnistc_reference.py');
+  const r = spawnSync(PYTHON, [script, raw('t10k-images-idx3-ubyte'), String(DIGITS), join(dir, 'cases.json'), join(dir, 'out.bin')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the reference failed (${r.status}): ${r.stderr}`);
+  return new Uint8Array(readFileSync(join(dir, 'out.bin')));
+}
+
+async function ours([name, severity, direction]: Case, block: Block<Uint8Array>): Promise<Uint8Array> {
+  const options = { name, ...(severity === null ? {} : { severity }), ...(direction === 0 ? {} : { direction: direction as 1 | -1 }) };
+  return (await lastValueFrom(of(block).pipe(corrupt(options, { seed: 3 })))).images as Uint8Array;
+}
+
+const label = ([name, severity, direction]: Case): string => `${name}${severity === null ? '' : ` ${severity}`}${direction === 0 ? '' : ` (direction ${direction})`}`;
+
+const mean = (a: Uint8Array): number => a.reduce((s, v) => s + v, 0) / a.length;
+const meanChange = (a: Uint8Array, clean: Uint8Array): number => a.reduce((s, v, i) => s + Math.abs(v - clean[i]), 0) / a.length;
+
+describeWithPython(['numpy', 'scipy', 'skimage', 'cv2', 'wand'], "corrupt() against MNIST-C's recipe in Python (/usr/bin/python3)", () => {
+  it(`gives the recipe's bytes for the deterministic corruptions (${DETERMINISTIC.length} cases x ${DIGITS} digits)`, async () => {
+    const block = digits();
+    const theirs = reference(DETERMINISTIC);
+    expect(theirs.length).toBe(DETERMINISTIC.length * DIGITS * SIZE);
+    const report: string[] = [];
+    for (const [k, c] of DETERMINISTIC.entries()) {
+      const mine = await ours(c, block);
+      const expected = theirs.subarray(k * DIGITS * SIZE, (k + 1) * DIGITS * SIZE);
+      let differing = 0;
+      let largest = 0;
+      for (let i = 0; i < mine.length; i++) {
+        const d = Math.abs(mine[i] - expected[i]);
+        if (d > 0) differing++;
+        largest = Math.max(largest, d);
+      }
+      if (differing > 0) report.push(`${label(c)}: ${differing} pixels differ, by at most ${largest}`);
+      // Each case changes the digits, but identity (none is an identity by accident).
+      expect(Buffer.from(mine).equals(Buffer.from(block.images)), label(c)).toBe(c[0] === 'identity');
+    }
+    // Byte-equal: the recipe's float64 arithmetic, its float32 result and its truncation, reproduced.
+    expect(report).toEqual([]);
+  }, 900_000);
+
+  it(`matches the recipe's mean change and mean intensity within 5% for the random corruptions (${RANDOM.length} cases x ${DIGITS} digits)`, async () => {
+    const block = digits();
+    const theirs = reference(RANDOM);
+    const report: string[] = [];
+    const outside: string[] = [];
+    for (const [k, c] of RANDOM.entries()) {
+      const mine = await ours(c, block);
+      const expected = theirs.subarray(k * DIGITS * SIZE, (k + 1) * DIGITS * SIZE);
+      const change = [meanChange(mine, block.images), meanChange(expected, block.images)];
+      const intensity = [mean(mine), mean(expected)];
+      const line = `${label(c)}: change ${change[0].toFixed(3)} vs ${change[1].toFixed(3)}, intensity ${intensity[0].toFixed(3)} vs ${intensity[1].toFixed(3)}`;
+      report.push(line);
+      if (Math.abs(change[0] / change[1] - 1) > TOLERANCE || Math.abs(intensity[0] / intensity[1] - 1) > TOLERANCE) outside.push(line);
+    }
+    console.log(report.join('\n'));
+    expect(outside).toEqual([]);
+  }, 900_000);
+});
