@@ -26,6 +26,8 @@ const rows: Row[] = [
   no(X('--corrupt', 'fog:1:2'), `Expected NAME[:SEVERITY] with NAME one of ${NAMES} for --corrupt but received "fog:1:2"`),
   no(X('--corrupt', 'inverse:2'), 'Expected inverse without :SEVERITY for --corrupt (its recipe has no severities) but received "inverse:2"'),
   no(X('--corrupt', 'fog', '--normalize', '0.1307:0.3081'), 'Expected --corrupt without --normalize (the corruptions work on byte images; normalise when reading them)'),
+  ok(['preview', '--split', 'test', '--grid', '2x3', '--corrupt', 'zigzag']),
+  no(['preview', '--split', 'test', '--corrupt', 'fog:6'], 'Expected a SEVERITY of 1 to 5 after fog: for --corrupt but received "fog:6"'),
   no(['export', '--suite', 'mnist-d'], 'Expected one of mnist-c for --suite but received "mnist-d"'),
   no(['export', '--suite', 'mnist-c', '--format', 'npz'], 'Expected --suite without --format (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)'),
   no(['export', '--suite', 'mnist-c', '--corrupt', 'fog'], 'Expected --suite without --corrupt (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)'),
@@ -37,6 +39,7 @@ describe('export --corrupt and --suite: the command line', () => {
   it('runs a refused and an accepted row as processes', async () => {
     await checkRow(rows[0]);
     await checkRow(rows[3]);
+    await checkRow(rows.find((r) => r.args[0] === 'preview' && r.expect === 'ok')!);
   });
 });
 

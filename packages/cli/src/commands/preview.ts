@@ -1,7 +1,8 @@
 import { dirname } from 'node:path';
 import { copySample, allocateBlock, importOptional, makeFolders, type Block } from '@idxflow/core/internal';
 import { refuseOutputAmongInputs, writeFileAtomic } from '@idxflow/sinks/internal';
-import { augmentImages, specOf } from '@idxflow/transforms/internal';
+import { augmentImages, corruptImages, corruptSpecOf, sizeRefusal, specOf } from '@idxflow/transforms/internal';
+import { CORRUPT_FLAGS, CORRUPT_RULES, corruptionOf } from '../corruptFlags.js';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { usageOf, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
@@ -40,15 +41,17 @@ const OWN_FLAGS = {
     check: (t) => integerIn('zoom', t, 1, MAX_ZOOM),
   },
   out: { type: 'string', arg: 'FILE.png', default: 'preview.png', help: 'where to write, its directory made if need be', check: outOf, path: true },
+  ...CORRUPT_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
 export const PREVIEW_FLAGS = { ...DATA_FLAGS, ...OWN_FLAGS } as const satisfies Record<string, FlagSpec>;
-export const PREVIEW_RULES = DATA_RULES;
+export const PREVIEW_RULES = [...CORRUPT_RULES, ...DATA_RULES];
 
 export const previewUsage = `Usage: idxflow preview [options]
 
 Writes a PNG contact sheet: each row one source digit (one per class, in order) followed by
-augmented variants of it (epochs 0, 1, ... of the augmentation).
+augmented variants of it (epochs 0, 1, ... of the augmentation), each then corrupted by
+--corrupt when given (as export applies it: after the augmentation, on the same seed).
 
 ${dataUsage()}
 ${usageOf('Output', OWN_FLAGS)}`;
@@ -102,8 +105,13 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const cellH = h + gap;
   const sheet = new Uint8Array(rows * cellH * cols * cellW).fill(64);
   const variants = [base.images];
+  const corruption = typeof flags.corrupt === 'string' ? corruptSpecOf(corruptionOf(flags.corrupt)) : undefined;
+  const refusal = corruption && sizeRefusal(corruption.name, h, w);
+  if (refusal) throw new UsageError(`Expected ${refusal} for --corrupt but received ${h} x ${w} images`);
   for (let epoch = 0; epoch < cols - 1; epoch++) {
-    variants.push(augmentImages({ images: base.images, indices: base.indices, epoch, seed, stage: 0, height: h, width: w, spec }) as Uint8Array);
+    const augmented = augmentImages({ images: base.images, indices: base.indices, epoch, seed, stage: 0, height: h, width: w, spec }) as Uint8Array;
+    // The corruption is the pipeline's second random stage, after augment(), as in export.
+    variants.push(corruption ? corruptImages({ images: augmented, indices: base.indices, epoch, seed, stage: 1, height: h, width: w, spec: corruption }) : augmented);
   }
   variants.forEach((images, col) => {
     for (let row = 0; row < rows; row++) {
