@@ -31,7 +31,7 @@ const rows: Row[] = [
   no(['export', '--suite', 'mnist-d'], 'Expected one of mnist-c for --suite but received "mnist-d"'),
   no(['export', '--suite', 'mnist-c', '--format', 'npz'], 'Expected --suite without --format (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)'),
   no(['export', '--suite', 'mnist-c', '--corrupt', 'fog'], 'Expected --suite without --corrupt (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)'),
-  no(['export', '--suite', 'mnist-c', '--split', 'test'], 'Expected --suite without --split (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)'),
+  no(['export', '--suite', 'mnist-c', '--split', 'train'], 'Expected --split all (the default with --suite) or test for --suite but received "train"'),
 ];
 
 describe('export --corrupt and --suite: the command line', () => {

@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
 import { corrupt, RECIPES, type CorruptionName } from '@idxflow/transforms/internal';
 import { raw, ROOT } from '../fixtures/mnist.js';
-import { describeWithPython, PYTHON } from '../fixtures/python.js';
+import { describeWithPython, PYTHON, python } from '../fixtures/python.js';
 
 const DIGITS = 2000;
 const SIZE = 784;
@@ -57,6 +57,23 @@ async function ours([name, severity, direction]: Case, block: Block<Uint8Array>)
 
 const label = ([name, severity, direction]: Case): string => `${name}${severity === null ? '' : ` ${severity}`}${direction === 0 ? '' : ` (direction ${direction})`}`;
 
+// One fixed classifier, trained here on clean digits: ridge regression of one-hot labels on the
+// pixels (closed form) of the first 10,000 training digits. It scores our corrupted digits and
+// the recipe's; the two accuracies must be within 2 percentage points for each case.
+const CLASSIFIER = `
+import json, sys, numpy as np
+train = np.fromfile(sys.argv[1], np.uint8, offset=16)[:10000 * 784].reshape(-1, 784) / 255.
+labels = np.fromfile(sys.argv[2], np.uint8, offset=8)[:10000]
+test_labels = np.fromfile(sys.argv[3], np.uint8, offset=8)[:${DIGITS}]
+X = np.hstack([train, np.ones((len(train), 1))])
+W = np.linalg.solve(X.T @ X + 10 * np.eye(785), X.T @ np.eye(10)[labels])
+def accuracy(path, k):
+    a = np.fromfile(path, np.uint8, offset=k * ${DIGITS} * 784, count=${DIGITS} * 784).reshape(-1, 784) / 255.
+    return float(np.mean(np.argmax(np.hstack([a, np.ones((len(a), 1))]) @ W, axis=1) == test_labels))
+cases = int(sys.argv[6])
+print(json.dumps([[accuracy(sys.argv[4], k), accuracy(sys.argv[5], k)] for k in range(cases)]))
+`;
+
 const mean = (a: Uint8Array): number => a.reduce((s, v) => s + v, 0) / a.length;
 const meanChange = (a: Uint8Array, clean: Uint8Array): number => a.reduce((s, v, i) => s + Math.abs(v - clean[i]), 0) / a.length;
 
@@ -89,8 +106,10 @@ describeWithPython(['numpy', 'scipy', 'skimage', 'cv2', 'wand'], "corrupt() agai
     const theirs = reference(RANDOM);
     const report: string[] = [];
     const outside: string[] = [];
+    const all = new Uint8Array(theirs.length);
     for (const [k, c] of RANDOM.entries()) {
       const mine = await ours(c, block);
+      all.set(mine, k * DIGITS * SIZE);
       const expected = theirs.subarray(k * DIGITS * SIZE, (k + 1) * DIGITS * SIZE);
       const change = [meanChange(mine, block.images), meanChange(expected, block.images)];
       const intensity = [mean(mine), mean(expected)];
@@ -98,7 +117,18 @@ describeWithPython(['numpy', 'scipy', 'skimage', 'cv2', 'wand'], "corrupt() agai
       report.push(line);
       if (Math.abs(change[0] / change[1] - 1) > TOLERANCE || Math.abs(intensity[0] / intensity[1] - 1) > TOLERANCE) outside.push(line);
     }
+    const dir = mkdtempSync(join(tmpdir(), 'idxflow-mnistc-'));
+    writeFileSync(join(dir, 'ours.bin'), all);
+    writeFileSync(join(dir, 'theirs.bin'), theirs);
+    const scores = python(CLASSIFIER, raw('train-images-idx3-ubyte'), raw('train-labels-idx1-ubyte'), raw('t10k-labels-idx1-ubyte'), join(dir, 'ours.bin'), join(dir, 'theirs.bin'), String(RANDOM.length)) as [number, number][];
+    const apart: string[] = [];
+    for (const [k, [a, b]] of scores.entries()) {
+      const line = `${label(RANDOM[k])}: accuracy ${(a * 100).toFixed(2)}% vs ${(b * 100).toFixed(2)}%`;
+      report.push(line);
+      if (Math.abs(a - b) > 0.02) apart.push(line);
+    }
     console.log(report.join('\n'));
     expect(outside).toEqual([]);
-  }, 900_000);
+    expect(apart).toEqual([]);
+  }, 1_200_000);
 });

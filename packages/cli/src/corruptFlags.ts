@@ -33,7 +33,7 @@ export const SUITE_FLAGS = {
   suite: {
     type: 'string',
     arg: 'mnist-c',
-    help: "the released benchmark's layout in --out: 16 folders (identity and MNIST-C's 15 corruptions at their released severities), each <corruption>/{train,test}_{images,labels}.npy (uint8) and a manifest.json, and a README.md card; of any dataset",
+    help: "the released benchmark's layout in --out: 16 folders (identity and MNIST-C's 15 corruptions at their released severities), each <corruption>/{train,test}_{images,labels}.npy (uint8) and a manifest.json, and a README.md card; of any dataset; --split test writes the test files alone",
     check: (t) => {
       if (!(SUITES as readonly string[]).includes(t)) throw new UsageError(`Expected one of ${SUITES.join(', ')} for --suite but received ${shown(t)}`);
     },
@@ -51,7 +51,10 @@ export const CORRUPT_RULES: readonly FlagRule[] = [
 export const SUITE_RULES: readonly FlagRule[] = [
   ({ given }) => {
     if (!given.has('suite')) return;
-    const clash = ['corrupt', 'normalize', 'format', 'copies', 'shuffle', 'split', 'shard', 'shards', 'shard-size', 'images', 'images-dir', 'parquet', 'npz', 'npy'].find((f) => given.has(f));
+    const clash = ['corrupt', 'normalize', 'format', 'copies', 'shuffle', 'shard', 'shards', 'shard-size', 'images', 'images-dir', 'parquet', 'npz', 'npy'].find((f) => given.has(f));
     if (clash) throw new UsageError(`Expected --suite without --${clash} (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)`);
+  },
+  ({ given, values }) => {
+    if (given.has('suite') && given.has('split') && values.split === 'train') throw new UsageError('Expected --split all (the default with --suite) or test for --suite but received "train"');
   },
 ];

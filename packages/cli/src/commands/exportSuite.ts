@@ -13,7 +13,6 @@ import { VERSION } from '../version.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
-const SPLITS = ['train', 'test'] as const;
 
 interface WrittenFile {
   name: string;
@@ -74,10 +73,10 @@ ${source} corrupted by the fifteen corruptions of MNIST-C, made by idxflow ${VER
   Vision", ICML 2019 Workshop on Uncertainty and Robustness in Deep Learning (arXiv:1906.02337),
   as its published generator (google-research/mnist-c, corruptions.py) defines each corruption;
   idxflow's own implementation (docs/benchmarks.md says where it differs).
-- Source: ${source}, train ${counts.train} and test ${counts.test} images of ${shape[0]} x ${shape[1]}.
+- Source: ${source}, ${Object.entries(counts).map(([split, n]) => `${split} ${n}`).join(' and ')} images of ${shape[0]} x ${shape[1]}.
 - Seed: ${seed}. Every random draw is a function of (seed, corruption stage, sample index): the
   same command gives the same bytes.
-- Layout: as the released MNIST-C: \`<corruption>/{train,test}_{images,labels}.npy\`, uint8, images
+- Layout: as the released MNIST-C: \`<corruption>/<split>_{images,labels}.npy\`, uint8, images
   (n, ${shape[0]}, ${shape[1]}), labels (n,) equal to the source's; a manifest.json per folder.
 
 | corruption | severity | random |
@@ -103,14 +102,17 @@ export async function writeSuite(flags: Flags, signal?: AbortSignal): Promise<st
   const seed = seedOf(flags);
   const workers = workersOf(flags);
   await checkOut(out);
+  // Both splits, as released; --split test: the test files alone (the evaluation set).
+  const splits = flags.split === 'test' ? (['test'] as const) : (['train', 'test'] as const);
   const data: Record<string, Block<Uint8Array>> = {};
   let source = '';
-  for (const split of SPLITS) {
+  for (const split of splits) {
     const { source: blocks, name } = sourceOf({ ...flags, split });
     data[split] = await loadUntilAborted(blocks, name, signal);
     source = String(flags.dataset ?? 'mnist');
   }
-  const shape: [number, number] = [data.train.shape[1], data.train.shape[2]];
+  const counts = Object.fromEntries(splits.map((split) => [split, data[split].shape[0]]));
+  const shape: [number, number] = [data[splits[0]].shape[1], data[splits[0]].shape[2]];
   const temp = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
   const pool = workers > 0 ? corruptPool(workers) : undefined;
   const start = performance.now();
@@ -120,7 +122,7 @@ export async function writeSuite(flags: Flags, signal?: AbortSignal): Promise<st
       const dir = join(temp, name);
       await mkdir(dir, { recursive: true });
       const files: WrittenFile[] = [];
-      for (const split of SPLITS) files.push(...(await writeSplit(dir, split, data[split], name, seed, pool, signal)));
+      for (const split of splits) files.push(...(await writeSplit(dir, split, data[split], name, seed, pool, signal)));
       const severity = RECIPES[name].released;
       const manifest = {
         idxflow: VERSION,
@@ -130,14 +132,14 @@ export async function writeSuite(flags: Flags, signal?: AbortSignal): Promise<st
         severity: severity ?? null,
         seed,
         source,
-        counts: { train: data.train.shape[0], test: data.test.shape[0] },
+        counts,
         shape,
         dtype: 'uint8',
         files,
       };
       await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     }
-    await writeFile(join(temp, 'README.md'), cardOf(source, seed, { train: data.train.shape[0], test: data.test.shape[0] }, shape));
+    await writeFile(join(temp, 'README.md'), cardOf(source, seed, counts, shape));
     await rmdir(out).catch(() => undefined); // an empty --out, checked above
     await rename(temp, out);
   } catch (error) {
@@ -146,7 +148,7 @@ export async function writeSuite(flags: Flags, signal?: AbortSignal): Promise<st
   } finally {
     await pool?.destroy();
   }
-  const images = MNIST_C_SUITE.length * (data.train.shape[0] + data.test.shape[0]);
+  const images = MNIST_C_SUITE.length * Object.values(counts).reduce((a, b) => a + b, 0);
   const seconds = (performance.now() - start) / 1000;
   return `wrote the mnist-c suite of ${source} (${MNIST_C_SUITE.length} folders, ${images} images) to ${out} in ${seconds.toFixed(2)} s (${Math.round(images / seconds)} images/s)`;
 }
