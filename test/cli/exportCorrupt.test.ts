@@ -119,6 +119,18 @@ print(json.dumps(out))`,
       const manifest = JSON.parse(readFileSync(join(root, 'a', name, 'manifest.json'), 'utf8')) as { corruption: string; seed: number; files: unknown[] };
       expect([manifest.corruption, manifest.seed, manifest.files.length]).toEqual([name, 5, 4]);
     }
+    // A folder of the layout is a source: --npy reads its test files back, the same pixels and labels.
+    const back = join(root, 'back');
+    const fog = join(root, 'a', 'fog');
+    const r = await run(['export', '--npy', `${join(fog, 'test_images.npy')},${join(fog, 'test_labels.npy')}`, '--split', 'test', '--format', 'npy', '--out', back]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const same = python(
+      'import json, sys, numpy as np; print(json.dumps([bool(np.array_equal(np.load(sys.argv[1] + a), np.load(sys.argv[2] + b))) for a, b in (("/test_images.npy", "/test-images.npy"), ("/test_labels.npy", "/test-labels.npy"))]))',
+      fog,
+      back,
+    );
+    expect(same).toEqual([true, true]);
   }, 600_000);
 
   it('--suite refuses an --out that holds anything, and leaves it as it was', async () => {
