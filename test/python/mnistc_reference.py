@@ -36,6 +36,7 @@ LEVELS = {
     'rotate': [0.2, 0.4, 0.6, 0.8, 1.],
     'scale': [1 / .9, 1 / .8, 1 / .7, 1 / .6, 1 / .5],
     'translate': [1, 2, 3, 4, 5],
+    'pixelate': [0.6, 0.5, 0.4, 0.3, 0.25],
 }
 
 
@@ -141,6 +142,10 @@ def corrupt(x, name, severity, direction):
     if name == 'contrast':
         m = np.mean(u, axis=(0, 1), keepdims=True)
         return np.clip((u - m) * c + m, 0, 1) * 255
+    if name == 'pixelate':
+        from PIL import Image
+        small = Image.fromarray(x.astype(np.uint8), mode='L').resize((int(28 * c), int(28 * c)), Image.BOX)
+        return np.array(small.resize((28, 28), Image.BOX)).astype(np.float32)
     if name == 'canny_edges':
         return feature.canny(u).astype(np.float32) * 255
     if name in ('shear', 'rotate'):

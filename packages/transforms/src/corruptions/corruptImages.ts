@@ -7,6 +7,7 @@ import { SampleStream } from './draws.js';
 import { fog, PLASMA_SIDE, spatter } from './fog.js';
 import { dottedLine, line, zigzag } from './lines.js';
 import { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from './noise.js';
+import { pixelate } from './pixelate.js';
 import { brightness, contrast, inverse, quantize, stripe } from './pixels.js';
 import type { CorruptSpec } from './spec.js';
 
@@ -38,11 +39,13 @@ class Scratch {
   second = new Float64Array(0);
   line = new Float64Array(0);
   plasma = new Float64Array(0);
+  bytes = new Uint8Array(0);
 
   ensure(size: number, side: number, plasma: boolean): void {
     if (this.unit.length !== size) {
       this.unit = new Float64Array(size);
       this.second = new Float64Array(size);
+      this.bytes = new Uint8Array(2 * size);
     }
     if (this.line.length < side) this.line = new Float64Array(side);
     if (plasma && this.plasma.length === 0) this.plasma = new Float64Array(PLASMA_SIDE * PLASMA_SIDE);
@@ -101,5 +104,6 @@ function corruptSample(src: Uint8Array, dst: Uint8Array, width: number, height: 
     case 'dotted_line': return dottedLine(src, dst, draws, unit);
     case 'line': return line(src, dst, draws, unit);
     case 'zigzag': return zigzag(src, dst, draws, unit);
+    case 'pixelate': return pixelate(src, dst, width, height, p[0], scratch.bytes);
   }
 }

@@ -27,6 +27,7 @@ export const CORRUPTION_NAMES = [
   'quantize',
   'line',
   'inverse',
+  'pixelate',
 ] as const;
 
 /** One corruption of `CORRUPTION_NAMES`. */
@@ -92,4 +93,6 @@ export const RECIPES: Record<CorruptionName, Recipe> = {
   quantize: { levels: one([5, 4, 3, 2, 1]), released: 5, random: false },
   line: { random: true, size: { exactly: 28 } },
   inverse: { random: false },
+  // Share of the side kept: down to int(28 c) with a BOX filter and back.
+  pixelate: { levels: one([0.6, 0.5, 0.4, 0.3, 0.25]), released: 3, random: false },
 };
