@@ -37,6 +37,8 @@ LEVELS = {
     'scale': [1 / .9, 1 / .8, 1 / .7, 1 / .6, 1 / .5],
     'translate': [1, 2, 3, 4, 5],
     'pixelate': [0.6, 0.5, 0.4, 0.3, 0.25],
+    'zoom_blur': [np.arange(1, 1.11, 0.01), np.arange(1, 1.16, 0.01), np.arange(1, 1.21, 0.02),
+                  np.arange(1, 1.26, 0.02), np.arange(1, 1.31, 0.03)],
 }
 
 
@@ -146,6 +148,17 @@ def corrupt(x, name, severity, direction):
         from PIL import Image
         small = Image.fromarray(x.astype(np.uint8), mode='L').resize((int(28 * c), int(28 * c)), Image.BOX)
         return np.array(small.resize((28, 28), Image.BOX)).astype(np.float32)
+    if name == 'zoom_blur':
+        from scipy.ndimage import zoom
+        f = (x / 255.).astype(np.float32)
+        out = np.zeros_like(f)
+        for z in c:
+            ch = int(np.ceil(28 / float(z)))
+            top = (28 - ch) // 2
+            zoomed = zoom(f[top:top + ch, top:top + ch], (z, z), order=1)
+            trim = (zoomed.shape[0] - 28) // 2
+            out += zoomed[trim:trim + 28, trim:trim + 28]
+        return np.clip((f + out) / (len(c) + 1), 0, 1) * 255
     if name == 'canny_edges':
         return feature.canny(u).astype(np.float32) * 255
     if name in ('shear', 'rotate'):

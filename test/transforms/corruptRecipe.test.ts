@@ -26,7 +26,7 @@ const severities = (name: CorruptionName, direction = 0): Case[] =>
   RECIPES[name].levels === undefined ? [[name, null, direction]] : [1, 2, 3, 4, 5].map((s): Case => [name, s, direction]);
 
 const DETERMINISTIC: Case[] = [
-  ...(['identity', 'inverse', 'stripe', 'quantize', 'brightness', 'contrast', 'scale', 'canny_edges', 'gaussian_blur', 'pixelate'] as const).flatMap((n) => severities(n)),
+  ...(['identity', 'inverse', 'stripe', 'quantize', 'brightness', 'contrast', 'scale', 'canny_edges', 'gaussian_blur', 'pixelate', 'zoom_blur'] as const).flatMap((n) => severities(n)),
   ...(['shear', 'rotate', 'translate'] as const).flatMap((n) => [...severities(n, 1), ...severities(n, -1)]),
 ];
 

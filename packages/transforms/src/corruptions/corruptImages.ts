@@ -8,6 +8,7 @@ import { fog, PLASMA_SIDE, spatter } from './fog.js';
 import { dottedLine, line, zigzag } from './lines.js';
 import { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from './noise.js';
 import { pixelate } from './pixelate.js';
+import { zoomBlur } from './zoomBlur.js';
 import { brightness, contrast, inverse, quantize, stripe } from './pixels.js';
 import type { CorruptSpec } from './spec.js';
 
@@ -40,12 +41,16 @@ class Scratch {
   line = new Float64Array(0);
   plasma = new Float64Array(0);
   bytes = new Uint8Array(0);
+  floats = new Float32Array(0);
+  floatSum = new Float32Array(0);
 
   ensure(size: number, side: number, plasma: boolean): void {
     if (this.unit.length !== size) {
       this.unit = new Float64Array(size);
       this.second = new Float64Array(size);
       this.bytes = new Uint8Array(2 * size);
+      this.floats = new Float32Array(size);
+      this.floatSum = new Float32Array(size);
     }
     if (this.line.length < side) this.line = new Float64Array(side);
     if (plasma && this.plasma.length === 0) this.plasma = new Float64Array(PLASMA_SIDE * PLASMA_SIDE);
@@ -105,5 +110,6 @@ function corruptSample(src: Uint8Array, dst: Uint8Array, width: number, height: 
     case 'line': return line(src, dst, draws, unit);
     case 'zigzag': return zigzag(src, dst, draws, unit);
     case 'pixelate': return pixelate(src, dst, width, height, p[0], scratch.bytes);
+    case 'zoom_blur': return zoomBlur(src, dst, width, p, scratch.floats, scratch.floatSum);
   }
 }

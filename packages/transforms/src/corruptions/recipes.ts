@@ -28,6 +28,7 @@ export const CORRUPTION_NAMES = [
   'line',
   'inverse',
   'pixelate',
+  'zoom_blur',
 ] as const;
 
 /** One corruption of `CORRUPTION_NAMES`. */
@@ -47,7 +48,7 @@ export interface Recipe {
   /** Whether it draws a direction that `direction` can force (shear, rotate, translate). */
   readonly directed?: boolean;
   /** Largest width and height its recipe allows; the line corruptions draw on MNIST's 28 x 28 grid only. */
-  readonly size?: { readonly exactly?: number; readonly max?: number };
+  readonly size?: { readonly exactly?: number; readonly max?: number; readonly square?: boolean };
 }
 
 const one = (values: readonly number[]): (readonly number[])[] => values.map((v) => [v]);
@@ -95,4 +96,6 @@ export const RECIPES: Record<CorruptionName, Recipe> = {
   inverse: { random: false },
   // Share of the side kept: down to int(28 c) with a BOX filter and back.
   pixelate: { levels: one([0.6, 0.5, 0.4, 0.3, 0.25]), released: 3, random: false },
+  // Zoom factors numpy's arange(1, end, step): (end, step).
+  zoom_blur: { levels: [[1.11, 0.01], [1.16, 0.01], [1.21, 0.02], [1.26, 0.02], [1.31, 0.03]], released: 5, random: false, size: { square: true } },
 };
