@@ -16,6 +16,14 @@ import { raw, ROOT } from '../fixtures/mnist.js';
 import { describeWithPython, PYTHON, python } from '../fixtures/python.js';
 
 const DIGITS = 2000;
+/**
+ * Runs of a random case, each on the 2,000 digits with new draws (our seed 3, 4, ...; the
+ * recipe's numpy stream going on), pooled, for the corruptions whose few draws per image decide
+ * much, where one run's accuracy is a wide draw: spatter's few mud blobs (the recipe against
+ * itself, numpy seeds 0 to 3, severity 3: 55.35% to 56.65%; ours, seeds 1 to 4: 53.15% to
+ * 57.2%), the direction of shear, rotate and translate, one line, one angle.
+ */
+const REPEATS: Partial<Record<CorruptionName, number>> = { spatter: 4, shear: 4, rotate: 4, translate: 4, impulse_noise: 2, motion_blur: 2, line: 2, dotted_line: 2, zigzag: 2 };
 const SIZE = 784;
 /** Relative difference allowed between our means and the recipe's, for the random corruptions. */
 const TOLERANCE = 0.05;
@@ -50,9 +58,9 @@ function reference(cases: Case[]): Uint8Array {
   return new Uint8Array(readFileSync(join(dir, 'out.bin')));
 }
 
-async function ours([name, severity, direction]: Case, block: Block<Uint8Array>): Promise<Uint8Array> {
+async function ours([name, severity, direction]: Case, block: Block<Uint8Array>, seed = 3): Promise<Uint8Array> {
   const options = { name, ...(severity === null ? {} : { severity }), ...(direction === 0 ? {} : { direction: direction as 1 | -1 }) };
-  return (await lastValueFrom(of(block).pipe(corrupt(options, { seed: 3 })))).images as Uint8Array;
+  return (await lastValueFrom(of(block).pipe(corrupt(options, { seed })))).images as Uint8Array;
 }
 
 const label = ([name, severity, direction]: Case): string => `${name}${severity === null ? '' : ` ${severity}`}${direction === 0 ? '' : ` (direction ${direction})`}`;
@@ -101,28 +109,39 @@ describeWithPython(['numpy', 'scipy', 'skimage', 'cv2', 'wand'], "corrupt() agai
     expect(report).toEqual([]);
   }, 900_000);
 
-  it(`matches the recipe's mean change and mean intensity within 5% for the random corruptions (${RANDOM.length} cases x ${DIGITS} digits)`, async () => {
+  it(`matches the recipe's mean change and mean intensity within 5%, and a classifier's accuracy within 2 points, for the random corruptions (${RANDOM.length} cases x ${DIGITS} digits)`, async () => {
     const block = digits();
-    const theirs = reference(RANDOM);
+    const runs = RANDOM.flatMap((c, k) => Array.from({ length: REPEATS[c[0]] ?? 1 }, (_, r) => ({ c, k, r })));
+    const theirs = reference(runs.map(({ c }) => c));
+    const all = new Uint8Array(theirs.length);
+    // Per case: sums over its runs of [our change, their change, our intensity, their intensity].
+    const sums = RANDOM.map(() => [0, 0, 0, 0]);
+    for (const [i, { c, k, r }] of runs.entries()) {
+      const mine = await ours(c, block, 3 + r);
+      all.set(mine, i * DIGITS * SIZE);
+      const expected = theirs.subarray(i * DIGITS * SIZE, (i + 1) * DIGITS * SIZE);
+      const values = [meanChange(mine, block.images), meanChange(expected, block.images), mean(mine), mean(expected)];
+      values.forEach((v, j) => (sums[k][j] += v));
+    }
     const report: string[] = [];
     const outside: string[] = [];
-    const all = new Uint8Array(theirs.length);
     for (const [k, c] of RANDOM.entries()) {
-      const mine = await ours(c, block);
-      all.set(mine, k * DIGITS * SIZE);
-      const expected = theirs.subarray(k * DIGITS * SIZE, (k + 1) * DIGITS * SIZE);
-      const change = [meanChange(mine, block.images), meanChange(expected, block.images)];
-      const intensity = [mean(mine), mean(expected)];
-      const line = `${label(c)}: change ${change[0].toFixed(3)} vs ${change[1].toFixed(3)}, intensity ${intensity[0].toFixed(3)} vs ${intensity[1].toFixed(3)}`;
+      const [a, b, x, y] = sums[k];
+      const line = `${label(c)}: change ${(a / (REPEATS[c[0]] ?? 1)).toFixed(3)} vs ${(b / (REPEATS[c[0]] ?? 1)).toFixed(3)}, intensity ${(x / (REPEATS[c[0]] ?? 1)).toFixed(3)} vs ${(y / (REPEATS[c[0]] ?? 1)).toFixed(3)}`;
       report.push(line);
-      if (Math.abs(change[0] / change[1] - 1) > TOLERANCE || Math.abs(intensity[0] / intensity[1] - 1) > TOLERANCE) outside.push(line);
+      if (Math.abs(a / b - 1) > TOLERANCE || Math.abs(x / y - 1) > TOLERANCE) outside.push(line);
     }
     const dir = mkdtempSync(join(tmpdir(), 'idxflow-mnistc-'));
     writeFileSync(join(dir, 'ours.bin'), all);
     writeFileSync(join(dir, 'theirs.bin'), theirs);
-    const scores = python(CLASSIFIER, raw('train-images-idx3-ubyte'), raw('train-labels-idx1-ubyte'), raw('t10k-labels-idx1-ubyte'), join(dir, 'ours.bin'), join(dir, 'theirs.bin'), String(RANDOM.length)) as [number, number][];
+    const scores = python(CLASSIFIER, raw('train-images-idx3-ubyte'), raw('train-labels-idx1-ubyte'), raw('t10k-labels-idx1-ubyte'), join(dir, 'ours.bin'), join(dir, 'theirs.bin'), String(runs.length)) as [number, number][];
+    const accuracy = RANDOM.map(() => [0, 0]);
+    for (const [i, [a, b]] of scores.entries()) {
+      accuracy[runs[i].k][0] += a / runs.filter((run) => run.k === runs[i].k).length;
+      accuracy[runs[i].k][1] += b / runs.filter((run) => run.k === runs[i].k).length;
+    }
     const apart: string[] = [];
-    for (const [k, [a, b]] of scores.entries()) {
+    for (const [k, [a, b]] of accuracy.entries()) {
       const line = `${label(RANDOM[k])}: accuracy ${(a * 100).toFixed(2)}% vs ${(b * 100).toFixed(2)}%`;
       report.push(line);
       if (Math.abs(a - b) > 0.02) apart.push(line);
