@@ -12,7 +12,7 @@ import { describeWithPython, python } from '../fixtures/python.js';
 const X = (...flags: string[]): string[] => ['export', '--split', 'test', '--limit', '20', '--format', 'npy', ...flags];
 const ok = (args: string[]): Row => ({ args, expect: 'ok' });
 const no = (args: string[], message: string): Row => ({ args, expect: message });
-const NAMES = 'identity, shot_noise, impulse_noise, glass_blur, motion_blur, shear, scale, rotate, brightness, translate, stripe, fog, spatter, dotted_line, zigzag, canny_edges, gaussian_noise, speckle_noise, gaussian_blur, contrast, quantize, line, inverse, pixelate, zoom_blur';
+const NAMES = 'identity, shot_noise, impulse_noise, glass_blur, motion_blur, shear, scale, rotate, brightness, translate, stripe, fog, spatter, dotted_line, zigzag, canny_edges, gaussian_noise, speckle_noise, gaussian_blur, contrast, quantize, line, inverse, pixelate, zoom_blur, defocus_blur';
 
 const rows: Row[] = [
   ok(X('--corrupt', 'fog')),

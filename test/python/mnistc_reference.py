@@ -37,6 +37,7 @@ LEVELS = {
     'scale': [1 / .9, 1 / .8, 1 / .7, 1 / .6, 1 / .5],
     'translate': [1, 2, 3, 4, 5],
     'pixelate': [0.6, 0.5, 0.4, 0.3, 0.25],
+    'defocus_blur': [(3, 0.1), (4, 0.5), (6, 0.5), (8, 0.5), (10, 0.5)],
     'zoom_blur': [np.arange(1, 1.11, 0.01), np.arange(1, 1.16, 0.01), np.arange(1, 1.21, 0.02),
                   np.arange(1, 1.26, 0.02), np.arange(1, 1.31, 0.03)],
 }
@@ -159,6 +160,15 @@ def corrupt(x, name, severity, direction):
             trim = (zoomed.shape[0] - 28) // 2
             out += zoomed[trim:trim + 28, trim:trim + 28]
         return np.clip((f + out) / (len(c) + 1), 0, 1) * 255
+    if name == 'defocus_blur':
+        import cv2
+        radius, alias = c
+        grid = np.arange(-8, 9) if radius <= 8 else np.arange(-radius, radius + 1)
+        X, Y = np.meshgrid(grid, grid)
+        disk = np.array((X ** 2 + Y ** 2) <= radius ** 2, dtype=np.float32)
+        disk /= np.sum(disk)
+        disk = cv2.GaussianBlur(disk, ksize=(3, 3) if radius <= 8 else (5, 5), sigmaX=alias)
+        return np.clip(cv2.filter2D(u, -1, disk), 0, 1) * 255
     if name == 'canny_edges':
         return feature.canny(u).astype(np.float32) * 255
     if name in ('shear', 'rotate'):

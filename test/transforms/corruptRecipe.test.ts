@@ -25,6 +25,12 @@ const DIGITS = 2000;
  */
 const REPEATS: Partial<Record<CorruptionName, number>> = { spatter: 4, shear: 4, rotate: 4, translate: 4, impulse_noise: 2, motion_blur: 2, line: 2, dotted_line: 2, zigzag: 2 };
 const SIZE = 784;
+/**
+ * Deterministic corruptions that may differ from the recipe: defocus blur sums a 17 x 17 (or 21
+ * x 21) kernel in another order than OpenCV's filter2D, so a value within a rounding error of
+ * an integer can truncate one level apart (on these digits: 7 pixels of 7.8 million, by 1).
+ */
+const TOLERANCES: Partial<Record<CorruptionName, { share: number; levels: number }>> = { defocus_blur: { share: 1e-5, levels: 1 } };
 /** Relative difference allowed between our means and the recipe's, for the random corruptions. */
 const TOLERANCE = 0.05;
 
@@ -34,7 +40,7 @@ const severities = (name: CorruptionName, direction = 0): Case[] =>
   RECIPES[name].levels === undefined ? [[name, null, direction]] : [1, 2, 3, 4, 5].map((s): Case => [name, s, direction]);
 
 const DETERMINISTIC: Case[] = [
-  ...(['identity', 'inverse', 'stripe', 'quantize', 'brightness', 'contrast', 'scale', 'canny_edges', 'gaussian_blur', 'pixelate', 'zoom_blur'] as const).flatMap((n) => severities(n)),
+  ...(['identity', 'inverse', 'stripe', 'quantize', 'brightness', 'contrast', 'scale', 'canny_edges', 'gaussian_blur', 'pixelate', 'zoom_blur', 'defocus_blur'] as const).flatMap((n) => severities(n)),
   ...(['shear', 'rotate', 'translate'] as const).flatMap((n) => [...severities(n, 1), ...severities(n, -1)]),
 ];
 
@@ -101,11 +107,12 @@ describeWithPython(['numpy', 'scipy', 'skimage', 'cv2', 'wand'], "corrupt() agai
         if (d > 0) differing++;
         largest = Math.max(largest, d);
       }
-      if (differing > 0) report.push(`${label(c)}: ${differing} pixels differ, by at most ${largest}`);
+      const allowed = TOLERANCES[c[0]] ?? { share: 0, levels: 0 };
+      if (differing > allowed.share * mine.length || largest > allowed.levels) report.push(`${label(c)}: ${differing} pixels differ, by at most ${largest}`);
       // Each case changes the digits, but identity (none is an identity by accident).
       expect(Buffer.from(mine).equals(Buffer.from(block.images)), label(c)).toBe(c[0] === 'identity');
     }
-    // Byte-equal: the recipe's float64 arithmetic, its float32 result and its truncation, reproduced.
+    // Byte-equal (but defocus blur, see TOLERANCES): the recipe's float64 arithmetic, its float32 result and its truncation, reproduced.
     expect(report).toEqual([]);
   }, 900_000);
 

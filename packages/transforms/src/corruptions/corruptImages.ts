@@ -9,6 +9,7 @@ import { dottedLine, line, zigzag } from './lines.js';
 import { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from './noise.js';
 import { pixelate } from './pixelate.js';
 import { zoomBlur } from './zoomBlur.js';
+import { defocusBlur } from './defocus.js';
 import { brightness, contrast, inverse, quantize, stripe } from './pixels.js';
 import type { CorruptSpec } from './spec.js';
 
@@ -110,6 +111,7 @@ function corruptSample(src: Uint8Array, dst: Uint8Array, width: number, height: 
     case 'line': return line(src, dst, draws, unit);
     case 'zigzag': return zigzag(src, dst, draws, unit);
     case 'pixelate': return pixelate(src, dst, width, height, p[0], scratch.bytes);
+    case 'defocus_blur': return defocusBlur(src, dst, width, height, p);
     case 'zoom_blur': return zoomBlur(src, dst, width, p, scratch.floats, scratch.floatSum);
   }
 }

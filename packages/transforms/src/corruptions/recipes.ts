@@ -29,6 +29,7 @@ export const CORRUPTION_NAMES = [
   'inverse',
   'pixelate',
   'zoom_blur',
+  'defocus_blur',
 ] as const;
 
 /** One corruption of `CORRUPTION_NAMES`. */
@@ -98,4 +99,6 @@ export const RECIPES: Record<CorruptionName, Recipe> = {
   pixelate: { levels: one([0.6, 0.5, 0.4, 0.3, 0.25]), released: 3, random: false },
   // Zoom factors numpy's arange(1, end, step): (end, step).
   zoom_blur: { levels: [[1.11, 0.01], [1.16, 0.01], [1.21, 0.02], [1.26, 0.02], [1.31, 0.03]], released: 5, random: false, size: { square: true } },
+  // Disk radius, its antialiasing blur.
+  defocus_blur: { levels: [[3, 0.1], [4, 0.5], [6, 0.5], [8, 0.5], [10, 0.5]], released: 1, random: false },
 };
