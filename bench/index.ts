@@ -28,6 +28,7 @@ const CASES: [group: string, which: string][] = [
   ...['e', 'f'].flatMap((c): [string, string][] => [0, 2].map((w) => ['transforms', `${c}:${w}`])),
   ...['idx', 'idx.gz', 'npy', 'npz', 'png', 'wds', 'serve'].map((f): [string, string] => ['sinks', f]),
   ...['npy', 'wds'].map((f): [string, string] => ['export', f]),
+  ['corrupt', 'suite'],
   ...['20', '40', '100'].map((mb): [string, string] => ['npy', mb]),
   ...['readers:1', 'readers:8', 'readers:32', 'readers:64', 'job:8', 'idle:64', 'mixed:64', 'stalled:64'].map((c): [string, string] => ['serve', c]),
 ];

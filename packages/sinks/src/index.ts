@@ -16,7 +16,8 @@ export { OPTIONAL_FIELDS, SINK_STORES, sinksStoring, UnstorableFieldError, type 
 export { exportTo, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './files/export.js';
 export type { ExportedFile, ExportSummary, FileSinkOptions } from './files/types.js';
 export { toIdx, type IdxSinkOptions } from './files/idx.js';
-export { toNpy } from './files/npy.js';
+export { npyHeader, toNpy } from './files/npy.js';
+export { AtomicFile } from './files/atomic.js';
 export { toKerasNpz, toNpz } from './files/npz.js';
 export { toPngFolder, type PngSinkOptions } from './files/pngFolder.js';
 export { toWebDataset, type WebDatasetOptions } from './files/webDataset.js';

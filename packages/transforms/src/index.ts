@@ -29,3 +29,8 @@ export { policySpecOf, type AugMixOptions, type AutoAugmentOptions, type PolicyO
 export { policyDraws, type PolicyDraws, type PolicyStep } from './policies/draws.js';
 export { policyImages, type PolicyJob } from './policies/policyImages.js';
 export type { PolicyOp } from './policies/space.js';
+export { corrupt, corruptPool } from './corrupt.js';
+export { corruptSpecOf, sizeRefusal, type CorruptSpec } from './corruptions/spec.js';
+export { corruptImages, type CorruptJob } from './corruptions/corruptImages.js';
+export { CORRUPTION_NAMES, MNIST_C_SUITE, RECIPES, type CorruptionName, type Recipe } from './corruptions/recipes.js';
+export type { CorruptOptions } from './corruptions/spec.js';

@@ -23,3 +23,7 @@ export * from './policies/spec.js';
 export * from './policies/draws.js';
 export * from './policies/policyImages.js';
 export * from './policies/policyStage.js';
+export * from './corrupt.js';
+export * from './corruptions/recipes.js';
+export * from './corruptions/spec.js';
+export * from './corruptions/corruptImages.js';

@@ -7,7 +7,9 @@ import { hfDescription, manifestClasses, sourceOf } from '../dataSources.js';
 import { mixingOf } from '../mixFlags.js';
 import { classesOf, mixedSamples } from '../mixing.js';
 import { policyStage } from '../policyStages.js';
-import { augment, augmentPool, normalize as normalizeStage } from '@idxflow/transforms';
+import { augment, augmentPool, corrupt, corruptPool, normalize as normalizeStage, RECIPES, type CorruptOptions } from '@idxflow/transforms';
+import { corruptionOf } from '../corruptFlags.js';
+import { writeSuite } from './exportSuite.js';
 import { lastValueFrom, of, type Observable, type OperatorFunction } from 'rxjs';
 import { integerIn } from '../numbers.js';
 import { augmentOptions, MAX_SAMPLES, normalizeOf, npyFiles, policyOf, seedOf, workersOf } from '../options.js';
@@ -88,6 +90,7 @@ function settingsOf(flags: Flags) {
     mixing: mixingOf(flags),
     /** What the task of a --tasks folder is, for its manifest; none outside --tasks. */
     task: undefined as object | undefined,
+    corruption: typeof flags.corrupt === 'string' ? corruptionOf(flags.corrupt) : undefined,
   };
 }
 
@@ -104,8 +107,8 @@ function checkTotal(flags: Flags, settings: Settings, splits: Splits): void {
 }
 
 /** The sections of the export: each split's samples as a function of their positions. */
-function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined): ExportSection[] {
-  const { seed, options, policy, normalize, mixing } = settings;
+function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: WorkerPool | undefined, corruptions: WorkerPool | undefined): ExportSection[] {
+  const { seed, options, policy, normalize, mixing, corruption } = settings;
   return splits.map(({ split, data }, k) => {
     const test = flags.split === 'all' && k === 1;
     const passes = passesOf(flags, settings, k);
@@ -116,14 +119,17 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
       // The samples at export positions [first, first + count): every one a pure function of its position.
       source: (first: number, count: number): Observable<Block> => {
         const runs: Observable<Run> = of(data).pipe(epochs(passes), flags.shuffle && !test ? shuffleRows({ seed }) : asRows());
-        // augment()'s steps; with a policy, the policy after them and normalisation last (policies take bytes, as torchvision's).
+        // augment()'s steps; then a policy (normalisation after it: policies take bytes, as
+        // torchvision's) or a corruption (refused with --normalize and with a policy).
         const augmented: OperatorFunction<Run, Block> =
-          test || policy === undefined
+          test || (policy === undefined && corruption === undefined)
             ? augment(test ? { normalize } : { ...options, normalize }, { seed, pool })
-            : (rows) => {
-                const policed = rows.pipe(augment(options, { seed, pool }), policyStage(policy, { seed, pool }));
-                return normalize ? policed.pipe(normalizeStage(normalize)) : policed;
-              };
+            : corruption !== undefined
+              ? (rows) => rows.pipe(augment(options, { seed, pool }), corrupt(corruption, { seed, pool: corruptions }))
+              : (rows) => {
+                  const policed = rows.pipe(augment(options, { seed, pool }), policyStage(policy!, { seed, pool }));
+                  return normalize ? policed.pipe(normalizeStage(normalize)) : policed;
+                };
         if (mixing && !test) return mixedSamples(mixing, runs, first, count, data.shape[0], augmented, seed, classes);
         return runs.pipe(skipSamples(first), takeSamples(count), batch(1024), augmented);
       },
@@ -132,24 +138,34 @@ function sectionsOf(flags: Flags, settings: Settings, splits: Splits, pool: Work
 }
 
 /** The flags that make an export what it is (not where or on how many threads it runs): its manifest's pipeline. */
-function pipelineRecord(flags: Flags, { options, policy, normalize, copies, shardSize, limit, mixing, task }: Settings, name: string): object {
+function pipelineRecord(flags: Flags, { options, policy, normalize, copies, shardSize, limit, mixing, task, corruption }: Settings, name: string): object {
   const record = { source: name, split: String(flags.split), copies, shuffle: Boolean(flags.shuffle), augment: options, normalize: normalize ?? null, shardSize: shardSize ?? null, ...manifestClasses(flags) };
-  // Exports made before --limit, the mixing flags and the policies keep their record, to resume.
+  // Exports made before --limit, the mixing flags, the policies and --corrupt keep their record, to resume.
   const mix = mixing && { mix: { mixup: mixing.mixup ?? null, cutmix: mixing.cutmix ?? null, batch: mixing.group } };
-  return { ...record, ...(limit === undefined ? {} : { limit }), ...(policy === undefined ? {} : { policy }), ...mix, ...(task === undefined ? {} : { task }) };
+  const corrupted = corruption && { corrupt: corruptionRecord(corruption) };
+  return { ...record, ...(limit === undefined ? {} : { limit }), ...(policy === undefined ? {} : { policy }), ...corrupted, ...mix, ...(task === undefined ? {} : { task }) };
+}
+
+/** The corruption as the manifest records it: its name and the severity it ran at. */
+function corruptionRecord(corruption: CorruptOptions): object {
+  const released = RECIPES[corruption.name].released;
+  const severity = corruption.severity ?? released;
+  return severity === undefined ? { name: corruption.name } : { name: corruption.name, severity };
 }
 
 export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise<string> {
+  if (typeof flags.suite === 'string') return writeSuite(flags, signal);
   const settings = settingsOf(flags);
   const splits = await splitsOf(flags, signal);
   checkTotal(flags, settings, splits);
   const pool = settings.workers > 0 ? augmentPool(settings.workers) : undefined;
+  const corruptions = settings.workers > 0 && settings.corruption ? corruptPool(settings.workers) : undefined;
   try {
     const tasks = taskSettingsOf(flags);
-    if (tasks) return await exportTasks(flags, settings, splits, tasks, pool, signal);
-    return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool), signal);
+    if (tasks) return await exportTasks(flags, settings, splits, tasks, pool, corruptions, signal);
+    return await writeExport(flags, settings, splits, sectionsOf(flags, settings, splits, pool, corruptions), signal);
   } finally {
-    await pool?.destroy();
+    await Promise.all([pool?.destroy(), corruptions?.destroy()]);
   }
 }
 
@@ -157,7 +173,7 @@ export async function exportCommand(flags: Flags, signal?: AbortSignal): Promise
  * --tasks: one export per task into `task-<t>/` of --out, each of its task's data (made from
  * the splits by the task stage) and with its own manifest naming the task; one summary line each.
  */
-async function exportTasks(flags: Flags, settings: Settings, splits: Splits, tasks: TaskSettings, pool: WorkerPool | undefined, signal: AbortSignal | undefined): Promise<string> {
+async function exportTasks(flags: Flags, settings: Settings, splits: Splits, tasks: TaskSettings, pool: WorkerPool | undefined, corruptions: WorkerPool | undefined, signal: AbortSignal | undefined): Promise<string> {
   const classes = Math.max(...splits.map((s) => classesOf(s.data.labels)));
   const count = taskCount(tasks, classes);
   const [, height, width] = splits[0].data.shape;
@@ -167,7 +183,7 @@ async function exportTasks(flags: Flags, settings: Settings, splits: Splits, tas
     for (const s of splits) taskSplits.push({ ...s, data: await taskData(tasks, t, s.data, classes, settings.workers, s.inputs.join(' and '), signal) });
     const folder = { ...settings, out: join(settings.out, `task-${t}`), task: taskRecord(tasks, t, classes, height, width) };
     checkTotal(flags, folder, taskSplits);
-    lines.push(await writeExport(flags, folder, taskSplits, sectionsOf(flags, folder, taskSplits, pool), signal));
+    lines.push(await writeExport(flags, folder, taskSplits, sectionsOf(flags, folder, taskSplits, pool, corruptions), signal));
   }
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import { UsageError } from '../usageError.js';
 import { partOf } from './exportPart.js';
 import { MIX_FLAGS, MIX_RULES } from '../mixFlags.js';
 import { TASK_FLAGS, TASK_RULES } from '../taskFlags.js';
+import { CORRUPT_FLAGS, CORRUPT_RULES, SUITE_FLAGS, SUITE_RULES } from '../corruptFlags.js';
 
 const EXPORT_SPLIT: FlagSpec = {
   type: 'string',
@@ -43,6 +44,8 @@ const OWN_FLAGS = {
     check: (t) => integerIn('shard-size', t, 1, MAX_SHARD_SIZE),
   },
   overwrite: { type: 'boolean', help: 'replace an earlier idxflow export in --out (removes the files its manifest lists)' },
+  ...CORRUPT_FLAGS,
+  ...SUITE_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
 /** The flags of one part of an export that many machines share. */
@@ -76,6 +79,8 @@ export const EXPORT_RULES: readonly FlagRule[] = [
   },
   ...MIX_RULES,
   ...TASK_RULES,
+  ...CORRUPT_RULES,
+  ...SUITE_RULES,
   ...DATA_RULES,
 ];
 

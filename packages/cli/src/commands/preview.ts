@@ -1,6 +1,7 @@
 import { MissingPackageError, type Block } from '@idxflow/core';
 import { refuseOutputAmongInputs, writeOutputFile } from '@idxflow/sinks';
-import { augmentImages, policyImages, specOf } from '@idxflow/transforms';
+import { augmentImages, corruptImages, corruptSpecOf, policyImages, sizeRefusal, specOf } from '@idxflow/transforms';
+import { corruptionOf } from '../corruptFlags.js';
 import { firstValueFrom, scan, takeWhile, last } from 'rxjs';
 import { integerIn } from '../numbers.js';
 import { augmentOptions, policyOf, seedOf } from '../options.js';
@@ -89,11 +90,15 @@ export async function preview(flags: Record<string, string | boolean | undefined
   const cellH = h + gap;
   const sheet = new Uint8Array(rows * cellH * cols * cellW).fill(64);
   const variants = [base.images];
+  const corruption = typeof flags.corrupt === 'string' ? corruptSpecOf(corruptionOf(flags.corrupt)) : undefined;
+  const refusal = corruption && sizeRefusal(corruption.name, h, w);
+  if (refusal) throw new UsageError(`Expected ${refusal} for --corrupt but received ${h} x ${w} images`);
   for (let epoch = 0; epoch < cols - 1; epoch++) {
     const augmented = augmentImages({ images: base.images, indices: base.indices, epoch, seed, stage: 0, height: h, width: w, spec }) as Uint8Array;
-    // The policy after augment()'s pass, the pipeline's second random stage: the bytes export gives.
+    // The policy or the corruption after augment()'s pass, the pipeline's second random stage: the bytes export gives.
     if (policy && !(augmented instanceof Uint8Array)) throw new UsageError('Expected byte images for an automatic policy (torchvision defines them for uint8) but the source holds floats');
-    variants.push(policy ? policyImages({ images: augmented, indices: base.indices, epoch, seed, stage: 1, height: h, width: w, policy }) : augmented);
+    if (policy) variants.push(policyImages({ images: augmented, indices: base.indices, epoch, seed, stage: 1, height: h, width: w, policy }));
+    else variants.push(corruption ? corruptImages({ images: augmented, indices: base.indices, epoch, seed, stage: 1, height: h, width: w, spec: corruption }) : augmented);
   }
   variants.forEach((images, col) => {
     for (let row = 0; row < rows; row++) {

@@ -4,6 +4,7 @@ import { usageOf, type FlagSpec } from '../flags.js';
 import { integerIn, shown } from '../numbers.js';
 import { DATA_FLAGS, DATA_RULES, dataUsage } from '../options.js';
 import { UsageError } from '../usageError.js';
+import { CORRUPT_FLAGS, CORRUPT_RULES } from '../corruptFlags.js';
 
 // The sheet's budget: PNG viewers and sharp handle 16384 pixels a side; 10,000 cells is a
 // hundred by a hundred, more than a screen shows.
@@ -37,15 +38,17 @@ const OWN_FLAGS = {
     check: (t) => integerIn('zoom', t, 1, MAX_ZOOM),
   },
   out: { type: 'string', arg: 'FILE.png', default: 'preview.png', help: 'where to write, its directory made if need be', check: outOf, path: true },
+  ...CORRUPT_FLAGS,
 } as const satisfies Record<string, FlagSpec>;
 
 export const PREVIEW_FLAGS = { ...DATA_FLAGS, ...OWN_FLAGS } as const satisfies Record<string, FlagSpec>;
-export const PREVIEW_RULES = DATA_RULES;
+export const PREVIEW_RULES = [...CORRUPT_RULES, ...DATA_RULES];
 
 export const previewUsage = `Usage: idxflow preview [options]
 
 Writes a PNG contact sheet: each row one source digit (one per class, in order) followed by
-augmented variants of it (epochs 0, 1, ... of the augmentation).
+augmented variants of it (epochs 0, 1, ... of the augmentation), each then corrupted by
+--corrupt when given (as export applies it: after the augmentation, on the same seed).
 
 ${dataUsage()}
 ${usageOf('Output', OWN_FLAGS)}`;
