@@ -7,7 +7,7 @@ import { asRows, batch, type Block, type WorkerPool } from '@idxflow/core';
 import { AtomicFile, ExportRefusedError, npyHeader } from '@idxflow/sinks';
 import { corrupt, corruptPool, MNIST_C_SUITE, RECIPES, type CorruptionName } from '@idxflow/transforms';
 import { lastValueFrom, of, tap } from 'rxjs';
-import { loadUntilAborted } from '../interrupted.js';
+import { InterruptedError, loadUntilAborted } from '../interrupted.js';
 import { seedOf, workersOf } from '../options.js';
 import { sourceOf } from '../dataSources.js';
 import { VERSION } from '../version.js';
@@ -45,7 +45,7 @@ async function writeSplit(dir: string, split: string, data: Block<Uint8Array>, n
         batch(1024),
         corrupt({ name }, { seed, pool }),
         tap((block) => {
-          if (signal?.aborted) throw signal.reason;
+          if (signal?.aborted) throw new InterruptedError(`interrupted while writing the ${name} folder of the suite: nothing kept`);
           const pixels = block.images as Uint8Array;
           queue = queue.then(() => images.write(pixels.slice())).then(() => labels.write(block.labels.slice()));
         }),

@@ -23,12 +23,17 @@ export interface CorruptJob {
   images: Uint8Array;
   /** Each sample's index in its source (keys its draws). */
   indices: Uint32Array;
+  /** The epoch of the samples (keys their draws). */
   epoch: number;
+  /** The pipeline's seed. */
   seed: number;
   /** The block's random-stage count. */
   stage: number;
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
+  /** The checked corruption (`corruptSpecOf()`). */
   spec: CorruptSpec;
   /** Where to write the result, if not new memory. */
   output?: Uint8Array;

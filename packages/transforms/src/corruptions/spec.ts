@@ -18,9 +18,13 @@ export interface CorruptOptions {
 
 /** The checked options: the name, the severity's parameters, the forced direction (0: drawn). */
 export interface CorruptSpec {
+  /** The corruption. */
   readonly name: CorruptionName;
+  /** The severity it runs at (the released one unless given), or undefined when its recipe has none. */
   readonly severity: number | undefined;
+  /** The recipe's parameters at that severity (`RECIPES[name].levels[severity - 1]`). */
   readonly params: readonly number[];
+  /** 1 or -1 where the direction of shear, rotate or translate is forced; 0 where it is drawn. */
   readonly direction: number;
 }
 
