@@ -1,5 +1,4 @@
 import {
-  adoptPixels,
   checkRows,
   checkBlock,
   gatherRows,
@@ -7,20 +6,17 @@ import {
   layoutOf,
   randomStagesOf,
   sharedBlock,
-  validate,
   WorkerPool,
-  workerMap,
   type Block,
   type PixelArray,
   type Run,
   type TaskStaging,
 } from '@idxflow/core/internal';
-import { concatAll, map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { pixelStage } from './pixelStage.js';
 import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
 import { inputRefusal } from './sampleFilters.js';
 import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';
-import { taskGroups } from './taskGroups.js';
-import { OptionError } from '@idxflow/core';
 
 /** How an augmentation stage runs. */
 export interface RunOptions {
@@ -142,28 +138,16 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  */
 export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {
   const spec = specOf(options);
-  const seed = validate.seed('seed', run.seed ?? 0);
-  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new OptionError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
-  const workers = run.pool?.workers ?? validate.integer('workers', run.workers ?? 0, 0, 256);
-  const window = run.window === undefined ? undefined : validate.integer('window', run.window, 1);
-  const taskImages = validate.integer('taskImages', run.taskImages ?? 1024, 1);
-  if (workers === 0) {
-    // On the main thread augmentImages reads the input in place: no copy.
-    return map((input) => {
-      checkInput(input, spec);
-      return blockOf(input, adoptPixels(augmentImages(jobOf(input, spec, seed))));
-    });
-  }
-  const pool = run.pool === undefined ? { filename: WORKER, workers } : { pool: run.pool };
-  return (source) =>
-    source.pipe(
-      map((input) => (checkInput(input, spec), input)),
-      taskGroups(taskImages),
-      workerMap(
-        { ...pool, window },
-        (group: Run[], staging) => group.map((input) => sharedJobOf(input, spec, seed, staging)),
-        (outputs: PixelArray[], group) => group.map((input, i) => blockOf(input, adoptPixels(outputs[i]))),
-      ),
-      concatAll(), // each group's blocks, in order, synchronously: holds reach the pool's emitter
-    );
+  return pixelStage(
+    {
+      worker: WORKER,
+      poolMaker: 'augmentPool',
+      accept: (input) => (checkInput(input, spec), input),
+      job: (input, seed) => jobOf(input, spec, seed), // on the main thread augmentImages reads the input in place: no copy
+      sharedJob: (input, seed, staging) => sharedJobOf(input, spec, seed, staging),
+      images: augmentImages,
+      blockOf,
+    },
+    run,
+  );
 }

@@ -1,25 +1,22 @@
 import {
-  adoptPixels,
   BlockMismatchError,
   checkBlock,
   checkRows,
   gatherRows,
   isRows,
-  OptionError,
   randomStagesOf,
   reusablePixels,
-  validate,
   WorkerPool,
-  workerMap,
   type Block,
+  type PixelArray,
   type Run,
   type TaskStaging,
 } from '@idxflow/core/internal';
-import { concatAll, map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { pixelStage } from './pixelStage.js';
 import type { RunOptions } from './augment.js';
 import { corruptImages, type CorruptJob } from './corruptions/corruptImages.js';
 import { corruptSpecOf, sizeRefusal, type CorruptOptions, type CorruptSpec } from './corruptions/spec.js';
-import { taskGroups } from './taskGroups.js';
 
 const WORKER = new URL('./corruptions/worker.js', import.meta.url);
 
@@ -41,7 +38,7 @@ function jobOf(block: Block<Uint8Array>, spec: CorruptSpec, seed: number): Corru
   return { images: block.images, indices: block.indices, epoch: block.epoch, seed, stage: randomStagesOf(block), height, width, spec };
 }
 
-const blockOf = (block: Block, images: Uint8Array): Block => ({ ...block, images, randomStages: randomStagesOf(block) + 1 });
+const blockOf = (block: Block, images: PixelArray): Block => ({ ...block, images, randomStages: randomStagesOf(block) + 1 });
 
 function sharedJobOf(block: Block<Uint8Array>, spec: CorruptSpec, seed: number, staging: TaskStaging): CorruptJob {
   const job = jobOf(block, spec, seed);
@@ -79,29 +76,18 @@ function sharedJobOf(block: Block<Uint8Array>, spec: CorruptSpec, seed: number, 
  */
 export function corrupt(options: CorruptOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {
   const spec = corruptSpecOf(options);
-  const seed = validate.seed('seed', run.seed ?? 0);
-  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new OptionError(`Expected a WorkerPool from corruptPool() for pool but received ${String(run.pool)}`);
-  const workers = run.pool?.workers ?? validate.integer('workers', run.workers ?? 0, 0, 256);
-  const window = run.window === undefined ? undefined : validate.integer('window', run.window, 1);
-  const taskImages = validate.integer('taskImages', run.taskImages ?? 1024, 1);
-  if (workers === 0) {
-    return map((input) => {
-      const block = byteBlock(input, spec);
-      return blockOf(block, corruptImages(jobOf(block, spec, seed)));
-    });
-  }
-  const pool = run.pool === undefined ? { filename: WORKER, workers } : { pool: run.pool };
-  return (source) =>
-    source.pipe(
-      map((input) => byteBlock(input, spec)),
-      taskGroups(taskImages),
-      workerMap(
-        { ...pool, window },
-        (group: Block<Uint8Array>[], staging) => group.map((block) => sharedJobOf(block, spec, seed, staging)),
-        (outputs: Uint8Array[], group) => group.map((block, i) => blockOf(block, adoptPixels(outputs[i]))),
-      ),
-      concatAll(),
-    );
+  return pixelStage(
+    {
+      worker: WORKER,
+      poolMaker: 'corruptPool',
+      accept: (input) => byteBlock(input, spec),
+      job: (block, seed) => jobOf(block, spec, seed),
+      sharedJob: (block, seed, staging) => sharedJobOf(block, spec, seed, staging),
+      images: corruptImages,
+      blockOf,
+    },
+    run,
+  );
 }
 
 /**

@@ -1,25 +1,20 @@
 import {
-  adoptPixels,
   BlockMismatchError,
   checkBlock,
   checkRows,
   gatherRows,
   isRows,
   layoutOf,
-  OptionError,
   randomStagesOf,
   sharedBlock,
-  validate,
-  WorkerPool,
-  workerMap,
   type Block,
   type PixelArray,
   type Run,
   type TaskStaging,
 } from '@idxflow/core/internal';
-import { concatAll, map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { pixelStage } from '../pixelStage.js';
 import type { RunOptions } from '../augment.js';
-import { taskGroups } from '../taskGroups.js';
 import { policyImages, type PolicyJob } from './policyImages.js';
 import { policySpecOf, type AugMixOptions, type AutoAugmentOptions, type PolicyOptionsOf, type PolicySpec, type RandAugmentOptions, type TrivialAugmentOptions } from './spec.js';
 
@@ -61,29 +56,18 @@ function sharedJobOf(input: Run, policy: PolicySpec, seed: number, staging: Task
 function policyStage<K extends keyof PolicyOptionsOf>(kind: K, options: PolicyOptionsOf[K], run: RunOptions): OperatorFunction<Run, Block> {
   const policy = policySpecOf(kind, options);
   const name = `${kind}()`;
-  const seed = validate.seed('seed', run.seed ?? 0);
-  if (run.pool !== undefined && !(run.pool instanceof WorkerPool)) throw new OptionError(`Expected a WorkerPool from augmentPool() for pool but received ${String(run.pool)}`);
-  const workers = run.pool?.workers ?? validate.integer('workers', run.workers ?? 0, 0, 256);
-  const window = run.window === undefined ? undefined : validate.integer('window', run.window, 1);
-  const taskImages = validate.integer('taskImages', run.taskImages ?? 1024, 1);
-  if (workers === 0) {
-    return map((input) => {
-      checkInput(input, name);
-      return blockOf(input, adoptPixels(policyImages(jobOf(input, policy, seed))));
-    });
-  }
-  const pool = run.pool === undefined ? { filename: WORKER, workers } : { pool: run.pool };
-  return (source) =>
-    source.pipe(
-      map((input) => (checkInput(input, name), input)),
-      taskGroups(taskImages),
-      workerMap(
-        { ...pool, window },
-        (group: Run[], staging) => group.map((input) => sharedJobOf(input, policy, seed, staging)),
-        (outputs: PixelArray[], group) => group.map((input, i) => blockOf(input, adoptPixels(outputs[i]))),
-      ),
-      concatAll(),
-    );
+  return pixelStage(
+    {
+      worker: WORKER,
+      poolMaker: 'augmentPool',
+      accept: (input) => (checkInput(input, name), input),
+      job: (input, seed) => jobOf(input, policy, seed),
+      sharedJob: (input, seed, staging) => sharedJobOf(input, policy, seed, staging),
+      images: policyImages,
+      blockOf,
+    },
+    run,
+  );
 }
 
 /**
