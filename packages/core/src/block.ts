@@ -93,6 +93,7 @@ function softLabelsLike(like: Block, n: number): { softLabels?: Float32Array } {
  *
  * ## Example
  * ```ts
+ * declare const block: Block, i: number;
  * const k = labelMatrixColumns(block); // 14 for ChestMNIST
  * const findings = block.labelMatrix?.subarray(i * k, (i + 1) * k);
  * ```

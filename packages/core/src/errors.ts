@@ -339,6 +339,7 @@ export class ConnectionError extends IdxflowError {}
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>;
  * exportTo(source, { format: 'wds', dir: 'out' }).catch((e) => console.error(e instanceof FormatLimitError));
  * ```
  */
@@ -350,6 +351,7 @@ export class FormatLimitError extends IdxflowError {}
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>;
  * exportTo(source, { format: 'npz', dir: 'out' }).catch((e) => e instanceof FileChangedError && console.error(e.file));
  * ```
  */
@@ -409,7 +411,7 @@ export class CsvFormatError extends IdxflowError {
  *
  * ## Example
  * ```ts
- * notMnist({ dir: 'downloads' }).subscribe({ error: (e) => e instanceof ArchiveError && console.error(e.offset, e.message) });
+ * notMnist('small', { dir: 'downloads' }).subscribe({ error: (e) => e instanceof ArchiveError && console.error(e.offset, e.message) });
  * ```
  */
 export class ArchiveError extends IdxflowError {}

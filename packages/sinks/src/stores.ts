@@ -14,6 +14,7 @@ import { IdxflowError, type Block } from '@idxflow/core';
  *
  * ## Example
  * ```ts
+ * declare const block: Block;
  * const carried = OPTIONAL_FIELDS.filter((field) => block[field] !== undefined); // ['softLabels'] after mixup()
  * ```
  */

@@ -98,6 +98,7 @@ export function corrupt(options: CorruptOptions, run: RunOptions = {}): Operator
  *
  * ## Example
  * ```ts
+ * declare const source: Observable<Block>;
  * const pool = corruptPool(2);
  * const fogged = source.pipe(corrupt({ name: 'fog' }, { seed: 1, pool }));
  * await lastValueFrom(fogged);

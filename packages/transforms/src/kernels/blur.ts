@@ -25,6 +25,7 @@ const f32 = Math.fround;
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array, out: Uint8Array;
  * sharpenPixels(image, out, 28, 28, 2); // edges crisper
  * ```
  */
@@ -133,6 +134,7 @@ function roundHalfEven(x: number): number {
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array, out: Uint8Array;
  * gaussianBlurPixels(image, out, 28, 28, 5, 5, 1.2, new BlurScratch());
  * ```
  */

@@ -24,6 +24,7 @@ const f32 = Math.fround;
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array;
  * invertPixels(image); // white digits on black become black on white
  * ```
  */
@@ -38,6 +39,7 @@ export function invertPixels(pixels: Uint8Array | Float32Array): void {
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array;
  * posterizeBytes(image, 2); // four levels: 0, 64, 128, 192
  * ```
  */
@@ -52,6 +54,7 @@ export function posterizeBytes(pixels: Uint8Array, bits: number): void {
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array;
  * solarizePixels(image, 128); // the stroke's core (>= 128) turns dark, its soft edge stays
  * ```
  */
@@ -66,6 +69,7 @@ export function solarizePixels(pixels: Uint8Array | Float32Array, threshold: num
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array;
  * autocontrastPixels(image); // a faint digit (values 0 to 90) spans 0 to 255
  * ```
  */
@@ -98,6 +102,7 @@ export function autocontrastPixels(pixels: Uint8Array | Float32Array): void {
  *
  * ## Example
  * ```ts
+ * declare const image: Uint8Array;
  * equalizeBytes(image, new Int32Array(256), new Uint8Array(256));
  * ```
  */
