@@ -15,7 +15,7 @@ import { parseCommandLine, resolvePath, type CommandLine, type FlagRule, type Fl
 import { shown } from './numbers.js';
 import { UsageError } from './usageError.js';
 import { VERSION } from './version.js';
-import { InterruptedError } from './interrupted.js';
+import { InterruptedError } from './interruptedError.js';
 
 /** One command: its flags and their rules, its --help, how many arguments it takes, what it does. */
 export interface Command {

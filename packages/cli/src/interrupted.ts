@@ -1,11 +1,11 @@
 // Ctrl-C or SIGTERM while a command is still reading its data: the read is abandoned (its
 // source unsubscribed: a Parquet reader thread is terminated, whatever it is decoding), nothing
 // has been written, and the command ends with exit code 130.
-import { type Block, IdxflowError, loadBlock } from '@idxflow/core';
+import { type Block, loadBlock } from '@idxflow/core';
 import { Observable, takeUntil } from 'rxjs';
+import { InterruptedError } from './interruptedError.js';
 
-/** A command stopped by SIGINT or SIGTERM before it wrote anything. */
-export class InterruptedError extends IdxflowError {}
+export { InterruptedError };
 
 /** An Observable that emits once when `signal` aborts. */
 const aborted = (signal: AbortSignal): Observable<void> =>
