@@ -74,10 +74,11 @@ describe('parts of one export in one folder', () => {
       const children = [0, 1, 2, 3].map(async (k) => {
         await sleep(Math.random() * 400);
         const first = start([...EXPORT, '--out', dir, '--shard', `${k}/4`]);
-        if (k !== victim) return ended(first);
+        const firstEnded = ended(first); // listening from the start: a part may end before its kill
+        if (k !== victim) return firstEnded;
         await sleep(100 + Math.random() * 700);
         first.kill('SIGKILL');
-        const gone = await ended(first);
+        const gone = await firstEnded;
         if (gone.signal === 'SIGKILL') killed++;
         else expect([gone.status, gone.stderr], `run ${run}, part ${k} before its kill`).toEqual([0, '']);
         return ended(start([...EXPORT, '--out', dir, '--shard', `${k}/4`]));
@@ -223,9 +224,10 @@ describe('merge-manifests trusts nothing it reads', () => {
     expect(idxflow([...EXPORT, '--out', dir, '--shard', '0/4']).status).toBe(0);
     // Part 2 killed midway (its journal stays); part 3 never started; part 1 running.
     const killedPart = start([...EXPORT, '--out', dir, '--shard', '2/4']);
+    const killedEnded = ended(killedPart); // listening from the start, as it may end by itself
     for (let i = 0; i < 200 && !existsSync(join(dir, '.manifest.part-00002-of-00004.json.journal')); i++) await sleep(25);
     killedPart.kill('SIGKILL');
-    await ended(killedPart);
+    await killedEnded;
     const running = start([...EXPORT, '--rotate', '0', '--out', join(tmp(), 'x')]); // any live process of this host
     writeFileSync(join(dir, '.manifest.part-00001-of-00004.json.lock'), JSON.stringify({ host: hostname(), pid: running.pid, started: '', token: 'r' }));
     const early = idxflow(['merge-manifests', dir]);
