@@ -67,7 +67,7 @@ function problems(name: string, exported: TS.Symbol): string[] {
 const CLI_CAPABILITIES: Record<string, string[]> = {
   '@idxflow/core': [
     'idxPair', 'IdxInput', 'IdxPairOptions', 'PublishedShape', 'idxFileInfo', 'IdxFileInfo', 'decodeNpy', 'DecodeNpyOptions', 'NpyHeader', 'NpyRecords', 'fromBytes',
-    'DATASETS', 'DATASET_CARDS', 'DatasetCard', 'CATALOG', 'datasetEntry', 'CatalogEntry', 'npy', 'npz', 'parquet', 'parquetClassNames', 'imageFolder', 'imageFolderClasses',
+    'DATASETS', 'DATASET_CARDS', 'DatasetCard', 'CATALOG', 'datasetEntry', 'CatalogEntry', 'npy', 'npz', 'mnistC', 'mnistCFiles', 'MNIST_C_CORRUPTIONS', 'MnistCOptions', 'parquet', 'parquetClassNames', 'imageFolder', 'imageFolderClasses',
     'DEFAULT_MAX_INFLATE_RATIO', 'MissingPackageError', 'DatasetNotFoundError',
   ],
   '@idxflow/transforms': ['specOf', 'AugmentSpec', 'augmentImages', 'AugmentJob', 'sampleDraws', 'SampleDraws', 'invertAffine', 'Affine'],

@@ -1,7 +1,7 @@
 // The sources beyond named datasets and IDX pairs: a folder of images, Parquet files in the Hub's
 // layout, and the NPY/NPZ exports read back. Each is chosen by its own flag; at most one source.
 // sourceOf() is the source any data flags select, these or a named dataset or an IDX pair.
-import { COLLECTION_ENTRIES, csv, datasetEntry, imageFolder, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type CatalogEntry, type DatasetCard } from '@idxflow/core';
+import { COLLECTION_ENTRIES, csv, DATASET_CARDS, DATASETS, datasetEntry, imageFolder, mnistC, mnistCFiles, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type CatalogEntry, type DatasetCard } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 import { UsageError } from './usageError.js';
 import { choice, datasetIds, FILE_SOURCES, inflateRatioOf, MAX_SAMPLES, npyFiles, parquetFiles } from './options.js';
@@ -52,6 +52,7 @@ export async function hfDescription(flags: Flags): Promise<{ config: string; cla
   if (typeof flags['images-dir'] === 'string') return { config: 'data', classes: await imageFolderClasses(flags['images-dir']) };
   if (flags.parquet !== undefined) return { config: 'data', classes: await parquetClassNames(parquetFiles(flags.parquet)) };
   if (flags.npz !== undefined || flags.npy !== undefined || flags.csv !== undefined || flags.images !== undefined) return { config: 'data' };
+  if (flags.dataset === 'mnist-c') return { config: 'mnist-c', classes: DATASETS.mnist.classes, card: DATASET_CARDS['mnist-c'] };
   const entry = datasetEntry(String(flags.dataset ?? 'mnist'));
   if (!entry) return { config: 'data' };
   // A dataset of more classes than a byte holds (Kuzushiji-Kanji) names them from its files: the label column holds its class ids.
@@ -79,8 +80,14 @@ export function sourceOf(flags: Record<string, unknown>, onProgress?: (event: Da
     return { source: first(idx({ images: flags.images, labels: flags.labels, maxInflateRatio })), name: flags.images, split, inputs: [flags.images, flags.labels] };
   }
   const id = choice('dataset', String(flags.dataset ?? 'mnist'), datasetIds);
-  const entry = datasetEntry(id)!;
   const dir = typeof flags.dir === 'string' ? flags.dir : undefined;
+  if (id === 'mnist-c') {
+    if (split !== 'train' && split !== 'test') throw new UsageError(`Expected --split train or test for --dataset mnist-c but received ${shown(split)}`);
+    const options = { dir: dir ?? '', corruption: String(flags.corruption), split };
+    const { images, labels } = mnistCFiles(options);
+    return { source: first(mnistC(options)), name: `mnist-c ${options.corruption} ${split}`, split, inputs: [images, labels] };
+  }
+  const entry = datasetEntry(id)!;
   const orientation = flags.orientation as 'upright' | 'stored' | undefined;
   if (!entry.splits.includes(split)) throw new UsageError(`Expected --split ${entry.splits.join(' or ')} for --dataset ${id} but received ${shown(split)}`);
   const skipped: string[] = []; // notMNIST's unreadable files, counted in the summary

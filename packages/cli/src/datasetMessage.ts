@@ -11,6 +11,10 @@ const rawName = (name: string): string => name.replace(/\.(gz|xz)$/, '');
 
 /** The lines of a DatasetNotFoundError that has `tried` places (the first without "idxflow: "). */
 export function datasetNotFoundMessage(error: DatasetNotFoundError): string {
+  // MNIST-C is read from its folder only (--dataset mnist-c --dir DIR): the message names what is missing there.
+  if (error.dataset === 'mnist-c') {
+    return `${error.name}: ${error.message}\nGive --dir the MNIST-C folder (mnist_c/, as released or as export --suite mnist-c writes it): <corruption>/${error.split}_images.npy and ${error.split}_labels.npy`;
+  }
   const spec = (DATASETS as Record<string, (typeof DATASETS)[keyof typeof DATASETS] | undefined>)[error.dataset];
   const files = spec && (error.split === 'train' || error.split === 'test') ? spec.files[error.split] : undefined;
   // The file looked for, as the error names it ("emnist gzip.zip"), for datasets beyond the three IDX pairs.

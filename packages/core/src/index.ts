@@ -32,6 +32,7 @@ export { csv, type CsvSourceOptions } from './datasets/csv.js';
 export { signLanguageMnist, SIGN_LANGUAGE_CLASSES, type SignLanguageOptions } from './datasets/signLanguage.js';
 export { medmnist, refuseRgb, MEDMNIST_RGB_SUBSETS, MEDMNIST_SIZES, MEDMNIST_SPLITS, MEDMNIST_SUBSETS, type MedmnistOptions, type MedmnistSize, type MedmnistSplit, type MedmnistSubset } from './datasets/medmnist.js';
 export { kuzushiji49, K49_CLASSES, type K49Options } from './datasets/k49.js';
+export { mnistC, mnistCFiles, MNIST_C_CORRUPTIONS, type MnistCOptions } from './datasets/mnistC.js';
 export { kanjiClasses, kuzushijiKanji, notMnist, NOT_MNIST_CLASSES, type PngTreeDatasetOptions } from './datasets/pngTrees.js';
 export { pngTree, type PngTreeOptions } from './datasets/pngTree.js';
 export { CATALOG, datasetEntry, type CatalogEntry, type CatalogOptions } from './datasets/catalog.js';

@@ -16,9 +16,11 @@ export const EXPLORE_FLAGS = { ...DATA_FLAGS, split: EXPLORE_SPLIT, ...SERVER_FL
 const OTHER_SOURCES = ['images-dir', 'parquet', 'npz', 'npy', 'csv', 'limit', 'orientation'] as const;
 
 export const EXPLORE_RULES: readonly FlagRule[] = [
-  ({ given }) => {
+  ({ given, values }) => {
     const other = OTHER_SOURCES.find((flag) => given.has(flag));
     if (other !== undefined) throw new UsageError(`Expected no --${other} for idxflow explore, whose page reads a --dataset's whole splits or --images and --labels (export and preview take --${other})`);
+    // The page switches between the catalog's datasets; MNIST-C's folder is one corruption's files (its corruptions are the page's corruption control).
+    if (values.dataset === 'mnist-c') throw new UsageError('Expected a --dataset of the catalog for idxflow explore but received "mnist-c" (export and preview read the MNIST-C folder; the page shows the corruptions of any dataset)');
   },
   ...LISTEN_RULES,
   ...DATA_RULES,

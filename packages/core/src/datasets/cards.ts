@@ -108,6 +108,19 @@ export const DATASET_CARDS: Readonly<Record<string, DatasetCard>> = {
 }`,
     summary: 'The letters A to J rendered from publicly available fonts, 28 x 28 grey images: a small hand-cleaned set and a large uncleaned one. Published without a stated licence.',
   },
+  'mnist-c': {
+    prettyName: 'MNIST-C',
+    license: 'cc-by-4.0',
+    homepage: 'https://github.com/google-research/mnist-c',
+    sourceDatasets: ['extended|mnist'],
+    citation: `@article{mu2019mnist,
+  title={MNIST-C: A Robustness Benchmark for Computer Vision},
+  author={Mu, Norman and Gilmer, Justin},
+  journal={arXiv preprint arXiv:1906.02337},
+  year={2019}
+}`,
+    summary: "MNIST's digits under 15 corruptions (noise, blur, affine, weather, lines, edges) and unchanged (identity), one folder each, as released by Mu and Gilmer (2019): the robustness benchmark's frozen files.",
+  },
   emnist: EMNIST_CARD,
   qmnist: {
     prettyName: 'QMNIST',

@@ -2,7 +2,7 @@
 import { defer, from, map, Observable, switchMap, toArray } from 'rxjs';
 import type { Block, PixelArray } from '../block.js';
 import { DatasetMismatchError, NpyFormatError } from '../errors.js';
-import { decodeNpy, type NpyRecords } from '../npy/decode.js';
+import { decodeNpy, type NpyHeader, type NpyRecords } from '../npy/decode.js';
 import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';
 import { fromFile } from '../sources/file.js';
 import { operate } from '../operate.js';
@@ -49,14 +49,26 @@ export interface NpyInput extends IdxInput {
   readonly declaredBytes?: number;
 }
 
+/** What an images array must be: `accepts` its header, `expected` says so in a refusal. Its records are h x w pixels. */
+export interface NpyImageRule {
+  readonly expected: string;
+  accepts(header: NpyHeader): boolean;
+}
+
+/** `npy()`'s rule: uint8 or float32 images of shape (n, h, w). */
+const NPY_IMAGES: NpyImageRule = {
+  expected: 'images of shape (n, h, w) and dtype |u1 or <f4',
+  accepts: (h) => h.shape.length === 3 && (h.descr === '|u1' || h.descr === '<f4'),
+};
+
 /** Blocks from the decoded images, with `labels` (read before) and indices. */
-function imageBlocks(images: NpyInput, labels: Uint8Array, labelsName: string): Observable<Block<PixelArray>> {
+function imageBlocks(images: NpyInput, labels: Uint8Array, labelsName: string, rule: NpyImageRule): Observable<Block<PixelArray>> {
   return new Observable<Block<PixelArray>>((subscriber) =>
     operate(images.bytes().pipe(decodeNpy({ file: images.name, declaredBytes: images.declaredBytes })), subscriber, {
       next({ header, first, count, bytes }) {
         const [n, h, w] = header.shape;
-        if (header.shape.length !== 3 || (header.descr !== '|u1' && header.descr !== '<f4')) {
-          throw new NpyFormatError({ file: images.name, offset: 10, expected: 'images of shape (n, h, w) and dtype |u1 or <f4', found: `shape (${header.shape.join(', ')}) of ${header.descr}` });
+        if (!rule.accepts(header)) {
+          throw new NpyFormatError({ file: images.name, offset: 10, expected: rule.expected, found: `shape (${header.shape.join(', ')}) of ${header.descr}` });
         }
         if (n !== labels.length) throw new DatasetMismatchError({ file: `${images.name} and ${labelsName}`, expected: `as many images as labels (${labels.length} labels)`, found: `${n} images` });
         const pixels = header.descr === '|u1' ? bytes : new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -66,13 +78,13 @@ function imageBlocks(images: NpyInput, labels: Uint8Array, labelsName: string): 
   );
 }
 
-/** Images and labels NPY arrays from any byte sources, as Blocks (labels read whole first). */
-export function npyPair(images: NpyInput, labels: NpyInput): Observable<Block<PixelArray>> {
+/** Images and labels NPY arrays from any byte sources, as Blocks (labels read whole first); `rule` says which images arrays are read. */
+export function npyPair(images: NpyInput, labels: NpyInput, rule: NpyImageRule = NPY_IMAGES): Observable<Block<PixelArray>> {
   return labels.bytes().pipe(
     decodeNpy({ file: labels.name, declaredBytes: labels.declaredBytes }),
     toArray(),
     map((groups) => labelBytes(labels.name, groups)),
-    switchMap((values) => imageBlocks(images, values, labels.name)),
+    switchMap((values) => imageBlocks(images, values, labels.name, rule)),
   );
 }
 
