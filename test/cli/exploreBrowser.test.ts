@@ -36,7 +36,7 @@ declare global {
 }
 
 /** Moves a slider as a user does (its value, then an input event) and waits for the grid it asks for to be painted. */
-async function move(id: string, value: number): Promise<void> {
+async function move(id: string, value: number | string): Promise<void> {
   const before = await page.evaluate(() => window.explore.version);
   await page.evaluate(([id, value]) => {
     const slider = document.getElementById(id as string) as HTMLInputElement;
@@ -191,5 +191,39 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     const draws = (await page.locator('#sample-draws').textContent())!;
     // The policy's row: two of RandAugment's ops, each with its magnitude when it has one.
     expect(draws).toMatch(/randAugment(Identity|AutoContrast|Equalize|\w+\(-?[\d.]+\))(, (Identity|AutoContrast|Equalize|\w+\(-?[\d.]+\)))$/m);
+  });
+
+  it("shows a corruption from its picker: inverse as 255 - x, shot noise as the copied export's bytes, and a clicked sample's corruption", async () => {
+    await page.goto(server.pageUrl);
+    await page.waitForFunction(() => window.explore?.version >= 1);
+    await move('corrupt-name', 'inverse');
+    expect(await page.locator('#corrupt').inputValue()).toBe('inverse');
+    expect(await page.locator('#corrupt-severity').isDisabled()).toBe(true); // inverse's recipe has no severities
+    expect(await page.locator('#command').textContent()).toBe('idxflow export --dataset mnist --split test --corrupt inverse --seed 0 --copies 7 --out explore-export');
+    for (let row = 0; row < 3; row++) {
+      const source = (await cellBytes(row, 0)) as number[];
+      for (let j = 1; j <= 7; j++) expect(await cellBytes(row, j), `row ${row}, draw ${j}`).toEqual(source.map((v) => 255 - v));
+    }
+    await move('corrupt-name', 'shot_noise');
+    expect(await page.locator('#corrupt-severity').isDisabled()).toBe(false);
+    expect(await page.locator('#corrupt-severity option').first().textContent()).toBe('released (5)');
+    await move('corrupt-severity', '2');
+    const command = (await page.locator('#command').textContent())!;
+    expect(command).toBe('idxflow export --dataset mnist --split test --corrupt shot_noise:2 --seed 0 --copies 7 --out explore-export');
+    const grid = await page.evaluate(() => window.explore.grid);
+    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
+    for (let row = 0; row < 3; row++) {
+      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
+    }
+    await clickCell(1, 2);
+    expect(await page.locator('#sample-draws').textContent()).toContain('corruptionshot_noise, severity 2');
+    // A value the server refuses, typed into the box: its one-line message, the box red, no crash.
+    await page.locator('#corrupt').fill('shot_noise:9');
+    await page.locator('#corrupt').dispatchEvent('input');
+    await page.waitForFunction(() => document.getElementById('status')!.classList.contains('error'));
+    expect(await page.locator('#status').textContent()).toBe('Expected a SEVERITY of 1 to 5 after shot_noise: for --corrupt but received "shot_noise:9"');
+    expect(await page.locator('#corrupt').getAttribute('class')).toContain('bad');
+    await move('corrupt-name', 'off');
+    expect(await page.locator('#command').textContent()).toBe('idxflow export --dataset mnist --split test --seed 0 --copies 7 --out explore-export');
   });
 });

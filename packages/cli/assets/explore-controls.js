@@ -38,7 +38,37 @@ export const OPTIONS = [
   { flag: 'rand-augment', kind: 'randaugment', unit: "torchvision's RandAugment(ops, magnitude), 31 bins" },
   { flag: 'trivial-augment', kind: 'switch', unit: "torchvision's TrivialAugmentWide" },
   { flag: 'augmix', kind: 'augmix', unit: "torchvision's AugMix(severity, width)" },
+  { group: 'Corruption (MNIST-C, a stage after the steps above; not with a policy)' },
+  { flag: 'corrupt', kind: 'corruption', unit: 'Mu and Gilmer 2019; severity 1-5 where the recipe has them' },
 ];
+
+/** The corruptions the server offers (`/api/info`): name, whether it has severities, the released one. */
+let corruptions = [];
+
+/** The corruption picker: a name (or off) and a severity (the released one, or 1 to 5; none for a recipe without). */
+function corruptionRows(flag) {
+  const row = document.createElement('label');
+  row.className = 'slider';
+  const names = ['off', ...corruptions.map((c) => c.name)];
+  row.innerHTML = `<span>name</span><select id="${flag}-name">${names.map((n) => `<option>${n}</option>`).join('')}</select>`;
+  const level = document.createElement('label');
+  level.className = 'slider';
+  level.innerHTML = `<span>severity</span><select id="${flag}-severity">${['released', '1', '2', '3', '4', '5'].map((n) => `<option value="${n}">${n}</option>`).join('')}</select>`;
+  const name = row.querySelector('select');
+  const severity = level.querySelector('select');
+  const leveled = () => corruptions.find((c) => c.name === name.value)?.severities === true;
+  const refresh = () => {
+    severity.disabled = !leveled();
+    const released = corruptions.find((c) => c.name === name.value)?.released;
+    severity.options[0].textContent = released ? `released (${released})` : 'released';
+  };
+  name.addEventListener('input', refresh);
+  refresh();
+  return {
+    rows: [row, level],
+    text: (v) => (v[`${flag}-name`] === 'off' ? '' : !leveled() || v[`${flag}-severity`] === 'released' ? v[`${flag}-name`] : `${v[`${flag}-name`]}:${v[`${flag}-severity`]}`),
+  };
+}
 
 /** A slider row: label, range input `id`, the value shown. */
 function slider(id, label, min, max, step, value) {
@@ -89,6 +119,8 @@ function sliders(option) {
       };
     case 'switch':
       return { rows: [slider(`${flag}-on`, 'on', 0, 1, 1, 0)], text: (v) => (v[`${flag}-on`] === 1 ? 'on' : '') };
+    case 'corruption':
+      return corruptionRows(flag);
     case 'augmix':
       return {
         rows: [slider(`${flag}-severity`, 'severity', 0, 10, 1, 0), slider(`${flag}-width`, 'width', 1, 5, 1, 3)],
@@ -128,6 +160,11 @@ function setSliders(fieldset, text) {
     set('-magnitude', numbers[1]);
   }
   else if (fieldset.dataset.kind === 'switch') set('-on', value === 'on' ? 1 : 0);
+  else if (fieldset.dataset.kind === 'corruption') {
+    const [name, severity] = value.split(':');
+    set('-name', name);
+    set('-severity', severity ?? 'released');
+  }
   else if (fieldset.dataset.kind === 'augmix') {
     set('-severity', numbers[0]);
     set('-width', numbers[1]);
@@ -140,9 +177,11 @@ function setSliders(fieldset, text) {
 
 /**
  * Builds the controls into `form`, starting from the command line's `flags`; `changed` is
- * called on every change. Returns a function giving the flags as [name, text] pairs.
+ * called on every change; `offered` lists the corruptions (`/api/info`'s). Returns a function
+ * giving the flags as [name, text] pairs.
  */
-export function buildControls(form, flags, changed) {
+export function buildControls(form, flags, changed, offered = []) {
+  corruptions = offered;
   const texts = new Map();
   for (const option of OPTIONS) {
     if (option.group) {

@@ -131,6 +131,7 @@ async function showSample(cell) {
       ['noise', number(d.noise)], ['erased', d.erase ? `${d.erase.height} × ${d.erase.width} at (${d.erase.top}, ${d.erase.left})` : 'none'],
       ['matrix', d.matrix.map((v) => number(v)).join(', ')],
       ...(d.policy ? policyRows(d.policy) : []),
+      ...(d.corruption ? [['corruption', d.corruption.severity === null ? d.corruption.name : `${d.corruption.name}, severity ${d.corruption.severity}`]] : []),
     ];
     $('sample-draws').replaceChildren(...rows.map((cells) => {
       const row = document.createElement('tr');
@@ -203,5 +204,5 @@ $('dataset').disabled = info.datasets.length === 0;
 $('split').value = info.split;
 $('seed').value = String(info.seed);
 for (let label = 0; label < 10; label++) $('label').add(new Option(String(label), String(label)));
-flagsOf = buildControls($('controls'), info.flags, changed);
+flagsOf = buildControls($('controls'), info.flags, changed, info.corruptions);
 changed();

@@ -18,7 +18,7 @@ export interface ExploreCommand extends ExploreServer {
  */
 export async function exploreCommand({ values, given }: Pick<CommandLine, 'values' | 'given'>): Promise<ExploreCommand> {
   // A switch (--trivial-augment) travels as "on", as the page's control sends it.
-  const initialFlags = AUGMENT_FLAGS.filter((name) => given.has(name) && (typeof values[name] === 'string' || values[name] === true)).map((name): [string, string] => [name, values[name] === true ? 'on' : String(values[name])]);
+  const initialFlags = [...AUGMENT_FLAGS, 'corrupt'].filter((name) => given.has(name) && (typeof values[name] === 'string' || values[name] === true)).map((name): [string, string] => [name, values[name] === true ? 'on' : String(values[name])]);
   const seed = seedOf(values);
   const split = values.split === 'test' ? 'test' : 'train';
   const token = typeof values.token === 'string' ? values.token : undefined;

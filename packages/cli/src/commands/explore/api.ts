@@ -5,6 +5,7 @@
 //   /api/stats   statistics over a few thousand samples (JSON)
 import type { ServerResponse } from 'node:http';
 import { CATALOG } from '@idxflow/core';
+import { CORRUPTION_NAMES, RECIPES } from '@idxflow/transforms';
 import type { ExploreData } from './data.js';
 import { renderGrid, renderSample } from './render.js';
 import { augmentCode, gridCommand, sampleCommand } from './reproduce.js';
@@ -91,6 +92,8 @@ function info(context: ApiContext, res: ServerResponse): void {
     source: base.images ?? null,
     datasets: base.images === undefined ? Object.keys(CATALOG) : [],
     augmentFlags: AUGMENT_FLAGS,
+    // The corruption picker's choices: each name, whether its recipe has severities, and the released one.
+    corruptions: CORRUPTION_NAMES.map((name) => ({ name, severities: RECIPES[name].levels !== undefined, released: RECIPES[name].released ?? null })),
     flags: initial.flags,
     seed: initial.seed,
     tokenRequired: context.tokenRequired,

@@ -2,7 +2,7 @@
 // samples (the bytes `idxflow export` writes for them), sampleDraws for a sample's parameters.
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Block } from '@idxflow/core';
-import { augmentImages, policyDraws, policyImages, sampleDraws, type PolicyDraws, type SampleDraws } from '@idxflow/transforms';
+import { augmentImages, corruptImages, policyDraws, policyImages, sampleDraws, sizeRefusal, type PolicyDraws, type SampleDraws } from '@idxflow/transforms';
 import type { ExploreData } from './data.js';
 import { ViewError, type View } from './view.js';
 import { throwIfCancelled } from './workQueue.js';
@@ -84,17 +84,22 @@ export interface SampleView {
   width: number;
   /** The augmented sample. */
   pixels: number[];
-  /** The draws; the elastic field as plain arrays (or null); the policy's (`policyDraws()`), or null without one. */
-  draws: Omit<SampleDraws, 'elastic'> & { elastic: { dx: number[]; dy: number[] } | null; policy: PolicyDraws | null };
+  /** The draws; the elastic field as plain arrays (or null); the policy's (`policyDraws()`), or null without one; the corruption applied after them (its severity the one it ran at), or null. */
+  draws: Omit<SampleDraws, 'elastic'> & { elastic: { dx: number[]; dy: number[] } | null; policy: PolicyDraws | null; corruption: { name: string; severity: number | null } | null };
 }
 
 /**
  * The bytes `idxflow export` gives these samples at `epoch`: augment()'s pass (random stage 0),
- * then the view's policy, if any (random stage 1).
+ * then the view's policy or corruption, if any (random stage 1). A corruption whose recipe does
+ * not take the split's image size is a ViewError (400), as export refuses it.
  */
 export function augmented(view: View, samples: { images: Uint8Array; indices: Uint32Array }, epoch: number, height: number, width: number): Uint8Array {
+  const refusal = view.corruption && sizeRefusal(view.corruption.spec.name, height, width);
+  if (refusal) throw new ViewError(`Expected ${refusal} for corrupt but received ${height} x ${width} images`);
   const drawn = augmentImages({ ...samples, epoch, seed: view.seed, stage: 0, height, width, spec: view.spec }) as Uint8Array;
-  return view.policy ? policyImages({ images: drawn, indices: samples.indices, epoch, seed: view.seed, stage: 1, height, width, policy: view.policy }) : drawn;
+  const stage = { indices: samples.indices, epoch, seed: view.seed, stage: 1, height, width };
+  if (view.policy) return policyImages({ ...stage, images: drawn, policy: view.policy });
+  return view.corruption ? corruptImages({ ...stage, images: drawn, spec: view.corruption.spec }) : drawn;
 }
 
 /** The sample at source index `index`, epoch `epoch`, under the view's augmentation. */
@@ -106,5 +111,6 @@ export function renderSample(view: View, block: Block<Uint8Array>, index: number
   const draws = sampleDraws(view.spec, { seed: view.seed, epoch, index: indices[0] }, width, height);
   const elastic = draws.elastic ? { dx: Array.from(draws.elastic.dx), dy: Array.from(draws.elastic.dy) } : null;
   const policy = view.policy ? policyDraws(view.policy, { seed: view.seed, stage: 1, epoch, index: indices[0] }, height, width) : null;
-  return { index: indices[0], label: block.labels[index], epoch, height, width, pixels: Array.from(pixels), draws: { ...draws, elastic, policy } };
+  const corruption = view.corruption ? { name: view.corruption.spec.name, severity: view.corruption.spec.severity ?? null } : null;
+  return { index: indices[0], label: block.labels[index], epoch, height, width, pixels: Array.from(pixels), draws: { ...draws, elastic, policy, corruption } };
 }

@@ -85,7 +85,7 @@ export function augmentCode(view: View, base: ExploreBase, indices: readonly num
   const options = Object.fromEntries(Object.entries(view.options).filter(([k, v]) => !(k === 'interpolation' && v === 'bilinear') && !(k === 'fill' && v === 0)));
   const { name, call } = sourceCall(view, base);
   const first = view.epoch;
-  const policy = view.policy ? policyCall(view.policy, view.seed) : undefined;
+  const policy = view.policy ? policyCall(view.policy, view.seed) : view.corruption ? { name: 'corrupt', call: `corrupt(${literal(view.corruption.options)}, { seed: ${view.seed} })` } : undefined;
   return [
     `import { epochs, gatherRows, loadBlock, ${name} } from '@idxflow/core';`,
     `import { augment${policy ? `, ${policy.name}` : ''} } from '@idxflow/transforms';`,

@@ -2,8 +2,9 @@
 // The augmentation travels as the command-line flags themselves (rotate=15, elastic=34:4@0.5),
 // parsed by the CLI's own parser: the page shows what `idxflow export` with those flags writes.
 import { CATALOG, IdxflowError } from '@idxflow/core';
-import { specOf, type AugmentOptions, type AugmentSpec, type PolicySpec } from '@idxflow/transforms';
+import { corruptSpecOf, specOf, type AugmentOptions, type AugmentSpec, type CorruptOptions, type CorruptSpec, type PolicySpec } from '@idxflow/transforms';
 import { AUGMENT_FLAGS as AUGMENT_FLAG_TABLE } from '../../augmentFlags.js';
+import { CORRUPT_RULES, corruptionOf } from '../../corruptFlags.js';
 import { POLICY_FLAGS } from '../../policyFlags.js';
 import { augmentOptions, policyOf, seedOf } from '../../options.js';
 import { UsageError } from '../../usageError.js';
@@ -39,6 +40,8 @@ export interface View {
   spec: AugmentSpec;
   /** The automatic policy after augment()'s pass (the pipeline's second random stage), or undefined. */
   policy: PolicySpec | undefined;
+  /** The MNIST-C corruption after augment()'s pass (`--corrupt`, the second random stage; never with a policy), or undefined. */
+  corruption: { options: CorruptOptions; spec: CorruptSpec } | undefined;
   /** Parameters of the endpoint beyond the view (`index`, `at`, `samples`). */
   extra: Map<string, string>;
 }
@@ -49,6 +52,17 @@ export class ViewError extends IdxflowError {}
 /** The augmentation flags of the other commands (the automatic policies' too), the names the page sends them under. */
 export const AUGMENT_FLAGS: readonly string[] = [...Object.keys(AUGMENT_FLAG_TABLE), ...Object.keys(POLICY_FLAGS)];
 
+/** Every flag the page may send: the augmentation's, and `corrupt` (NAME[:SEVERITY], as `idxflow export --corrupt`). */
+const PAGE_FLAGS: readonly string[] = [...AUGMENT_FLAGS, 'corrupt'];
+
+/** The view's corruption, refused as the CLI refuses it (an unknown name, a severity out of 1-5, with a policy): a UsageError, 400. */
+function corruptionOfFlags(flags: [string, string][]): View['corruption'] {
+  const given = flags.find(([name]) => name === 'corrupt');
+  if (!given) return undefined;
+  for (const rule of CORRUPT_RULES) rule({ given: new Set(flags.map(([name]) => name)), values: Object.fromEntries(flags), positionals: [] });
+  const options = corruptionOf(given[1]);
+  return { options, spec: corruptSpecOf(options) };
+}
 /** The policy flags' values as the CLI's parser gives them: --trivial-augment is a switch, sent as "on". */
 function policyOfFlags(flags: [string, string][]): PolicySpec | undefined {
   const given = flags.filter(([name]) => Object.hasOwn(POLICY_FLAGS, name));
@@ -78,7 +92,7 @@ function splitOf(text: string): 'train' | 'test' {
 function checkNames(query: URLSearchParams, extraNames: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of query.keys()) {
-    if (!VIEW_NAMES.includes(name) && !AUGMENT_FLAGS.includes(name) && !extraNames.includes(name)) {
+    if (!VIEW_NAMES.includes(name) && !PAGE_FLAGS.includes(name) && !extraNames.includes(name)) {
       throw new ViewError(`Expected only ${[...VIEW_NAMES, ...extraNames].join(', ')} and augmentation flags as query parameters but received ${JSON.stringify(name.slice(0, 100))}`);
     }
     if (seen.has(name)) throw new ViewError(`Expected ${name} at most once in the query but received it ${query.getAll(name).length} times`);
@@ -106,9 +120,10 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
   if (base.images !== undefined && query.has('dataset')) throw new ViewError('Expected no dataset parameter: idxflow explore was started with --images and --labels');
   const dataset = text('dataset', base.dataset);
   if (!Object.hasOwn(CATALOG, dataset)) throw new ViewError(`Expected one of ${Object.keys(CATALOG).join(', ')} for dataset but received ${JSON.stringify(dataset.slice(0, 100))}`);
-  const flags = AUGMENT_FLAGS.filter((name) => query.has(name)).map((name): [string, string] => [name, query.get(name)!]);
-  const options = augmentOptions(Object.fromEntries(flags.filter(([name]) => !Object.hasOwn(POLICY_FLAGS, name))));
+  const flags = PAGE_FLAGS.filter((name) => query.has(name)).map((name): [string, string] => [name, query.get(name)!]);
+  const options = augmentOptions(Object.fromEntries(flags.filter(([name]) => !Object.hasOwn(POLICY_FLAGS, name) && name !== 'corrupt')));
   const policy = policyOfFlags(flags);
+  const corruption = corruptionOfFlags(flags);
   const extra = new Map(extraNames.filter((name) => query.has(name)).map((name) => [name, query.get(name)!]));
   return {
     dataset,
@@ -124,6 +139,7 @@ export function parseView(query: URLSearchParams, base: ExploreBase, extraNames:
     options,
     spec: specOf(options),
     policy,
+    corruption,
     extra,
   };
 }
