@@ -67,7 +67,8 @@ export type SinkName = 'idx' | 'idx.gz' | 'npy' | 'npz' | 'png' | 'wds' | 'hf' |
  *
  * `tasks` (after `permutedTasks()`, `rotatedTasks()`, `splitTasks()`) go to `<split>-tasks.npy`
  * (`npy`), member `tasks` of `<split>.npz` and `tasks_train`, `tasks_test` of Keras' `mnist.npz`,
- * uint8 `(n,)`; every other sink refuses them.
+ * uint8 `(n,)`; to member `<key>.task.cls` per sample (`wds`, decimal ASCII, as `.cls`); to
+ * column `task` (`hf`, uint8, a `Value('uint8')`); every other sink refuses them.
  *
  * ## Example
  * ```ts
@@ -82,8 +83,8 @@ export const SINK_STORES: { readonly [S in SinkName]: ReadonlySet<BlockField> } 
   npy: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
   npz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
   png: new Set(['images', 'labels', 'indices', 'epoch', 'classIds']),
-  wds: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
-  hf: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds']),
+  wds: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
+  hf: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
   toKerasNpz: new Set(['images', 'labels', 'softLabels', 'labelMatrix', 'classIds', 'tasks']),
   toTensors: new Set(['images', 'labels', 'indices', 'epoch', 'classIds']),
   'toTensors(oneHot)': new Set(['images', 'labels', 'softLabels', 'indices', 'epoch']),

@@ -38,6 +38,8 @@ export interface HfCardInfo {
   softLabels?: boolean;
   /** Whether the rows have a `label_matrix` column (ChestMNIST's findings). Default false. */
   labelMatrix?: boolean;
+  /** Whether the rows have a `task` column (a continual-learning stream's task of each sample). Default false. */
+  tasks?: boolean;
 }
 
 /** The Hub's size category of `n` samples. */
@@ -76,6 +78,7 @@ function header(info: HfCardInfo, config: string): string {
     ...info.classes.map((name, k) => `          ${quote(String(k))}: ${quote(name)}`),
     ...(info.softLabels ? ['  - name: soft_labels', '    sequence: float32'] : []),
     ...(info.labelMatrix ? ['  - name: label_matrix', '    sequence: uint8'] : []),
+    ...(info.tasks ? ['  - name: task', '    dtype: uint8'] : []),
     '  splits:',
     ...info.splits.flatMap((s) => [`  - name: ${s.name}`, `    num_examples: ${s.count}`]),
     'configs:',
@@ -120,7 +123,7 @@ ${info.summary ?? 'Grey images with class labels.'} This copy was written by idx
 ### Data Fields
 
 - \`image\`: a PIL image (a PNG file, 8-bit grey).
-- \`label\`: the class, a ClassLabel of ${info.classes.length} names: ${info.classes.map((c, k) => `${k} \`${c}\``).join(', ')}.${info.softLabels ? '\n- `soft_labels`: the share of each class in the mixed image (after mixup or cutmix), float32, summing to 1; `label` is the sample\'s own class.' : ''}${info.labelMatrix ? '\n- `label_matrix`: the multi-label targets, one 0 or 1 per column (ChestMNIST\'s 14 findings), uint8; `label` is 1 when any is 1.' : ''}
+- \`label\`: the class, a ClassLabel of ${info.classes.length} names: ${info.classes.map((c, k) => `${k} \`${c}\``).join(', ')}.${info.softLabels ? '\n- `soft_labels`: the share of each class in the mixed image (after mixup or cutmix), float32, summing to 1; `label` is the sample\'s own class.' : ''}${info.labelMatrix ? '\n- `label_matrix`: the multi-label targets, one 0 or 1 per column (ChestMNIST\'s 14 findings), uint8; `label` is 1 when any is 1.' : ''}${info.tasks ? '\n- `task`: the continual-learning task of the sample (after permutedTasks, rotatedTasks or splitTasks), uint8, from 0.' : ''}
 
 ### Data Splits
 
@@ -154,12 +157,14 @@ export async function writeExportCard(dir: string, files: readonly string[], hf:
   const parquets = files.filter((name) => name.endsWith('.parquet'));
   let softLabels = false;
   let labelMatrix = false;
+  let tasks = false;
   for (const file of parquets) {
     const features = (await parquetFeatureNames(join(dir, file))) ?? [];
     softLabels ||= features.includes('soft_labels');
     labelMatrix ||= features.includes('label_matrix');
+    tasks ||= features.includes('task');
   }
-  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config, softLabels, labelMatrix });
+  return writeHfCard(dir, { ...hf?.card, ...info, classes: hf?.classes ?? (await recordedClasses(dir, files)), config: hf?.config, softLabels, labelMatrix, tasks });
 }
 
 /** The longest class-name list the Parquet files among `files` record; the digits when none does. */

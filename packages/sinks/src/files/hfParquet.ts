@@ -43,13 +43,14 @@ export function numberedClasses(maxLabel: number): string[] {
 
 /**
  * The `huggingface` schema metadata `datasets` reads its features from (`Features.from_arrow_schema`):
- * `image` and `label`, `soft_labels` (a `Sequence` of `float32`) and `label_matrix` (a `Sequence`
- * of `uint8`) when the rows have them.
+ * `image` and `label`, `soft_labels` (a `Sequence` of `float32`), `label_matrix` (a `Sequence`
+ * of `uint8`) and `task` (a `Value` of `uint8`) when the rows have them.
  */
-export function hfFeatures(classes: readonly string[], softLabels = false, labelMatrix = false): { info: { features: Record<string, unknown> } } {
+export function hfFeatures(classes: readonly string[], softLabels = false, labelMatrix = false, tasks = false): { info: { features: Record<string, unknown> } } {
   const soft = softLabels ? { soft_labels: { feature: { dtype: 'float32', _type: 'Value' }, _type: 'Sequence' } } : {};
   const matrix = labelMatrix ? { label_matrix: { feature: { dtype: 'uint8', _type: 'Value' }, _type: 'Sequence' } } : {};
-  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' }, ...soft, ...matrix } } };
+  const task = tasks ? { task: { dtype: 'uint8', _type: 'Value' } } : {};
+  return { info: { features: { image: { _type: 'Image' }, label: { names: [...classes], _type: 'ClassLabel' }, ...soft, ...matrix, ...task } } };
 }
 
 /** `<config>/<split>-IIIII-of-NNNNN.parquet`, numbered from the tag of a part (`part-00001-of-00003`) or 00000-of-00001. */
@@ -81,15 +82,19 @@ const MATRIX_SCHEMA = [
   { name: 'element', type: 'INT32' as const, converted_type: 'UINT_8' as const, repetition_type: 'OPTIONAL' as const },
 ];
 
+// task: uint8 (the continual-learning task of the sample), INT32 annotated UINT_8 as Arrow writes a uint8 column.
+const TASK_SCHEMA = [{ name: 'task', type: 'INT32' as const, converted_type: 'UINT_8' as const, repetition_type: 'OPTIONAL' as const }];
+
 /** The schema hyparquet-writer takes. */
 type ParquetSchema = NonNullable<ConstructorParameters<typeof ParquetWriter>[0]['schema']>;
 
-/** The schema of a file whose rows have soft labels, a label matrix, both or neither. */
-const schemaOf = (soft: boolean, matrix: boolean): ParquetSchema => [
-  { ...SCHEMA[0], num_children: 2 + Number(soft) + Number(matrix) },
+/** The schema of a file whose rows have soft labels, a label matrix, a task, any of them or none. */
+const schemaOf = (soft: boolean, matrix: boolean, task: boolean): ParquetSchema => [
+  { ...SCHEMA[0], num_children: 2 + Number(soft) + Number(matrix) + Number(task) },
   ...SCHEMA.slice(1),
   ...(soft ? SOFT_SCHEMA : []),
   ...(matrix ? MATRIX_SCHEMA : []),
+  ...(task ? TASK_SCHEMA : []),
 ];
 
 /** Row `i` of a block's soft labels, as numbers. */
@@ -107,11 +112,13 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
   let labels: bigint[] = [];
   let soft: number[][] = [];
   let matrix: number[][] = [];
+  let tasks: number[] = [];
   let hasSoft = false; // fixed by the first block: the ExportShape refuses a later one that differs
   let hasMatrix = false;
+  let hasTasks = false;
   let count = 0;
   let maxLabel = -1;
-  const writerOf = (): ParquetWriter => new ParquetWriter({ writer: bytes, schema: schemaOf(hasSoft, hasMatrix), codec: 'UNCOMPRESSED', statistics: false });
+  const writerOf = (): ParquetWriter => new ParquetWriter({ writer: bytes, schema: schemaOf(hasSoft, hasMatrix, hasTasks), codec: 'UNCOMPRESSED', statistics: false });
   const drain = async (): Promise<void> => {
     const out = bytes.getBytes().slice();
     bytes.index = 0;
@@ -120,12 +127,13 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
   const flush = async (): Promise<void> => {
     if (rows.length === 0) return;
     parquet ??= writerOf();
-    const columns = [{ name: 'image', data: rows }, { name: 'label', data: labels }, ...(hasSoft ? [{ name: 'soft_labels', data: soft }] : []), ...(hasMatrix ? [{ name: 'label_matrix', data: matrix }] : [])];
+    const columns = [{ name: 'image', data: rows }, { name: 'label', data: labels }, ...(hasSoft ? [{ name: 'soft_labels', data: soft }] : []), ...(hasMatrix ? [{ name: 'label_matrix', data: matrix }] : []), ...(hasTasks ? [{ name: 'task', data: tasks }] : [])];
     parquet.write({ columnData: columns, rowGroupSize: rows.length });
     rows = [];
     labels = [];
     soft = [];
     matrix = [];
+    tasks = [];
     await drain();
   };
   return {
@@ -133,6 +141,7 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
       if (kind.first(block)) {
         hasSoft = block.softLabels !== undefined;
         hasMatrix = block.labelMatrix !== undefined;
+        hasTasks = block.tasks !== undefined;
       }
       if (!(block.images instanceof Uint8Array)) {
         throw new BlockMismatchError({ file: 'toHfParquet()', expected: 'uint8 images (the Hub layout holds PNG files)', found: 'float32 images' });
@@ -147,6 +156,7 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
         labels.push(BigInt(label));
         if (hasSoft) soft.push(softRow(block, classes, i));
         if (hasMatrix) matrix.push(matrixRow(block, columns, i));
+        if (hasTasks) tasks.push(block.tasks![i]);
         maxLabel = Math.max(maxLabel, label);
       }
       count += n;
@@ -159,7 +169,7 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
       const classes = options.classes ?? numberedClasses(maxLabel);
       if (maxLabel >= classes.length) throw new BlockMismatchError({ file: 'toHfParquet()', expected: `labels below ${classes.length} (one per class name)`, found: `label ${maxLabel}` });
       parquet ??= writerOf();
-      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes, hasSoft, hasMatrix)) }];
+      parquet.kvMetadata = [{ key: 'huggingface', value: JSON.stringify(hfFeatures(classes, hasSoft, hasMatrix, hasTasks)) }];
       parquet.finish();
       await drain();
       return { count, shape: kind.shape ?? [0, 0] };
@@ -172,7 +182,8 @@ function parquetWriter(file: AtomicFile, options: { classes?: readonly string[];
  * Writes one split in the Hugging Face Hub's layout: `<config>/<split>-00000-of-00001.parquet`,
  * rows of `image` (`struct<bytes: binary, path: string>`, the PNG file, path null) and `label`
  * (int64), and `soft_labels` (`list<float>`, `classes` per row) when the blocks carry soft labels
- * (after `mixup()` or `cutmix()`), with the `huggingface` features metadata (`Image`,
+ * (after `mixup()` or `cutmix()`), `label_matrix` (`list<uint8>`) with a label matrix, and `task`
+ * (uint8, the sample's task) after `permutedTasks()`, `rotatedTasks()` or `splitTasks()`, with the `huggingface` features metadata (`Image`,
  * `ClassLabel` with `classes`, a `Sequence` of `float32`) in the schema, so `datasets.load_dataset('parquet', ...)` decodes images and names classes.
  * Written with hyparquet-writer, uncompressed (PNG bytes do not compress further), under a
  * temporary name until complete.

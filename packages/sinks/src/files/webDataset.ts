@@ -27,7 +27,7 @@ export function shardName(k: number): string {
   return `shard-${String(k).padStart(6, '0')}.tar`;
 }
 
-/** The `.cls` member of each label byte: the label as decimal ASCII. */
+/** The `.cls` member of each label byte (and `.task.cls` of each task): the value as decimal ASCII. */
 const CLASS_TEXT = Array.from({ length: 256 }, (_, label) => encoder.encode(String(label)));
 
 /** The `.cls` text of sample `i`: its class id (`Block.classIds`, Kuzushiji-Kanji) or its label. */
@@ -56,8 +56,9 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
   const soft = rowMembers(block.softLabels, softLabelClasses(block), npyDescr('float32'));
   const matrix = rowMembers(block.labelMatrix, labelMatrixColumns(block), '|u1');
   const rowBytes = (soft ? tarMemberBytes(soft(from).length) : 0) + (matrix ? tarMemberBytes(matrix(from).length) : 0);
+  const { tasks } = block;
   let size = 0;
-  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(classText(block, i).length) + rowBytes;
+  for (let i = from; i < to; i++) size += tarMemberBytes(pngs.offsets[i + 1] - pngs.offsets[i]) + tarMemberBytes(classText(block, i).length) + rowBytes + (tasks ? tarMemberBytes(CLASS_TEXT[tasks[i]].length) : 0);
   const out = new Uint8Array(size);
   let at = 0;
   for (let i = from; i < to; i++) {
@@ -66,6 +67,7 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
     at = writeTarMember(out, at, `${key}.cls`, classText(block, i));
     if (soft) at = writeTarMember(out, at, `${key}.soft.npy`, soft(i));
     if (matrix) at = writeTarMember(out, at, `${key}.labels.npy`, matrix(i));
+    if (tasks) at = writeTarMember(out, at, `${key}.task.cls`, CLASS_TEXT[tasks[i]]);
   }
   return out;
 }
@@ -77,7 +79,9 @@ function members(encoded: PngBlock, from: number, to: number, position: number):
  * `int()`; for blocks with class ids, Kuzushiji-Kanji's, the class id); and, when the blocks
  * carry them, `<key>.soft.npy` (soft labels after `mixup()` or `cutmix()`, float32 `(classes,)`)
  * and `<key>.labels.npy` (a label matrix, ChestMNIST's findings, uint8 `(columns,)`), which
- * webdataset's `npy` decoder loads with numpy. The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
+ * webdataset's `npy` decoder loads with numpy, and `<key>.task.cls` (the sample's task after
+ * `permutedTasks()`, `rotatedTasks()` or `splitTasks()`, decimal ASCII, which webdataset decodes
+ * with `int()` by its last extension, as the key `task.cls`). The tar files are POSIX ustar with a fixed mtime, so the same export gives the same
  * bytes, and a part of an export that starts at `position` (a multiple of `shardSize`) writes
  * exactly the shards the whole export would.
  *
