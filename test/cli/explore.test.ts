@@ -5,18 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { describe, expect, it } from 'vitest';
+import { exploreForTests, fetchGrid, fetchJson, runExport } from '../fixtures/explore.js';
 import { ROOT } from '../fixtures/mnist.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
 const EVERYTHING = 'rotate=25&shift=-1:2&scale=0.9:1.1@0.5&shear=8&shear-y=5&hflip=0.3&elastic=34:4@0.7&thickness=1.5@0.4&brightness=0.7:1.3&contrast=0.8:1.2@0.5&gamma=0.8:1.25&noise=0.03@0.3&erase=0.3&erase-value=200&interpolation=nearest&fill=3';

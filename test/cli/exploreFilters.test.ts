@@ -3,17 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { describe, expect, it } from 'vitest';
+import { exploreForTests, fetchGrid, fetchJson, runExport } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
 const FILTERS = 'blur=3@0.5&blur-sigma=0.5:1.5&sharpness=0.5:3@0.5&posterize=3:7@0.5&solarize=128:250@0.5&autocontrast=0.5&equalize=0.5&invert=0.5';

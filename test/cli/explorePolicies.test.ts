@@ -5,18 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { describe, expect, it } from 'vitest';
+import { exploreForTests, fetchGrid, fetchJson, runExport } from '../fixtures/explore.js';
 import { ROOT } from '../fixtures/mnist.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
 
