@@ -101,3 +101,8 @@ export async function timedProcess(args: string[]): Promise<{ code: number | nul
   clearInterval(sampler);
   return { code, seconds: (performance.now() - start) / 1000, peakRssMiB: peak, stdout };
 }
+
+/** The row of a case timed as one whole process on 2 workers (timedProcess): one run, its wall time and peak RSS. */
+export function processCase(name: string, images: number, run: { seconds: number; peakRssMiB: number }, extra: Record<string, unknown>): CaseResult {
+  return { name, images, runs: [run.seconds], medianSeconds: run.seconds, imagesPerSecond: images / run.seconds, peakRssMiB: run.peakRssMiB, workers: 2, extra };
+}

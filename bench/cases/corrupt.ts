@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ROOT, timedProcess, type CaseResult } from '../harness.js';
+import { processCase, ROOT, timedProcess, type CaseResult } from '../harness.js';
 
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
 const TEST_IMAGES = 10_000;
@@ -37,19 +37,9 @@ export async function corruptCases(which: string): Promise<CaseResult> {
   if (which !== 'suite') throw new Error(`unknown corrupt case ${which}`);
   const dir = await mkdtemp(join(tmpdir(), 'idxflow-bench-suite-'));
   const args = [CLI, 'export', '--suite', 'mnist-c', '--split', 'test', '--workers', '2', '--out', join(dir, 'out')];
-  const { code, seconds, peakRssMiB, stdout } = await timedProcess(args);
-  if (code !== 0) throw new Error(`export --suite exited with ${code}`);
+  const run = await timedProcess(args);
+  if (run.code !== 0) throw new Error(`export --suite exited with ${run.code}`);
   const baseline = python(dir);
   await rm(dir, { recursive: true, force: true });
-  const images = SUITE * TEST_IMAGES;
-  return {
-    name: 'corrupt: MNIST-C suite of the test split (16 x 10k), whole process',
-    images,
-    runs: [seconds],
-    medianSeconds: seconds,
-    imagesPerSecond: images / seconds,
-    peakRssMiB,
-    workers: 2,
-    extra: { summary: stdout.trim(), python: baseline },
-  };
+  return processCase('corrupt: MNIST-C suite of the test split (16 x 10k), whole process', SUITE * TEST_IMAGES, run, { summary: run.stdout.trim(), python: baseline });
 }

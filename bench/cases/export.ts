@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, timedProcess, type CaseResult } from '../harness.js';
+import { processCase, ROOT, timedProcess, type CaseResult } from '../harness.js';
 
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
 const COPIES = 135;
@@ -16,18 +16,9 @@ export async function exportCases(format: string): Promise<CaseResult> {
   const dir = await mkdtemp(join(tmpdir(), `idxflow-bench-export-${format}-`));
   const out = join(dir, 'out');
   const args = [CLI, 'export', '--copies', String(copies), '--shuffle', '--rotate', '15', '--shift', '2', '--elastic', '34:4', '--workers', '2', '--format', format, '--out', out];
-  const { code, seconds, peakRssMiB, stdout } = await timedProcess(args);
+  const run = await timedProcess(args);
   await rm(dir, { recursive: true, force: true });
-  if (code !== 0) throw new Error(`export ${format} exited with ${code}`);
+  if (run.code !== 0) throw new Error(`export ${format} exited with ${run.code}`);
   const images = copies * 60000;
-  return {
-    name: `export: ${copies} x train (${(images / 1e6).toFixed(1)}M), shuffle, rotate+shift+elastic, to ${format}, whole process`,
-    images,
-    runs: [seconds],
-    medianSeconds: seconds,
-    imagesPerSecond: images / seconds,
-    peakRssMiB,
-    workers: 2,
-    extra: { summary: stdout.trim() },
-  };
+  return processCase(`export: ${copies} x train (${(images / 1e6).toFixed(1)}M), shuffle, rotate+shift+elastic, to ${format}, whole process`, images, run, { summary: run.stdout.trim() });
 }
