@@ -1,5 +1,6 @@
 // Shared pieces of the benchmarks: fixture files, timing, and the report line format.
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -72,4 +73,36 @@ export async function measure(
 
 export function formatRate(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
+}
+
+/** Peak RSS in MiB of a live process (VmHWM), or NaN once it is gone. */
+function peakMiB(pid: number): number {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A whole process of `node ARGS` (the CLI's cases): its exit code, wall time, peak RSS (worker threads included) and stdout; stderr passes through. */
+export async function timedProcess(args: string[]): Promise<{ code: number | null; seconds: number; peakRssMiB: number; stdout: string }> {
+  const start = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let peak = 0;
+  // VmHWM only grows: the last reading before the process ends is its peak (sampled every 100 ms).
+  const sampler = setInterval(() => {
+    const now = peakMiB(child.pid!);
+    if (Number.isFinite(now)) peak = Math.max(peak, now);
+  }, 100);
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearInterval(sampler);
+  return { code, seconds: (performance.now() - start) / 1000, peakRssMiB: peak, stdout };
+}
+
+/** The row of a case timed as one whole process on 2 workers (timedProcess): one run, its wall time and peak RSS. */
+export function processCase(name: string, images: number, run: { seconds: number; peakRssMiB: number }, extra: Record<string, unknown>): CaseResult {
+  return { name, images, runs: [run.seconds], medianSeconds: run.seconds, imagesPerSecond: images / run.seconds, peakRssMiB: run.peakRssMiB, workers: 2, extra };
 }

@@ -3,27 +3,17 @@
 // the Python implementation of the recipe that the tests compare with
 // (test/python/mnistc_reference.py: numpy, scipy, skimage, OpenCV, ImageMagick through wand), on
 // the same digits in the same run, one process on one core. The output is removed afterwards.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ROOT, type CaseResult } from '../harness.js';
+import { processCase, ROOT, timedProcess, type CaseResult } from '../harness.js';
 
 const CLI = join(ROOT, 'packages/cli/dist/main.js');
 const TEST_IMAGES = 10_000;
 const SUITE = 16;
-
-/** Peak RSS in MiB of a live process (VmHWM), or NaN once it is gone. */
-function peakMiB(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** The Python recipe on the same test digits, the 16 corruptions at their released severities: seconds, or a reason it did not run. */
 function python(dir: string): { seconds: number; imagesPerSecond: number } | string {
@@ -47,30 +37,9 @@ export async function corruptCases(which: string): Promise<CaseResult> {
   if (which !== 'suite') throw new Error(`unknown corrupt case ${which}`);
   const dir = await mkdtemp(join(tmpdir(), 'idxflow-bench-suite-'));
   const args = [CLI, 'export', '--suite', 'mnist-c', '--split', 'test', '--workers', '2', '--out', join(dir, 'out')];
-  const start = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let peak = 0;
-  const sampler = setInterval(() => {
-    const now = peakMiB(child.pid!);
-    if (Number.isFinite(now)) peak = Math.max(peak, now);
-  }, 100);
-  let stdout = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  clearInterval(sampler);
-  const seconds = (performance.now() - start) / 1000;
-  if (code !== 0) throw new Error(`export --suite exited with ${code}`);
+  const run = await timedProcess(args);
+  if (run.code !== 0) throw new Error(`export --suite exited with ${run.code}`);
   const baseline = python(dir);
   await rm(dir, { recursive: true, force: true });
-  const images = SUITE * TEST_IMAGES;
-  return {
-    name: 'corrupt: MNIST-C suite of the test split (16 x 10k), whole process',
-    images,
-    runs: [seconds],
-    medianSeconds: seconds,
-    imagesPerSecond: images / seconds,
-    peakRssMiB: peak,
-    workers: 2,
-    extra: { summary: stdout.trim(), python: baseline },
-  };
+  return processCase('corrupt: MNIST-C suite of the test split (16 x 10k), whole process', SUITE * TEST_IMAGES, run, { summary: run.stdout.trim(), python: baseline });
 }

@@ -3,14 +3,11 @@
 // + horizontal flips of half the samples, brightness and contrast 0.8:1.2 on half each, and
 // random erasing (torchvision's defaults, p 0.5). Every
 // case runs the README's pipeline: shuffleRows(), batch(128), augment({ ..., normalize: {} }),
-// where the augmentation's pass gathers the shuffled samples (on the workers, when it has any).
-// One pipeline runs 6 epochs (as a training loop would); the first warms the workers' JIT and
-// is dropped, the figure is the median of the other 5. The consumer recycles each batch, as
-// the README's training loop does.
-import { batch, epochs, idx, recycle, shuffle, shuffleRows, type Block } from '@idxflow/core';
+// where the augmentation's pass gathers the shuffled samples (on the workers, when it has any),
+// timed over 6 epochs by epochsCase() (bench/cases/epochs.ts).
 import { augment, type AugmentOptions } from '@idxflow/transforms';
-import { last, lastValueFrom, of, tap, toArray, type Observable } from 'rxjs';
-import { gzippedMnist, median, type CaseResult } from '../harness.js';
+import type { CaseResult } from '../harness.js';
+import { epochsCase } from './epochs.js';
 import { policyCase } from './policies.js';
 
 export const AUGMENT_CASES: Record<string, AugmentOptions | undefined> = {
@@ -38,40 +35,5 @@ export async function transformCases(which: string): Promise<CaseResult> {
   const workers = Number(workersText);
   if ((name as string) === 'e' || (name as string) === 'f') return policyCase(name as unknown as 'e' | 'f', workers); // bench/cases/policies.ts
   const options = AUGMENT_CASES[name];
-  // Decoded once into one in-memory block (not timed).
-  const [data] = await lastValueFrom(idx(await gzippedMnist('train')).pipe(shuffle({ seed: 0, blockSize: 60000 }), toArray()));
-  const pipeline: Observable<Block> = of(data).pipe(
-    epochs(6),
-    shuffleRows({ seed: 1 }),
-    batch(128),
-    augment({ ...options, normalize: {} }, { seed: 1, workers }),
-  );
-  const starts: number[] = [];
-  let epoch = -1;
-  let images = 0;
-  await lastValueFrom(
-    pipeline.pipe(
-      tap((b) => {
-        images += b.shape[0];
-        recycle(b); // as a training loop does once its step is done (see recycle())
-        if (b.epoch !== epoch) {
-          starts.push(performance.now());
-          epoch = b.epoch;
-        }
-      }),
-      last(), // keep nothing: holding 6 epochs of batches would dominate the peak RSS
-    ),
-  );
-  starts.push(performance.now());
-  const runs = starts.slice(2).map((t, i) => (t - starts[i + 1]) / 1000);
-  const m = median(runs);
-  return {
-    name: `transforms: ${LABELS[name]}, shuffle, batch(128), normalize`,
-    images: images / 6,
-    runs,
-    medianSeconds: m,
-    imagesPerSecond: images / 6 / m,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    workers,
-  };
+  return epochsCase(`transforms: ${LABELS[name]}, shuffle, batch(128), normalize`, workers, augment({ ...options, normalize: {} }, { seed: 1, workers }));
 }

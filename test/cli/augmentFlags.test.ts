@@ -1,16 +1,10 @@
 // The augmentation flags of preview, export and serve: what each one asks augment() for, the
 // one-line usage errors (exit 2) naming the flag, and preview showing them.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { augment } from '@idxflow/transforms';
 import { augmentOptions } from '../../packages/cli/src/options.js';
-import { CLI, raw } from '../fixtures/mnist.js';
+import { expectPreviewRefusals, previewedZero } from '../fixtures/previewFlags.js';
 
-const idxflow = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const base = { interpolation: 'bilinear', fill: 0 };
 
 describe('augmentation flags', () => {
@@ -72,28 +66,15 @@ describe('augmentation flags', () => {
       [['--erase', '0.5', '--erase-ratio', '0:2'], 'Expected MIN:MAX with 0.01 <= MIN <= MAX <= 100 for --erase-ratio but received "0:2"'],
       [['--erase', '0.5', '--erase-value', '300'], 'Expected a value from 0 to 255 for --erase-value but received "300"'],
     ];
-    for (const [args, message] of cases) {
-      const r = idxflow('preview', '--split', 'test', ...args, '--out', join(tmpdir(), 'never.png'));
-      expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr).toBe(`idxflow: ${message}\n`);
-    }
+    expectPreviewRefusals(cases);
   });
 });
 
 describe('idxflow preview with the new flags', () => {
   it('shows them: --hflip 1 --brightness 0.5 gives the mirrored digit at half brightness (truncated)', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'idxflow-cli-')), 'sheet.png');
-    const r = idxflow('preview', '--split', 'test', '--hflip', '1', '--brightness', '0.5', '--grid', '1x2', '--zoom', '1', '--out', out);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const { data, info } = await sharp(out).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-    // Row 0 is the first test '0' (index 3); column 1 (from x = 29) its augmented copy.
-    const zero = readFileSync(raw('t10k-images-idx3-ubyte')).subarray(16 + 3 * 784, 16 + 4 * 784);
+    const { zero, copy } = await previewedZero(['--hflip', '1', '--brightness', '0.5']);
     for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        expect(data[y * info.width + x]).toBe(zero[y * 28 + x]);
-        expect(data[y * info.width + 29 + x]).toBe(Math.trunc(Math.fround(0.5) * zero[y * 28 + 27 - x]));
-      }
+      for (let x = 0; x < 28; x++) expect(copy[y * 28 + x]).toBe(Math.trunc(Math.fround(0.5) * zero[y * 28 + 27 - x]));
     }
   });
 });

@@ -1,22 +1,14 @@
 // `idxflow explore`'s data: the grid's source column is the raw file, its draws are what the
 // command line and the TypeScript it gives produce, a sample's export part holds that sample,
 // and the statistics match closed forms computed here from the raw MNIST test file.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
-import { ROOT } from '../fixtures/mnist.js';
+import { describe, expect, it } from 'vitest';
+import { expectCodeDraws, expectGridExported, exploreForTests, fetchGrid, fetchJson, runExport } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
 const EVERYTHING = 'rotate=25&shift=-1:2&scale=0.9:1.1@0.5&shear=8&shear-y=5&hflip=0.3&elastic=34:4@0.7&thickness=1.5@0.4&brightness=0.7:1.3&contrast=0.8:1.2@0.5&gamma=0.8:1.25&noise=0.03@0.3&erase=0.3&erase-value=200&interpolation=nearest&fill=3';
@@ -38,40 +30,24 @@ describe('idxflow explore: the grid', () => {
   });
 
   it('draws, with every augmentation flag, exactly what its idxflow export command line writes', async () => {
-    const { header, pixels } = await fetchGrid(`${server.url}/api/grid?label=7&rows=4&draws=3&epoch=2&seed=11&${EVERYTHING}`);
+    const grid = await fetchGrid(`${server.url}/api/grid?label=7&rows=4&draws=3&epoch=2&seed=11&${EVERYTHING}`);
+    const { header } = grid;
     expect(header.indices).toEqual(firstOf(7, 4));
     expect(header.command).toBe(
       'idxflow export --dataset mnist --split test --rotate 25 --shift=-1:2 --scale 0.9:1.1@0.5 --shear 8 --shear-y 5 --elastic 34:4@0.7 --hflip 0.3 ' +
         '--thickness 1.5@0.4 --brightness 0.7:1.3 --contrast 0.8:1.2@0.5 --gamma 0.8:1.25 --noise 0.03@0.3 --erase 0.3 --erase-value 200 ' +
         '--interpolation nearest --fill 3 --seed 11 --copies 5 --out explore-export',
     );
-    const exported = runExport(header.command, join(tmp(), 'out'));
-    expect(exported.count).toBe(50000);
-    let changed = 0;
-    for (let r = 0; r < 4; r++) {
-      for (let j = 0; j < 3; j++) {
-        const cell = pixels.subarray((r * 4 + 1 + j) * 784, (r * 4 + 2 + j) * 784);
-        expect(cell.equals(exported.image((2 + j) * 10000 + header.indices[r])), `row ${r}, draw ${j}`).toBe(true);
-        if (!cell.equals(testSplit.image(header.indices[r]))) changed++;
-      }
-    }
+    const { count, changed } = expectGridExported(grid, testSplit.image);
+    expect(count).toBe(50000);
     expect(changed).toBe(12); // the flags did something to every draw
   });
 
   it('gives TypeScript that computes the same draws with augment()', async () => {
-    const { header, pixels } = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=-4&${EVERYTHING}`);
+    const grid = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=-4&${EVERYTHING}`);
+    const { header } = grid;
     expect(header.indices).toEqual([5, 9999, 123]);
-    // Written in the repository, so that '@idxflow/...' resolves as in a user's project.
-    const file = join(ROOT, `.explore-code-${process.pid}.ts`);
-    writeFileSync(file, `${header.code}\nprocess.stdout.write(JSON.stringify([0, 1, 2].map((r) => [0, 1].map((j) => Buffer.from(draw(r, j)).toString('hex')))));\n`);
-    try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: ROOT });
-      expect(run.stderr).toBe('');
-      const draws = JSON.parse(run.stdout) as string[][];
-      for (let r = 0; r < 3; r++) for (let j = 0; j < 2; j++) expect(draws[r][j], `row ${r}, draw ${j}`).toBe(pixels.subarray((r * 3 + 1 + j) * 784, (r * 3 + 2 + j) * 784).toString('hex'));
-    } finally {
-      rmSync(file, { force: true });
-    }
+    expectCodeDraws(grid, 'explore-code');
   });
 });
 

@@ -4,16 +4,10 @@
 // newer one replaces, gets no 500 and does not end the server. No timing is asserted: only
 // what was answered, and in which order.
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchJson, fetchRaw, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { describe, expect, it } from 'vitest';
+import { exploreForTests, fetchJson, fetchRaw } from '../fixtures/explore.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
 /** The largest grid the page may ask for (64 rows, 32 draws), with an elastic field: seconds of work. */
 const HEAVY = '/api/grid?rows=64&draws=32&elastic=34:4&rotate=20';

@@ -1,21 +1,11 @@
 // `idxflow explore` with torchvision's single-image steps: the grid draws what the export command
 // it gives writes, and one sample's view reports the parameters it drew.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { describe, expect, it } from 'vitest';
+import { expectGridExported, exploreForTests, fetchGrid, fetchJson } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
 const FILTERS = 'blur=3@0.5&blur-sigma=0.5:1.5&sharpness=0.5:3@0.5&posterize=3:7@0.5&solarize=128:250@0.5&autocontrast=0.5&equalize=0.5&invert=0.5';
 
 interface Draws {
@@ -30,21 +20,13 @@ interface Draws {
 
 describe('idxflow explore with blur, sharpness, posterize, solarize, autocontrast, equalize and invert', () => {
   it('draws exactly what its idxflow export command line writes', async () => {
-    const { header, pixels } = await fetchGrid(`${server.url}/api/grid?rows=4&draws=3&seed=5&${FILTERS}`);
+    const grid = await fetchGrid(`${server.url}/api/grid?rows=4&draws=3&seed=5&${FILTERS}`);
+    const { header } = grid;
     expect(header.command).toBe(
       'idxflow export --dataset mnist --split test --blur 3@0.5 --blur-sigma 0.5:1.5 --sharpness 0.5:3@0.5 --posterize 3:7@0.5 --solarize 128:250@0.5 ' +
         '--autocontrast 0.5 --equalize 0.5 --invert 0.5 --seed 5 --copies 3 --out explore-export',
     );
-    const exported = runExport(header.command, join(tmp(), 'out'));
-    let changed = 0;
-    for (let r = 0; r < 4; r++) {
-      for (let j = 0; j < 3; j++) {
-        const cell = pixels.subarray((r * 4 + 1 + j) * 784, (r * 4 + 2 + j) * 784);
-        expect(cell.equals(exported.image(j * 10000 + header.indices[r])), `row ${r}, draw ${j}`).toBe(true);
-        if (!cell.equals(testSplit.image(header.indices[r]))) changed++;
-      }
-    }
-    expect(changed).toBeGreaterThan(9); // eight steps at p 0.5 leave few draws untouched
+    expect(expectGridExported(grid, testSplit.image).changed).toBeGreaterThan(9); // eight steps at p 0.5 leave few draws untouched
   });
 
   it("reports each sample's drawn parameters, within the flags' ranges, over 40 draws", async () => {

@@ -1,24 +1,11 @@
 // `idxflow explore` with the automatic policies: the grid draws what the export command it gives
 // writes (the policy after augment()'s pass), the TypeScript it gives computes the same bytes,
 // and one sample's view reports the ops, magnitudes and signs the policy drew.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
-import { ROOT } from '../fixtures/mnist.js';
+import { describe, expect, it } from 'vitest';
+import { expectCodeDraws, expectGridExported, exploreForTests, fetchGrid, fetchJson } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
+const server = exploreForTests(['--split', 'test']);
 
 interface Step {
   op: string;
@@ -36,34 +23,18 @@ describe('idxflow explore with an automatic policy', () => {
     ['augmix=3:2', '--augmix 3:2'],
   ] as const) {
     it(`draws with ${flags} exactly what its idxflow export command line writes`, async () => {
-      const { header, pixels } = await fetchGrid(`${server.url}/api/grid?rows=4&draws=3&seed=5&${query}`);
+      const grid = await fetchGrid(`${server.url}/api/grid?rows=4&draws=3&seed=5&${query}`);
+      const { header } = grid;
       expect(header.command).toBe(`idxflow export --dataset mnist --split test ${flags} --seed 5 --copies 3 --out explore-export`);
-      const exported = runExport(header.command, join(tmp(), 'out'));
-      let changed = 0;
-      for (let r = 0; r < 4; r++) {
-        for (let j = 0; j < 3; j++) {
-          const cell = pixels.subarray((r * 4 + 1 + j) * 784, (r * 4 + 2 + j) * 784);
-          expect(cell.equals(exported.image(j * 10000 + header.indices[r])), `row ${r}, draw ${j}`).toBe(true);
-          if (!cell.equals(testSplit.image(header.indices[r]))) changed++;
-        }
-      }
-      expect(changed).toBeGreaterThan(3);
+      expect(expectGridExported(grid, testSplit.image).changed).toBeGreaterThan(3);
     });
   }
 
   it('gives TypeScript that computes the same draws with augment() and randAugment()', async () => {
-    const { header, pixels } = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=3&rotate=10&rand-augment=3:12`);
+    const grid = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=3&rotate=10&rand-augment=3:12`);
+    const { header } = grid;
     expect(header.code).toContain('randAugment({ ops: 3, magnitude: 12 }, { seed: 3 })');
-    const file = join(ROOT, `.explore-policy-code-${process.pid}.ts`);
-    writeFileSync(file, `${header.code}\nprocess.stdout.write(JSON.stringify([0, 1, 2].map((r) => [0, 1].map((j) => Buffer.from(draw(r, j)).toString('hex')))));\n`);
-    try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: ROOT });
-      expect(run.stderr).toBe('');
-      const draws = JSON.parse(run.stdout) as string[][];
-      for (let r = 0; r < 3; r++) for (let j = 0; j < 2; j++) expect(draws[r][j], `row ${r}, draw ${j}`).toBe(pixels.subarray((r * 3 + 1 + j) * 784, (r * 3 + 2 + j) * 784).toString('hex'));
-    } finally {
-      rmSync(file, { force: true });
-    }
+    expectCodeDraws(grid, 'explore-policy-code');
   });
 
   it("reports each sample's policy draws: RandAugment's ops at bin 9 with signs, over 40 draws", async () => {

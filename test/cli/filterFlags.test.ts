@@ -2,14 +2,14 @@
 // --solarize, --autocontrast, --equalize, --invert): what each asks augment() for, the one-line
 // usage errors (exit 2) naming the flag, and preview showing them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { augment } from '@idxflow/transforms';
 import { augmentOptions } from '../../packages/cli/src/options.js';
-import { CLI, raw } from '../fixtures/mnist.js';
+import { CLI } from '../fixtures/mnist.js';
+import { expectPreviewRefusals, previewedZero } from '../fixtures/previewFlags.js';
 
 const idxflow = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const base = { interpolation: 'bilinear', fill: 0 };
@@ -56,11 +56,7 @@ describe('the flags of blur, sharpness, posterize, solarize, autocontrast, equal
       [['--equalize', 'yes'], 'Expected a decimal number for --equalize but received "yes"'],
       [['--invert', '-1'], 'Expected a probability from 0 to 1 for --invert but received "-1"'],
     ];
-    for (const [args, message] of cases) {
-      const r = idxflow('preview', '--split', 'test', ...args, '--out', join(tmpdir(), 'never.png'));
-      expect(r.stderr, args.join(' ')).toBe(`idxflow: ${message}\n`);
-      expect(r.status, args.join(' ')).toBe(2);
-    }
+    expectPreviewRefusals(cases);
   });
 
   it('take the values at their bounds, and refuse at run time a blur kernel the image cannot pad (exit 1, nothing written)', () => {
@@ -78,18 +74,7 @@ describe('the flags of blur, sharpness, posterize, solarize, autocontrast, equal
   });
 
   it('preview shows them: --posterize 2 --invert 1 gives 255 - (v & 0b11000000) of each pixel', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'idxflow-cli-')), 'sheet.png');
-    const r = idxflow('preview', '--split', 'test', '--posterize', '2', '--invert', '1', '--grid', '1x2', '--zoom', '1', '--out', out);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const { data, info } = await sharp(out).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
-    // Row 0 is the first test '0' (index 3); column 1 (from x = 29) its augmented copy.
-    const zero = readFileSync(raw('t10k-images-idx3-ubyte')).subarray(16 + 3 * 784, 16 + 4 * 784);
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        expect(data[y * info.width + x]).toBe(zero[y * 28 + x]);
-        expect(data[y * info.width + 29 + x]).toBe(255 - (zero[y * 28 + x] & 0b11000000));
-      }
-    }
+    const { zero, copy } = await previewedZero(['--posterize', '2', '--invert', '1']);
+    for (let i = 0; i < 784; i++) expect(copy[i]).toBe(255 - (zero[i] & 0b11000000));
   });
 });

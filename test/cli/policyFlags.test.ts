@@ -6,8 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lastValueFrom, of } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyPolicyOp, PolicyOpScratch, policyDraws, policySpecOf, type PolicySpec } from '@idxflow/transforms/internal';
+import { applyPolicyOp, augment, PolicyOpScratch, policyDraws, policySpecOf, randAugment, type PolicySpec } from '@idxflow/transforms/internal';
 import { policyOf } from '../../packages/cli/src/options.js';
 import { readSamples } from '../fixtures/frames.js';
 import { CLI, raw } from '../fixtures/mnist.js';
@@ -55,6 +56,14 @@ describe('the automatic policy flags', () => {
     expect(policyOf({})).toBeUndefined();
   });
 
+  it('--policy-interpolation and --policy-fill become the policy\'s interpolation and fill (unset: torchvision\'s, nearest and AugMix bilinear, fill 0)', () => {
+    expect(policyOf({ 'rand-augment': '2:9', 'policy-interpolation': 'bilinear', 'policy-fill': '128' })).toEqual({ kind: 'randAugment', ops: 2, magnitude: 9, bins: 31, interpolation: 'bilinear', fill: 128 });
+    expect(policyOf({ 'trivial-augment': true, 'policy-fill': '255' })).toEqual({ kind: 'trivialAugment', bins: 31, interpolation: 'nearest', fill: 255 });
+    expect(policyOf({ 'auto-augment': 'svhn', 'policy-interpolation': 'bilinear' })).toEqual({ kind: 'autoAugment', policy: 'svhn', interpolation: 'bilinear', fill: 0 });
+    expect(policyOf({ augmix: '3', 'policy-interpolation': 'nearest', 'policy-fill': '0.5' })).toEqual({ kind: 'augMix', severity: 3, width: 3, depth: -1, alpha: 1, interpolation: 'nearest', fill: 0.5 });
+    expect(policyOf({ augmix: '3' })).toMatchObject({ interpolation: 'bilinear', fill: 0 });
+  });
+
   it('refuse two policies (explore too) and bad values, with exit 2 and one line naming the flag, writing nothing', () => {
     const out = join(tmp(), 'out');
     const cases: [string[], RegExp][] = [
@@ -66,6 +75,11 @@ describe('the automatic policy flags', () => {
       [['--augmix', '11'], /^idxflow: Expected an integer from 1 to 10 \(SEVERITY\) for --augmix/],
       [['--augmix', '3:3:0'], /^idxflow: Expected DEPTH -1 .* for --augmix/],
       [['--augmix', '3:3:-1:0'], /^idxflow: Expected ALPHA within \(0, 1000000\] for --augmix/],
+      [['--rand-augment', '2:9', '--policy-fill', '256'], /^idxflow: Expected a byte value from 0 to 255 for --policy-fill but received "256"/],
+      [['--trivial-augment', '--policy-fill', '-1'], /^idxflow: Expected a byte value from 0 to 255 for --policy-fill but received "-1"/],
+      [['--trivial-augment', '--policy-interpolation', 'bicubic'], /^idxflow: Expected nearest or bilinear for --policy-interpolation but received "bicubic"/],
+      [['--rotate', '10', '--policy-fill', '9'], /^idxflow: Expected --policy-fill only with an automatic policy \(--auto-augment, --rand-augment, --trivial-augment, --augmix\) but received none of them/],
+      [['--policy-interpolation', 'bilinear'], /^idxflow: Expected --policy-interpolation only with an automatic policy/],
     ];
     for (const [flags, message] of cases) {
       const r = idxflow('export', '--split', 'test', '--limit', '5', '--out', out, ...flags);
@@ -96,6 +110,19 @@ describe('the automatic policy flags', () => {
       }
     });
   }
+
+  it('export --rand-augment 2:9 --policy-interpolation bilinear --policy-fill 128 writes what augment() then randAugment({ interpolation: bilinear, fill: 128 }) give in code', async () => {
+    const out = join(tmp(), 'out');
+    const r = idxflow('export', '--split', 'test', '--limit', String(N), '--format', 'npy', '--seed', '7', '--out', out, '--rand-augment', '2:9', '--policy-interpolation', 'bilinear', '--policy-fill', '128');
+    expect(r.stderr).toBe('');
+    const images = npyData(join(out, 'test-images.npy'));
+    const source = readFileSync(raw('t10k-images-idx3-ubyte'));
+    const block = { images: Uint8Array.from(source.subarray(16, 16 + N * PIXELS)), labels: new Uint8Array(N), indices: Uint32Array.from({ length: N }, (_, i) => i), epoch: 0, shape: [N, 28, 28] as [number, number, number] };
+    const staged = async (options: object) => (await lastValueFrom(of(block).pipe(augment({}, { seed: 7 }), randAugment({ ops: 2, magnitude: 9, ...options }, { seed: 7 })))).images as Uint8Array;
+    expect(Buffer.from(await staged({ interpolation: 'bilinear', fill: 128 })).equals(images)).toBe(true);
+    // The flags did something: torchvision's defaults (nearest, fill 0) give other bytes.
+    expect(Buffer.from(await staged({})).equals(images)).toBe(false);
+  });
 
   it('runs the policy after augment()\'s steps and before --normalize: the floats are (v / 255 - mean) / std of the policy\'s bytes', () => {
     const bytesOut = join(tmp(), 'b');

@@ -62,17 +62,18 @@ job = json.load(open(sys.argv[1]))
 n = job['count']
 digits = torch.from_numpy(numpy.fromfile(job['path'], dtype=numpy.uint8, offset=16, count=n * 784).copy()).reshape(n, 1, 28, 28)
 mode = InterpolationMode.NEAREST if job['interpolation'] == 'nearest' else InterpolationMode.BILINEAR
+fill = None if job['fill'] == 0 else [float(job['fill'])]
 images = []
 for d, draw in enumerate(job['draws']):
     img = digits[d]
     if draw['mix'] is None:
-        for op, m in draw['chains'][0]: img = _apply_op(img, op, m, interpolation=mode, fill=None)
+        for op, m in draw['chains'][0]: img = _apply_op(img, op, m, interpolation=mode, fill=fill)
     else:
         batch = img.view(1, 1, 28, 28)
         mix = torch.tensor([draw['mix']['original']], dtype=torch.float32).view(1, 1, 1, 1) * batch
         for c, chain in enumerate(draw['chains']):
             aug = batch
-            for op, m in chain: aug = _apply_op(aug, op, m, interpolation=mode, fill=None)
+            for op, m in chain: aug = _apply_op(aug, op, m, interpolation=mode, fill=fill)
             mix.add_(torch.tensor([draw['mix']['weights'][c]], dtype=torch.float32).view(1, 1, 1, 1) * aug)
         img = mix.view(1, 28, 28).to(dtype=torch.uint8)
     images.append(img.reshape(-1).numpy().tobytes())
@@ -111,6 +112,9 @@ const policies: [string, PolicySpec, (run: { seed: number }) => ReturnType<typeo
   ['autoAugment cifar10', policySpecOf('autoAugment', { policy: 'cifar10' }), (run) => autoAugment({ policy: 'cifar10' }, run)],
   ['autoAugment svhn', policySpecOf('autoAugment', { policy: 'svhn' }), (run) => autoAugment({ policy: 'svhn' }, run)],
   ['augMix', policySpecOf('augMix', {}), (run) => augMix({}, run)],
+  // torchvision's interpolation and fill arguments (the CLI's --policy-interpolation and --policy-fill).
+  ['randAugment(2, 9) bilinear, fill 128', policySpecOf('randAugment', { ops: 2, magnitude: 9, interpolation: 'bilinear', fill: 128 }), (run) => randAugment({ ops: 2, magnitude: 9, interpolation: 'bilinear', fill: 128 }, run)],
+  ['augMix nearest, fill 200', policySpecOf('augMix', { interpolation: 'nearest', fill: 200 }), (run) => augMix({ interpolation: 'nearest', fill: 200 }, run)],
 ];
 
 describeWithPython(['numpy', 'torch', 'torchvision'], "the automatic policies against torchvision's _apply_op (/usr/bin/python3)", () => {
@@ -131,7 +135,7 @@ print(json.dumps([[torch.linspace(s, e, n).tolist() for n in range(2, 101)] for 
     expect(wrong.slice(0, 10)).toEqual([]);
   });
 
-  it('gives _apply_op\'s bytes for every op of every space, magnitude forced, on 1,000 digits (nearest and AugMix\'s bilinear; fill 0, and 100 or 37 for the geometric ops)', () => {
+  it('gives _apply_op\'s bytes for every op of every space, magnitude forced, on 1,000 digits (nearest and AugMix\'s bilinear; fill 0, and 100, 37 or 128 for the geometric ops, RandAugment\'s bilinear too)', () => {
     const unique = new Map<string, Case>();
     for (const c of [
       ...casesOf(trivialAugmentSpace(31), 'nearest'),
@@ -141,6 +145,7 @@ print(json.dumps([[torch.linspace(s, e, n).tolist() for n in range(2, 101)] for 
       // A fill other than torchvision's None: its mask (nearest: where the mask is below 0.5; bilinear: a blend).
       ...casesOf(trivialAugmentSpace(31).slice(1, 6), 'nearest', 100),
       ...casesOf(augMixSpace(28, 28).slice(0, 5), 'bilinear', 37),
+      ...casesOf(randAugmentSpace(31, 28, 28).slice(1, 6), 'bilinear', 128),
     ])
       unique.set(c.join('|'), c);
     const cases = [...unique.values()];
@@ -174,6 +179,7 @@ print(json.dumps([[torch.linspace(s, e, n).tolist() for n in range(2, 101)] for 
         path: raw('t10k-images-idx3-ubyte'),
         count: DIGITS,
         interpolation: spec.interpolation,
+        fill: spec.fill,
         draws: draws.map((d: PolicyDraws) => ({ chains: d.chains.map((chain) => chain.filter((s) => s.applied).map((s) => [s.op, s.magnitude])), mix: d.mix ?? null })),
       };
       const theirs = Buffer.from(python(REPLAY_SCRIPT, jobFile(job)) as string, 'hex');

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { DATASET_NAMES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, MEDMNIST_RGB_SUBSETS, MNIST_C_CORRUPTIONS } from '@idxflow/core';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
-import { POLICY_FLAGS, POLICY_RULES } from './policyFlags.js';
+import { POLICY_FLAGS, POLICY_RESAMPLE_FLAGS, POLICY_RULES } from './policyFlags.js';
 import { UsageError } from './usageError.js';
 import { HELP_FLAG, resolvePath, usageOf, type FlagRule, type FlagSpec } from './flags.js';
 import { decimalIn, integerIn, shown } from './numbers.js';
@@ -104,12 +104,12 @@ export const SEED_FLAG: FlagSpec = {
 };
 
 /** Every data flag: source, augmentation, seed. */
-export const DATA_FLAGS = { ...SOURCE_FLAGS, ...AUGMENT_FLAGS, ...POLICY_FLAGS, seed: SEED_FLAG, help: HELP_FLAG } as const satisfies Record<string, FlagSpec>;
+export const DATA_FLAGS = { ...SOURCE_FLAGS, ...AUGMENT_FLAGS, ...POLICY_FLAGS, ...POLICY_RESAMPLE_FLAGS, seed: SEED_FLAG, help: HELP_FLAG } as const satisfies Record<string, FlagSpec>;
 
 /** --help's text of the data flags; `split` is the command's own --split. */
 export function dataUsage(split: FlagSpec = SOURCE_FLAGS.split): string {
   const augmentation = 'Augmentation (all off by default; DEG, PX or R alone means -X:X, a factor F alone exactly F;\n@P after a value applies it to a share P of the samples, e.g. --rotate 15@0.5)';
-  return [usageOf('Data', { ...SOURCE_FLAGS, split }), usageOf(augmentation, { ...AUGMENT_FLAGS, ...POLICY_FLAGS, seed: SEED_FLAG })].join('\n');
+  return [usageOf('Data', { ...SOURCE_FLAGS, split }), usageOf(augmentation, { ...AUGMENT_FLAGS, ...POLICY_FLAGS, ...POLICY_RESAMPLE_FLAGS, seed: SEED_FLAG })].join('\n');
 }
 
 /** A given --dataset, --dir or --images/--labels that contradicts another; --limit and the rules of the augmentation flags. */

@@ -1,19 +1,6 @@
-import {
-  checkRows,
-  checkBlock,
-  gatherRows,
-  isRows,
-  layoutOf,
-  randomStagesOf,
-  sharedBlock,
-  WorkerPool,
-  type Block,
-  type PixelArray,
-  type Run,
-  type TaskStaging,
-} from '@idxflow/core/internal';
+import { checkRows, checkBlock, isRows, layoutOf, WorkerPool, type Block, type Run, type TaskStaging } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { pixelStage } from './pixelStage.js';
+import { pixelBlockOf, pixelJobOf, pixelStage, sharedPixelJob } from './pixelStage.js';
 import { augmentImages, outputFor, samplesOf, type AugmentJob } from './augmentImages.js';
 import { inputRefusal } from './sampleFilters.js';
 import { specOf, type AugmentOptions, type AugmentSpec } from './spec.js';
@@ -59,18 +46,7 @@ export function augmentPool(workers?: number): WorkerPool {
 }
 
 /** The job for one input; `stage` is its random-stage count. */
-function jobOf(input: Run, spec: AugmentSpec, seed: number): AugmentJob {
-  const block = layoutOf(input);
-  const [, height, width] = block.shape;
-  const rows = isRows(input) ? input.rows : undefined;
-  return { images: block.images, indices: block.indices, rows, epoch: block.epoch, seed, stage: randomStagesOf(block), height, width, spec };
-}
-
-/** The output Block: the input's labels and indices (gathered, for Rows), the new pixels, one more random stage. */
-function blockOf(input: Run, images: PixelArray): Block {
-  const randomStages = randomStagesOf(layoutOf(input)) + 1;
-  return isRows(input) ? { ...gatherRows(input, images), randomStages } : { ...input, images, randomStages };
-}
+const jobOf = (input: Run, spec: AugmentSpec, seed: number): AugmentJob => ({ ...pixelJobOf(input, seed), spec });
 
 function checkInput(input: Run, spec: AugmentSpec): void {
   if (isRows(input)) checkRows('augment()', input);
@@ -80,19 +56,10 @@ function checkInput(input: Run, spec: AugmentSpec): void {
   if (refusal) throw refusal;
 }
 
-/**
- * A worker's job: the pixels and indices go through shared memory (structured clone would
- * copy them, and the whole buffer of a view), the rest is a few numbers. Rows read their epoch
- * block, already in shared memory, in place: only the row numbers are staged.
- */
+/** A worker's job (see sharedPixelJob), its output of the type augmentImages writes. */
 function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskStaging): AugmentJob {
   const job = jobOf(input, spec, seed);
-  const output = staging.move(outputFor(job, samplesOf(job) * job.height * job.width));
-  if (job.rows) {
-    const from = sharedBlock(layoutOf(input));
-    return { ...job, images: from.images, indices: from.indices, rows: staging.share(job.rows), output };
-  }
-  return { ...job, images: staging.share(job.images), indices: staging.share(job.indices), output };
+  return sharedPixelJob(input, job, outputFor(job, samplesOf(job) * job.height * job.width), staging);
 }
 
 /**
@@ -146,7 +113,7 @@ export function augment(options: AugmentOptions, run: RunOptions = {}): Operator
       job: (input, seed) => jobOf(input, spec, seed), // on the main thread augmentImages reads the input in place: no copy
       sharedJob: (input, seed, staging) => sharedJobOf(input, spec, seed, staging),
       images: augmentImages,
-      blockOf,
+      blockOf: pixelBlockOf,
     },
     run,
   );

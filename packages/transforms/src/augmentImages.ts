@@ -4,31 +4,14 @@ import { gatherLookup, lookupBytes, warpResample, type Affine, type ResampleOpti
 import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags } from './sampleGeometry.js';
 import { inputRefusal } from './sampleFilters.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
+import type { PixelJob } from './pixelStage.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';
 import { OptionError } from '@idxflow/core';
 
 /** One block's worth of work. */
-export interface AugmentJob {
-  /** Input pixels, `height * width` per sample. */
-  images: Uint8Array | Float32Array;
-  /** Each input sample's index in its source file (keys its random draws). */
-  indices: Uint32Array;
-  /** The input samples to augment, in output order; all of them when absent (a gather in the same pass). */
-  rows?: Uint32Array;
-  /** The samples' epoch (keys their random draws). */
-  epoch: number;
-  /** The pipeline's seed, as `augment()`'s `seed`. */
-  seed: number;
-  /** The samples' random-stage count: which random stage of the pipeline this is (keys the draws). */
-  stage: number;
-  /** Image height, in pixels. */
-  height: number;
-  /** Image width, in pixels. */
-  width: number;
+export interface AugmentJob extends PixelJob {
   /** What to do: `specOf(options)`. */
   spec: AugmentSpec;
-  /** Where to write the result (`n * height * width` values of the output type), if not new memory. */
-  output?: Uint8Array | Float32Array;
 }
 
 /** Scratch buffers reused across samples (one set per thread). */

@@ -4,16 +4,14 @@ import {
   checkRows,
   gatherRows,
   isRows,
-  randomStagesOf,
   reusablePixels,
   WorkerPool,
   type Block,
-  type PixelArray,
   type Run,
   type TaskStaging,
 } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { pixelStage } from './pixelStage.js';
+import { pixelBlockOf, pixelJobOf, pixelStage, sharedPixelJob, type PixelJob } from './pixelStage.js';
 import type { RunOptions } from './augment.js';
 import { corruptImages, type CorruptJob } from './corruptions/corruptImages.js';
 import { corruptSpecOf, sizeRefusal, type CorruptOptions, type CorruptSpec } from './corruptions/spec.js';
@@ -33,18 +31,11 @@ function byteBlock(input: Run, spec: CorruptSpec): Block<Uint8Array> {
   return block as Block<Uint8Array>;
 }
 
-function jobOf(block: Block<Uint8Array>, spec: CorruptSpec, seed: number): CorruptJob {
-  const [, height, width] = block.shape;
-  return { images: block.images, indices: block.indices, epoch: block.epoch, seed, stage: randomStagesOf(block), height, width, spec };
-}
+// byteBlock has gathered Rows and refused Float32 images.
+const jobOf = (block: Block<Uint8Array>, spec: CorruptSpec, seed: number): CorruptJob => ({ ...(pixelJobOf(block, seed) as PixelJob<Uint8Array>), spec });
 
-const blockOf = (block: Block, images: PixelArray): Block => ({ ...block, images, randomStages: randomStagesOf(block) + 1 });
-
-function sharedJobOf(block: Block<Uint8Array>, spec: CorruptSpec, seed: number, staging: TaskStaging): CorruptJob {
-  const job = jobOf(block, spec, seed);
-  const output = staging.move(reusablePixels(Uint8Array, block.images.length));
-  return { ...job, images: staging.share(job.images), indices: staging.share(job.indices), output };
-}
+const sharedJobOf = (block: Block<Uint8Array>, spec: CorruptSpec, seed: number, staging: TaskStaging): CorruptJob =>
+  sharedPixelJob(block, jobOf(block, spec, seed), reusablePixels(Uint8Array, block.images.length), staging);
 
 /**
  * One corruption of MNIST-C (Mu and Gilmer, "MNIST-C: A Robustness Benchmark for Computer
@@ -84,7 +75,7 @@ export function corrupt(options: CorruptOptions, run: RunOptions = {}): Operator
       job: (block, seed) => jobOf(block, spec, seed),
       sharedJob: (block, seed, staging) => sharedJobOf(block, spec, seed, staging),
       images: corruptImages,
-      blockOf,
+      blockOf: pixelBlockOf,
     },
     run,
   );

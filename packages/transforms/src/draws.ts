@@ -55,3 +55,26 @@ export function integerDraw(key: number, counter: number, range: readonly [numbe
   const [low, high] = range;
   return Math.min(high, low + Math.floor(randomUniform(key, counter + 1) * (high - low + 1)));
 }
+
+/**
+ * The logarithm of a Gamma(alpha, 1) variate, from the uniforms on [0, 1) that `next` reads one
+ * after another: Marsaglia and Tsang's method ("A simple method for generating gamma variables",
+ * ACM TOMS 26(3), 2000) with its squeeze for alpha >= 1, normals by Box-Muller; for alpha < 1,
+ * Gamma(alpha + 1) * U^(1 / alpha) (their section 6), in logarithms so that a tiny alpha cannot
+ * underflow to 0. The number of uniforms a variate reads varies (rejections), but each is a pure
+ * function of its counter, so the variate is too. mixup's and cutmix's Beta weight and AugMix's
+ * Dirichlet weights both come from here.
+ */
+export function logGammaVariate(alpha: number, next: () => number): number {
+  if (alpha < 1) return logGammaVariate(alpha + 1, next) + Math.log(1 - next()) / alpha;
+  const d = alpha - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    const t = 1 + c * x;
+    if (t <= 0) continue;
+    const v = t * t * t;
+    const u = 1 - next();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return Math.log(d * v);
+  }
+}

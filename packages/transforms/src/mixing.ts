@@ -2,6 +2,7 @@
 // Beta(alpha, alpha), the partner of each sample), the soft labels they blend, and the batch
 // step around their pixel work (mixBatch). No RxJS here.
 import { checkBlock, checkRows, gatherRows, isRows, randomStagesOf, randomUniform, reusablePixels, softLabelClasses, stageTag, streamKey, validate, type Block, type Run } from '@idxflow/core/internal';
+import { logGammaVariate } from './draws.js';
 import { probability, received } from './ranges.js';
 import { BlockMismatchError, OptionError } from '@idxflow/core';
 
@@ -73,34 +74,12 @@ export class BatchDraws {
     return p >= 1 || (p > 0 && this.uniform(CHANCE) < p);
   }
 
-  private next(): number {
-    return randomUniform(this.key, this.counter++);
-  }
-
-  /** A standard normal (Box-Muller, one of the pair). */
-  private normal(): number {
-    return Math.sqrt(-2 * Math.log(1 - this.next())) * Math.cos(2 * Math.PI * this.next());
-  }
-
-  /** log of a Gamma(a, 1) draw: Marsaglia and Tsang (2000), with u^(1/a) boosting for a < 1, in logs so tiny a cannot underflow. */
-  private logGamma(a: number): number {
-    if (a < 1) return this.logGamma(a + 1) + Math.log(1 - this.next()) / a;
-    const d = a - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      const x = this.normal();
-      const t = 1 + c * x;
-      if (t <= 0) continue;
-      const v = t * t * t;
-      const u = 1 - this.next();
-      if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return Math.log(d * v);
-    }
-  }
+  private readonly next = (): number => randomUniform(this.key, this.counter++);
 
   /** A Beta(alpha, alpha) draw, X / (X + Y) for X, Y ~ Gamma(alpha): the mixing weight lambda. */
   beta(alpha: number): number {
-    const x = this.logGamma(alpha);
-    const y = this.logGamma(alpha);
+    const x = logGammaVariate(alpha, this.next);
+    const y = logGammaVariate(alpha, this.next);
     return 1 / (1 + Math.exp(y - x));
   }
 

@@ -1,6 +1,7 @@
 // Corrupts a run of byte images: the work one worker does for one block. No RxJS here.
 import { OptionError } from '@idxflow/core/errors'; // errors alone: the workers import no RxJS for it
 import { stageTag, streamKey } from '@idxflow/core/internal';
+import type { PixelJob } from '../pixelStage.js';
 import { inverseMap, warpUnits } from './affine.js';
 import { gaussianBlur, glassBlur, motionBlur } from './blur.js';
 import { CannyScratch, cannyEdges } from './canny.js';
@@ -17,26 +18,10 @@ import type { CorruptSpec } from './spec.js';
 /** The random-stage kind of `corrupt()` ("CR"): its streams are (seed, stageTag(CORRUPT_STAGE, randomStages), epoch, index). */
 export const CORRUPT_STAGE = 0x4352;
 
-/** One block's worth of work. */
-export interface CorruptJob {
-  /** Input pixels, `height * width` per sample. */
-  images: Uint8Array;
-  /** Each sample's index in its source (keys its draws). */
-  indices: Uint32Array;
-  /** The epoch of the samples (keys their draws). */
-  epoch: number;
-  /** The pipeline's seed. */
-  seed: number;
-  /** The block's random-stage count. */
-  stage: number;
-  /** Image height in pixels. */
-  height: number;
-  /** Image width in pixels. */
-  width: number;
+/** One block's worth of work: bytes in, bytes out, every sample of the block (corrupt() gathers Rows first). */
+export interface CorruptJob extends Omit<PixelJob<Uint8Array>, 'rows'> {
   /** The checked corruption (`corruptSpecOf()`). */
   spec: CorruptSpec;
-  /** Where to write the result, if not new memory. */
-  output?: Uint8Array;
 }
 
 /** Scratch reused across samples (one set per thread). */

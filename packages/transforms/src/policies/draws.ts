@@ -5,6 +5,7 @@ import { randomUniform, RandomStage, stageTag, streamKey } from '@idxflow/core/i
 import { AUTO_AUGMENT_POLICIES } from './autoPolicies.js';
 import { augMixSpace, autoAugmentSpace, randAugmentSpace, trivialAugmentSpace, type OpSpace, type PolicyOp } from './space.js';
 import type { PolicySpec } from './spec.js';
+import { logGammaVariate } from '../draws.js';
 import type { SampleKey } from '../sampleDraws.js';
 
 /** One op a policy chose for a sample. */
@@ -146,49 +147,15 @@ function augMixDraws(spec: Extract<PolicySpec, { kind: 'augMix' }>, k: number, s
     chains.push(chain);
   }
   // torchvision: m ~ Dirichlet(alpha, alpha) (a Beta), weights ~ Dirichlet(alpha x width) * m[1]; float32.
-  const gamma = new GammaDraws(k, DRAWS.augMixGamma);
-  const g0 = gamma.next(spec.alpha);
-  const g1 = gamma.next(spec.alpha);
+  let counter: number = DRAWS.augMixGamma;
+  const next = (): number => randomUniform(k, counter++);
+  const gamma = (): number => Math.exp(logGammaVariate(spec.alpha, next));
+  const g0 = gamma();
+  const g1 = gamma();
   const original = Math.fround(g0 / (g0 + g1));
   const other = Math.fround(g1 / (g0 + g1));
-  const g = Array.from({ length: spec.width }, () => gamma.next(spec.alpha));
+  const g = Array.from({ length: spec.width }, gamma);
   const total = g.reduce((a, b) => a + b, 0);
   const weights = g.map((x) => Math.fround(Math.fround(x / total) * other));
   return { kind: spec.kind, chains, mix: { original, weights } };
-}
-
-/**
- * Gamma(alpha, 1) variates from a sample's stream, counter after counter: Marsaglia and Tsang's
- * method ("A simple method for generating gamma variables", ACM TOMS 26(3), 2000) for alpha >= 1,
- * with normals by Box-Muller; for alpha < 1, Gamma(alpha + 1) * U^(1 / alpha) (their section 6).
- * The number of uniforms a variate takes varies (rejections), but every one is a pure function
- * of the key, so the result is too.
- */
-export class GammaDraws {
-  constructor(
-    private readonly key: number,
-    private counter: number,
-  ) {}
-
-  private uniform(): number {
-    return 1 - randomUniform(this.key, this.counter++); // in (0, 1]: a logarithm is always finite
-  }
-
-  private normal(): number {
-    return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
-  }
-
-  next(alpha: number): number {
-    if (alpha < 1) return this.next(alpha + 1) * Math.pow(this.uniform(), 1 / alpha);
-    const d = alpha - 1 / 3;
-    const c = 1 / Math.sqrt(9 * d);
-    for (;;) {
-      const x = this.normal();
-      const t = 1 + c * x;
-      if (t <= 0) continue;
-      const v = t * t * t;
-      const u = this.uniform();
-      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
-    }
-  }
 }

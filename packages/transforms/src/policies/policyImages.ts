@@ -3,30 +3,13 @@ import { OptionError } from '@idxflow/core/errors'; // errors alone: the workers
 import { reusablePixels } from '@idxflow/core/internal';
 import { applyPolicyOp, PolicyOpScratch, type PolicyResampling } from '../kernels/policyOps.js';
 import { policyDraws, type PolicyDraws } from './draws.js';
+import type { PixelJob } from '../pixelStage.js';
 import type { PolicySpec } from './spec.js';
 
-/** One block's worth of work for a policy stage. */
-export interface PolicyJob {
-  /** Input bytes, `height * width` per sample. */
-  images: Uint8Array;
-  /** Each input sample's index in its source file (keys its draws). */
-  indices: Uint32Array;
-  /** The input samples to augment, in output order; all of them when absent (a gather in the same pass). */
-  rows?: Uint32Array;
-  /** The samples' epoch. */
-  epoch: number;
-  /** The pipeline's seed. */
-  seed: number;
-  /** The samples' random-stage count. */
-  stage: number;
-  /** Image height. */
-  height: number;
-  /** Image width. */
-  width: number;
+/** One block's worth of work for a policy stage: bytes in, bytes out. */
+export interface PolicyJob extends PixelJob<Uint8Array> {
   /** What to do: `policySpecOf(kind, options)`. */
   policy: PolicySpec;
-  /** Where to write the result (`n * height * width` bytes), if not new memory. */
-  output?: Uint8Array;
 }
 
 class Scratch {

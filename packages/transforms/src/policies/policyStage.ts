@@ -1,19 +1,6 @@
-import {
-  BlockMismatchError,
-  checkBlock,
-  checkRows,
-  gatherRows,
-  isRows,
-  layoutOf,
-  randomStagesOf,
-  sharedBlock,
-  type Block,
-  type PixelArray,
-  type Run,
-  type TaskStaging,
-} from '@idxflow/core/internal';
+import { BlockMismatchError, checkBlock, checkRows, isRows, layoutOf, type Block, type Run, type TaskStaging } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { pixelStage } from '../pixelStage.js';
+import { pixelBlockOf, pixelJobOf, pixelStage, sharedPixelJob, type PixelJob } from '../pixelStage.js';
 import type { RunOptions } from '../augment.js';
 import { policyImages, type PolicyJob } from './policyImages.js';
 import { policySpecOf, type AugMixOptions, type AutoAugmentOptions, type PolicyOptionsOf, type PolicySpec, type RandAugmentOptions, type TrivialAugmentOptions } from './spec.js';
@@ -21,17 +8,8 @@ import { policySpecOf, type AugMixOptions, type AutoAugmentOptions, type PolicyO
 // The worker of augment(): it runs policy jobs too, so one augmentPool() serves both stages.
 const WORKER = new URL('../worker.js', import.meta.url);
 
-function jobOf(input: Run, policy: PolicySpec, seed: number): PolicyJob {
-  const block = layoutOf(input);
-  const [, height, width] = block.shape;
-  const rows = isRows(input) ? input.rows : undefined;
-  return { images: block.images as Uint8Array, indices: block.indices, rows, epoch: block.epoch, seed, stage: randomStagesOf(block), height, width, policy };
-}
-
-function blockOf(input: Run, images: PixelArray): Block {
-  const randomStages = randomStagesOf(layoutOf(input)) + 1;
-  return isRows(input) ? { ...gatherRows(input, images), randomStages } : { ...input, images, randomStages };
-}
+// checkInput has refused Float32 images.
+const jobOf = (input: Run, policy: PolicySpec, seed: number): PolicyJob => ({ ...(pixelJobOf(input, seed) as PixelJob<Uint8Array>), policy });
 
 function checkInput(input: Run, name: string): void {
   if (isRows(input)) checkRows(name, input);
@@ -43,13 +21,7 @@ function checkInput(input: Run, name: string): void {
 
 function sharedJobOf(input: Run, policy: PolicySpec, seed: number, staging: TaskStaging): PolicyJob {
   const job = jobOf(input, policy, seed);
-  const n = (job.rows ?? job.indices).length;
-  const output = staging.move(new Uint8Array(n * job.height * job.width));
-  if (job.rows) {
-    const from = sharedBlock(layoutOf(input));
-    return { ...job, images: from.images as Uint8Array, indices: from.indices, rows: staging.share(job.rows), output };
-  }
-  return { ...job, images: staging.share(job.images), indices: staging.share(job.indices), output };
+  return sharedPixelJob(input, job, new Uint8Array((job.rows ?? job.indices).length * job.height * job.width), staging);
 }
 
 /** The stage of one policy: its draws keyed by (seed, stage, epoch, source index), on the workers when asked. */
@@ -64,7 +36,7 @@ function policyStage<K extends keyof PolicyOptionsOf>(kind: K, options: PolicyOp
       job: (input, seed) => jobOf(input, policy, seed),
       sharedJob: (input, seed, staging) => sharedJobOf(input, policy, seed, staging),
       images: policyImages,
-      blockOf,
+      blockOf: pixelBlockOf,
     },
     run,
   );
