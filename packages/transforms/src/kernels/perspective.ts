@@ -35,7 +35,15 @@ const f32 = Math.fround;
  * ```
  */
 export function perspectiveCoefficients(start: ArrayLike<number>, end: ArrayLike<number>, out: Float64Array = new Float64Array(8)): Float64Array {
-  const a = new Float64Array(72); // 8 rows of 8 coefficients and the right-hand side
+  if (!solvePerspective(start, end, out)) throw new OptionError(`Expected four corners with no three in a line but received start ${Array.from(start)} and end ${Array.from(end)}`);
+  return out;
+}
+
+const system = new Float64Array(72); // 8 rows of 8 coefficients and the right-hand side
+
+/** `perspectiveCoefficients` into `out`, or false (and `out` untouched) when the corners are degenerate. */
+export function solvePerspective(start: ArrayLike<number>, end: ArrayLike<number>, out: Float64Array): boolean {
+  const a = system;
   for (let k = 0; k < 4; k++) {
     const x = end[2 * k], y = end[2 * k + 1], u = start[2 * k], v = start[2 * k + 1];
     a.set([x, y, 1, 0, 0, 0, -u * x, -u * y, u], 18 * k);
@@ -44,7 +52,7 @@ export function perspectiveCoefficients(start: ArrayLike<number>, end: ArrayLike
   for (let col = 0; col < 8; col++) {
     let pivot = col;
     for (let r = col + 1; r < 8; r++) if (Math.abs(a[r * 9 + col]) > Math.abs(a[pivot * 9 + col])) pivot = r;
-    if (!(Math.abs(a[pivot * 9 + col]) > 1e-12)) throw new OptionError(`Expected four corners with no three in a line but received start ${Array.from(start)} and end ${Array.from(end)}`);
+    if (!(Math.abs(a[pivot * 9 + col]) > 1e-9)) return false;
     for (let c = 0; c < 9; c++) [a[col * 9 + c], a[pivot * 9 + c]] = [a[pivot * 9 + c], a[col * 9 + c]];
     for (let r = 0; r < 8; r++) {
       if (r === col) continue;
@@ -53,7 +61,7 @@ export function perspectiveCoefficients(start: ArrayLike<number>, end: ArrayLike
     }
   }
   for (let k = 0; k < 8; k++) out[k] = a[k * 9 + 8] / a[k * 9 + k];
-  return out;
+  return true;
 }
 
 /**
