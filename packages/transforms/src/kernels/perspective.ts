@@ -101,6 +101,7 @@ export function perspectiveMatrix(c: ArrayLike<number>, out: Projective = new Fl
  *
  * ## Example
  * ```ts
+ * const c = perspectiveCoefficients([0, 0, 27, 0, 27, 27, 0, 27], [3, 2, 25, 0, 27, 24, 1, 27]);
  * const both = multiplyProjective(projectiveOf(affineMatrix({ angle: 10, shiftX: 0, shiftY: 0, scale: 1, shear: 0 }, 28, 28)), perspectiveMatrix(c));
  * ```
  */
@@ -147,6 +148,7 @@ export function projectiveOf(m: Affine, out: Projective = new Float64Array(9)): 
  * ## Example
  * ```ts
  * const src = new Uint8Array(784), dst = new Uint8Array(784);
+ * const c = perspectiveCoefficients([0, 0, 27, 0, 27, 27, 0, 27], [3, 2, 25, 0, 27, 24, 1, 27]);
  * projectiveResample(src, dst, 28, 28, perspectiveMatrix(c), undefined, undefined, { interpolation: 'bilinear', fill: 0 });
  * ```
  */
