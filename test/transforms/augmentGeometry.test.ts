@@ -1,7 +1,8 @@
 // augment()'s resizedCrop and perspective: through the pipeline on 1,000 MNIST test digits, the
 // bytes torchvision 0.14 gives (F.resized_crop, F.perspective) for the parameters sampleDraws()
 // reports; the draws replayed from the pixel stream's uniforms through torchvision's own
-// get_params code (torch's RNG swapped for those uniforms); their chance p; the composition
+// get_params code (torch's RNG swapped for those uniforms) and compared with torchvision's own
+// draws by a two-sample chi-square; their chance p; the composition
 // with other steps in one resampling; and the option checks.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,27 @@ for u in job['uniforms']:
 print(json.dumps(out))
 `;
 
+// torchvision's own draws, from torch's generator, for the two-sample test.
+const TORCH_DRAWS = `
+import json, sys, torch
+import torchvision.transforms as T
+job = json.load(open(sys.argv[1]))
+torch.manual_seed(1)
+img = torch.zeros(1, 28, 28, dtype=torch.uint8)
+boxes = [list(T.RandomResizedCrop.get_params(img, [0.08, 1.0], [3 / 4, 4 / 3])) for _ in range(job['n'])]
+corners = [T.RandomPerspective.get_params(28, 28, 0.5)[1] for _ in range(job['n'])]
+print(json.dumps({'boxes': boxes, 'corners': corners}))
+`;
+
+/** The two-sample chi-square statistic of equal-sized samples' counts, and its degrees of freedom. */
+function homogeneity(a: number[], b: number[]): { statistic: number; df: number } {
+  const keys = [...new Set([...a, ...b])];
+  const count = (values: number[]): Map<number, number> => values.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<number, number>());
+  const [ca, cb] = [count(a), count(b)];
+  const statistic = keys.reduce((sum, k) => sum + ((ca.get(k) ?? 0) - (cb.get(k) ?? 0)) ** 2 / ((ca.get(k) ?? 0) + (cb.get(k) ?? 0)), 0);
+  return { statistic, df: keys.length - 1 };
+}
+
 /** The pixel stream's uniforms from `first` on, per sample. */
 function uniforms(n: number, first: number, count: number): number[][] {
   const tag = streamTags(0).pixel;
@@ -159,6 +181,30 @@ describeWithPython(['torch', 'torchvision'], "augment()'s resizedCrop and perspe
       const theirs = pythonWithJob(REPLAY, { kind: 'corners', uniforms: uniforms(n, PIXEL_DRAWS.perspective, 9), width: 28, height: 28, distortion });
       expect(ours).toEqual(theirs);
     }
+  });
+});
+
+describeWithPython(['torch', 'torchvision', 'scipy'], "the draws against torchvision's own get_params (two-sample chi-square at 0.001, 20,000 draws each)", () => {
+  it("box heights, widths, tops and lefts, and each corner coordinate, are distributed as torchvision's", () => {
+    const n = 20_000;
+    const theirs = pythonWithJob(TORCH_DRAWS, { n }) as { boxes: number[][]; corners: number[][][] };
+    const crop = specOf({ resizedCrop: {} });
+    const perspective = specOf({ perspective: { distortion: 0.5 } });
+    const ours = Array.from({ length: n }, (_, index) => sampleDraws(crop, { seed: 9, epoch: 0, index }, 28, 28).resizedCrop!);
+    const corners = Array.from({ length: n }, (_, index) => sampleDraws(perspective, { seed: 9, epoch: 0, index }, 28, 28).perspective!.end);
+    const tests: [string, number[], number[]][] = [
+      ['top', ours.map((b) => b.top), theirs.boxes.map((b) => b[0])],
+      ['left', ours.map((b) => b.left), theirs.boxes.map((b) => b[1])],
+      ['height', ours.map((b) => b.height), theirs.boxes.map((b) => b[2])],
+      ['width', ours.map((b) => b.width), theirs.boxes.map((b) => b[3])],
+      ...[0, 1, 2, 3].flatMap((k) => [0, 1].map((axis): [string, number[], number[]] => [`corner ${k} ${'xy'[axis]}`, corners.map((c) => c[k][axis]), theirs.corners.map((c) => c[k][axis])])),
+    ];
+    const results = tests.map(([what, a, b]) => ({ what, ...homogeneity(a, b) }));
+    const critical = python(`import json, scipy.stats; print(json.dumps([scipy.stats.chi2.ppf(0.999, df) for df in ${JSON.stringify(results.map((r) => r.df))}]))`) as number[];
+    results.forEach(({ what, statistic, df }, k) => {
+      expect(df, what).toBeGreaterThan(2);
+      expect(statistic, what).toBeLessThan(critical[k]);
+    });
   });
 });
 

@@ -66,6 +66,8 @@ export interface SampleDraws {
   /**
    * Which kernel resamples the sample: `'affine'` (`matrix` and `elastic`), `'crop'` or
    * `'perspective'` (torchvision's own, that step alone), or `'projective'`: by `projective`.
+   * Said for byte images; Float32 images take `'projective'` wherever this says `'crop'` or
+   * `'perspective'` (torchvision's kernels are for bytes).
    */
   resampling: WarpKind;
   /**
