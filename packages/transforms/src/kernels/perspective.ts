@@ -214,6 +214,10 @@ export function torchPerspective(src: Uint8Array, dst: Uint8Array, width: number
   const r01 = f32(f32(coefficients[3]) / hh), r11 = f32(f32(coefficients[4]) / hh), r21 = f32(f32(coefficients[5]) / hh);
   const c6 = f32(coefficients[6]), c7 = f32(coefficients[7]);
   const nearest = interpolation === 'nearest';
+  // With fill 0, a position whose neighbours all lie off the content (the non-zero pixels)
+  // samples exactly 0 either way (the mask multiplies 0): only positions near it are sampled.
+  const box = fill === 0 ? contentBox(src, width, height) : WHOLE;
+  const left = box[0] - 1, right = box[1] + 1, top = box[2] - 1, bottom = box[3] + 1;
   for (let y = 0, i = 0; y < height; y++) {
     const by = y + 0.5;
     for (let x = 0; x < width; x++, i++) {
@@ -226,6 +230,10 @@ export function torchPerspective(src: Uint8Array, dst: Uint8Array, width: number
       const gy = f32(f32(g1y / g2) - 1);
       const ix = f32(f32(gx + 1) * hw - 0.5);
       const iy = f32(f32(gy + 1) * hh - 0.5);
+      if (fill === 0 && !(ix >= left && ix < right && iy >= top && iy < bottom)) {
+        dst[i] = 0;
+        continue;
+      }
       if (nearest) {
         const nx = roundHalfEven(ix);
         const ny = roundHalfEven(iy);
@@ -235,4 +243,26 @@ export function torchPerspective(src: Uint8Array, dst: Uint8Array, width: number
       }
     }
   }
+}
+
+const WHOLE = [-Infinity, Infinity, -Infinity, Infinity];
+const BOX = [0, 0, 0, 0];
+
+/** [left, right, top, bottom] of the non-zero pixels (an empty box, left > right, when there are none). */
+function contentBox(src: Uint8Array, width: number, height: number): number[] {
+  let left = width, right = -1, top = height, bottom = -1;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      if (src[i] === 0) continue;
+      if (x < left) left = x;
+      if (x > right) right = x;
+      if (y < top) top = y;
+      bottom = y;
+    }
+  }
+  BOX[0] = left;
+  BOX[1] = right;
+  BOX[2] = top;
+  BOX[3] = bottom;
+  return BOX;
 }
