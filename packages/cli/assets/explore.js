@@ -124,7 +124,7 @@ async function showSample(cell) {
     const rows = [
       ['angle', `${number(d.angle)}°`], ['shift', `${number(d.shiftX)}, ${number(d.shiftY)} px`], ['scale', number(d.scale)],
       ['resized crop', d.resizedCrop ? `${d.resizedCrop.height} × ${d.resizedCrop.width} at (${d.resizedCrop.top}, ${d.resizedCrop.left})` : 'none'],
-      ['perspective', d.perspective ? `corners to ${d.perspective.end.map((c) => `(${c.join(', ')})`).join(' ')}${d.perspective.coefficients ? '' : ' (in a line: not applied)'}` : 'none'],
+      ['perspective', d.perspective ? `corners to ${d.perspective.end.map((c) => `(${c.join(', ')})`).join(' ')}${d.perspective.coefficients ? '' : ' (singular: not applied)'}` : 'none'],
       ['shear x, y', `${number(d.shear)}°, ${number(d.shearY)}°`], ['flips', [d.flipHorizontal && 'left-right', d.flipVertical && 'top-bottom'].filter(Boolean).join(', ') || 'none'],
       ['thickness', `${number(d.thickness)} px`], ['brightness', number(d.brightness)], ['contrast', number(d.contrast)], ['gamma', number(d.gamma)],
       ['blur', d.blur ? `${d.blur.kernelSize.join(' × ')}, sigma ${number(d.blur.sigma)}` : 'none'], ['sharpness', number(d.sharpness)],

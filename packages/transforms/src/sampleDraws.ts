@@ -59,8 +59,9 @@ export interface SampleDraws {
    * The perspective's corners (torchvision's `RandomPerspective.get_params`: `start` the image's
    * corners, `end` where they go, each top-left, top-right, bottom-right, bottom-left as [x, y])
    * and its coefficients (input from output, as `_get_perspective_coeffs`), or undefined when
-   * the sample gets none. Coefficients undefined: three end points fell in a line (possible for
-   * a distortion near 1), which no perspective maps to, and the sample is left undistorted.
+   * the sample gets none. Coefficients undefined: the end points leave torchvision's eight
+   * equations singular (two on one point, or a horizon through the origin; seen at distortion 1),
+   * and the sample is left undistorted.
    */
   perspective: { start: number[][]; end: number[][]; coefficients: number[] | undefined } | undefined;
   /**

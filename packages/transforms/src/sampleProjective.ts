@@ -93,7 +93,7 @@ export class ProjectiveScratch {
   step: Projective = new Float64Array(9);
   /** Whether the sample drew a crop box. */
   cropped = false;
-  /** Whether it drew end points, and whether they make a perspective (no three in a line). */
+  /** Whether it drew end points, and whether they make a perspective (equations not singular). */
   drawn = false;
   distorted = false;
 }
@@ -111,8 +111,9 @@ function isIdentity(m: Affine): boolean {
  */
 export function sampleProjective(spec: AugmentSpec, pixelKey: number, width: number, height: number, affine: Affine, warped: boolean, bytes: boolean, scratch: ProjectiveScratch): WarpKind {
   scratch.cropped = spec.resizedCrop !== undefined && cropBoxOf(spec.resizedCrop, pixelKey, width, height, scratch.box);
-  // Three end points in a line (possible for a distortion near 1) have no perspective map
-  // (torchvision's least squares returns a near-singular one): the sample is left undistorted.
+  // End points that leave torchvision's eight equations singular (two on one point, or a map
+  // whose horizon passes through the origin, which its form cannot express; seen at distortion 1)
+  // get no map (torchvision's least squares returns a near-singular one): the sample is left undistorted.
   scratch.drawn = spec.perspective !== undefined && perspectiveEndOf(spec.perspective, pixelKey, width, height, scratch.end);
   scratch.distorted = scratch.drawn && solvePerspective(imageCorners(width, height), scratch.end, scratch.coefficients);
   if (!scratch.cropped && !scratch.distorted) return 'affine';

@@ -27,7 +27,8 @@ const f32 = Math.fround;
  * @param start Four `[x, y]` corners of the input, flattened: top-left, top-right, bottom-right, bottom-left.
  * @param end Where each goes in the output, flattened likewise.
  * @param out Where to write the eight coefficients (a new array if omitted).
- * @throws OptionError when the corners are degenerate (three in a line).
+ * @throws OptionError when the equations are singular: two end corners on one point, or a map
+ *   whose horizon passes through the origin (the form with the last coefficient 1 cannot express it).
  *
  * ## Example
  * ```ts
@@ -35,13 +36,13 @@ const f32 = Math.fround;
  * ```
  */
 export function perspectiveCoefficients(start: ArrayLike<number>, end: ArrayLike<number>, out: Float64Array = new Float64Array(8)): Float64Array {
-  if (!solvePerspective(start, end, out)) throw new OptionError(`Expected four corners with no three in a line but received start ${Array.from(start)} and end ${Array.from(end)}`);
+  if (!solvePerspective(start, end, out)) throw new OptionError(`Expected end corners whose equations are not singular (no two on one point, no horizon through the origin) but received start ${Array.from(start)} and end ${Array.from(end)}`);
   return out;
 }
 
 const system = new Float64Array(72); // 8 rows of 8 coefficients and the right-hand side
 
-/** `perspectiveCoefficients` into `out`, or false (and `out` untouched) when the corners are degenerate. */
+/** `perspectiveCoefficients` into `out`, or false when the equations have no solution. */
 export function solvePerspective(start: ArrayLike<number>, end: ArrayLike<number>, out: Float64Array): boolean {
   const a = system;
   for (let k = 0; k < 4; k++) {
