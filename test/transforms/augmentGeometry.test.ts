@@ -11,7 +11,7 @@ import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Block } from '@idxflow/core';
 import { randomUniform, streamKey } from '@idxflow/core/internal';
-import { augment, PIXEL_DRAWS, sampleDraws, specOf, streamTags, type AugmentOptions } from '@idxflow/transforms/internal';
+import { augment, PIXEL_DRAWS, sampleDraws, specOf, streamTags, toFloat, type AugmentOptions } from '@idxflow/transforms/internal';
 import { run } from '../fixtures/hash.js';
 import { raw } from '../fixtures/mnist.js';
 import { describeWithPython, python } from '../fixtures/python.js';
@@ -286,6 +286,29 @@ describe("augment()'s resizedCrop and perspective in augment's one resampling", 
     block.indices.set(degenerate);
     const [out] = await run(of(block).pipe(augment({ perspective: { distortion: 1 } }, { seed: 2 })));
     expect(Buffer.from(out.images as Uint8Array).equals(Buffer.from(block.images))).toBe(true);
+  });
+
+  it("Float32 images take the projective map: within half a level of the byte path's torchvision bytes where the crop's sampling stays inside its box", async () => {
+    const block = digits(200);
+    const options: AugmentOptions = { resizedCrop: { scale: [0.2, 0.8] } };
+    const [bytes] = await run(of(block).pipe(augment(options, { seed: 6 })));
+    const [floats] = await run(of(block).pipe(toFloat(), augment(options, { seed: 6 })));
+    expect(floats.images).toBeInstanceOf(Float32Array);
+    const spec = specOf(options);
+    let compared = 0;
+    for (let k = 0; k < 200; k++) {
+      const d = sampleDraws(spec, { seed: 6, epoch: 0, index: k }, 28, 28);
+      expect(d.resampling).toBe('crop');
+      const b = d.resizedCrop!;
+      for (let i = 0; i < 784; i++) {
+        const sx = b.left + (((i % 28) + 0.5) * b.width) / 28 - 0.5;
+        const sy = b.top + ((Math.floor(i / 28) + 0.5) * b.height) / 28 - 0.5;
+        if (!(sx >= b.left && sx <= b.left + b.width - 1 && sy >= b.top && sy <= b.top + b.height - 1)) continue;
+        compared++;
+        expect(Math.abs((floats.images[k * 784 + i] as number) * 255 - (bytes.images[k * 784 + i] as number)), `digit ${k} pixel ${i}`).toBeLessThanOrEqual(0.5001);
+      }
+    }
+    expect(compared).toBeGreaterThan(200 * 600);
   });
 
   it('refuses bad options when the stage is built, naming them', () => {
