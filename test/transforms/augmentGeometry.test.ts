@@ -42,6 +42,8 @@ for k, case in enumerate(job['cases']):
     if 'box' in case:
         b = case['box']
         img = F.resized_crop(img, b['top'], b['left'], b['height'], b['width'], [28, 28], interpolation=mode)
+    if case.get('hflip'): img = F.hflip(img)
+    if case.get('vflip'): img = F.vflip(img)
     if 'perspective' in case:
         img = F.perspective(img, case['perspective']['start'], case['perspective']['end'], interpolation=mode, fill=[float(job['fill'])])
     out.append(img.reshape(-1).tolist())
@@ -55,10 +57,10 @@ async function againstTorchvision(options: AugmentOptions): Promise<{ ours: Uint
   const spec = specOf(options);
   const cases = Array.from({ length: DIGITS }, (_, index) => {
     const d = sampleDraws(spec, { seed: SEED, epoch: 0, index }, 28, 28);
-    return { ...(d.resizedCrop ? { box: d.resizedCrop } : {}), ...(d.perspective ? { perspective: d.perspective } : {}) };
+    return { ...(d.resizedCrop ? { box: d.resizedCrop } : {}), hflip: d.flipHorizontal, vflip: d.flipVertical, ...(d.perspective ? { perspective: d.perspective } : {}) };
   });
   const theirs = pythonWithJob(APPLY, { images: Array.from(block.images), cases, interpolation: options.interpolation ?? 'bilinear', fill: options.fill ?? 0 }) as number[][];
-  return { ours: out.images as Uint8Array, theirs, moved: cases.filter((c) => Object.keys(c).length > 0).length };
+  return { ours: out.images as Uint8Array, theirs, moved: cases.filter((c) => 'box' in c || 'perspective' in c).length };
 }
 
 function differing(ours: Uint8Array, theirs: number[][]): { at: string; by: number }[] {
@@ -175,6 +177,19 @@ describeWithPython(['torch', 'torchvision'], "augment()'s resizedCrop and perspe
       expect(diff.length, JSON.stringify(diff.slice(0, 5))).toBeLessThanOrEqual((DIGITS * 784) / 10_000);
       expect(Math.max(0, ...diff.map((d) => d.by))).toBeLessThanOrEqual(1);
     }
+  });
+
+  it("resizedCrop with flips (RandomResizedCrop, then RandomHorizontalFlip and RandomVerticalFlip): hflip and vflip of F.resized_crop's bytes, exactly", async () => {
+    const { ours, theirs, moved } = await againstTorchvision({ resizedCrop: {}, flip: { horizontal: 0.5, vertical: 0.3 } });
+    expect(moved).toBe(DIGITS);
+    expect(differing(ours, theirs)).toEqual([]);
+  });
+
+  it("perspective after flips: F.perspective of the mirrored digit, within the geometry's tolerance", async () => {
+    const { ours, theirs } = await againstTorchvision({ perspective: { distortion: 0.5 }, flip: { horizontal: 0.5 } });
+    const diff = differing(ours, theirs);
+    expect(diff.length, JSON.stringify(diff.slice(0, 5))).toBeLessThanOrEqual((DIGITS * 784) / 10_000);
+    expect(Math.max(0, ...diff.map((d) => d.by))).toBeLessThanOrEqual(1);
   });
 
   it("the draws are torchvision's get_params replayed on the same uniforms: 2,000 boxes (two scale and ratio settings, fallback included) and 2,000 corner sets", async () => {

@@ -22,6 +22,25 @@ export interface Warp {
 }
 
 let staged = new Uint8Array(0);
+let mirrored = new Uint8Array(0);
+
+/** `src` mirrored (bit 1 left-right, bit 2 top-bottom) into `dst`, which may be `src`: pixel centres onto pixel centres, exact. */
+function mirror(src: Uint8Array, dst: Uint8Array, width: number, height: number, flips: number): void {
+  const h = (flips & 1) !== 0;
+  const v = (flips & 2) !== 0;
+  // In place: swap pairs, each visited once (the first half of the pixels in reading order).
+  const size = width * height;
+  for (let i = 0; i < size; i++) {
+    const x = i % width;
+    const y = (i - x) / width;
+    const j = (v ? height - 1 - y : y) * width + (h ? width - 1 - x : x);
+    if (src === dst) {
+      if (j > i) [dst[i], dst[j]] = [dst[j], dst[i]];
+    } else {
+      dst[i] = src[j];
+    }
+  }
+}
 
 /** `src` resampled by `warp` into `dst` with `options` (a table maps the bytes to `dst`'s Float32 values). */
 export function resampleByWarp(src: Pixels, dst: Pixels, width: number, height: number, warp: Warp, options: ResampleOptions): void {
@@ -35,10 +54,23 @@ export function resampleByWarp(src: Pixels, dst: Pixels, width: number, height: 
     default: {
       // torchvision's kernels write bytes (the kinds are chosen for byte images only).
       const table = options.table;
+      const flips = warp.projective.flips;
       if (staged.length < width * height) staged = new Uint8Array(width * height);
       const out = table === undefined ? (dst as Uint8Array) : staged;
-      if (warp.kind === 'crop') resizedCrop(src as Uint8Array, out, width, height, warp.projective.box, width, height, options.interpolation);
-      else torchPerspective(src as Uint8Array, out, width, height, warp.projective.coefficients, options.interpolation, options.fill);
+      if (warp.kind === 'crop') {
+        // torchvision's order: the crop (RandomResizedCrop), then the mirroring (RandomHorizontalFlip).
+        resizedCrop(src as Uint8Array, out, width, height, warp.projective.box, width, height, options.interpolation);
+        if (flips !== 0) mirror(out, out, width, height, flips);
+      } else {
+        // The mirroring first (flips come before the perspective), then the perspective.
+        let from = src as Uint8Array;
+        if (flips !== 0) {
+          if (mirrored.length < width * height) mirrored = new Uint8Array(width * height);
+          mirror(from, mirrored, width, height, flips);
+          from = mirrored;
+        }
+        torchPerspective(from, out, width, height, warp.projective.coefficients, options.interpolation, options.fill);
+      }
       if (table !== undefined) lookupBytes(out.subarray(0, width * height), dst as Float32Array, table);
     }
   }

@@ -66,7 +66,8 @@ export interface SampleDraws {
   perspective: { start: number[][]; end: number[][]; coefficients: number[] | undefined } | undefined;
   /**
    * Which kernel resamples the sample: `'affine'` (`matrix` and `elastic`), `'crop'` or
-   * `'perspective'` (torchvision's own, that step alone), or `'projective'`: by `projective`.
+   * `'perspective'` (torchvision's own, that step alone or with flips only: the crop then its
+   * mirror image, or the mirror image then the perspective), or `'projective'`: by `projective`.
    * Said for byte images; Float32 images take `'projective'` wherever this says `'crop'` or
    * `'perspective'` (torchvision's kernels are for bytes).
    */

@@ -91,6 +91,8 @@ export class ProjectiveScratch {
   coefficients = new Float64Array(8);
   matrix: Projective = new Float64Array(9);
   step: Projective = new Float64Array(9);
+  /** The mirrorings that go with torchvision's crop or perspective kernel (bit 1 left-right, bit 2 top-bottom). */
+  flips = 0;
   /** Whether the sample drew a crop box. */
   cropped = false;
   /** Whether it drew end points, and whether they make a perspective (equations not singular). */
@@ -98,14 +100,22 @@ export class ProjectiveScratch {
   distorted = false;
 }
 
-function isIdentity(m: Affine): boolean {
-  return m[0] === 1 && m[1] === 0 && m[2] === 0 && m[3] === 0 && m[4] === 1 && m[5] === 0;
+/**
+ * The mirrorings `m` is exactly (bit 1 left-right, bit 2 top-bottom; 0 the identity), or -1 when
+ * it moves pixels otherwise. flipAffine's matrices, composed with neutral affine steps, are exact.
+ */
+function flipsOfMatrix(m: Affine, width: number, height: number): number {
+  if (m[1] !== 0 || m[3] !== 0) return -1;
+  const horizontal = m[0] === -1 && m[2] === width - 1 ? 1 : m[0] === 1 && m[2] === 0 ? 0 : -1;
+  const vertical = m[4] === -1 && m[5] === height - 1 ? 2 : m[4] === 1 && m[5] === 0 ? 0 : -1;
+  return horizontal < 0 || vertical < 0 ? -1 : horizontal | vertical;
 }
 
 /**
  * Draws the sample's crop and perspective and decides its resampling: `'affine'` when it has
  * neither (the affine matrix and field as before); `'crop'` or `'perspective'` when that step is
- * its only geometry on a byte image (torchvision's kernels, torchvision's bytes); otherwise
+ * its only geometry on a byte image but for flips (torchvision's kernels, torchvision's bytes:
+ * the crop, then its mirror image; or the source mirrored, then the perspective); otherwise
  * `'projective'`, with `scratch.matrix` the composed output-to-input map: crop, then the affine
  * steps, then the perspective (the change applied first on the left).
  */
@@ -117,8 +127,8 @@ export function sampleProjective(spec: AugmentSpec, pixelKey: number, width: num
   scratch.drawn = spec.perspective !== undefined && perspectiveEndOf(spec.perspective, pixelKey, width, height, scratch.end);
   scratch.distorted = scratch.drawn && solvePerspective(imageCorners(width, height), scratch.end, scratch.coefficients);
   if (!scratch.cropped && !scratch.distorted) return 'affine';
-  const alone = bytes && !warped && isIdentity(affine) && scratch.cropped !== scratch.distorted;
-  if (alone) return scratch.cropped ? 'crop' : 'perspective';
+  scratch.flips = bytes && !warped && scratch.cropped !== scratch.distorted ? flipsOfMatrix(affine, width, height) : -1;
+  if (scratch.flips >= 0) return scratch.cropped ? 'crop' : 'perspective';
   const m = scratch.matrix;
   if (scratch.cropped) cropMatrix(scratch.box, width, height, m);
   else m.set([1, 0, 0, 0, 1, 0, 0, 0, 1]);
