@@ -175,6 +175,25 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     expect(draws).toContain('autocontrast, equalize, invertinvert');
   });
 
+  it("shows the resized crop and the perspective from their controls, with the export command's bytes and the box and corners of a clicked sample", async () => {
+    await page.goto(server.pageUrl);
+    await page.waitForFunction(() => window.explore?.version >= 1);
+    await move('resized-crop-p', 1);
+    await move('perspective-d', 0.4);
+    const command = (await page.locator('#command').textContent())!;
+    expect(command).toBe('idxflow export --dataset mnist --split test --resized-crop 1 --perspective 0.4 --seed 0 --copies 7 --out explore-export');
+    const grid = await page.evaluate(() => window.explore.grid);
+    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
+    for (let row = 0; row < 3; row++) {
+      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
+    }
+    await clickCell(1, 2);
+    const draws = (await page.locator('#sample-draws').textContent())!;
+    expect(draws).toMatch(/resized crop\d+ × \d+ at \(\d+, \d+\)/);
+    expect(draws).toMatch(/perspectivecorners to \(\d+, \d+\) \(\d+, \d+\) \(\d+, \d+\) \(\d+, \d+\)/);
+    expect(draws).toMatch(/resamplingone projective map: /);
+  });
+
   it("shows RandAugment from its controls, with the export command's bytes and the policy's draws of a clicked sample", async () => {
     await page.goto(server.pageUrl);
     await page.waitForFunction(() => window.explore?.version >= 1);

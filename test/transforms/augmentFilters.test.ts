@@ -75,8 +75,14 @@ const FILTERS: AugmentOptions = {
   autocontrast: { p: 0.5 },
   equalize: { p: 0.5 },
   invert: { p: 0.5 },
+  resizedCrop: { p: 0.5 },
+  perspective: { distortion: 0.5, p: 0.5 },
+  flip: { horizontal: 0.3 },
 };
 
+// resizedCrop and perspective on half the samples each, with rotate on half and flips on some:
+// every resampling kind (torchvision's crop or perspective, alone or with flips, the composed
+// projective map, the affine map).
 describe('determinism with the new steps on', () => {
   it('gives byte-identical output for 0, 1 and 2 workers and block sizes 1, 7 and 1000, bytes and normalised', async () => {
     for (const normalized of [false, true]) {

@@ -10,8 +10,12 @@ export const OPTIONS = [
   { flag: 'scale', kind: 'factor', unit: 'factor', min: 0.3, max: 2, step: 0.01, neutral: 1 },
   { flag: 'shear', kind: 'symmetric', unit: '° along x', max: 60, step: 1 },
   { flag: 'shear-y', kind: 'symmetric', unit: '° along y', max: 60, step: 1 },
+  { flag: 'resized-crop', kind: 'probability', unit: "share cropped (torchvision's RandomResizedCrop), first" },
+  { flag: 'resized-crop-scale', kind: 'pair', unit: 'its area share', min: 0.01, max: 1, step: 0.01, neutral: [0.08, 1] },
+  { flag: 'resized-crop-ratio', kind: 'pair', unit: 'its aspect ratio w/h', min: 0.1, max: 10, step: 0.05, neutral: [0.75, 1.333] },
   { flag: 'hflip', kind: 'probability', unit: 'share mirrored left-right' },
   { flag: 'vflip', kind: 'probability', unit: 'share mirrored top-bottom' },
+  { flag: 'perspective', kind: 'distortion', unit: "torchvision's RandomPerspective, after the affine steps" },
   { flag: 'elastic', kind: 'elastic', unit: 'Simard et al. 2003' },
   { flag: 'interpolation', kind: 'choice', choices: ['bilinear', 'nearest'] },
   { flag: 'fill', kind: 'byte', unit: 'value outside the image', neutral: 0 },
@@ -101,6 +105,8 @@ function sliders(option) {
         rows: [slider('elastic-alpha', 'alpha', 0, 100, 1, 0), slider('elastic-sigma', 'sigma', 0.5, 12, 0.5, 4), ...p()],
         text: (v) => at(v['elastic-alpha'] === 0 ? '' : `${v['elastic-alpha']}:${v['elastic-sigma']}`, v),
       };
+    case 'distortion':
+      return { rows: [slider(`${flag}-d`, 'distortion', 0, 1, 0.05, 0), ...p()], text: (v) => at(v[`${flag}-d`] === 0 ? '' : `${v[`${flag}-d`]}`, v) };
     case 'blur':
       return { rows: [slider('blur-k', 'size', 1, 15, 2, 1), ...p()], text: (v) => at(v['blur-k'] === 1 ? '' : `${v['blur-k']}`, v) };
     case 'probability':
@@ -153,6 +159,7 @@ function setSliders(fieldset, text) {
   }
   else if (fieldset.dataset.kind === 'probability') set('-p', numbers[0]);
   else if (fieldset.dataset.kind === 'blur') set('-k', Number(value.split('x')[0]));
+  else if (fieldset.dataset.kind === 'distortion') set('-d', numbers[0]);
   else if (fieldset.dataset.kind === 'byte') set('-v', numbers[0]);
   else if (fieldset.dataset.kind === 'choice') set('-choice', value);
   else if (fieldset.dataset.kind === 'randaugment') {

@@ -123,6 +123,8 @@ async function showSample(cell) {
     $('field-note').textContent = d.elastic ? `elastic field: hue the direction, brightness the length (longest ${longest.toFixed(2)} px); arrows to scale` : 'no elastic field for this draw';
     const rows = [
       ['angle', `${number(d.angle)}°`], ['shift', `${number(d.shiftX)}, ${number(d.shiftY)} px`], ['scale', number(d.scale)],
+      ['resized crop', d.resizedCrop ? `${d.resizedCrop.height} × ${d.resizedCrop.width} at (${d.resizedCrop.top}, ${d.resizedCrop.left})` : 'none'],
+      ['perspective', d.perspective ? `corners to ${d.perspective.end.map((c) => `(${c.join(', ')})`).join(' ')}${d.perspective.coefficients ? '' : ' (singular: not applied)'}` : 'none'],
       ['shear x, y', `${number(d.shear)}°, ${number(d.shearY)}°`], ['flips', [d.flipHorizontal && 'left-right', d.flipVertical && 'top-bottom'].filter(Boolean).join(', ') || 'none'],
       ['thickness', `${number(d.thickness)} px`], ['brightness', number(d.brightness)], ['contrast', number(d.contrast)], ['gamma', number(d.gamma)],
       ['blur', d.blur ? `${d.blur.kernelSize.join(' × ')}, sigma ${number(d.blur.sigma)}` : 'none'], ['sharpness', number(d.sharpness)],
@@ -130,6 +132,7 @@ async function showSample(cell) {
       ['autocontrast, equalize, invert', [d.autocontrast && 'autocontrast', d.equalize && 'equalize', d.invert && 'invert'].filter(Boolean).join(', ') || 'none'],
       ['noise', number(d.noise)], ['erased', d.erase ? `${d.erase.height} × ${d.erase.width} at (${d.erase.top}, ${d.erase.left})` : 'none'],
       ['matrix', d.matrix.map((v) => number(v)).join(', ')],
+      ['resampling', d.projective ? `one projective map: ${d.projective.map((v) => number(v)).join(', ')}` : d.resampling],
       ...(d.policy ? policyRows(d.policy) : []),
       ...(d.corruption ? [['corruption', d.corruption.severity === null ? d.corruption.name : `${d.corruption.name}, severity ${d.corruption.severity}`]] : []),
     ];

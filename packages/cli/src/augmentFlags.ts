@@ -40,6 +40,9 @@ const SIGMA = [0.5, 32] as const; // the range the elastic kernel's accuracy is 
 const ERASE_SCALE = [0, 1] as const;
 const ERASE_RATIO = [0.01, 100] as const;
 const BYTE = [0, 255] as const;
+const CROP_SCALE = [0, 1] as const;
+const CROP_RATIO = [0.01, 100] as const;
+const DISTORTION = [0, 1] as const;
 const FLOAT_FILL = 1_000_000;
 
 const within = (b: RangeBounds): string => (b.open ? `within (${b.min}, ${b.max})` : `within [${b.min}, ${b.max}]`);
@@ -105,6 +108,33 @@ function blurFlag(value: string): { kernelSize: number | [number, number]; p?: n
   return p === undefined ? { kernelSize } : { kernelSize, p };
 }
 
+/** "D[@P]": RandomPerspective's distortion scale, 0 to 1, and its chance. */
+function perspectiveFlag(value: string): NonNullable<AugmentOptions['perspective']> {
+  const { text, p } = withChance('perspective', value);
+  const distortion = decimalIn('perspective', text, DISTORTION, 'a distortion scale', value);
+  return p === undefined ? { distortion } : { distortion, p };
+}
+
+/** --resized-crop P with its --resized-crop-scale and --resized-crop-ratio. */
+function resizedCropFlags(flags: Flags): AugmentOptions['resizedCrop'] {
+  const given = (['resized-crop-scale', 'resized-crop-ratio'] as const).filter((f) => typeof flags[f] === 'string');
+  if (typeof flags['resized-crop'] !== 'string') {
+    if (given.length > 0) throw new UsageError(`Expected --resized-crop P with --${given[0]}`);
+    return undefined;
+  }
+  const crop: NonNullable<AugmentOptions['resizedCrop']> = { p: probability('resized-crop', flags['resized-crop']) };
+  if (typeof flags['resized-crop-scale'] === 'string') crop.scale = cropScaleFlag(flags['resized-crop-scale']);
+  if (typeof flags['resized-crop-ratio'] === 'string') crop.ratio = pairFlag('resized-crop-ratio', flags['resized-crop-ratio'], CROP_RATIO);
+  return crop;
+}
+
+/** The crop's area share MIN:MAX, within [0, 1], MAX above 0. */
+function cropScaleFlag(text: string): [number, number] {
+  const scale = pairFlag('resized-crop-scale', text, CROP_SCALE);
+  if (!(scale[1] > 0)) throw new UsageError(`Expected MAX above 0 for --resized-crop-scale but received ${shown(text)}`);
+  return scale;
+}
+
 /** "S" or "MIN:MAX", without "@P" (the chance is --blur's). */
 function blurSigmaFlag(value: string): number | [number, number] {
   if (value.includes('@')) throw new UsageError(`Expected S or MIN:MAX for --blur-sigma (its chance is --blur K@P) but received ${shown(value)}`);
@@ -138,6 +168,10 @@ export const AUGMENT_FLAGS = {
   scale: rangeSpec('scale', 'F', 'factor about the centre', SCALE, ': F alone scales every sample by exactly F (a fixed zoom), MIN:MAX draws a factor per sample'),
   shear: rangeSpec('shear', 'DEG', 'degrees along x', SHEAR),
   'shear-y': rangeSpec('shear-y', 'DEG', 'degrees along y', SHEAR),
+  'resized-crop': { type: 'string', arg: 'P', help: "torchvision's RandomResizedCrop back to the image's size for a share P (0 to 1), first of the geometry", check: (t) => probability('resized-crop', t) },
+  'resized-crop-scale': { type: 'string', arg: 'MIN:MAX', help: `its area share, within [${CROP_SCALE.join(', ')}] (default 0.08:1)`, check: cropScaleFlag },
+  'resized-crop-ratio': { type: 'string', arg: 'MIN:MAX', help: `its aspect ratio w/h, within [${CROP_RATIO.join(', ')}] (default 0.75:1.333)`, check: (t) => pairFlag('resized-crop-ratio', t, CROP_RATIO) },
+  perspective: { type: 'string', arg: 'D[@P]', help: `torchvision's RandomPerspective: distortion scale D within [${DISTORTION.join(', ')}] (torchvision's default 0.5), after the affine steps`, check: perspectiveFlag },
   elastic: { type: 'string', arg: 'ALPHA:SIGMA[@P]', help: `Simard et al. 2003 (e.g. 34:4), ALPHA within [${ALPHA.join(', ')}] px, SIGMA within [${SIGMA.join(', ')}] px`, check: elasticFlag },
   hflip: { type: 'string', arg: 'P', help: 'mirror a share P (0 to 1) of the samples left-right, before the rest', check: (t) => probability('hflip', t) },
   vflip: { type: 'string', arg: 'P', help: 'mirror a share P (0 to 1) top-bottom', check: (t) => probability('vflip', t) },
@@ -163,13 +197,14 @@ export const AUGMENT_FLAGS = {
 } as const satisfies Record<string, FlagSpec>;
 
 /** The flags of the steps that resample: --fill and --interpolation apply only with one of them. */
-const MOVING = ['rotate', 'shift', 'scale', 'shear', 'shear-y', 'elastic'] as const;
+const MOVING = ['rotate', 'shift', 'scale', 'shear', 'shear-y', 'resized-crop', 'perspective', 'elastic'] as const;
 
 /** --fill and --interpolation only with a step that moves pixels; --fill 0 to 255 unless the output is float (--normalize). */
 export const AUGMENT_RULES: readonly FlagRule[] = [
   onlyWith('fill', (line) => MOVING.some((f) => line.given.has(f)), `a step that moves pixels (--${MOVING.join(', --')})`, () => 'none of them'),
   onlyWith('interpolation', (line) => MOVING.some((f) => line.given.has(f)), `a step that moves pixels (--${MOVING.join(', --')})`, () => 'none of them'),
   onlyWith('blur-sigma', (line) => line.given.has('blur'), '--blur K', () => 'no --blur'),
+  ...(['resized-crop-scale', 'resized-crop-ratio'] as const).map((flag) => onlyWith(flag, (line) => line.given.has('resized-crop'), '--resized-crop P', () => 'no --resized-crop')),
   ...(['erase-scale', 'erase-ratio', 'erase-value'] as const).map((flag) => onlyWith(flag, (line) => line.given.has('erase'), '--erase P', () => 'no --erase')),
   (line) => {
     if (line.given.has('fill') && !line.given.has('normalize')) decimalIn('fill', String(line.values.fill), BYTE, 'a byte value (without --normalize)');
@@ -207,6 +242,8 @@ export function augmentOptions(flags: Flags): AugmentOptions {
   set('scale', range('scale', SCALE));
   set('shear', range('shear', SHEAR));
   set('shearY', range('shear-y', SHEAR));
+  set('resizedCrop', resizedCropFlags(flags));
+  if (text('perspective') !== undefined) options.perspective = perspectiveFlag(text('perspective')!);
   if (text('elastic') !== undefined) options.elastic = elasticFlag(text('elastic')!);
   const horizontal = text('hflip') === undefined ? undefined : probability('hflip', text('hflip')!);
   const vertical = text('vflip') === undefined ? undefined : probability('vflip', text('vflip')!);

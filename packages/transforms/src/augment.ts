@@ -63,8 +63,8 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
 }
 
 /**
- * Random augmentation in ONE pass per sample: flips, rotation, shift, scale, shears and elastic
- * distortion composed into one resampling; then stroke thickness, brightness, contrast, gamma,
+ * Random augmentation in ONE pass per sample: resized crop, flips, rotation, shift, scale, shears,
+ * perspective and elastic distortion composed into one resampling; then stroke thickness, brightness, contrast, gamma,
  * Gaussian blur, sharpness, posterize, solarize, autocontrast, equalize, invert, noise and
  * random erasing on the resampled pixels; optionally normalised in the same pass.
  * Each option is off unless given, and may apply to a share `p` of the samples only.
@@ -77,7 +77,9 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  * positive angle turns the digit counter-clockwise as displayed (as torchvision's `rotate`), a
  * positive shift moves it right and down. Elastic distortion follows Simard, Steinkraus and
  * Platt (2003) and is applied in output coordinates. Flips map pixel centres onto pixel centres,
- * so a flip alone moves every pixel exactly (torchvision's `hflip`, `vflip`); brightness,
+ * so a flip alone moves every pixel exactly (torchvision's `hflip`, `vflip`); a resized crop or a
+ * perspective alone on a byte sample runs torchvision's own kernel (`resized_crop`,
+ * `perspective`), with other geometry it joins one projective map; brightness,
  * contrast, gamma, blur, sharpness, posterize, solarize, autocontrast, equalize, invert and
  * erasing follow torchvision's uint8 semantics (see `AugmentOptions`).
  *
@@ -101,6 +103,8 @@ function sharedJobOf(input: Run, spec: AugmentSpec, seed: number, staging: TaskS
  * augment({ flip: { horizontal: 0.5 }, brightness: { range: [0.8, 1.2], p: 1 / 3 }, erase: { p: 0.25 } }, { seed: 1 });
  * // torchvision's GaussianBlur(5, (0.1, 2.0)), RandomAdjustSharpness(2), RandomSolarize(128), RandomInvert():
  * augment({ blur: { kernelSize: 5 }, sharpness: { range: 2, p: 0.5 }, solarize: { range: 128, p: 0.5 }, invert: { p: 0.5 } }, { seed: 1 });
+ * // torchvision's RandomResizedCrop(28), RandomHorizontalFlip(), RandomPerspective(0.5) in one resampling:
+ * augment({ resizedCrop: { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] }, flip: { horizontal: 0.5 }, perspective: { distortion: 0.5, p: 0.5 } }, { seed: 1 });
  * ```
  */
 export function augment(options: AugmentOptions, run: RunOptions = {}): OperatorFunction<Run, Block> {

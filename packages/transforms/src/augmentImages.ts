@@ -1,10 +1,12 @@
 // Augments a run of images: the work one worker does for one block. No RxJS here.
 import { reusablePixels, streamKey } from '@idxflow/core/internal';
-import { gatherLookup, lookupBytes, warpResample, type Affine, type ResampleOptions } from './kernels/index.js';
+import { gatherLookup, lookupBytes, type Affine, type ResampleOptions } from './kernels/index.js';
 import { GeometryScratch, sampleField, sampleMatrix, streamTags, type StreamTags } from './sampleGeometry.js';
 import { inputRefusal } from './sampleFilters.js';
 import { PixelScratch, samplePixelsBytes, samplePixelsFloats, type SampleKeys, type Warp } from './samplePixels.js';
 import type { PixelJob } from './pixelStage.js';
+import { ProjectiveScratch, sampleProjective } from './sampleProjective.js';
+import { resampleByWarp } from './resampleWarp.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';
 import { OptionError } from '@idxflow/core';
 
@@ -17,6 +19,7 @@ export interface AugmentJob extends PixelJob {
 /** Scratch buffers reused across samples (one set per thread). */
 class Scratch {
   geometry = new GeometryScratch();
+  projective = new ProjectiveScratch();
   keys: SampleKeys = { pixel: 0, noise: 0 };
   pixels = new PixelScratch();
   dx = new Float32Array(0);
@@ -78,7 +81,7 @@ export function augmentImages(job: AugmentJob): Uint8Array | Float32Array {
   const table = normalize && images instanceof Uint8Array ? byteTable(normalize.mean, normalize.std) : undefined;
   scratch.ensure(height, width);
   // No geometry (normalisation alone, or the gather): one pass over the block, or over each sample.
-  if (spec.steps.length > 0 || spec.pixels) augmentSamples(job, out, table);
+  if (spec.steps.length > 0 || spec.pixels || spec.resizedCrop || spec.perspective) augmentSamples(job, out, table);
   else if (rows === undefined) copyPixels(images.subarray(0, n * size), out, table);
   else if (table) gatherLookup(images as Uint8Array, rows, size, out as Float32Array, table);
   else for (let i = 0; i < n; i++) copyPixels(images.subarray(rows[i] * size, (rows[i] + 1) * size), out.subarray(i * size, (i + 1) * size), table);
@@ -117,13 +120,15 @@ function augmentSamples(job: AugmentJob, out: Uint8Array | Float32Array, table: 
     epoch,
     tags: streamTags(stage),
     elastic: spec.steps.find((s): s is ElasticStep => s.kind === 'elastic'),
-    pixelDraws: spec.pixels !== undefined || spec.steps.some((s) => (s.kind === 'affine' ? s.p.some((p) => p < 1) || s.flip.some((p) => p > 0) : s.p < 1)),
+    pixelDraws: spec.pixels !== undefined || spec.resizedCrop !== undefined || spec.perspective !== undefined || spec.steps.some((s) => (s.kind === 'affine' ? s.p.some((p) => p < 1) || s.flip.some((p) => p > 0) : s.p < 1)),
     resampling: { interpolation: spec.interpolation, fill: spec.fill, table }, // normalised in the resampling pass
     warp: {
       matrix: scratch.geometry.matrix,
       dx: undefined,
       dy: undefined,
       moved: false,
+      kind: 'affine',
+      projective: scratch.projective,
       plain: { interpolation: spec.interpolation, fill: spec.fill },
       tabled: { interpolation: spec.interpolation, fill: spec.fill, table: new Float32Array(256) },
     },
@@ -147,24 +152,25 @@ function augmentSample(src: Uint8Array | Float32Array, dst: Uint8Array | Float32
   const warped = sampleField(elastic, keys.pixel, elasticKey, width, height, scratch.dx, scratch.dy);
   const dx = warped ? scratch.dx : undefined;
   const dy = warped ? scratch.dy : undefined;
+  const warp = context.warp;
+  warp.kind = spec.resizedCrop || spec.perspective ? sampleProjective(spec, keys.pixel, width, height, matrix, warped, src instanceof Uint8Array, scratch.projective) : 'affine';
   // Nothing moves: resampling would return every pixel exactly.
-  const moved = dx !== undefined || !isIdentity(matrix);
+  const moved = dx !== undefined || !isIdentity(matrix) || warp.kind !== 'affine';
+  warp.matrix = matrix;
+  warp.dx = dx;
+  warp.dy = dy;
+  warp.moved = moved;
   const pixels = spec.pixels;
   if (pixels === undefined) {
-    if (moved) warpResample(src, dst, width, height, matrix, dx, dy, context.resampling);
+    if (moved) resampleByWarp(src, dst, width, height, warp, context.resampling);
     else copyPixels(src, dst, context.table);
     return;
   }
   keys.noise = pixels.noise ? streamKey(seed, tags.noise, epoch, index) : 0;
   if (src instanceof Uint8Array) {
-    const warp = context.warp;
-    warp.matrix = matrix;
-    warp.dx = dx;
-    warp.dy = dy;
-    warp.moved = moved;
     samplePixelsBytes(src, dst, width, height, pixels, keys, warp, context.table, scratch.pixels);
   } else {
-    if (moved) warpResample(src, dst, width, height, matrix, dx, dy, context.warp.plain);
+    if (moved) resampleByWarp(src, dst, width, height, warp, warp.plain);
     else dst.set(src);
     samplePixelsFloats(dst as Float32Array, width, height, pixels, keys, scratch.pixels);
   }

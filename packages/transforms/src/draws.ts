@@ -33,6 +33,10 @@ export const PIXEL_DRAWS = {
   autocontrast: 128,
   equalize: 136,
   invert: 144,
+  /** Chance, then two draws per try (area share, log ratio) for RESIZED_CROP_TRIES tries, then top and left: counters 152 to 174. */
+  resizedCrop: 152,
+  /** Chance, then the eight corner coordinates in torchvision's order: counters 176 to 184. */
+  perspective: 176,
 } as const;
 
 /** Whether a step of probability `p` applies to the sample: the `counter`-th draw of `key` is below `p` (no draw needed for 0 or 1). */

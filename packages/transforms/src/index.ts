@@ -11,7 +11,7 @@
  * @module @idxflow/transforms
  */
 export { augment, augmentPool, type RunOptions } from './augment.js';
-export { specOf, type AugmentOptions, type AugmentSpec, type BlurOptions, type Chance, type ElasticOptions, type EraseOptions, type Factor, type FlipOptions, type NormalizeOptions, type Range, type ToggleOptions } from './spec.js';
+export { specOf, type AugmentOptions, type AugmentSpec, type BlurOptions, type Chance, type ElasticOptions, type EraseOptions, type Factor, type FlipOptions, type NormalizeOptions, type PerspectiveOptions, type Range, type ResizedCropOptions, type ToggleOptions } from './spec.js';
 export { augmentImages, type AugmentJob } from './augmentImages.js';
 export { invertAffine, type Affine } from './kernels/matrix.js';
 export { elastic, rotate, scale, shear, shift } from './geometric.js';

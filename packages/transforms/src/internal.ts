@@ -27,3 +27,5 @@ export * from './corrupt.js';
 export * from './corruptions/recipes.js';
 export * from './corruptions/spec.js';
 export * from './corruptions/corruptImages.js';
+export * from './sampleProjective.js';
+export { PIXEL_DRAWS } from './draws.js';

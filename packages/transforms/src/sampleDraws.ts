@@ -4,6 +4,7 @@ import { streamKey } from '@idxflow/core/internal';
 import { drawPlan, PixelScratch } from './samplePixels.js';
 import { affineParamsOf, flipsOf, GeometryScratch, sampleField, sampleMatrix, streamTags } from './sampleGeometry.js';
 import type { AugmentSpec, ElasticStep } from './spec.js';
+import { imageCorners, ProjectiveScratch, sampleProjective, type WarpKind } from './sampleProjective.js';
 
 /** Which sample of which augmentation stage: what keys its random draws. */
 export interface SampleKey {
@@ -47,8 +48,36 @@ export interface SampleDraws {
   shear: number;
   /** Degrees along y (0: none). */
   shearY: number;
-  /** The composed output-to-input map `[a, b, c, d, e, f]` the resampling uses: x_in = a x + b y + c, y_in = d x + e y + f. */
+  /** The composed output-to-input map of the flips and affine steps `[a, b, c, d, e, f]`: x_in = a x + b y + c, y_in = d x + e y + f. */
   matrix: number[];
+  /**
+   * The resized crop's box (torchvision's `RandomResizedCrop.get_params`: `top`, `left`,
+   * `height`, `width`), resized to the whole image, or undefined when the sample is not cropped.
+   */
+  resizedCrop: EraseBox | undefined;
+  /**
+   * The perspective's corners (torchvision's `RandomPerspective.get_params`: `start` the image's
+   * corners, `end` where they go, each top-left, top-right, bottom-right, bottom-left as [x, y])
+   * and its coefficients (input from output, as `_get_perspective_coeffs`), or undefined when
+   * the sample gets none. Coefficients undefined: the end points leave torchvision's eight
+   * equations singular (two on one point, or a horizon through the origin; seen at distortion 1),
+   * and the sample is left undistorted.
+   */
+  perspective: { start: number[][]; end: number[][]; coefficients: number[] | undefined } | undefined;
+  /**
+   * Which kernel resamples the sample: `'affine'` (`matrix` and `elastic`), `'crop'` or
+   * `'perspective'` (torchvision's own, that step alone or with flips only: the crop then its
+   * mirror image, or the mirror image then the perspective), or `'projective'`: by `projective`.
+   * Said for byte images; Float32 images take `'projective'` wherever this says `'crop'` or
+   * `'perspective'` (torchvision's kernels are for bytes).
+   */
+  resampling: WarpKind;
+  /**
+   * With `resampling` `'projective'`, the one output-to-input map `[a, b, c, d, e, f, g, h, i]`
+   * (crop, then `matrix`, then the perspective): x_in = (a x + b y + c) / (g x + h y + i), after
+   * the elastic displacement; else undefined.
+   */
+  projective: number[] | undefined;
   /** The elastic displacement of each output pixel, added before `matrix` (see `warpResample`), or undefined when the sample gets none. */
   elastic: { dx: Float32Array; dy: Float32Array } | undefined;
   /** Stroke radius in pixels: > 0 dilates, < 0 erodes (0: none; a drawn radius under 1 in size is 0). */
@@ -113,11 +142,20 @@ export function sampleDraws(spec: AugmentSpec, key: SampleKey, width: number, he
   const dx = new Float32Array(width * height);
   const dy = new Float32Array(width * height);
   const warped = sampleField(elastic, pixelKey, streamKey(seed, tags.elastic, epoch, index), width, height, dx, dy);
+  const projective = new ProjectiveScratch();
+  const resampling = sampleProjective(spec, pixelKey, width, height, Float64Array.from(matrix), warped, true, projective);
+  const pairs = (flat: ArrayLike<number>): number[][] => [0, 1, 2, 3].map((k) => [flat[2 * k], flat[2 * k + 1]]);
   const draws: SampleDraws = {
     flipHorizontal: (flips & 1) !== 0,
     flipVertical: (flips & 2) !== 0,
     ...params,
     matrix,
+    resizedCrop: projective.cropped ? { ...projective.box } : undefined,
+    perspective: projective.drawn
+      ? { start: pairs(imageCorners(width, height)), end: pairs(projective.end), coefficients: projective.distorted ? Array.from(projective.coefficients) : undefined }
+      : undefined,
+    resampling,
+    projective: resampling === 'projective' ? Array.from(projective.matrix) : undefined,
     elastic: warped ? { dx, dy } : undefined,
     thickness: 0,
     brightness: undefined,

@@ -23,13 +23,11 @@ import {
   solarizePixels,
   thickenStroke,
   toneTable,
-  warpResample,
-  type Affine,
-  type ResampleOptions,
   type Tones,
 } from './kernels/index.js';
 import { applyFilters, drawFilters, FilterScratch, filtersMapBytes, filtersOn, type FilterPlan } from './sampleFilters.js';
 import type { PixelSteps } from './specPixels.js';
+import { resampleByWarp, type Warp } from './resampleWarp.js';
 
 /** One sample's draws: what its pixel steps do (0 radius or sigma, and NaN factors, mean none). */
 export class Plan implements FilterPlan {
@@ -83,18 +81,7 @@ export interface SampleKeys {
   noise: number;
 }
 
-/** A sample's geometry, as augmentImages drew it, and how to resample. */
-export interface Warp {
-  matrix: Affine;
-  dx: Float32Array | undefined;
-  dy: Float32Array | undefined;
-  /** False when nothing moves (then the pixels are the source's). */
-  moved: boolean;
-  /** Interpolation and fill, without a table. */
-  plain: ResampleOptions;
-  /** The same, storing `table[byte]` (`table` is filled per sample). */
-  tabled: ResampleOptions & { table: Float32Array };
-}
+export type { Warp } from './resampleWarp.js';
 
 /** Draws the sample's pixel steps into `scratch.plan` (and its erasing box into `scratch.box`). */
 export function drawPlan(steps: PixelSteps, key: number, width: number, height: number, scratch: PixelScratch): Plan {
@@ -204,9 +191,9 @@ function resampleInto(src: Uint8Array, dst: Uint8Array | Float32Array, width: nu
     else dst.set(src);
   } else if (table) {
     warp.tabled.table = table;
-    warpResample(src, dst, width, height, warp.matrix, warp.dx, warp.dy, warp.tabled);
+    resampleByWarp(src, dst, width, height, warp, warp.tabled);
   } else {
-    warpResample(src, dst, width, height, warp.matrix, warp.dx, warp.dy, warp.plain);
+    resampleByWarp(src, dst, width, height, warp, warp.plain);
   }
 }
 
@@ -224,7 +211,7 @@ function stagedBytes(
   scratch: PixelScratch,
 ): void {
   let pixels = src;
-  if (warp.moved) warpResample(src, (pixels = scratch.resampled), width, height, warp.matrix, warp.dx, warp.dy, warp.plain);
+  if (warp.moved) resampleByWarp(src, (pixels = scratch.resampled), width, height, warp, warp.plain);
   if (plan.radius !== 0) {
     thickenStroke(pixels, scratch.thick, width, height, plan.radius);
     pixels = scratch.thick;

@@ -1,12 +1,12 @@
 // Augmentation options as users write them, and the normalised form the kernels run.
 
 import { received, type Chance, type Factor, type Range } from './ranges.js';
-import { stepsOf, type Step } from './specGeometry.js';
+import { perspectiveStepOf, resizedCropStepOf, stepsOf, type PerspectiveStep, type ResizedCropStep, type Step } from './specGeometry.js';
 import { pixelStepsOf, type PixelSteps } from './specPixels.js';
 import { OptionError } from '@idxflow/core';
 
 export type { Chance, Factor, Range } from './ranges.js';
-export type { AffineStep, ElasticStep, Step } from './specGeometry.js';
+export type { AffineStep, ElasticStep, PerspectiveStep, ResizedCropStep, Step } from './specGeometry.js';
 export type { BlurStep, EraseStep, PixelSteps } from './specPixels.js';
 
 /** Mirroring probabilities; each default 0. */
@@ -52,6 +52,35 @@ export interface BlurOptions {
   p?: number;
 }
 
+/**
+ * torchvision's `RandomResizedCrop(size, scale, ratio)` with `size` the image's own (28 x 28 for
+ * MNIST): a box of a drawn area share and aspect ratio (ten tries, then the centre crop, as
+ * torchvision's `get_params`), resized back to the full image. Alone on a byte sample, its bytes
+ * are torchvision 0.14's `F.resized_crop` (bilinear without antialias, its default for tensors).
+ */
+export interface ResizedCropOptions {
+  /** Share of the image's area the box covers, uniform in `[min, max]`. Default `[0.08, 1]` (torchvision's). */
+  scale?: readonly [number, number];
+  /** Aspect ratio (width / height) of the box, log-uniform in `[min, max]`. Default `[3/4, 4/3]` (torchvision's). */
+  ratio?: readonly [number, number];
+  /** Probability that a sample is cropped. Default 1 (torchvision's `RandomResizedCrop` always crops). */
+  p?: number;
+}
+
+/**
+ * torchvision's `RandomPerspective(distortion_scale, p, interpolation, fill)`: each corner moves
+ * inwards by a whole number of pixels up to `distortion` times half the side, drawn as
+ * torchvision's `get_params` draws them. Alone on a byte sample, its bytes are torchvision
+ * 0.14's `F.perspective` within the geometry's tolerance (torchvision solves for the map in
+ * float32, idxflow exactly).
+ */
+export interface PerspectiveOptions {
+  /** How far corners move, 0 to 1 (a share of half the side). Default 0.5 (torchvision's). */
+  distortion?: number;
+  /** Probability that a sample is distorted. Default 1 (torchvision's default is 0.5: write `p: 0.5`). */
+  p?: number;
+}
+
 /** Elastic distortion (Simard et al. 2003). */
 export interface ElasticOptions {
   /** Scale of the displacement in pixels (Simard et al.: 34 for MNIST). */
@@ -66,8 +95,9 @@ export interface ElasticOptions {
  * Augmentation options; every field is optional and off by default. Every range may be
  * written `{ range, p }` to give the step to a share `p` of the samples only (see `Chance`).
  *
- * Per sample, in this order: the geometry (flips first, then rotation, shift, scale and shears,
- * composed into one matrix, plus the elastic field) is resampled ONCE; then, on the resampled
+ * Per sample, in this order: the geometry (the resized crop, flips, then rotation, shift, scale
+ * and shears, then the perspective, composed into one matrix, plus the elastic field) is
+ * resampled ONCE; then, on the resampled
  * pixels, thickness, brightness, contrast, gamma, blur, sharpness, posterize, solarize,
  * autocontrast, equalize, invert, noise and erasing; then `normalize`. That is the order a
  * torchvision recipe composes them in: geometry, `ColorJitter`, `GaussianBlur` (as SimCLR and
@@ -94,6 +124,10 @@ export interface AugmentOptions {
   flip?: FlipOptions;
   /** Elastic distortion (Simard et al. 2003): `alpha` in pixels, `sigma` of the smoothing Gaussian, `p`. */
   elastic?: ElasticOptions;
+  /** torchvision's `RandomResizedCrop` back to the image's size, FIRST of the geometry, in the same resampling; `{}` for its defaults. */
+  resizedCrop?: ResizedCropOptions;
+  /** torchvision's `RandomPerspective`, after the affine steps and before elastic, in the same resampling; `{}` for its defaults. */
+  perspective?: PerspectiveOptions;
   /**
    * Stroke thickness: grey-level dilation (radius > 0, a thicker stroke) or erosion (radius < 0)
    * by a disk of the drawn radius in pixels: the maximum (minimum) over the pixels within that
@@ -180,6 +214,10 @@ export function normalizationOf(options: NormalizeOptions, prefix: string): { me
 export interface AugmentSpec {
   /** The geometric steps in the order they compose (flips, affine, elastic). */
   steps: Step[];
+  /** The resized crop, first of the geometry; absent when off. */
+  resizedCrop?: ResizedCropStep;
+  /** The perspective, after the affine steps; absent when off. */
+  perspective?: PerspectiveStep;
   /** What runs on each sample after the resampling; absent when nothing does. */
   pixels?: PixelSteps;
   /** How the one resampling reads between pixels. */
@@ -207,6 +245,10 @@ export interface AugmentSpec {
 export function specOf(options: AugmentOptions): AugmentSpec {
   if (typeof options !== 'object' || options === null) throw new OptionError(`Expected an object for options but received ${received(options)}`);
   const spec: AugmentSpec = { steps: stepsOf(options), ...resamplingOf(options) };
+  const resizedCrop = resizedCropStepOf(options.resizedCrop);
+  if (resizedCrop) spec.resizedCrop = resizedCrop;
+  const perspective = perspectiveStepOf(options.perspective);
+  if (perspective) spec.perspective = perspective;
   const pixels = pixelStepsOf(options);
   if (pixels) spec.pixels = pixels;
   if (options.normalize !== undefined) spec.normalize = normalizationOf(options.normalize, 'normalize');

@@ -81,3 +81,47 @@ export function stepsOf(options: AugmentOptions): Step[] {
   if (elastic) steps.push(elastic);
   return steps;
 }
+
+/** torchvision's `RandomResizedCrop` of a spec: its ranges and the chance a sample is cropped. */
+export interface ResizedCropStep {
+  /** Share of the image's area, uniform in `[min, max]`. */
+  scale: [number, number];
+  /** Aspect ratio (width / height), log-uniform in `[min, max]`. */
+  ratio: [number, number];
+  /** Probability that a sample is cropped. */
+  p: number;
+}
+
+/** torchvision's `RandomPerspective` of a spec. */
+export interface PerspectiveStep {
+  /** How far each corner may move, as a share of half the side (0 to 1). */
+  distortion: number;
+  /** Probability that a sample is distorted. */
+  p: number;
+}
+
+/** A `[min, max]` pair within [low, high], min <= max. */
+function pairOf(name: string, value: unknown, fallback: [number, number], low: number, high: number): [number, number] {
+  if (value === undefined) return fallback;
+  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && v >= low && v <= high) && value[0] <= value[1]) return [value[0], value[1]];
+  throw new OptionError(`Expected [min, max] with ${low} <= min <= max <= ${high} for ${name} but received ${received(value)}`);
+}
+
+/** The resized crop the options ask for, checked; undefined when absent. */
+export function resizedCropStepOf(crop: AugmentOptions['resizedCrop']): ResizedCropStep | undefined {
+  if (crop === undefined) return undefined;
+  if (typeof crop !== 'object' || crop === null || Array.isArray(crop)) throw new OptionError(`Expected { scale, ratio, p } for resizedCrop but received ${received(crop)}`);
+  const scale = pairOf('resizedCrop.scale', crop.scale, [0.08, 1], 0, 1);
+  if (!(scale[1] > 0)) throw new OptionError(`Expected a positive maximum for resizedCrop.scale but received ${received(crop.scale)}`);
+  const ratio = pairOf('resizedCrop.ratio', crop.ratio, [3 / 4, 4 / 3], 1e-3, 1e3);
+  return { scale, ratio, p: probability('resizedCrop.p', crop.p, 1) };
+}
+
+/** The perspective the options ask for, checked; undefined when absent. */
+export function perspectiveStepOf(perspective: AugmentOptions['perspective']): PerspectiveStep | undefined {
+  if (perspective === undefined) return undefined;
+  if (typeof perspective !== 'object' || perspective === null || Array.isArray(perspective)) throw new OptionError(`Expected { distortion, p } for perspective but received ${received(perspective)}`);
+  const distortion = perspective.distortion ?? 0.5;
+  if (!(typeof distortion === 'number' && distortion >= 0 && distortion <= 1)) throw new OptionError(`Expected a number from 0 to 1 for perspective.distortion but received ${received(distortion)}`);
+  return { distortion, p: probability('perspective.p', perspective.p, 1) };
+}

@@ -12,3 +12,5 @@ export * from './blur.js';
 export * from './permute.js';
 export * from './policyOps.js';
 export * from './torchGrid.js';
+export * from './resizedCrop.js';
+export * from './perspective.js';

@@ -309,7 +309,7 @@ function setBox(left: number, right: number, top: number, bottom: number): Int32
 }
 
 /** The pixel whose centre is nearest to (sx, sy), or `fill` outside the image (and for NaN). */
-function nearestAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
+export function nearestAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
   if (!(sx >= -0.5 && sy >= -0.5 && sx < width - 0.5 && sy < height - 0.5)) return fill;
   // sx + 0.5 >= 0 here, so truncation is floor: round half up without Math.floor.
   return src[((sy + 0.5) | 0) * width + ((sx + 0.5) | 0)];
@@ -319,7 +319,7 @@ function nearestAt(src: Pixels, width: number, height: number, sx: number, sy: n
  * Bilinear sample at (sx, sy); neighbours outside the image are `fill`. Weights as
  * p + f (q - p), so a zero fraction returns the pixel itself, bit for bit.
  */
-function bilinearAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
+export function bilinearAt(src: Pixels, width: number, height: number, sx: number, sy: number, fill: number): number {
   let p00: number, p01: number, p10: number, p11: number, x0: number, y0: number;
   if (sx >= 0 && sy >= 0 && sx < width - 1 && sy < height - 1) {
     // Inside, the common case first: truncation is floor, and all four neighbours exist.

@@ -13,7 +13,8 @@ import type { PolicyResampling } from './policyOps.js';
 
 const f32 = Math.fround;
 
-function roundHalfEven(x: number): number {
+/** Rounds half to even, as torch's `round()` and `nearbyint`. */
+export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }
@@ -78,7 +79,7 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
         const ny = roundHalfEven(iy);
         dst[i] = nx >= 0 && nx < width && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
       } else {
-        dst[i] = bilinear(src, width, height, ix, iy, fill);
+        dst[i] = torchBilinear(src, width, height, ix, iy, fill, fill !== 0);
       }
     }
     i += width - to;
@@ -140,8 +141,13 @@ let columns = new Float64Array(0);
 
 const valueAt = (src: Uint8Array, width: number, height: number, x: number, y: number): number => (x >= 0 && x < width && y >= 0 && y < height ? src[y * width + x] : -1);
 
-/** grid_sample's bilinear weights and sum (GridSamplerKernel.cpp), float32, zeros (or the fill's share) outside, rounded half to even. */
-function bilinear(src: Uint8Array, width: number, height: number, ix: number, iy: number, fill: number): number {
+/**
+ * grid_sample's bilinear weights and sum (GridSamplerKernel.cpp) at input position (ix, iy),
+ * float32, zeros outside, rounded half to even; `masked`: torchvision's fill mask (the weights
+ * over a channel of ones, then `img * mask + (1 - mask) * fill`), which torchvision applies
+ * whenever a fill is given, 0 included.
+ */
+export function torchBilinear(src: Uint8Array, width: number, height: number, ix: number, iy: number, fill: number, masked: boolean): number {
   const x0 = Math.floor(ix);
   const y0 = Math.floor(iy);
   const w = f32(ix - x0);
@@ -154,7 +160,7 @@ function bilinear(src: Uint8Array, width: number, height: number, ix: number, iy
   let sum = f32((vne < 0 ? 0 : vne) * ne + f32((vnw < 0 ? 0 : vnw) * nw));
   sum = f32((vsw < 0 ? 0 : vsw) * sw + sum);
   sum = f32((vse < 0 ? 0 : vse) * se + sum);
-  if (fill !== 0) {
+  if (masked) {
     // torchvision's mask: the same weights over a channel of ones, then img * mask + (1 - mask) * fill
     const mask = f32(f32(f32((vnw < 0 ? 0 : nw) + (vne < 0 ? 0 : ne)) + (vsw < 0 ? 0 : sw)) + (vse < 0 ? 0 : se));
     sum = f32(f32(sum * mask) + f32(f32(1 - mask) * fill));

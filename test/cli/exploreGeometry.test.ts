@@ -1,0 +1,94 @@
+// `idxflow explore` with torchvision's RandomResizedCrop and RandomPerspective: the grid draws
+// what the export command it gives writes, and one sample's view reports the box and corners.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { ROOT } from '../fixtures/mnist.js';
+import { testSplit } from '../sinks/network/rawMnist.js';
+
+let server: RunningExplore;
+beforeAll(async () => {
+  server = await startExplore(['--split', 'test']);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
+const GEOMETRY = 'resized-crop=0.5&resized-crop-scale=0.3:0.9&resized-crop-ratio=0.5:2&perspective=0.4@0.5&rotate=10@0.5';
+
+interface Draws {
+  resizedCrop: { top: number; left: number; height: number; width: number } | null;
+  perspective: { start: number[][]; end: number[][]; coefficients: number[] | null } | null;
+  resampling: string;
+  projective: number[] | null;
+}
+
+describe('idxflow explore with the resized crop and the perspective', () => {
+  it('draws exactly what its idxflow export command line writes', async () => {
+    const { header, pixels } = await fetchGrid(`${server.url}/api/grid?rows=4&draws=3&seed=5&${GEOMETRY}`);
+    expect(header.command).toBe(
+      'idxflow export --dataset mnist --split test --rotate 10@0.5 --resized-crop 0.5 --resized-crop-scale 0.3:0.9 --resized-crop-ratio 0.5:2 --perspective 0.4@0.5 --seed 5 --copies 3 --out explore-export',
+    );
+    const exported = runExport(header.command, join(tmp(), 'out'));
+    let changed = 0;
+    for (let r = 0; r < 4; r++) {
+      for (let j = 0; j < 3; j++) {
+        const cell = pixels.subarray((r * 4 + 1 + j) * 784, (r * 4 + 2 + j) * 784);
+        expect(cell.equals(exported.image(j * 10000 + header.indices[r])), `row ${r}, draw ${j}`).toBe(true);
+        if (!cell.equals(testSplit.image(header.indices[r]))) changed++;
+      }
+    }
+    expect(changed).toBeGreaterThan(6);
+  });
+
+  it('gives TypeScript that computes the same draws with augment()', async () => {
+    const { pixels, header } = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=8&${GEOMETRY}`);
+    const file = join(ROOT, `.explore-geometry-code-${process.pid}.ts`);
+    writeFileSync(file, `${header.code}\nprocess.stdout.write(JSON.stringify([0, 1, 2].map((r) => [0, 1].map((j) => Buffer.from(draw(r, j)).toString('hex')))));\n`);
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: ROOT });
+      expect(run.stderr).toBe('');
+      const draws = JSON.parse(run.stdout) as string[][];
+      for (let r = 0; r < 3; r++) for (let j = 0; j < 2; j++) expect(draws[r][j], `row ${r}, draw ${j}`).toBe(pixels.subarray((r * 3 + 1 + j) * 784, (r * 3 + 2 + j) * 784).toString('hex'));
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it("reports each sample's box and corners within the flags' ranges, and its resampling, over 40 draws", async () => {
+    const seen = { crop: 0, perspective: 0, projective: 0 };
+    for (let at = 0; at < 40; at++) {
+      const { status, body } = await fetchJson<{ draws: Draws }>(`${server.url}/api/sample?index=7&at=${at}&seed=5&${GEOMETRY}`);
+      expect(status).toBe(200);
+      const d = body.draws;
+      if (d.resizedCrop) {
+        seen.crop++;
+        const { top, left, height, width } = d.resizedCrop;
+        expect(top + height).toBeLessThanOrEqual(28);
+        expect(left + width).toBeLessThanOrEqual(28);
+        // area share 0.3 to 0.9 (w and h rounded), or the centre crop after ten misses
+        expect(height * width).toBeGreaterThan(0.2 * 784);
+      }
+      if (d.perspective) {
+        seen.perspective++;
+        expect(d.perspective.start).toEqual([[0, 0], [27, 0], [27, 27], [0, 27]]);
+        // int(0.4 * 14) = 5: each corner within 5 px of its own, inwards
+        d.perspective.end.forEach(([x, y], k) => {
+          expect(Math.abs(x - d.perspective!.start[k][0])).toBeLessThanOrEqual(5);
+          expect(Math.abs(y - d.perspective!.start[k][1])).toBeLessThanOrEqual(5);
+        });
+      }
+      if (d.resampling === 'projective') {
+        seen.projective++;
+        expect(d.projective).toHaveLength(9);
+      }
+    }
+    expect(seen.crop).toBeGreaterThan(8);
+    expect(seen.perspective).toBeGreaterThan(8);
+    expect(seen.projective).toBeGreaterThan(4);
+  });
+});
