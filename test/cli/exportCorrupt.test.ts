@@ -12,12 +12,15 @@ import { describeWithPython, python } from '../fixtures/python.js';
 const X = (...flags: string[]): string[] => ['export', '--split', 'test', '--limit', '20', '--format', 'npy', ...flags];
 const ok = (args: string[]): Row => ({ args, expect: 'ok' });
 const no = (args: string[], message: string): Row => ({ args, expect: message });
-const NAMES = 'identity, shot_noise, impulse_noise, glass_blur, motion_blur, shear, scale, rotate, brightness, translate, stripe, fog, spatter, dotted_line, zigzag, canny_edges, gaussian_noise, speckle_noise, gaussian_blur, contrast, quantize, line, inverse, pixelate, zoom_blur, defocus_blur';
+const NAMES = 'identity, shot_noise, impulse_noise, glass_blur, motion_blur, shear, scale, rotate, brightness, translate, stripe, fog, spatter, dotted_line, zigzag, canny_edges, gaussian_noise, speckle_noise, gaussian_blur, contrast, quantize, line, inverse, pixelate, zoom_blur, defocus_blur, jpeg_compression, elastic_transform';
 
 const rows: Row[] = [
   ok(X('--corrupt', 'fog')),
   ok(X('--corrupt', 'fog:1')),
   ok(X('--corrupt', 'canny_edges')),
+  ok(X('--corrupt', 'jpeg_compression:1')),
+  ok(X('--corrupt', 'elastic_transform')),
+  no(X('--corrupt', 'elastic_transform:6'), 'Expected a SEVERITY of 1 to 5 after elastic_transform: for --corrupt but received "elastic_transform:6"'),
   no(X('--corrupt', 'fog:6'), 'Expected a SEVERITY of 1 to 5 after fog: for --corrupt but received "fog:6"'),
   no(X('--corrupt', 'fog:0'), 'Expected a SEVERITY of 1 to 5 after fog: for --corrupt but received "fog:0"'),
   no(X('--corrupt', 'fog:2.5'), 'Expected a SEVERITY of 1 to 5 after fog: for --corrupt but received "fog:2.5"'),
@@ -27,6 +30,8 @@ const rows: Row[] = [
   no(X('--corrupt', 'inverse:2'), 'Expected inverse without :SEVERITY for --corrupt (its recipe has no severities) but received "inverse:2"'),
   no(X('--corrupt', 'fog', '--normalize', '0.1307:0.3081'), 'Expected --corrupt without --normalize (the corruptions work on byte images; normalise when reading them)'),
   ok(['preview', '--split', 'test', '--grid', '2x3', '--corrupt', 'zigzag']),
+  ok(['preview', '--split', 'test', '--grid', '2x3', '--corrupt', 'jpeg_compression:5']),
+  ok(['preview', '--split', 'test', '--grid', '2x3', '--corrupt', 'elastic_transform:2']),
   no(['preview', '--split', 'test', '--corrupt', 'fog:6'], 'Expected a SEVERITY of 1 to 5 after fog: for --corrupt but received "fog:6"'),
   no(['export', '--suite', 'mnist-d'], 'Expected one of mnist-c for --suite but received "mnist-d"'),
   no(['export', '--suite', 'mnist-c', '--format', 'npz'], 'Expected --suite without --format (a suite is both splits of a named --dataset, as the released files: npy, unshuffled, one pass)'),

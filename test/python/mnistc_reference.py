@@ -2,10 +2,13 @@
 libraries the recipe uses (numpy, scipy, skimage, OpenCV, ImageMagick through wand), for the
 tests of idxflow's corrupt(): an implementation independent of the TypeScript under test.
 
-Usage: mnistc_reference.py IMAGES_IDX COUNT CASES_JSON OUT
+Usage: mnistc_reference.py IMAGES_IDX COUNT CASES_JSON OUT [DRAWS]
 Reads the first COUNT images of an IDX file, applies each case [name, severity, direction]
 (direction 0 draws it, as the recipe does) to every image, and writes the results, case after
 case, as uint8 (the recipe's float32 clipped and truncated, as the released files hold them).
+With DRAWS (float64 values in [0, 1)), np.random.uniform(low, high, size) takes its values from
+that file in order, low + (high - low) u, instead of numpy's generator: the recipe's code run on
+given draws.
 """
 import json
 import sys
@@ -38,6 +41,9 @@ LEVELS = {
     'translate': [1, 2, 3, 4, 5],
     'pixelate': [0.6, 0.5, 0.4, 0.3, 0.25],
     'defocus_blur': [(3, 0.1), (4, 0.5), (6, 0.5), (8, 0.5), (10, 0.5)],
+    'jpeg_compression': [25, 18, 15, 10, 7],
+    'elastic_transform': [(28 * 2, 28 * 0.7, 28 * 0.1), (28 * 2, 28 * 0.08, 28 * 0.2), (28 * 0.05, 28 * 0.01, 28 * 0.02),
+                          (28 * 0.07, 28 * 0.01, 28 * 0.02), (28 * 0.12, 28 * 0.01, 28 * 0.02)],
     'zoom_blur': [np.arange(1, 1.11, 0.01), np.arange(1, 1.16, 0.01), np.arange(1, 1.21, 0.02),
                   np.arange(1, 1.26, 0.02), np.arange(1, 1.31, 0.03)],
 }
@@ -119,6 +125,32 @@ def motion_library():
 MOTION = motion_library()
 
 
+def jpeg(x, quality):
+    # PIL's own JPEG encoder and decoder (libjpeg), as the recipe saves and reloads the image.
+    from PIL import Image
+    out = BytesIO()
+    Image.fromarray(x.astype(np.uint8), mode='L').save(out, 'JPEG', quality=quality)
+    return np.array(Image.open(out)).astype(np.float32)
+
+
+def elastic(x, alpha, sigma, shift):
+    # The recipe's affine warp of three points (OpenCV, 0 outside), then a Gaussian-smoothed
+    # uniform displacement field (skimage, mode 'reflect', truncate 3), sampled with
+    # map_coordinates (order 1, 0 outside).
+    import cv2
+    from scipy.ndimage import map_coordinates
+    image = (x / 255.).astype(np.float32)
+    centre, square = np.float32((28, 28)) // 2, 28 // 3
+    before = np.float32([centre + square, [centre[0] + square, centre[1] - square], centre - square])
+    after = before + np.random.uniform(-shift, shift, size=before.shape).astype(np.float32)
+    image = cv2.warpAffine(image, cv2.getAffineTransform(before, after), (28, 28), borderMode=cv2.BORDER_CONSTANT)
+    dx = (gaussian(np.random.uniform(-1, 1, size=(28, 28)), sigma, mode='reflect', truncate=3) * alpha).astype(np.float32)
+    dy = (gaussian(np.random.uniform(-1, 1, size=(28, 28)), sigma, mode='reflect', truncate=3) * alpha).astype(np.float32)
+    cols, rows = np.meshgrid(np.arange(28), np.arange(28))
+    where = np.reshape(rows + dy, (-1, 1)), np.reshape(cols + dx, (-1, 1))
+    return np.clip(map_coordinates(image, where, order=1, mode='constant').reshape(28, 28), 0, 1) * 255
+
+
 def corrupt(x, name, severity, direction):
     c = LEVELS[name][severity - 1] if severity else None
     u = x / 255.
@@ -169,6 +201,10 @@ def corrupt(x, name, severity, direction):
         disk /= np.sum(disk)
         disk = cv2.GaussianBlur(disk, ksize=(3, 3) if radius <= 8 else (5, 5), sigmaX=alias)
         return np.clip(cv2.filter2D(u, -1, disk), 0, 1) * 255
+    if name == 'jpeg_compression':
+        return jpeg(x, c)
+    if name == 'elastic_transform':
+        return elastic(x, *c)
     if name == 'canny_edges':
         return feature.canny(u).astype(np.float32) * 255
     if name in ('shear', 'rotate'):
@@ -251,6 +287,17 @@ def main():
     path, count, cases, out = sys.argv[1], int(sys.argv[2]), json.loads(open(sys.argv[3]).read()), sys.argv[4]
     images = np.fromfile(path, dtype=np.uint8, offset=16)[:count * 784].reshape(count, 28, 28).astype(np.float64)
     np.random.seed(0)
+    if len(sys.argv) > 5:
+        draws, cursor = np.fromfile(sys.argv[5]), [0]
+
+        def given(low=0.0, high=1.0, size=None):
+            n = int(np.prod(size)) if size is not None else 1
+            u = draws[cursor[0]:cursor[0] + n]
+            cursor[0] += n
+            v = low + (high - low) * u
+            return v.reshape(size) if size is not None else v[0]
+
+        np.random.uniform = given
     with open(out, 'wb') as f:
         for name, severity, direction in cases:
             result = np.stack([np.clip(np.asarray(corrupt(x, name, severity, direction), dtype=np.float32), 0, 255) for x in images])

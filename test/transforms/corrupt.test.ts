@@ -88,6 +88,22 @@ describe('corrupt()', () => {
     expect(moved.reduce((s, v) => s + v, 0)).toBe(200);
   });
 
+  it('gives hand-worked bytes for jpeg_compression on flat images (one DC coefficient per block)', async () => {
+    // A flat block of v: level-shifted v - 128, its DC coefficient 8 (v - 128) (orthonormal),
+    // libjpeg's 8 times that over 8 q, rounded half away from 0; back: level q / 8 + 128,
+    // rounded half up. Black at quality 18 (severity 2, q 44): 1024 / 44 = 23.27 -> 23,
+    // 23 x 44 / 8 = 126.5, 128 - 126.5 = 1.5 -> 2. At quality 7 (severity 5, q 114): 8.98 -> 9,
+    // 9 x 114 / 8 = 128.25 -> 0 (clamped). Grey 100 at quality 25 (q 32): 224 / 32 = 7 exactly,
+    // back to 100. 13 x 11 pads its edge blocks with the last row and column: still flat.
+    const flat = (v: number): Block<Uint8Array> => image(13, 11, Array.from({ length: 143 }, () => v));
+    const values = async (v: number, severity: number): Promise<number[]> => [...new Set((await run(flat(v), { name: 'jpeg_compression', severity })).images)];
+    expect(await values(0, 2)).toEqual([2]);
+    expect(await values(0, 5)).toEqual([0]);
+    expect(await values(100, 1)).toEqual([100]);
+    // 255 at quality 15 (q 53): 1016 / 53 = 19.17 -> 19, 19 x 53 / 8 = 125.875, 253.875 -> 254.
+    expect(await values(255, 3)).toEqual([254]);
+  });
+
   it('refuses bad options when built', () => {
     expect(() => corrupt({ name: 'frost' as never })).toThrow(/^Expected one of identity, shot_noise, .* for name but received "frost" of type string$/);
     expect(() => corrupt({ name: 'fog', severity: 6 })).toThrow('Expected integer between 1 and 5 for severity but received 6 of type number');
@@ -107,6 +123,9 @@ describe('corrupt()', () => {
     const large = image(32, 32, Array.from({ length: 1024 }, () => 0));
     expect(((await run(large, { name: 'dotted_line' }).catch((e: unknown) => e)) as Error).message).toBe(
       "corrupt(): expected images of 28 x 28 pixels for dotted_line (its recipe draws on MNIST's grid), found 32 x 32",
+    );
+    expect(((await run(image(33, 20, Array.from({ length: 660 }, () => 0)), { name: 'elastic_transform' }).catch((e: unknown) => e)) as Error).message).toBe(
+      'corrupt(): expected square images for elastic_transform (its recipe scales its parameters with the side), found 20 x 33',
     );
     // Other sizes work where the recipe allows them: stripe on 32 x 32 inverts columns 0-7 and 24-31.
     const striped = (await run(large, { name: 'stripe' })).images;

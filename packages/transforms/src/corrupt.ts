@@ -42,16 +42,18 @@ const sharedJobOf = (block: Block<Uint8Array>, spec: CorruptSpec, seed: number, 
  * Vision", 2019) applied to every sample: shot and impulse noise, glass and motion blur, shear,
  * scale, rotate, brightness, translate, stripe, fog, spatter, dotted line, zigzag and Canny
  * edges, plus the recipe's other grey-image corruptions idxflow has (Gaussian and speckle
- * noise, Gaussian, zoom and defocus blur, contrast, quantize, pixelate, line, inverse). Each at severity 1 to 5 where its
- * recipe has severities, with the published generator's parameters; the default severity is
- * the one the released dataset used. docs/benchmarks.md lists each one's parameters and where
- * idxflow differs.
+ * noise, Gaussian, zoom and defocus blur, contrast, quantize, pixelate, JPEG compression,
+ * elastic transform, line, inverse). Each at severity 1 to 5 where its recipe has severities,
+ * with the published generator's parameters; the default severity is the generator's default
+ * (for the fifteen, the one the released dataset used). docs/mnist-c.md lists each one's
+ * parameters and where idxflow differs.
  *
  * Byte images in, byte images out (the recipe's float result clipped to [0, 255] and truncated,
  * as the released uint8 files hold it). Every random draw comes from (seed, stage, epoch,
  * source index), the stage being the block's `randomStages` count: output is byte-identical
  * whatever the block size or worker count. The deterministic corruptions (inverse, stripe,
- * quantize, brightness, contrast, scale, Gaussian, zoom and defocus blur, pixelate, Canny edges) depend on the pixels alone;
+ * quantize, brightness, contrast, scale, Gaussian, zoom and defocus blur, pixelate, JPEG
+ * compression, Canny edges) depend on the pixels alone;
  * shear, rotate and translate draw only their direction, which `direction` can force.
  *
  * @param options `name` (required), `severity` (default: the released one), `direction`; see `CorruptOptions`.

@@ -12,6 +12,8 @@ import { gaussianNoise, impulseNoise, shotNoise, speckleNoise } from './noise.js
 import { pixelate } from './pixelate.js';
 import { zoomBlur } from './zoomBlur.js';
 import { defocusBlur } from './defocus.js';
+import { elasticTransform, type ElasticScratch } from './elasticTransform.js';
+import { jpegCompression, quantisationTable } from './jpeg.js';
 import { brightness, contrast, inverse, quantize, stripe } from './pixels.js';
 import type { CorruptSpec } from './spec.js';
 
@@ -35,6 +37,11 @@ class Scratch {
   bytes = new Uint8Array(0);
   floats = new Float32Array(0);
   floatSum = new Float32Array(0);
+  elastic: ElasticScratch = { unit: this.unit, warped: this.second, dx: new Float64Array(0), dy: new Float64Array(0), line: this.line };
+  map = new Float64Array(6);
+  block = new Float64Array(64);
+  /** JPEG quantisation tables by quality, made once. */
+  tables = new Map<number, Int32Array>();
 
   ensure(size: number, side: number, plasma: boolean): void {
     if (this.unit.length !== size) {
@@ -45,6 +52,9 @@ class Scratch {
       this.floatSum = new Float32Array(size);
     }
     if (this.line.length < side) this.line = new Float64Array(side);
+    if (this.elastic.unit !== this.unit || this.elastic.line !== this.line) {
+      this.elastic = { unit: this.unit, warped: this.second, dx: new Float64Array(size), dy: new Float64Array(size), line: this.line };
+    }
     if (plasma && this.plasma.length === 0) this.plasma = new Float64Array(PLASMA_SIDE * PLASMA_SIDE);
   }
 }
@@ -80,6 +90,13 @@ export function corruptImages(job: CorruptJob): Uint8Array {
 /** The sign the recipe draws for shear, rotate and translate, or the forced one. */
 const sign = (spec: CorruptSpec): number => (spec.direction !== 0 ? spec.direction : scratch.draws.sign());
 
+/** The quantisation table of a JPEG quality, from this thread's cache. */
+function tableOf(quality: number): Int32Array {
+  let table = scratch.tables.get(quality);
+  if (table === undefined) scratch.tables.set(quality, (table = quantisationTable(quality)));
+  return table;
+}
+
 function corruptSample(src: Uint8Array, dst: Uint8Array, width: number, height: number, spec: CorruptSpec): void {
   const { draws, unit, second, line: row } = scratch;
   const p = spec.params;
@@ -114,5 +131,7 @@ function corruptSample(src: Uint8Array, dst: Uint8Array, width: number, height: 
     case 'pixelate': return pixelate(src, dst, width, height, p[0], scratch.bytes);
     case 'defocus_blur': return defocusBlur(src, dst, width, height, p);
     case 'zoom_blur': return zoomBlur(src, dst, width, p, scratch.floats, scratch.floatSum);
+    case 'jpeg_compression': return jpegCompression(src, dst, width, height, tableOf(p[0]), scratch.block);
+    case 'elastic_transform': return elasticTransform(src, dst, width, p, draws, scratch.elastic, scratch.map);
   }
 }

@@ -30,6 +30,8 @@ export const CORRUPTION_NAMES = [
   'pixelate',
   'zoom_blur',
   'defocus_blur',
+  'jpeg_compression',
+  'elastic_transform',
 ] as const;
 
 /** One corruption of `CORRUPTION_NAMES`. */
@@ -101,4 +103,13 @@ export const RECIPES: Record<CorruptionName, Recipe> = {
   zoom_blur: { levels: [[1.11, 0.01], [1.16, 0.01], [1.21, 0.02], [1.26, 0.02], [1.31, 0.03]], released: 5, random: false, size: { square: true } },
   // Disk radius, its antialiasing blur.
   defocus_blur: { levels: [[3, 0.1], [4, 0.5], [6, 0.5], [8, 0.5], [10, 0.5]], released: 1, random: false },
+  // JPEG quality (PIL's save, libjpeg's islow DCTs).
+  jpeg_compression: { levels: one([25, 18, 15, 10, 7]), released: 5, random: false },
+  // alpha, sigma, largest move of the affine's points: multiples of the side (MNIST-C: 28 x each).
+  elastic_transform: {
+    levels: [[2, 0.7, 0.1], [2, 0.08, 0.2], [0.05, 0.01, 0.02], [0.07, 0.01, 0.02], [0.12, 0.01, 0.02]],
+    released: 1,
+    random: true,
+    size: { square: true },
+  },
 };

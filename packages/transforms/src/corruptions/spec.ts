@@ -73,7 +73,7 @@ export function sizeRefusal(name: CorruptionName, height: number, width: number)
   if (size?.exactly !== undefined && (height !== size.exactly || width !== size.exactly)) return `images of ${size.exactly} x ${size.exactly} pixels for ${name} (its recipe draws on MNIST's grid)`;
   if (size?.max !== undefined && (height > size.max || width > size.max)) return `images of at most ${size.max} x ${size.max} pixels for ${name} (its fractal is ${size.max} x ${size.max})`;
   if (name === 'glass_blur' && (height < 10 || width < 10)) return 'images of at least 10 x 10 pixels for glass_blur';
-  if (size?.square === true && height !== width) return `square images for ${name} (its recipe crops the centre square)`;
+  if (size?.square === true && height !== width) return `square images for ${name} (${name === 'elastic_transform' ? 'its recipe scales its parameters with the side' : 'its recipe crops the centre square'})`;
   if (name === 'pixelate' && (height < 4 || width < 4)) return 'images of at least 4 x 4 pixels for pixelate';
   return undefined;
 }
