@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-corrupt-'));
-const NAMES = 'identity, shot_noise, impulse_noise, glass_blur, motion_blur, shear, scale, rotate, brightness, translate, stripe, fog, spatter, dotted_line, zigzag, canny_edges, gaussian_noise, speckle_noise, gaussian_blur, contrast, quantize, line, inverse, pixelate, zoom_blur, defocus_blur';
+const NAMES = 'identity, shot_noise, impulse_noise, glass_blur, motion_blur, shear, scale, rotate, brightness, translate, stripe, fog, spatter, dotted_line, zigzag, canny_edges, gaussian_noise, speckle_noise, gaussian_blur, contrast, quantize, line, inverse, pixelate, zoom_blur, defocus_blur, jpeg_compression, elastic_transform';
 
 describe('idxflow explore with a corruption', () => {
   it('offers every corruption with its severities and released severity in /api/info', async () => {
