@@ -115,12 +115,16 @@ const installedUrls = {
   },
 };
 
-// rxjs's package exports send Node (the "node" condition) to its CommonJS build.
+// rxjs's package exports send Node (the "node" condition) to its CommonJS build, for 'rxjs' and
+// for the modules our packages import values from ('rxjs/internal/Observable', ...): each to the
+// same module of its ES build, so that the bundle holds one copy of each.
 const rxjsRoot = dirname(createRequire(cliRequire.resolve('@idxflow/core')).resolve('rxjs/package.json'));
 const rxjsEsm = {
   name: 'rxjs-esm',
   setup(build) {
-    build.onResolve({ filter: /^rxjs(\/operators)?$/ }, ({ path }) => ({ path: join(rxjsRoot, 'dist/esm', path === 'rxjs' ? 'index.js' : 'operators/index.js') }));
+    build.onResolve({ filter: /^rxjs(\/operators|\/internal\/.+)?$/ }, ({ path }) => ({
+      path: join(rxjsRoot, 'dist/esm', path === 'rxjs' ? 'index.js' : path === 'rxjs/operators' ? 'operators/index.js' : `${path.slice('rxjs/'.length)}.js`),
+    }));
   },
 };
 

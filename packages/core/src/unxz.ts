@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { createRequire } from 'node:module';
 import { IdxflowError, XzError } from './errors.js';
 import { inflateCeiling, inflateLimitError, inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';

@@ -3,7 +3,9 @@
 // pixels in place, or in groups of about `taskImages` images on a worker pool, its arrays
 // staged in shared memory. What differs between them is the job and the worker module.
 import { adoptPixels, OptionError, validate, WorkerPool, workerMap, type Block, type PixelArray, type Run, type TaskStaging } from '@idxflow/core/internal';
-import { concatAll, map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { concatAll } from 'rxjs/internal/operators/concatAll';
+import { map } from 'rxjs/internal/operators/map';
 import type { RunOptions } from './augment.js';
 import { taskGroups } from './taskGroups.js';
 
