@@ -22,14 +22,16 @@ function withoutData(usage) {
   return [...lines.slice(0, start), pointer, ...own, ...lines.slice(end + 1)].join('\n');
 }
 
-const users = Object.entries(COMMANDS).filter(([, c]) => c.usage.includes('\nData:\n')).map(([name]) => `\`${name}\``);
+// Each command's flags and --help are imported on demand (commandTable.ts): all of them here.
+const usages = await Promise.all(Object.entries(COMMANDS).map(async ([name, c]) => [name, (await c.flags()).usage]));
+const users = usages.filter(([, usage]) => usage.includes('\nData:\n')).map(([name]) => `\`${name}\``);
 const sections = [
   '## Flags',
   '',
   `### Data and augmentation (${users.join(', ')})`,
   '',
   block(data.join('\n')),
-  ...Object.entries(COMMANDS).flatMap(([name, c]) => [`### \`${name}\``, '', block(withoutData(c.usage))]),
+  ...usages.flatMap(([name, usage]) => [`### \`${name}\``, '', block(withoutData(usage))]),
 ];
 const text = readFileSync(DOC, 'utf8');
 const at = text.indexOf('\n## Flags\n');

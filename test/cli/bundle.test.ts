@@ -1,13 +1,15 @@
 // The idxflow bin is the esbuild bundle of the CLI (packages/cli/scripts/bundle.mjs): these run
 // it, built afresh from dist/, beside the unbundled dist/main.js the other CLI tests run. What
 // the bundle could get wrong: files found through import.meta.url (worker threads' modules,
-// package.json, the explore page's assets), errors told apart by class across its chunks, and
-// the command each command line reaches.
+// package.json, the explore page's assets), errors told apart by class across its chunks, the
+// command each command line reaches, and what a command loads (its own flags, not every
+// command's: the table imports a command's flags when that command is named).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, raw, ROOT } from '../fixtures/mnist.js';
 
@@ -16,10 +18,31 @@ const BIN = join(CLI_PACKAGE, (JSON.parse(readFileSync(join(CLI_PACKAGE, 'packag
 const dir = mkdtempSync(join(tmpdir(), 'idxflow-cli-bundle-'));
 const run = (entry: string, ...args: string[]) => spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', cwd: dir });
 
+const METAFILE = join(dir, 'meta.json');
+
 beforeAll(() => {
-  const built = spawnSync(process.execPath, [join(CLI_PACKAGE, 'scripts', 'bundle.mjs')], { encoding: 'utf8', cwd: ROOT });
+  const built = spawnSync(process.execPath, [join(CLI_PACKAGE, 'scripts', 'bundle.mjs'), '--metafile', METAFILE], { encoding: 'utf8', cwd: ROOT });
   expect(built.status, built.stderr).toBe(0);
 });
+
+// Node's module hooks, registered with --import: each module loaded appends its URL to $IDXFLOW_LOADED.
+const HOOKS = `data:text/javascript,${encodeURIComponent("import { appendFileSync } from 'node:fs'; export async function load(url, context, next) { appendFileSync(process.env.IDXFLOW_LOADED, url + '\\n'); return next(url, context); }")}`;
+const REGISTER = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(HOOKS)});`)}`;
+
+/** The modules (paths from the repository's root, as esbuild's metafile names them) in the bundle's files that `idxflow ...args` loads. */
+function modulesLoadedBy(...args: string[]): Set<string> {
+  const log = join(dir, `loaded-${args.join('-').replace(/\W+/g, '_')}.txt`);
+  const r = spawnSync(process.execPath, ['--import', REGISTER, BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, IDXFLOW_LOADED: log } });
+  expect(r.status, r.stderr).toBe(0);
+  const outputs = (JSON.parse(readFileSync(METAFILE, 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> }).outputs;
+  const files = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file:')).map((url) => relative(ROOT, fileURLToPath(url)));
+  expect(files).toContain(join('packages', 'cli', 'bundle', 'idxflow.js'));
+  return new Set(files.flatMap((file) => Object.keys(outputs[file.split(sep).join('/')]?.inputs ?? {})));
+}
+
+/** The flag tables of the CLI, a module each: every command's own, and those its flags are made of. */
+const FLAG_TABLES = ['commands/infoFlags', 'commands/previewFlags', 'commands/exportFlags', 'commands/serveFlags', 'commands/exploreFlags', 'commands/mergeManifestsFlags', 'options', 'augmentFlags', 'policyFlags', 'corruptFlags', 'mixFlags', 'taskFlags', 'serverFlags'];
+const cliModule = (name: string): string => `packages/cli/dist/${name}.js`;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The IDX header of `file`: magic and dimensions, read with a DataView (big-endian). */
@@ -101,5 +124,20 @@ describe('the bundled idxflow bin', () => {
     } finally {
       child.kill('SIGTERM');
     }
+  });
+});
+
+describe('what the bundled idxflow loads', () => {
+  it("loads, for info, info's flags and info, and no other command's flags", () => {
+    const loaded = modulesLoadedBy('info', raw('t10k-images-idx3-ubyte'));
+    expect(loaded).toContain(cliModule('commands/infoFlags'));
+    expect(loaded).toContain(cliModule('commands/info'));
+    expect(FLAG_TABLES.filter((name) => name !== 'commands/infoFlags' && loaded.has(cliModule(name)))).toEqual([]);
+  });
+
+  it('lists every command for --help with no flag table loaded, and loads the one asked for by help COMMAND', () => {
+    expect(FLAG_TABLES.filter((name) => modulesLoadedBy('--help').has(cliModule(name)))).toEqual([]);
+    const help = modulesLoadedBy('help', 'merge-manifests');
+    expect(FLAG_TABLES.filter((name) => help.has(cliModule(name)))).toEqual(['commands/mergeManifestsFlags']);
   });
 });

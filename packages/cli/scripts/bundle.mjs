@@ -16,12 +16,16 @@
 // - optional packages imported by the feature that needs them (sharp, ws, TensorFlow.js).
 //
 // Run: node packages/cli/scripts/bundle.mjs (pnpm build and pnpm bench run it, and packing the
-// CLI: its prepack script).
-import { readFileSync, rmSync } from 'node:fs';
+// CLI: its prepack script). `--metafile FILE` also writes esbuild's metafile (which modules each
+// output file holds) to FILE: test/cli/bundle.test.ts reads it to tell what a command loads.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+
+const { metafile } = parseArgs({ options: { metafile: { type: 'string' } } }).values;
 
 const CLI = dirname(fileURLToPath(new URL('../package.json', import.meta.url)));
 const OUT = join(CLI, 'bundle');
@@ -111,12 +115,16 @@ const installedUrls = {
   },
 };
 
-// rxjs's package exports send Node (the "node" condition) to its CommonJS build.
+// rxjs's package exports send Node (the "node" condition) to its CommonJS build, for 'rxjs' and
+// for the modules our packages import values from ('rxjs/internal/Observable', ...): each to the
+// same module of its ES build, so that the bundle holds one copy of each.
 const rxjsRoot = dirname(createRequire(cliRequire.resolve('@idxflow/core')).resolve('rxjs/package.json'));
 const rxjsEsm = {
   name: 'rxjs-esm',
   setup(build) {
-    build.onResolve({ filter: /^rxjs(\/operators)?$/ }, ({ path }) => ({ path: join(rxjsRoot, 'dist/esm', path === 'rxjs' ? 'index.js' : 'operators/index.js') }));
+    build.onResolve({ filter: /^rxjs(\/operators|\/internal\/.+)?$/ }, ({ path }) => ({
+      path: join(rxjsRoot, 'dist/esm', path === 'rxjs' ? 'index.js' : path === 'rxjs/operators' ? 'operators/index.js' : `${path.slice('rxjs/'.length)}.js`),
+    }));
   },
 };
 
@@ -221,6 +229,7 @@ const result = await esbuild.build({
   logLevel: 'warning',
   metafile: true,
 });
+if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
 const outputs = Object.entries(result.metafile.outputs);
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
 console.log(`bundle: ${posix(relative(process.cwd(), OUT))}/ (${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB) from ${Object.keys(result.metafile.inputs).length} modules`);

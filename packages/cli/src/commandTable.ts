@@ -1,32 +1,34 @@
 // The commands of idxflow and how a command line picks one: its flags read and checked, or
-// the text that --help, help COMMAND and --version print. A command's work is imported when it
-// runs (`await import(...)`): the bundled idxflow (scripts/bundle.mjs) then loads, for
-// --version or info, the flag tables and that one command, not every command's packages.
+// the text that --help, help COMMAND and --version print. The table holds what the list of
+// commands shows (name, arguments, summary); a command's flags (`commands/<name>Flags.ts`) and
+// its work (`commands/<name>.ts`) are imported when that command is named (`await import(...)`),
+// so that the bundled idxflow (scripts/bundle.mjs) loads, for info, info's flags and info, not
+// the data, augmentation, policy and export flags of the other commands.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } from './commands/exploreFlags.js';
-import { EXPORT_FLAGS, EXPORT_RULES, exportUsage } from './commands/exportFlags.js';
-import { INFO_FLAGS, infoUsage } from './commands/infoFlags.js';
-import { inflateRatioOf } from './options.js';
-import { MERGE_FLAGS, mergeUsage } from './commands/mergeManifestsFlags.js';
-import { PREVIEW_FLAGS, PREVIEW_RULES, previewUsage } from './commands/previewFlags.js';
-import { SERVE_FLAGS, SERVE_RULES, serveUsage } from './commands/serveFlags.js';
+import { inflateRatioOf } from './inflateRatioFlag.js';
 import { parseCommandLine, resolvePath, type CommandLine, type FlagRule, type FlagTable } from './flags.js';
 import { shown } from './numbers.js';
 import { UsageError } from './usageError.js';
 import { VERSION } from './version.js';
 import { InterruptedError } from './interruptedError.js';
 
-/** One command: its flags and their rules, its --help, how many arguments it takes, what it does. */
+/** A command's flags, their rules and its --help: what its `commands/<name>Flags.ts` defines. */
+export interface CommandFlags {
+  flags: FlagTable;
+  rules?: readonly FlagRule[];
+  usage: string;
+}
+
+/** One command: what the list of commands shows, its flags (imported when asked for), what it does. */
 export interface Command {
   /** The arguments' names in the command list ("FILE"). */
   args?: string;
   summary: string;
-  flags: FlagTable;
-  rules?: readonly FlagRule[];
-  usage: string;
   /** Most positional arguments (FILE, DIR). */
   arguments: number;
+  /** Its flags, rules and --help, from the module that defines them, imported when called. */
+  flags(): Promise<CommandFlags>;
   run(line: CommandLine): Promise<void>;
 }
 
@@ -34,48 +36,56 @@ export const COMMANDS: Record<string, Command> = {
   info: {
     args: 'FILE',
     summary: 'type, dimensions and record count of an IDX file (raw or .gz)',
-    flags: INFO_FLAGS,
-    usage: infoUsage,
+    flags: async () => {
+      const { INFO_FLAGS, infoUsage } = await import('./commands/infoFlags.js');
+      return { flags: INFO_FLAGS, usage: infoUsage };
+    },
     arguments: 1,
     run: async ({ positionals, values }) => (await import('./commands/info.js')).info({ positionals: positionals.map((p) => resolvePath(p)), json: values.json === true, maxInflateRatio: inflateRatioOf(values['max-inflate-ratio']) }, process.stdout),
   },
   preview: {
     summary: 'PNG contact sheet of augmented digits',
-    flags: PREVIEW_FLAGS,
-    rules: PREVIEW_RULES,
-    usage: previewUsage,
+    flags: async () => {
+      const { PREVIEW_FLAGS, PREVIEW_RULES, previewUsage } = await import('./commands/previewFlags.js');
+      return { flags: PREVIEW_FLAGS, rules: PREVIEW_RULES, usage: previewUsage };
+    },
     arguments: 0,
     run: async ({ values }) => void process.stdout.write(`wrote ${await (await import('./commands/preview.js')).preview(values)}\n`),
   },
   export: {
     summary: 'write the (augmented) dataset as IDX, NPY/NPZ, PNG folders, WebDataset shards or Hugging Face Parquet',
-    flags: EXPORT_FLAGS,
-    rules: EXPORT_RULES,
-    usage: exportUsage,
+    flags: async () => {
+      const { EXPORT_FLAGS, EXPORT_RULES, exportUsage } = await import('./commands/exportFlags.js');
+      return { flags: EXPORT_FLAGS, rules: EXPORT_RULES, usage: exportUsage };
+    },
     arguments: 0,
     run: runExport,
   },
   serve: {
     summary: 'stream augmented batches to trainers over HTTP and WebSocket',
-    flags: SERVE_FLAGS,
-    rules: SERVE_RULES,
-    usage: serveUsage,
+    flags: async () => {
+      const { SERVE_FLAGS, SERVE_RULES, serveUsage } = await import('./commands/serveFlags.js');
+      return { flags: SERVE_FLAGS, rules: SERVE_RULES, usage: serveUsage };
+    },
     arguments: 0,
     run: runServe,
   },
   explore: {
     summary: 'a local web page to choose augmentations by looking at them',
-    flags: EXPLORE_FLAGS,
-    rules: EXPLORE_RULES,
-    usage: exploreUsage,
+    flags: async () => {
+      const { EXPLORE_FLAGS, EXPLORE_RULES, exploreUsage } = await import('./commands/exploreFlags.js');
+      return { flags: EXPLORE_FLAGS, rules: EXPLORE_RULES, usage: exploreUsage };
+    },
     arguments: 0,
     run: runExplore,
   },
   'merge-manifests': {
     args: 'DIR',
     summary: 'join the manifests of the parts of a split export',
-    flags: MERGE_FLAGS,
-    usage: mergeUsage,
+    flags: async () => {
+      const { MERGE_FLAGS, mergeUsage } = await import('./commands/mergeManifestsFlags.js');
+      return { flags: MERGE_FLAGS, usage: mergeUsage };
+    },
     arguments: 1,
     run: async ({ positionals, values }) => void process.stdout.write(`${await (await import('./commands/mergeManifests.js')).mergeCommand(positionals[0] === undefined ? undefined : resolvePath(positionals[0]), values)}\n`),
   },
@@ -148,9 +158,10 @@ export type Invocation = { kind: 'print'; text: string } | { kind: 'run'; comman
 
 /**
  * Reads a command line (without "node idxflow"): every flag checked against its bounds and
- * every rule, before any work. Throws a UsageError (one line, exit code 2) for one that cannot run.
+ * every rule, before any work. Rejects with a UsageError (one line, exit code 2) for one that
+ * cannot run. Only the named command's flags are imported; the list of commands needs none.
  */
-export function readCommandLine(argv: readonly string[]): Invocation {
+export async function readCommandLine(argv: readonly string[]): Promise<Invocation> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-v') {
     if (rest.length > 0) throw new UsageError(`Expected nothing after ${name} but received ${shown(rest[0])}`);
@@ -158,11 +169,12 @@ export function readCommandLine(argv: readonly string[]): Invocation {
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     if (rest.length > 1) throw new UsageError(`Expected at most one COMMAND after help but received ${rest.length}`);
-    return { kind: 'print', text: rest.length === 1 ? commandOf(rest[0]).usage : usage() };
+    return { kind: 'print', text: rest.length === 1 ? (await commandOf(rest[0]).flags()).usage : usage() };
   }
   const command = commandOf(name);
-  const line = parseCommandLine(name, rest, command.flags, command.rules, command.arguments);
-  if (line.values.help === true) return { kind: 'print', text: command.usage };
+  const { flags, rules, usage: help } = await command.flags();
+  const line = parseCommandLine(name, rest, flags, rules, command.arguments);
+  if (line.values.help === true) return { kind: 'print', text: help };
   if (command.args && line.positionals.length === 0) throw new UsageError(`Expected ${command.args} for idxflow ${name} but received none (idxflow help ${name} shows its usage)`);
   return { kind: 'run', command, line };
 }

@@ -4,7 +4,8 @@
 import { COLLECTION_ENTRIES, csv, DATASET_CARDS, DATASETS, datasetEntry, imageFolder, mnistC, mnistCFiles, imageFolderClasses, npy, npz, parquet, parquetClassNames, type Block, type CatalogEntry, type DatasetCard } from '@idxflow/core';
 import type { Observable } from 'rxjs';
 import { UsageError } from './usageError.js';
-import { choice, datasetIds, FILE_SOURCES, inflateRatioOf, MAX_SAMPLES, npyFiles, parquetFiles } from './options.js';
+import { choice, datasetIds, FILE_SOURCES, MAX_SAMPLES, npyFiles, parquetFiles } from './options.js';
+import { inflateRatioOf } from './inflateRatioFlag.js';
 import { integerIn, shown } from './numbers.js';
 import { idx, takeSamples, type DatasetProgress, type Split } from '@idxflow/core';
 

@@ -2,10 +2,10 @@
 import { VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<void> {
-  // --version alone is answered before the command table, which loads every command's flags.
+  // --version alone is answered before the command table is imported.
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) return void process.stdout.write(`${VERSION}\n`);
   const { readCommandLine } = await import('./commandTable.js');
-  const invocation = readCommandLine(argv);
+  const invocation = await readCommandLine(argv);
   if (invocation.kind === 'print') return void process.stdout.write(`${invocation.text}\n`);
   await invocation.command.run(invocation.line);
 }

@@ -2,12 +2,13 @@
 // the thread and normalisation flags of export and serve. What the flags select is read in
 // dataSources.ts, which only a running command imports.
 import { availableParallelism } from 'node:os';
-import { DATASET_NAMES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_INFLATE_RATIO, MEDMNIST_RGB_SUBSETS, MNIST_C_CORRUPTIONS } from '@idxflow/core';
+import { DATASET_NAMES, DEFAULT_MAX_IMAGE_PIXELS, MEDMNIST_RGB_SUBSETS, MNIST_C_CORRUPTIONS } from '@idxflow/core';
 import { AUGMENT_FLAGS, AUGMENT_RULES } from './augmentFlags.js';
 import { POLICY_FLAGS, POLICY_RESAMPLE_FLAGS, POLICY_RULES } from './policyFlags.js';
 import { UsageError } from './usageError.js';
 import { HELP_FLAG, resolvePath, usageOf, type FlagRule, type FlagSpec } from './flags.js';
 import { decimalIn, integerIn, shown } from './numbers.js';
+import { MAX_INFLATE_RATIO_FLAG } from './inflateRatioFlag.js';
 
 export { augmentOptions } from './augmentFlags.js';
 export { policyOf } from './policyFlags.js';
@@ -33,22 +34,6 @@ export function npyFiles(value: unknown): [string, string] {
   const parts = String(value).split(',');
   if (parts.length !== 2 || parts.some((p) => p === '')) throw new UsageError(`Expected IMAGES.npy,LABELS.npy for --npy but received ${shown(String(value))}`);
   return [resolvePath(parts[0]), resolvePath(parts[1])];
-}
-
-/** The most a --max-inflate-ratio may be: past deflate's own 1032, any ratio is the same as none. */
-const MAX_INFLATE_RATIO = 1032;
-
-/** --max-inflate-ratio of the commands that read compressed files. */
-export const MAX_INFLATE_RATIO_FLAG: FlagSpec = {
-  type: 'string',
-  arg: 'N',
-  help: `the most bytes a compressed byte (.gz, zip and npz members) may inflate to beyond a file's first 64 MiB, 1 to ${MAX_INFLATE_RATIO}: more stops a decompression bomb (default ${DEFAULT_MAX_INFLATE_RATIO})`,
-  check: (t) => inflateRatioOf(t),
-};
-
-/** --max-inflate-ratio as a number; undefined when not given. */
-export function inflateRatioOf(text: unknown): number | undefined {
-  return typeof text === 'string' ? integerIn('max-inflate-ratio', text, 1, MAX_INFLATE_RATIO) : undefined;
 }
 
 /** The largest --max-image-pixels: 65535 x 65535 (any dimension sharp reads) rounded up to 2^32 - 1. */

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { GzipDecoder } from './gzip/decoder.js';
 import { inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';
 import { operate } from './operate.js';

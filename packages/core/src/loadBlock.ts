@@ -1,4 +1,6 @@
-import { lastValueFrom, toArray, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
+import { toArray } from 'rxjs/internal/operators/toArray';
 import { checkBlock, joinBlocks, type Block, type PixelArray } from './block.js';
 import { BlockMismatchError } from './errors.js';
 

@@ -4,7 +4,9 @@
 // `error` (which unsubscribes upstream), never up the stack of whoever called `next`. Without it
 // an exception thrown in a handler passed to `subscribe()` escapes as an uncaught error beside
 // a stream that goes on, or completes, as if nothing happened.
-import { Observable, Subscriber, type Subscription } from 'rxjs';
+import type { Observable, Subscriber, Subscription } from 'rxjs';
+import { Observable as RxObservable } from 'rxjs/internal/Observable';
+import { Subscriber as RxSubscriber } from 'rxjs/internal/Subscriber';
 import { completing, DemandWindow } from './flow.js';
 
 /** What a stage does with each notification from upstream; a handler left out passes it on. */
@@ -20,7 +22,7 @@ export interface StageHandlers<T> {
   finalize?: () => void;
 }
 
-class StageSubscriber<T> extends Subscriber<T> {
+class StageSubscriber<T> extends RxSubscriber<T> {
   constructor(destination: Subscriber<unknown>, handlers: StageHandlers<T>) {
     super(destination);
     const { next, error, complete, finalize } = handlers;
@@ -105,7 +107,7 @@ export interface SinkHandlers<T> {
  * ```
  */
 export function consume<T>(source: Observable<T>, handlers: SinkHandlers<T>): Subscription {
-  const end = new Subscriber<T>({ next: () => undefined, error: handlers.error, complete: () => undefined });
+  const end = new RxSubscriber<T>({ next: () => undefined, error: handlers.error, complete: () => undefined });
   operate(source, end, { next: handlers.next, complete: () => {
     handlers.complete();
     end.unsubscribe();
@@ -152,7 +154,7 @@ export function settle(subscriber: Subscriber<unknown>, work: Promise<unknown>):
  * ```
  */
 export function produce<T>(window: number, body: (emit: (value: T) => Promise<void>, subscriber: Subscriber<T>, signal: AbortSignal) => Promise<void>): Observable<T> {
-  return new Observable<T>((subscriber) => {
+  return new RxObservable<T>((subscriber) => {
     const demand = new DemandWindow(window);
     const ended = new AbortController();
     const stopped = new Promise<void>((resolve) => ended.signal.addEventListener('abort', () => resolve(), { once: true }));

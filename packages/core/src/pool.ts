@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { defer, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
 import Tinypool from 'tinypool';
 import { orderedAsync } from './stages/mapAsync.js';
 import { integer } from './validate.js';

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { createRequire } from 'node:module';
 import { IdxflowError, XzError } from './errors.js';
 import { inflateCeiling, inflateLimitError, inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';
@@ -12,8 +13,11 @@ export interface UnxzOptions extends InflateLimitOptions {
   file?: string;
 }
 
-// xz-decompress is a CommonJS bundle whose named exports Node's ESM loader cannot see.
-const { XzReadableStream } = createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress');
+// xz-decompress is a CommonJS bundle whose named exports Node's ESM loader cannot see. It is
+// required when a first xz stream is decoded, not when core is imported (rarely needed: 26 kB
+// of JavaScript with its WebAssembly inline).
+let xzDecompress: typeof import('xz-decompress') | undefined;
+const xzStream = (): (typeof import('xz-decompress'))['XzReadableStream'] => (xzDecompress ??= createRequire(import.meta.url)('xz-decompress') as typeof import('xz-decompress')).XzReadableStream;
 
 const MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]; // "\xfd7zXZ\0", the xz stream header
 
@@ -78,6 +82,7 @@ export function unxz(options: UnxzOptions = {}): OperatorFunction<Uint8Array, Ui
         state.wake?.();
       };
       const decode = async (): Promise<void> => {
+        const XzReadableStream = xzStream();
         reader = new XzReadableStream(compressedSide(queue, state)).getReader();
         const window = new DemandWindow(2);
         let inflated = 0;

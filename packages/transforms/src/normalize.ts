@@ -1,5 +1,6 @@
 import { checkBlock, checkRows, gatherRows, isRows, layoutOf, reusablePixels, sampleSize, type Block, type Run } from '@idxflow/core/internal';
-import { map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { map } from 'rxjs/internal/operators/map';
 import { byteTable, normalizeInPlace } from './augmentImages.js';
 import { gatherLookup, lookupBytes } from './kernels/index.js';
 import { normalizationOf, type NormalizeOptions } from './spec.js';

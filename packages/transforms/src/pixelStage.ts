@@ -19,7 +19,9 @@ import {
   type Run,
   type TaskStaging,
 } from '@idxflow/core/internal';
-import { concatAll, map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { concatAll } from 'rxjs/internal/operators/concatAll';
+import { map } from 'rxjs/internal/operators/map';
 import type { RunOptions } from './augment.js';
 import { taskGroups } from './taskGroups.js';
 

@@ -1,5 +1,6 @@
 import { allocateBlock, BlockMismatchError, copySample, OptionError, permutation, RandomStage, validate, type Block } from '@idxflow/core/internal';
-import { concatMap, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { concatMap } from 'rxjs/internal/operators/concatMap';
 import { checkTaskInput, MAX_TASKS, selectedTasks, type TaskRunOptions } from './taskStages.js';
 
 /** Options of `splitTasks()`. */

@@ -1,7 +1,8 @@
 // The grouping before the worker pool: consecutive inputs go to a worker as one task, so the
 // pool's fixed cost per task (about 0.1 ms) is paid per thousand images, not per batch.
 import { emit, holdUntil, operate, runLength, type Run } from '@idxflow/core/internal';
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 
 /**
  * Groups consecutive inputs into one array per worker task, up to `limit` images (an input is

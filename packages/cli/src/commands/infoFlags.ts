@@ -1,7 +1,7 @@
 // The flags of `idxflow info` and its --help, apart from the reading of the header (info.ts),
 // which commandTable.ts imports only when info runs.
 import { HELP_FLAG, usageOf, type FlagSpec } from '../flags.js';
-import { MAX_INFLATE_RATIO_FLAG } from '../options.js';
+import { MAX_INFLATE_RATIO_FLAG } from '../inflateRatioFlag.js';
 
 export const INFO_FLAGS = {
   json: { type: 'boolean', help: 'print {"type":"u8","dims":[60000,28,28],"count":60000}' },

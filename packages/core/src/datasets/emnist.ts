@@ -3,7 +3,11 @@
 // The members are streamed out of the zip (see `fromZipMember`), never extracted.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defer, from, map, switchMap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { map } from 'rxjs/internal/operators/map';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';

@@ -1,4 +1,10 @@
-import { map, Observable, switchMap, toArray, zip, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { map } from 'rxjs/internal/operators/map';
+import type { Observable } from 'rxjs';
+import { Observable as RxObservable } from 'rxjs/internal/Observable';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
+import { toArray } from 'rxjs/internal/operators/toArray';
+import { zip } from 'rxjs/internal/observable/zip';
 import type { Block } from '../block.js';
 import { DatasetMismatchError, IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';
@@ -66,7 +72,7 @@ function checkPublished(file: string, header: IdxHeader, published: PublishedSha
 
 /** The header of an IDX file: reads until it is decoded (a chunk or so), then stops reading. */
 function headerOf(input: IdxInput, images: boolean, options: IdxPairOptions): Observable<IdxHeader> {
-  return new Observable<IdxHeader>((subscriber) =>
+  return new RxObservable<IdxHeader>((subscriber) =>
     decoded(input, options)
       .pipe(
         decodeIdx({
@@ -120,7 +126,7 @@ function labelsOf(input: IdxInput, options: InflateLimitOptions): Observable<Uin
 
 function toBlocks(imagesFile: string, labelsFile: string, labels: Uint8Array): OperatorFunction<IdxRecords, Block<Uint8Array>> {
   return (source) =>
-    new Observable<Block<Uint8Array>>((subscriber) => {
+    new RxObservable<Block<Uint8Array>>((subscriber) => {
       // The headers were compared before; this guards against a file changed since.
       let checked = false;
       const check = (count: number): void => {

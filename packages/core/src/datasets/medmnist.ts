@@ -2,7 +2,13 @@
 // (`<name>.npz`, and `<name>_64.npz`, `_128`, `_224` at the larger sizes) holding
 // `{train,val,test}_images` (n, h, w) and `{train,val,test}_labels` (n, 1), or (n, 14) for
 // ChestMNIST's multi-label findings. The grey subsets are read; the RGB ones are refused.
-import { defer, from, map, Observable, switchMap, toArray } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { map } from 'rxjs/internal/operators/map';
+import type { Observable } from 'rxjs';
+import { Observable as RxObservable } from 'rxjs/internal/Observable';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
+import { toArray } from 'rxjs/internal/operators/toArray';
 import type { Block } from '../block.js';
 import { DatasetMismatchError, NpyFormatError, OptionError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
@@ -89,7 +95,7 @@ function labelTable(file: string, groups: NpyRecords[], columns: number): LabelT
 
 /** The images member streamed as Blocks carrying the labels (and matrix) read before. */
 function imageBlocks(file: string, images: Observable<Uint8Array>, table: LabelTable, size: number, declaredBytes: number): Observable<Block<Uint8Array>> {
-  return new Observable<Block<Uint8Array>>((subscriber) =>
+  return new RxObservable<Block<Uint8Array>>((subscriber) =>
     operate(images.pipe(decodeNpy({ file, declaredBytes })), subscriber, {
       next({ header, first, count, bytes }) {
         const [n, h, w] = header.shape;

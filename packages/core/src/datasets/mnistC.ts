@@ -4,7 +4,10 @@
 // (images n x h x w), so its output reads back here too.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defer, from, switchMap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError, OptionError } from '../errors.js';
 import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';

@@ -1,5 +1,11 @@
 // The NPY and NPZ exports read back as sources (a round trip), and Keras' mnist.npz.
-import { defer, from, map, Observable, switchMap, toArray } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { map } from 'rxjs/internal/operators/map';
+import type { Observable } from 'rxjs';
+import { Observable as RxObservable } from 'rxjs/internal/Observable';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
+import { toArray } from 'rxjs/internal/operators/toArray';
 import type { Block, PixelArray } from '../block.js';
 import { DatasetMismatchError, NpyFormatError } from '../errors.js';
 import { decodeNpy, type NpyHeader, type NpyRecords } from '../npy/decode.js';
@@ -63,7 +69,7 @@ const NPY_IMAGES: NpyImageRule = {
 
 /** Blocks from the decoded images, with `labels` (read before) and indices. */
 function imageBlocks(images: NpyInput, labels: Uint8Array, labelsName: string, rule: NpyImageRule): Observable<Block<PixelArray>> {
-  return new Observable<Block<PixelArray>>((subscriber) =>
+  return new RxObservable<Block<PixelArray>>((subscriber) =>
     operate(images.bytes().pipe(decodeNpy({ file: images.name, declaredBytes: images.declaredBytes })), subscriber, {
       next({ header, first, count, bytes }) {
         const [n, h, w] = header.shape;

@@ -2,19 +2,26 @@
 // (an unsubscribe, Ctrl-C) terminates at once, whatever hyparquet is doing in it. A thread
 // released without an abort waits, idle and unreferenced, for the next reader: starting one
 // (and loading hyparquet in it) costs more than reading a small file.
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { FileMetaData } from 'hyparquet';
 import { ParquetFormatError, WorkerThreadError } from '../errors.js';
 import type { ParquetReply, ParquetRequest } from './parquetWorker.js';
 
 type Request = { path: string } & ({ kind: 'metadata' } | { kind: 'rows'; start: number; end: number; columns: string[] } | { kind: 'forget' });
 
+/** A thread running parquetWorker.ts: node:worker_threads is required then, not by every import of core. */
+function startThread(): Worker {
+  const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+  return new threads.Worker(new URL('./parquetWorker.js', import.meta.url));
+}
+
 /** At most one thread waiting for its next reader. */
 const idle: ParquetThread[] = [];
 
 /** One worker thread that reads Parquet files with hyparquet; `close()` (or the signal) ends it. */
 export class ParquetThread {
-  private readonly worker = new Worker(new URL('./parquetWorker.js', import.meta.url));
+  private readonly worker = startThread();
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private next = 0;
   private ended: WorkerThreadError | undefined;

@@ -5,7 +5,9 @@
 // and counted rather than end the read (notMNIST's archives hold some).
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { lastValueFrom, map, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
+import { map } from 'rxjs/internal/operators/map';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

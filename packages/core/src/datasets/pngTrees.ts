@@ -4,7 +4,10 @@
 // checksum is known) is extracted once into the cache, and the tree read from there.
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defer, from, switchMap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';

@@ -1,7 +1,13 @@
 // QMNIST (Yadav and Bottou 2019): MNIST rebuilt from NIST Special Database 19, with the full
 // 60,000-digit test set and the provenance of every digit. Labels are IDX i32 tables of 8
 // columns; column 0 is the class, the others trace the digit to its NIST writer.
-import { defer, from, lastValueFrom, map, switchMap, toArray, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
+import { map } from 'rxjs/internal/operators/map';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
+import { toArray } from 'rxjs/internal/operators/toArray';
 import type { Block } from '../block.js';
 import { IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

@@ -1,7 +1,10 @@
 // Sign Language MNIST (Kaggle, 2017): American Sign Language letters as 28 x 28 grey images, in
 // CSV rows `label,pixel1,...,pixel784` with a header. Kaggle serves it only to signed-in users, so
 // it has no mirror here: the files are found in `dir` or the cache.
-import { defer, from, switchMap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import * as validate from '../validate.js';
 import { csv } from './csv.js';

@@ -1,4 +1,7 @@
-import { defer, from, switchMap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { from } from 'rxjs/internal/observable/from';
+import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
 import { idxInput, idxPair } from './idx.js';

@@ -26,15 +26,13 @@ export const bitsAt = (buf: Uint8Array, pos: number, mask: number): number => {
   return ((buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16)) >>> (pos & 7)) & mask;
 };
 
-/** REVERSED[i] is the 15-bit reversal of i. */
+/**
+ * REVERSED[i] is the 15-bit reversal of i: that of i >> 1 moved down a bit, with i's lowest bit
+ * on top. One step an entry, not fifteen: the table is built when core is imported.
+ */
 const REVERSED = ((): Uint16Array => {
   const r = new Uint16Array(1 << MAX_BITS);
-  for (let i = 0; i < r.length; i++) {
-    let x = i;
-    let y = 0;
-    for (let b = 0; b < MAX_BITS; b++, x >>= 1) y = (y << 1) | (x & 1);
-    r[i] = y;
-  }
+  for (let i = 1; i < r.length; i++) r[i] = (r[i >> 1] >> 1) | ((i & 1) << (MAX_BITS - 1));
   return r;
 })();
 

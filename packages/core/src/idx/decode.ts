@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { IdxFormatError } from '../errors.js';
 import { operate } from '../operate.js';
 import { IDX_TYPES, idxTypeByCode, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';

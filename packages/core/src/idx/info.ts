@@ -2,7 +2,9 @@
 // know a file's shape before it reads it. A .gz is inflated a chunk or so, and its declared size
 // is checked against the inflate ceiling, so a decompression bomb is refused without inflating it.
 import { open } from 'node:fs/promises';
-import { lastValueFrom, Observable, reduce } from 'rxjs';
+import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
+import { Observable } from 'rxjs/internal/Observable';
+import { reduce } from 'rxjs/internal/operators/reduce';
 import { gunzip } from '../gunzip.js';
 import { DEFAULT_MAX_INFLATE_RATIO, inflateCeiling, inflateLimitError, type InflateLimitOptions } from '../inflateLimit.js';
 import { fromFile } from '../sources/file.js';

@@ -1,5 +1,6 @@
 // Records of an NPY byte stream (see ./header.ts for the header), in C order after the header.
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { NpyFormatError } from '../errors.js';
 import { operate } from '../operate.js';
 import { concatBytes } from '../sources/bytes.js';

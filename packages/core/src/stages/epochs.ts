@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import type { Block, PixelArray } from '../block.js';
 import { emit } from '../flow.js';
 import { operate } from '../operate.js';

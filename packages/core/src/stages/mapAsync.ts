@@ -1,4 +1,6 @@
-import { defer, Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { defer } from 'rxjs/internal/observable/defer';
+import { Observable } from 'rxjs/internal/Observable';
 import { emit, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';
 import { integer } from '../validate.js';

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { allocateBlock, checkBlock, copySamples, sliceBlock, type Block } from '../block.js';
 import { BlockMismatchError } from '../errors.js';
 import { operate } from '../operate.js';

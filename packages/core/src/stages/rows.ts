@@ -3,7 +3,8 @@
 // (`augment()`, `normalize()`) gathers them in its own pass, on its workers: the main thread
 // then copies no pixels, where a shuffle's gather (random 784-byte reads from a 47 MB epoch) is
 // otherwise its largest cost. `gather()` turns them into Blocks for everything else.
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { allocateBlock, blockLength, checkBlock, copySample, labelMatrixColumns, sharedArray, softLabelClasses, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
 import { operate } from '../operate.js';
 import { BlockMismatchError } from '../errors.js';

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { operate } from '../operate.js';
 import { integer } from '../validate.js';
 import { checkRun, checked, runItems } from './regroup.js';

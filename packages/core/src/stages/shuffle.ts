@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { blockLength, checkBlock, joinBlocks, type Block, type PixelArray } from '../block.js';
 import { DemandWindow, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { Observable } from 'rxjs/internal/Observable';
 import { allocateBlock, blockLength, checkBlock, copySample, type Block, type PixelArray } from '../block.js';
 import { operate } from '../operate.js';
 import { permutation, randomUniform, RandomStage, streamKey } from '../rng.js';

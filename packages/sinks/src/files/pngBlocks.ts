@@ -1,5 +1,6 @@
 import { checkBlock, workerMap, type Block, type TaskStaging } from '@idxflow/core/internal';
-import { map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { map } from 'rxjs/internal/operators/map';
 import { encodeGreyPngs, type GreyPngs } from './png.js';
 import { exportDeflate, type PngTask } from './pngWorker.js';
 import { BlockMismatchError } from '@idxflow/core';

@@ -1,6 +1,7 @@
 import { validate, type Block } from '@idxflow/core/internal';
 import type { Tensor2D, Tensor4D, data } from '@tensorflow/tfjs';
-import { tap, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { tap } from 'rxjs/internal/operators/tap';
 import { refuseUnstored } from '../stores.js';
 import { importTensorFlow, type TensorFlow } from './tfjs.js';
 import { toTensors, type TensorBatch } from './toTensors.js';
