@@ -3,13 +3,11 @@
 // gives computes the same bytes, a sample names the corruption and its severity, and every bad
 // request (a name, a severity, a policy beside it, an image size its recipe refuses) is a 400
 // with a JSON error while the server keeps serving.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
-import { ROOT } from '../fixtures/mnist.js';
+import { expectCodeDraws, fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
 let server: RunningExplore;
@@ -70,18 +68,9 @@ describe('idxflow explore with a corruption', () => {
   }
 
   it('gives TypeScript that computes the same draws with augment() and corrupt()', async () => {
-    const { header, pixels } = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=3&rotate=10&corrupt=shot_noise:4`);
-    expect(header.code).toContain("corrupt({ name: 'shot_noise', severity: 4 }, { seed: 3 })");
-    const file = join(ROOT, `.explore-corrupt-code-${process.pid}.ts`);
-    writeFileSync(file, `${header.code}\nprocess.stdout.write(JSON.stringify([0, 1, 2].map((r) => [0, 1].map((j) => Buffer.from(draw(r, j)).toString('hex')))));\n`);
-    try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: ROOT });
-      expect(run.stderr).toBe('');
-      const draws = JSON.parse(run.stdout) as string[][];
-      for (let r = 0; r < 3; r++) for (let j = 0; j < 2; j++) expect(draws[r][j], `row ${r}, draw ${j}`).toBe(pixels.subarray((r * 3 + 1 + j) * 784, (r * 3 + 2 + j) * 784).toString('hex'));
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const grid = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=3&rotate=10&corrupt=shot_noise:4`);
+    expect(grid.header.code).toContain("corrupt({ name: 'shot_noise', severity: 4 }, { seed: 3 })");
+    expectCodeDraws(grid, 'explore-corrupt-code');
   });
 
   it("names a sample's corruption and the severity it ran at (the released one when none is given)", async () => {

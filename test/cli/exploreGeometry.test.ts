@@ -1,12 +1,10 @@
 // `idxflow explore` with torchvision's RandomResizedCrop and RandomPerspective: the grid draws
 // what the export command it gives writes, and one sample's view reports the box and corners.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
-import { ROOT } from '../fixtures/mnist.js';
+import { expectCodeDraws, fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
 let server: RunningExplore;
@@ -46,17 +44,8 @@ describe('idxflow explore with the resized crop and the perspective', () => {
   });
 
   it('gives TypeScript that computes the same draws with augment()', async () => {
-    const { pixels, header } = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=8&${GEOMETRY}`);
-    const file = join(ROOT, `.explore-geometry-code-${process.pid}.ts`);
-    writeFileSync(file, `${header.code}\nprocess.stdout.write(JSON.stringify([0, 1, 2].map((r) => [0, 1].map((j) => Buffer.from(draw(r, j)).toString('hex')))));\n`);
-    try {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', cwd: ROOT });
-      expect(run.stderr).toBe('');
-      const draws = JSON.parse(run.stdout) as string[][];
-      for (let r = 0; r < 3; r++) for (let j = 0; j < 2; j++) expect(draws[r][j], `row ${r}, draw ${j}`).toBe(pixels.subarray((r * 3 + 1 + j) * 784, (r * 3 + 2 + j) * 784).toString('hex'));
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const grid = await fetchGrid(`${server.url}/api/grid?indices=5,9999,123&draws=2&epoch=1&seed=8&${GEOMETRY}`);
+    expectCodeDraws(grid, 'explore-geometry-code');
   });
 
   it("reports each sample's box and corners within the flags' ranges, and its resampling, over 40 draws", async () => {
