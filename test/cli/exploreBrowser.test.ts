@@ -71,6 +71,15 @@ function cellBytes(row: number, col: number): Promise<number[] | string> {
   }, [row, col]);
 }
 
+/** Runs the page's export command (7 copies of MNIST's test split) and expects the draws of the grid's first `rows` rows to be the images it wrote. */
+async function expectDrawsExported(command: string, rows: number): Promise<void> {
+  const grid = await page.evaluate(() => window.explore.grid);
+  const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
+  for (let row = 0; row < rows; row++) {
+    for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
+  }
+}
+
 async function clickCell(row: number, col: number): Promise<void> {
   const origin = await page.evaluate(([row, col]) => window.explore.cellOrigin(window.explore.grid, row, col), [row, col]);
   const box = (await page.locator('#grid').boundingBox())!;
@@ -163,11 +172,7 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     await move('invert-p', 1);
     const command = (await page.locator('#command').textContent())!;
     expect(command).toBe('idxflow export --dataset mnist --split test --blur 3 --posterize 4 --invert 1 --seed 0 --copies 7 --out explore-export');
-    const grid = await page.evaluate(() => window.explore.grid);
-    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
-    for (let row = 0; row < 3; row++) {
-      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
-    }
+    await expectDrawsExported(command, 3);
     await clickCell(1, 2);
     const draws = await page.locator('#sample-draws').textContent();
     expect(draws).toMatch(/blur3 × 3, sigma \d/);
@@ -182,11 +187,7 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     await move('perspective-d', 0.4);
     const command = (await page.locator('#command').textContent())!;
     expect(command).toBe('idxflow export --dataset mnist --split test --resized-crop 1 --perspective 0.4 --seed 0 --copies 7 --out explore-export');
-    const grid = await page.evaluate(() => window.explore.grid);
-    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
-    for (let row = 0; row < 3; row++) {
-      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
-    }
+    await expectDrawsExported(command, 3);
     await clickCell(1, 2);
     const draws = (await page.locator('#sample-draws').textContent())!;
     expect(draws).toMatch(/resized crop\d+ × \d+ at \(\d+, \d+\)/);
@@ -201,11 +202,7 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     await move('rand-augment-magnitude', 12);
     const command = (await page.locator('#command').textContent())!;
     expect(command).toBe('idxflow export --dataset mnist --split test --rand-augment 2:12 --seed 0 --copies 7 --out explore-export');
-    const grid = await page.evaluate(() => window.explore.grid);
-    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
-    for (let row = 0; row < 3; row++) {
-      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
-    }
+    await expectDrawsExported(command, 3);
     await clickCell(1, 2);
     const draws = (await page.locator('#sample-draws').textContent())!;
     // The policy's row: two of RandAugment's ops, each with its magnitude when it has one.
@@ -229,11 +226,7 @@ describe.skipIf(!present && !ci)('idxflow explore in chromium', () => {
     await move('corrupt-severity', '2');
     const command = (await page.locator('#command').textContent())!;
     expect(command).toBe('idxflow export --dataset mnist --split test --corrupt shot_noise:2 --seed 0 --copies 7 --out explore-export');
-    const grid = await page.evaluate(() => window.explore.grid);
-    const all = runExport(command, join(mkdtempSync(join(tmpdir(), 'idxflow-explore-')), 'out'));
-    for (let row = 0; row < 3; row++) {
-      for (let j = 0; j < 7; j++) expect(Buffer.from((await cellBytes(row, j + 1)) as number[]).equals(all.image(j * 10000 + grid.indices[row])), `row ${row}, draw ${j}`).toBe(true);
-    }
+    await expectDrawsExported(command, 3);
     await clickCell(1, 2);
     expect(await page.locator('#sample-draws').textContent()).toContain('corruptionshot_noise, severity 2');
     // A value the server refuses, typed into the box: its one-line message, the box red, no crash.
