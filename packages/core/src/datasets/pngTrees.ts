@@ -6,7 +6,6 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
@@ -68,7 +67,7 @@ function treeBlocks(spec: TreeSpec, classes: (root: string) => Promise<readonly 
     const top = await treeRoot(await resolveTree(spec, options), spec.folder);
     return { top, names: await classes(top) };
   };
-  return defer(() => from(found())).pipe(switchMap(({ top, names }) => pngTree({ root: top, classes: names, size: spec.size, wide, onSkip: options.onSkip ?? (() => undefined) })));
+  return defer(() => found()).pipe(switchMap(({ top, names }) => pngTree({ root: top, classes: names, size: spec.size, wide, onSkip: options.onSkip ?? (() => undefined) })));
 }
 
 /** The folder holding the class folders: `root` itself, or `root/<folder>` (an archive extracted into the cache keeps its top folder). */
