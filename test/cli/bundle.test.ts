@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, raw, ROOT } from '../fixtures/mnist.js';
+import { CLI, gz, raw, ROOT } from '../fixtures/mnist.js';
 
 const CLI_PACKAGE = join(ROOT, 'packages', 'cli');
 const BIN = join(CLI_PACKAGE, (JSON.parse(readFileSync(join(CLI_PACKAGE, 'package.json'), 'utf8')) as { bin: { idxflow: string } }).bin.idxflow);
@@ -133,6 +133,12 @@ describe('what the bundled idxflow loads', () => {
     expect(loaded).toContain(cliModule('commands/infoFlags'));
     expect(loaded).toContain(cliModule('commands/info'));
     expect(FLAG_TABLES.filter((name) => name !== 'commands/infoFlags' && loaded.has(cliModule(name)))).toEqual([]);
+  });
+
+  it('loads gunzip for info on a .gz only: a raw file is read as stored', () => {
+    const gunzipModules = (loaded: Set<string>): string[] => [...loaded].filter((m) => /^packages\/core\/dist\/(gunzip|gzip\/)/.test(m)).sort();
+    expect(gunzipModules(modulesLoadedBy('info', raw('t10k-images-idx3-ubyte')))).toEqual([]);
+    expect(gunzipModules(modulesLoadedBy('info', gz('t10k-images-idx3-ubyte')))).toEqual(['packages/core/dist/gunzip.js', 'packages/core/dist/gzip/decoder.js', 'packages/core/dist/gzip/header.js', 'packages/core/dist/gzip/huffman.js', 'packages/core/dist/gzip/inflate.js']);
   });
 
   it('lists every command for --help with no flag table loaded, and loads the one asked for by help COMMAND', () => {

@@ -3,9 +3,12 @@
 // that index requires all of rxjs, some 220 files. Our packages therefore import each rxjs value
 // from its own module ('rxjs/internal/Observable', an entry of rxjs's exports): the same
 // module, and so the same class, as the one rxjs's index hands a user. Rarely needed code
-// (xz-decompress) is required by the feature that uses it.
+// (xz-decompress) is required by the feature that uses it, and a dataset's reading code
+// (`datasets/<name>Reader.ts`, with the parsers and walkers only it uses) by its stream's
+// subscription (fromReader.ts).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../fixtures/mnist.js';
@@ -26,6 +29,51 @@ function commonJsLoadedBy(pkg: string): string[] {
     console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).map((f) => f.split('/node_modules/.pnpm/').at(-1))));
   `) as string[];
 }
+
+/**
+ * The modules of packages/core/dist that `script` (an ES module, run after a loader hook is
+ * registered) has loaded, as paths below dist: the hook writes each URL it loads to a file.
+ */
+function coreModulesLoadedBy(script: string): string[] {
+  const list = join(mkdtempSync(join(tmpdir(), 'idxflow-modules-')), 'loaded.txt');
+  writeFileSync(list, '');
+  const hooks = `import { appendFileSync } from 'node:fs'; let out; export function initialize(data) { out = data.out; } export async function load(url, context, next) { appendFileSync(out, url + '\\n'); return next(url, context); }`;
+  run(`
+    const { register } = await import('node:module');
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}), { data: { out: ${JSON.stringify(list)} } });
+    ${script}
+    console.log('[]');
+  `);
+  return readFileSync(list, 'utf8').split('\n').filter((url) => url.includes('/packages/core/dist/')).map((url) => url.split('/packages/core/dist/')[1]);
+}
+
+// What only the dataset readers use: none of it may load with core.
+const READERS_ONLY = ['csv/rowParser.js', 'datasets/folderWalk.js', 'datasets/parquetThread.js', 'datasets/download.js', 'folders.js', 'images/mapBounded.js', 'images/mnistStyle.js', 'tar/tarParser.js'];
+
+describe('importing @idxflow/core', () => {
+  it('loads no dataset reader (datasets/<name>Reader.js) and nothing only they use', () => {
+    const readers = readdirSync(join(ROOT, 'packages/core/dist/datasets')).filter((f) => f.endsWith('Reader.js') && f !== 'fromReader.js').map((f) => `datasets/${f}`);
+    expect(readers).toEqual(expect.arrayContaining(['datasets/csvReader.js', 'datasets/imageFolderReader.js', 'datasets/parquetReader.js', 'datasets/pngTreeReader.js']));
+    const loaded = coreModulesLoadedBy("await import('@idxflow/core');");
+    // The hook sees core's modules: the barrel and the catalog, whose entries name every dataset.
+    expect(loaded).toEqual(expect.arrayContaining(['index.js', 'datasets/catalog.js', 'datasets/csv.js']));
+    expect(loaded.filter((f) => readers.includes(f) || READERS_ONLY.includes(f))).toEqual([]);
+  });
+
+  it("loads a reader when its stream is subscribed, and the stream reads the file", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'idxflow-csv-')), 'two.csv');
+    // One 2 x 2 image of label 3, pixels row by row.
+    writeFileSync(file, 'label,p1,p2,p3,p4\n3,0,1,2,255\n');
+    const loaded = coreModulesLoadedBy(`
+      const { csv } = await import('@idxflow/core');
+      const { lastValueFrom } = await import('rxjs');
+      const source = csv({ path: ${JSON.stringify(file)} });
+      const block = await lastValueFrom(source);
+      if (JSON.stringify([[...block.labels], [...block.images], block.shape]) !== '[[3],[0,1,2,255],[1,2,2]]') throw new Error('read ' + JSON.stringify(block));
+    `);
+    expect(loaded).toEqual(expect.arrayContaining(['datasets/csvReader.js', 'csv/rowParser.js']));
+  });
+});
 
 describe('importing a package', () => {
   for (const pkg of ['@idxflow/core', '@idxflow/transforms', '@idxflow/sinks']) {

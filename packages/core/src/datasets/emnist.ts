@@ -5,7 +5,6 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { map } from 'rxjs/internal/operators/map';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
@@ -160,7 +159,7 @@ export function emnist(options: EmnistOptions = {}): Observable<Block<Uint8Array
   const variant = validate.oneOf('variant', options.variant ?? 'digits', EMNIST_VARIANTS);
   const split = options.split ?? 'train';
   const published = { name: `EMNIST ${variant} ${split}`, count: EMNIST_COUNTS[variant][split], height: 28, width: 28 };
-  return defer(() => from(resolveEmnist(options))).pipe(
+  return defer(() => resolveEmnist(options)).pipe(
     switchMap(({ images, labels }) => idxPair(images, labels, { maxInflateRatio: options.maxInflateRatio, published })),
     map((block) => (orientation === 'upright' ? transposed(block) : block)),
   );

@@ -2,7 +2,6 @@
 // four npz files (`k49-{train,test}-{imgs,labels}.npz`), each holding one array, `arr_0`.
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { map } from 'rxjs/internal/operators/map';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
@@ -77,7 +76,7 @@ async function onlyArray(path: string, chunkSize: number, maxInflateRatio: numbe
  */
 export function kuzushiji49(options: K49Options = {}, spec = K49): Observable<Block<Uint8Array>> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  return defer(() => from(resolveK49(options, spec).then(async ({ images, labels }) => [await onlyArray(images, chunkSize, options.maxInflateRatio), await onlyArray(labels, chunkSize, options.maxInflateRatio)] as const))).pipe(
+  return defer(() => resolveK49(options, spec).then(async ({ images, labels }) => [await onlyArray(images, chunkSize, options.maxInflateRatio), await onlyArray(labels, chunkSize, options.maxInflateRatio)] as const)).pipe(
     switchMap(([images, labels]) =>
       npyPair(images, labels).pipe(
         map((block) => {

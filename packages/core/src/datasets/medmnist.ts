@@ -3,7 +3,6 @@
 // `{train,val,test}_images` (n, h, w) and `{train,val,test}_labels` (n, 1), or (n, 14) for
 // ChestMNIST's multi-label findings. The grey subsets are read; the RGB ones are refused.
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { map } from 'rxjs/internal/operators/map';
 import type { Observable } from 'rxjs';
 import { Observable as RxObservable } from 'rxjs/internal/Observable';
@@ -124,7 +123,7 @@ function imageBlocks(file: string, images: Observable<Uint8Array>, table: LabelT
  */
 export function medmnistNpz(path: string, split: MedmnistSplit, options: { size: number; columns: number; chunkSize?: number; maxInflateRatio?: number }): Observable<Block<Uint8Array>> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  return defer(() => from(readZipDirectory(path))).pipe(
+  return defer(() => readZipDirectory(path)).pipe(
     switchMap((entries) => {
       const names = [`${split}_images.npy`, `${split}_labels.npy`];
       const missing = names.find((n) => findZipEntry(entries, n) === undefined);
@@ -186,5 +185,5 @@ export function medmnist(options: MedmnistOptions, where: PublishedFiles = MEDMN
   const split = validate.oneOf('split', options.split ?? 'train', MEDMNIST_SPLITS);
   const size = Number(validate.oneOf('size', String(options.size ?? 28), MEDMNIST_SIZES.map(String)));
   const columns = MEDMNIST_SUBSETS[subset].columns?.length ?? 1;
-  return defer(() => from(resolveMedmnist(options, where, file))).pipe(switchMap((path) => medmnistNpz(path, split, { size, columns, chunkSize: options.chunkSize, maxInflateRatio: options.maxInflateRatio })));
+  return defer(() => resolveMedmnist(options, where, file)).pipe(switchMap((path) => medmnistNpz(path, split, { size, columns, chunkSize: options.chunkSize, maxInflateRatio: options.maxInflateRatio })));
 }

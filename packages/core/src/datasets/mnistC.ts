@@ -6,7 +6,6 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError, OptionError } from '../errors.js';
@@ -126,5 +125,5 @@ export function mnistC(options: MnistCOptions): Observable<Block<Uint8Array>> {
   const files = mnistCFiles(options);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const input = (path: string): NpyInput => ({ name: path, bytes: () => fromFile(path, { chunkSize }) });
-  return defer(() => from(checkLayout(options, files))).pipe(switchMap(() => npyPair(input(files.images), input(files.labels), MNIST_C_IMAGES) as Observable<Block<Uint8Array>>));
+  return defer(() => checkLayout(options, files)).pipe(switchMap(() => npyPair(input(files.images), input(files.labels), MNIST_C_IMAGES) as Observable<Block<Uint8Array>>));
 }

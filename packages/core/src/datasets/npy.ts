@@ -1,6 +1,5 @@
 // The NPY and NPZ exports read back as sources (a round trip), and Keras' mnist.npz.
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { map } from 'rxjs/internal/operators/map';
 import type { Observable } from 'rxjs';
 import { Observable as RxObservable } from 'rxjs/internal/Observable';
@@ -144,7 +143,7 @@ export interface NpzSourceOptions {
 export function npz(options: NpzSourceOptions): Observable<Block<PixelArray>> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const { path } = options;
-  return defer(() => from(readZipDirectory(path))).pipe(
+  return defer(() => readZipDirectory(path)).pipe(
     switchMap((entries) => {
       const keras = findZipEntry(entries, 'x_train.npy') !== undefined;
       const names = keras ? [`x_${options.split ?? 'train'}.npy`, `y_${options.split ?? 'train'}.npy`] : ['x.npy', 'y.npy'];

@@ -6,13 +6,10 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
-import { ImageFolderError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
 import * as validate from '../validate.js';
-import { folderEntries } from './folderWalk.js';
 import { extractPngArchive, pngTree } from './pngTree.js';
 import type { RemoteFile } from './registry.js';
 import { defaultCacheDir, resolvePublishedFile, type PublishedFiles, type ResolveOptions } from './resolve.js';
@@ -68,7 +65,7 @@ function treeBlocks(spec: TreeSpec, classes: (root: string) => Promise<readonly 
     const top = await treeRoot(await resolveTree(spec, options), spec.folder);
     return { top, names: await classes(top) };
   };
-  return defer(() => from(found())).pipe(switchMap(({ top, names }) => pngTree({ root: top, classes: names, size: spec.size, wide, onSkip: options.onSkip ?? (() => undefined) })));
+  return defer(() => found()).pipe(switchMap(({ top, names }) => pngTree({ root: top, classes: names, size: spec.size, wide, onSkip: options.onSkip ?? (() => undefined) })));
 }
 
 /** The folder holding the class folders: `root` itself, or `root/<folder>` (an archive extracted into the cache keeps its top folder). */
@@ -109,10 +106,7 @@ export function notMnist(variant: 'small' | 'large', options: PngTreeDatasetOpti
  * ```
  */
 export async function kanjiClasses(root: string): Promise<string[]> {
-  const folders = (await folderEntries(Buffer.from(root))).filter((e) => e.kind === 'folder').map((e) => e.name.toString());
-  const bad = folders.find((name) => !/^U\+[0-9A-F]{4,6}$/.test(name));
-  if (bad !== undefined) throw new ImageFolderError({ file: join(root, bad), expected: 'class folders named by code point (U+XXXX)', found: JSON.stringify(bad) });
-  return folders.map((name) => parseInt(name.slice(2), 16)).sort((a, b) => a - b).map((code) => String.fromCodePoint(code));
+  return (await import('./pngTreeReader.js')).codePointClasses(root);
 }
 
 /** The folder name of a Kanji class: `U+4E00` for 一. */

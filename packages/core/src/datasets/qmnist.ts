@@ -3,7 +3,6 @@
 // columns; column 0 is the class, the others trace the digit to its NIST writer.
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
 import { map } from 'rxjs/internal/operators/map';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
@@ -91,7 +90,7 @@ export function qmnist(options: QmnistOptions = {}): Observable<Block<Uint8Array
   const split = validate.oneOf('split', options.split ?? 'train', QMNIST_SPLITS);
   const published = { name: `QMNIST ${split}`, count: QMNIST_COUNTS[split], height: 28, width: 28 };
   const pair = { maxInflateRatio: options.maxInflateRatio, published };
-  return defer(() => from(resolveQmnist(options))).pipe(switchMap((files) => idxPair(idxInput(files.images, options.chunkSize), idxInput(files.labels, options.chunkSize), pair)));
+  return defer(() => resolveQmnist(options)).pipe(switchMap((files) => idxPair(idxInput(files.images, options.chunkSize), idxInput(files.labels, options.chunkSize), pair)));
 }
 
 /** A split's whole label table: `count` rows of `QMNIST_COLUMNS.length` values. */

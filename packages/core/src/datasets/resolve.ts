@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DatasetNotFoundError, DownloadError, type DatasetPlace, type ErrorDetails } from '../errors.js';
-import { downloadFile, type DatasetProgress } from './download.js';
+import type { DatasetProgress } from './download.js';
 import { rawName, type DatasetSpec, type RemoteFile, type Split } from './registry.js';
 
 /** Where to look for a dataset's files, in the order the options are listed. */
@@ -118,6 +118,8 @@ export async function resolvePublishedFile(where: PublishedFiles, file: RemoteFi
   }
   const urls = (options.mirrors ?? where.mirrors).map((base) => base + file.name);
   const dest = join(cache, file.name);
+  // The downloader (and node:crypto) is loaded by the first download, not with core: most reads find their files.
+  const { downloadFile } = await import('./download.js');
   try {
     await downloadFile({ urls, sha256: file.sha256, md5: file.md5, dest, onProgress: options.onProgress });
   } catch (error) {

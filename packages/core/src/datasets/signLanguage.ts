@@ -3,7 +3,6 @@
 // it has no mirror here: the files are found in `dir` or the cache.
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import * as validate from '../validate.js';
@@ -69,5 +68,5 @@ export function resolveCsvDataset(spec: CsvDatasetSpec, options: SignLanguageOpt
  * ```
  */
 export function signLanguageMnist(options: SignLanguageOptions = {}, spec: CsvDatasetSpec = SIGN_LANGUAGE_MNIST): Observable<Block<Uint8Array>> {
-  return defer(() => from(resolveCsvDataset(spec, options))).pipe(switchMap((path) => csv({ path, height: 28, width: 28, chunkSize: options.chunkSize })));
+  return defer(() => resolveCsvDataset(spec, options)).pipe(switchMap((path) => csv({ path, height: 28, width: 28, chunkSize: options.chunkSize })));
 }

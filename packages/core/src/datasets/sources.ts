@@ -1,6 +1,5 @@
 import type { Observable } from 'rxjs';
 import { defer } from 'rxjs/internal/observable/defer';
-import { from } from 'rxjs/internal/observable/from';
 import { switchMap } from 'rxjs/internal/operators/switchMap';
 import type { Block } from '../block.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
@@ -17,7 +16,7 @@ export interface DatasetOptions extends ResolveOptions, InflateLimitOptions {
 function dataset(spec: DatasetSpec, options: DatasetOptions): Observable<Block<Uint8Array>> {
   const split = options.split ?? 'train';
   const published = { name: `${spec.id} ${split}`, count: spec.counts[split], height: 28, width: 28 };
-  return defer(() => from(resolveDataset(spec, options))).pipe(
+  return defer(() => resolveDataset(spec, options)).pipe(
     switchMap((files) => idxPair(idxInput(files.images, options.chunkSize), idxInput(files.labels, options.chunkSize), { maxInflateRatio: options.maxInflateRatio, published })),
   );
 }

@@ -1,11 +1,12 @@
 // What an IDX file holds, from its header alone: `idxflow info` and any program that wants to
 // know a file's shape before it reads it. A .gz is inflated a chunk or so, and its declared size
 // is checked against the inflate ceiling, so a decompression bomb is refused without inflating it.
-import { open } from 'node:fs/promises';
+// A raw file's header is read without gunzip, which is loaded for a .gz only (gunzip passes raw
+// bytes through unchanged, so what is read, and what is refused, is the same).
+import { open, stat } from 'node:fs/promises';
 import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
 import { Observable } from 'rxjs/internal/Observable';
 import { reduce } from 'rxjs/internal/operators/reduce';
-import { gunzip } from '../gunzip.js';
 import { DEFAULT_MAX_INFLATE_RATIO, inflateCeiling, inflateLimitError, type InflateLimitOptions } from '../inflateLimit.js';
 import { fromFile } from '../sources/file.js';
 import { decodeIdx } from './decode.js';
@@ -21,12 +22,37 @@ export interface IdxFileInfo {
   count: number;
 }
 
+/**
+ * Whether `file` is a regular file whose first two bytes are not gzip's magic (1f 8b). False when
+ * that cannot be told (not a regular file, unreadable): the file is then read through gunzip, as
+ * a .gz is, and that read fails with its usual error.
+ */
+async function plainly(file: string): Promise<boolean> {
+  try {
+    if (!(await stat(file)).isFile()) return false;
+    const handle = await open(file, 'r');
+    try {
+      const magic = new Uint8Array(2);
+      const { bytesRead } = await handle.read(magic, 0, 2, 0);
+      return !(bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The file's bytes as IDX: inflated by gunzip (loaded here, for a .gz only), or as stored when `raw`. */
+async function idxBytes(file: string, maxInflateRatio: number, raw: boolean): Promise<Observable<Uint8Array>> {
+  return raw ? fromFile(file) : fromFile(file).pipe((await import('../gunzip.js')).gunzip({ file, maxInflateRatio }));
+}
+
 /** The header, read by inflating no more than it needs (a chunk or so), then closing the file. */
-function headerOf(file: string, maxInflateRatio: number): Promise<IdxHeader> {
+async function headerOf(file: string, maxInflateRatio: number): Promise<IdxHeader> {
+  const bytes = await idxBytes(file, maxInflateRatio, await plainly(file));
   const header = new Observable<IdxHeader>((subscriber) =>
-    fromFile(file)
-      .pipe(gunzip({ file, maxInflateRatio }), decodeIdx({ file, onHeader: (h) => (subscriber.next(h), subscriber.complete()) }))
-      .subscribe({ error: (error: unknown) => subscriber.error(error) }),
+    bytes.pipe(decodeIdx({ file, onHeader: (h) => (subscriber.next(h), subscriber.complete()) })).subscribe({ error: (error: unknown) => subscriber.error(error) }),
   );
   return lastValueFrom(header);
 }
@@ -76,7 +102,7 @@ export async function idxFileInfo(file: string, options: InflateLimitOptions = {
   if (gzipped && declared > inflateCeiling(size, ratio)) throw inflateLimitError({ file }, size, declared, ratio);
   if (!agrees) {
     // Decoded whole for the exact error; a file that decodes after all (a gzip of several members) is reported.
-    await lastValueFrom(fromFile(file).pipe(gunzip({ file, maxInflateRatio: ratio }), decodeIdx({ file }), reduce((n) => n + 1, 0)));
+    await lastValueFrom((await idxBytes(file, ratio, false)).pipe(decodeIdx({ file }), reduce((n) => n + 1, 0)));
   }
   return { type: header.type, dims: [...header.dims], count: header.dims[0] };
 }
