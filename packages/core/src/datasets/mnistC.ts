@@ -15,7 +15,7 @@ import * as validate from '../validate.js';
 import { npyPair, type NpyImageRule, type NpyInput } from './npy.js';
 
 /** The sixteen folders of the released MNIST-C, in its order: `identity` (the clean digits) and the fifteen corruptions. */
-export const MNIST_C_CORRUPTIONS: readonly string[] = Object.freeze([
+export const MNIST_C_CORRUPTIONS = Object.freeze([
   'identity',
   'shot_noise',
   'impulse_noise',
@@ -32,7 +32,7 @@ export const MNIST_C_CORRUPTIONS: readonly string[] = Object.freeze([
   'dotted_line',
   'zigzag',
   'canny_edges',
-]);
+] as const);
 
 /** Options of `mnistC()` and `mnistCFiles()`. */
 export interface MnistCOptions {

@@ -1,25 +1,11 @@
 // The corruptions of MNIST-C (Mu and Gilmer, 2019) and their severities, as data: each one's
 // parameters at severities 1 to 5, the severity the released dataset used (the generator's
 // default), whether it draws random numbers, and the image sizes its recipe allows.
+import { MNIST_C_CORRUPTIONS } from '@idxflow/core';
 
 /** The names `corrupt()` knows: the fifteen of MNIST-C, `identity`, and the recipe's other grey-image corruptions that idxflow implements. */
 export const CORRUPTION_NAMES = [
-  'identity',
-  'shot_noise',
-  'impulse_noise',
-  'glass_blur',
-  'motion_blur',
-  'shear',
-  'scale',
-  'rotate',
-  'brightness',
-  'translate',
-  'stripe',
-  'fog',
-  'spatter',
-  'dotted_line',
-  'zigzag',
-  'canny_edges',
+  ...MNIST_C_CORRUPTIONS,
   'gaussian_noise',
   'speckle_noise',
   'gaussian_blur',
@@ -37,8 +23,8 @@ export const CORRUPTION_NAMES = [
 /** One corruption of `CORRUPTION_NAMES`. */
 export type CorruptionName = (typeof CORRUPTION_NAMES)[number];
 
-/** The sixteen folders of the released MNIST-C, in its order: `identity` and the fifteen corruptions. */
-export const MNIST_C_SUITE: readonly CorruptionName[] = CORRUPTION_NAMES.slice(0, 16);
+/** The sixteen folders of the released MNIST-C, in its order: `identity` and the fifteen corruptions (core's `MNIST_C_CORRUPTIONS`). */
+export const MNIST_C_SUITE: readonly CorruptionName[] = MNIST_C_CORRUPTIONS;
 
 /** What a corruption's recipe fixes. */
 export interface Recipe {
