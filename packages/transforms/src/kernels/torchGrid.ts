@@ -44,6 +44,8 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     columns[2 * x] = f32(bx * r00);
     columns[2 * x + 1] = f32(bx * r01);
   }
+  // No rotation or shear (the translations): ix depends on the column alone and iy on the row.
+  if (r10 === 0 && r01 === 0 && separable(src, dst, width, height, r20, r11, r21, hw, hh, nearest, fill)) return;
   // With fill 0, a position more than a pixel from the content (the non-zero pixels) samples 0
   // either way: only each row's span of positions near the content is computed, about half.
   const box = fill === 0 ? nonZeroBox(src, width, height) : undefined;
@@ -61,29 +63,102 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     let to = width;
     if (box !== undefined) {
       // ix and iy are linear in x up to float32 rounding (far below the margin of 2 pixels).
-      const span = rowSpan(ry0 + r20, ry1 + r21, r00, r01, hw, hh, width, box);
-      from = span[0];
-      to = span[1];
+      rowSpan(ry0 + r20, ry1 + r21, r00, r01, hw, hh, width, box);
+      from = SPAN[0];
+      to = SPAN[1];
       dst.fill(0, i, i + from);
       dst.fill(0, i + to, i + width);
     }
     i += from;
-    for (let x = from; x < to; x++, i++) {
-      const gx = f32(f32(ry0 + columns[2 * x]) + r20);
-      const gy = f32(f32(ry1 + columns[2 * x + 1]) + r21);
-      // GridSamplerKernel.cpp's unnormalize (align_corners=False): (g + 1) * (size / 2) - 0.5
-      const ix = f32(f32(gx + 1) * hw - 0.5);
-      const iy = f32(f32(gy + 1) * hh - 0.5);
-      if (nearest) {
-        const nx = roundHalfEven(ix);
-        const ny = roundHalfEven(iy);
+    if (nearest) {
+      for (let x = from; x < to; x++, i++) {
+        const gx = f32(f32(ry0 + columns[2 * x]) + r20);
+        const gy = f32(f32(ry1 + columns[2 * x + 1]) + r21);
+        // GridSamplerKernel.cpp's unnormalize (align_corners=False): (g + 1) * (size / 2) - 0.5
+        const ix = f32(f32(gx + 1) * hw - 0.5);
+        const iy = f32(f32(gy + 1) * hh - 0.5);
+        // round half to even (roundHalfEven, inlined)
+        let nx = Math.round(ix);
+        if (nx - ix === 0.5 && (nx & 1) !== 0) nx--;
+        let ny = Math.round(iy);
+        if (ny - iy === 0.5 && (ny & 1) !== 0) ny--;
         dst[i] = nx >= 0 && nx < width && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
-      } else {
+      }
+    } else {
+      for (let x = from; x < to; x++, i++) {
+        const gx = f32(f32(ry0 + columns[2 * x]) + r20);
+        const gy = f32(f32(ry1 + columns[2 * x + 1]) + r21);
+        const ix = f32(f32(gx + 1) * hw - 0.5);
+        const iy = f32(f32(gy + 1) * hh - 0.5);
         dst[i] = torchBilinear(src, width, height, ix, iy, fill, fill !== 0);
       }
     }
     i += width - to;
   }
+}
+
+/** Scratch: the source column of each column and the source row of each row (-1 outside). */
+let sourceColumns = new Int32Array(0);
+let sourceRows = new Int32Array(0);
+
+/** How far from a whole pixel a bilinear position may be and still give the whole pixel's byte. */
+const WHOLE = 2 ** -12;
+
+/**
+ * torchGridSample when theta has no rotation or shear (r10 = r01 = 0): then ry0 and each column's
+ * x * r01 are zeros, so ix is a function of the column alone and iy of the row alone, and each is
+ * computed once, by the same float32 operations. Nearest maps each column to its source column
+ * and each row to its source row, as the per-pixel loop does. Bilinear takes the shortcut only when
+ * every ix and iy is within 2^-12 of a whole pixel k (as an integer translation gives, up to
+ * float32 rounding): the weights off that pixel sum to at most 2^-11, which moves the sum (and
+ * fill's mask) by at most 255 * 2^-11 = 0.125 each, so the rounded byte is pixel k's (fill,
+ * an integer, when k is outside). Returns false when it does not apply.
+ */
+function separable(src: Uint8Array, dst: Uint8Array, width: number, height: number, r20: number, r11: number, r21: number, hw: number, hh: number, nearest: boolean, fill: number): boolean {
+  if (!nearest && !Number.isInteger(fill)) return false;
+  if (sourceColumns.length < width) sourceColumns = new Int32Array(width);
+  if (sourceRows.length < height) sourceRows = new Int32Array(height);
+  // ry0 = by * r10 is a zero for every row; the first row's stands for all.
+  const ry0 = f32(0.5 - height * 0.5) * 0;
+  for (let x = 0; x < width; x++) {
+    const gx = f32(f32(ry0 + columns[2 * x]) + r20);
+    const ix = f32(f32(gx + 1) * hw - 0.5);
+    const k = roundHalfEven(ix);
+    if (!nearest && !(Math.abs(ix - k) <= WHOLE)) return false;
+    sourceColumns[x] = k >= 0 && k < width ? k : -1;
+  }
+  for (let y = 0; y < height; y++) {
+    const by = f32(y - height * 0.5 + 0.5);
+    // each column's x * r01 is a zero
+    const gy = f32(f32(by * r11 + columns[1]) + r21);
+    const iy = f32(f32(gy + 1) * hh - 0.5);
+    const k = roundHalfEven(iy);
+    if (!nearest && !(Math.abs(iy - k) <= WHOLE)) return false;
+    sourceRows[y] = k >= 0 && k < height ? k * width : -1;
+  }
+  // A run of columns that shift by the same amount is a copy.
+  let first = 0;
+  while (first < width && sourceColumns[first] < 0) first++;
+  let last = width;
+  while (last > first && sourceColumns[last - 1] < 0) last--;
+  let shifted = true;
+  for (let x = first; x < last; x++) if (sourceColumns[x] !== sourceColumns[first] + x - first) shifted = false;
+  for (let y = 0, i = 0; y < height; y++, i += width) {
+    const row = sourceRows[y];
+    if (row < 0 || first === last) {
+      dst.fill(fill, i, i + width);
+    } else if (shifted) {
+      dst.fill(fill, i, i + first);
+      dst.set(src.subarray(row + sourceColumns[first], row + sourceColumns[first] + last - first), i + first);
+      dst.fill(fill, i + last, i + width);
+    } else {
+      for (let x = 0; x < width; x++) {
+        const c = sourceColumns[x];
+        dst[i + x] = c < 0 ? fill : src[row + c];
+      }
+    }
+  }
+  return true;
 }
 
 const BOX = new Float64Array(4);
@@ -92,14 +167,17 @@ const SPAN: [number, number] = [0, 0];
 /** [left, right, top, bottom] of the non-zero pixels, or null when there are none. */
 function nonZeroBox(src: Uint8Array, width: number, height: number): Float64Array | null {
   let left = width, right = -1, top = height, bottom = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (src[y * width + x] === 0) continue;
-      if (x < left) left = x;
-      if (x > right) right = x;
-      if (y < top) top = y;
-      bottom = y;
-    }
+  for (let y = 0, i = 0; y < height; y++, i += width) {
+    // the first non-zero from the left, then the last from the right: the middle is not read
+    let x = 0;
+    while (x < width && src[i + x] === 0) x++;
+    if (x === width) continue;
+    if (x < left) left = x;
+    let r = width - 1;
+    while (src[i + r] === 0) r--;
+    if (r > right) right = r;
+    if (y < top) top = y;
+    bottom = y;
   }
   if (right < 0) return null;
   BOX[0] = left;
@@ -110,30 +188,30 @@ function nonZeroBox(src: Uint8Array, width: number, height: number): Float64Arra
 }
 
 /**
- * The columns [from, to) of a row whose positions ix = ((g0 + a bx) + 1) hw - 0.5 (bx the
- * column's centre coordinate), and iy likewise, fall within 2 pixels of the box.
+ * Sets SPAN to the columns [from, to) of a row whose positions ix = ((g0 + a bx) + 1) hw - 0.5
+ * (bx the column's centre coordinate), and iy likewise, fall within 2 pixels of the box.
  */
-function rowSpan(g0: number, g1: number, a: number, d: number, hw: number, hh: number, width: number, box: Float64Array): [number, number] {
-  let from = 0;
-  let to = width;
-  const clip = (g: number, k: number, half: number, low: number, high: number): void => {
-    // position(x) = p0 + slope * x
-    const p0 = (g + k * (0.5 - width * 0.5) + 1) * half - 0.5;
-    const slope = k * half;
-    if (slope === 0) {
-      if (!(p0 > low && p0 < high)) to = from;
-      return;
-    }
-    const x1 = (low - p0) / slope;
-    const x2 = (high - p0) / slope;
-    from = Math.max(from, Math.floor(Math.min(x1, x2)));
-    to = Math.min(to, Math.ceil(Math.max(x1, x2)) + 1);
-  };
-  clip(g0, a, hw, box[0] - 2, box[1] + 2);
-  clip(g1, d, hh, box[2] - 2, box[3] + 2);
-  SPAN[0] = Math.max(0, Math.min(from, width));
-  SPAN[1] = Math.max(SPAN[0], Math.min(to, width));
-  return SPAN;
+function rowSpan(g0: number, g1: number, a: number, d: number, hw: number, hh: number, width: number, box: Float64Array): void {
+  SPAN[0] = 0;
+  SPAN[1] = width;
+  clip(g0, a, hw, box[0] - 2, box[1] + 2, width);
+  clip(g1, d, hh, box[2] - 2, box[3] + 2, width);
+  SPAN[0] = Math.max(0, Math.min(SPAN[0], width));
+  SPAN[1] = Math.max(SPAN[0], Math.min(SPAN[1], width));
+}
+
+/** Narrows SPAN to the columns whose position(x) = p0 + slope * x lies in (low, high), give or take a column. */
+function clip(g: number, k: number, half: number, low: number, high: number, width: number): void {
+  const p0 = (g + k * (0.5 - width * 0.5) + 1) * half - 0.5;
+  const slope = k * half;
+  if (slope === 0) {
+    if (!(p0 > low && p0 < high)) SPAN[1] = SPAN[0];
+    return;
+  }
+  const x1 = (low - p0) / slope;
+  const x2 = (high - p0) / slope;
+  SPAN[0] = Math.max(SPAN[0], Math.floor(Math.min(x1, x2)));
+  SPAN[1] = Math.min(SPAN[1], Math.ceil(Math.max(x1, x2)) + 1);
 }
 
 /** Scratch: each column's products with the rescaled theta's first row. */
