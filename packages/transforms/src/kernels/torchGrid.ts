@@ -45,7 +45,7 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     columns[2 * x + 1] = f32(bx * r01);
   }
   // No rotation or shear (the translations): ix depends on the column alone and iy on the row.
-  if (r10 === 0 && r01 === 0 && separable(src, dst, width, height, r20, r11, r21, hw, hh, nearest, fill)) return;
+  if (r10 === 0 && r01 === 0 && separable(src, dst, width, height, r10, r20, r11, r21, hw, hh, nearest, fill)) return;
   // With fill 0, a position more than a pixel from the content (the non-zero pixels) samples 0
   // either way: only each row's span of positions near the content is computed, about half.
   const box = fill === 0 ? nonZeroBox(src, width, height) : undefined;
@@ -114,12 +114,12 @@ const WHOLE = 2 ** -12;
  * fill's mask) by at most 255 * 2^-11 = 0.125 each, so the rounded byte is pixel k's (fill,
  * an integer, when k is outside). Returns false when it does not apply.
  */
-function separable(src: Uint8Array, dst: Uint8Array, width: number, height: number, r20: number, r11: number, r21: number, hw: number, hh: number, nearest: boolean, fill: number): boolean {
+function separable(src: Uint8Array, dst: Uint8Array, width: number, height: number, r10: number, r20: number, r11: number, r21: number, hw: number, hh: number, nearest: boolean, fill: number): boolean {
   if (!nearest && !Number.isInteger(fill)) return false;
   if (sourceColumns.length < width) sourceColumns = new Int32Array(width);
   if (sourceRows.length < height) sourceRows = new Int32Array(height);
   // ry0 = by * r10 is a zero for every row; the first row's stands for all.
-  const ry0 = f32(0.5 - height * 0.5) * 0;
+  const ry0 = f32(0.5 - height * 0.5) * r10;
   for (let x = 0; x < width; x++) {
     const gx = f32(f32(ry0 + columns[2 * x]) + r20);
     const ix = f32(f32(gx + 1) * hw - 0.5);
