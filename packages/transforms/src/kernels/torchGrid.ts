@@ -53,6 +53,7 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     dst.fill(0, 0, width * height);
     return;
   }
+  if (nearest && r10 === 0) sourceColumnsOf(width, r10, r20, hw, height, true);
   for (let y = 0, i = 0; y < height; y++) {
     // bmm of [x, y, 1] by the rescaled theta: x * r0 rounded, then fused multiply-adds (the
     // product of two float32 values is exact in double precision, the sum rounded once)
@@ -66,11 +67,36 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
       rowSpan(ry0 + r20, ry1 + r21, r00, r01, hw, hh, width, box);
       from = SPAN[0];
       to = SPAN[1];
-      dst.fill(0, i, i + from);
-      dst.fill(0, i + to, i + width);
+      // loops, not fill(): a call of TypedArray fill costs more than a short row
+      for (let x = 0; x < from; x++) dst[i + x] = 0;
+      for (let x = to; x < width; x++) dst[i + x] = 0;
     }
     i += from;
-    if (nearest) {
+    if (nearest && r01 === 0) {
+      // A shear along x: each column's x * r01 is a zero, so iy is the row's alone.
+      const iy = f32(f32(f32(f32(ry1 + columns[1]) + r21) + 1) * hh - 0.5);
+      const ny = roundHalfEven(iy);
+      if (ny < 0 || ny >= height) {
+        for (let x = from; x < to; x++, i++) dst[i] = fill;
+      } else {
+        const row = ny * width;
+        for (let x = from; x < to; x++, i++) {
+          const ix = f32(f32(f32(f32(ry0 + columns[2 * x]) + r20) + 1) * hw - 0.5);
+          let nx = Math.round(ix);
+          if (nx - ix === 0.5 && (nx & 1) !== 0) nx--;
+          dst[i] = nx >= 0 && nx < width ? src[row + nx] : fill;
+        }
+      }
+    } else if (nearest && r10 === 0) {
+      // A shear along y: ry0 is a zero, so ix is the column's alone (sourceColumns, set above).
+      for (let x = from; x < to; x++, i++) {
+        const nx = sourceColumns[x];
+        const iy = f32(f32(f32(f32(ry1 + columns[2 * x + 1]) + r21) + 1) * hh - 0.5);
+        let ny = Math.round(iy);
+        if (ny - iy === 0.5 && (ny & 1) !== 0) ny--;
+        dst[i] = nx >= 0 && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
+      }
+    } else if (nearest) {
       for (let x = from; x < to; x++, i++) {
         const gx = f32(f32(ry0 + columns[2 * x]) + r20);
         const gy = f32(f32(ry1 + columns[2 * x + 1]) + r21);
@@ -105,6 +131,25 @@ let sourceRows = new Int32Array(0);
 const WHOLE = 2 ** -12;
 
 /**
+ * Sets sourceColumns to each column's nearest source column (-1 outside) when r10 is a zero (ix is
+ * then the column's alone), by the per-pixel loop's float32 operations; with `nearest` false,
+ * returns false as soon as a position is more than WHOLE from a whole pixel.
+ */
+function sourceColumnsOf(width: number, r10: number, r20: number, hw: number, height: number, nearest: boolean): boolean {
+  if (sourceColumns.length < width) sourceColumns = new Int32Array(width);
+  // ry0 = by * r10 is a zero for every row; the first row's stands for all.
+  const ry0 = f32(0.5 - height * 0.5) * r10;
+  for (let x = 0; x < width; x++) {
+    const gx = f32(f32(ry0 + columns[2 * x]) + r20);
+    const ix = f32(f32(gx + 1) * hw - 0.5);
+    const k = roundHalfEven(ix);
+    if (!nearest && !(Math.abs(ix - k) <= WHOLE)) return false;
+    sourceColumns[x] = k >= 0 && k < width ? k : -1;
+  }
+  return true;
+}
+
+/**
  * torchGridSample when theta has no rotation or shear (r10 = r01 = 0): then ry0 and each column's
  * x * r01 are zeros, so ix is a function of the column alone and iy of the row alone, and each is
  * computed once, by the same float32 operations. Nearest maps each column to its source column
@@ -116,17 +161,8 @@ const WHOLE = 2 ** -12;
  */
 function separable(src: Uint8Array, dst: Uint8Array, width: number, height: number, r10: number, r20: number, r11: number, r21: number, hw: number, hh: number, nearest: boolean, fill: number): boolean {
   if (!nearest && !Number.isInteger(fill)) return false;
-  if (sourceColumns.length < width) sourceColumns = new Int32Array(width);
   if (sourceRows.length < height) sourceRows = new Int32Array(height);
-  // ry0 = by * r10 is a zero for every row; the first row's stands for all.
-  const ry0 = f32(0.5 - height * 0.5) * r10;
-  for (let x = 0; x < width; x++) {
-    const gx = f32(f32(ry0 + columns[2 * x]) + r20);
-    const ix = f32(f32(gx + 1) * hw - 0.5);
-    const k = roundHalfEven(ix);
-    if (!nearest && !(Math.abs(ix - k) <= WHOLE)) return false;
-    sourceColumns[x] = k >= 0 && k < width ? k : -1;
-  }
+  if (!sourceColumnsOf(width, r10, r20, hw, height, nearest)) return false;
   for (let y = 0; y < height; y++) {
     const by = f32(y - height * 0.5 + 0.5);
     // each column's x * r01 is a zero
@@ -146,11 +182,11 @@ function separable(src: Uint8Array, dst: Uint8Array, width: number, height: numb
   for (let y = 0, i = 0; y < height; y++, i += width) {
     const row = sourceRows[y];
     if (row < 0 || first === last) {
-      dst.fill(fill, i, i + width);
+      for (let x = 0; x < width; x++) dst[i + x] = fill;
     } else if (shifted) {
-      dst.fill(fill, i, i + first);
-      dst.set(src.subarray(row + sourceColumns[first], row + sourceColumns[first] + last - first), i + first);
-      dst.fill(fill, i + last, i + width);
+      for (let x = 0; x < first; x++) dst[i + x] = fill;
+      for (let x = first, from = row + sourceColumns[first] - first; x < last; x++) dst[i + x] = src[from + x];
+      for (let x = last; x < width; x++) dst[i + x] = fill;
     } else {
       for (let x = 0; x < width; x++) {
         const c = sourceColumns[x];
