@@ -63,6 +63,9 @@ export function solarizePixels(pixels: Uint8Array | Float32Array, threshold: num
   for (let i = 0; i < pixels.length; i++) if (pixels[i] >= threshold) pixels[i] = bound - pixels[i];
 }
 
+/** Scratch of autocontrastPixels: each byte level's result. */
+const AUTOCONTRAST = new Uint8Array(256);
+
 /**
  * torchvision's `autocontrast` on one channel, in place: the darkest value goes to 0 and the
  * brightest to 255 (1 for Float32), linearly, computed in float32 and truncated for bytes.
@@ -85,6 +88,15 @@ export function autocontrastPixels(pixels: Uint8Array | Float32Array): void {
   const bytes = pixels instanceof Uint8Array;
   const bound = bytes ? 255 : 1;
   const scale = f32(f32(1 / f32(max - min)) * bound); // torch's 255 / t: reciprocal(t) * 255, two roundings
+  if (bytes) {
+    // the same float32 operations once per level in [min, max], then a lookup per pixel
+    for (let v = min; v <= max; v++) {
+      const x = f32(f32(v - min) * scale);
+      AUTOCONTRAST[v] = Math.trunc(x > 0 ? (x < 255 ? x : 255) : 0);
+    }
+    for (let i = 0; i < pixels.length; i++) pixels[i] = AUTOCONTRAST[pixels[i]];
+    return;
+  }
   for (let i = 0; i < pixels.length; i++) {
     const x = f32(f32(pixels[i] - min) * scale);
     const clamped = x > 0 ? (x < bound ? x : bound) : 0;

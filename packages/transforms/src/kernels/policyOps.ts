@@ -131,39 +131,58 @@ export function policyOpMatrix(op: PolicyOp, m: number, width: number, height: n
  */
 export function applyPolicyOp(pixels: Uint8Array, width: number, height: number, op: PolicyOp, magnitude: number, resampling: PolicyResampling, scratch: PolicyOpScratch): void {
   scratch.ensure(width * height);
+  const result = policyOpInto(pixels, scratch.temp, true, width, height, op, magnitude, resampling, scratch);
+  if (result !== pixels) pixels.set(result);
+}
+
+/**
+ * One op of an automatic policy from `src`, as `applyPolicyOp`, without copies it does not need:
+ * the geometric ops, Sharpness, Brightness and Contrast write their result into `out` (a buffer
+ * other than `src`); the others change `src` in place when `writable`, else `out` after a copy;
+ * Identity and Color leave `src` as it is.
+ *
+ * @returns The buffer holding the result: `src` or `out`.
+ */
+export function policyOpInto(src: Uint8Array, out: Uint8Array, writable: boolean, width: number, height: number, op: PolicyOp, magnitude: number, resampling: PolicyResampling, scratch: PolicyOpScratch): Uint8Array {
   const matrix = policyOpMatrix(op, magnitude, width, height, scratch.matrix);
   if (matrix) {
-    torchGridSample(pixels, scratch.temp, width, height, matrix, resampling);
-    pixels.set(scratch.temp);
-    return;
+    torchGridSample(src, out, width, height, matrix, resampling);
+    return out;
   }
   switch (op) {
     case 'Brightness':
-      mapBytes(pixels, pixels, toneTable(scratch.table, { brightness: 1 + magnitude, contrast: NaN, mean: 0, gamma: NaN }));
-      return;
+      mapBytes(src, out, toneTable(scratch.table, { brightness: 1 + magnitude, contrast: NaN, mean: 0, gamma: NaN }));
+      return out;
     case 'Contrast':
-      mapBytes(pixels, pixels, toneTable(scratch.table, { brightness: NaN, contrast: 1 + magnitude, mean: brightenedMean(pixels, NaN), gamma: NaN }));
-      return;
+      mapBytes(src, out, toneTable(scratch.table, { brightness: NaN, contrast: 1 + magnitude, mean: brightenedMean(src, NaN), gamma: NaN }));
+      return out;
     case 'Sharpness':
-      sharpenPixels(pixels, scratch.temp, width, height, 1 + magnitude);
-      pixels.set(scratch.temp);
-      return;
+      sharpenPixels(src, out, width, height, 1 + magnitude);
+      return out;
+    case 'Identity':
+    case 'Color': // adjust_saturation returns a one-channel image as it is
+      return src;
+    default:
+      break;
+  }
+  const pixels = writable ? src : out;
+  if (!writable) out.set(src);
+  switch (op) {
     case 'Posterize':
       posterizeBytes(pixels, Math.trunc(magnitude));
-      return;
+      break;
     case 'Solarize':
       solarizePixels(pixels, magnitude);
-      return;
+      break;
     case 'AutoContrast':
       autocontrastPixels(pixels);
-      return;
+      break;
     case 'Equalize':
       equalizeBytes(pixels, scratch.histogram, scratch.levels);
-      return;
+      break;
     case 'Invert':
       invertPixels(pixels);
-      return;
-    default: // Identity, and Color: adjust_saturation returns a one-channel image as it is
-      return;
+      break;
   }
+  return pixels;
 }

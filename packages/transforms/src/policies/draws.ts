@@ -57,6 +57,8 @@ const spaces = new Map<string, OpSpace[]>();
 /** The op space of `spec` for images of this size (cached: the tables are the same for every sample). */
 export function spaceOf(spec: PolicySpec, height: number, width: number): OpSpace[] {
   const bins = spec.kind === 'randAugment' || spec.kind === 'trivialAugment' ? spec.bins : 10;
+  // the last call's answer (a block's samples share the spec) skips building the key
+  if (spec.kind === last.kind && bins === last.bins && height === last.height && width === last.width) return last.space;
   const id = `${spec.kind}:${bins}:${height}:${width}`;
   let space = spaces.get(id);
   if (space === undefined) {
@@ -66,8 +68,16 @@ export function spaceOf(spec: PolicySpec, height: number, width: number): OpSpac
     else space = augMixSpace(height, width);
     spaces.set(id, space);
   }
+  last.kind = spec.kind;
+  last.bins = bins;
+  last.height = height;
+  last.width = width;
+  last.space = space;
   return space;
 }
+
+/** spaceOf's last answer. */
+const last: { kind: PolicySpec['kind'] | ''; bins: number; height: number; width: number; space: OpSpace[] } = { kind: '', bins: 0, height: 0, width: 0, space: [] };
 
 /** The stream key of a sample of a policy stage. */
 export function policyKey(key: SampleKey): number {

@@ -1,7 +1,8 @@
 // Applies a policy to a run of images: the work one worker does for one block. No RxJS here.
 import { OptionError } from '@idxflow/core/errors'; // errors alone: the workers import no RxJS for it
 import { reusablePixels } from '@idxflow/core/internal';
-import { applyPolicyOp, PolicyOpScratch, type PolicyResampling } from '../kernels/policyOps.js';
+import { policyOpInto, PolicyOpScratch, type PolicyResampling } from '../kernels/policyOps.js';
+import type { PolicyStep } from './draws.js';
 import { policyDraws, type PolicyDraws } from './draws.js';
 import type { PixelJob } from '../pixelStage.js';
 import type { PolicySpec } from './spec.js';
@@ -15,11 +16,14 @@ export interface PolicyJob extends PixelJob<Uint8Array> {
 class Scratch {
   ops = new PolicyOpScratch();
   chain = new Uint8Array(0);
+  /** The other buffer of a chain's ping-pong. */
+  spare = new Uint8Array(0);
   mix = new Float32Array(0);
 
   ensure(size: number): void {
     if (this.chain.length !== size) {
       this.chain = new Uint8Array(size);
+      this.spare = new Uint8Array(size);
       this.mix = new Float32Array(size);
     }
   }
@@ -68,8 +72,7 @@ export function policyImages(job: PolicyJob): Uint8Array {
  */
 export function applyDraws(src: Uint8Array, dst: Uint8Array, width: number, height: number, draws: PolicyDraws, resampling: PolicyResampling): void {
   if (draws.mix === undefined) {
-    dst.set(src);
-    for (const s of draws.chains[0]) if (s.applied) applyPolicyOp(dst, width, height, s.op, s.magnitude, resampling, scratch.ops);
+    applyChain(src, dst, width, height, draws.chains[0], resampling);
     return;
   }
   const f32 = Math.fround;
@@ -78,10 +81,25 @@ export function applyDraws(src: Uint8Array, dst: Uint8Array, width: number, heig
   const original = draws.mix.original;
   for (let p = 0; p < src.length; p++) mix[p] = f32(original * src[p]);
   draws.chains.forEach((steps, c) => {
-    chain.set(src);
-    for (const s of steps) applyPolicyOp(chain, width, height, s.op, s.magnitude, resampling, scratch.ops);
+    applyChain(src, chain, width, height, steps, resampling);
     const w = draws.mix!.weights[c];
     for (let p = 0; p < src.length; p++) mix[p] = f32(mix[p] + f32(w * chain[p]));
   });
   for (let p = 0; p < src.length; p++) dst[p] = mix[p] < 255 ? mix[p] : 255; // .to(uint8) truncates
+}
+
+/**
+ * The applied steps of a chain from `src` into `dst`, each op reading the previous result: the
+ * ops that write elsewhere go back and forth between `dst` and a spare buffer, the in-place ones
+ * work where the result is (`src` is never written), and one copy at most puts it in `dst`.
+ */
+function applyChain(src: Uint8Array, dst: Uint8Array, width: number, height: number, steps: PolicyStep[], resampling: PolicyResampling): void {
+  scratch.ensure(width * height);
+  let current = src;
+  for (const s of steps) {
+    if (!s.applied) continue;
+    const out = current === dst ? scratch.spare : dst;
+    current = policyOpInto(current, out, current !== src, width, height, s.op, s.magnitude, resampling, scratch.ops);
+  }
+  if (current !== dst) dst.set(current);
 }
