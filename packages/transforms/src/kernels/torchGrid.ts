@@ -53,7 +53,13 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     dst.fill(0, 0, width * height);
     return;
   }
-  if (nearest && r10 === 0) sourceColumnsOf(width, r10, r20, hw, height, true);
+  // Nearest: each position from its linear form in double precision, within `slackX` (`slackY`) of
+  // the float32 chain's; only a position that close to a tie between two pixels takes the chain.
+  const extentX = Math.abs(r00) * width * 0.5 + Math.abs(r10) * height * 0.5 + Math.abs(r20) + 1;
+  const extentY = Math.abs(r01) * width * 0.5 + Math.abs(r11) * height * 0.5 + Math.abs(r21) + 1;
+  const linear = nearest && extentX * hw < 1e5 && extentY * hh < 1e5;
+  const edgeX = 0.5 - nearestSlack(extentX, hw);
+  const edgeY = 0.5 - nearestSlack(extentY, hh);
   for (let y = 0, i = 0; y < height; y++) {
     // bmm of [x, y, 1] by the rescaled theta: x * r0 rounded, then fused multiply-adds (the
     // product of two float32 values is exact in double precision, the sum rounded once)
@@ -72,29 +78,24 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
       for (let x = to; x < width; x++) dst[i + x] = 0;
     }
     i += from;
-    if (nearest && r01 === 0) {
-      // A shear along x: each column's x * r01 is a zero, so iy is the row's alone.
-      const iy = f32(f32(f32(f32(ry1 + columns[1]) + r21) + 1) * hh - 0.5);
-      const ny = roundHalfEven(iy);
-      if (ny < 0 || ny >= height) {
-        for (let x = from; x < to; x++, i++) dst[i] = fill;
-      } else {
-        const row = ny * width;
-        for (let x = from; x < to; x++, i++) {
-          const ix = f32(f32(f32(f32(ry0 + columns[2 * x]) + r20) + 1) * hw - 0.5);
-          let nx = Math.round(ix);
-          if (nx - ix === 0.5 && (nx & 1) !== 0) nx--;
-          dst[i] = nx >= 0 && nx < width ? src[row + nx] : fill;
-        }
-      }
-    } else if (nearest && r10 === 0) {
-      // A shear along y: ry0 is a zero, so ix is the column's alone (sourceColumns, set above).
+    if (linear) {
+      // ix = ((ry0 + bx r00 + r20) + 1) hw - 0.5 without the roundings, bx = x + 0.5 - width / 2
+      const sx = r00 * hw;
+      const sy = r01 * hh;
+      const px = (ry0 + r20 + 1 + r00 * (0.5 - width * 0.5)) * hw - 0.5;
+      const py = (ry1 + r21 + 1 + r01 * (0.5 - width * 0.5)) * hh - 0.5;
       for (let x = from; x < to; x++, i++) {
-        const nx = sourceColumns[x];
-        const iy = f32(f32(f32(f32(ry1 + columns[2 * x + 1]) + r21) + 1) * hh - 0.5);
-        let ny = Math.round(iy);
-        if (ny - iy === 0.5 && (ny & 1) !== 0) ny--;
-        dst[i] = nx >= 0 && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
+        const lx = px + sx * x;
+        const ly = py + sy * x;
+        // integers (| 0: below 1e5 in magnitude), which index the bytes faster than doubles
+        let nx = Math.round(lx) | 0;
+        let ny = Math.round(ly) | 0;
+        if (!(Math.abs(lx - nx) < edgeX && Math.abs(ly - ny) < edgeY)) {
+          // near a tie: the float32 chain decides, as below
+          nx = roundHalfEven(f32(f32(f32(f32(ry0 + columns[2 * x]) + r20) + 1) * hw - 0.5)) | 0;
+          ny = roundHalfEven(f32(f32(f32(f32(ry1 + columns[2 * x + 1]) + r21) + 1) * hh - 0.5)) | 0;
+        }
+        dst[i] = nx >= 0 && nx < width && ny >= 0 && ny < height ? src[ny * width + nx] : fill;
       }
     } else if (nearest) {
       for (let x = from; x < to; x++, i++) {
@@ -121,6 +122,19 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     }
     i += width - to;
   }
+}
+
+/**
+ * How far the float32 chain's ix = f32(f32(f32(f32(ry0 + f32(bx r00)) + r20) + 1) hw - 0.5) can be
+ * from its real value ((ry0 + bx r00 + r20) + 1) hw - 0.5, with `extent` = |r00| width / 2 +
+ * |r10| height / 2 + |r20| + 1 bounding |bx r00|, every partial sum and |g + 1|: five roundings to
+ * float32 (relative error 2^-24 each), four of them scaled by hw, so at most
+ * 2^-24 (5 extent hw + 0.5), doubled for the double-precision steps; plus 1e-9 for the linear
+ * form's own rounding (its terms stay below 1e5). A linear position farther than this from
+ * every half-integer rounds to the same pixel as the chain's, and is never a tie.
+ */
+function nearestSlack(extent: number, half: number): number {
+  return 2 ** -23 * (5 * extent * half + 0.5) + 1e-9;
 }
 
 /** Scratch: the source column of each column and the source row of each row (-1 outside). */
