@@ -193,6 +193,7 @@ function separable(src: Uint8Array, dst: Uint8Array, width: number, height: numb
   while (last > first && sourceColumns[last - 1] < 0) last--;
   let shifted = true;
   for (let x = first; x < last; x++) if (sourceColumns[x] !== sourceColumns[first] + x - first) shifted = false;
+  if (shifted && first < last && shiftedRows(src, dst, width, height, first, last, fill)) return true;
   for (let y = 0, i = 0; y < height; y++, i += width) {
     const row = sourceRows[y];
     if (row < 0 || first === last) {
@@ -208,6 +209,33 @@ function separable(src: Uint8Array, dst: Uint8Array, width: number, height: numb
       }
     }
   }
+  return true;
+}
+
+/**
+ * separable()'s whole-image shift: when the columns [first, last) and the rows in range both shift
+ * by one amount (an integer translation), source pixel k + offset lands on k for every k of the
+ * block from the first row and column in range to the last, so one copy moves it; the columns
+ * outside [first, last) of those rows (which the copy filled with the neighbouring rows' pixels)
+ * and the rows out of range then take the fill. Returns false when the rows do not shift as one.
+ */
+function shiftedRows(src: Uint8Array, dst: Uint8Array, width: number, height: number, first: number, last: number, fill: number): boolean {
+  let top = 0;
+  while (top < height && sourceRows[top] < 0) top++;
+  let bottom = height;
+  while (bottom > top && sourceRows[bottom - 1] < 0) bottom--;
+  if (top === bottom) return false;
+  for (let y = top; y < bottom; y++) if (sourceRows[y] !== sourceRows[top] + (y - top) * width) return false;
+  const start = top * width + first;
+  const offset = sourceRows[top] + sourceColumns[first] - start;
+  const end = (bottom - 1) * width + last;
+  dst.set(src.subarray(start + offset, end + offset), start);
+  for (let i = 0; i < start; i++) dst[i] = fill;
+  for (let y = top, i = top * width; y < bottom; y++, i += width) {
+    for (let x = 0; x < first; x++) dst[i + x] = fill;
+    for (let x = last; x < width; x++) dst[i + x] = fill;
+  }
+  for (let i = end; i < width * height; i++) dst[i] = fill;
   return true;
 }
 
