@@ -69,8 +69,10 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     let from = 0;
     let to = width;
     if (box !== undefined) {
-      // ix and iy are linear in x up to float32 rounding (far below the margin of 2 pixels).
-      rowSpan(ry0 + r20, ry1 + r21, r00, r01, hw, hh, width, box);
+      // ix and iy are linear in x up to float32 rounding (far below the margin). A nearest
+      // position samples the box only within half a pixel (and nearestSlack, at most 0.06) of
+      // it: a margin of 1; bilinear reads a pixel up to 1 away: 2.
+      rowSpan(ry0 + r20, ry1 + r21, r00, r01, hw, hh, width, box, linear ? 1 : 2);
       from = SPAN[0];
       to = SPAN[1];
       // loops, not fill(): a call of TypedArray fill costs more than a short row
@@ -267,13 +269,13 @@ function nonZeroBox(src: Uint8Array, width: number, height: number): Float64Arra
 
 /**
  * Sets SPAN to the columns [from, to) of a row whose positions ix = ((g0 + a bx) + 1) hw - 0.5
- * (bx the column's centre coordinate), and iy likewise, fall within 2 pixels of the box.
+ * (bx the column's centre coordinate), and iy likewise, fall within `margin` pixels of the box.
  */
-function rowSpan(g0: number, g1: number, a: number, d: number, hw: number, hh: number, width: number, box: Float64Array): void {
+function rowSpan(g0: number, g1: number, a: number, d: number, hw: number, hh: number, width: number, box: Float64Array, margin: number): void {
   SPAN[0] = 0;
   SPAN[1] = width;
-  clip(g0, a, hw, box[0] - 2, box[1] + 2, width);
-  clip(g1, d, hh, box[2] - 2, box[3] + 2, width);
+  clip(g0, a, hw, box[0] - margin, box[1] + margin, width);
+  clip(g1, d, hh, box[2] - margin, box[3] + margin, width);
   SPAN[0] = Math.max(0, Math.min(SPAN[0], width));
   SPAN[1] = Math.max(SPAN[0], Math.min(SPAN[1], width));
 }
