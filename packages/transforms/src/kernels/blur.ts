@@ -89,9 +89,15 @@ function sharpenBytes(src: Uint8Array, dst: Uint8Array | Float32Array, width: nu
     const row = y * width;
     dst[row] = blend(src[row], src[row]);
     dst[row + width - 1] = blend(src[row + width - 1], src[row + width - 1]);
+    // the 3 x 3 sum as three column sums sliding along the row, plus 4 more of the centre
+    let left = src[row - width] + src[row] + src[row + width];
+    let middle = src[row - width + 1] + src[row + 1] + src[row + width + 1];
     for (let i = row + 1, end = row + width - 1; i < end; i++) {
       const v = src[i];
-      const sum = src[i - width - 1] + src[i - width] + src[i - width + 1] + src[i - 1] + 5 * v + src[i + 1] + src[i + width - 1] + src[i + width] + src[i + width + 1];
+      const right = src[i - width + 1] + src[i + 1] + src[i + width + 1];
+      const sum = left + middle + right + 4 * v;
+      left = middle;
+      middle = right;
       if (sum === 0) {
         dst[i] = 0;
         continue;
