@@ -92,7 +92,7 @@ describe('torchGridSample', () => {
     });
   }
 
-  it('meets ties: a turn by 45 degrees puts positions exactly halfway between pixels, and gives torch\'s bytes', () => {
+  it("meets ties: a turn by 45 degrees puts positions exactly halfway between pixels, and gives torch's bytes", () => {
     // The tie turns above do meet ties: positions exactly halfway between two pixels in float32.
     const matrix = torchvisionAffine([0, 0], 45, [0, 0], [0, 0], new Float64Array(6));
     const src = digits.subarray(0, 784);

@@ -53,8 +53,8 @@ export function torchGridSample(src: Uint8Array, dst: Uint8Array, width: number,
     dst.fill(0, 0, width * height);
     return;
   }
-  // Nearest: each position from its linear form in double precision, within `slackX` (`slackY`) of
-  // the float32 chain's; only a position that close to a tie between two pixels takes the chain.
+  // Nearest: each position from its linear form in double precision, within nearestSlack of the
+  // float32 chain's; only a position that close to a tie between two pixels takes the chain.
   const extentX = Math.abs(r00) * width * 0.5 + Math.abs(r10) * height * 0.5 + Math.abs(r20) + 1;
   const extentY = Math.abs(r01) * width * 0.5 + Math.abs(r11) * height * 0.5 + Math.abs(r21) + 1;
   const linear = nearest && extentX * hw < 1e5 && extentY * hh < 1e5;
