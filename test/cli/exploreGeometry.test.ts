@@ -3,17 +3,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCodeDraws, fetchGrid, fetchJson, runExport, startExplore, type RunningExplore } from '../fixtures/explore.js';
+import { describe, expect, it } from 'vitest';
+import { expectCodeDraws, exploreForTests, fetchGrid, fetchJson, runExport } from '../fixtures/explore.js';
 import { testSplit } from '../sinks/network/rawMnist.js';
 
-let server: RunningExplore;
-beforeAll(async () => {
-  server = await startExplore(['--split', 'test']);
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const server = exploreForTests(['--split', 'test']);
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'idxflow-explore-'));
 const GEOMETRY = 'resized-crop=0.5&resized-crop-scale=0.3:0.9&resized-crop-ratio=0.5:2&perspective=0.4@0.5&rotate=10@0.5';
