@@ -5,7 +5,7 @@ import { describe, it } from 'vitest';
 import { bound, checkRow, checkRowInProcess, rowName, type Row } from '../fixtures/cliRows.js';
 
 const MAX_WORKERS = Math.min(4 * availableParallelism(), 256);
-const MOVING = 'a step that moves pixels (--rotate, --shift, --scale, --shear, --shear-y, --elastic) but received none of them';
+const MOVING = 'a step that moves pixels (--rotate, --shift, --scale, --shear, --shear-y, --resized-crop, --perspective, --elastic) but received none of them';
 
 /** npy export of the first 20 test samples (quick), with `flags`. */
 const X = (...flags: string[]): string[] => ['export', '--split', 'test', '--limit', '20', '--format', 'npy', ...flags];

@@ -101,6 +101,18 @@ print(json.dumps([[accuracy(sys.argv[4], k), accuracy(sys.argv[5], k)] for k in 
 const mean = (a: Uint8Array): number => a.reduce((s, v) => s + v, 0) / a.length;
 const meanChange = (a: Uint8Array, clean: Uint8Array): number => a.reduce((s, v, i) => s + Math.abs(v - clean[i]), 0) / a.length;
 
+/** How many pixels of `mine` differ from `expected`, and the largest difference. */
+function differences(mine: Uint8Array, expected: Uint8Array): { differing: number; largest: number } {
+  let differing = 0;
+  let largest = 0;
+  for (let i = 0; i < mine.length; i++) {
+    const d = Math.abs(mine[i] - expected[i]);
+    if (d > 0) differing++;
+    largest = Math.max(largest, d);
+  }
+  return { differing, largest };
+}
+
 /** Compares deterministic cases with the reference's bytes, within TOLERANCES. */
 async function compareBytes(cases: Case[]): Promise<void> {
   const block = digits();
@@ -110,13 +122,7 @@ async function compareBytes(cases: Case[]): Promise<void> {
   for (const [k, c] of cases.entries()) {
     const mine = await ours(c, block);
     const expected = theirs.subarray(k * DIGITS * SIZE, (k + 1) * DIGITS * SIZE);
-    let differing = 0;
-    let largest = 0;
-    for (let i = 0; i < mine.length; i++) {
-      const d = Math.abs(mine[i] - expected[i]);
-      if (d > 0) differing++;
-      largest = Math.max(largest, d);
-    }
+    const { differing, largest } = differences(mine, expected);
     const allowed = TOLERANCES[c[0]] ?? { share: 0, levels: 0 };
     if (differing > allowed.share * mine.length || largest > allowed.levels) report.push(`${label(c)}: ${differing} pixels differ, by at most ${largest}`);
     // Each case changes the digits, but identity (none is an identity by accident).
@@ -239,13 +245,7 @@ describeWithPython(['numpy', 'scipy', 'skimage', 'cv2', 'wand', 'PIL'], "corrupt
     for (const [k, c] of cases.entries()) {
       const mine = await ours(c, part);
       const expected = theirs.subarray(k * count * SIZE, (k + 1) * count * SIZE);
-      let differing = 0;
-      let largest = 0;
-      for (let i = 0; i < mine.length; i++) {
-        const d = Math.abs(mine[i] - expected[i]);
-        if (d > 0) differing++;
-        largest = Math.max(largest, d);
-      }
+      const { differing, largest } = differences(mine, expected);
       report.push(`${label(c)}: ${differing} of ${mine.length} pixels differ, by at most ${largest}`);
       expect(differing, label(c)).toBeLessThanOrEqual(0.01 * mine.length);
       expect(largest, label(c)).toBeLessThanOrEqual(12);
