@@ -188,25 +188,52 @@ async function refuseOtherWriters(dir: string, names: readonly string[], ownLock
   }
 }
 
-/** `prepareExportDir`'s work once the lock is held. */
-async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState, 'records' | 'siblings' | 'removed'>> {
+/** The folder's files and its idxflow records, read by name: this export's, its other parts', others'. */
+interface Scan {
+  names: string[];
+  records: Map<string, Manifest>;
+  siblings: Map<string, Manifest>;
+  foreign: Map<string, Manifest>;
+  /** Records listed but removed before they were read: another part's journal, as that part ended. */
+  gone: Set<string>;
+}
+
+async function scanExportDir(check: ExportDirCheck): Promise<Scan> {
   const { dir } = check;
   const names = await filesUnder(dir);
-  const records = new Map<string, Manifest>();
-  const siblings = new Map<string, Manifest>();
-  const foreign = new Map<string, Manifest>();
-  const gone = new Set<string>(); // removed since the listing: another part's journal, as that part ended
+  const scan: Scan = { names, records: new Map(), siblings: new Map(), foreign: new Map(), gone: new Set() };
   for (const name of names.filter((n) => RECORD.test(n))) {
     const manifest = await readManifest(join(dir, name)).catch((error: unknown) => {
       if (error instanceof ManifestError) return null; // not an idxflow manifest: a file like any other
       throw error;
     });
-    if (manifest === undefined) gone.add(name);
+    if (manifest === undefined) scan.gone.add(name);
     if (!manifest) continue;
-    if (fingerprintOf(manifest) === check.fingerprint) records.set(name, manifest);
-    else if (check.total !== undefined && identityOf(manifest) === check.identity && (totalOf(manifest) ?? check.total) === check.total) siblings.set(name, manifest);
-    else foreign.set(name, manifest);
+    if (fingerprintOf(manifest) === check.fingerprint) scan.records.set(name, manifest);
+    else if (check.total !== undefined && identityOf(manifest) === check.identity && (totalOf(manifest) ?? check.total) === check.total) scan.siblings.set(name, manifest);
+    else scan.foreign.set(name, manifest);
   }
+  return scan;
+}
+
+/**
+ * Scans until no record vanished during the scan. A part that ends writes its manifest, then
+ * removes its journal: a listing taken between the two holds the journal alone, and by the time
+ * it is read the part's files have no record in that listing. The next scan sees its manifest.
+ * Each part ends once, so this stops; a folder whose records vanish 64 scans in a row is taken
+ * as the last scan saw it.
+ */
+async function settledScan(check: ExportDirCheck): Promise<Scan> {
+  for (let attempt = 0; ; attempt++) {
+    const scan = await scanExportDir(check);
+    if (scan.gone.size === 0 || attempt >= 64) return scan;
+  }
+}
+
+/** `prepareExportDir`'s work once the lock is held. */
+async function prepareLocked(check: ExportDirCheck): Promise<Pick<ExportDirState, 'records' | 'siblings' | 'removed'>> {
+  const { dir } = check;
+  const { names, records, siblings, foreign, gone } = await settledScan(check);
   await refuseOtherWriters(dir, names, check.lock);
   if (foreign.size > 0 && !check.overwrite) {
     const [name, manifest] = [...foreign][0];
