@@ -97,6 +97,22 @@ describe('the bundled idxflow bin', () => {
     }
   });
 
+  it("takes rxjs from its ES build: core's rx.js (which requires rxjs's CommonJS modules unbundled) is rewritten, and an export loads no CommonJS file of rxjs", () => {
+    const inputs = Object.keys((JSON.parse(readFileSync(METAFILE, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+    expect(inputs).toContain('packages/core/dist/rx.js');
+    expect(inputs.filter((f) => f.includes('/rxjs/dist/esm/internal/'))).toContain(inputs.find((f) => f.endsWith('/rxjs/dist/esm/internal/Observable.js')));
+    expect(inputs.filter((f) => f.includes('/rxjs/dist/cjs/'))).toEqual([]);
+    // Preloaded with --require, a CommonJS script sees every CommonJS module the process loads, when it exits.
+    const list = join(dir, 'required.json');
+    const preload = join(dir, 'required.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));`);
+    const r = spawnSync(process.execPath, ['--require', preload, BIN, 'export', '--split', 'test', '--limit', '100', '--rotate', '10', '--format', 'npy', '--out', join(dir, 'rx-npy')], { encoding: 'utf8', cwd: dir });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const required = JSON.parse(readFileSync(list, 'utf8')) as string[];
+    expect(required).toContain(preload);
+    expect(required.filter((f) => f.includes('/rxjs/'))).toEqual([]);
+  });
+
   it("serves the explore page from the CLI package's assets", async () => {
     const pair = ['--images', raw('t10k-images-idx3-ubyte'), '--labels', raw('t10k-labels-idx1-ubyte')];
     const child = spawn(process.execPath, [BIN, 'explore', '--port', '0', ...pair], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });

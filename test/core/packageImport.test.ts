@@ -1,8 +1,8 @@
 // What importing a package loads. Node resolves `import 'rxjs'` to rxjs 7's CommonJS build (the
 // "node" condition of its exports; its ES build has extensionless imports Node cannot load), and
-// that index requires all of rxjs, some 220 files. Our packages therefore import each rxjs value
-// from its own module ('rxjs/internal/Observable', an entry of rxjs's exports): the same
-// module, and so the same class, as the one rxjs's index hands a user. Rarely needed code
+// that index requires all of rxjs, some 220 files. Our packages therefore take each rxjs value
+// from its own module ('rxjs/internal/Observable', an entry of rxjs's exports), required by
+// core's rx.ts: the same module, and so the same class, as the one rxjs's index hands a user. Rarely needed code
 // (xz-decompress) is required by the feature that uses it, and a dataset's reading code
 // (`datasets/<name>Reader.ts`, with the parsers and walkers only it uses) by its stream's
 // subscription (fromReader.ts).
@@ -31,10 +31,11 @@ function commonJsLoadedBy(pkg: string): string[] {
 }
 
 /**
- * The modules of packages/core/dist that `script` (an ES module, run after a loader hook is
- * registered) has loaded, as paths below dist: the hook writes each URL it loads to a file.
+ * The URLs of the modules that `script` (an ES module, run after a loader hook is registered)
+ * has loaded through the ES module loader: the hook writes each URL it loads to a file. A
+ * CommonJS module imported by an ES module passes through it; one required does not.
  */
-function coreModulesLoadedBy(script: string): string[] {
+function modulesLoadedBy(script: string): string[] {
   const list = join(mkdtempSync(join(tmpdir(), 'idxflow-modules-')), 'loaded.txt');
   writeFileSync(list, '');
   const hooks = `import { appendFileSync } from 'node:fs'; let out; export function initialize(data) { out = data.out; } export async function load(url, context, next) { appendFileSync(out, url + '\\n'); return next(url, context); }`;
@@ -44,8 +45,11 @@ function coreModulesLoadedBy(script: string): string[] {
     ${script}
     console.log('[]');
   `);
-  return readFileSync(list, 'utf8').split('\n').filter((url) => url.includes('/packages/core/dist/')).map((url) => url.split('/packages/core/dist/')[1]);
+  return readFileSync(list, 'utf8').split('\n').filter(Boolean);
 }
+
+/** The modules of packages/core/dist that `script` has loaded, as paths below dist. */
+const coreModulesLoadedBy = (script: string): string[] => modulesLoadedBy(script).filter((url) => url.includes('/packages/core/dist/')).map((url) => url.split('/packages/core/dist/')[1]);
 
 // What only the dataset readers use: none of it may load with core.
 const READERS_ONLY = ['csv/rowParser.js', 'datasets/folderWalk.js', 'datasets/parquetThread.js', 'datasets/download.js', 'folders.js', 'images/mapBounded.js', 'images/mnistStyle.js', 'tar/tarParser.js'];
@@ -82,6 +86,14 @@ describe('importing a package', () => {
       // Observable's module is loaded: the check reads the files that are.
       expect(loaded.some((f) => f.endsWith('/rxjs/dist/cjs/internal/Observable.js'))).toBe(true);
       expect(loaded.filter((f) => /\/rxjs\/dist\/cjs\/(operators\/)?index\.js$/.test(f) || f.includes('/xz-decompress/'))).toEqual([]);
+    });
+  }
+
+  for (const pkg of ['@idxflow/core', '@idxflow/transforms', '@idxflow/sinks']) {
+    it(`${pkg} requires rxjs's modules (core's rx.js), importing none: Node loads a required CommonJS module for less`, () => {
+      const loaded = modulesLoadedBy(`await import('${pkg}');`);
+      expect(loaded.some((url) => url.endsWith('/packages/core/dist/rx.js'))).toBe(true);
+      expect(loaded.filter((url) => url.includes('/rxjs/'))).toEqual([]);
     });
   }
 

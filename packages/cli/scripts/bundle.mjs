@@ -108,6 +108,7 @@ const installedUrls = {
   setup(build) {
     build.onLoad({ filter: /\.m?js$/ }, (args) => {
       let text = readFileSync(args.path, 'utf8');
+      if (args.path === CORE_RX) return { contents: rxjsReexports(text), loader: 'js' };
       if (OUR_PACKAGES.some((dir) => args.path.startsWith(dir))) text = withoutBarrels(text, args.path);
       if (text.includes('import.meta.url')) text = text.replaceAll('import.meta.url', `(${originOf(args.path)})`);
       return { contents: text, loader: 'js' };
@@ -127,6 +128,19 @@ const rxjsEsm = {
     }));
   },
 };
+
+// core's rx.js requires each rxjs value it hands our packages from rxjs's CommonJS build (Node
+// loads a required CommonJS module for less than an imported one). In the bundle it becomes the
+// same names exported from the same modules, which rxjsEsm takes from rxjs's ES build.
+const CORE_RX = join(dirname(CLI), 'core', 'dist', 'rx.js');
+
+/** rx.js's `export const map = require('rxjs/internal/operators/map').map;` lines as `export { map } from '...';`. */
+function rxjsReexports(text) {
+  const lines = [...text.matchAll(/^export const ([\w$]+) = require\('(rxjs\/internal\/[^']+)'\)\.([\w$]+);$/gm)].map(([, name, from, value]) => `export { ${value} as ${name} } from '${from}';`);
+  const required = text.match(/require\('/g)?.length ?? 0;
+  if (lines.length === 0 || lines.length !== required) throw new Error(`bundle: ${CORE_RX} requires ${required} modules, of which ${lines.length} are rxjs values in the form the bundle rewrites`);
+  return lines.join('\n');
+}
 
 // Our packages' modules do their work when called, not when imported (none is imported for a
 // side effect): declared so here, esbuild leaves out those a command does not use, so that

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from './rx.js';
 import { GzipDecoder } from './gzip/decoder.js';
 import { inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';
 import { operate } from './operate.js';

@@ -62,3 +62,6 @@ export * from './datasets/k49.js';
 export * from './datasets/pngTree.js';
 export * from './datasets/pngTrees.js';
 export * from './tar/tarParser.js';
+// rxjs's values, each required from its own module (rx.ts): for transforms and sinks, so that
+// importing them costs what importing core does.
+export { concatAll, concatMap, defer, lastValueFrom, map, Observable, reduce, Subscriber, switchMap, tap, toArray, zip } from './rx.js';

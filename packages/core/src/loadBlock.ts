@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
-import { toArray } from 'rxjs/internal/operators/toArray';
+import { lastValueFrom } from './rx.js';
+import { toArray } from './rx.js';
 import { checkBlock, joinBlocks, type Block, type PixelArray } from './block.js';
 import { BlockMismatchError } from './errors.js';
 

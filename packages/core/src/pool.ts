@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { OperatorFunction } from 'rxjs';
-import { defer } from 'rxjs/internal/observable/defer';
+import { defer } from './rx.js';
 import Tinypool from 'tinypool';
 import { orderedAsync } from './stages/mapAsync.js';
 import { integer } from './validate.js';

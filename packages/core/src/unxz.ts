@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from './rx.js';
 import { createRequire } from 'node:module';
 import { IdxflowError, XzError } from './errors.js';
 import { inflateCeiling, inflateLimitError, inflateRatioOf, type InflateLimitOptions } from './inflateLimit.js';

@@ -1,6 +1,5 @@
-import { RandomStage, type Block, type Run } from '@idxflow/core/internal';
+import { type Block, map, RandomStage, type Run } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs/internal/operators/map';
 import { BOX, mixBatch, mixSpecOf, pixelsLike, type BatchDraws, type MixOptions } from './mixing.js';
 
 /** The pasted box `[x1, y1, x2, y2)` (columns, rows) and the share of each image it leaves. */

@@ -1,6 +1,5 @@
-import { RandomStage, type Block, type Run } from '@idxflow/core/internal';
+import { type Block, map, RandomStage, type Run } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs/internal/operators/map';
 import { mixBatch, mixSpecOf, pixelsLike, type MixOptions } from './mixing.js';
 
 /** `weight * a + (1 - weight) * b` per pixel: Float32 as computed, bytes rounded to nearest (ties up). */

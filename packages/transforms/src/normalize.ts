@@ -1,6 +1,5 @@
-import { checkBlock, checkRows, gatherRows, isRows, layoutOf, reusablePixels, sampleSize, type Block, type Run } from '@idxflow/core/internal';
+import { type Block, checkBlock, checkRows, gatherRows, isRows, layoutOf, map, reusablePixels, type Run, sampleSize } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs/internal/operators/map';
 import { byteTable, normalizeInPlace } from './augmentImages.js';
 import { gatherLookup, lookupBytes } from './kernels/index.js';
 import { normalizationOf, type NormalizeOptions } from './spec.js';

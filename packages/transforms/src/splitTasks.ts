@@ -1,6 +1,5 @@
-import { allocateBlock, BlockMismatchError, copySample, OptionError, permutation, RandomStage, validate, type Block } from '@idxflow/core/internal';
+import { allocateBlock, type Block, BlockMismatchError, concatMap, copySample, OptionError, permutation, RandomStage, validate } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { concatMap } from 'rxjs/internal/operators/concatMap';
 import { checkTaskInput, MAX_TASKS, selectedTasks, type TaskRunOptions } from './taskStages.js';
 
 /** Options of `splitTasks()`. */

@@ -1,8 +1,7 @@
 // The grouping before the worker pool: consecutive inputs go to a worker as one task, so the
 // pool's fixed cost per task (about 0.1 ms) is paid per thousand images, not per batch.
-import { emit, holdUntil, operate, runLength, type Run } from '@idxflow/core/internal';
+import { emit, holdUntil, Observable, operate, type Run, runLength } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
 
 /**
  * Groups consecutive inputs into one array per worker task, up to `limit` images (an input is

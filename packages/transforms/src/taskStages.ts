@@ -1,9 +1,8 @@
 // What the continual-learning task stages share: their run options, which tasks they emit, the
 // refusal of blocks that already carry tasks, and the operator that applies one fixed change per
 // task to every block, on the main thread or on worker threads.
-import { adoptPixels, BlockMismatchError, checkBlock, OptionError, validate, workerMap, type Block, type PixelArray } from '@idxflow/core/internal';
+import { adoptPixels, type Block, BlockMismatchError, checkBlock, concatMap, OptionError, type PixelArray, validate, workerMap } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { concatMap } from 'rxjs/internal/operators/concatMap';
 import { taskPixels, type TaskChange, type TaskPixelsJob } from './taskPixels.js';
 
 /** The largest number of tasks: a task number is one byte (`Block.tasks`). */

@@ -4,9 +4,9 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { defer } from 'rxjs/internal/observable/defer';
-import { map } from 'rxjs/internal/operators/map';
-import { switchMap } from 'rxjs/internal/operators/switchMap';
+import { defer } from '../rx.js';
+import { map } from '../rx.js';
+import { switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';

@@ -1,10 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs/internal/operators/map';
+import { map } from '../rx.js';
 import type { Observable } from 'rxjs';
-import { Observable as RxObservable } from 'rxjs/internal/Observable';
-import { switchMap } from 'rxjs/internal/operators/switchMap';
-import { toArray } from 'rxjs/internal/operators/toArray';
-import { zip } from 'rxjs/internal/observable/zip';
+import { Observable as RxObservable } from '../rx.js';
+import { switchMap } from '../rx.js';
+import { toArray } from '../rx.js';
+import { zip } from '../rx.js';
 import type { Block } from '../block.js';
 import { DatasetMismatchError, IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

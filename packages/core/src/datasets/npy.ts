@@ -1,10 +1,10 @@
 // The NPY and NPZ exports read back as sources (a round trip), and Keras' mnist.npz.
-import { defer } from 'rxjs/internal/observable/defer';
-import { map } from 'rxjs/internal/operators/map';
+import { defer } from '../rx.js';
+import { map } from '../rx.js';
 import type { Observable } from 'rxjs';
-import { Observable as RxObservable } from 'rxjs/internal/Observable';
-import { switchMap } from 'rxjs/internal/operators/switchMap';
-import { toArray } from 'rxjs/internal/operators/toArray';
+import { Observable as RxObservable } from '../rx.js';
+import { switchMap } from '../rx.js';
+import { toArray } from '../rx.js';
 import type { Block, PixelArray } from '../block.js';
 import { DatasetMismatchError, NpyFormatError } from '../errors.js';
 import { decodeNpy, type NpyHeader, type NpyRecords } from '../npy/decode.js';

@@ -3,8 +3,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
-import { map } from 'rxjs/internal/operators/map';
+import { lastValueFrom } from '../rx.js';
+import { map } from '../rx.js';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

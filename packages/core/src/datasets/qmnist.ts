@@ -2,11 +2,11 @@
 // 60,000-digit test set and the provenance of every digit. Labels are IDX i32 tables of 8
 // columns; column 0 is the class, the others trace the digit to its NIST writer.
 import type { Observable } from 'rxjs';
-import { defer } from 'rxjs/internal/observable/defer';
-import { lastValueFrom } from 'rxjs/internal/lastValueFrom';
-import { map } from 'rxjs/internal/operators/map';
-import { switchMap } from 'rxjs/internal/operators/switchMap';
-import { toArray } from 'rxjs/internal/operators/toArray';
+import { defer } from '../rx.js';
+import { lastValueFrom } from '../rx.js';
+import { map } from '../rx.js';
+import { switchMap } from '../rx.js';
+import { toArray } from '../rx.js';
 import type { Block } from '../block.js';
 import { IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

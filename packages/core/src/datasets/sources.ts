@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import { defer } from 'rxjs/internal/observable/defer';
-import { switchMap } from 'rxjs/internal/operators/switchMap';
+import { defer } from '../rx.js';
+import { switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
 import { idxInput, idxPair } from './idx.js';

@@ -26,15 +26,20 @@ export const bitsAt = (buf: Uint8Array, pos: number, mask: number): number => {
   return ((buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16)) >>> (pos & 7)) & mask;
 };
 
+let reversedTable: Uint16Array | undefined;
+
 /**
- * REVERSED[i] is the 15-bit reversal of i: that of i >> 1 moved down a bit, with i's lowest bit
- * on top. One step an entry, not fifteen: the table is built when core is imported.
+ * reversed()[i] is the 15-bit reversal of i: that of i >> 1 moved down a bit, with i's lowest bit
+ * on top. One step an entry, not fifteen; built for the first code a stream reads, not when
+ * core is imported (it took some 2 ms of `import('@idxflow/core')`).
  */
-const REVERSED = ((): Uint16Array => {
-  const r = new Uint16Array(1 << MAX_BITS);
-  for (let i = 1; i < r.length; i++) r[i] = (r[i >> 1] >> 1) | ((i & 1) << (MAX_BITS - 1));
-  return r;
-})();
+function reversed(): Uint16Array {
+  if (reversedTable === undefined) {
+    reversedTable = new Uint16Array(1 << MAX_BITS);
+    for (let i = 1; i < reversedTable.length; i++) reversedTable[i] = (reversedTable[i >> 1] >> 1) | ((i & 1) << (MAX_BITS - 1));
+  }
+  return reversedTable;
+}
 
 const counts = new Uint16Array(MAX_BITS + 1);
 const nextCode = new Uint16Array(MAX_BITS + 1);
@@ -84,16 +89,17 @@ export function buildTable(lengths: Uint8Array, table: Uint16Array): number {
     code = (code + counts[len - 1]) << 1;
     nextCode[len] = code;
   }
+  const reverse = reversed();
   for (let s = 0; s < lengths.length; s++) {
     const len = lengths[s];
     if (len === 0) continue;
     const entry = (s << 4) | len;
-    for (let i = REVERSED[nextCode[len]++] >>> (MAX_BITS - len); i < size; i += 1 << len) table[i] = entry;
+    for (let i = reverse[nextCode[len]++] >>> (MAX_BITS - len); i < size; i += 1 << len) table[i] = entry;
   }
   return max;
 }
 
-function fixedTable(lengths: number[], valid: number): { table: Uint16Array; bits: number } {
+function fixedTable(lengths: number[], valid: number): FixedCode {
   const table = new Uint16Array(1 << 9);
   const bits = buildTable(Uint8Array.from(lengths), table);
   // The fixed codes define symbols that no stream may use (literal/length 286-287, distance
@@ -102,14 +108,28 @@ function fixedTable(lengths: number[], valid: number): { table: Uint16Array; bit
   return { table, bits };
 }
 
-/** The fixed literal/length code (RFC 1951, section 3.2.6). */
-export const FIXED_LITERALS = fixedTable(
-  Array.from({ length: 288 }, (_, s) => (s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8)),
-  286,
-);
+/** A fixed code's table and the number of bits it is indexed by. */
+export interface FixedCode {
+  table: Uint16Array;
+  bits: number;
+}
 
-/** The fixed distance code: 5 bits for every symbol. */
-export const FIXED_DISTANCES = fixedTable(Array.from({ length: 32 }, () => 5), 30);
+let fixed: { literals: FixedCode; distances: FixedCode } | undefined;
+
+/**
+ * The fixed literal/length code (RFC 1951, section 3.2.6) and the fixed distance code (5 bits
+ * for every symbol): built for the first stream that reads, not when core is imported.
+ */
+export function fixedCodes(): { literals: FixedCode; distances: FixedCode } {
+  fixed ??= {
+    literals: fixedTable(
+      Array.from({ length: 288 }, (_, s) => (s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8)),
+      286,
+    ),
+    distances: fixedTable(Array.from({ length: 32 }, () => 5), 30),
+  };
+  return fixed;
+}
 
 type Fail = (bit: number, expected: string, found: string) => never;
 

@@ -7,7 +7,7 @@
 // sets that are over-subscribed or incomplete): as gunzip() promises to reject a corrupt file,
 // it follows zlib's rules, which are also the fuzz test's oracle.
 import { GzipError } from '../errors.js';
-import { bitsAt, DISTANCE_BASE, DISTANCE_EXTRA, DynamicCodes, FIXED_DISTANCES, FIXED_LITERALS, LENGTH_BASE, LENGTH_EXTRA } from './huffman.js';
+import { bitsAt, DISTANCE_BASE, DISTANCE_EXTRA, DynamicCodes, fixedCodes, LENGTH_BASE, LENGTH_EXTRA } from './huffman.js';
 
 const WINDOW = 32768; // the farthest a match may reach back
 const SPAN = 1 << 18; // output gathered before it is handed on (bounds memory on a zip bomb)
@@ -35,10 +35,10 @@ export class Inflater {
   private mode = BLOCK_HEADER;
   private last = false; // the block being read is the stream's last
   private storedLeft = 0;
-  private lit = FIXED_LITERALS.table;
-  private litBits = FIXED_LITERALS.bits;
-  private dist = FIXED_DISTANCES.table;
-  private distBits = FIXED_DISTANCES.bits;
+  private lit = fixedCodes().literals.table;
+  private litBits = fixedCodes().literals.bits;
+  private dist = fixedCodes().distances.table;
+  private distBits = fixedCodes().distances.bits;
   private dynamic: DynamicCodes | undefined; // 128 KiB of tables, made at the first dynamic block
 
   constructor(
@@ -149,10 +149,10 @@ export class Inflater {
       this.mode = STORED;
       pos += 32;
     } else if (type === 1) {
-      this.lit = FIXED_LITERALS.table;
-      this.litBits = FIXED_LITERALS.bits;
-      this.dist = FIXED_DISTANCES.table;
-      this.distBits = FIXED_DISTANCES.bits;
+      this.lit = fixedCodes().literals.table;
+      this.litBits = fixedCodes().literals.bits;
+      this.dist = fixedCodes().distances.table;
+      this.distBits = fixedCodes().distances.bits;
       this.mode = CODES;
     } else if (type === 2) {
       const dynamic = (this.dynamic ??= new DynamicCodes());

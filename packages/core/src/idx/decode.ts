@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { IdxFormatError } from '../errors.js';
 import { operate } from '../operate.js';
 import { IDX_TYPES, idxTypeByCode, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';

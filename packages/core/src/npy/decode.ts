@@ -1,6 +1,6 @@
 // Records of an NPY byte stream (see ./header.ts for the header), in C order after the header.
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { NpyFormatError } from '../errors.js';
 import { operate } from '../operate.js';
 import { concatBytes } from '../sources/bytes.js';

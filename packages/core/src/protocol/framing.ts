@@ -21,7 +21,7 @@ import { softLabelClasses, type Block } from '../block.js';
 import { BlockMismatchError, IdxflowError } from '../errors.js';
 import { operate } from '../operate.js';
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 
 /** The media type of a batch stream over HTTP. */
 export const BATCHES_MEDIA_TYPE = 'application/x-idxflow-batches';

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import type { Block, PixelArray } from '../block.js';
 import { emit } from '../flow.js';
 import { operate } from '../operate.js';

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
-import { defer } from 'rxjs/internal/observable/defer';
-import { Observable } from 'rxjs/internal/Observable';
+import { defer } from '../rx.js';
+import { Observable } from '../rx.js';
 import { emit, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';
 import { integer } from '../validate.js';

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { allocateBlock, checkBlock, copySamples, sliceBlock, type Block } from '../block.js';
 import { BlockMismatchError } from '../errors.js';
 import { operate } from '../operate.js';

@@ -4,7 +4,7 @@
 // then copies no pixels, where a shuffle's gather (random 784-byte reads from a 47 MB epoch) is
 // otherwise its largest cost. `gather()` turns them into Blocks for everything else.
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { allocateBlock, blockLength, checkBlock, copySample, labelMatrixColumns, sharedArray, softLabelClasses, type Block, type PixelArray, type TypedArrayOf } from '../block.js';
 import { operate } from '../operate.js';
 import { BlockMismatchError } from '../errors.js';

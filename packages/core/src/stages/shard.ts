@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { operate } from '../operate.js';
 import { integer } from '../validate.js';
 import { checkRun, checked, runItems } from './regroup.js';

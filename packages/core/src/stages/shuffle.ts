@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { blockLength, checkBlock, joinBlocks, type Block, type PixelArray } from '../block.js';
 import { DemandWindow, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';

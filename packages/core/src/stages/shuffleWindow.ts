@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { Observable } from 'rxjs/internal/Observable';
+import { Observable } from '../rx.js';
 import { allocateBlock, blockLength, checkBlock, copySample, type Block, type PixelArray } from '../block.js';
 import { operate } from '../operate.js';
 import { permutation, randomUniform, RandomStage, streamKey } from '../rng.js';

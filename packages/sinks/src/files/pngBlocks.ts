@@ -1,6 +1,5 @@
-import { checkBlock, workerMap, type Block, type TaskStaging } from '@idxflow/core/internal';
+import { type Block, checkBlock, map, type TaskStaging, workerMap } from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
-import { map } from 'rxjs/internal/operators/map';
 import { encodeGreyPngs, type GreyPngs } from './png.js';
 import { exportDeflate, type PngTask } from './pngWorker.js';
 import { BlockMismatchError } from '@idxflow/core';

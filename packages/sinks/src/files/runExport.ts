@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Block, IdxflowError, OptionError } from '@idxflow/core';
 import type { Observable } from 'rxjs';
-import { tap } from 'rxjs/internal/operators/tap';
+import { tap } from '@idxflow/core/internal';
 import { verifiedFiles, writeSplit, type ExportOptions } from './export.js';
 import { dtypeOf } from './exportShape.js';
 import { writeExportCard } from './hfCard.js';

@@ -1,7 +1,6 @@
-import { validate, type Block } from '@idxflow/core/internal';
+import { type Block, tap, validate } from '@idxflow/core/internal';
 import type { Tensor2D, Tensor4D, data } from '@tensorflow/tfjs';
 import type { Observable } from 'rxjs';
-import { tap } from 'rxjs/internal/operators/tap';
 import { refuseUnstored } from '../stores.js';
 import { importTensorFlow, type TensorFlow } from './tfjs.js';
 import { toTensors, type TensorBatch } from './toTensors.js';
