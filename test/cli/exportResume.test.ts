@@ -68,6 +68,45 @@ describe('idxflow export resumes after SIGKILL', () => {
     expect(seen.keptSome).toBeGreaterThanOrEqual(2);
   });
 
+  it("with 2,000 shards of one image: the journal's writes add at most the shards' own bytes (plus its last), and a kill with shards not yet journaled reruns to the same files", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'idxflow-resume-small-'));
+    const small = (out: string): string[] => [CLI, 'export', '--split', 'test', '--limit', '2000', '--rotate', '10', '--seed', '8', '--format', 'wds', '--shard-size', '1', '--workers', '0', '--out', out];
+    // A preloaded script sees each journal renamed into place, and notes its size.
+    const preload = join(root, 'journals.cjs');
+    writeFileSync(
+      preload,
+      `const fsp = require('node:fs/promises'); const fs = require('node:fs'); const rename = fsp.rename; const sizes = [];
+       fsp.rename = async (from, to) => { if (String(to).endsWith('.journal')) sizes.push(fs.statSync(from).size); return rename(from, to); };
+       process.on('exit', () => fs.writeFileSync(process.env.JOURNALS, JSON.stringify(sizes)));`,
+    );
+    const reference = join(root, 'reference');
+    const journals = join(root, 'journals.json');
+    const r = spawnSync(process.execPath, ['--require', preload, ...small(reference)], { encoding: 'utf8', env: { ...process.env, JOURNALS: journals } });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const sizes = JSON.parse(readFileSync(journals, 'utf8')) as number[];
+    const shards = shardsIn(reference);
+    expect(shards).toHaveLength(2000);
+    const shardBytes = shards.reduce((n, name) => n + readFileSync(join(reference, name)).length, 0);
+    // Each journal after the first is written once the files completed since hold as many bytes
+    // as the one before it: their sum is at most the shards' bytes plus the last journal. One
+    // journal per shard, as before, wrote 2,000 journals of up to 2,000 entries (some 300 MB).
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(shardBytes + sizes.at(-1)!);
+    expect(sizes.length).toBeLessThan(shards.length / 4);
+
+    const expected = Object.fromEntries([...shards, 'manifest.json'].map((n) => [n, sha(join(reference, n))]));
+    const out = join(root, 'killed');
+    const child = spawn(process.execPath, small(out), { stdio: 'ignore' });
+    let running = true;
+    const exited = new Promise((resolve) => child.once('exit', () => resolve((running = false))));
+    while (running && !(existsSync(out) && shardsIn(out).length >= 700)) await new Promise((resolve) => setTimeout(resolve, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const rerun = spawnSync(process.execPath, small(out), { encoding: 'utf8', env: { ...process.env, IDXFLOW_PROGRESS_SECONDS: '86400' } });
+    expect([rerun.status, rerun.stderr]).toEqual([0, '']);
+    expect(Object.fromEntries(readdirSync(out).sort().map((n) => [n, sha(join(out, n))]))).toEqual(expected); // nothing hidden left either
+  });
+
   it('killed after its last shard but before its manifest: the rerun writes no sample and the manifest it would have written', () => {
     const root = mkdtempSync(join(tmpdir(), 'idxflow-resume-'));
     const out = join(root, 'out');

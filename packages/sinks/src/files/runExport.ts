@@ -319,17 +319,27 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
         record.dtype = dtypeOf(block.images);
       }),
     );
-  const journal = (): Promise<unknown> =>
-    writeManifestFile(dir, journalFile, { ...manifestOf({ files: [...resume.files, ...written], count: resume.samples + writtenSamples, ...record }, extra, part), complete: false });
-  // A shard (or a PNG folder's file) is journaled as it completes; the files of an array format's
-  // split together, once the sink has them all, so that a journal never lists an images array
+  let journalBytes = 0; // the size of the journal last written
+  let unjournaled = 0; // bytes of the files completed since
+  const journal = async (): Promise<void> => {
+    const file = await writeManifestFile(dir, journalFile, { ...manifestOf({ files: [...resume.files, ...written], count: resume.samples + writtenSamples, ...record }, extra, part), complete: false });
+    journalBytes = file.bytes;
+    unjournaled = 0;
+  };
+  // A shard (or a PNG folder's file) is journaled as it completes, once the files completed since
+  // the journal was last written hold as many bytes as it does: the journal lists every file, so
+  // rewriting it for each of 10,000 small shards wrote some 7 GB. This way the journal's writes
+  // add at most the export's own size; a run killed loses at most a journal's worth of files,
+  // which its rerun writes again (the same bytes). The files of an array format's split are
+  // journaled together, once the sink has them all, so that a journal never lists an images array
   // without the soft labels written beside it.
   const eachFile = format === 'wds' || format === 'png';
   const completed = async (file: ExportedFile, plan: Plan): Promise<void> => {
     written.push({ ...file, name: plan.prefix + file.name });
     const shard = /^shard-(\d{6})\.tar$/.exec(file.name);
     if (shard) writtenSamples += Math.min(shardSize, plan.first + plan.count - Number(shard[1]) * shardSize);
-    if (eachFile) await journal();
+    unjournaled += file.bytes;
+    if (eachFile && unjournaled >= journalBytes) await journal();
   };
   await rm(join(dir, manifestName(part)), { force: true });
   await journal();
@@ -369,7 +379,10 @@ async function writeRest(options: RunExportOptions, layout: Layout, resume: Resu
       await journal();
     }
   } catch (error) {
-    if (signal?.aborted) throw new ExportInterruptedError(dir, resume.files.length + written.length, resume.samples + writtenSamples);
+    if (signal?.aborted) {
+      if (unjournaled > 0) await journal().catch(() => undefined); // every complete file listed: the rerun keeps them all
+      throw new ExportInterruptedError(dir, resume.files.length + written.length, resume.samples + writtenSamples);
+    }
     // The folders this run may have made before a file in them was complete: the splits', the config's.
     const folders = [...plans.map((p) => p.prefix.slice(0, -1)).filter((f) => f !== ''), ...(format === 'hf' ? [options.hf?.config ?? 'data'] : [])];
     await removeWritten(dir, written.map((f) => f.name), folders);
