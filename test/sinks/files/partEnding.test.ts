@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { journalName, manifestName, runExport, type ExportSection } from '../../../packages/sinks/src/files/index.js';
 import { tmp } from './fixtures.js';
 import { positionalBlock } from './positional.js';
@@ -35,6 +35,7 @@ function endOverAndOver(dir: string, index: number): { stop: () => Promise<numbe
        const [staging, manifest, journal] = process.argv.slice(1);
        const put = (name, to) => { fs.copyFileSync(staging + '/' + name, staging + '/next'); fs.renameSync(staging + '/next', to); };
        process.on('SIGTERM', () => { put('manifest', manifest); fs.rmSync(journal, { force: true }); process.exit(0); });
+       setTimeout(() => process.exit(2), 100_000).unref(); // never outlives a test that timed out
        const cycle = () => {
          put('journal', journal); fs.rmSync(manifest);
          put('manifest', manifest); fs.rmSync(journal);
@@ -63,6 +64,7 @@ describe('a part starting while another part ends', () => {
     const dir = tmp();
     for (const name of readdirSync(done)) copyFileSync(join(done, name), join(dir, name));
     const flapping = endOverAndOver(dir, 1);
+    onTestFinished(() => void flapping.stop()); // stopped whatever happens below (again is harmless)
     const outcomes: string[] = [];
     const filesOf = (k: number): string[] => [manifestName({ index: k, of: 4 }), `train-images.part-0000${k}-of-00004.npy`, `train-labels.part-0000${k}-of-00004.npy`];
     for (let run = 0; run < 200; run++) {
