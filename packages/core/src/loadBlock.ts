@@ -1,6 +1,5 @@
 import type { Observable } from 'rxjs';
-import { lastValueFrom } from './rx.js';
-import { toArray } from './rx.js';
+import { lastValueFrom, toArray } from './rx.js';
 import { checkBlock, joinBlocks, type Block, type PixelArray } from './block.js';
 import { BlockMismatchError } from './errors.js';
 

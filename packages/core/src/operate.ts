@@ -5,8 +5,7 @@
 // an exception thrown in a handler passed to `subscribe()` escapes as an uncaught error beside
 // a stream that goes on, or completes, as if nothing happened.
 import type { Observable, Subscriber, Subscription } from 'rxjs';
-import { Observable as RxObservable } from './rx.js';
-import { Subscriber as RxSubscriber } from './rx.js';
+import { Observable as RxObservable, Subscriber as RxSubscriber } from './rx.js';
 import { completing, DemandWindow } from './flow.js';
 
 /** What a stage does with each notification from upstream; a handler left out passes it on. */

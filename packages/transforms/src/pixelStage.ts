@@ -3,7 +3,24 @@
 // pixels in place, or in groups of about `taskImages` images on a worker pool, its arrays
 // staged in shared memory. What differs between them is the job and the worker module; the
 // part of the job they share (PixelJob) is built here.
-import { adoptPixels, type Block, concatAll, gatherRows, isRows, layoutOf, map, OptionError, type PixelArray, randomStagesOf, type Run, sharedBlock, type TaskStaging, validate, workerMap, WorkerPool } from '@idxflow/core/internal';
+import {
+  adoptPixels,
+  concatAll,
+  gatherRows,
+  isRows,
+  layoutOf,
+  map,
+  OptionError,
+  randomStagesOf,
+  sharedBlock,
+  validate,
+  WorkerPool,
+  workerMap,
+  type Block,
+  type PixelArray,
+  type Run,
+  type TaskStaging,
+} from '@idxflow/core/internal';
 import type { OperatorFunction } from 'rxjs';
 import type { RunOptions } from './augment.js';
 import { taskGroups } from './taskGroups.js';

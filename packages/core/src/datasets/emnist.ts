@@ -4,9 +4,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { map } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, map, switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';

@@ -5,8 +5,7 @@
 // or the catalog needs at once: the options, their checks (a bad option still throws when the
 // stream is built), constants and class names.
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, switchMap } from '../rx.js';
 
 /**
  * The stream `open(reader)` returns, where `reader` is the module `load()` imports when the

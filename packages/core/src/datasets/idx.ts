@@ -1,10 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
-import { map } from '../rx.js';
+import { map, Observable as RxObservable, switchMap, toArray, zip } from '../rx.js';
 import type { Observable } from 'rxjs';
-import { Observable as RxObservable } from '../rx.js';
-import { switchMap } from '../rx.js';
-import { toArray } from '../rx.js';
-import { zip } from '../rx.js';
 import type { Block } from '../block.js';
 import { DatasetMismatchError, IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

@@ -1,9 +1,7 @@
 // Kuzushiji-49 (Clanuwat et al. 2018): 49 classes of cursive hiragana, 28 x 28 grey, published as
 // four npz files (`k49-{train,test}-{imgs,labels}.npz`), each holding one array, `arr_0`.
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { map } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, map, switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import { NpyFormatError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';

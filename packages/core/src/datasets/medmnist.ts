@@ -2,12 +2,8 @@
 // (`<name>.npz`, and `<name>_64.npz`, `_128`, `_224` at the larger sizes) holding
 // `{train,val,test}_images` (n, h, w) and `{train,val,test}_labels` (n, 1), or (n, 14) for
 // ChestMNIST's multi-label findings. The grey subsets are read; the RGB ones are refused.
-import { defer } from '../rx.js';
-import { map } from '../rx.js';
+import { defer, map, Observable as RxObservable, switchMap, toArray } from '../rx.js';
 import type { Observable } from 'rxjs';
-import { Observable as RxObservable } from '../rx.js';
-import { switchMap } from '../rx.js';
-import { toArray } from '../rx.js';
 import type { Block } from '../block.js';
 import { DatasetMismatchError, NpyFormatError, OptionError } from '../errors.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';

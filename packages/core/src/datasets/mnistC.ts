@@ -5,8 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import { DatasetNotFoundError, OptionError } from '../errors.js';
 import { DEFAULT_CHUNK_SIZE } from '../sources/bytes.js';

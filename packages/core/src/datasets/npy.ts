@@ -1,10 +1,6 @@
 // The NPY and NPZ exports read back as sources (a round trip), and Keras' mnist.npz.
-import { defer } from '../rx.js';
-import { map } from '../rx.js';
+import { defer, map, Observable as RxObservable, switchMap, toArray } from '../rx.js';
 import type { Observable } from 'rxjs';
-import { Observable as RxObservable } from '../rx.js';
-import { switchMap } from '../rx.js';
-import { toArray } from '../rx.js';
 import type { Block, PixelArray } from '../block.js';
 import { DatasetMismatchError, NpyFormatError } from '../errors.js';
 import { decodeNpy, type NpyHeader, type NpyRecords } from '../npy/decode.js';

@@ -3,8 +3,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { lastValueFrom } from '../rx.js';
-import { map } from '../rx.js';
+import { lastValueFrom, map } from '../rx.js';
 import type { Block } from '../block.js';
 import { ImageFolderError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

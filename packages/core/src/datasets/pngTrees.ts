@@ -5,8 +5,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
 import * as validate from '../validate.js';

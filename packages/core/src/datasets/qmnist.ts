@@ -2,11 +2,7 @@
 // 60,000-digit test set and the provenance of every digit. Labels are IDX i32 tables of 8
 // columns; column 0 is the class, the others trace the digit to its NIST writer.
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { lastValueFrom } from '../rx.js';
-import { map } from '../rx.js';
-import { switchMap } from '../rx.js';
-import { toArray } from '../rx.js';
+import { defer, lastValueFrom, map, switchMap, toArray } from '../rx.js';
 import type { Block } from '../block.js';
 import { IdxFormatError } from '../errors.js';
 import { gunzip } from '../gunzip.js';

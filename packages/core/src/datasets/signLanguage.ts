@@ -2,8 +2,7 @@
 // CSV rows `label,pixel1,...,pixel784` with a header. Kaggle serves it only to signed-in users, so
 // it has no mirror here: the files are found in `dir` or the cache.
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import * as validate from '../validate.js';
 import { csv } from './csv.js';

@@ -1,6 +1,5 @@
 import type { Observable } from 'rxjs';
-import { defer } from '../rx.js';
-import { switchMap } from '../rx.js';
+import { defer, switchMap } from '../rx.js';
 import type { Block } from '../block.js';
 import type { InflateLimitOptions } from '../inflateLimit.js';
 import { idxInput, idxPair } from './idx.js';

@@ -35,16 +35,27 @@ export class Inflater {
   private mode = BLOCK_HEADER;
   private last = false; // the block being read is the stream's last
   private storedLeft = 0;
-  private lit = fixedCodes().literals.table;
-  private litBits = fixedCodes().literals.bits;
-  private dist = fixedCodes().distances.table;
-  private distBits = fixedCodes().distances.bits;
+  private lit!: Uint16Array; // the codes of the block being read: the fixed ones, or dynamic's tables
+  private litBits!: number;
+  private dist!: Uint16Array;
+  private distBits!: number;
   private dynamic: DynamicCodes | undefined; // 128 KiB of tables, made at the first dynamic block
 
   constructor(
     private readonly file: string,
     private readonly ondata: (data: Uint8Array) => void,
-  ) {}
+  ) {
+    this.useFixedCodes();
+  }
+
+  /** Reads with the fixed codes (RFC 1951, section 3.2.6): from the start, and in a fixed block. */
+  private useFixedCodes(): void {
+    const { literals, distances } = fixedCodes();
+    this.lit = literals.table;
+    this.litBits = literals.bits;
+    this.dist = distances.table;
+    this.distBits = distances.bits;
+  }
 
   /** The last block has ended. */
   get ended(): boolean {
@@ -149,10 +160,7 @@ export class Inflater {
       this.mode = STORED;
       pos += 32;
     } else if (type === 1) {
-      this.lit = fixedCodes().literals.table;
-      this.litBits = fixedCodes().literals.bits;
-      this.dist = fixedCodes().distances.table;
-      this.distBits = fixedCodes().distances.bits;
+      this.useFixedCodes();
       this.mode = CODES;
     } else if (type === 2) {
       const dynamic = (this.dynamic ??= new DynamicCodes());

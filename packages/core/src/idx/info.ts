@@ -4,9 +4,7 @@
 // A raw file's header is read without gunzip, which is loaded for a .gz only (gunzip passes raw
 // bytes through unchanged, so what is read, and what is refused, is the same).
 import { open, stat } from 'node:fs/promises';
-import { lastValueFrom } from '../rx.js';
-import { Observable } from '../rx.js';
-import { reduce } from '../rx.js';
+import { lastValueFrom, Observable, reduce } from '../rx.js';
 import { DEFAULT_MAX_INFLATE_RATIO, inflateCeiling, inflateLimitError, type InflateLimitOptions } from '../inflateLimit.js';
 import { fromFile } from '../sources/file.js';
 import { decodeIdx } from './decode.js';

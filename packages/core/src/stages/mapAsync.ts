@@ -1,6 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { defer } from '../rx.js';
-import { Observable } from '../rx.js';
+import { defer, Observable } from '../rx.js';
 import { emit, holdUntil } from '../flow.js';
 import { operate, settle } from '../operate.js';
 import { integer } from '../validate.js';
