@@ -100,7 +100,7 @@ describe('the bundled idxflow bin', () => {
   it("takes rxjs from its ES build: core's rx.js (which requires rxjs's CommonJS modules unbundled) is rewritten, and an export loads no CommonJS file of rxjs", () => {
     const inputs = Object.keys((JSON.parse(readFileSync(METAFILE, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
     expect(inputs).toContain('packages/core/dist/rx.js');
-    expect(inputs.filter((f) => f.includes('/rxjs/dist/esm/internal/'))).toContain(inputs.find((f) => f.endsWith('/rxjs/dist/esm/internal/Observable.js')));
+    expect(inputs.some((f) => f.endsWith('/rxjs/dist/esm/internal/Observable.js'))).toBe(true);
     expect(inputs.filter((f) => f.includes('/rxjs/dist/cjs/'))).toEqual([]);
     // Preloaded with --require, a CommonJS script sees every CommonJS module the process loads, when it exits.
     const list = join(dir, 'required.json');
