@@ -25,6 +25,10 @@ for (const dir of packages) {
   rmSync(join(dir, 'tsconfig.tsbuildinfo'), { force: true });
 }
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...packages], { cwd: root, stdio: 'inherit' });
+// The packages that ship bundled (an export under "idxflow-modules": core) are bundled before any
+// is packed: the CLI's bundle (its prepack) resolves core's files from core's bundle, as Node will.
+const shipsBundled = (dir) => Object.values(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports ?? {}).some((target) => target?.['idxflow-modules']);
+for (const dir of packages.filter(shipsBundled)) execFileSync(process.execPath, [join(root, 'scripts', 'bundle-library.mjs'), dir], { cwd: root, stdio: 'inherit' });
 
 rmSync(dest, { recursive: true, force: true });
 mkdirSync(dest, { recursive: true });

@@ -157,6 +157,13 @@ describe('what the bundled idxflow loads', () => {
     expect(gunzipModules(modulesLoadedBy('info', gz('t10k-images-idx3-ubyte')))).toEqual(['packages/core/dist/gunzip.js', 'packages/core/dist/gzip/decoder.js', 'packages/core/dist/gzip/header.js', 'packages/core/dist/gzip/huffman.js', 'packages/core/dist/gzip/inflate.js']);
   });
 
+  it("reads a raw file's header for info from its first bytes: no stream, so no rxjs and no decoder", () => {
+    const streaming = (loaded: Set<string>): string[] => [...loaded].filter((m) => m.includes('/rxjs/') || /^packages\/core\/dist\/(idx\/decode|idx\/streamedInfo|sources\/file)\.js$/.test(m));
+    expect(streaming(modulesLoadedBy('info', raw('t10k-images-idx3-ubyte')))).toEqual([]);
+    // A .gz is read as a stream: the check sees the modules that are.
+    expect(streaming(modulesLoadedBy('info', gz('t10k-images-idx3-ubyte')))).toEqual(expect.arrayContaining(['packages/core/dist/idx/decode.js', 'packages/core/dist/idx/streamedInfo.js']));
+  });
+
   it('lists every command for --help with no flag table loaded, and loads the one asked for by help COMMAND', () => {
     expect(FLAG_TABLES.filter((name) => modulesLoadedBy('--help').has(cliModule(name)))).toEqual([]);
     const help = modulesLoadedBy('help', 'merge-manifests');

@@ -41,6 +41,34 @@ describe('idxFileInfo', () => {
     expect((error as Error).message).toContain(file);
   });
 
+  it("a raw file's header is read from its first bytes: each cut of a header, and a magic that is not IDX's, is the IdxFormatError decodeIdx gives", async () => {
+    const whole = header(0x08, [5, 2, 2]); // 16 bytes
+    for (let cut = 0; cut < whole.length; cut++) {
+      const file = join(dir, `cut-${cut}-idx3-ubyte`);
+      writeFileSync(file, whole.subarray(0, cut));
+      const error = await idxFileInfo(file).catch((e: unknown) => e);
+      expect(error, `${cut} bytes`).toBeInstanceOf(IdxFormatError);
+      // As worked out from the format: the magic is 4 bytes; 3 dimensions make a header of 4 + 3 * 4.
+      expect({ ...(error as IdxFormatError) }, `${cut} bytes`).toMatchObject({
+        file,
+        offset: cut,
+        expected: cut < 4 ? 'a 4-byte IDX magic number' : 'an IDX header of 16 bytes',
+        found: `end of data after ${cut} bytes`,
+      });
+      // The same bytes through gzip are read as a stream (decodeIdx): the same error.
+      const zipped = `${file}.gz`;
+      writeFileSync(zipped, gzipSync(whole.subarray(0, cut)));
+      const streamed = (await idxFileInfo(zipped).catch((e: unknown) => e)) as IdxFormatError;
+      expect({ offset: streamed.offset, expected: streamed.expected, found: streamed.found }, `${cut} bytes, gzipped`).toEqual({ offset: cut, expected: (error as IdxFormatError).expected, found: (error as IdxFormatError).found });
+    }
+    const notIdx = join(dir, 'not-idx');
+    writeFileSync(notIdx, Buffer.concat([Buffer.from([0x01, 0x00, 0x08, 0x03]), whole.subarray(4)]));
+    expect({ ...((await idxFileInfo(notIdx).catch((e: unknown) => e)) as IdxFormatError) }).toMatchObject({ offset: 0, found: '0x01000803' });
+    const typeless = join(dir, 'typeless');
+    writeFileSync(typeless, Buffer.concat([Buffer.from([0x00, 0x00, 0x07, 0x03]), whole.subarray(4)]));
+    expect({ ...((await idxFileInfo(typeless).catch((e: unknown) => e)) as IdxFormatError) }).toMatchObject({ offset: 2, found: '0x07' });
+  });
+
   it('a gzip whose trailer declares more than 2 times its size, under maxInflateRatio 2, is refused before it is inflated', async () => {
     // 70 MiB of zeros, past the 64 MiB every file may inflate to: the trailer says 73400336 bytes.
     const file = join(dir, 'zeros-idx3-ubyte.gz');

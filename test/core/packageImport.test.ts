@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../fixtures/mnist.js';
 
@@ -48,8 +49,25 @@ function modulesLoadedBy(script: string): string[] {
   return readFileSync(list, 'utf8').split('\n').filter(Boolean);
 }
 
-/** The modules of packages/core/dist that `script` has loaded, as paths below dist. */
-const coreModulesLoadedBy = (script: string): string[] => modulesLoadedBy(script).filter((url) => url.includes('/packages/core/dist/')).map((url) => url.split('/packages/core/dist/')[1]);
+/**
+ * Core's modules that `script` has loaded, as paths below dist ('datasets/csv.js'). Node loads
+ * core's bundle (dist/bundle/, scripts/bundle-library.mjs): a file of it holds the modules its
+ * source map lists (src/datasets/csv.ts is dist's datasets/csv.js). A module of dist loaded
+ * unbundled is named as it is.
+ */
+function coreModulesLoadedBy(script: string): string[] {
+  const modules = new Set<string>();
+  for (const url of modulesLoadedBy(script).filter((u) => u.includes('/packages/core/dist/'))) {
+    const path = url.split('/packages/core/dist/')[1];
+    if (!path.startsWith('bundle/')) {
+      modules.add(path);
+      continue;
+    }
+    const map = JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8')) as { sources: string[] };
+    for (const source of map.sources) modules.add(relative(join(ROOT, 'packages/core/src'), join(dirname(fileURLToPath(url)), source)).replace(/\.ts$/, '.js'));
+  }
+  return [...modules];
+}
 
 // What only the dataset readers use: none of it may load with core.
 const READERS_ONLY = ['csv/rowParser.js', 'datasets/folderWalk.js', 'datasets/parquetThread.js', 'datasets/download.js', 'folders.js', 'images/mapBounded.js', 'images/mnistStyle.js', 'tar/tarParser.js'];
@@ -59,9 +77,15 @@ describe('importing @idxflow/core', () => {
     const readers = readdirSync(join(ROOT, 'packages/core/dist/datasets')).filter((f) => f.endsWith('Reader.js') && f !== 'fromReader.js').map((f) => `datasets/${f}`);
     expect(readers).toEqual(expect.arrayContaining(['datasets/csvReader.js', 'datasets/imageFolderReader.js', 'datasets/parquetReader.js', 'datasets/pngTreeReader.js']));
     const loaded = coreModulesLoadedBy("await import('@idxflow/core');");
-    // The hook sees core's modules: the barrel and the catalog, whose entries name every dataset.
-    expect(loaded).toEqual(expect.arrayContaining(['index.js', 'datasets/catalog.js', 'datasets/csv.js']));
+    // Core's modules are seen: the catalog, whose entries name every dataset, and csv's options.
+    expect(loaded).toEqual(expect.arrayContaining(['datasets/catalog.js', 'datasets/csv.js']));
     expect(loaded.filter((f) => readers.includes(f) || READERS_ONLY.includes(f))).toEqual([]);
+  });
+
+  it('loads its bundle (scripts/bundle-library.mjs), no module of dist one by one', () => {
+    const loaded = modulesLoadedBy("await import('@idxflow/core');").filter((url) => url.includes('/packages/core/dist/'));
+    expect(loaded.map((url) => url.split('/packages/core/dist/')[1])).toContain('bundle/index.js');
+    expect(loaded.filter((url) => !url.includes('/packages/core/dist/bundle/'))).toEqual([]);
   });
 
   it("loads a reader when its stream is subscribed, and the stream reads the file", () => {
@@ -90,7 +114,7 @@ describe('importing a package', () => {
 
     it(`${pkg} requires rxjs's modules (core's rx.js), importing none: Node loads a required CommonJS module for less`, () => {
       const loaded = modulesLoadedBy(`await import('${pkg}');`);
-      expect(loaded.some((url) => url.endsWith('/packages/core/dist/rx.js'))).toBe(true);
+      expect(loaded.some((url) => url.includes('/packages/core/dist/bundle/'))).toBe(true);
       expect(loaded.filter((url) => url.includes('/rxjs/'))).toEqual([]);
     });
   }

@@ -25,6 +25,8 @@ function sources(dir: string): string[] {
   );
 }
 
+const coreEntries = { ...(await import('@idxflow/core')), ...(await import('@idxflow/core/internal')) };
+
 /** Every IdxflowError subclass the packages declare, with the code an instance of it carries. */
 async function definedErrors(): Promise<Defined[]> {
   const defined: Defined[] = [];
@@ -33,7 +35,8 @@ async function definedErrors(): Promise<Defined[]> {
       const names = [...readFileSync(file, 'utf8').matchAll(/^export class (\w+) extends \w+/gm)].map((m) => m[1]);
       if (names.length === 0) continue;
       const built = join(ROOT, relative(ROOT, file).replace('/src/', '/dist/').replace(/\.ts$/, '.js'));
-      const module = (await import(pathToFileURL(built).href)) as Record<string, new (...args: never[]) => unknown>;
+      // Core's classes as Node loads them, from its bundle's entries (one IdxflowError with the other packages').
+      const module = (pkg === 'core' ? coreEntries : await import(pathToFileURL(built).href)) as Record<string, new (...args: never[]) => unknown>;
       for (const className of names) {
         const cls = module[className];
         if (typeof cls !== 'function' || !(cls.prototype instanceof IdxflowError)) continue;

@@ -18,7 +18,7 @@
 // Run: node packages/cli/scripts/bundle.mjs (pnpm build and pnpm bench run it, and packing the
 // CLI: its prepack script). `--metafile FILE` also writes esbuild's metafile (which modules each
 // output file holds) to FILE: test/cli/bundle.test.ts reads it to tell what a command loads.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,8 +86,9 @@ function originOf(file) {
   return `__idxflowInstalled(${JSON.stringify(chain)}, ${JSON.stringify(posix(relative(dirname(entry), file)))})`;
 }
 
-// Defined once at the top of each output file: `require` for bundled CommonJS modules' requires
-// of Node's modules, and the resolution of an installed file through a chain of packages.
+// Defined once at the top of each output file that uses it (withoutUnusedBanner): `require` for
+// bundled CommonJS modules' requires of Node's modules, and the resolution of an installed file
+// through a chain of packages.
 const BANNER = `import { createRequire as __idxflowRequire } from 'node:module';
 import { pathToFileURL as __idxflowFileUrl } from 'node:url';
 const require = __idxflowRequire(import.meta.url);
@@ -102,6 +103,20 @@ const __idxflowInstalled = (chain, path) => {
   }
   return new URL(path, __idxflowFileUrl(entry)).href;
 };`;
+
+/**
+ * An output file's text without BANNER where nothing in it uses what BANNER defines. esbuild puts
+ * the banner atop every file; most chunks need neither `require` nor `__idxflowInstalled`, and
+ * creating a require and importing two of Node's modules for each took `idxflow info`, which
+ * loads 15 files, some 4 ms (docs/benchmarks.md, start-up). A word `require` anywhere (in a
+ * string, say) keeps the banner: kept where unused costs time, dropped where used would fail.
+ */
+function withoutUnusedBanner(text) {
+  const shebang = text.startsWith('#!') ? text.slice(0, text.indexOf('\n') + 1) : '';
+  if (!text.startsWith(BANNER, shebang.length)) throw new Error('bundle: an output file does not start with the banner');
+  const rest = text.slice(shebang.length + BANNER.length);
+  return /\brequire\b|__idxflowInstalled|__idxflowEntries/.test(rest) ? text : shebang + rest.replace(/^\n/, '');
+}
 
 const installedUrls = {
   name: 'installed-urls',
@@ -166,10 +181,18 @@ const ourModulesPure = {
 // packages is therefore rewritten to import `a` and `b` from the modules that define them.
 const BARRELS = ['@idxflow/core', '@idxflow/core/internal', '@idxflow/sinks', '@idxflow/sinks/internal', '@idxflow/transforms', '@idxflow/transforms/internal', 'rxjs', 'rxjs/operators'];
 
-/** The file a barrel specifier resolves to. */
+// A library package that ships bundled (core: scripts/bundle-library.mjs) exports its compiled
+// modules under this condition, beside the bundle Node loads: the CLI is bundled from those, so
+// that each command takes only the modules it uses.
+const MODULES_CONDITION = 'idxflow-modules';
+
+/** The file a barrel specifier resolves to: its package's export under MODULES_CONDITION, else its entry. */
 function barrelFile(specifier) {
   if (specifier.startsWith('rxjs')) return join(rxjsRoot, 'dist/esm', specifier === 'rxjs' ? 'index.js' : 'operators/index.js');
-  return cliRequire.resolve(specifier);
+  const [, scope, name, subpath = ''] = specifier.match(/^(@[^/]+)\/([^/]+)(\/.*)?$/);
+  const root = packageOf(cliRequire.resolve(`${scope}/${name}/package.json`)).root;
+  const target = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports?.[`.${subpath}`];
+  return target?.[MODULES_CONDITION] ? join(root, target[MODULES_CONDITION]) : cliRequire.resolve(specifier);
 }
 
 /** A relative import of an ES module (rxjs writes './internal/map' for './internal/map.js'). */
@@ -235,6 +258,7 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node20',
   external: EXTERNAL,
+  conditions: [MODULES_CONDITION, 'module'], // 'module': esbuild's default, which a list of conditions replaces
   banner: { js: BANNER },
   plugins: [rxjsEsm, ourModulesPure, installedUrls],
   // Error classes are told apart by name in messages; keep every name as written.
@@ -242,7 +266,10 @@ const result = await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+  write: false,
 });
+mkdirSync(OUT, { recursive: true });
+for (const { path, text } of result.outputFiles) writeFileSync(path, withoutUnusedBanner(text), { mode: text.startsWith('#!') ? 0o755 : 0o644 });
 if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
 const outputs = Object.entries(result.metafile.outputs);
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);

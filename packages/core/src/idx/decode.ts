@@ -2,7 +2,8 @@ import type { OperatorFunction } from 'rxjs';
 import { Observable } from '../rx.js';
 import { IdxFormatError } from '../errors.js';
 import { operate } from '../operate.js';
-import { IDX_TYPES, idxTypeByCode, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';
+import { idxHeaderLength, idxHeaderOf } from './header.js';
+import { idxTypeInfo, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';
 
 /** Options of `decodeIdx()`. */
 export interface DecodeIdxOptions {
@@ -16,15 +17,7 @@ export interface DecodeIdxOptions {
   onHeader?: (header: IdxHeader) => void;
 }
 
-const hex = (bytes: Uint8Array): string =>
-  '0x' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-// The largest typed array Node 20 allocates (buffer.constants.MAX_LENGTH): a record is emitted
-// as one, so a header announcing larger records cannot be decoded. Fixed rather than read from
-// the runtime, so that a file is accepted or rejected the same way everywhere.
-const MAX_RECORD_BYTES = 2 ** 32;
 
 const EMPTY = new Uint8Array(0);
 
@@ -49,6 +42,7 @@ const EMPTY = new Uint8Array(0);
  */
 export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint8Array, IdxRecords> {
   const file = options.file ?? '<bytes>';
+  const required = { file, type: options.type, ndims: options.ndims };
   return (source) =>
     new Observable<IdxRecords>((subscriber) => {
       let prefix = new Uint8Array(4); // magic, then the whole header once its length is known
@@ -66,25 +60,6 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
         throw new IdxFormatError({ file, offset: at, expected, found });
       };
 
-      // Record and total sizes, checked before anything is allocated: every product is at most
-      // 2^64, so the comparisons are exact even where the doubles are not.
-      const sizeOf = (type: IdxType, bytes: number, dims: number[]): number => {
-        let recordBytes = bytes;
-        if (dims.indexOf(0, 1) > 0) return 0; // records of no bytes, however large the other dimensions
-        for (let i = 1; i < dims.length; i++) {
-          recordBytes *= dims[i];
-          if (recordBytes > MAX_RECORD_BYTES) {
-            const exact = dims.slice(1, i + 1).reduce((product, d) => product * BigInt(d), BigInt(bytes));
-            fail(4 + 4 * i, `records of at most 2^32 bytes`, `dimensions ${dims.slice(1, i + 1).join(' x ')} of ${type}, ${exact} bytes a record`);
-          }
-        }
-        const headerBytes = 4 + 4 * dims.length;
-        if (headerBytes + dims[0] * recordBytes > Number.MAX_SAFE_INTEGER) {
-          fail(4, `at most 2^53 - 1 bytes in all`, `${dims[0]} records of ${recordBytes} bytes`);
-        }
-        return recordBytes;
-      };
-
       // Appends to the partial record, grown by doubling (up to the record size) as bytes come,
       // so a header announcing huge records costs memory only for the bytes that follow it.
       const keep = (bytes: Uint8Array): void => {
@@ -98,38 +73,21 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
         carryFill = need;
       };
 
+      // The magic number first, then the whole header once its length is known.
       const readHeader = (): void => {
-        const magic = prefix.subarray(0, 4);
-        if (magic[0] !== 0 || magic[1] !== 0) {
-          const wanted = options.type && options.ndims
-            ? `0x0000${idxTypeByCodeOf(options.type)}${options.ndims.toString(16).padStart(2, '0')}`
-            : '0x0000TTNN (two zero bytes, a type code, a dimension count)';
-          const gz = magic[0] === 0x1f && magic[1] === 0x8b ? ' (gzip data: decompress it first)' : '';
-          fail(0, `magic ${wanted}`, `${hex(magic)}${gz}`);
-        }
-        const info = idxTypeByCode(magic[2]);
-        if (!info) {
-          fail(2, `type code ${IDX_TYPES.map((t) => '0x' + t.code.toString(16).padStart(2, '0')).join(', ')}`, `0x${magic[2].toString(16).padStart(2, '0')}`);
-        }
-        const ndims = magic[3];
-        if (options.type && info!.type !== options.type) fail(2, `type ${options.type}`, `type ${info!.type}`);
-        if (ndims === 0) fail(3, 'at least one dimension', '0 dimensions');
-        if (options.ndims && ndims !== options.ndims) fail(3, `${options.ndims} dimensions`, `${ndims}`);
         if (prefix.length === 4) {
-          const grown = new Uint8Array(4 + 4 * ndims);
+          const grown = new Uint8Array(idxHeaderLength(prefix, required));
           grown.set(prefix);
           prefix = grown;
           return;
         }
-        const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.length);
-        const dims = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
-        const recordBytes = sizeOf(info!.type, info!.bytes, dims);
-        header = { type: info!.type, dims, headerBytes: prefix.length, recordBytes };
+        header = idxHeaderOf(prefix, required);
         options.onHeader?.(header);
-        total = dims[0];
-        elementBytes = info!.bytes;
-        Pixels = info!.Array as IdxTypeInfoArray;
-        if (recordBytes === 0 && total > 0) emitRecords(new Uint8Array(0), 0, total);
+        total = header.dims[0];
+        const info = idxTypeInfo(header.type);
+        elementBytes = info.bytes;
+        Pixels = info.Array;
+        if (header.recordBytes === 0 && total > 0) emitRecords(new Uint8Array(0), 0, total);
       };
 
       const emitRecords = (bytes: Uint8Array, start: number, count: number): void => {
@@ -215,7 +173,3 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
 }
 
 type IdxTypeInfoArray = { new (length: number): IdxArray };
-
-function idxTypeByCodeOf(type: IdxType): string {
-  return IDX_TYPES.find((t) => t.type === type)!.code.toString(16).padStart(2, '0');
-}

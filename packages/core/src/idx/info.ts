@@ -1,13 +1,11 @@
 // What an IDX file holds, from its header alone: `idxflow info` and any program that wants to
-// know a file's shape before it reads it. A .gz is inflated a chunk or so, and its declared size
-// is checked against the inflate ceiling, so a decompression bomb is refused without inflating it.
-// A raw file's header is read without gunzip, which is loaded for a .gz only (gunzip passes raw
-// bytes through unchanged, so what is read, and what is refused, is the same).
-import { open, stat } from 'node:fs/promises';
-import { lastValueFrom, Observable, reduce } from '../rx.js';
+// know a file's shape before it reads it. A raw file's header is read from its first bytes; a .gz
+// is inflated a chunk or so (streamedInfo.ts, imported for it), and its declared size is checked
+// against the inflate ceiling, so a decompression bomb is refused without inflating it.
+import { open, type FileHandle } from 'node:fs/promises';
+import { IdxFormatError } from '../errors.js';
 import { DEFAULT_MAX_INFLATE_RATIO, inflateCeiling, inflateLimitError, type InflateLimitOptions } from '../inflateLimit.js';
-import { fromFile } from '../sources/file.js';
-import { decodeIdx } from './decode.js';
+import { idxHeaderLength, idxHeaderOf } from './header.js';
 import type { IdxHeader, IdxType } from './types.js';
 
 /** What `idxFileInfo()` reports of an IDX file. */
@@ -20,56 +18,65 @@ export interface IdxFileInfo {
   count: number;
 }
 
+/** The longest IDX header: the magic number and 255 dimensions. */
+const LONGEST_HEADER = 4 + 4 * 255;
+
+/** What idxFileInfo() reads of a file before its header: its size, first bytes and, for a .gz, its trailer. */
+interface FileStart {
+  size: number;
+  /** The first bytes, up to the longest header. */
+  start: Uint8Array;
+  /** Whether the first two bytes are gzip's magic (1f 8b). */
+  gzipped: boolean;
+  /** A .gz's trailer ISIZE, the inflated size mod 2^32; undefined for a file too short to hold one. */
+  isize?: number;
+}
+
+/** Up to `length` bytes of the file from `position`: fewer where it ends. */
+async function bytesAt(handle: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  const { bytesRead } = await handle.read(bytes, 0, length, position);
+  return bytes.subarray(0, bytesRead);
+}
+
 /**
- * Whether `file` is a regular file whose first two bytes are not gzip's magic (1f 8b). False when
- * that cannot be told (not a regular file, unreadable): the file is then read through gunzip, as
- * a .gz is, and that read fails with its usual error.
+ * The start of a regular file, in one opening. Undefined where that cannot be told here (not a
+ * regular file, unreadable): the file is then read as a stream, which fails with its usual error.
  */
-async function plainly(file: string): Promise<boolean> {
+async function fileStart(file: string): Promise<FileStart | undefined> {
+  let handle: FileHandle;
   try {
-    if (!(await stat(file)).isFile()) return false;
-    const handle = await open(file, 'r');
-    try {
-      const magic = new Uint8Array(2);
-      const { bytesRead } = await handle.read(magic, 0, 2, 0);
-      return !(bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b);
-    } finally {
-      await handle.close();
-    }
+    handle = await open(file, 'r');
   } catch {
-    return false;
+    return undefined;
   }
-}
-
-/** The file's bytes as IDX: inflated by gunzip (loaded here, for a .gz only), or as stored when `raw`. */
-async function idxBytes(file: string, maxInflateRatio: number, raw: boolean): Promise<Observable<Uint8Array>> {
-  return raw ? fromFile(file) : fromFile(file).pipe((await import('../gunzip.js')).gunzip({ file, maxInflateRatio }));
-}
-
-/** The header, read by inflating no more than it needs (a chunk or so), then closing the file. */
-async function headerOf(file: string, maxInflateRatio: number): Promise<IdxHeader> {
-  const bytes = await idxBytes(file, maxInflateRatio, await plainly(file));
-  const header = new Observable<IdxHeader>((subscriber) =>
-    bytes.pipe(decodeIdx({ file, onHeader: (h) => (subscriber.next(h), subscriber.complete()) })).subscribe({ error: (error: unknown) => subscriber.error(error) }),
-  );
-  return lastValueFrom(header);
-}
-
-/** Whether the file's size agrees with the header: a raw file's length, a gzip trailer's ISIZE (the size mod 2^32). */
-async function sizeAgrees(file: string, declared: number): Promise<{ agrees: boolean; gzipped: boolean; size: number }> {
-  const handle = await open(file, 'r');
   try {
-    const { size } = await handle.stat();
-    const ends = new Uint8Array(Math.min(size, 8));
-    await handle.read(ends, 0, 2, 0);
-    if (ends[0] !== 0x1f || ends[1] !== 0x8b) return { agrees: size === declared, gzipped: false, size };
-    await handle.read(ends, 0, ends.length, size - ends.length);
-    const isize = new DataView(ends.buffer).getUint32(ends.length - 4, true);
-    return { agrees: ends.length === 8 && isize === declared % 2 ** 32, gzipped: true, size };
+    const stats = await handle.stat();
+    if (!stats.isFile()) return undefined;
+    const start = await bytesAt(handle, 0, Math.min(stats.size, LONGEST_HEADER));
+    const gzipped = start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b;
+    const trailer = gzipped && stats.size >= 8 ? await bytesAt(handle, stats.size - 8, 8) : undefined;
+    return { size: stats.size, start, gzipped, isize: trailer && new DataView(trailer.buffer).getUint32(4, true) };
+  } catch {
+    return undefined;
   } finally {
     await handle.close();
   }
 }
+
+/** A raw file's header from its first bytes, with the errors decodeIdx() gives for them. */
+function rawHeader(file: string, start: Uint8Array): IdxHeader {
+  const ended = (expected: string, found: number): never => {
+    throw new IdxFormatError({ file, offset: found, expected, found: `end of data after ${found} bytes` });
+  };
+  if (start.length < 4) ended('a 4-byte IDX magic number', start.length);
+  const length = idxHeaderLength(start, { file });
+  if (start.length < length) ended(`an IDX header of ${length} bytes`, start.length);
+  return idxHeaderOf(start.subarray(0, length), { file });
+}
+
+/** Whether the file's size agrees with the header: a raw file's length, a gzip trailer's ISIZE (the size mod 2^32). */
+const sizeAgrees = (found: FileStart, declared: number): boolean => (found.gzipped ? found.isize === declared % 2 ** 32 : found.size === declared);
 
 /**
  * Reports an IDX file's (raw or gzipped) element type, dimensions and record count from its
@@ -94,13 +101,12 @@ async function sizeAgrees(file: string, declared: number): Promise<{ agrees: boo
  */
 export async function idxFileInfo(file: string, options: InflateLimitOptions = {}): Promise<IdxFileInfo> {
   const ratio = options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO;
-  const header = await headerOf(file, ratio);
+  const found = await fileStart(file);
+  // A raw file's header is in its first bytes; a .gz's is inflated (streamedInfo.ts, imported for it).
+  const header = found && !found.gzipped ? rawHeader(file, found.start) : await (await import('./streamedInfo.js')).streamedHeader(file, ratio);
   const declared = header.headerBytes + header.dims[0] * header.recordBytes;
-  const { agrees, gzipped, size } = await sizeAgrees(file, declared);
-  if (gzipped && declared > inflateCeiling(size, ratio)) throw inflateLimitError({ file }, size, declared, ratio);
-  if (!agrees) {
-    // Decoded whole for the exact error; a file that decodes after all (a gzip of several members) is reported.
-    await lastValueFrom((await idxBytes(file, ratio, false)).pipe(decodeIdx({ file }), reduce((n) => n + 1, 0)));
-  }
+  if (found?.gzipped && declared > inflateCeiling(found.size, ratio)) throw inflateLimitError({ file }, found.size, declared, ratio);
+  // Decoded whole for the exact error; a file that decodes after all (a gzip of several members) is reported.
+  if (!found || !sizeAgrees(found, declared)) await (await import('./streamedInfo.js')).decodeWhole(file, ratio);
   return { type: header.type, dims: [...header.dims], count: header.dims[0] };
 }

@@ -1,0 +1,30 @@
+// What idxFileInfo() reads as a stream: a .gz's header, inflated a chunk or so, and a whole file
+// decoded for the exact error when its size disagrees with its header. Imported for those cases
+// only (info.ts): a raw file's header is read from its first bytes, with no stream.
+import { lastValueFrom, Observable, reduce } from '../rx.js';
+import { fromFile } from '../sources/file.js';
+import { decodeIdx } from './decode.js';
+import type { IdxHeader } from './types.js';
+
+/** The file's bytes as IDX: inflated by gunzip (loaded here, for a .gz only), or as stored when `raw`. */
+async function idxBytes(file: string, maxInflateRatio: number, raw: boolean): Promise<Observable<Uint8Array>> {
+  return raw ? fromFile(file) : fromFile(file).pipe((await import('../gunzip.js')).gunzip({ file, maxInflateRatio }));
+}
+
+/** The header, read through gunzip by inflating no more than it needs (a chunk or so), then closing the file. */
+export async function streamedHeader(file: string, maxInflateRatio: number): Promise<IdxHeader> {
+  const bytes = await idxBytes(file, maxInflateRatio, false);
+  const header = new Observable<IdxHeader>((subscriber) =>
+    bytes.pipe(decodeIdx({ file, onHeader: (h) => (subscriber.next(h), subscriber.complete()) })).subscribe({ error: (error: unknown) => subscriber.error(error) }),
+  );
+  return lastValueFrom(header);
+}
+
+/**
+ * Decodes the whole file (through gunzip, which passes raw bytes through unchanged) for the
+ * exact error: an IdxFormatError for a truncated file, a GzipError for a corrupt one. Resolves
+ * for a file that decodes after all (a gzip of several members).
+ */
+export async function decodeWhole(file: string, maxInflateRatio: number): Promise<void> {
+  await lastValueFrom((await idxBytes(file, maxInflateRatio, false)).pipe(decodeIdx({ file }), reduce((n) => n + 1, 0)));
+}
