@@ -88,6 +88,16 @@ describe('importing @idxflow/core', () => {
     expect(loaded.filter((url) => !url.includes('/packages/core/dist/bundle/'))).toEqual([]);
   });
 
+  it('maps its bundle to src/: under --enable-source-maps an error names the TypeScript line that threw it', () => {
+    const r = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', "import { batch } from '@idxflow/core'; try { batch(0); } catch (e) { console.log(e.stack); }"], { encoding: 'utf8', cwd: ROOT });
+    expect(r.status, r.stderr).toBe(0);
+    // The line of validate.ts that throws integer()'s OptionError, found by reading the source.
+    const source = readFileSync(join(ROOT, 'packages/core/src/validate.ts'), 'utf8').split('\n');
+    const start = source.findIndex((line) => line.startsWith('export function integer('));
+    const line = source.findIndex((text, i) => i > start && text.includes('throw new OptionError(')) + 1;
+    expect(r.stdout.split('\n')[1]).toContain(`${join(ROOT, 'packages/core/src/validate.ts')}:${line}:`);
+  });
+
   it("loads a reader when its stream is subscribed, and the stream reads the file", () => {
     const file = join(mkdtempSync(join(tmpdir(), 'idxflow-csv-')), 'two.csv');
     // One 2 x 2 image of label 3, pixels row by row.
