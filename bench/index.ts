@@ -14,8 +14,9 @@
 // pyperf runs each benchmark in several processes for the same reason. docs/benchmarks.md
 // has the figures.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatRate, gzippedMnist, median, ROOT, type CaseResult } from './harness.js';
 import { startupBench } from './startup.js';
@@ -79,7 +80,7 @@ async function baseline(kind: string, workers: number): Promise<number | undefin
 }
 
 const GROUPS = [...new Set(CASES.map(([g]) => g)), 'baseline', 'startup'];
-const USAGE = `usage: pnpm bench [--rounds N] [GROUP ...]   (groups: ${GROUPS.join(', ')}; default all)`;
+const USAGE = `usage: pnpm bench [--rounds N] [--beside DIR] [GROUP ...]   (groups: ${GROUPS.join(', ')}; default all; --beside: startup from another built checkout too)`;
 /** A bad command line: one line and the usage on stderr, exit 2, as the CLI does. */
 function refuse(message: string): never {
   console.error(`bench: ${message}\n${USAGE}`);
@@ -87,7 +88,7 @@ function refuse(message: string): never {
 }
 function commandLine() {
   try {
-    return parseArgs({ options: { rounds: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
+    return parseArgs({ options: { rounds: { type: 'string' }, beside: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
   } catch (error) {
     return refuse((error as Error).message.split('.')[0]);
   }
@@ -99,6 +100,9 @@ if (flags.help) {
 }
 const rounds = Number(flags.rounds ?? '3');
 if (!Number.isInteger(rounds) || rounds < 1) refuse(`--rounds expects a whole number >= 1, got ${flags.rounds}`);
+if (flags.beside !== undefined && !existsSync(join(resolve(flags.beside), 'packages/cli/bundle/idxflow.js'))) {
+  refuse(`--beside expects a checkout of idxflow built with pnpm build, and ${resolve(flags.beside)} has no packages/cli/bundle/idxflow.js`);
+}
 const unknown = only.filter((g) => !GROUPS.includes(g));
 if (unknown.length > 0) refuse(`no group ${unknown.join(', ')}`);
 const wanted = (group: string): boolean => only.length === 0 || only.includes(group);
@@ -141,5 +145,5 @@ async function torchBaseline(): Promise<void> {
 if (wanted('baseline')) await torchBaseline();
 if (wanted('startup')) {
   if (wanted('baseline') || cases.length > 0) console.log('');
-  startupBench(Number(flags.rounds ?? '10'));
+  startupBench(Number(flags.rounds ?? '10'), flags.beside === undefined ? undefined : resolve(flags.beside));
 }

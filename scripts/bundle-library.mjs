@@ -21,9 +21,10 @@
 //
 // Run: node scripts/bundle-library.mjs packages/core (`pnpm build` and `pnpm test` run it, and
 // packing the package: its prepack script).
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
+import { writeOutputs } from './write-outputs.mjs';
 
 const [dir] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node scripts/bundle-library.mjs PACKAGE_DIR');
@@ -61,7 +62,6 @@ const ownUrls = {
   },
 };
 
-rmSync(OUT, { recursive: true, force: true }); // no chunk of an earlier build left beside this one's
 const result = await esbuild.build({
   absWorkingDir: PKG,
   entryPoints,
@@ -80,7 +80,11 @@ const result = await esbuild.build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+  write: false,
 });
+// In place, file by file, with no chunk of an earlier build left: a program importing core while
+// this runs (the tests pack the packages, and core's prepack runs this) still finds a whole bundle.
+writeOutputs(OUT, result.outputFiles);
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
 console.log(`bundle: ${manifest.name} -> ${posix(relative(process.cwd(), OUT))}/ (${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB) from ${Object.keys(result.metafile.inputs).length} modules`);

@@ -18,12 +18,13 @@
 // Run: node packages/cli/scripts/bundle.mjs (pnpm build and pnpm bench run it, and packing the
 // CLI: its prepack script). `--metafile FILE` also writes esbuild's metafile (which modules each
 // output file holds) to FILE: test/cli/bundle.test.ts reads it to tell what a command loads.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
+import { writeOutputs } from '../../../scripts/write-outputs.mjs';
 
 const { metafile } = parseArgs({ options: { metafile: { type: 'string' } } }).values;
 
@@ -248,7 +249,6 @@ function withoutBarrels(text, importer) {
   });
 }
 
-rmSync(OUT, { recursive: true, force: true }); // no chunk of an earlier build left beside this one's
 const result = await esbuild.build({
   entryPoints: { idxflow: join(CLI, 'dist/main.js') },
   outdir: OUT,
@@ -268,8 +268,11 @@ const result = await esbuild.build({
   metafile: true,
   write: false,
 });
-mkdirSync(OUT, { recursive: true });
-for (const { path, text } of result.outputFiles) writeFileSync(path, withoutUnusedBanner(text), { mode: text.startsWith('#!') ? 0o755 : 0o644 });
+// In place, file by file, with no chunk of an earlier build left (scripts/write-outputs.mjs): an
+// idxflow started while this runs (a test packing the CLI, whose prepack runs this) still finds
+// a whole bundle.
+const files = result.outputFiles.map(({ path, text }) => ({ path, contents: Buffer.from(withoutUnusedBanner(text)) }));
+writeOutputs(OUT, files, (file) => (file.contents.subarray(0, 2).toString() === '#!' ? 0o755 : 0o644));
 if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
 const outputs = Object.entries(result.metafile.outputs);
 const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
