@@ -71,6 +71,10 @@ describe('the Slurm array recipe on a real Slurm cluster', () => {
     // task's rerun ends (seen here in 2 of 7 runs, with afterany on the task too): it then refuses,
     // naming the part as running, and is run again (docs/distributed/README.md). The README's
     // step for a cancelled task is taken once the requeued task has ended.
+    // Ended means rerun: right after `scontrol update`, squeue has once listed no task 1 while it
+    // was still pending, so its restart is awaited in its log first.
+    const log1File = join(work, `idxflow-mnist8m-${array}_1.log`);
+    await waitFor(() => /^task 1 of job \d+ \(part 1 of 4\), restart 1/m.test(readFileSync(log1File, 'utf8')), 120_000, 'the requeued task 1 to start again');
     await waitFor(() => spawnSync('squeue', ['-h', '-j', `${array}_1`], { cwd: work, env, encoding: 'utf8' }).stdout.trim() === '', 120_000, 'the requeued task 1 to end');
     const merge = slurm('sbatch', ['--parsable', `--dependency=afterany:${array},afterok:${again}`, '--kill-on-invalid-dep=yes', join(RECIPE, 'slurm-merge.sh')]);
     await waitFor(() => slurm('squeue', ['-h']) === '', 150_000, 'every job to leave the queue');
@@ -90,7 +94,7 @@ describe('the Slurm array recipe on a real Slurm cluster', () => {
     for (const name of singleFiles) expect(sha256(join(out, name)), name).toBe(sha256(join(single, name)));
 
     // Task 1: interrupted by the requeue with its first shards kept, then resumed in the same log.
-    const log1 = readFileSync(join(work, `idxflow-mnist8m-${array}_1.log`), 'utf8');
+    const log1 = readFileSync(log1File, 'utf8');
     expect(log1.match(/^task 1 of job \d+ \(part 1 of 4\), restart \d/gm)).toEqual([expect.stringMatching(/restart 0$/), expect.stringMatching(/restart 1$/)]);
     const kept = /idxflow: interrupted: kept ([1-9]\d*) complete files \((\d+) images\)/.exec(log1);
     expect(kept, log1).not.toBeNull();
