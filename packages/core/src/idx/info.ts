@@ -2,7 +2,7 @@
 // know a file's shape before it reads it. A raw file's header is read from its first bytes; a .gz
 // is inflated a chunk or so (streamedInfo.ts, imported for it), and its declared size is checked
 // against the inflate ceiling, so a decompression bomb is refused without inflating it.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { IdxFormatError } from '../errors.js';
 import { DEFAULT_MAX_INFLATE_RATIO, inflateCeiling, inflateLimitError, type InflateLimitOptions } from '../inflateLimit.js';
 import { idxHeaderLength, idxHeaderOf } from './header.js';
@@ -46,13 +46,14 @@ async function bytesAt(handle: FileHandle, position: number, length: number): Pr
 async function fileStart(file: string): Promise<FileStart | undefined> {
   let handle: FileHandle;
   try {
+    // Told apart before it is opened: opening a FIFO would wait for a writer.
+    if (!(await stat(file)).isFile()) return undefined;
     handle = await open(file, 'r');
   } catch {
     return undefined;
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return undefined;
     const start = await bytesAt(handle, 0, Math.min(stats.size, LONGEST_HEADER));
     const gzipped = start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b;
     const trailer = gzipped && stats.size >= 8 ? await bytesAt(handle, stats.size - 8, 8) : undefined;
