@@ -2,6 +2,7 @@
 // gzipped IDX file, read without inflating the whole; a file whose size disagrees with its
 // header is decoded for the exact error, and a gzip declaring more than the inflate ceiling is
 // refused from its trailer. Files built here by hand, gzipped with Node's zlib.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,29 @@ describe('idxFileInfo', () => {
     const typeless = join(dir, 'typeless');
     writeFileSync(typeless, Buffer.concat([Buffer.from([0x00, 0x00, 0x07, 0x03]), whole.subarray(4)]));
     expect({ ...((await idxFileInfo(typeless).catch((e: unknown) => e)) as IdxFormatError) }).toMatchObject({ offset: 2, found: '0x07' });
+  });
+
+  it('reads a pipe once and whole (`idxflow info <(zcat f.gz)`): raw and gzipped, and a truncated one is refused as truncated', async () => {
+    // A named pipe and a writer: what bash's <(...) hands a program. Before, a pipe was opened
+    // twice (the header, then its size), and the second read found it empty: a TypeError.
+    const viaPipe = async (bytes: Buffer): Promise<unknown> => {
+      const fifo = join(mkdtempSync(join(tmpdir(), 'idxflow-info-pipe-')), 'pipe');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const source = `${fifo}.source`;
+      writeFileSync(source, bytes);
+      const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', source, fifo]);
+      const ended = new Promise((resolve) => writer.on('close', resolve));
+      const result = await idxFileInfo(fifo).catch((e: unknown) => e);
+      await ended;
+      return result;
+    };
+    const labels = readFileSync(raw('t10k-labels-idx1-ubyte'));
+    expect(await viaPipe(labels)).toEqual({ type: 'u8', dims: [10000], count: 10000 });
+    expect(await viaPipe(gzipSync(labels))).toEqual({ type: 'u8', dims: [10000], count: 10000 });
+    const truncated = (await viaPipe(labels.subarray(0, 1000))) as IdxFormatError;
+    expect(truncated).toBeInstanceOf(IdxFormatError);
+    // 8 header bytes, then 992 of the 10,000 one-byte records.
+    expect({ offset: truncated.offset, found: truncated.found }).toEqual({ offset: 1000, found: 'end of data after 1000 bytes (992 whole records): the file is truncated' });
   });
 
   it('a gzip whose trailer declares more than 2 times its size, under maxInflateRatio 2, is refused before it is inflated', async () => {

@@ -41,7 +41,8 @@ async function bytesAt(handle: FileHandle, position: number, length: number): Pr
 
 /**
  * The start of a regular file, in one opening. Undefined where that cannot be told here (not a
- * regular file, unreadable): the file is then read as a stream, which fails with its usual error.
+ * regular file, unreadable): the file is then read as a stream, once and whole, which fails
+ * with its usual error if it must.
  */
 async function fileStart(file: string): Promise<FileStart | undefined> {
   let handle: FileHandle;
@@ -103,11 +104,18 @@ const sizeAgrees = (found: FileStart, declared: number): boolean => (found.gzipp
 export async function idxFileInfo(file: string, options: InflateLimitOptions = {}): Promise<IdxFileInfo> {
   const ratio = options.maxInflateRatio ?? DEFAULT_MAX_INFLATE_RATIO;
   const found = await fileStart(file);
-  // A raw file's header is in its first bytes; a .gz's is inflated (streamedInfo.ts, imported for it).
-  const header = found && !found.gzipped ? rawHeader(file, found.start) : await (await import('./streamedInfo.js')).streamedHeader(file, ratio);
-  const declared = header.headerBytes + header.dims[0] * header.recordBytes;
-  if (found?.gzipped && declared > inflateCeiling(found.size, ratio)) throw inflateLimitError({ file }, found.size, declared, ratio);
-  // Decoded whole for the exact error; a file that decodes after all (a gzip of several members) is reported.
-  if (!found || !sizeAgrees(found, declared)) await (await import('./streamedInfo.js')).decodeWhole(file, ratio);
+  // Not a regular file (a pipe: `idxflow info <(zcat f.gz)`): its size is unknown and it can be read once, whole.
+  const header = found ? await headerOf(file, found, ratio) : await (await import('./streamedInfo.js')).decodeWhole(file, ratio);
   return { type: header.type, dims: [...header.dims], count: header.dims[0] };
+}
+
+/** A regular file's header, its size checked against it. */
+async function headerOf(file: string, found: FileStart, ratio: number): Promise<IdxHeader> {
+  // A raw file's header is in its first bytes; a .gz's is inflated (streamedInfo.ts, imported for it).
+  const header = found.gzipped ? await (await import('./streamedInfo.js')).streamedHeader(file, ratio) : rawHeader(file, found.start);
+  const declared = header.headerBytes + header.dims[0] * header.recordBytes;
+  if (found.gzipped && declared > inflateCeiling(found.size, ratio)) throw inflateLimitError({ file }, found.size, declared, ratio);
+  // Decoded whole for the exact error; a file that decodes after all (a gzip of several members) is reported.
+  if (!sizeAgrees(found, declared)) await (await import('./streamedInfo.js')).decodeWhole(file, ratio);
+  return header;
 }

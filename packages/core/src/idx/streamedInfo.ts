@@ -21,10 +21,14 @@ export async function streamedHeader(file: string, maxInflateRatio: number): Pro
 }
 
 /**
- * Decodes the whole file (through gunzip, which passes raw bytes through unchanged) for the
- * exact error: an IdxFormatError for a truncated file, a GzipError for a corrupt one. Resolves
- * for a file that decodes after all (a gzip of several members).
+ * Decodes the whole file (through gunzip, which passes raw bytes through unchanged), in one
+ * reading: for the exact error where the size disagrees (an IdxFormatError for a truncated
+ * file, a GzipError for a corrupt one), and for a file that is not a regular one (a pipe, which
+ * can be read only once). Resolves with the header of a file that decodes after all (a gzip of
+ * several members).
  */
-export async function decodeWhole(file: string, maxInflateRatio: number): Promise<void> {
-  await lastValueFrom((await idxBytes(file, maxInflateRatio, false)).pipe(decodeIdx({ file }), reduce((n) => n + 1, 0)));
+export async function decodeWhole(file: string, maxInflateRatio: number): Promise<IdxHeader> {
+  let header: IdxHeader | undefined;
+  await lastValueFrom((await idxBytes(file, maxInflateRatio, false)).pipe(decodeIdx({ file, onHeader: (h) => (header = h) }), reduce((n) => n + 1, 0)));
+  return header!; // decodeIdx completes only after a header
 }
