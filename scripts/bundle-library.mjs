@@ -24,7 +24,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import * as esbuild from 'esbuild';
-import { writeOutputs } from './write-outputs.mjs';
+import { MODULES_CONDITION, SPLIT_ESM, writeOutputs } from './bundling.mjs';
 
 const [dir] = process.argv.slice(2);
 if (!dir) throw new Error('usage: node scripts/bundle-library.mjs PACKAGE_DIR');
@@ -32,18 +32,18 @@ const PKG = resolve(dir);
 const manifest = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8'));
 const OUT = join(PKG, 'dist', 'bundle');
 
-/** Entry name -> compiled module, from each export's "idxflow-modules" and "default" paths. */
+/** Entry name -> compiled module, from each export's MODULES_CONDITION and "default" paths. */
 const entryPoints = {};
 for (const [key, target] of Object.entries(manifest.exports)) {
-  if (typeof target !== 'object' || !target['idxflow-modules']) continue;
-  const modules = join(PKG, target['idxflow-modules']);
+  if (typeof target !== 'object' || !target[MODULES_CONDITION]) continue;
+  const modules = join(PKG, target[MODULES_CONDITION]);
   const bundled = join(PKG, target.default);
   const name = relative(OUT, bundled).replace(/\.js$/, '');
   if (name.includes('..') || name.includes(sep)) throw new Error(`bundle-library: ${manifest.name} exports ${key} as ${target.default}, not a file of dist/bundle/`);
   if (!existsSync(modules)) throw new Error(`bundle-library: ${modules} is missing: run tsc -b first`);
   entryPoints[name] = modules;
 }
-if (Object.keys(entryPoints).length === 0) throw new Error(`bundle-library: no export of ${manifest.name} has an "idxflow-modules" condition`);
+if (Object.keys(entryPoints).length === 0) throw new Error(`bundle-library: no export of ${manifest.name} has a "${MODULES_CONDITION}" condition`);
 
 const posix = (path) => path.split(sep).join('/');
 
@@ -63,24 +63,14 @@ const ownUrls = {
 };
 
 const result = await esbuild.build({
+  ...SPLIT_ESM,
   absWorkingDir: PKG,
   entryPoints,
   outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   packages: 'external',
   plugins: [ownUrls],
   sourcemap: 'linked',
   sourcesContent: false,
-  // Classes and functions keep the names they were written with (errors are told apart by name).
-  keepNames: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-  write: false,
 });
 // In place, file by file, with no chunk of an earlier build left: a program importing core while
 // this runs (the tests pack the packages, and core's prepack runs this) still finds a whole bundle.

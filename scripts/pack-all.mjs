@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MODULES_CONDITION } from './bundling.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dest = resolve(process.argv[2] ?? join(root, 'dist-packages'));
@@ -25,9 +26,9 @@ for (const dir of packages) {
   rmSync(join(dir, 'tsconfig.tsbuildinfo'), { force: true });
 }
 execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...packages], { cwd: root, stdio: 'inherit' });
-// The packages that ship bundled (an export under "idxflow-modules": core) are bundled before any
+// The packages that ship bundled (an export under MODULES_CONDITION: core) are bundled before any
 // is packed: the CLI's bundle (its prepack) resolves core's files from core's bundle, as Node will.
-const shipsBundled = (dir) => Object.values(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports ?? {}).some((target) => target?.['idxflow-modules']);
+const shipsBundled = (dir) => Object.values(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports ?? {}).some((target) => target?.[MODULES_CONDITION]);
 for (const dir of packages.filter(shipsBundled)) execFileSync(process.execPath, [join(root, 'scripts', 'bundle-library.mjs'), dir], { cwd: root, stdio: 'inherit' });
 
 rmSync(dest, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Core's bundle rebuilt while programs import it (scripts/bundle-library.mjs, which core's prepack
 // runs: a test packing the packages does so while the others run the CLI). Each file is written
 // beside itself and renamed into place, and an earlier build's files go only after (scripts/
-// write-outputs.mjs): a program started at any moment of a rebuild finds a whole bundle. Removing
+// bundling.mjs): a program started at any moment of a rebuild finds a whole bundle. Removing
 // the folder first, as the script did, failed the serve tests once in CI: "Cannot find module
 // .../core/dist/bundle/index.js".
 import { spawn, spawnSync } from 'node:child_process';

@@ -24,7 +24,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
-import { writeOutputs } from '../../../scripts/write-outputs.mjs';
+import { MODULES_CONDITION, SPLIT_ESM, writeOutputs } from '../../../scripts/bundling.mjs';
 
 const { metafile } = parseArgs({ options: { metafile: { type: 'string' } } }).values;
 
@@ -182,11 +182,6 @@ const ourModulesPure = {
 // packages is therefore rewritten to import `a` and `b` from the modules that define them.
 const BARRELS = ['@idxflow/core', '@idxflow/core/internal', '@idxflow/sinks', '@idxflow/sinks/internal', '@idxflow/transforms', '@idxflow/transforms/internal', 'rxjs', 'rxjs/operators'];
 
-// A library package that ships bundled (core: scripts/bundle-library.mjs) exports its compiled
-// modules under this condition, beside the bundle Node loads: the CLI is bundled from those, so
-// that each command takes only the modules it uses.
-const MODULES_CONDITION = 'idxflow-modules';
-
 /** The file a barrel specifier resolves to: its package's export under MODULES_CONDITION, else its entry. */
 function barrelFile(specifier) {
   if (specifier.startsWith('rxjs')) return join(rxjsRoot, 'dist/esm', specifier === 'rxjs' ? 'index.js' : 'operators/index.js');
@@ -250,25 +245,15 @@ function withoutBarrels(text, importer) {
 }
 
 const result = await esbuild.build({
+  ...SPLIT_ESM,
   entryPoints: { idxflow: join(CLI, 'dist/main.js') },
   outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   external: EXTERNAL,
   conditions: [MODULES_CONDITION, 'module'], // 'module': esbuild's default, which a list of conditions replaces
   banner: { js: BANNER },
   plugins: [rxjsEsm, ourModulesPure, installedUrls],
-  // Error classes are told apart by name in messages; keep every name as written.
-  keepNames: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  metafile: true,
-  write: false,
 });
-// In place, file by file, with no chunk of an earlier build left (scripts/write-outputs.mjs): an
+// In place, file by file, with no chunk of an earlier build left (scripts/bundling.mjs): an
 // idxflow started while this runs (a test packing the CLI, whose prepack runs this) still finds
 // a whole bundle.
 const files = result.outputFiles.map(({ path, text }) => ({ path, contents: Buffer.from(withoutUnusedBanner(text)) }));
