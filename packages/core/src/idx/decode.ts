@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { Observable } from '../rx.js';
 import { IdxFormatError } from '../errors.js';
 import { operate } from '../operate.js';
-import { idxHeaderLength, idxHeaderOf } from './header.js';
+import { headerCutShort, idxHeaderLength, idxHeaderOf } from './header.js';
 import { idxTypeInfo, type IdxArray, type IdxHeader, type IdxRecords, type IdxType } from './types.js';
 
 /** Options of `decodeIdx()`. */
@@ -153,10 +153,7 @@ export function decodeIdx(options: DecodeIdxOptions = {}): OperatorFunction<Uint
           offset += chunk.length;
         },
         complete() {
-          if (!header) {
-            const expected = prefix.length === 4 ? 'a 4-byte IDX magic number' : `an IDX header of ${prefix.length} bytes`;
-            throw new IdxFormatError({ file, offset, expected, found: `end of data after ${offset} bytes` });
-          }
+          if (!header) throw headerCutShort(file, prefix.length, offset);
           if (next < total) {
             const expectedBytes = header.headerBytes + total * header.recordBytes;
             throw new IdxFormatError({

@@ -2,10 +2,10 @@
 // know a file's shape before it reads it. A raw file's header is read from its first bytes; a .gz
 // is inflated a chunk or so (streamedInfo.ts, imported for it), and its declared size is checked
 // against the inflate ceiling, so a decompression bomb is refused without inflating it.
+import type { Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { IdxFormatError } from '../errors.js';
 import { DEFAULT_MAX_INFLATE_RATIO, inflateCeiling, inflateLimitError, type InflateLimitOptions } from '../inflateLimit.js';
-import { idxHeaderLength, idxHeaderOf } from './header.js';
+import { headerCutShort, idxHeaderLength, idxHeaderOf } from './header.js';
 import type { IdxHeader, IdxType } from './types.js';
 
 /** What `idxFileInfo()` reports of an IDX file. */
@@ -46,15 +46,16 @@ async function bytesAt(handle: FileHandle, position: number, length: number): Pr
  */
 async function fileStart(file: string): Promise<FileStart | undefined> {
   let handle: FileHandle;
+  let stats: Stats;
   try {
     // Told apart before it is opened: opening a FIFO would wait for a writer.
-    if (!(await stat(file)).isFile()) return undefined;
+    stats = await stat(file);
+    if (!stats.isFile()) return undefined;
     handle = await open(file, 'r');
   } catch {
     return undefined;
   }
   try {
-    const stats = await handle.stat();
     const start = await bytesAt(handle, 0, Math.min(stats.size, LONGEST_HEADER));
     const gzipped = start.length >= 2 && start[0] === 0x1f && start[1] === 0x8b;
     const trailer = gzipped && stats.size >= 8 ? await bytesAt(handle, stats.size - 8, 8) : undefined;
@@ -68,12 +69,9 @@ async function fileStart(file: string): Promise<FileStart | undefined> {
 
 /** A raw file's header from its first bytes, with the errors decodeIdx() gives for them. */
 function rawHeader(file: string, start: Uint8Array): IdxHeader {
-  const ended = (expected: string, found: number): never => {
-    throw new IdxFormatError({ file, offset: found, expected, found: `end of data after ${found} bytes` });
-  };
-  if (start.length < 4) ended('a 4-byte IDX magic number', start.length);
+  if (start.length < 4) throw headerCutShort(file, 4, start.length);
   const length = idxHeaderLength(start, { file });
-  if (start.length < length) ended(`an IDX header of ${length} bytes`, start.length);
+  if (start.length < length) throw headerCutShort(file, length, start.length);
   return idxHeaderOf(start.subarray(0, length), { file });
 }
 

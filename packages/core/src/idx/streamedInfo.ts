@@ -6,14 +6,14 @@ import { fromFile } from '../sources/file.js';
 import { decodeIdx } from './decode.js';
 import type { IdxHeader } from './types.js';
 
-/** The file's bytes as IDX: inflated by gunzip (loaded here, for a .gz only), or as stored when `raw`. */
-async function idxBytes(file: string, maxInflateRatio: number, raw: boolean): Promise<Observable<Uint8Array>> {
-  return raw ? fromFile(file) : fromFile(file).pipe((await import('../gunzip.js')).gunzip({ file, maxInflateRatio }));
+/** The file's bytes as IDX, through gunzip (loaded here), which passes raw bytes through unchanged. */
+async function idxBytes(file: string, maxInflateRatio: number): Promise<Observable<Uint8Array>> {
+  return fromFile(file).pipe((await import('../gunzip.js')).gunzip({ file, maxInflateRatio }));
 }
 
 /** The header, read through gunzip by inflating no more than it needs (a chunk or so), then closing the file. */
 export async function streamedHeader(file: string, maxInflateRatio: number): Promise<IdxHeader> {
-  const bytes = await idxBytes(file, maxInflateRatio, false);
+  const bytes = await idxBytes(file, maxInflateRatio);
   const header = new Observable<IdxHeader>((subscriber) =>
     bytes.pipe(decodeIdx({ file, onHeader: (h) => (subscriber.next(h), subscriber.complete()) })).subscribe({ error: (error: unknown) => subscriber.error(error) }),
   );
@@ -29,6 +29,6 @@ export async function streamedHeader(file: string, maxInflateRatio: number): Pro
  */
 export async function decodeWhole(file: string, maxInflateRatio: number): Promise<IdxHeader> {
   let header: IdxHeader | undefined;
-  await lastValueFrom((await idxBytes(file, maxInflateRatio, false)).pipe(decodeIdx({ file, onHeader: (h) => (header = h) }), reduce((n) => n + 1, 0)));
+  await lastValueFrom((await idxBytes(file, maxInflateRatio)).pipe(decodeIdx({ file, onHeader: (h) => (header = h) }), reduce((n) => n + 1, 0)));
   return header!; // decodeIdx completes only after a header
 }
